@@ -1,0 +1,1 @@
+"""Command-line administration of accounts and API keys (there is no dashboard)."""

@@ -1,0 +1,15 @@
+"""POST /v1/resources"""
+
+from resource_api import resources
+from resource_api.http import Api, Req
+from resource_api.models import ResourceCreate
+
+api = Api("create_resource")
+
+
+@api.endpoint
+def create_resource(req: Req) -> dict:
+    return resources.create(req.ctx, req.body(ResourceCreate))
+
+
+handler = api.handler

@@ -1,0 +1,150 @@
+"""Accounts and their API keys. Keys are shown once, stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from . import clock, db, ids, keys
+
+MODES = ("test", "live")
+PLANS = ("free", "starter", "growth", "scale", "enterprise")
+_KEY_ALPHABET = string.ascii_letters + string.digits
+KEY_PREFIX = {"test": "sk_test_", "live": "sk_live_"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts for: what the authorizer hands every function."""
+
+    account_id: str
+    mode: str
+    key_id: str
+    plan: str
+
+    @property
+    def livemode(self) -> bool:
+        return self.mode == "live"
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def mode_of(secret: str) -> str | None:
+    for mode, prefix in KEY_PREFIX.items():
+        if secret.startswith(prefix) and len(secret) > len(prefix):
+            return mode
+    return None
+
+
+def new_secret(mode: str) -> str:
+    return KEY_PREFIX[mode] + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(32))
+
+
+def create_account(plan: str = "free", account_id: str | None = None, name: str = "") -> dict[str, Any]:
+    if plan not in PLANS:
+        raise ValueError(f"plan must be one of {', '.join(PLANS)}")
+    account = {
+        "id": account_id or ids.new_id("acct"),
+        "object": "account",
+        "plan": plan,
+        "name": name,
+        "created": clock.now_s(),
+    }
+    db.client().put_item(
+        TableName=db.table(),
+        Item=db.to_item({**keys.account(account["id"]), **account}),
+        ConditionExpression="attribute_not_exists(pk)",
+    )
+    return account
+
+
+def get_account(account_id: str) -> dict[str, Any] | None:
+    item = db.from_item(
+        db.client().get_item(TableName=db.table(), Key=db.to_item(keys.account(account_id))).get("Item")
+    )
+    return item
+
+
+def add_key(account_id: str, mode: str, secret: str | None = None) -> dict[str, Any]:
+    """Register a key (a fresh random one unless `secret` is given); returns it with its secret."""
+    if mode not in MODES:
+        raise ValueError("mode must be test or live")
+    secret = secret or new_secret(mode)
+    if mode_of(secret) != mode:
+        raise ValueError(f"a {mode} key must start with {KEY_PREFIX[mode]}")
+    key_id = ids.new_id("key")
+    record = {
+        "id": key_id,
+        "object": "api_key",
+        "account_id": account_id,
+        "mode": mode,
+        "last4": secret[-4:],
+        "created": clock.now_s(),
+        "revoked": False,
+    }
+    db.client().put_item(
+        TableName=db.table(),
+        Item=db.to_item(
+            {**keys.api_key(hash_key(secret)), **keys.api_key_index(account_id, key_id), **record}
+        ),
+        ConditionExpression="attribute_not_exists(pk)",
+    )
+    return {**record, "secret": secret}
+
+
+def list_keys(account_id: str) -> list[dict[str, Any]]:
+    resp = db.client().query(
+        TableName=db.table(),
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :p",
+        ExpressionAttributeValues=db.values(p=keys.api_keys_of(account_id)),
+    )
+    out = []
+    for raw in resp.get("Items", []):
+        item = db.from_item(raw) or {}
+        out.append({k: item[k] for k in ("id", "object", "account_id", "mode", "last4", "created", "revoked")})
+    return out
+
+
+def revoke_key(account_id: str, key_id: str) -> bool:
+    resp = db.client().query(
+        TableName=db.table(),
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :p AND gsi1sk = :k",
+        ExpressionAttributeValues=db.values(p=keys.api_keys_of(account_id), k=key_id),
+    )
+    items = resp.get("Items", [])
+    if not items:
+        return False
+    db.client().update_item(
+        TableName=db.table(),
+        Key={"pk": items[0]["pk"], "sk": items[0]["sk"]},
+        UpdateExpression="SET revoked = :t, revoked_at = :now",
+        ExpressionAttributeValues=db.values(t=True, now=clock.now_s()),
+    )
+    return True
+
+
+def authenticate(secret: str) -> Principal | None:
+    """The principal for a presented key, or None when it is unknown or revoked."""
+    mode = mode_of(secret)
+    if mode is None or len(secret) > 255:
+        return None
+    digest = hash_key(secret)
+    client = db.client()
+    item = db.from_item(client.get_item(TableName=db.table(), Key=db.to_item(keys.api_key(digest))).get("Item"))
+    # The lookup is by hash; compare the stored hash in constant time all the same.
+    if not item or not hmac.compare_digest(item["pk"], keys.api_key(digest)["pk"]):
+        return None
+    if item.get("revoked") or item.get("mode") != mode:
+        return None
+    account = get_account(item["account_id"])
+    if account is None:
+        return None
+    return Principal(account_id=item["account_id"], mode=mode, key_id=item["id"], plan=account["plan"])

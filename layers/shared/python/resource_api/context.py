@@ -1,0 +1,52 @@
+"""What a function knows about the request it serves, read from the API Gateway event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .accounts import Principal
+
+
+def request_id_of(event: dict[str, Any]) -> str:
+    raw = (event.get("requestContext") or {}).get("requestId") or ""
+    return raw if raw.startswith("req_") else "req_" + raw.replace("-", "")
+
+
+@dataclass
+class RequestContext:
+    principal: Principal
+    request_id: str
+    method: str = "GET"
+    path: str = "/"
+    idempotency_key: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def account_id(self) -> str:
+        return self.principal.account_id
+
+    @property
+    def mode(self) -> str:
+        return self.principal.mode
+
+    @property
+    def livemode(self) -> bool:
+        return self.principal.livemode
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> RequestContext:
+        rc = event.get("requestContext") or {}
+        auth = rc.get("authorizer") or {}
+        principal = Principal(
+            account_id=auth.get("account_id", ""),
+            mode=auth.get("mode", ""),
+            key_id=auth.get("key_id", ""),
+            plan=auth.get("plan", "free"),
+        )
+        return cls(
+            principal=principal,
+            request_id=request_id_of(event),
+            method=event.get("httpMethod", "GET"),
+            path=event.get("path", "/"),
+        )

@@ -1,0 +1,132 @@
+"""The DynamoDB client, item (de)serialisation and AWS error translation.
+
+The client is built lazily, once per process; tests and the local cloud reach a
+moto endpoint through `AWS_ENDPOINT_URL`, or replace it with `set_client`.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from .errors import ApiError
+from .schema import table_name
+
+log = logging.getLogger(__name__)
+_client: Any = None
+
+RETRYABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+}
+
+
+def client() -> Any:
+    global _client
+    if _client is None:
+        import boto3
+        from botocore.config import Config
+
+        _client = boto3.client(
+            "dynamodb",
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 3},
+                connect_timeout=2,
+                read_timeout=5,
+                tcp_keepalive=True,
+            ),
+        )
+    return _client
+
+
+def set_client(value: Any) -> None:
+    global _client
+    _client = value
+
+
+def table() -> str:
+    return table_name()
+
+
+# --- attribute values -----------------------------------------------------------
+
+
+def _to(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, (int, float, Decimal)):
+        return {"N": str(value)}
+    if isinstance(value, dict):
+        return {"M": {k: _to(v) for k, v in value.items()}}
+    if isinstance(value, (list, tuple)):
+        return {"L": [_to(v) for v in value]}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _from(value: dict[str, Any]) -> Any:
+    (kind, inner), = value.items()
+    if kind == "S":
+        return inner
+    if kind == "N":
+        return int(inner) if inner.lstrip("-").isdigit() else float(inner)
+    if kind == "BOOL":
+        return inner
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {k: _from(v) for k, v in inner.items()}
+    if kind == "L":
+        return [_from(v) for v in inner]
+    if kind == "SS":
+        return set(inner)
+    raise TypeError(f"unsupported attribute type {kind}")
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _to(v) for k, v in data.items() if v is not None}
+
+
+def from_item(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {k: _from(v) for k, v in item.items()}
+
+
+def values(**kwargs: Any) -> dict[str, Any]:
+    """ExpressionAttributeValues from keyword arguments: values(s='x') -> {':s': {'S': 'x'}}."""
+    return {f":{k}": _to(v) for k, v in kwargs.items()}
+
+
+# --- errors -------------------------------------------------------------------
+
+
+def error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None) or {}
+    return response.get("Error", {}).get("Code", "")
+
+
+def translate(exc: Exception) -> ApiError:
+    """An AWS failure as the error the client should see (retryable where it is)."""
+    code = error_code(exc)
+    log.warning("dynamodb call failed: %s", code or type(exc).__name__)
+    if code in RETRYABLE or type(exc).__name__ in {"ReadTimeoutError", "ConnectTimeoutError", "EndpointConnectionError"}:
+        return ApiError(
+            "service_unavailable",
+            "The service is temporarily unavailable. Retry with exponential backoff "
+            "and the same Idempotency-Key.",
+            headers={"Retry-After": "1"},
+        )
+    return ApiError("internal_error")
+
+
+def cancellation_reasons(exc: Exception) -> list[str]:
+    response = getattr(exc, "response", None) or {}
+    return [r.get("Code", "None") for r in response.get("CancellationReasons", [])]

@@ -1,0 +1,323 @@
+"""Resources: create, retrieve, update, delete and list, with their counters.
+
+Every write that changes how many resources exist, or in which status, moves the
+account's counter in the same DynamoDB transaction, so `total_count` is exact and
+never needs a scan.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from . import clock, db, ids, keys
+from .context import RequestContext
+from .errors import ApiError
+from .models import ListParams, ResourceCreate, ResourceUpdate, Status
+
+PREFIX = "res"
+PROVISIONING_STEPS = 5
+PROVISIONING_ESTIMATE_S = 30
+_MAX_RANDOM = ids.ALPHABET[-1] * ids.RANDOM_CHARS
+# Statuses a client may move between with PATCH.
+CLIENT_STATUSES = {Status.active.value, Status.paused.value, Status.archived.value}
+
+
+def render(item: dict[str, Any]) -> dict[str, Any]:
+    """The public resource object."""
+    out = {
+        "id": item["id"],
+        "object": "resource",
+        "created": item["created"],
+        "updated": item["updated"],
+        "livemode": item["mode"] == "live",
+        "name": item["name"],
+        "type": item["type"],
+        "status": item["status"],
+        "configuration": item["configuration"],
+        "metadata": item.get("metadata") or {},
+    }
+    if item.get("provisioning"):
+        out["provisioning"] = item["provisioning"]
+    return out
+
+
+def _not_found(resource_id: str) -> ApiError:
+    return ApiError("resource_missing", f"No such resource: '{resource_id}'.", param="id")
+
+
+def _counter_update(ctx: RequestContext, changes: dict[str, int]) -> dict[str, Any]:
+    names = {f"#c{i}": name for i, name in enumerate(changes)}
+    vals = {f":c{i}": {"N": str(delta)} for i, delta in enumerate(changes.values())}
+    return {
+        "Update": {
+            "TableName": db.table(),
+            "Key": db.to_item(keys.resource_counter(ctx.account_id, ctx.mode)),
+            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(changes))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": vals,
+        }
+    }
+
+
+def _transact(items: list[dict[str, Any]], ctx: RequestContext) -> None:
+    try:
+        db.client().transact_write_items(
+            # A token per transaction makes botocore's own retries of it idempotent.
+            TransactItems=items,
+            ClientRequestToken=str(uuid.uuid4()),
+        )
+    except Exception as exc:  # botocore ClientError and transport errors
+        if db.error_code(exc) == "TransactionCanceledException":
+            reasons = db.cancellation_reasons(exc)
+            if "ConditionalCheckFailed" in reasons:
+                raise ApiError("resource_conflict") from exc
+        raise db.translate(exc) from exc
+
+
+def _item_for(ctx: RequestContext, resource: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **keys.resource(ctx.account_id, ctx.mode, resource["id"]),
+        **keys.resource_index(ctx.account_id, ctx.mode, resource["status"], resource["id"]),
+        "account_id": ctx.account_id,
+        "mode": ctx.mode,
+        "entity": "resource",
+        "request_id": ctx.request_id,
+        "idempotency_key": ctx.idempotency_key,
+        **resource,
+    }
+
+
+def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
+    now_ms = clock.now_ms()
+    now = now_ms // 1000
+    resource = {
+        "id": ids.new_id(PREFIX, now_ms),
+        "created": now,
+        "updated": now,
+        "name": params.name,
+        "type": params.type.value,
+        "status": Status.pending.value,
+        "configuration": params.configuration.model_dump(exclude_none=True),
+        "metadata": params.metadata,
+        "provisioning": {
+            "status": "in_progress",
+            "estimated_completion": now + PROVISIONING_ESTIMATE_S,
+            "steps_completed": 0,
+            "steps_total": PROVISIONING_STEPS,
+        },
+        "version": 1,
+    }
+    item = _item_for(ctx, resource)
+    _transact(
+        [
+            {
+                "Put": {
+                    "TableName": db.table(),
+                    "Item": db.to_item(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            _counter_update(ctx, {"total": 1, resource["status"]: 1}),
+        ],
+        ctx,
+    )
+    return render(item)
+
+
+def load(ctx: RequestContext, resource_id: str, *, consistent: bool = True) -> dict[str, Any]:
+    """The stored item of a resource of this account and mode, or a 404."""
+    if not ids.is_valid(resource_id, PREFIX):
+        raise _not_found(resource_id)
+    try:
+        resp = db.client().get_item(
+            TableName=db.table(),
+            Key=db.to_item(keys.resource(ctx.account_id, ctx.mode, resource_id)),
+            ConsistentRead=consistent,
+        )
+    except Exception as exc:
+        raise db.translate(exc) from exc
+    item = db.from_item(resp.get("Item"))
+    if item is None:
+        raise _not_found(resource_id)
+    return item
+
+
+def retrieve(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
+    return render(load(ctx, resource_id, consistent=False))
+
+
+def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dict[str, Any]:
+    current = load(ctx, resource_id)
+    new = dict(current)
+    fields = params.model_fields_set
+    if "name" in fields and params.name is not None:
+        new["name"] = params.name
+    if "configuration" in fields and params.configuration is not None:
+        new["configuration"] = {
+            **current["configuration"],
+            **params.configuration.model_dump(exclude_none=True),
+        }
+    if "metadata" in fields:
+        new["metadata"] = params.metadata or {}
+    if "status" in fields and params.status is not None and params.status.value != current["status"]:
+        if current["status"] == Status.pending.value:
+            raise ApiError("resource_not_ready", param="status")
+        if current["status"] not in CLIENT_STATUSES:
+            raise ApiError(
+                "status_transition_invalid",
+                f"A resource in status '{current['status']}' cannot move to '{params.status.value}'.",
+                param="status",
+            )
+        new["status"] = params.status.value
+    new["updated"] = clock.now_s()
+    new["version"] = current["version"] + 1
+    new["request_id"] = ctx.request_id
+    new["idempotency_key"] = ctx.idempotency_key
+    new.update(keys.resource_index(ctx.account_id, ctx.mode, new["status"], resource_id))
+    put = {
+        "Put": {
+            "TableName": db.table(),
+            "Item": db.to_item(new),
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": db.values(v=current["version"]),
+        }
+    }
+    items = [put]
+    if new["status"] != current["status"]:
+        items.append(_counter_update(ctx, {current["status"]: -1, new["status"]: 1}))
+    _transact(items, ctx)
+    return render(new)
+
+
+def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
+    current = load(ctx, resource_id)
+    now = clock.now_s()
+    _transact(
+        [
+            {
+                "Delete": {
+                    "TableName": db.table(),
+                    "Key": db.to_item(keys.resource(ctx.account_id, ctx.mode, resource_id)),
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": db.values(v=current["version"]),
+                }
+            },
+            _counter_update(ctx, {"total": -1, current["status"]: -1}),
+        ],
+        ctx,
+    )
+    return {"id": resource_id, "object": "resource", "deleted": True, "deleted_at": now}
+
+
+# --- lists ----------------------------------------------------------------------
+
+
+def _step(value: str, delta: int) -> str:
+    """The id just before (-1) or after (+1) `value` in sort order."""
+    head, body = value[: len(PREFIX) + 1], value[len(PREFIX) + 1 :]
+    digits = [ids.ALPHABET.index(c) for c in body]
+    i = len(digits) - 1
+    while i >= 0:
+        digits[i] += delta
+        if 0 <= digits[i] < 32:
+            break
+        digits[i] %= 32
+        i -= 1
+    return head + "".join(ids.ALPHABET[d] for d in digits)
+
+
+def _bounds(params: ListParams) -> tuple[str, str]:
+    """Inclusive (low, high) sort-key bounds for the created filter and cursors."""
+    low = ids.lower_bound(PREFIX, 0)
+    high = f"{PREFIX}_{ids.ALPHABET[-1] * ids.TIME_CHARS}{_MAX_RANDOM}"
+    c = params.created
+    if c is not None:
+        starts = [v for v in (c.gte, None if c.gt is None else c.gt + 1) if v is not None]
+        ends = [v for v in (c.lte, None if c.lt is None else c.lt - 1) if v is not None]
+        if starts:
+            low = max(low, ids.lower_bound(PREFIX, max(starts)))
+        if ends:
+            end_s = min(ends)
+            high = min(high, f"{PREFIX}_{ids.time_part((end_s + 1) * 1000 - 1)}{_MAX_RANDOM}")
+    if params.starting_after:
+        high = min(high, _step(params.starting_after, -1))
+    if params.ending_before:
+        low = max(low, _step(params.ending_before, +1))
+    return low, high
+
+
+def _query(ctx: RequestContext, params: ListParams, low: str, high: str, **extra: Any) -> dict[str, Any]:
+    if params.status is not None:
+        index = {"IndexName": "gsi1"}
+        cond = "gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi"
+        part = keys.resource_status_partition(ctx.account_id, ctx.mode, params.status.value)
+    else:
+        index = {"ConsistentRead": True}
+        cond = "pk = :p AND sk BETWEEN :lo AND :hi"
+        part = keys.resource_partition(ctx.account_id, ctx.mode)
+    return dict(
+        TableName=db.table(),
+        KeyConditionExpression=cond,
+        ExpressionAttributeValues=db.values(p=part, lo=low, hi=high),
+        **index,
+        **extra,
+    )
+
+
+def _total_count(ctx: RequestContext, params: ListParams, low: str, high: str) -> int:
+    if params.created is None:
+        resp = db.client().get_item(
+            TableName=db.table(),
+            Key=db.to_item(keys.resource_counter(ctx.account_id, ctx.mode)),
+            ConsistentRead=True,
+        )
+        counter = db.from_item(resp.get("Item")) or {}
+        name = "total" if params.status is None else params.status.value
+        return max(int(counter.get(name, 0)), 0)
+    # A created filter counts the matching key range only (never the whole account).
+    count, start = 0, None
+    while True:
+        extra = {"Select": "COUNT"}
+        if start:
+            extra["ExclusiveStartKey"] = start
+        resp = db.client().query(**_query(ctx, params, low, high, **extra))
+        count += resp.get("Count", 0)
+        start = resp.get("LastEvaluatedKey")
+        if not start:
+            return count
+
+
+def list_(ctx: RequestContext, params: ListParams) -> dict[str, Any]:
+    if params.starting_after and params.ending_before:
+        raise ApiError(
+            "parameters_exclusive",
+            "Only one of 'starting_after' and 'ending_before' may be given.",
+            param="ending_before",
+        )
+    low, high = _bounds(params)
+    forward = params.ending_before is not None  # ending_before walks toward newer objects
+    try:
+        if low > high:
+            items: list[dict[str, Any]] = []
+        else:
+            resp = db.client().query(
+                **_query(ctx, params, low, high, Limit=params.limit + 1, ScanIndexForward=forward)
+            )
+            items = [db.from_item(i) for i in resp.get("Items", [])]  # type: ignore[misc]
+        total = _total_count(ctx, params, *(_bounds(params.model_copy(update={"starting_after": None, "ending_before": None}))))
+    except ApiError:
+        raise
+    except Exception as exc:
+        raise db.translate(exc) from exc
+    has_more = len(items) > params.limit
+    items = items[: params.limit]
+    if forward:
+        items.reverse()
+    return {
+        "object": "list",
+        "url": "/v1/resources",
+        "data": [render(i) for i in items],
+        "has_more": has_more,
+        "total_count": total,
+    }

@@ -1,0 +1,157 @@
+"""Starting and stopping the local cloud: a moto server child process, the table,
+the demo account, and the gateway."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGION = "us-east-1"
+DEMO_ACCOUNT = "acct_demo"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def aws_environment(moto_url: str) -> dict[str, str]:
+    """What every process of the local cloud needs to reach moto instead of AWS."""
+    return {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+@dataclass
+class LocalCloud:
+    port: int = 8000
+    host: str = "127.0.0.1"
+    moto_port: int = 0
+    api_keys: list[str] = field(default_factory=list)
+    auth_cache_ttl: float = 300.0
+    log: Any = print
+    moto: subprocess.Popen | None = None
+    server: Any = None
+    keys: dict[str, str] = field(default_factory=dict)
+    state_file: str | None = None
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://127.0.0.1:{self.moto_port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start_moto(self) -> None:
+        self.moto_port = self.moto_port or free_port()
+        env = {**os.environ, "MOTO_PORT": str(self.moto_port)}
+        self.log(f"starting moto on {self.moto_url}")
+        self.moto = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.moto.poll() is not None:
+                raise RuntimeError("moto server exited during start-up")
+            try:
+                urllib.request.urlopen(f"{self.moto_url}/moto-api/", timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("moto server did not start within 30 s")
+
+    def configure_environment(self) -> None:
+        os.environ.update(aws_environment(self.moto_url))
+        os.environ.setdefault("TABLE_NAME", "resource-api")
+        os.environ.setdefault("STAGE", "local")
+        os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "resource-api")
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
+        os.environ.setdefault("DOC_BASE_URL", f"{self.url}/docs")
+        for p in (ROOT, os.path.join(ROOT, "layers", "shared", "python")):
+            if p not in sys.path:
+                sys.path.insert(0, p)
+
+    def create_tables(self) -> None:
+        import boto3
+
+        from resource_api import schema
+
+        client = boto3.client("dynamodb")
+        client.create_table(**schema.create_table_request())
+        client.update_time_to_live(
+            TableName=schema.table_name(),
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": schema.TTL_ATTRIBUTE},
+        )
+
+    def bootstrap_account(self) -> None:
+        from resource_api import accounts
+
+        accounts.create_account(plan="scale", account_id=DEMO_ACCOUNT, name="Demo account")
+        secrets = list(self.api_keys)
+        for mode in accounts.MODES:
+            given = [s for s in secrets if accounts.mode_of(s) == mode]
+            key = accounts.add_key(DEMO_ACCOUNT, mode, given[0] if given else None)
+            self.keys[mode] = key["secret"]
+
+    def start(self) -> None:
+        from .gateway import Gateway
+
+        self.start_moto()
+        self.configure_environment()
+        self.create_tables()
+        self.bootstrap_account()
+        gateway = Gateway(auth_cache_ttl=self.auth_cache_ttl)
+        self.server = gateway.serve(self.host, self.port)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True).start()
+        self.write_state()
+        gateway.ready.set()
+
+    def write_state(self) -> None:
+        """Tell `python -m apictl --local` where this cloud's AWS endpoint is."""
+        if self.state_file:
+            with open(self.state_file, "w") as f:
+                json.dump({"url": self.url, "moto_url": self.moto_url, "table_name": os.environ["TABLE_NAME"]}, f)
+
+    def stop(self) -> None:
+        if self.state_file and os.path.exists(self.state_file):
+            os.remove(self.state_file)
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+        if self.moto is not None and self.moto.poll() is None:
+            self.moto.terminate()
+            try:
+                self.moto.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.moto.kill()

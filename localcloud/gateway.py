@@ -1,0 +1,253 @@
+"""A local API Gateway (REST API, stage v1): real HTTP in, proxy events to the
+functions of the route table, a REQUEST authorizer with a result cache, and the same
+re-templated gateway responses as the deployed stack."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from resource_api import clock, routes
+from resource_api.auth import Unauthorized, bearer
+from resource_api.context import request_id_of
+from resource_api.errors import error_body
+from resource_api.gateway_responses import GATEWAY_RESPONSES
+
+from . import lambda_runtime
+
+API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
+STAGE = "v1"
+
+
+class AuthorizerCache:
+    """API Gateway's authorizer result cache, keyed on the Authorization header."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._items: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit and hit[0] > time.monotonic():
+                return hit[1]
+            self._items.pop(key, None)
+            return None
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        if self.ttl > 0:
+            with self._lock:
+                self._items[key] = (time.monotonic() + self.ttl, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class Gateway:
+    def __init__(self, auth_cache_ttl: float = 300.0, admin: bool = True) -> None:
+        self.cache = AuthorizerCache(auth_cache_ttl)
+        self.admin = admin
+        self.ready = threading.Event()
+
+    # --- the request path --------------------------------------------------------
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        request_id = str(uuid.uuid4())
+        split = urlsplit(raw_path)
+        path = split.path or "/"
+        if path == "/health":
+            if not self.ready.is_set():
+                return _json(503, {"status": "starting"})
+            return _json(200, {"status": "ok"})
+        if path.startswith("/docs/") and path.endswith(".md") and method == "GET":
+            return _doc(path[len("/docs/") :])
+        if path.startswith("/_local/") and self.admin:
+            return self._admin(method, path, body)
+        route, path_params, allowed = routes.match(method, path)
+        if route is None:
+            if allowed:
+                status, hdrs, payload = self._gateway_error(request_id, "method_not_allowed", 405)
+                hdrs["Allow"] = ", ".join(sorted(set(allowed)))
+                return status, hdrs, payload
+            return self._gateway_response(request_id, "MISSING_AUTHENTICATION_TOKEN")
+        if len(body) > API_GATEWAY_MAX_BODY:
+            return self._gateway_response(request_id, "REQUEST_TOO_LARGE")
+        multi_query: dict[str, list[str]] = {}
+        for k, v in parse_qsl(split.query, keep_blank_values=True):
+            multi_query.setdefault(k, []).append(v)
+        event = self._event(method, path, route, path_params, headers, multi_query, body, request_id)
+        authorizer = self._authorize(event)
+        if isinstance(authorizer, str):
+            return self._gateway_response(request_id, authorizer)
+        event["requestContext"]["authorizer"] = authorizer
+        try:
+            response = lambda_runtime.invoke(route.function, event)
+        except Exception:
+            return self._gateway_response(request_id, "DEFAULT_5XX", 502)
+        return _from_proxy(response)
+
+    def _event(self, method, path, route, path_params, headers, multi_query, body, request_id) -> dict[str, Any]:
+        resource_path = route.resource_path
+        now = clock.now()
+        is_text = True
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            is_text = False
+            text = base64.b64encode(body).decode("ascii")
+        multi_headers: dict[str, list[str]] = {}
+        for k, v in headers.items():
+            multi_headers.setdefault(k, []).append(v)
+        return {
+            "resource": resource_path,
+            "path": path[len(routes.API_PREFIX) :] or "/",
+            "httpMethod": method,
+            "headers": dict(headers),
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_params or None,
+            "stageVariables": None,
+            "requestContext": {
+                "resourcePath": resource_path,
+                "httpMethod": method,
+                "path": path,
+                "stage": STAGE,
+                "requestId": request_id,
+                "extendedRequestId": request_id,
+                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "requestTimeEpoch": int(now * 1000),
+                "accountId": "123456789012",
+                "apiId": "local",
+                "domainName": headers.get("Host", "127.0.0.1"),
+                "protocol": "HTTP/1.1",
+                "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent")},
+            },
+            "body": text if body else None,
+            "isBase64Encoded": not is_text,
+        }
+
+    def _authorize(self, event: dict[str, Any]) -> dict[str, Any] | str:
+        """The authorizer context, or the gateway response type to answer instead."""
+        token = bearer(event["headers"])
+        if token is None:
+            return "UNAUTHORIZED"
+        header = next(v for k, v in event["headers"].items() if k.lower() == "authorization")
+        cached = self.cache.get(header)
+        if cached is None:
+            auth_event = {
+                "type": "REQUEST",
+                "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:local/{STAGE}/"
+                f"{event['httpMethod']}{event['resource']}",
+                "resource": event["resource"],
+                "path": event["path"],
+                "httpMethod": event["httpMethod"],
+                "headers": event["headers"],
+                "queryStringParameters": event["queryStringParameters"],
+                "pathParameters": event["pathParameters"],
+                "requestContext": event["requestContext"],
+            }
+            try:
+                cached = lambda_runtime.invoke(routes.AUTHORIZER_FUNCTION, auth_event)
+            except Unauthorized:
+                return "UNAUTHORIZED"
+            except Exception:
+                return "AUTHORIZER_FAILURE"
+            self.cache.put(header, cached)
+        effect = cached["policyDocument"]["Statement"][0]["Effect"]
+        if effect != "Allow":
+            return "ACCESS_DENIED"
+        return {"principalId": cached["principalId"], **cached.get("context", {})}
+
+    def _gateway_response(self, request_id: str, kind: str, status: int | None = None):
+        default_status, code, _ = GATEWAY_RESPONSES[kind]
+        return self._gateway_error(request_id, code, status or default_status)
+
+    def _gateway_error(self, request_id: str, code: str, status: int):
+        request_id = request_id_of({"requestContext": {"requestId": request_id}})
+        body = error_body(code, request_id=request_id)
+        return status, {"Content-Type": "application/json", "Request-Id": request_id}, json.dumps(body).encode()
+
+    # --- local-only controls -----------------------------------------------------
+
+    def _admin(self, method: str, path: str, body: bytes):
+        data = json.loads(body or b"{}")
+        if path == "/_local/clock" and method == "POST":
+            if "offset" in data:
+                clock.set_offset(float(data["offset"]))
+            if "advance" in data:
+                clock.set_offset(clock.offset() + float(data["advance"]))
+            return _json(200, {"offset": clock.offset(), "now": clock.now()})
+        if path == "/_local/authorizer_cache" and method == "DELETE":
+            self.cache.clear()
+            return _json(200, {"cleared": True})
+        return _json(404, {"error": "unknown local control"})
+
+    # --- serving -----------------------------------------------------------------
+
+    def serve(self, host: str, port: int) -> ThreadingHTTPServer:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = "resource-api-local"
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > API_GATEWAY_MAX_BODY:
+                    self.rfile.read(length)  # drain, then refuse
+                    status, headers, payload = gateway._gateway_response(str(uuid.uuid4()), "REQUEST_TOO_LARGE")
+                else:
+                    body = self.rfile.read(length) if length else b""
+                    headers_in = {k: v for k, v in self.headers.items()}
+                    status, headers, payload = gateway.handle(self.command, self.path, headers_in, body)
+                self.send_response(status)
+                for k, v in headers.items():
+                    if k.lower() not in ("content-length", "connection", "date", "server"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+
+            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_OPTIONS = _any
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                if os.environ.get("LOCAL_ACCESS_LOG"):
+                    super().log_message(format, *args)
+
+        server = ThreadingHTTPServer((host, port), Handler)
+        server.daemon_threads = True
+        return server
+
+
+def _doc(name: str):
+    """The project's docs, so error doc_urls resolve on the local cloud too."""
+    docs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
+    path = os.path.normpath(os.path.join(docs, name))
+    if not path.startswith(docs + os.sep) or not os.path.isfile(path):
+        return _json(404, {"error": "no such document"})
+    with open(path, "rb") as f:
+        return 200, {"Content-Type": "text/markdown; charset=utf-8"}, f.read()
+
+
+def _json(status: int, body: Any):
+    return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+
+def _from_proxy(response: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    headers = dict(response.get("headers") or {})
+    for k, values in (response.get("multiValueHeaders") or {}).items():
+        headers[k] = ", ".join(values)
+    body = response.get("body") or ""
+    payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
+    return int(response.get("statusCode", 200)), headers, payload

@@ -1,0 +1,63 @@
+"""Loading and invoking function handlers the way the Lambda service does."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+_loaded: dict[str, Callable[[dict, Any], Any]] = {}
+_lock = threading.Lock()
+_thread = threading.local()
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    timeout_s: float = 29.0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+
+    @property
+    def function_version(self) -> str:
+        return "$LATEST"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_s - (time.monotonic() - self.started)) * 1000))
+
+
+def handler_of(function: str) -> Callable[[dict, Any], Any]:
+    """functions/<function>/handler.py's `handler`, imported once (a warm container)."""
+    fn = _loaded.get(function)
+    if fn is None:
+        with _lock:
+            fn = _loaded.get(function)
+            if fn is None:
+                fn = importlib.import_module(f"functions.{function}.handler").handler
+                _loaded[function] = fn
+    return fn
+
+
+def invoke(function: str, event: dict[str, Any]) -> Any:
+    # Mangum drives each invocation on the thread's event loop, as in a Lambda sandbox.
+    if getattr(_thread, "loop", None) is None:
+        _thread.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(_thread.loop)
+    return handler_of(function)(event, LambdaContext(function_name=function))
