@@ -59,6 +59,7 @@ class LocalCloud:
     server: Any = None
     keys: dict[str, str] = field(default_factory=dict)
     state_file: str | None = None
+    pollers: list = field(default_factory=list)
 
     @property
     def moto_url(self) -> str:
@@ -123,6 +124,15 @@ class LocalCloud:
             key = accounts.add_key(DEMO_ACCOUNT, mode, given[0] if given else None)
             self.keys[mode] = key["secret"]
 
+    def start_pollers(self) -> None:
+        from resource_api import schema
+
+        from .pollers import StreamPoller
+
+        self.pollers.append(StreamPoller(schema.table_name(), "stream_processor"))
+        for poller in self.pollers:
+            poller.start()
+
     def start(self) -> None:
         from .gateway import Gateway
 
@@ -130,6 +140,7 @@ class LocalCloud:
         self.configure_environment()
         self.create_tables()
         self.bootstrap_account()
+        self.start_pollers()
         gateway = Gateway(auth_cache_ttl=self.auth_cache_ttl)
         self.server = gateway.serve(self.host, self.port)
         self.port = self.server.server_address[1]
@@ -144,6 +155,8 @@ class LocalCloud:
                 json.dump({"url": self.url, "moto_url": self.moto_url, "table_name": os.environ["TABLE_NAME"]}, f)
 
     def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
         if self.state_file and os.path.exists(self.state_file):
             os.remove(self.state_file)
         if self.server is not None:

@@ -1,0 +1,68 @@
+"""The table's DynamoDB stream is the outbox: every committed change reaches the
+stream processor, which hands it to each subscriber (events and webhooks, async
+provisioning). An aborted write never appears on the stream.
+
+Subscribers must be idempotent: a failed batch is retried from the failed record,
+so a record may be seen more than once (derive ids from `Change.event_id`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from . import db
+
+
+@dataclass(frozen=True)
+class Change:
+    event_id: str  # the stream record's eventID: stable across retries of the batch
+    name: str  # INSERT | MODIFY | REMOVE
+    sequence_number: str
+    created: int  # ApproximateCreationDateTime, epoch seconds
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+
+    @property
+    def entity(self) -> str | None:
+        return (self.new or self.old or {}).get("entity")
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Change:
+        ddb = record["dynamodb"]
+        return cls(
+            event_id=record["eventID"],
+            name=record["eventName"],
+            sequence_number=ddb["SequenceNumber"],
+            created=int(float(ddb.get("ApproximateCreationDateTime", 0))),
+            old=db.from_item(ddb.get("OldImage")),
+            new=db.from_item(ddb.get("NewImage")),
+        )
+
+
+Subscriber = Callable[[Change], None]
+
+
+def subscribers() -> list[Subscriber]:
+    """Who sees each change, in order. One line per subscriber."""
+    return []
+
+
+def handle_batch(records: Iterable[dict[str, Any]], subs: list[Subscriber] | None = None) -> dict[str, Any]:
+    """Process a Lambda DynamoDB-stream batch; on a failure report that record and
+    stop, so Lambda retries from it (ReportBatchItemFailures keeps the order)."""
+    subs = subscribers() if subs is None else subs
+    for record in records:
+        change = Change.from_record(record)
+        try:
+            for sub in subs:
+                sub(change)
+        except Exception:
+            from aws_lambda_powertools import Logger
+
+            Logger(service="resource-api").exception(
+                "stream record failed", extra={"sequence_number": change.sequence_number}
+            )
+            return {"batchItemFailures": [{"itemIdentifier": change.sequence_number}]}
+    return {"batchItemFailures": []}
