@@ -7,9 +7,9 @@ from resource_api.models import ResourceCreate
 api = Api("create_resource")
 
 
-@api.endpoint
-def create_resource(req: Req) -> dict:
-    return resources.create(req.ctx, req.body(ResourceCreate))
+@api.endpoint(body=ResourceCreate)
+def create_resource(req: Req, params: ResourceCreate) -> dict:
+    return resources.create(req.ctx, params)
 
 
 handler = api.handler

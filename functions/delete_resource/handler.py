@@ -7,9 +7,8 @@ from resource_api.models import DeleteParams
 api = Api("delete_resource")
 
 
-@api.endpoint
-def delete_resource(req: Req) -> dict:
-    req.body(DeleteParams)
+@api.endpoint(body=DeleteParams)
+def delete_resource(req: Req, params: DeleteParams) -> dict:
     return resources.delete(req.ctx, req.path_params["id"])
 
 

@@ -7,9 +7,8 @@ from resource_api.models import RetrieveParams
 api = Api("get_resource")
 
 
-@api.endpoint
-def get_resource(req: Req) -> dict:
-    req.query(RetrieveParams)
+@api.endpoint(query=RetrieveParams)
+def get_resource(req: Req, params: RetrieveParams) -> dict:
     return resources.retrieve(req.ctx, req.path_params["id"])
 
 

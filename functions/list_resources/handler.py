@@ -7,9 +7,9 @@ from resource_api.models import ListParams
 api = Api("list_resources")
 
 
-@api.endpoint
-def list_resources(req: Req) -> dict:
-    return resources.list_(req.ctx, req.query(ListParams))
+@api.endpoint(query=ListParams)
+def list_resources(req: Req, params: ListParams) -> dict:
+    return resources.list_(req.ctx, params)
 
 
 handler = api.handler

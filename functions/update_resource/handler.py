@@ -7,9 +7,9 @@ from resource_api.models import ResourceUpdate
 api = Api("update_resource")
 
 
-@api.endpoint
-def update_resource(req: Req) -> dict:
-    return resources.update(req.ctx, req.path_params["id"], req.body(ResourceUpdate))
+@api.endpoint(body=ResourceUpdate)
+def update_resource(req: Req, params: ResourceUpdate) -> dict:
+    return resources.update(req.ctx, req.path_params["id"], params)
 
 
 handler = api.handler

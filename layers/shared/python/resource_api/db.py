@@ -16,12 +16,11 @@ from .schema import table_name
 log = logging.getLogger(__name__)
 _client: Any = None
 
-RETRYABLE = {
+# Failures after which nothing was written: safe to retry as a new attempt.
+THROTTLED = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
     "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
 }
 
 
@@ -117,14 +116,19 @@ def translate(exc: Exception) -> ApiError:
     """An AWS failure as the error the client should see (retryable where it is)."""
     code = error_code(exc)
     log.warning("dynamodb call failed: %s", code or type(exc).__name__)
-    if code in RETRYABLE or type(exc).__name__ in {"ReadTimeoutError", "ConnectTimeoutError", "EndpointConnectionError"}:
+    if code == "TransactionCanceledException" and set(cancellation_reasons(exc)) & THROTTLED:
+        code = "ThrottlingException"
+    if code in THROTTLED:
         return ApiError(
             "service_unavailable",
-            "The service is temporarily unavailable. Retry with exponential backoff "
-            "and the same Idempotency-Key.",
+            "The service is temporarily busy and nothing was written. Retry with exponential "
+            "backoff and the same Idempotency-Key.",
             headers={"Retry-After": "1"},
+            store=False,
         )
-    return ApiError("internal_error")
+    # Anything else (internal errors, timeouts) may or may not have been written:
+    # an idempotent retry replays this answer rather than risk a second execution.
+    return ApiError("internal_error", headers={"Retry-After": "1"})
 
 
 def cancellation_reasons(exc: Exception) -> list[str]:

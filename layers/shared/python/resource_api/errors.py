@@ -106,8 +106,12 @@ class ApiError(Exception):
         param: str | None = None,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
+        store: bool = True,
     ) -> None:
         spec = CODES[code]
+        # False when the failure is known to have written nothing, so an idempotent
+        # retry may run again instead of replaying this error.
+        self.store = store
         self.code = code
         self.type = spec.type
         self.status = spec.status

@@ -6,9 +6,9 @@ A handler module is three lines of wiring around one logic call:
 
     api = Api("get_resource")
 
-    @api.endpoint
-    def get_resource(req: Req) -> dict:
-        return resources.retrieve(req.ctx, req.path_params["id"], req.query(RetrieveParams))
+    @api.endpoint(query=RetrieveParams)
+    def get_resource(req: Req, params: RetrieveParams) -> dict:
+        return resources.retrieve(req.ctx, req.path_params["id"])
 
     handler = api.handler
 """
@@ -27,9 +27,10 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from . import params
+from . import idempotency, params
 from .context import RequestContext, request_id_of
 from .errors import ApiError, error_body
+from .idempotency import Outcome
 from .routes import API_PREFIX, Route, route_for
 
 logger = Logger(service="resource-api")
@@ -82,6 +83,9 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
+WRITE_METHODS = {"POST", "PATCH", "DELETE"}
+
+
 class Api:
     def __init__(self, function: str) -> None:
         self.route: Route = route_for(function)
@@ -89,21 +93,39 @@ class Api:
         self.app.add_exception_handler(HTTPException, self._routing_error)
         self._mangum = Mangum(self.app, lifespan="off")
 
-    def endpoint(self, fn: Callable[[Req], Any]) -> Callable[[Req], Any]:
+    def endpoint(
+        self,
+        fn: Callable[..., Any] | None = None,
+        *,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+    ) -> Any:
+        """Register the route's endpoint.
+
+        `@api.endpoint(body=Model)` (or `query=Model`): the frame validates the input and
+        calls `fn(req, params)`; write methods then get idempotency keys for free, with
+        the validated parameters as the request's fingerprint. Bare `@api.endpoint`
+        calls `fn(req)` and leaves parsing to it.
+        """
+        if fn is None:
+            return lambda f: self._register(f, body, query)
+        return self._register(fn, None, None)
+
+    def _register(self, fn: Callable[..., Any], body_model: Any, query_model: Any) -> Callable[..., Any]:
         route = self.route
 
         async def serve(request: Request) -> Response:
             started = time.perf_counter()
-            body = await request.body()
+            raw = await request.body()
             req: Req | None = None
             try:
-                req = Req(request, body)
-                result = fn(req)
-                if isinstance(result, Result):
-                    response = json_response(result.status or route.status, result.body, result.headers)
-                else:
-                    response = json_response(route.status, result)
-            except ApiError as exc:
+                req = Req(request, raw)
+                outcome = self._serve(req, fn, body_model, query_model)
+                headers = dict(outcome.headers)
+                if outcome.replayed:
+                    headers["Idempotent-Replayed"] = "true"
+                response = json_response(outcome.status, outcome.body, headers)
+            except ApiError as exc:  # refused before any work began: nothing stored
                 response = json_response(exc.status, exc.body(_request_id(request)), exc.headers)
             except Exception:
                 logger.exception("unhandled error")
@@ -123,6 +145,42 @@ class Api:
 
         self.app.add_api_route(route.path, serve, methods=[route.method])
         return fn
+
+    def _serve(self, req: Req, fn: Callable[..., Any], body_model: Any, query_model: Any) -> Outcome:
+        route = self.route
+        params: BaseModel | None = None
+        if body_model is not None:
+            params = req.body(body_model)
+        elif query_model is not None:
+            params = req.query(query_model)
+
+        def work() -> Outcome:
+            result = fn(req) if body_model is None and query_model is None else fn(req, params)
+            if isinstance(result, Result):
+                return Outcome(result.status or route.status, result.body, result.headers)
+            return Outcome(route.status, result)
+
+        if route.method not in WRITE_METHODS:
+            return idempotency.execute(req.ctx, None, "", work)
+        key = idempotency.check_key(req.headers.get(idempotency.HEADER))
+        in_body = idempotency.check_key(getattr(params, "idempotency_key", None), "idempotency_key")
+        if key and in_body and key != in_body:
+            raise ApiError(
+                "parameter_invalid",
+                "The idempotency_key parameter and the Idempotency-Key header differ.",
+                param="idempotency_key",
+            )
+        key = key or in_body
+        req.ctx.idempotency_key = key
+        if key is None:
+            return idempotency.execute(req.ctx, None, "", work)
+        data = (
+            params.model_dump(mode="json", exclude={"idempotency_key"}) if params is not None else req.body_data()
+        )
+        print_ = idempotency.fingerprint(route.method, route.path, req.path_params, data)
+        context = req.request.scope.get("aws.context")
+        remaining = context.get_remaining_time_in_millis() if context is not None else 30_000
+        return idempotency.execute(req.ctx, key, print_, work, lock_ms=remaining + 1_000)
 
     async def _routing_error(self, request: Request, exc: HTTPException) -> Response:
         code = "method_not_allowed" if exc.status_code == 405 else "url_invalid"

@@ -46,3 +46,8 @@ def resource_index(account_id: str, mode: str, status: str, resource_id: str) ->
 def resource_counter(account_id: str, mode: str) -> dict[str, str]:
     """One item per account and mode holding `total` and a count per status."""
     return {"pk": resource_partition(account_id, mode), "sk": COUNTER_SK}
+
+
+def idempotency(account_id: str, mode: str, key_hash: str) -> dict[str, str]:
+    """An idempotency record: its own partition, scoped to account and mode."""
+    return {"pk": f"IDEM#{account_id}#{mode}#{key_hash}", "sk": "IDEM"}
