@@ -92,6 +92,9 @@ class Api:
         self.app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
         self.app.add_exception_handler(HTTPException, self._routing_error)
         self._mangum = Mangum(self.app, lifespan="off")
+        # What the endpoint accepts, for the OpenAPI document and tooling.
+        self.body_model: type[BaseModel] | None = None
+        self.query_model: type[BaseModel] | None = None
 
     def endpoint(
         self,
@@ -113,6 +116,7 @@ class Api:
 
     def _register(self, fn: Callable[..., Any], body_model: Any, query_model: Any) -> Callable[..., Any]:
         route = self.route
+        self.body_model, self.query_model = body_model, query_model
 
         async def serve(request: Request) -> Response:
             started = time.perf_counter()
