@@ -51,3 +51,62 @@ def resource_counter(account_id: str, mode: str) -> dict[str, str]:
 def idempotency(account_id: str, mode: str, key_hash: str) -> dict[str, str]:
     """An idempotency record: its own partition, scoped to account and mode."""
     return {"pk": f"IDEM#{account_id}#{mode}#{key_hash}", "sk": "IDEM"}
+
+
+# --- events and webhooks ------------------------------------------------------------
+
+
+def resource_tombstone(account_id: str, mode: str, resource_id: str) -> dict[str, str]:
+    """A short-lived item written in the same transaction as a resource's deletion, so
+    the stream carries the deleting request's id (the REMOVE record's old image has the
+    previous request's)."""
+    return {"pk": f"{account_id}#{mode}#RESDEL", "sk": resource_id}
+
+
+def notice(account_id: str, mode: str, notice_id: str) -> dict[str, str]:
+    """A short-lived item whose INSERT becomes an event of its `event_type`
+    (e.g. resource.limit_exceeded)."""
+    return {"pk": f"{account_id}#{mode}#NOTICE", "sk": notice_id}
+
+
+def event_partition(account_id: str, mode: str) -> str:
+    return f"{account_id}#{mode}#EVT"
+
+
+def event(account_id: str, mode: str, event_id: str) -> dict[str, str]:
+    return {"pk": event_partition(account_id, mode), "sk": event_id}
+
+
+def event_type_partition(account_id: str, mode: str, event_type: str) -> str:
+    return f"{account_id}#{mode}#EVT#{event_type}"
+
+
+def event_type_index(account_id: str, mode: str, event_type: str, event_id: str) -> dict[str, str]:
+    """GSI entry that lists events of one type, newest first."""
+    return {"gsi1pk": event_type_partition(account_id, mode, event_type), "gsi1sk": event_id}
+
+
+def webhook_endpoint_partition(account_id: str, mode: str) -> str:
+    return f"{account_id}#{mode}#WHE"
+
+
+def webhook_endpoint(account_id: str, mode: str, endpoint_id: str) -> dict[str, str]:
+    return {"pk": webhook_endpoint_partition(account_id, mode), "sk": endpoint_id}
+
+
+def delivery_partition(account_id: str, mode: str, event_id: str) -> str:
+    """Delivery attempts of one event."""
+    return f"{account_id}#{mode}#DLV#{event_id}"
+
+
+def delivery(account_id: str, mode: str, event_id: str, attempt_id: str) -> dict[str, str]:
+    return {"pk": delivery_partition(account_id, mode, event_id), "sk": attempt_id}
+
+
+def endpoint_deliveries_partition(account_id: str, mode: str, endpoint_id: str) -> str:
+    return f"{account_id}#{mode}#WHE#{endpoint_id}#DLV"
+
+
+def endpoint_delivery_index(account_id: str, mode: str, endpoint_id: str, attempt_id: str) -> dict[str, str]:
+    """GSI entry listing an endpoint's delivery attempts by time (replay of failures)."""
+    return {"gsi1pk": endpoint_deliveries_partition(account_id, mode, endpoint_id), "gsi1sk": attempt_id}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from . import clock, db, ids, keys
+from . import clock, db, ids, keys, lists
 from .context import RequestContext
 from .errors import ApiError
 from .models import ListParams, ResourceCreate, ResourceUpdate, Status
@@ -204,10 +204,29 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
                 }
             },
             _counter_update(ctx, {"total": -1, current["status"]: -1}),
+            # Carries this request's id to the resource.deleted event (see events.py).
+            {"Put": {"TableName": db.table(), "Item": db.to_item(_tombstone(ctx, current, now))}},
         ],
         ctx,
     )
     return {"id": resource_id, "object": "resource", "deleted": True, "deleted_at": now}
+
+
+TOMBSTONE_TTL_S = 86_400
+
+
+def _tombstone(ctx: RequestContext, current: dict[str, Any], now: int) -> dict[str, Any]:
+    return {
+        **keys.resource_tombstone(ctx.account_id, ctx.mode, current["id"]),
+        "entity": "resource_deletion",
+        "account_id": ctx.account_id,
+        "mode": ctx.mode,
+        "request_id": ctx.request_id,
+        "idempotency_key": ctx.idempotency_key,
+        "deleted_at": now,
+        "resource": render(current),
+        "expires_at": now + TOMBSTONE_TTL_S,
+    }
 
 
 # --- lists ----------------------------------------------------------------------
@@ -215,36 +234,12 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
 
 def _step(value: str, delta: int) -> str:
     """The id just before (-1) or after (+1) `value` in sort order."""
-    head, body = value[: len(PREFIX) + 1], value[len(PREFIX) + 1 :]
-    digits = [ids.ALPHABET.index(c) for c in body]
-    i = len(digits) - 1
-    while i >= 0:
-        digits[i] += delta
-        if 0 <= digits[i] < 32:
-            break
-        digits[i] %= 32
-        i -= 1
-    return head + "".join(ids.ALPHABET[d] for d in digits)
+    return lists.step(value, delta)
 
 
 def _bounds(params: ListParams) -> tuple[str, str]:
     """Inclusive (low, high) sort-key bounds for the created filter and cursors."""
-    low = ids.lower_bound(PREFIX, 0)
-    high = f"{PREFIX}_{ids.ALPHABET[-1] * ids.TIME_CHARS}{_MAX_RANDOM}"
-    c = params.created
-    if c is not None:
-        starts = [v for v in (c.gte, None if c.gt is None else c.gt + 1) if v is not None]
-        ends = [v for v in (c.lte, None if c.lt is None else c.lt - 1) if v is not None]
-        if starts:
-            low = max(low, ids.lower_bound(PREFIX, max(starts)))
-        if ends:
-            end_s = min(ends)
-            high = min(high, f"{PREFIX}_{ids.time_part((end_s + 1) * 1000 - 1)}{_MAX_RANDOM}")
-    if params.starting_after:
-        high = min(high, _step(params.starting_after, -1))
-    if params.ending_before:
-        low = max(low, _step(params.ending_before, +1))
-    return low, high
+    return lists.bounds(PREFIX, params.created, params.starting_after, params.ending_before)
 
 
 def _query(ctx: RequestContext, params: ListParams, low: str, high: str, **extra: Any) -> dict[str, Any]:
