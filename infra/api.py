@@ -1,0 +1,300 @@
+"""The REST API (stage v1): one Lambda per row of the route table, each with a role
+holding exactly its route's access, a cached REQUEST authorizer, 405 answers for the
+other methods of each path, API Gateway's own errors re-templated into the spec's error
+object, access logs, tracing, a coarse stage throttle and an optional custom domain."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+from resource_api import routes
+from resource_api.errors import CODES
+from resource_api.gateway_responses import GATEWAY_RESPONSES, template
+
+from .access import Access
+from .config import SERVICE_NAME, Config
+from .layers import ARCHITECTURE, RUNTIME, Layers
+from .monitoring import Monitoring
+from .nag import acknowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ROOT / "functions"
+STAGE = "v1"  # the public prefix /v1 is the stage (or the custom domain's base path)
+HANDLER = "handler.handler"
+AUTHORIZER_CACHE = Duration.seconds(300)
+# Every method API Gateway knows; those a path has no route for answer 405 (via ANY).
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+# Body types a wrong-method request may carry; the 405 answer does not depend on them.
+MOCK_CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+
+def construct_id(function: str) -> str:
+    return "".join(part.capitalize() for part in function.split("_"))
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: Config,
+        layers: Layers,
+        table: dynamodb.ITable,
+        access: Access,
+        monitoring: Monitoring,
+    ) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        self.layers = layers
+        self.access = access
+        self.monitoring = monitoring
+        self.environment = {
+            "STAGE": config.stage,
+            "TABLE_NAME": table.table_name,
+            "DOC_BASE_URL": config.doc_base_url,
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+        self.functions: dict[str, lambda_.Function] = {}
+
+        access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=config.log_retention, removal_policy=config.removal_policy
+        )
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"{SERVICE_NAME}-{config.stage}",
+            description=f"Resource API ({config.stage})",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # Access logging needs API Gateway's account-level CloudWatch role in the
+            # region; kept on destroy because other stacks in the region rely on it.
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE,
+                tracing_enabled=True,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT)),
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+                metrics_enabled=False,
+                throttling_rate_limit=config.throttle_rate_limit,
+                throttling_burst_limit=config.throttle_burst_limit,
+            ),
+        )
+
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-APIG2",
+            "Each function validates its own parameters (pydantic models in the shared layer) so that every "
+            "invalid parameter is answered with the spec's error object naming its param, for form-encoded "
+            "and JSON bodies alike; an API Gateway request validator answers its own 400 without param.",
+        )
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-APIG3",
+            "No WAF web ACL: one costs a monthly fee at rest and this stack must cost nothing at rest but "
+            "storage. Every route needs a valid API key (the authorizer), the stage has a throttle, and "
+            "per-account rate limits belong to the service; attach a web ACL to a stage that needs one.",
+        )
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-COG4",
+            "Callers authenticate with API secret keys (sk_test_/sk_live_, Stripe style), checked by the "
+            "Lambda REQUEST authorizer against hashed keys in the table; Cognito user pools do not issue "
+            "or check this kind of credential. The ANY methods are the 405 mocks (see APIG4).",
+        )
+        acknowledge(
+            self.rest_api.node.find_child("CloudWatchRole"),
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+            "API Gateway's account-level logging role (needed for access logs), made by CDK with the managed "
+            "policy AWS documents for it; a hand-written copy would grant the same logs actions on '*'.",
+        )
+
+        authorizer_fn = self._function(routes.AUTHORIZER_FUNCTION, routes.AUTHORIZER_ACCESS)
+        self.authorizer = apigw.RequestAuthorizer(
+            self,
+            "RequestAuthorizer",
+            handler=authorizer_fn,
+            identity_sources=[apigw.IdentitySource.header("Authorization")],
+            results_cache_ttl=AUTHORIZER_CACHE,
+        )
+
+        paths: dict[str, list[str]] = {}
+        for route in routes.ROUTES:
+            fn = self._function(route.function, route.access)
+            resource = self.rest_api.root.resource_for_path(route.resource_path)
+            resource.add_method(
+                route.method,
+                apigw.LambdaIntegration(fn, proxy=True, allow_test_invoke=False),
+                authorizer=self.authorizer,
+                authorization_type=apigw.AuthorizationType.CUSTOM,
+                operation_name=route.function,
+            )
+            paths.setdefault(route.resource_path, []).append(route.method)
+        for path, methods in paths.items():
+            self._method_not_allowed(self.rest_api.root.resource_for_path(path), methods)
+
+        for response_type, (status, _code, _message) in GATEWAY_RESPONSES.items():
+            headers = {"Content-Type": "'application/json'"}
+            if response_type == "THROTTLED":
+                headers["Retry-After"] = "'1'"
+            self.rest_api.add_gateway_response(
+                f"GatewayResponse{construct_id(response_type.lower())}",
+                type=apigw.ResponseType.of(response_type),
+                # DEFAULT_4XX/5XX keep API Gateway's own status (415, 403, 502, ...).
+                status_code=None if response_type.startswith("DEFAULT_") else str(status),
+                templates={"application/json": template(response_type, config.doc_base_url)},
+                response_headers=headers,
+            )
+
+        if config.domain_name:
+            self.domain = apigw.DomainName(
+                self,
+                "Domain",
+                domain_name=config.domain_name,
+                certificate=acm.Certificate.from_certificate_arn(self, "Certificate", config.certificate_arn),
+                endpoint_type=apigw.EndpointType.REGIONAL,
+                security_policy=apigw.SecurityPolicy.TLS_1_2,
+            )
+            apigw.BasePathMapping(
+                self, "V1Mapping", domain_name=self.domain, rest_api=self.rest_api, base_path=STAGE,
+                stage=self.rest_api.deployment_stage,
+            )
+            CfnOutput(self, "BaseUrl", value=f"https://{config.domain_name}/{STAGE}")
+            CfnOutput(
+                self, "DomainTarget", value=self.domain.domain_name_alias_domain_name,
+                description=f"Point {config.domain_name} (CNAME or alias) here",
+            )
+        CfnOutput(self, "ApiUrl", value=self.rest_api.url, description="execute-api URL of stage v1 (the /v1 prefix is the stage)")
+        monitoring.watch_api(self.rest_api, STAGE)
+
+    def _function(self, name: str, access: frozenset[str]) -> lambda_.Function:
+        cid = construct_id(name)
+        log_group = logs.LogGroup(
+            self, f"{cid}Logs", retention=self.config.log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        # One role per function, with nothing but its log group and its route's access.
+        role = iam.Role(
+            self,
+            f"{cid}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{name}: its log group, tracing, and access {sorted(access)}",
+        )
+        log_group.grant_write(role)
+        fn = lambda_.Function(
+            self,
+            cid,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=HANDLER,
+            code=lambda_.Code.from_asset(str(FUNCTIONS / name), exclude=["__pycache__", "*.pyc"]),
+            layers=self.layers.all,
+            role=role,
+            log_group=log_group,
+            environment=self.environment,
+            memory_size=512,
+            timeout=Duration.seconds(10),
+            tracing=lambda_.Tracing.ACTIVE,
+            description=f"Resource API {self.config.stage}: {name}",
+        )
+        self.access.grant(access, fn)
+        acknowledge(
+            fn,
+            "AwsSolutions-L1",
+            "Pinned to python3.12 on purpose: the layers ship .pyc compiled by Python 3.12 (infra/build.py), "
+            "which only a 3.12 runtime uses; the runtime moves together with the build interpreter.",
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "The only '*' is xray:PutTraceSegments/PutTelemetryRecords, added by active tracing: X-Ray "
+            "has no resource-level permissions (tests/infrastructure asserts no other '*').",
+        )
+        self.functions[name] = fn
+        self.monitoring.watch_function(cid, fn)
+        return fn
+
+    def _method_not_allowed(self, resource: apigw.IResource, allowed: list[str]) -> None:
+        """ANY on a path answers 405 with an Allow header (explicit methods win over ANY)."""
+        allow = ", ".join(sorted(set(allowed)))
+        body = {
+            "error": {
+                "type": CODES["method_not_allowed"].type,
+                "code": "method_not_allowed",
+                "message": CODES["method_not_allowed"].message,
+                "doc_url": f"{self.config.doc_base_url}/errors.md#method_not_allowed",
+                "request_id": "__REQUEST_ID__",
+            }
+        }
+        # The same request id form the functions answer (req_ + the id without dashes).
+        response_template = (
+            '#set($rid = "req_" + $context.requestId.replace("-", ""))\n'
+            "#set($context.responseOverride.header.Request-Id = $rid)\n"
+            + json.dumps(body).replace('"__REQUEST_ID__"', '"$rid"')
+        )
+        resource.add_method(
+            "ANY",
+            apigw.MockIntegration(
+                request_templates={t: '{"statusCode": 405}' for t in MOCK_CONTENT_TYPES},
+                passthrough_behavior=apigw.PassthroughBehavior.NEVER,
+                integration_responses=[
+                    apigw.IntegrationResponse(
+                        status_code="405",
+                        response_templates={"application/json": response_template},
+                        response_parameters={"method.response.header.Allow": f"'{allow}'"},
+                    )
+                ],
+            ),
+            # Answered before authentication, as the local gateway does; no backend runs.
+            authorization_type=apigw.AuthorizationType.NONE,
+            method_responses=[
+                apigw.MethodResponse(
+                    status_code="405",
+                    response_parameters={"method.response.header.Allow": True, "method.response.header.Request-Id": True},
+                )
+            ],
+            operation_name="method_not_allowed",
+        )
+        acknowledge(
+            resource.node.find_child("ANY"),
+            "AwsSolutions-APIG4",
+            "This ANY method is a MOCK integration that only answers 405 method_not_allowed with an Allow "
+            "header, before authentication as the local gateway does; it runs no backend and returns no data.",
+        )
+
+
+# One JSON line per request in the access log.
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTimeEpoch",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "path": "$context.path",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationLatency": "$context.integrationLatency",
+    "integrationStatus": "$context.integrationStatus",
+    "errorType": "$context.error.responseType",
+    "errorMessage": "$context.error.message",
+    "authorizerStatus": "$context.authorizer.status",
+    "authorizerLatency": "$context.authorizer.latency",
+    "principalId": "$context.authorizer.principalId",
+    "accountId": "$context.authorizer.account_id",
+    "mode": "$context.authorizer.mode",
+    "userAgent": "$context.identity.userAgent",
+}

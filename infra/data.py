@@ -1,0 +1,88 @@
+"""The DynamoDB table, built from the same definition the local cloud uses
+(resource_api.schema), and the "read"/"write" access kinds of the route table."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+from resource_api import routes, schema
+
+from .access import Access
+from .config import Config
+from .monitoring import Monitoring
+
+# Exactly what the shared code calls (TransactWriteItems is authorised per item by the
+# Put/Update/Delete/ConditionCheck actions, TransactGetItems by GetItem).
+READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
+WRITE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+)
+
+_TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER, "B": dynamodb.AttributeType.BINARY}
+
+
+def _attribute(request: dict, key_schema: list[dict], key_type: str) -> dynamodb.Attribute | None:
+    types = {a["AttributeName"]: a["AttributeType"] for a in request["AttributeDefinitions"]}
+    for key in key_schema:
+        if key["KeyType"] == key_type:
+            return dynamodb.Attribute(name=key["AttributeName"], type=_TYPES[types[key["AttributeName"]]])
+    return None
+
+
+class Data(Construct):
+    def __init__(self, scope: Construct, id: str, *, config: Config, access: Access, monitoring: Monitoring) -> None:
+        super().__init__(scope, id)
+        request = schema.create_table_request()
+        if request["BillingMode"] != "PAY_PER_REQUEST":
+            raise ValueError("the table is on-demand: nothing is paid at rest but storage")
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            # No fixed name: CloudFormation names it, so stages can share an account and
+            # region; functions get it as TABLE_NAME.
+            partition_key=_attribute(request, request["KeySchema"], "HASH"),
+            sort_key=_attribute(request, request["KeySchema"], "RANGE"),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=schema.TTL_ATTRIBUTE,
+            stream=dynamodb.StreamViewType[request["StreamSpecification"]["StreamViewType"]],
+            deletion_protection=config.production,
+            removal_policy=config.removal_policy,
+        )
+        self.index_names: list[str] = []
+        for index in request.get("GlobalSecondaryIndexes", []):
+            if index["Projection"]["ProjectionType"] != "ALL":
+                raise ValueError(f"index {index['IndexName']}: only ALL projections are mapped")
+            self.table.add_global_secondary_index(
+                index_name=index["IndexName"],
+                partition_key=_attribute(request, index["KeySchema"], "HASH"),
+                sort_key=_attribute(request, index["KeySchema"], "RANGE"),
+                projection_type=dynamodb.ProjectionType.ALL,
+            )
+            self.index_names.append(index["IndexName"])
+
+        access.register(routes.READ, self.grant_read)
+        access.register(routes.WRITE, self.grant_write)
+        monitoring.watch_table(self.table)
+
+    @property
+    def index_arns(self) -> list[str]:
+        return [f"{self.table.table_arn}/index/{name}" for name in self.index_names]
+
+    def grant_read(self, grantee: iam.IGrantable) -> None:
+        """Reads of the table and of each index by name (no index/* wildcard)."""
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(READ_ACTIONS), resource_arns=[self.table.table_arn, *self.index_arns]
+        )
+
+    def grant_write(self, grantee: iam.IGrantable) -> None:
+        """Item writes (and the reads a conditional write path needs)."""
+        self.grant_read(grantee)
+        iam.Grant.add_to_principal(grantee=grantee, actions=list(WRITE_ACTIONS), resource_arns=[self.table.table_arn])

@@ -1,0 +1,38 @@
+"""The stack: one line per concern. A new concern (webhooks, provisioning) is one more
+construct here, taking what it needs: `monitoring` for its alarms, `access` to register
+the access kinds its resources serve to routes, `layers` for its functions, `data.table`."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Environment, Stack, Tags
+from constructs import Construct
+
+from .access import Access
+from .api import Api
+from .config import SERVICE_NAME, Config
+from .data import Data
+from .layers import Layers
+from .monitoring import Monitoring
+
+
+class ResourceApiStack(Stack):
+    def __init__(self, scope: Construct, config: Config) -> None:
+        env = Environment(account=config.account, region=config.region) if config.region else None
+        super().__init__(
+            scope, config.stack_name, env=env, description=f"Resource API, stage {config.stage}",
+            termination_protection=config.production,
+        )
+        Tags.of(self).add("service", SERVICE_NAME)
+        Tags.of(self).add("stage", config.stage)
+        self.config = config
+        self.access = Access()
+
+        self.monitoring = Monitoring(self, "Monitoring", config=config)
+        self.layers = Layers(self, "Layers")
+        self.data = Data(self, "Data", config=config, access=self.access, monitoring=self.monitoring)
+        # Constructs that register access kinds (e.g. provisioning's "start_execution")
+        # go above this line: the API grants its functions from what is registered.
+        self.api = Api(self, "Api", config=config, layers=self.layers, table=self.data.table, access=self.access, monitoring=self.monitoring)
+
+        CfnOutput(self, "TableName", value=self.data.table.table_name, description="TABLE_NAME for apictl")
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
