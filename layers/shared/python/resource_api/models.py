@@ -142,3 +142,136 @@ class ListParams(_Strict):
         if value is not None and not ids.is_valid(value, "res"):
             raise ValueError("must be a resource id (res_...)")
         return value
+
+
+# --- events and webhook endpoints ------------------------------------------------------
+
+# Every event type the API emits (webhook_endpoint.disabled is the notice sent when an
+# endpoint is switched off automatically).
+EVENT_TYPES = (
+    "resource.created",
+    "resource.updated",
+    "resource.deleted",
+    "resource.status_changed",
+    "resource.limit_exceeded",
+    "webhook_endpoint.disabled",
+)
+URL_MAX = 2048
+
+
+def _cursor_of(prefix: str, what: str) -> Any:
+    def check(cls: Any, value: str | None) -> str | None:
+        if value is not None and not ids.is_valid(value, prefix):
+            raise ValueError(f"must be {what} id ({prefix}_...)")
+        return value
+
+    return field_validator("starting_after", "ending_before")(classmethod(check))
+
+
+def _check_enabled_events(value: Any) -> Any:
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, dict) and all(k.isdigit() for k in value):  # enabled_events[0]=...
+        value = [v for _, v in sorted(value.items(), key=lambda kv: int(kv[0]))]
+    if not isinstance(value, list) or not value:
+        raise ValueError("must be a non-empty list of event types, or ['*'] for all")
+    out: list[str] = []
+    for item in value:
+        if item != "*" and item not in EVENT_TYPES:
+            raise ValueError(f"'{str(item)[:60]}' is not an event type (one of {', '.join(EVENT_TYPES)}, or '*')")
+        if item not in out:
+            out.append(item)
+    if "*" in out and len(out) > 1:
+        raise ValueError("'*' already selects every event type; give it alone")
+    return out
+
+
+class EndpointStatus(str, Enum):
+    enabled = "enabled"
+    disabled = "disabled"
+
+
+class WebhookEndpointCreate(_Strict):
+    url: str = Field(..., min_length=1, max_length=URL_MAX)
+    enabled_events: list[str]
+    description: str | None = Field(None, max_length=5000)
+    metadata: dict[str, str] = Field(default_factory=dict)
+    idempotency_key: str | None = Field(None, min_length=1, max_length=255)
+
+    _metadata = field_validator("metadata", mode="before")(_check_metadata)
+    _events = field_validator("enabled_events", mode="before")(_check_enabled_events)
+
+
+class WebhookEndpointUpdate(_Strict):
+    url: str | None = Field(None, min_length=1, max_length=URL_MAX)
+    enabled_events: list[str] | None = None
+    description: str | None = Field(None, max_length=5000)
+    metadata: dict[str, str] | None = None
+    status: EndpointStatus | None = None
+    idempotency_key: str | None = Field(None, min_length=1, max_length=255)
+
+    _metadata = field_validator("metadata", mode="before")(_check_metadata)
+    _events = field_validator("enabled_events", mode="before")(_check_enabled_events)
+
+    @field_validator("url", "enabled_events", "status", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+
+class WriteParams(_Strict):
+    """A write that takes no parameters but the idempotency key."""
+
+    idempotency_key: str | None = Field(None, min_length=1, max_length=255)
+
+
+class WebhookEndpointListParams(_Strict):
+    limit: int = Field(20, ge=1, le=100)
+    starting_after: str | None = None
+    ending_before: str | None = None
+
+    _cursor = _cursor_of("we", "a webhook endpoint")
+
+
+class EventListParams(_Strict):
+    limit: int = Field(20, ge=1, le=100)
+    starting_after: str | None = None
+    ending_before: str | None = None
+    created: CreatedFilter | None = None
+    type: str | None = None
+
+    _cursor = _cursor_of("evt", "an event")
+
+    @field_validator("created", mode="before")
+    @classmethod
+    def _exact_created(cls, value: Any) -> Any:
+        if isinstance(value, (str, int)):
+            return {"gte": value, "lte": value}
+        return value
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str | None) -> str | None:
+        if value is not None and value not in EVENT_TYPES:
+            raise ValueError(f"must be one of {', '.join(EVENT_TYPES)}")
+        return value
+
+
+class DeliveryListParams(_Strict):
+    limit: int = Field(20, ge=1, le=100)
+    starting_after: str | None = None
+    ending_before: str | None = None
+
+    _cursor = _cursor_of("dlv", "a delivery attempt")
+
+
+class EventResend(_Strict):
+    webhook_endpoint: str | None = Field(None, description="One endpoint; all subscribed ones if absent")
+    idempotency_key: str | None = Field(None, min_length=1, max_length=255)
+
+
+class WebhookReplay(_Strict):
+    since: int = Field(..., ge=0, description="Replay failed deliveries of events created at or after this time")
+    idempotency_key: str | None = Field(None, min_length=1, max_length=255)
