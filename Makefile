@@ -11,11 +11,20 @@ export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-.PHONY: help install run test lint clean
+# Deployments: STAGE=sandbox|production, AWS_REGION=<region> (see docs/deploy.md).
+STAGE ?= sandbox
+CDK := node_modules/.bin/cdk
+CDK_CONTEXT = -c stage=$(STAGE) $(if $(AWS_REGION),-c region=$(AWS_REGION))
+
+.PHONY: help install run test lint clean build synth bootstrap deploy destroy
 
 help:
 	@echo "make run    - start the local cloud on http://127.0.0.1:$${PORT:-8000} (installs on first use)"
 	@echo "make test   - run every test offline"
+	@echo "make build  - build the Lambda layers into build/ (no Docker; skipped when inputs are unchanged)"
+	@echo "make synth  - write the CloudFormation template to cdk.out (offline, no AWS credentials)"
+	@echo "make deploy - deploy STAGE=sandbox|production to AWS_REGION with the pinned CDK CLI"
+	@echo "make destroy - delete that deployment (a production table is kept)"
 	@echo "make clean  - remove the virtualenv and build outputs"
 
 $(BIN)/.installed: requirements-dev.txt layers/deps/requirements.txt
@@ -33,6 +42,26 @@ run: install
 
 test: install
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+build: install
+	@$(PY) -m infra.build
+
+synth: build
+	@STAGE=$(STAGE) $(PY) infra/app.py
+
+# The CDK CLI pinned in package.json / package-lock.json (never a bare npx).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+bootstrap: node_modules/.installed
+	$(CDK) bootstrap --no-notices $(CDK_CONTEXT)
+
+deploy: build node_modules/.installed
+	$(CDK) deploy --no-notices $(CDK_CONTEXT) $(CDK_ARGS)
+
+destroy: build node_modules/.installed
+	$(CDK) destroy --no-notices $(CDK_CONTEXT) $(CDK_ARGS)
 
 clean:
 	rm -rf $(VENV) cdk.out build .pytest_cache
