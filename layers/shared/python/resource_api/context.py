@@ -20,6 +20,9 @@ class RequestContext:
     method: str = "GET"
     path: str = "/"
     idempotency_key: str | None = None
+    api_version: str | None = None
+    account_api_version: str | None = None  # the account's default, from the authorizer
+    if_match: str | None = None  # If-Match of a PATCH or DELETE
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -49,4 +52,5 @@ class RequestContext:
             request_id=request_id_of(event),
             method=event.get("httpMethod", "GET"),
             path=event.get("path", "/"),
+            account_api_version=auth.get("api_version") or None,
         )

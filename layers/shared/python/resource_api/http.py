@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from . import idempotency, params
+from . import conditional, idempotency, params, ratelimit, versions
 from .context import RequestContext, request_id_of
 from .errors import ApiError, error_body
 from .idempotency import Outcome
@@ -56,6 +56,8 @@ class Req:
         self.ctx = RequestContext.from_event(self.event)
         self.path_params: dict[str, str] = dict(self.event.get("pathParameters") or {})
         self.headers = request.headers
+        # Headers every answer to this request carries (rate limits, API version).
+        self.response_headers: dict[str, str] = {}
 
     def body_data(self) -> dict[str, Any]:
         return params.parse_body(self.raw_body, self.headers.get("content-type"))
@@ -125,12 +127,16 @@ class Api:
             try:
                 req = Req(request, raw)
                 outcome = self._serve(req, fn, body_model, query_model)
-                headers = dict(outcome.headers)
+                headers = {**req.response_headers, **outcome.headers}
                 if outcome.replayed:
                     headers["Idempotent-Replayed"] = "true"
-                response = json_response(outcome.status, outcome.body, headers)
+                if outcome.status == 304:
+                    response = Response(status_code=304, headers=headers)
+                else:
+                    response = json_response(outcome.status, outcome.body, headers)
             except ApiError as exc:  # refused before any work began: nothing stored
-                response = json_response(exc.status, exc.body(_request_id(request)), exc.headers)
+                headers = {**(req.response_headers if req else {}), **exc.headers}
+                response = json_response(exc.status, exc.body(_request_id(request)), headers)
             except Exception:
                 logger.exception("unhandled error")
                 response = json_response(500, error_body("internal_error", request_id=_request_id(request)))
@@ -152,20 +158,41 @@ class Api:
 
     def _serve(self, req: Req, fn: Callable[..., Any], body_model: Any, query_model: Any) -> Outcome:
         route = self.route
+        ctx = req.ctx
+        ctx.api_version = versions.resolve(req.headers.get(versions.HEADER), ctx.account_api_version)
+        req.response_headers[versions.HEADER] = ctx.api_version
+        # A conditional GET is counted only if it is not answered 304 (as GitHub does).
+        if_none_match = req.headers.get("if-none-match") if route.method == "GET" else None
+        if not if_none_match:
+            self._count(req)
         params: BaseModel | None = None
         if body_model is not None:
             params = req.body(body_model)
         elif query_model is not None:
             params = req.query(query_model)
+        if route.method in ("PATCH", "DELETE"):
+            ctx.if_match = req.headers.get("if-match")
 
         def work() -> Outcome:
             result = fn(req) if body_model is None and query_model is None else fn(req, params)
             if isinstance(result, Result):
-                return Outcome(result.status or route.status, result.body, result.headers)
-            return Outcome(route.status, result)
+                outcome = Outcome(result.status or route.status, result.body, dict(result.headers))
+            else:
+                outcome = Outcome(route.status, result)
+            body = outcome.body
+            if 200 <= outcome.status < 300 and isinstance(body, dict) and not body.get("deleted"):
+                outcome.headers.setdefault("ETag", conditional.etag(body, weak=body.get("object") == "list"))
+            return outcome
 
         if route.method not in WRITE_METHODS:
-            return idempotency.execute(req.ctx, None, "", work)
+            outcome = idempotency.execute(ctx, None, "", work)
+            if if_none_match:
+                tag = outcome.headers.get("ETag")
+                if outcome.status == 200 and tag and conditional.none_match(if_none_match, tag):
+                    self._count(req, peek=True)
+                    return Outcome(304, None, {"ETag": tag})
+                self._count(req)
+            return outcome
         key = idempotency.check_key(req.headers.get(idempotency.HEADER))
         in_body = idempotency.check_key(getattr(params, "idempotency_key", None), "idempotency_key")
         if key and in_body and key != in_body:
@@ -175,16 +202,31 @@ class Api:
                 param="idempotency_key",
             )
         key = key or in_body
-        req.ctx.idempotency_key = key
+        ctx.idempotency_key = key
         if key is None:
-            return idempotency.execute(req.ctx, None, "", work)
+            return idempotency.execute(ctx, None, "", work)
         data = (
             params.model_dump(mode="json", exclude={"idempotency_key"}) if params is not None else req.body_data()
         )
         print_ = idempotency.fingerprint(route.method, route.path, req.path_params, data)
         context = req.request.scope.get("aws.context")
         remaining = context.get_remaining_time_in_millis() if context is not None else 30_000
-        return idempotency.execute(req.ctx, key, print_, work, lock_ms=remaining + 1_000)
+        return idempotency.execute(ctx, key, print_, work, lock_ms=remaining + 1_000)
+
+    def _count(self, req: Req, peek: bool = False) -> None:
+        """Count the request against the key's limits; the headers go on every answer."""
+        principal = req.ctx.principal
+        if not principal.key_id:
+            return
+        if peek:
+            limits = ratelimit.peek(principal)
+        else:
+            try:
+                limits = ratelimit.hit(principal)
+            except ApiError as exc:
+                req.response_headers.update(exc.headers)
+                raise
+        req.response_headers.update(limits.headers())
 
     async def _routing_error(self, request: Request, exc: HTTPException) -> Response:
         code = "method_not_allowed" if exc.status_code == 405 else "url_invalid"

@@ -48,6 +48,12 @@ def resource_counter(account_id: str, mode: str) -> dict[str, str]:
     return {"pk": resource_partition(account_id, mode), "sk": COUNTER_SK}
 
 
+def resource_runtime(account_id: str, mode: str, resource_id: str) -> dict[str, str]:
+    """A resource's runtime configuration, written by provisioning. Its own partition,
+    so resource lists (a sort-key range of the resource partition) never meet it."""
+    return {"pk": f"{account_id}#{mode}#RUNTIME", "sk": resource_id}
+
+
 def idempotency(account_id: str, mode: str, key_hash: str) -> dict[str, str]:
     """An idempotency record: its own partition, scoped to account and mode."""
     return {"pk": f"IDEM#{account_id}#{mode}#{key_hash}", "sk": "IDEM"}
@@ -110,3 +116,8 @@ def endpoint_deliveries_partition(account_id: str, mode: str, endpoint_id: str) 
 def endpoint_delivery_index(account_id: str, mode: str, endpoint_id: str, attempt_id: str) -> dict[str, str]:
     """GSI entry listing an endpoint's delivery attempts by time (replay of failures)."""
     return {"gsi1pk": endpoint_deliveries_partition(account_id, mode, endpoint_id), "gsi1sk": attempt_id}
+
+
+def rate_limit(key_id: str, month: str) -> dict[str, str]:
+    """A key's request counters for one month (per-minute windows inside)."""
+    return {"pk": f"RATE#{key_id}", "sk": month}

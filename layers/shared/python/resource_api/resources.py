@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from . import clock, db, ids, keys, lists
+from . import clock, conditional, db, ids, keys, lists
 from .context import RequestContext
 from .errors import ApiError
 from .models import ListParams, ResourceCreate, ResourceUpdate, Status
@@ -42,6 +42,12 @@ def render(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _check_precondition(ctx: RequestContext, current: dict[str, Any]) -> None:
+    """If-Match: the client's ETag must be the current plain representation's."""
+    if ctx.if_match and not conditional.match(ctx.if_match, conditional.etag(render(current))):
+        raise ApiError("precondition_failed", param="If-Match")
+
+
 def _not_found(resource_id: str) -> ApiError:
     return ApiError("resource_missing", f"No such resource: '{resource_id}'.", param="id")
 
@@ -71,7 +77,8 @@ def _transact(items: list[dict[str, Any]], ctx: RequestContext) -> None:
         if db.error_code(exc) == "TransactionCanceledException":
             reasons = db.cancellation_reasons(exc)
             if "ConditionalCheckFailed" in reasons:
-                raise ApiError("resource_conflict") from exc
+                # Someone else wrote first: with If-Match that is a failed precondition.
+                raise ApiError("precondition_failed" if ctx.if_match else "resource_conflict") from exc
         raise db.translate(exc) from exc
 
 
@@ -149,6 +156,7 @@ def retrieve(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
 
 def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dict[str, Any]:
     current = load(ctx, resource_id)
+    _check_precondition(ctx, current)
     new = dict(current)
     fields = params.model_fields_set
     if "name" in fields and params.name is not None:
@@ -192,6 +200,7 @@ def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dic
 
 def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
     current = load(ctx, resource_id)
+    _check_precondition(ctx, current)
     now = clock.now_s()
     _transact(
         [
