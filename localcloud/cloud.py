@@ -74,7 +74,8 @@ class LocalCloud:
         env = {**os.environ, "MOTO_PORT": str(self.moto_port)}
         self.log(f"starting moto on {self.moto_url}")
         self.moto = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)],
+            # moto's server, one request at a time (see localcloud/motoserver.py)
+            [sys.executable, "-m", "localcloud.motoserver", "-H", "127.0.0.1", "-p", str(self.moto_port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -114,6 +115,25 @@ class LocalCloud:
             TimeToLiveSpecification={"Enabled": True, "AttributeName": schema.TTL_ATTRIBUTE},
         )
 
+    def create_queues(self) -> None:
+        """The webhook delivery queue and its DLQ, from the definition CDK uses."""
+        import boto3
+
+        from resource_api import queues
+
+        sqs = boto3.client("sqs")
+        dlq_request, queue_request = queues.create_queue_requests()
+        dlq_url = sqs.create_queue(**dlq_request)["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_request["Attributes"]["RedrivePolicy"] = queues.redrive_policy(dlq_arn)
+        os.environ[queues.QUEUE_URL_ENV] = sqs.create_queue(**queue_request)["QueueUrl"]
+
+    def create_state_machines(self) -> None:
+        """The provisioning state machine, from the ASL document CDK deploys."""
+        from .provisioning import create_state_machine
+
+        create_state_machine(self.moto_url, os.environ["TABLE_NAME"])
+
     def bootstrap_account(self) -> None:
         from resource_api import accounts
 
@@ -127,9 +147,12 @@ class LocalCloud:
     def start_pollers(self) -> None:
         from resource_api import schema
 
-        from .pollers import StreamPoller
+        from resource_api import queues
+
+        from .pollers import SqsPoller, StreamPoller
 
         self.pollers.append(StreamPoller(schema.table_name(), "stream_processor"))
+        self.pollers.append(SqsPoller(os.environ[queues.QUEUE_URL_ENV], "webhook_delivery"))
         for poller in self.pollers:
             poller.start()
 
@@ -139,6 +162,8 @@ class LocalCloud:
         self.start_moto()
         self.configure_environment()
         self.create_tables()
+        self.create_state_machines()
+        self.create_queues()
         self.bootstrap_account()
         self.start_pollers()
         gateway = Gateway(auth_cache_ttl=self.auth_cache_ttl)

@@ -55,7 +55,7 @@ class StreamPoller(threading.Thread):
             records = resp.get("Records", [])
             if not records:
                 return resp.get("NextShardIterator") or iterator
-            event = {"Records": [{**r, "eventSourceARN": arn} for r in records]}
+            event = {"Records": [_stream_record(r, arn) for r in records]}
             try:
                 result = lambda_runtime.invoke(self.function, event) or {}
                 failures = result.get("batchItemFailures") or []
@@ -79,3 +79,102 @@ class StreamPoller(threading.Thread):
 
     def stop(self) -> None:
         self.stopped.set()
+
+
+def _stream_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
+    """A record as Lambda hands it over: boto3 parses ApproximateCreationDateTime into a
+    datetime; Lambda's event carries epoch seconds."""
+    ddb = dict(record["dynamodb"])
+    created = ddb.get("ApproximateCreationDateTime")
+    if hasattr(created, "timestamp"):
+        ddb["ApproximateCreationDateTime"] = float(int(created.timestamp()))
+    return {**record, "dynamodb": ddb, "eventSourceARN": arn}
+
+
+class SqsPoller(threading.Thread):
+    """An SQS queue -> a function, like an event source mapping with
+    ReportBatchItemFailures: the function gets Lambda's SQS event; the messages it did
+    not report failed are deleted; failed ones stay in the queue and come back when
+    their visibility timeout (which the function may have changed) runs out; a function
+    that raises fails the whole batch. Redrive to the DLQ is the queue's own."""
+
+    def __init__(self, queue_url: str, function: str, interval: float = 0.1, batch_size: int = 10) -> None:
+        super().__init__(name=f"sqs->{function}", daemon=True)
+        self.queue_url = queue_url
+        self.function = function
+        self.interval = interval
+        self.batch_size = batch_size
+        self.stopped = threading.Event()
+        self.delivered = 0
+
+    def run(self) -> None:
+        import boto3
+
+        sqs = boto3.client("sqs")
+        arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        region = arn.split(":")[3]
+        while not self.stopped.is_set():
+            try:
+                resp = sqs.receive_message(
+                    QueueUrl=self.queue_url,
+                    MaxNumberOfMessages=self.batch_size,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                    WaitTimeSeconds=0,
+                )
+                messages = resp.get("Messages", [])
+                if messages:
+                    self._invoke(sqs, arn, region, messages)
+                    continue
+            except Exception:
+                if not self.stopped.is_set():
+                    log.exception("sqs poller error")
+            self.stopped.wait(self.interval)
+
+    def _invoke(self, sqs: Any, arn: str, region: str, messages: list[dict[str, Any]]) -> None:
+        event = {"Records": [_sqs_record(m, arn, region) for m in messages]}
+        try:
+            result = lambda_runtime.invoke(self.function, event) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures") or []}
+        except Exception:
+            log.exception("%s failed; the batch returns after its visibility timeout", self.function)
+            return
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        self.delivered += len(done)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def _sqs_record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any]:
+    """One record of Lambda's SQS event."""
+    attributes = {
+        k: v
+        for k, v in (message.get("Attributes") or {}).items()
+        if k in {"ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp"}
+    }
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": attributes,
+        "messageAttributes": {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "binaryValue": value.get("BinaryValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value.get("DataType"),
+            }
+            for name, value in (message.get("MessageAttributes") or {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody"),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": region,
+    }

@@ -42,8 +42,15 @@ def _policy(principal_id: str, effect: str, method_arn: str) -> dict[str, Any]:
     }
 
 
+def query_key(event: dict[str, Any]) -> str | None:
+    """The spec's `?api_key=` (webhook routes only: the functions of other routes refuse
+    it, and API Gateway sends this authorizer no query-only request for them)."""
+    value = (event.get("queryStringParameters") or {}).get("api_key")
+    return value.strip() if value and value.strip() else None
+
+
 def authorize(event: dict[str, Any]) -> dict[str, Any]:
-    token = bearer(event.get("headers"))
+    token = bearer(event.get("headers")) or query_key(event)
     if token is None:
         raise Unauthorized()
     principal = accounts.authenticate(token)

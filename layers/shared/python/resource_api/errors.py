@@ -84,6 +84,16 @@ CODES: dict[str, ErrorCode] = {
         "api_error", 503, "The service is temporarily unavailable. Retry with exponential backoff."
     ),
     "request_invalid": ErrorCode("invalid_request_error", 400, "The request is invalid."),
+    "webhook_url_invalid": ErrorCode(
+        "invalid_request_error",
+        400,
+        "This URL may not receive webhooks: use https to a public address.",
+    ),
+    "webhook_endpoint_disabled": ErrorCode(
+        "conflict_error",
+        409,
+        "The webhook endpoint is disabled; enable it (status=enabled) before delivering to it.",
+    ),
     "internal_error": ErrorCode(
         "api_error", 500, "An internal error occurred. Retry with exponential backoff."
     ),

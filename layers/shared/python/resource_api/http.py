@@ -70,7 +70,8 @@ class Req:
         if multi is None:
             single = self.event.get("queryStringParameters") or {}
             multi = {k: [v] for k, v in single.items()}
-        return params.parse_query(multi)
+        # `api_key` is authentication (webhook routes only, see Api._serve), not a parameter.
+        return params.parse_query({k: v for k, v in multi.items() if k != QUERY_KEY})
 
     def query(self, model: type[M]) -> M:
         return params.validate(model, self.query_data())
@@ -86,6 +87,7 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 
 WRITE_METHODS = {"POST", "PATCH", "DELETE"}
+QUERY_KEY = "api_key"  # the spec's `?api_key=` authentication (routes with query_key only)
 
 
 class Api:
@@ -115,6 +117,14 @@ class Api:
         if fn is None:
             return lambda f: self._register(f, body, query)
         return self._register(fn, None, None)
+
+    def serve_operation(self) -> Api:
+        """Serve the route's entry of the operations registry (operations.py)."""
+        from .operations import OPERATIONS
+
+        op = OPERATIONS[self.route.function]
+        self.endpoint(body=op.body, query=op.query)(op.run)
+        return self
 
     def _register(self, fn: Callable[..., Any], body_model: Any, query_model: Any) -> Callable[..., Any]:
         route = self.route
@@ -158,6 +168,8 @@ class Api:
 
     def _serve(self, req: Req, fn: Callable[..., Any], body_model: Any, query_model: Any) -> Outcome:
         route = self.route
+        if not route.query_key and QUERY_KEY in (req.event.get("queryStringParameters") or {}):
+            raise ApiError("api_key_query_not_allowed", param=QUERY_KEY)
         ctx = req.ctx
         ctx.api_version = versions.resolve(req.headers.get(versions.HEADER), ctx.account_api_version)
         req.response_headers[versions.HEADER] = ctx.api_version

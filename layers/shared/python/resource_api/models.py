@@ -275,3 +275,7 @@ class EventResend(_Strict):
 class WebhookReplay(_Strict):
     since: int = Field(..., ge=0, description="Replay failed deliveries of events created at or after this time")
     idempotency_key: str | None = Field(None, min_length=1, max_length=255)
+
+
+class NoParams(_Strict):
+    """A read that takes no parameters."""

@@ -15,6 +15,7 @@ API_PREFIX = "/v1"
 # What a function may be granted (the CDK stack maps each to IAM actions).
 READ = "read"  # DynamoDB reads of the table
 WRITE = "write"  # DynamoDB writes (and reads) of the table
+SEND_WEBHOOKS = "send_webhooks"  # sqs:SendMessage to the webhook delivery queue (queues.py)
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class Route:
     access: frozenset[str]
     status: int = 200  # success status
     summary: str = ""
+    # The spec's `?api_key=` query authentication is accepted here (webhook routes only).
+    # API Gateway: these methods need an authorizer that sees the query string (see
+    # infra/webhooks.py); every other route refuses it with api_key_query_not_allowed.
+    query_key: bool = False
 
     @property
     def resource_path(self) -> str:
@@ -42,6 +47,28 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/resources/{id}", "get_resource", frozenset({READ}), 200, "Retrieve a resource"),
     Route("PATCH", "/v1/resources/{id}", "update_resource", frozenset({WRITE}), 200, "Update a resource"),
     Route("DELETE", "/v1/resources/{id}", "delete_resource", frozenset({WRITE}), 200, "Delete a resource"),
+    # Webhooks (docs/webhooks.md)
+    Route("POST", "/v1/webhook_endpoints", "create_webhook_endpoint", frozenset({WRITE}), 201,
+          "Create a webhook endpoint", query_key=True),
+    Route("GET", "/v1/webhook_endpoints", "list_webhook_endpoints", frozenset({READ}), 200,
+          "List webhook endpoints", query_key=True),
+    Route("GET", "/v1/webhook_endpoints/{id}", "get_webhook_endpoint", frozenset({READ}), 200,
+          "Retrieve a webhook endpoint", query_key=True),
+    Route("PATCH", "/v1/webhook_endpoints/{id}", "update_webhook_endpoint", frozenset({WRITE}), 200,
+          "Update a webhook endpoint", query_key=True),
+    Route("DELETE", "/v1/webhook_endpoints/{id}", "delete_webhook_endpoint", frozenset({WRITE}), 200,
+          "Delete a webhook endpoint", query_key=True),
+    Route("POST", "/v1/webhook_endpoints/{id}/rotate_secret", "rotate_webhook_secret", frozenset({WRITE}), 200,
+          "Rotate an endpoint's signing secret (24 h grace)", query_key=True),
+    Route("POST", "/v1/webhook_endpoints/{id}/replay", "replay_webhook_deliveries",
+          frozenset({WRITE, SEND_WEBHOOKS}), 200, "Redeliver an endpoint's failed deliveries since a time",
+          query_key=True),
+    Route("GET", "/v1/events", "list_events", frozenset({READ}), 200, "List events", query_key=True),
+    Route("GET", "/v1/events/{id}", "get_event", frozenset({READ}), 200, "Retrieve an event", query_key=True),
+    Route("GET", "/v1/events/{id}/deliveries", "list_event_deliveries", frozenset({READ}), 200,
+          "List an event's delivery attempts", query_key=True),
+    Route("POST", "/v1/events/{id}/resend", "resend_event", frozenset({WRITE, SEND_WEBHOOKS}), 200,
+          "Deliver an event again", query_key=True),
 )
 
 # The function that authenticates every route (an API Gateway REQUEST authorizer).

@@ -46,7 +46,12 @@ Subscriber = Callable[[Change], None]
 
 def subscribers() -> list[Subscriber]:
     """Who sees each change, in order. One line per subscriber."""
-    return []
+    from . import events, provisioning
+
+    return [
+        events.on_change,  # events + webhook fan-out
+        provisioning.on_change,  # a pending resource's INSERT starts its provisioning
+    ]
 
 
 def handle_batch(records: Iterable[dict[str, Any]], subs: list[Subscriber] | None = None) -> dict[str, Any]:

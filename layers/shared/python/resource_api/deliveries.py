@@ -1,0 +1,372 @@
+"""Webhook delivery: one SQS message = one event for one endpoint.
+
+Each attempt loads the event and the endpoint afresh, checks the URL again (SSRF
+guard) and connects to the address it vetted, POSTs the event's stored JSON with fresh
+signatures (signing.py), follows no redirect, gives up after DELIVERY_TIMEOUT_S, and
+records the attempt. Then:
+
+    2xx                       -> done (the message is deleted)
+    410 Gone                  -> the endpoint is disabled (notice event), message dropped
+    anything else, or no answer -> retried: the message's visibility timeout is set to
+                                 the next delay of the schedule (queues.RETRY_SCHEDULE_S,
+                                 +-20 % jitter), or to Retry-After when a 429/502/503/504
+                                 asks for longer; after the last attempt the next receive
+                                 moves it to the DLQ (redrive maxReceiveCount)
+    failing for DISABLE_AFTER_S -> the endpoint is disabled (notice event)
+
+The attempt number is SQS's ApproximateReceiveCount, so a crash of the function itself
+also counts as an attempt (and Lambda's own retry after the visibility timeout).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.client
+import json
+import os
+import random
+import socket
+import ssl
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from . import clock, db, events, ids, keys, lists, queues, schema, signing, urlguard, webhook_endpoints
+from .context import RequestContext
+from .errors import ApiError
+from .models import DeliveryListParams, WebhookReplay
+
+PREFIX = "dlv"
+ENTITY = "delivery_attempt"
+DELIVERY_TIMEOUT_S = 15.0
+DISABLE_AFTER_ENV = "WEBHOOK_DISABLE_AFTER_S"
+DISABLE_AFTER_S = 5 * 86_400
+BACKOFF_STATUSES = {429, 502, 503, 504}
+RESPONSE_KEEP = 1000  # characters of the receiver's answer kept in the log
+USER_AGENT = "ResourceAPI-Webhooks/1.0 (+https://standardwebhooks.com)"
+
+
+@dataclass
+class Response:
+    status: int | None
+    duration_ms: int
+    body: str = ""
+    retry_after: float | None = None
+    error: str | None = None
+
+
+Poster = Callable[[urlguard.Target, bytes, dict[str, str]], Response]
+
+
+# --- HTTP -------------------------------------------------------------------------
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """Connects to the vetted address, whatever the name resolves to by now."""
+
+    def __init__(self, target: urlguard.Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self._address = target.address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, target: urlguard.Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout, context=ssl.create_default_context())
+        self._address = target.address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def post(target: urlguard.Target, body: bytes, headers: dict[str, str]) -> Response:
+    """POST without following redirects; every blocking step is bounded by the timeout."""
+    started = time.monotonic()
+    conn_type = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
+    conn = conn_type(target, timeout=DELIVERY_TIMEOUT_S)
+    try:
+        conn.request("POST", target.path, body=body, headers=headers)
+        resp = conn.getresponse()
+        text = resp.read(64 * 1024).decode("utf-8", "replace")
+        elapsed = time.monotonic() - started
+        if elapsed > DELIVERY_TIMEOUT_S:
+            return Response(None, int(elapsed * 1000), error=f"timed out after {DELIVERY_TIMEOUT_S:.0f} s")
+        return Response(
+            resp.status,
+            int(elapsed * 1000),
+            body=text[:RESPONSE_KEEP],
+            retry_after=_retry_after(resp.getheader("Retry-After")),
+        )
+    except TimeoutError:
+        return Response(None, int((time.monotonic() - started) * 1000), error=f"timed out after {DELIVERY_TIMEOUT_S:.0f} s")
+    except (OSError, http.client.HTTPException) as exc:
+        return Response(None, int((time.monotonic() - started) * 1000), error=f"{type(exc).__name__}: {exc}"[:300])
+    finally:
+        conn.close()
+
+
+# --- the schedule ------------------------------------------------------------------
+
+
+def next_delay(attempt: int, response: Response | None = None, rng: random.Random | None = None) -> float | None:
+    """Seconds until the attempt after `attempt` (1-based), or None when the schedule is
+    spent."""
+    schedule = queues.retry_schedule()
+    if attempt > len(schedule):
+        return None
+    base = schedule[attempt - 1]
+    delay = base * (1 + (rng or random).uniform(-queues.JITTER, queues.JITTER))
+    if response is not None and response.status in BACKOFF_STATUSES and response.retry_after is not None:
+        delay = max(delay, response.retry_after)
+    return min(max(delay, 0.0), queues.MAX_VISIBILITY_S - 60)
+
+
+def disable_after_s() -> float:
+    return float(os.environ.get(DISABLE_AFTER_ENV, DISABLE_AFTER_S))
+
+
+# --- one message -------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    ok: bool  # True: delete the message; False: report it failed (retry / DLQ)
+    visibility_s: int | None = None
+
+
+def _record(
+    msg: dict[str, Any], endpoint: dict[str, Any], attempt: int, resp: Response, succeeded: bool,
+    next_attempt_at: int | None, note: str | None,
+) -> None:
+    now_ms = clock.now_ms()
+    attempt_id = ids.new_id(PREFIX, now_ms)
+    account_id, mode = msg["account_id"], msg["mode"]
+    item = {
+        **keys.delivery(account_id, mode, msg["event"], attempt_id),
+        **keys.endpoint_delivery_index(account_id, mode, endpoint["id"], attempt_id),
+        "entity": ENTITY,
+        "id": attempt_id,
+        "account_id": account_id,
+        "mode": mode,
+        "event": msg["event"],
+        "webhook_endpoint": endpoint["id"],
+        "url": endpoint["url"],
+        "created": now_ms // 1000,
+        "attempt": attempt,
+        "reason": msg.get("reason", "event"),
+        "succeeded": succeeded,
+        "http_status": resp.status,
+        "duration_ms": resp.duration_ms,
+        "error": resp.error or note,
+        "response_body": resp.body or None,
+        "next_attempt_at": next_attempt_at,
+        schema.TTL_ATTRIBUTE: now_ms // 1000 + events.RETENTION_S,
+    }
+    db.client().put_item(TableName=db.table(), Item=db.to_item(item))
+
+
+def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post) -> Outcome:
+    account_id, mode = msg["account_id"], msg["mode"]
+    event = events.load(account_id, mode, msg["event"])
+    if event is None:
+        return Outcome(True)  # expired: nothing left to deliver
+    endpoint = webhook_endpoints.load(account_id, mode, msg["webhook_endpoint"])
+    if endpoint is None or endpoint["status"] != webhook_endpoints.ENABLED:
+        return Outcome(True)  # deleted or disabled since: deliveries stop
+    body = event["body"].encode("utf-8")
+    try:
+        target = urlguard.check(endpoint["url"])
+    except urlguard.UnsafeUrl as exc:
+        resp = Response(None, 0, error=f"refused: the URL {exc}")
+    else:
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            **signing.headers(webhook_endpoints.signing_secrets(endpoint), msg["event"], clock.now_s(), body),
+        }
+        resp = poster(target, body, headers)
+    now = clock.now_s()
+    if resp.status is not None and 200 <= resp.status < 300:
+        _record(msg, endpoint, attempt, resp, True, None, None)
+        webhook_endpoints.mark_succeeded(endpoint)
+        return Outcome(True)
+    if resp.status is not None and 300 <= resp.status < 400:
+        resp.error = resp.error or "redirects are not followed"
+    if resp.status == 410:
+        _record(msg, endpoint, attempt, resp, False, None, "410 Gone: the endpoint was disabled")
+        webhook_endpoints.disable(endpoint, "The endpoint answered 410 Gone.")
+        return Outcome(True)
+    since = webhook_endpoints.mark_failed(endpoint, now)
+    if now - since >= disable_after_s():
+        days = (now - since) / 86_400
+        _record(msg, endpoint, attempt, resp, False, None, f"failing for {days:.1f} days: the endpoint was disabled")
+        webhook_endpoints.disable(endpoint, f"Deliveries failed for {days:.1f} days.")
+        return Outcome(True)
+    delay = next_delay(attempt, resp)
+    if delay is None:
+        _record(msg, endpoint, attempt, resp, False, None, "last attempt: the message goes to the dead-letter queue")
+        return Outcome(False, 0)
+    _record(msg, endpoint, attempt, resp, False, now + int(round(delay)), None)
+    return Outcome(False, int(round(delay)))
+
+
+def handle_batch(records: Iterable[dict[str, Any]], poster: Poster = post) -> dict[str, Any]:
+    """A Lambda SQS batch, delivered concurrently; failed messages are reported (partial
+    batch response) after their visibility was set to the next retry's delay."""
+    records = list(records)
+
+    def one(record: dict[str, Any]) -> Outcome:
+        try:
+            msg = json.loads(record["body"])
+            attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
+            outcome = deliver(msg, attempt, poster)
+        except Exception:
+            from aws_lambda_powertools import Logger
+
+            Logger(service="resource-api").exception("delivery failed", extra={"message_id": record.get("messageId")})
+            return Outcome(False)  # the queue's own visibility timeout re-schedules it
+        if not outcome.ok and outcome.visibility_s is not None:
+            try:
+                queues.client().change_message_visibility(
+                    QueueUrl=queues.queue_url(), ReceiptHandle=record["receiptHandle"], VisibilityTimeout=outcome.visibility_s
+                )
+            except Exception:
+                from aws_lambda_powertools import Logger
+
+                Logger(service="resource-api").exception("could not re-schedule", extra={"message_id": record.get("messageId")})
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(records), queues.BATCH_SIZE))) as pool:
+        outcomes = list(pool.map(one, records))
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": r["messageId"]} for r, o in zip(records, outcomes) if not o.ok
+        ]
+    }
+
+
+# --- the API -------------------------------------------------------------------------
+
+
+def render(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": item["id"],
+        "object": "webhook_delivery_attempt",
+        "event": item["event"],
+        "webhook_endpoint": item["webhook_endpoint"],
+        "url": item["url"],
+        "created": item["created"],
+        "attempt": item["attempt"],
+        "reason": item.get("reason", "event"),
+        "status": "succeeded" if item["succeeded"] else "failed",
+        "http_status": item.get("http_status"),
+        "duration_ms": item.get("duration_ms"),
+        "error": item.get("error"),
+        "response_body": item.get("response_body"),
+        "next_attempt_at": item.get("next_attempt_at"),
+        "livemode": item["mode"] == "live",
+    }
+
+
+def list_for_event(ctx: RequestContext, evt_id: str, params: DeliveryListParams) -> dict[str, Any]:
+    events.retrieve(ctx, evt_id)  # 404 for an unknown or expired event
+    if params.starting_after and params.ending_before:
+        raise ApiError(
+            "parameters_exclusive",
+            "Only one of 'starting_after' and 'ending_before' may be given.",
+            param="ending_before",
+        )
+    low, high = lists.bounds(PREFIX, None, params.starting_after, params.ending_before)
+
+    def query(lo: str, hi: str, limit: int, forward: bool) -> list[dict[str, Any]]:
+        resp = db.client().query(
+            TableName=db.table(),
+            KeyConditionExpression="pk = :p AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=db.values(
+                p=keys.delivery_partition(ctx.account_id, ctx.mode, evt_id), lo=lo, hi=hi
+            ),
+            ConsistentRead=True,
+            Limit=limit,
+            ScanIndexForward=forward,
+        )
+        return [db.from_item(i) for i in resp.get("Items", [])]  # type: ignore[misc]
+
+    try:
+        items, has_more = lists.page(query, low=low, high=high, limit=params.limit, ending_before=params.ending_before)
+    except Exception as exc:
+        raise db.translate(exc) from exc
+    return {
+        "object": "list",
+        "url": f"/v1/events/{evt_id}/deliveries",
+        "data": [render(i) for i in items],
+        "has_more": has_more,
+    }
+
+
+REPLAY_MAX_EVENTS = 1000
+
+
+def replay(ctx: RequestContext, endpoint_id: str, params: WebhookReplay) -> dict[str, Any]:
+    """Deliver again every event whose latest attempt to this endpoint since
+    `params.since` failed (up to REPLAY_MAX_EVENTS, oldest first)."""
+    endpoint = webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint_id)
+    if endpoint is None:
+        raise ApiError("resource_missing", f"No such webhook endpoint: '{endpoint_id}'.", param="id")
+    if endpoint["status"] != webhook_endpoints.ENABLED:
+        raise ApiError("webhook_endpoint_disabled", param="id")
+    latest: OrderedDict[str, bool] = OrderedDict()  # event -> did its latest attempt succeed
+    start = None
+    try:
+        while True:
+            extra = {"ExclusiveStartKey": start} if start else {}
+            resp = db.client().query(
+                TableName=db.table(),
+                IndexName="gsi1",
+                KeyConditionExpression="gsi1pk = :p AND gsi1sk >= :lo",
+                ExpressionAttributeValues=db.values(
+                    p=keys.endpoint_deliveries_partition(ctx.account_id, ctx.mode, endpoint_id),
+                    lo=ids.lower_bound(PREFIX, params.since),
+                ),
+                **extra,
+            )
+            for raw in resp.get("Items", []):
+                item = db.from_item(raw) or {}
+                latest.pop(item["event"], None)
+                latest[item["event"]] = bool(item["succeeded"])
+            start = resp.get("LastEvaluatedKey")
+            if not start:
+                break
+        failed = [e for e, ok in latest.items() if not ok and events.load(ctx.account_id, ctx.mode, e)]
+        failed = failed[:REPLAY_MAX_EVENTS]
+        for evt_id in failed:
+            events.enqueue(ctx.account_id, ctx.mode, evt_id, [endpoint_id], "replay")
+    except ApiError:
+        raise
+    except Exception as exc:
+        raise db.translate(exc) from exc
+    return {
+        "object": "webhook_replay",
+        "webhook_endpoint": endpoint_id,
+        "since": params.since,
+        "events": failed,
+        "count": len(failed),
+    }

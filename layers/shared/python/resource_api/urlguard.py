@@ -1,0 +1,137 @@
+"""SSRF guard for webhook endpoint URLs, applied when an endpoint is created or its URL
+changed, and again at every delivery (DNS answers change; the delivery connects to the
+very address that was checked, so a rebinding name cannot slip through).
+
+Deployed stages: `https` only, and every address the host resolves to must be a public
+one: loopback, private (RFC 1918, ULA), link-local (169.254.0.0/16 with the cloud
+metadata service at 169.254.169.254, fe80::/10), shared/CGNAT, multicast, reserved,
+unspecified, and IPv4 embedded in IPv6 (mapped, NAT64, 6to4) pointing at any of those
+are all refused. The local cloud (STAGE=local) also allows `http` and loopback
+addresses, so a receiver on 127.0.0.1 works; it still refuses the rest.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], list[str]]
+
+# Named explicitly for the error message; is_global already excludes them.
+METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class UnsafeUrl(ValueError):
+    """The URL may not receive webhooks; the message says why."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    schemes: frozenset[str]
+    allow_loopback: bool
+
+    @classmethod
+    def current(cls) -> Policy:
+        if os.environ.get("STAGE") == "local":
+            return cls(frozenset({"http", "https"}), allow_loopback=True)
+        return cls(frozenset({"https"}), allow_loopback=False)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked URL: where to connect (the vetted address) and what to ask for."""
+
+    scheme: str
+    host: str  # for the Host header and TLS server name
+    port: int
+    path: str  # path and query
+    address: str  # the resolved, vetted IP to connect to
+
+
+def resolve(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    return None
+
+
+def address_problem(ip: IPAddress, policy: Policy) -> str | None:
+    """Why this address may not receive webhooks, or None."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded_v4(ip)
+        if inner is not None:
+            problem = address_problem(inner, policy)
+            return f"{problem} (embedded in {ip})" if problem else None
+    if ip.is_loopback:
+        return None if policy.allow_loopback else "a loopback address"
+    if ip in METADATA_ADDRESSES:
+        return "the cloud metadata service"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip.is_private:
+        return "a private address"
+    if ip.is_multicast or ip.is_unspecified or ip.is_reserved or not ip.is_global:
+        return "not a public address"
+    return None
+
+
+def check(url: str, policy: Policy | None = None, resolver: Resolver | None = None) -> Target:
+    """The vetted target of `url`, or UnsafeUrl."""
+    policy = policy or Policy.current()
+    resolver = resolver or resolve
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise UnsafeUrl("is not a valid URL") from None
+    scheme = parts.scheme.lower()
+    if scheme not in policy.schemes:
+        allowed = " or ".join(sorted(policy.schemes))
+        raise UnsafeUrl(f"must be an {allowed} URL" if len(policy.schemes) == 1 else f"must use {allowed}")
+    host = parts.hostname or ""
+    if not host:
+        raise UnsafeUrl("has no host")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeUrl("must not contain credentials")
+    if parts.fragment:
+        raise UnsafeUrl("must not contain a fragment")
+    port = port or (443 if scheme == "https" else 80)
+    try:
+        literal: IPAddress | None = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None:
+        addresses = [str(literal)]
+    else:
+        if host.rstrip(".").lower() in {"localhost"} and not policy.allow_loopback:
+            raise UnsafeUrl("must not point at this machine (localhost)")
+        try:
+            addresses = resolver(host, port)
+        except OSError:
+            raise UnsafeUrl(f"has a host that does not resolve ('{host}')") from None
+        if not addresses:
+            raise UnsafeUrl(f"has a host that does not resolve ('{host}')")
+    for raw in addresses:
+        ip = ipaddress.ip_address(raw.split("%", 1)[0])
+        problem = address_problem(ip, policy)
+        if problem:
+            where = host if literal is not None else f"{host} ({ip})"
+            raise UnsafeUrl(f"points at {problem}: {where}")
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return Target(scheme=scheme, host=host, port=port, path=path, address=addresses[0])
