@@ -218,6 +218,10 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
         ],
         ctx,
     )
+    if current["status"] == Status.pending.value:
+        # After the commit, so a failed stop leaves nothing behind: the execution's
+        # remaining steps are conditional on the resource and end it as Cancelled.
+        provisioning.stop(resource_id)
     return {"id": resource_id, "object": "resource", "deleted": True, "deleted_at": now}
 
 
