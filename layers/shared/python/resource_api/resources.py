@@ -7,10 +7,12 @@ never needs a scan.
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from . import clock, conditional, db, ids, keys, lists
+from . import clock, conditional, db, ids, keys, lists, provisioning
 from .context import RequestContext
 from .errors import ApiError
 from .models import ListParams, ResourceCreate, ResourceUpdate, Status
@@ -154,6 +156,25 @@ def retrieve(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
     return render(load(ctx, resource_id, consistent=False))
 
 
+def _retry_on_conflict(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Run a read-modify-write again when its version check lost a race (a provisioning
+    step bumps the version too): it re-reads and re-applies the request, so only a
+    persistent conflict reaches the client. If-Match failures are never retried."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        for attempt in range(3):
+            try:
+                return fn(*args, **kwargs)
+            except ApiError as exc:
+                if exc.code != "resource_conflict" or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+@_retry_on_conflict
 def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dict[str, Any]:
     current = load(ctx, resource_id)
     _check_precondition(ctx, current)
@@ -198,6 +219,7 @@ def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dic
     return render(new)
 
 
+@_retry_on_conflict
 def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
     current = load(ctx, resource_id)
     _check_precondition(ctx, current)
@@ -212,7 +234,13 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
                     "ExpressionAttributeValues": db.values(v=current["version"]),
                 }
             },
-            _counter_update(ctx, {"total": -1, current["status"]: -1}),
+            # Capacity taken by provisioning (ReserveCapacity) is given back, and the
+            # runtime configuration goes with the resource (docs/provisioning.md).
+            _counter_update(
+                ctx,
+                {"total": -1, current["status"]: -1, **({"reserved": -1} if current.get("capacity_reserved") else {})},
+            ),
+            {"Delete": {"TableName": db.table(), "Key": db.to_item(keys.resource_runtime(ctx.account_id, ctx.mode, resource_id))}},
             # Carries this request's id to the resource.deleted event (see events.py).
             {"Put": {"TableName": db.table(), "Item": db.to_item(_tombstone(ctx, current, now))}},
         ],
