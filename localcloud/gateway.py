@@ -70,6 +70,8 @@ class Gateway:
             return _json(200, {"status": "ok"})
         if path.startswith("/docs/") and path.endswith(".md") and method == "GET":
             return _doc(path[len("/docs/") :])
+        if path in ("/v1/openapi.json", "/docs", "/docs/") and method == "GET":
+            return _reference(path)
         if path.startswith("/_local/") and self.admin:
             return self._admin(method, path, body)
         route, path_params, allowed = routes.match(method, path)
@@ -249,6 +251,15 @@ def _doc(name: str):
         return _json(404, {"error": "no such document"})
     with open(path, "rb") as f:
         return 200, {"Content-Type": "text/markdown; charset=utf-8"}, f.read()
+
+
+def _reference(path: str):
+    """The OpenAPI document and the HTML reference made from it (no key needed)."""
+    from . import openapi
+
+    if path == "/v1/openapi.json":
+        return 200, {"Content-Type": "application/json"}, json.dumps(openapi.document()).encode()
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, openapi.html_page().encode()
 
 
 def _json(status: int, body: Any):

@@ -1,0 +1,231 @@
+"""Response models: the shape of every object the API answers, for the OpenAPI
+document (localcloud/openapi.py) and for the tests that hold real responses to it.
+
+They describe what `render` in resources.py, webhook_endpoints.py, events.py and
+deliveries.py produce, and what errors.py's `error_body` produces; keep them in step
+(tests/reliability/test_openapi.py checks real responses against them). Objects allow
+fields added later (e.g. expanded ones); the error object allows nothing else.
+
+`RESPONSES` maps a route's function to the model of its success answer; a route not
+listed is documented as a plain JSON object until its owner adds a line here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import CODES
+from .models import ResourceType, Status
+
+ERROR_TYPES = tuple(sorted({c.type for c in CODES.values()}))
+ERROR_CODES = tuple(sorted(CODES))
+
+# Names of stored attributes that must never reach a client (tests grep every answer).
+INTERNAL_FIELDS = (
+    "pk",
+    "sk",
+    "gsi1pk",
+    "gsi1sk",
+    "account_id",
+    "entity",
+    "version",
+    "idempotency_key",
+    "expires_at",
+    "key_hash",
+    "capacity_reserved",
+)
+
+
+class _Object(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# --- errors ---------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"title": "ErrorDetail"})
+
+    type: Literal[ERROR_TYPES]  # type: ignore[valid-type]
+    code: Literal[ERROR_CODES]  # type: ignore[valid-type]
+    message: str = Field(..., min_length=1)
+    param: str | None = Field(None, description="The offending parameter, bracket form for nested ones")
+    doc_url: str = Field(..., pattern=r"/errors\.md#[a-z_]+$")
+    request_id: str = Field(..., pattern=r"^req_[0-9a-zA-Z]+$")
+    request_log_url: str | None = None
+
+
+class Error(BaseModel):
+    """The spec's error object: every failure, whatever produced it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorDetail
+
+
+# --- resources ------------------------------------------------------------------
+
+
+class ResourceConfiguration(_Object):
+    timeout_ms: int = Field(..., ge=100, le=30000)
+    retry_count: int = Field(..., ge=0, le=5)
+    batch_size: int = Field(..., ge=1, le=1000)
+    rate_limit: int | None = Field(None, ge=1, le=1_000_000)
+
+
+class Provisioning(_Object):
+    status: str
+    estimated_completion: int | None = None
+    steps_completed: int = Field(..., ge=0)
+    steps_total: int = Field(..., ge=1)
+
+
+class Resource(_Object):
+    id: str = Field(..., pattern=r"^res_[0-9a-z]{24}$")
+    object: Literal["resource"]
+    created: int
+    updated: int
+    livemode: bool
+    name: str = Field(..., min_length=3, max_length=255)
+    type: ResourceType
+    status: Status
+    configuration: ResourceConfiguration
+    metadata: dict[str, str]
+    provisioning: Provisioning | None = None
+
+
+class DeletedResource(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(..., pattern=r"^res_[0-9a-z]{24}$")
+    object: Literal["resource"]
+    deleted: Literal[True]
+    deleted_at: int
+
+
+class ResourceList(_Object):
+    object: Literal["list"]
+    url: Literal["/v1/resources"]
+    data: list[Resource]
+    has_more: bool
+    total_count: int = Field(..., ge=0)
+
+
+# --- webhook endpoints, events, deliveries ----------------------------------------
+
+
+class WebhookEndpoint(_Object):
+    id: str = Field(..., pattern=r"^we_[0-9a-z]{24}$")
+    object: Literal["webhook_endpoint"]
+    url: str
+    enabled_events: list[str]
+    description: str | None = None
+    status: Literal["enabled", "disabled"]
+    metadata: dict[str, str]
+    created: int
+    livemode: bool
+    secret: str | None = Field(None, description="Shown at creation and rotation only")
+
+
+class DeletedWebhookEndpoint(_Object):
+    id: str
+    object: Literal["webhook_endpoint"]
+    deleted: Literal[True]
+
+
+class WebhookEndpointList(_Object):
+    object: Literal["list"]
+    url: Literal["/v1/webhook_endpoints"]
+    data: list[WebhookEndpoint]
+    has_more: bool
+
+
+class EventRequest(_Object):
+    id: str | None = None
+    idempotency_key: str | None = None
+
+
+class EventData(_Object):
+    object: dict[str, Any]
+    previous_attributes: dict[str, Any] | None = None
+
+
+class Event(_Object):
+    id: str = Field(..., pattern=r"^evt_[0-9a-z]{24}$")
+    object: Literal["event"]
+    type: str
+    created: int
+    api_version: str
+    livemode: bool
+    data: EventData
+    request: EventRequest | None = None
+
+
+class EventList(_Object):
+    object: Literal["list"]
+    url: str
+    data: list[Event]
+    has_more: bool
+
+
+class DeliveryAttempt(_Object):
+    id: str = Field(..., pattern=r"^dlv_[0-9a-z]{24}$")
+    object: Literal["webhook_delivery_attempt"]
+    event: str
+    webhook_endpoint: str
+    created: int
+    attempt: int
+    status: Literal["succeeded", "failed"]
+    livemode: bool
+
+
+class DeliveryAttemptList(_Object):
+    object: Literal["list"]
+    url: str
+    data: list[DeliveryAttempt]
+    has_more: bool
+
+
+class EventResend(_Object):
+    object: Literal["event_resend"]
+    event: str
+    webhook_endpoints: list[str]
+
+
+class WebhookReplay(_Object):
+    object: Literal["webhook_replay"]
+    webhook_endpoint: str
+    since: int
+    events: list[str]
+    count: int
+
+
+class AnyObject(_Object):
+    """An answer whose model its route's owner has not declared yet."""
+
+
+# route function -> the model of its success answer
+RESPONSES: dict[str, type[BaseModel]] = {
+    "create_resource": Resource,
+    "list_resources": ResourceList,
+    "get_resource": Resource,
+    "update_resource": Resource,
+    "delete_resource": DeletedResource,
+    "create_webhook_endpoint": WebhookEndpoint,
+    "list_webhook_endpoints": WebhookEndpointList,
+    "get_webhook_endpoint": WebhookEndpoint,
+    "update_webhook_endpoint": WebhookEndpoint,
+    "delete_webhook_endpoint": DeletedWebhookEndpoint,
+    "rotate_webhook_secret": WebhookEndpoint,
+    "replay_webhook_deliveries": WebhookReplay,
+    "list_events": EventList,
+    "get_event": Event,
+    "list_event_deliveries": DeliveryAttemptList,
+    "resend_event": EventResend,
+}
+
+
+def response_model(function: str) -> type[BaseModel]:
+    return RESPONSES.get(function, AnyObject)

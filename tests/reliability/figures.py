@@ -1,0 +1,24 @@
+"""The reliability figures this suite measures, collected as the tests run and printed
+at the end of the session (conftest.py's terminal summary; docs/reliability.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from threading import Lock
+
+_lock = Lock()
+FIGURES: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+
+def add(section: str, name: str, amount: int = 1) -> None:
+    with _lock:
+        FIGURES[section][name] += amount
+
+
+def lines() -> list[str]:
+    order = ["fuzz", "bad input", "faults", "load", "isolation", "secrets"]
+    out = []
+    for section in sorted(FIGURES, key=lambda s: (order.index(s) if s in order else 99, s)):
+        values = ", ".join(f"{k} {v}" for k, v in FIGURES[section].items())
+        out.append(f"{section:>10}: {values}")
+    return out
