@@ -121,14 +121,16 @@ class Api(Construct):
             "policy AWS documents for it; a hand-written copy would grant the same logs actions on '*'.",
         )
 
-        authorizer_fn = self._function(routes.AUTHORIZER_FUNCTION, routes.AUTHORIZER_ACCESS)
+        self.authorizer_function = self._function(routes.AUTHORIZER_FUNCTION, routes.AUTHORIZER_ACCESS)
+        # Cached per Authorization header: a key is looked up at most once per 300 s.
         self.authorizer = apigw.RequestAuthorizer(
             self,
             "RequestAuthorizer",
-            handler=authorizer_fn,
+            handler=self.authorizer_function,
             identity_sources=[apigw.IdentitySource.header("Authorization")],
             results_cache_ttl=AUTHORIZER_CACHE,
         )
+        self._query_key_authorizer: apigw.RequestAuthorizer | None = None
 
         paths: dict[str, list[str]] = {}
         for route in routes.ROUTES:
@@ -137,7 +139,7 @@ class Api(Construct):
             resource.add_method(
                 route.method,
                 apigw.LambdaIntegration(fn, proxy=True, allow_test_invoke=False),
-                authorizer=self.authorizer,
+                authorizer=self.authorizer_for(route),
                 authorization_type=apigw.AuthorizationType.CUSTOM,
                 operation_name=route.function,
             )
@@ -179,8 +181,29 @@ class Api(Construct):
         CfnOutput(self, "ApiUrl", value=self.rest_api.url, description="execute-api URL of stage v1 (the /v1 prefix is the stage)")
         monitoring.watch_api(self.rest_api, STAGE)
 
+    def authorizer_for(self, route: routes.Route) -> apigw.IAuthorizer:
+        """The authorizer of a route. Routes that also take the spec's `?api_key=` query
+        parameter (route.query_key) get the same function without result caching: API
+        Gateway caches only on identity sources and refuses, before the function runs,
+        a request missing any of them, so a header-or-query key cannot be one."""
+        if not getattr(route, "query_key", False):
+            return self.authorizer
+        if self._query_key_authorizer is None:
+            self._query_key_authorizer = apigw.RequestAuthorizer(
+                self,
+                "QueryKeyAuthorizer",
+                handler=self.authorizer_function,
+                identity_sources=[],
+                results_cache_ttl=Duration.seconds(0),
+            )
+            # No identity source at all (CDK would write an empty string).
+            self._query_key_authorizer.node.default_child.add_property_deletion_override("IdentitySource")
+        return self._query_key_authorizer
+
     def _function(self, name: str, access: frozenset[str]) -> lambda_.Function:
         cid = construct_id(name)
+        if not (FUNCTIONS / name / "handler.py").is_file():
+            raise FileNotFoundError(f"the route table names function {name!r}: functions/{name}/handler.py is missing")
         log_group = logs.LogGroup(
             self, f"{cid}Logs", retention=self.config.log_retention, removal_policy=RemovalPolicy.DESTROY
         )

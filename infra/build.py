@@ -21,9 +21,11 @@ start (3.5-4.5x slower imports). A .pyc is used only when
      the mtime no longer matches and the .pyc would be ignored.
 So every .pyc is written with PycInvalidationMode.UNCHECKED_HASH: the interpreter uses
 it without looking at the source's mtime (or hashing the source). The source files
-ship too, for tracebacks; the code objects name them by their path in Lambda
-(/opt/python/...). Unchecked-hash .pyc are also byte-for-byte reproducible, so the
-asset hashes (and deployments) do not change when nothing changed.
+ship too, for tracebacks. Unchecked-hash .pyc are also byte-for-byte reproducible, so
+the asset hashes (and deployments) do not change when nothing changed. The flip side:
+a .pyc is never re-validated, so the layer folders must only ever be written by this
+script (which rebuilds them whole whenever a source changes).
+tests/infrastructure/test_assets.py checks all of it on the built layers.
 """
 
 from __future__ import annotations
@@ -52,7 +54,6 @@ HOST_DEPS = BUILD / "host-deps"
 RUNTIME_PYTHON = (3, 12)  # Lambda runtime python3.12; see infra/api.py
 LAMBDA_PLATFORM = ["--platform", "manylinux2014_aarch64", "--implementation", "cp",
                    "--python-version", "3.12", "--only-binary=:all:"]
-LAYER_PREFIX = "/opt/python"  # where a layer's python/ folder is mounted
 # Bump when the layout or the compile step changes, so old builds are redone.
 FORMAT = "3"
 
@@ -117,7 +118,6 @@ def compile_tree(python_dir: Path, strict: bool) -> None:
     """Write unchecked-hash .pyc for every module under a layer's python/ folder."""
     ok = compileall.compile_dir(
         str(python_dir),
-        ddir=LAYER_PREFIX,
         quiet=1,
         invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
         workers=1,

@@ -1,0 +1,351 @@
+"""Assertions on the synthesized templates: what matters, derived from the route table
+and the schema, not resource counts."""
+
+from __future__ import annotations
+
+import pytest
+from resource_api import routes, schema
+from resource_api.gateway_responses import GATEWAY_RESPONSES, template
+
+from infra import data
+from infra.api import AUTHORIZER_CACHE, HANDLER, METHODS, STAGE
+from infra.config import DEFAULT_DOC_BASE_URL
+
+from .conftest import ROOT
+
+ALL_FUNCTIONS = [r.function for r in routes.ROUTES] + [routes.AUTHORIZER_FUNCTION]
+ACCESS_OF = {r.function: r.access for r in routes.ROUTES} | {routes.AUTHORIZER_FUNCTION: routes.AUTHORIZER_ACCESS}
+WRITE_ONLY_ACTIONS = set(data.WRITE_ACTIONS)
+
+
+# --- helpers over the template ------------------------------------------------------
+
+
+def resource_paths(synth) -> dict[str, str]:
+    """logical id of each AWS::ApiGateway::Resource (and the root) -> its full path."""
+    res = synth.of_type("AWS::ApiGateway::Resource")
+    paths: dict[str, str] = {}
+
+    def path_of(logical_id: str) -> str:
+        if logical_id not in paths:
+            props = res[logical_id]["Properties"]
+            parent = props["ParentId"]
+            prefix = "" if "Fn::GetAtt" in parent else path_of(parent["Ref"])
+            paths[logical_id] = f"{prefix}/{props['PathPart']}"
+        return paths[logical_id]
+
+    for logical_id in res:
+        path_of(logical_id)
+    return paths
+
+
+def methods(synth) -> list[tuple[str, str, dict]]:
+    """(HTTP method, resource path, properties) of every API method."""
+    paths = resource_paths(synth)
+    out = []
+    for props in (m["Properties"] for m in synth.of_type("AWS::ApiGateway::Method").values()):
+        rid = props["ResourceId"]
+        path = "/" if "Fn::GetAtt" in rid else paths[rid["Ref"]]
+        out.append((props["HttpMethod"], path, props))
+    return out
+
+
+def function_of_integration(props: dict) -> str:
+    """Logical id of the Lambda function a proxy integration invokes."""
+    parts = props["Integration"]["Uri"]["Fn::Join"][1]
+    return next(p["Fn::GetAtt"][0] for p in parts if isinstance(p, dict) and "Fn::GetAtt" in p)
+
+
+def functions_by_name(synth) -> dict[str, tuple[str, dict]]:
+    """folder name under functions/ -> (logical id, resource), from the staged assets."""
+    out = {}
+    for logical_id, fn in synth.of_type("AWS::Lambda::Function").items():
+        asset = synth.asset_dir(fn["Properties"]["Code"])
+        names = [name for name in ALL_FUNCTIONS if (asset / "handler.py").read_bytes() == (ROOT / "functions" / name / "handler.py").read_bytes()]
+        if len(names) == 1:
+            out[names[0]] = (logical_id, fn)
+    return out
+
+
+def policy_statements(synth, role_logical_id: str) -> list[dict]:
+    statements = []
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        props = policy["Properties"]
+        if {"Ref": role_logical_id} in props["Roles"]:
+            statements += props["PolicyDocument"]["Statement"]
+    return statements
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+# --- routes -----------------------------------------------------------------------------
+
+
+def test_a_method_per_route_and_nothing_else(synth):
+    # Given the route table; When the API is synthesized
+    served = {(m, p) for m, p, _ in methods(synth) if m != "ANY"}
+    # Then every row is a method on its resource path, and no method exists beyond them
+    assert served == {(r.method, r.resource_path) for r in routes.ROUTES}
+
+
+def authorizers(synth) -> tuple[str, str | None]:
+    """(the header authorizer, the query-key authorizer if any): logical ids."""
+    header = query = None
+    for logical_id, authorizer in synth.of_type("AWS::ApiGateway::Authorizer").items():
+        if authorizer["Properties"].get("IdentitySource"):
+            header = logical_id
+        else:
+            query = logical_id
+    assert header
+    return header, query
+
+
+def test_each_route_invokes_its_own_function_behind_the_authorizer(synth):
+    by_name = {name: logical_id for name, (logical_id, _) in functions_by_name(synth).items()}
+    header, query = authorizers(synth)
+    for route in routes.ROUTES:
+        (props,) = [p for m, path, p in methods(synth) if (m, path) == (route.method, route.resource_path)]
+        assert props["Integration"]["Type"] == "AWS_PROXY"
+        assert function_of_integration(props) == by_name[route.function], route
+        assert props["AuthorizationType"] == "CUSTOM"
+        # Routes that also take ?api_key= (route.query_key) use the uncached twin.
+        expected = query if getattr(route, "query_key", False) else header
+        assert props["AuthorizerId"] == {"Ref": expected}, route
+
+
+def test_other_methods_of_a_route_path_answer_405_with_allow(synth):
+    anys = {path: props for m, path, props in methods(synth) if m == "ANY"}
+    paths = {r.resource_path for r in routes.ROUTES}
+    assert set(anys) == paths
+    for path, props in anys.items():
+        allowed = sorted({r.method for r in routes.ROUTES if r.resource_path == path})
+        integration = props["Integration"]
+        assert integration["Type"] == "MOCK"
+        (response,) = integration["IntegrationResponses"]
+        assert response["StatusCode"] == "405"
+        assert response["ResponseParameters"]["method.response.header.Allow"] == f"'{', '.join(allowed)}'"
+        body = response["ResponseTemplates"]["application/json"]
+        assert '"code": "method_not_allowed"' in body and "$context.requestId" in body
+        assert set(METHODS) - set(allowed)  # there is something left to refuse
+
+
+def test_unknown_paths_fall_to_url_invalid(synth):
+    (response,) = [
+        r["Properties"] for r in synth.of_type("AWS::ApiGateway::GatewayResponse").values()
+        if r["Properties"]["ResponseType"] == "MISSING_AUTHENTICATION_TOKEN"
+    ]
+    assert response["StatusCode"] == "404"
+    assert '"code": "url_invalid"' in response["ResponseTemplates"]["application/json"]
+
+
+# --- functions ------------------------------------------------------------------------
+
+
+def test_every_function_is_python312_arm64_with_both_layers_and_tracing(synth):
+    fns = functions_by_name(synth)
+    assert set(fns) == set(ALL_FUNCTIONS)
+    layer_ids = set(synth.of_type("AWS::Lambda::LayerVersion"))
+    assert len(layer_ids) == 2
+    for name, (_, fn) in fns.items():
+        props = fn["Properties"]
+        assert props["Runtime"] == "python3.12", name
+        assert props["Architectures"] == ["arm64"], name
+        assert props["Handler"] == HANDLER, name
+        assert props["TracingConfig"] == {"Mode": "Active"}, name
+        assert {layer["Ref"] for layer in props["Layers"]} == layer_ids, name
+        env = props["Environment"]["Variables"]
+        assert env["STAGE"] == synth.name
+        assert env["TABLE_NAME"] == {"Ref": next(iter(synth.of_type("AWS::DynamoDB::Table")))}
+        assert env["DOC_BASE_URL"] == DEFAULT_DOC_BASE_URL
+        assert env["POWERTOOLS_SERVICE_NAME"] == "resource-api"
+
+
+def test_layers_are_built_for_the_runtime(synth):
+    for layer in synth.of_type("AWS::Lambda::LayerVersion").values():
+        assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+        assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+
+
+# --- least privilege --------------------------------------------------------------------
+
+
+def test_each_function_role_grants_exactly_its_route_access(synth):
+    table_id = next(iter(synth.of_type("AWS::DynamoDB::Table")))
+    table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
+    index_arns = [{"Fn::Join": ["", [table_arn, f"/index/{name}"]]} for name in schema.INDEXES]
+    roles = synth.of_type("AWS::IAM::Role")
+    for name, (_, fn) in functions_by_name(synth).items():
+        role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
+        assert not roles[role_id]["Properties"].get("ManagedPolicyArns"), name
+        granted: dict[str, list] = {}
+        for statement in policy_statements(synth, role_id):
+            assert statement["Effect"] == "Allow"
+            for action in as_list(statement["Action"]):
+                granted.setdefault(action, []).extend(as_list(statement["Resource"]))
+        dynamo = {a: r for a, r in granted.items() if a.startswith("dynamodb:")}
+        expected = set(data.READ_ACTIONS) | (WRITE_ONLY_ACTIONS if routes.WRITE in ACCESS_OF[name] else set())
+        # Then it holds exactly its route's DynamoDB actions ...
+        assert set(dynamo) == expected, name
+        # ... on the table and its named indexes only (no wildcard) ...
+        for action, resources in dynamo.items():
+            allowed = [table_arn, *index_arns] if action in data.READ_ACTIONS else [table_arn]
+            assert all(r in allowed for r in resources), (name, action, resources)
+        # ... and otherwise only its own log group and X-Ray, the one '*' (cdk-nag IAM5).
+        others = set(granted) - set(dynamo)
+        assert others == {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+        for action, resources in granted.items():
+            if "*" in resources:
+                assert action.startswith("xray:"), (name, action)
+
+
+def test_a_read_route_cannot_write(synth):
+    fns = functions_by_name(synth)
+    readers = [r.function for r in routes.ROUTES if r.access == frozenset({routes.READ})]
+    assert "get_resource" in readers and "list_resources" in readers
+    for name in readers:
+        role_id = fns[name][1]["Properties"]["Role"]["Fn::GetAtt"][0]
+        actions = {a for s in policy_statements(synth, role_id) for a in as_list(s["Action"])}
+        assert not actions & WRITE_ONLY_ACTIONS, name
+        assert not any(a in ("dynamodb:*", "*") for a in actions)
+
+
+def test_every_access_kind_in_the_route_table_is_registered(sandbox):
+    kinds = set().union(*ACCESS_OF.values())
+    assert kinds <= sandbox.stack.access.kinds
+
+
+def test_an_unregistered_access_kind_fails_loudly():
+    from infra.access import Access
+
+    with pytest.raises(KeyError, match="start_execution"):
+        Access().grant({"start_execution"}, grantee=None)
+
+
+# --- authorizer and stage ---------------------------------------------------------------
+
+
+def test_request_authorizer_is_cached_on_the_authorization_header(synth):
+    header, query = authorizers(synth)
+    props = synth.resources[header]["Properties"]
+    assert props["Type"] == "REQUEST"
+    assert props["IdentitySource"] == "method.request.header.Authorization"
+    assert props["AuthorizerResultTtlInSeconds"] == AUTHORIZER_CACHE.to_seconds() == 300
+    logical_id = functions_by_name(synth)[routes.AUTHORIZER_FUNCTION][0]
+    assert {"Fn::GetAtt": [logical_id, "Arn"]} in props["AuthorizerUri"]["Fn::Join"][1]
+    if query:
+        assert synth.resources[query]["Properties"]["AuthorizerResultTtlInSeconds"] == 0
+
+
+def test_stage_v1_has_access_logs_tracing_and_a_throttle(synth):
+    (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
+    props = stage["Properties"]
+    assert props["StageName"] == STAGE
+    assert props["TracingEnabled"] is True
+    assert "$context.requestId" in props["AccessLogSetting"]["Format"]
+    assert props["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][1] == "Arn"
+    (settings,) = props["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    assert settings["LoggingLevel"] == "ERROR"
+
+
+def test_gateway_responses_are_the_error_object(synth):
+    found = {r["Properties"]["ResponseType"]: r["Properties"] for r in synth.of_type("AWS::ApiGateway::GatewayResponse").values()}
+    assert set(found) == set(GATEWAY_RESPONSES)
+    for kind, (status, code, _) in GATEWAY_RESPONSES.items():
+        props = found[kind]
+        assert props["ResponseTemplates"]["application/json"] == template(kind, DEFAULT_DOC_BASE_URL)
+        assert f'"code": "{code}"' in props["ResponseTemplates"]["application/json"]
+        if kind.startswith("DEFAULT_"):
+            assert "StatusCode" not in props  # keeps API Gateway's own 4xx/5xx status
+        else:
+            assert props["StatusCode"] == str(status)
+    for kind in ("UNAUTHORIZED", "ACCESS_DENIED", "REQUEST_TOO_LARGE", "THROTTLED", "INTEGRATION_TIMEOUT"):
+        assert kind in found
+
+
+def test_custom_domain_maps_v1_only_when_configured(sandbox, production):
+    assert not sandbox.of_type("AWS::ApiGateway::DomainName")
+    (domain,) = production.of_type("AWS::ApiGateway::DomainName").values()
+    assert domain["Properties"]["DomainName"] == "eu.api.example.com"
+    assert domain["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    (mapping,) = production.of_type("AWS::ApiGateway::BasePathMapping").values()
+    assert mapping["Properties"]["BasePath"] == "v1"
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def test_table_is_the_schema_table_with_ttl_stream_and_pitr(synth):
+    (table,) = synth.of_type("AWS::DynamoDB::Table").values()
+    props = table["Properties"]
+    request = schema.create_table_request()
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == request["KeySchema"]
+    assert sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == request["AttributeDefinitions"]
+    assert props["GlobalSecondaryIndexes"] == request["GlobalSecondaryIndexes"]
+    assert props["StreamSpecification"] == {"StreamViewType": schema.STREAM_VIEW} == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": schema.TTL_ATTRIBUTE, "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert "TableName" not in props  # CloudFormation names it: stages can share a region
+
+
+def test_production_keeps_its_table_and_sandbox_may_delete_it(sandbox, production):
+    (prod,) = production.of_type("AWS::DynamoDB::Table").values()
+    assert prod["DeletionPolicy"] == prod["UpdateReplacePolicy"] == "Retain"
+    assert prod["Properties"]["DeletionProtectionEnabled"] is True
+    (box,) = sandbox.of_type("AWS::DynamoDB::Table").values()
+    assert box["DeletionPolicy"] == "Delete"
+    assert box["Properties"]["DeletionProtectionEnabled"] is False
+
+
+def test_stage_and_region_make_the_deployment(sandbox, production):
+    assert sandbox.stack.stack_name == "resource-api-sandbox"
+    assert production.stack.stack_name == "resource-api-production"
+    assert production.stack.region == "eu-west-1"
+    assert production.stack.termination_protection is True
+
+
+# --- monitoring ---------------------------------------------------------------------------
+
+
+def test_alarms_on_5xx_rate_p99_latency_and_throttles(synth):
+    alarms = [a["Properties"] for a in synth.of_type("AWS::CloudWatch::Alarm").values()]
+    by_metric: dict[str, list[dict]] = {}
+    for alarm in alarms:
+        if "MetricName" in alarm:
+            by_metric.setdefault(alarm["MetricName"], []).append(alarm)
+        assert alarm["TreatMissingData"] == "notBreaching"
+        assert alarm["AlarmActions"], "every alarm notifies the alarm topic"
+    (rate,) = by_metric["5XXError"]
+    assert rate["Statistic"] == "Average" and 0 < rate["Threshold"] < 1
+    (latency,) = by_metric["Latency"]
+    assert latency["ExtendedStatistic"] == "p99"
+    assert len(by_metric["Throttles"]) == len(ALL_FUNCTIONS)  # one per function
+    assert any("ReadThrottleEvents" in str(a.get("Metrics")) for a in alarms)  # the table
+    assert synth.of_type("AWS::CloudWatch::Dashboard")
+
+
+def test_monitoring_watches_what_later_constructs_bring():
+    # Given the helpers the webhook and provisioning constructs will call
+    import aws_cdk as cdk
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_sqs as sqs
+    from aws_cdk import aws_stepfunctions as sfn
+    from aws_cdk.assertions import Match, Template
+
+    from infra.config import Config
+    from infra.monitoring import Monitoring
+
+    stack = cdk.Stack(cdk.App())
+    monitoring = Monitoring(stack, "Monitoring", config=Config(stage="sandbox", region=None, account=None))
+    fn = lambda_.Function(stack, "Fn", runtime=lambda_.Runtime.PYTHON_3_12, handler="x.h", code=lambda_.Code.from_inline("h=1"))
+    # When a DLQ, a stream consumer and a state machine are handed over
+    monitoring.watch_dead_letter_queue("WebhookDlq", sqs.Queue(stack, "Dlq"))
+    monitoring.watch_stream_consumer("StreamProcessor", fn)
+    monitoring.watch_state_machine("Provisioning", sfn.StateMachine(stack, "Sm", definition_body=sfn.DefinitionBody.from_chainable(sfn.Pass(stack, "P"))))
+    # Then each gets its alarm
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "ApproximateNumberOfMessagesVisible", "Threshold": 1})
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "IteratorAge", "Statistic": "Maximum"})
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"Metrics": Match.array_with([Match.object_like({"Id": "f"})])})
