@@ -35,7 +35,10 @@ def test_cdk_nag_has_no_unacknowledged_findings(synth):
 
 def test_every_acknowledgement_is_known_and_reasoned(synth):
     rules = {rule for rule, _, _ in synth.acknowledged}
-    assert rules == EXPECTED_ACKNOWLEDGEMENTS
+    assert rules == EXPECTED_ACKNOWLEDGEMENTS, (
+        "cdk-nag acknowledgements changed: review the reason and update EXPECTED_ACKNOWLEDGEMENTS",
+        sorted(rules ^ EXPECTED_ACKNOWLEDGEMENTS),
+    )
     for rule, path, reason in synth.acknowledged:
         assert len(reason) > 80, (rule, path)
         # Scoped to the construct the reason is about, never the whole stack or app.
