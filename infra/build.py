@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import fcntl
 import hashlib
 import os
 import py_compile
@@ -193,10 +194,14 @@ def build_host_deps(force: bool = False) -> Path:
 
 def build_all(host_twin: bool = False, force: bool = False) -> None:
     _check_interpreter()
-    build_shared(force)
-    build_deps(force)
-    if host_twin:
-        build_host_deps(force)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    # One builder at a time (several test sessions may share a working tree).
+    with open(BUILD / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        build_shared(force)
+        build_deps(force)
+        if host_twin:
+            build_host_deps(force)
 
 
 def main(argv: list[str] | None = None) -> None:

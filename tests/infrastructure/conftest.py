@@ -92,10 +92,21 @@ def _synth(name: str, outdir: Path) -> Synth:
     except RuntimeError as exc:  # cdk-nag findings fail the synth; the template is written first
         if "ValidationFailed" not in str(exc):
             raise
-        report = outdir / "validation-report.json"
-        nag_error = report.read_text() if report.exists() else str(exc)
+        nag_error = _unacknowledged(outdir / "validation-report.json") or str(exc)
         template = Template.from_json(json.loads((outdir / f"{stack.stack_name}.template.json").read_text()))
     return Synth(name, stack, template, outdir, nag_error, nag.ACKNOWLEDGED[before:])
+
+
+def _unacknowledged(report: Path) -> str:
+    """The findings of a validation report that no acknowledgement covers, one a line."""
+    if not report.exists():
+        return ""
+    lines = []
+    for plugin in json.loads(report.read_text())["pluginReports"]:
+        for violation in plugin["violations"]:
+            for construct in violation["violatingConstructs"]:
+                lines.append(f"{violation['ruleName']} ({violation['severity']}): {construct['constructPath']}: {violation['description']}")
+    return "\n".join(lines)
 
 
 @pytest.fixture(scope="session")
