@@ -13,6 +13,7 @@ from .config import SERVICE_NAME, Config
 from .data import Data
 from .layers import Layers
 from .monitoring import Monitoring
+from .webhooks import Webhooks
 
 
 class ResourceApiStack(Stack):
@@ -30,6 +31,10 @@ class ResourceApiStack(Stack):
         self.monitoring = Monitoring(self, "Monitoring", config=config)
         self.layers = Layers(self, "Layers")
         self.data = Data(self, "Data", config=config, access=self.access, monitoring=self.monitoring)
+        self.webhooks = Webhooks(
+            self, "Webhooks", config=config, layers=self.layers, table=self.data.table, access=self.access,
+            monitoring=self.monitoring, grant_table_write=self.data.grant_write,
+        )
         # Constructs that register access kinds (e.g. provisioning's "start_execution")
         # go above this line: the API grants its functions from what is registered.
         self.api = Api(self, "Api", config=config, layers=self.layers, table=self.data.table, access=self.access, monitoring=self.monitoring)

@@ -1,0 +1,206 @@
+"""Events and webhooks: the stream processor (the table's stream is the outbox), the
+delivery queue with its DLQ, and the delivery function.
+
+    table stream --(event source mapping: bisect on error, partial batch failures,
+                    on-failure destination)--> stream processor --> events in the table
+                                                                  --> delivery queue
+    delivery queue --(event source mapping: partial batch failures)--> webhook_delivery
+                   --(after the last scheduled attempt: redrive)--> DLQ (alarm)
+
+Queue settings come from resource_api.queues, the definition the local cloud uses too.
+Registers the "send_webhooks" access kind of the route table: it grants sqs:SendMessage
+on the delivery queue and gives the function WEBHOOK_QUEUE_URL.
+
+`?api_key=` on webhook routes: API Gateway REST authorizers cache on identity sources
+and refuse, without calling the authorizer, any request that lacks one of them. A key
+that may come in the Authorization header OR in the api_key query parameter therefore
+cannot be an identity source of a cached authorizer: the routes marked `query_key` in
+routes.py need the authorizer function behind a second REQUEST authorizer with result
+caching off (results_cache_ttl=0, no identity sources), which infra/api.py adds
+(`Api.authorizer_for`). On every other route a query-only key never reaches the
+authorizer (401 from API Gateway), and a query key next to a bearer header is refused
+by the function with api_key_query_not_allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+from resource_api import queues, routes
+
+from .access import Access
+from .config import SERVICE_NAME, Config
+from .layers import ARCHITECTURE, RUNTIME, Layers
+from .monitoring import Monitoring
+from .nag import acknowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ROOT / "functions"
+STREAM_FUNCTION = "stream_processor"
+DELIVERY_FUNCTION = "webhook_delivery"
+STREAM_TIMEOUT_S = 60
+STREAM_BATCH_SIZE = 100
+STREAM_RETRY_ATTEMPTS = 10  # then the batch (bisected down to the failing record) goes to the failure queue
+STREAM_MAX_RECORD_AGE = Duration.days(1)
+
+
+class Webhooks(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: Config,
+        layers: Layers,
+        table: dynamodb.ITable,
+        access: Access,
+        monitoring: Monitoring,
+        grant_table_write=None,  # noqa: ANN001 - Data.grant_write (reads included)
+    ) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        self.layers = layers
+        self.table = table
+        self.monitoring = monitoring
+        retention = Duration.seconds(queues.RETENTION_S)
+
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            retention_period=retention,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        self.queue = sqs.Queue(
+            self,
+            "DeliveryQueue",
+            visibility_timeout=Duration.seconds(queues.VISIBILITY_TIMEOUT_S),
+            retention_period=retention,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dead_letter_queue, max_receive_count=queues.max_receive_count()
+            ),
+        )
+        # Stream batches that still fail after the retries (bisected down to the record).
+        self.stream_failures = sqs.Queue(
+            self,
+            "StreamFailures",
+            retention_period=Duration.days(14),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        acknowledge(
+            self.stream_failures,
+            "AwsSolutions-SQS3",
+            "This queue is itself a dead-letter target: the on-failure destination of the stream event source "
+            "mapping, holding pointers to stream records that failed every retry; it is alarmed, not redriven.",
+        )
+        monitoring.watch_dead_letter_queue("WebhookDeadLetters", self.dead_letter_queue)
+        monitoring.watch_dead_letter_queue("StreamFailures", self.stream_failures)
+
+        environment = {
+            "STAGE": config.stage,
+            "TABLE_NAME": table.table_name,
+            "DOC_BASE_URL": config.doc_base_url,
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            queues.QUEUE_URL_ENV: self.queue.queue_url,
+        }
+        grant_write = grant_table_write or table.grant_read_write_data
+
+        # The stream processor: changes -> events -> one message per subscribed endpoint.
+        self.stream_processor = self._function(STREAM_FUNCTION, STREAM_TIMEOUT_S, environment)
+        grant_write(self.stream_processor)
+        self.queue.grant_send_messages(self.stream_processor)
+        self.stream_processor.add_event_source(
+            sources.DynamoEventSource(
+                table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=STREAM_BATCH_SIZE,
+                bisect_batch_on_error=True,
+                report_batch_item_failures=True,
+                retry_attempts=STREAM_RETRY_ATTEMPTS,
+                max_record_age=STREAM_MAX_RECORD_AGE,
+                on_failure=sources.SqsDlq(self.stream_failures),
+            )
+        )
+        monitoring.watch_stream_consumer("StreamProcessor", self.stream_processor)
+        acknowledge(
+            self.stream_processor.role,  # type: ignore[arg-type]
+            "AwsSolutions-IAM5[Resource::*]",
+            "Two '*' only: dynamodb:ListStreams, which has no resource-level permissions and which the stream "
+            "event source mapping needs, and xray:PutTraceSegments/PutTelemetryRecords for active tracing.",
+        )
+
+        # The delivery function: one message = one event for one endpoint.
+        self.delivery = self._function(DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, environment)
+        grant_write(self.delivery)  # the attempt log, the endpoint's failure streak / disabling
+        self.queue.grant_consume_messages(self.delivery)  # incl. ChangeMessageVisibility (re-scheduling)
+        self.delivery.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=queues.BATCH_SIZE,
+                report_batch_item_failures=True,
+            )
+        )
+
+        access.register(routes.SEND_WEBHOOKS, self.grant_send)
+
+    def grant_send(self, grantee: iam.IGrantable) -> None:
+        """The "send_webhooks" access kind: send to the delivery queue (resend, replay)."""
+        self.queue.grant_send_messages(grantee)
+        if isinstance(grantee, lambda_.Function):
+            grantee.add_environment(queues.QUEUE_URL_ENV, self.queue.queue_url)
+
+    def _function(self, name: str, timeout_s: int, environment: dict[str, str]) -> lambda_.Function:
+        cid = "".join(part.capitalize() for part in name.split("_"))
+        log_group = logs.LogGroup(
+            self, f"{cid}Logs", retention=self.config.log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        role = iam.Role(
+            self,
+            f"{cid}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{name}: its log group, tracing, the table, and the webhook delivery queue",
+        )
+        log_group.grant_write(role)
+        fn = lambda_.Function(
+            self,
+            cid,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler="handler.handler",
+            code=lambda_.Code.from_asset(str(FUNCTIONS / name), exclude=["__pycache__", "*.pyc"]),
+            layers=self.layers.all,
+            role=role,
+            log_group=log_group,
+            environment=dict(environment),
+            memory_size=512,
+            timeout=Duration.seconds(timeout_s),
+            tracing=lambda_.Tracing.ACTIVE,
+            description=f"Resource API {self.config.stage}: {name}",
+        )
+        self.monitoring.watch_function(cid, fn)
+        acknowledge(
+            fn,
+            "AwsSolutions-L1",
+            "Pinned to python3.12 on purpose: the layers ship .pyc compiled by Python 3.12 (infra/build.py), "
+            "which only a 3.12 runtime uses; the runtime moves together with the build interpreter.",
+        )
+        if name != STREAM_FUNCTION:
+            acknowledge(
+                role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "The only '*' is xray:PutTraceSegments/PutTelemetryRecords, added by active tracing: X-Ray "
+                "has no resource-level permissions.",
+            )
+        return fn
