@@ -135,6 +135,8 @@ def cloud(tmp_path_factory) -> Iterator[Cloud]:
         "AUTHORIZER_CACHE_TTL": "1",
         "LOCAL_STATE_FILE": str(state),
         "TABLE_NAME": "resource-api",
+        # Webhook retries in seconds, not days (5 attempts, then the DLQ): tests/e2e/test_webhooks.py
+        "WEBHOOK_RETRY_SCHEDULE": "1,1,1,1",
         "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "layers", "shared", "python")]),
     }
     log = open(tmp_path_factory.mktemp("logs") / "localcloud.log", "w+")
