@@ -1,4 +1,5 @@
-"""`python -m localcloud.motoserver -H HOST -p PORT`: moto's server, one request at a time.
+"""`python -m localcloud.motoserver -H HOST -p PORT`: moto's server, one request at a
+time, and with DynamoDB streams that survive a cancelled transaction.
 
 moto's backends are not thread-safe: DynamoDB's TransactWriteItems deep-copies the table
 for its rollback while another request thread may be writing it ("dictionary changed size
@@ -18,6 +19,40 @@ from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
+
+
+def keep_stream_on_rollback() -> None:
+    """moto rolls a cancelled TransactWriteItems back by putting a deep copy of the whole
+    table in its place, stream shard included. Every open shard iterator (the local
+    stream poller's) then reads a shard nobody writes to any more, and the stream goes
+    silent after the first cancelled transaction (a 409, a provisioning step's failed
+    condition). Keep the live shard instead, trimmed back to the records it held before
+    the transaction, as DynamoDB's stream never shows a cancelled transaction."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "keeps_stream", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: Any) -> Any:
+        before = {
+            name: (table, table.stream_shard, len(table.stream_shard.items))
+            for name, table in self.tables.items()
+            if table.stream_shard is not None
+        }
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for name, (table, shard, count) in before.items():
+                restored = self.tables.get(name)
+                if restored is not None and restored is not table:
+                    del shard.items[count:]
+                    shard.table = restored
+                    restored.stream_shard = shard
+            raise
+
+    transact_write_items.keeps_stream = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 class Serialized:
@@ -42,6 +77,7 @@ def main() -> None:
     parser.add_argument("-p", "--port", type=int, default=int(os.environ.get("MOTO_PORT", "5000")))
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))  # Step Functions tasks call back here
+    keep_stream_on_rollback()
     run_simple(
         args.host, args.port, Serialized(DomainDispatcherApplication(create_backend_app)),
         threaded=True, request_handler=MotoRequestHandler,

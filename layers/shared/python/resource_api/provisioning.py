@@ -140,13 +140,15 @@ def execution_input(item: dict[str, Any], plan: plans.Plan, *, seconds: int, now
 # --- start and stop ---------------------------------------------------------------
 
 
-def start(item: dict[str, Any]) -> bool:
-    """Start provisioning a pending resource. True if this call started it; False if an
-    execution of that name already exists (a replay) or provisioning is not configured."""
+def start(item: dict[str, Any]) -> str | None:
+    """Start provisioning a pending resource; its execution's ARN. Starting it again is
+    harmless: Step Functions answers the same execution (same name and input, still
+    running) or ExecutionAlreadyExists, which counts as done. None if provisioning is not
+    configured here."""
     machine = state_machine_arn()
     if machine is None:
         log.warning("%s is not set: resource %s is not provisioned", STATE_MACHINE_ARN_ENV, item.get("id"))
-        return False
+        return None
     account = accounts.get_account(item["account_id"]) or {}
     plan = plans.get(account.get("plan", "free"))
     payload = execution_input(item, plan, seconds=step_seconds(), now=math.ceil(clock.now()))
@@ -154,8 +156,8 @@ def start(item: dict[str, Any]) -> bool:
     try:
         sfn.start_execution(stateMachineArn=machine, name=item["id"], input=json.dumps(payload))
     except sfn.exceptions.ExecutionAlreadyExists:
-        return False
-    return True
+        pass  # a replayed record or a retried start: the one execution is already there
+    return execution_arn(item["id"], machine)
 
 
 def stop(resource_id: str) -> bool:
