@@ -230,6 +230,13 @@ class Gateway:
 
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_OPTIONS = _any
 
+            def __getattr__(self, name: str) -> Any:
+                # Any other method (TRACE, ...) gets the API's 405/404 error object, not
+                # http.server's HTML 501.
+                if name.startswith("do_"):
+                    return self._any
+                raise AttributeError(name)
+
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 if os.environ.get("LOCAL_ACCESS_LOG"):
                     super().log_message(format, *args)
