@@ -76,6 +76,8 @@ def address_problem(ip: IPAddress, policy: Policy) -> str | None:
         if inner is not None:
             problem = address_problem(inner, policy)
             return f"{problem} (embedded in {ip})" if problem else None
+    if ip.is_unspecified:
+        return "the unspecified address"
     if ip.is_loopback:
         return None if policy.allow_loopback else "a loopback address"
     if ip in METADATA_ADDRESSES:
