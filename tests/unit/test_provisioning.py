@@ -8,6 +8,7 @@ thread while an execution is mid-step: they act while it waits, or after it ende
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -196,8 +197,10 @@ def test_steps_completed_only_moves_forward(prov, monkeypatch):
     assert created["created"] + 5 <= eta <= created["created"] + 7
 
 
-def test_a_full_plan_fails_the_resource_with_a_reason(prov):
-    # Given an account on the free plan with all of its capacity in use
+def test_a_full_plan_fails_the_resource_with_a_reason(prov, monkeypatch):
+    # Given an account on the free plan (cut to 3 resources here, to keep the test short)
+    # with all of its capacity in use
+    monkeypatch.setitem(plans.PLANS, "free", dataclasses.replace(plans.PLANS["free"], max_resources=3))
     ctx = prov.account("free")
     limit = plans.get("free").max_resources
     for _ in range(limit):
