@@ -16,10 +16,11 @@ STAGE ?= sandbox
 CDK := node_modules/.bin/cdk
 CDK_CONTEXT = -c stage=$(STAGE) $(if $(AWS_REGION),-c region=$(AWS_REGION))
 
-.PHONY: help install run test lint clean build synth bootstrap deploy destroy
+.PHONY: help install run listen test lint clean build synth bootstrap deploy destroy
 
 help:
 	@echo "make run    - start the local cloud on http://127.0.0.1:$${PORT:-8000} (installs on first use)"
+	@echo "make listen - receive the running local cloud's webhooks on 127.0.0.1 and print them, verified (ARGS=--help)"
 	@echo "make test   - run every test offline"
 	@echo "make build  - build the Lambda layers into build/ (no Docker; skipped when inputs are unchanged)"
 	@echo "make synth  - write the CloudFormation template to cdk.out (offline, no AWS credentials)"
@@ -39,6 +40,10 @@ install: $(BIN)/.installed
 
 run: install
 	@$(PY) -m localcloud
+
+# Like `stripe listen`: a local receiver registered on the running `make run` cloud.
+listen: install
+	@$(PY) -m localcloud.listen $(ARGS)
 
 test: install
 	@$(PY) -m pytest $(PYTEST_ARGS)

@@ -97,7 +97,8 @@ def drafts(change: Change) -> list[Draft]:
         prev = previous_attributes(before, after)
         if not prev:
             return []
-        when = max(int(after["updated"]) * 1000, ids.created_ms(new["id"], "res"))
+        # (`updated` has seconds only: an update in the second of the creation still sorts after it)
+        when = max(int(after["updated"]) * 1000, ids.created_ms(new["id"], "res") + 1)
         out = [Draft("resource.updated", when, object=after, previous_attributes=prev, **base, **req)]
         if before["status"] != after["status"]:
             out.append(
@@ -113,7 +114,8 @@ def drafts(change: Change) -> list[Draft]:
         return out
     if entity == "resource_deletion" and change.name == "INSERT":
         obj = {**new["resource"], "deleted": True, "deleted_at": new["deleted_at"]}
-        return [Draft("resource.deleted", int(new["deleted_at"]) * 1000, object=obj, previous_attributes=None, **base, **req)]
+        # A deletion is the last change of a resource: the end of its second
+        return [Draft("resource.deleted", int(new["deleted_at"]) * 1000 + 999, object=obj, previous_attributes=None, **base, **req)]
     if entity == "notice" and change.name == "INSERT":
         return [
             Draft(new["event_type"], ids.created_ms(new["id"], "ntc"), object=new["object"], previous_attributes=None, **base, **req)
