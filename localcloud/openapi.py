@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from resource_api import errors, idempotency, routes, schemas, versions
+from resource_api import errors, idempotency, models, routes, schemas, versions
 
 REF = "#/components/schemas/{model}"
 FORM = "application/x-www-form-urlencoded"
@@ -31,16 +31,96 @@ def _models_of(function: str) -> tuple[type[BaseModel] | None, type[BaseModel] |
     return api.body_model, api.query_model
 
 
+# What the models' own validators check beyond their type hints, so the document says
+# it too (a generated valid request must be accepted): validator name -> schema patch.
+METADATA_SCHEMA = {
+    "type": "object",
+    "maxProperties": models.METADATA_MAX_KEYS,
+    "propertyNames": {"minLength": 1, "maxLength": models.METADATA_KEY_MAX, "pattern": "^[^\\[\\]]+$"},
+    # numbers are taken and stored as strings (booleans are not)
+    "additionalProperties": {
+        "anyOf": [{"type": "string", "maxLength": models.METADATA_VALUE_MAX}, {"type": "number"}]
+    },
+    "description": f"Key-value pairs: at most {models.METADATA_MAX_KEYS} keys of at most "
+    f"{models.METADATA_KEY_MAX} characters (no brackets), values at most {models.METADATA_VALUE_MAX}; "
+    "`metadata=` (empty) clears it",
+}
+EVENT_TYPES_SCHEMA = {
+    "anyOf": [
+        {"type": "array", "const": ["*"]},
+        {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(models.EVENT_TYPES)}},
+    ],
+    "description": "Event types to send, or ['*'] for all",
+}
+
+
+def _validator_patches(model: type[BaseModel]) -> dict[str, list[Any]]:
+    """field -> schema patches (applied in order), from the model's field validators."""
+    patches: dict[str, list[Any]] = {}
+    for dec in model.__pydantic_decorators__.field_validators.values():
+        name = getattr(dec.func, "__name__", "")
+        for field in dec.info.fields:
+            # these validators refuse null too (absent is the way to leave a field alone)
+            if name == "_check_metadata":
+                patches.setdefault(field, []).append(lambda s: dict(METADATA_SCHEMA))
+            elif name == "_not_null":
+                patches.setdefault(field, []).append(_not_null)
+            elif name == "_check_enabled_events":
+                patches.setdefault(field, []).append(lambda s: dict(EVENT_TYPES_SCHEMA))
+            elif name == "_type" and field == "type":
+                patches.setdefault(field, []).append(lambda s: {**_not_null(s), "enum": list(models.EVENT_TYPES)})
+    if "idempotency_key" in model.model_fields:
+        # http.py takes it only as printable ASCII, like the header
+        patches.setdefault("idempotency_key", []).append(_printable)
+    return patches
+
+
+def _printable(schema: dict[str, Any]) -> dict[str, Any]:
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_printable(o) for o in schema["anyOf"]]}
+    if schema.get("type") == "string":
+        return {**schema, "pattern": "^[\\x20-\\x7e]+$"}
+    return schema
+
+
+def _patched(model: type[BaseModel], schema: dict[str, Any]) -> dict[str, Any]:
+    props = schema.get("properties", {})
+    for field, patches in _validator_patches(model).items():
+        if field in props:
+            title = props[field].get("title")
+            for patch in patches:
+                props[field] = patch(props[field])
+            if title:
+                props[field]["title"] = title
+    return schema
+
+
+def _all_models(model: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    """`model` and the models its fields refer to, by name (as pydantic names $defs)."""
+    out = {model.__name__: model}
+    for field in model.model_fields.values():
+        for arg in (field.annotation, *getattr(field.annotation, "__args__", ())):
+            if isinstance(arg, type) and issubclass(arg, BaseModel) and arg.__name__ not in out:
+                out.update(_all_models(arg))
+    return out
+
+
 class _Components:
     def __init__(self) -> None:
         self.schemas: dict[str, Any] = {}
+        self._owners: dict[str, type[BaseModel]] = {}
 
     def add(self, model: type[BaseModel], mode: str = "validation") -> dict[str, Any]:
         """Put `model` (and what it refers to) in components; return a $ref to it."""
         schema = model.model_json_schema(ref_template=REF, mode=mode)
+        known = _all_models(model)
         for name, sub in schema.pop("$defs", {}).items():
-            self.schemas.setdefault(name, sub)
+            self.schemas.setdefault(name, _patched(known[name], sub) if name in known else sub)
+        schema = _patched(model, schema)
         name = model.__name__
+        owner = self._owners.setdefault(name, model)
+        if owner is not model:  # two models of one name would share one schema
+            raise ValueError(f"two models named {name}: {owner.__module__} and {model.__module__}")
         self.schemas.setdefault(name, schema)
         return {"$ref": REF.format(model=name)}
 
@@ -81,7 +161,7 @@ def _cursor_pattern(function: str) -> str:
 
 
 def _query_parameters(model: type[BaseModel], comps: _Components, function: str = "") -> list[dict[str, Any]]:
-    schema = model.model_json_schema(ref_template=REF)
+    schema = _patched(model, model.model_json_schema(ref_template=REF))
     for name, sub in schema.pop("$defs", {}).items():
         comps.schemas.setdefault(name, sub)
     required = set(schema.get("required", []))
@@ -93,8 +173,11 @@ def _query_parameters(model: type[BaseModel], comps: _Components, function: str 
         param: dict[str, Any] = {"in": "query", "required": name in required}
         target = comps.resolve(prop)
         if target.get("type") == "object":
-            # created[gte]=... (and created.gte=...): bracket nesting, as OpenAPI's deepObject
-            param.update(name=name, style="deepObject", explode=True, schema=prop)
+            # created[gte]=... (and created.gte=...): bracket nesting, as OpenAPI's deepObject;
+            # inline, as a query string has no null
+            inline = {k: v for k, v in target.items() if k != "title"}
+            inline["properties"] = {k: _not_null(v) for k, v in target.get("properties", {}).items()}
+            param.update(name=name, style="deepObject", explode=True, schema=inline)
         elif prop.get("type") == "array":
             # expand[]=a&expand[]=b
             param.update(name=f"{name}[]", style="form", explode=True, schema=prop)

@@ -15,6 +15,17 @@ def add(section: str, name: str, amount: int = 1) -> None:
         FIGURES[section][name] += amount
 
 
+_seen: dict[tuple[str, str], set[str]] = defaultdict(set)
+
+
+def add_unique(section: str, name: str, item: str) -> None:
+    """Count distinct items (e.g. operations fuzzed)."""
+    with _lock:
+        if item not in _seen[(section, name)]:
+            _seen[(section, name)].add(item)
+            FIGURES[section][name] += 1
+
+
 def lines() -> list[str]:
     order = ["fuzz", "bad input", "faults", "load", "isolation", "secrets"]
     out = []

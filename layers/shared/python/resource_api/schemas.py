@@ -188,13 +188,13 @@ class DeliveryAttemptList(_Object):
     has_more: bool
 
 
-class EventResend(_Object):
+class EventResendResult(_Object):
     object: Literal["event_resend"]
     event: str
     webhook_endpoints: list[str]
 
 
-class WebhookReplay(_Object):
+class WebhookReplayResult(_Object):
     object: Literal["webhook_replay"]
     webhook_endpoint: str
     since: int
@@ -219,11 +219,11 @@ RESPONSES: dict[str, type[BaseModel]] = {
     "update_webhook_endpoint": WebhookEndpoint,
     "delete_webhook_endpoint": DeletedWebhookEndpoint,
     "rotate_webhook_secret": WebhookEndpoint,
-    "replay_webhook_deliveries": WebhookReplay,
+    "replay_webhook_deliveries": WebhookReplayResult,
     "list_events": EventList,
     "get_event": Event,
     "list_event_deliveries": DeliveryAttemptList,
-    "resend_event": EventResend,
+    "resend_event": EventResendResult,
 }
 
 
