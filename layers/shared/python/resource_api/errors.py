@@ -79,6 +79,14 @@ CODES: dict[str, ErrorCode] = {
     "rate_limited": ErrorCode(
         "rate_limit_error", 429, "Too many requests. Retry after the time in Retry-After."
     ),
+    "resource_rate_limited": ErrorCode(
+        "rate_limit_error",
+        429,
+        "Too many requests on this resource (its configuration[rate_limit]). Retry after the time in Retry-After.",
+    ),
+    "expand_invalid": ErrorCode(
+        "invalid_request_error", 400, "This path cannot be expanded (see docs/expand-and-metrics.md)."
+    ),
     "timeout": ErrorCode("timeout_error", 504, "The request timed out. Retry with an idempotency key."),
     "service_unavailable": ErrorCode(
         "api_error", 503, "The service is temporarily unavailable. Retry with exponential backoff."

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from . import conditional, idempotency, params, ratelimit, versions
+from . import conditional, idempotency, metrics, params, ratelimit, versions
 from .context import RequestContext, request_id_of
 from .errors import ApiError, error_body
 from .idempotency import Outcome
@@ -150,13 +150,17 @@ class Api:
             except Exception:
                 logger.exception("unhandled error")
                 response = json_response(500, error_body("internal_error", request_id=_request_id(request)))
+            latency_ms = (time.perf_counter() - started) * 1000
+            if req is not None:  # per-resource metrics and logs; never raises
+                metrics.observe(req.ctx, route.method, route.path, req.path_params, request.url.path,
+                                response.status_code, latency_ms)
             logger.info(
                 "request",
                 extra={
                     "method": route.method,
                     "route": route.path,
                     "status": response.status_code,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "latency_ms": round(latency_ms, 2),
                     "account_id": req.ctx.account_id if req else None,
                     "mode": req.ctx.mode if req else None,
                 },

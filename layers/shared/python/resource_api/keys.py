@@ -54,6 +54,40 @@ def resource_runtime(account_id: str, mode: str, resource_id: str) -> dict[str, 
     return {"pk": f"{account_id}#{mode}#RUNTIME", "sk": resource_id}
 
 
+def resource_type_index(account_id: str, mode: str, type_: str, resource_id: str) -> dict[str, str]:
+    """GSI (gsi2) entry that lists resources of one type, newest first (the
+    `related_resources` expansion, see expand.py)."""
+    return {"gsi2pk": f"{account_id}#{mode}#RES#TYPE#{type_}", "gsi2sk": resource_id}
+
+
+def resource_type_partition(account_id: str, mode: str, type_: str) -> str:
+    return f"{account_id}#{mode}#RES#TYPE#{type_}"
+
+
+def resource_metrics(account_id: str, mode: str, resource_id: str) -> dict[str, str]:
+    """A resource's request counters and latency histograms (metrics.py): one item per
+    resource, in its own partition so every resource's writes spread out."""
+    return {"pk": f"{account_id}#{mode}#RESMET#{resource_id}", "sk": "METRICS"}
+
+
+def resource_log_partition(account_id: str, mode: str, resource_id: str) -> str:
+    return f"{account_id}#{mode}#RESLOG#{resource_id}"
+
+
+def resource_log(account_id: str, mode: str, resource_id: str, at_ms: int, request_id: str) -> dict[str, str]:
+    """One request on a resource (the `logs` expansion), sorted by time; TTL-cleaned."""
+    return {"pk": resource_log_partition(account_id, mode, resource_id), "sk": resource_log_sort(at_ms, request_id)}
+
+
+def resource_log_sort(at_ms: int, request_id: str = "") -> str:
+    return f"{at_ms:013d}#{request_id}"
+
+
+def resource_rate_window(account_id: str, mode: str, resource_id: str, window: int) -> dict[str, str]:
+    """Requests on one resource in one minute window (its configuration.rate_limit)."""
+    return {"pk": f"{account_id}#{mode}#RESRATE#{resource_id}", "sk": f"W#{window}"}
+
+
 def idempotency(account_id: str, mode: str, key_hash: str) -> dict[str, str]:
     """An idempotency record: its own partition, scoped to account and mode."""
     return {"pk": f"IDEM#{account_id}#{mode}#{key_hash}", "sk": "IDEM"}

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from . import clock, conditional, db, ids, keys, lists, provisioning
+from . import clock, conditional, db, expand, ids, keys, limits, lists, metrics, provisioning
 from .context import RequestContext
 from .errors import ApiError
 from .models import ListParams, ResourceCreate, ResourceUpdate, Status
@@ -25,8 +25,9 @@ _MAX_RANDOM = ids.ALPHABET[-1] * ids.RANDOM_CHARS
 CLIENT_STATUSES = {Status.active.value, Status.paused.value, Status.archived.value}
 
 
-def render(item: dict[str, Any]) -> dict[str, Any]:
-    """The public resource object."""
+def render(item: dict[str, Any], ctx: RequestContext | None = None) -> dict[str, Any]:
+    """The public resource object. With the request's context it carries `limits`
+    (they depend on the caller's plan); events render without it."""
     out = {
         "id": item["id"],
         "object": "resource",
@@ -41,12 +42,14 @@ def render(item: dict[str, Any]) -> dict[str, Any]:
     }
     if item.get("provisioning"):
         out["provisioning"] = item["provisioning"]
+    if ctx is not None:
+        out["limits"] = limits.block(item, ctx)
     return out
 
 
 def _check_precondition(ctx: RequestContext, current: dict[str, Any]) -> None:
     """If-Match: the client's ETag must be the current plain representation's."""
-    if ctx.if_match and not conditional.match(ctx.if_match, conditional.etag(render(current))):
+    if ctx.if_match and not conditional.match(ctx.if_match, conditional.etag(render(current, ctx))):
         raise ApiError("precondition_failed", param="If-Match")
 
 
@@ -94,6 +97,7 @@ def _item_for(ctx: RequestContext, resource: dict[str, Any]) -> dict[str, Any]:
         "request_id": ctx.request_id,
         "idempotency_key": ctx.idempotency_key,
         **resource,
+        **keys.resource_type_index(ctx.account_id, ctx.mode, resource["type"], resource["id"]),
     }
 
 
@@ -104,6 +108,7 @@ def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
         "id": ids.new_id(PREFIX, now_ms),
         "created": now,
         "updated": now,
+    expansions = expand.parse(params.expand)
         "name": params.name,
         "type": params.type.value,
         "status": Status.pending.value,
@@ -131,9 +136,11 @@ def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
         ],
         ctx,
     )
-    return render(item)
+    return expand.resource(ctx, render(item, ctx), expansions)
 
 
+            # The resource's request counters (metrics.py) live and die with it.
+            {"Put": {"TableName": db.table(), "Item": db.to_item(metrics.metrics_item(ctx.account_id, ctx.mode, resource["id"]))}},
 def load(ctx: RequestContext, resource_id: str, *, consistent: bool = True) -> dict[str, Any]:
     """The stored item of a resource of this account and mode, or a 404."""
     if not ids.is_valid(resource_id, PREFIX):
@@ -152,8 +159,11 @@ def load(ctx: RequestContext, resource_id: str, *, consistent: bool = True) -> d
     return item
 
 
-def retrieve(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
-    return render(load(ctx, resource_id, consistent=False))
+def retrieve(ctx: RequestContext, resource_id: str, expand_paths: list[str] | None = None) -> dict[str, Any]:
+    expansions = expand.parse(expand_paths)
+    item = load(ctx, resource_id, consistent=False)
+    limits.admit(ctx, item)
+    return expand.resource(ctx, render(item, ctx), expansions)
 
 
 def _retry_on_conflict(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -182,7 +192,9 @@ def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dic
     fields = params.model_fields_set
     if "name" in fields and params.name is not None:
         new["name"] = params.name
+    expansions = expand.parse(params.expand)
     if "configuration" in fields and params.configuration is not None:
+    limits.admit(ctx, current)
         new["configuration"] = {
             **current["configuration"],
             **params.configuration.model_dump(exclude_none=True),
@@ -216,7 +228,7 @@ def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dic
     if new["status"] != current["status"]:
         items.append(_counter_update(ctx, {current["status"]: -1, new["status"]: 1}))
     _transact(items, ctx)
-    return render(new)
+    return expand.resource(ctx, render(new, ctx), expansions)
 
 
 @_retry_on_conflict
@@ -228,6 +240,7 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
         [
             {
                 "Delete": {
+    limits.admit(ctx, current)
                     "TableName": db.table(),
                     "Key": db.to_item(keys.resource(ctx.account_id, ctx.mode, resource_id)),
                     "ConditionExpression": "version = :v",
@@ -247,6 +260,7 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
         ctx,
     )
     if current["status"] == Status.pending.value:
+            {"Delete": {"TableName": db.table(), "Key": db.to_item(keys.resource_metrics(ctx.account_id, ctx.mode, resource_id))}},
         # After the commit, so a failed stop leaves nothing behind: the execution's
         # remaining steps are conditional on the resource and end it as Cancelled.
         provisioning.stop(resource_id)
@@ -337,6 +351,7 @@ def list_(ctx: RequestContext, params: ListParams) -> dict[str, Any]:
         if low > high:
             items: list[dict[str, Any]] = []
         else:
+    expansions = expand.parse(params.expand, on_list=True)
             resp = db.client().query(
                 **_query(ctx, params, low, high, Limit=params.limit + 1, ScanIndexForward=forward)
             )
@@ -353,7 +368,7 @@ def list_(ctx: RequestContext, params: ListParams) -> dict[str, Any]:
     return {
         "object": "list",
         "url": "/v1/resources",
-        "data": [render(i) for i in items],
+        "data": expand.list_items(ctx, [render(i, ctx) for i in items], expansions.get("data", {})),
         "has_more": has_more,
         "total_count": total,
     }

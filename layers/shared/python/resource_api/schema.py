@@ -10,7 +10,7 @@ TTL_ATTRIBUTE = "expires_at"
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 # name -> (partition key attribute, sort key attribute); every index projects ALL.
-INDEXES: dict[str, tuple[str, str]] = {"gsi1": ("gsi1pk", "gsi1sk")}
+INDEXES: dict[str, tuple[str, str]] = {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk")}
 STREAM_VIEW = "NEW_AND_OLD_IMAGES"
 
 
