@@ -91,24 +91,24 @@ def _item_for(ctx: RequestContext, resource: dict[str, Any]) -> dict[str, Any]:
     return {
         **keys.resource(ctx.account_id, ctx.mode, resource["id"]),
         **keys.resource_index(ctx.account_id, ctx.mode, resource["status"], resource["id"]),
+        **keys.resource_type_index(ctx.account_id, ctx.mode, resource["type"], resource["id"]),
         "account_id": ctx.account_id,
         "mode": ctx.mode,
         "entity": "resource",
         "request_id": ctx.request_id,
         "idempotency_key": ctx.idempotency_key,
         **resource,
-        **keys.resource_type_index(ctx.account_id, ctx.mode, resource["type"], resource["id"]),
     }
 
 
 def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
+    expansions = expand.parse(params.expand)
     now_ms = clock.now_ms()
     now = now_ms // 1000
     resource = {
         "id": ids.new_id(PREFIX, now_ms),
         "created": now,
         "updated": now,
-    expansions = expand.parse(params.expand)
         "name": params.name,
         "type": params.type.value,
         "status": Status.pending.value,
@@ -133,14 +133,14 @@ def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
                 }
             },
             _counter_update(ctx, {"total": 1, resource["status"]: 1}),
+            # The resource's request counters (metrics.py) live and die with it.
+            {"Put": {"TableName": db.table(), "Item": db.to_item(metrics.metrics_item(ctx.account_id, ctx.mode, resource["id"]))}},
         ],
         ctx,
     )
     return expand.resource(ctx, render(item, ctx), expansions)
 
 
-            # The resource's request counters (metrics.py) live and die with it.
-            {"Put": {"TableName": db.table(), "Item": db.to_item(metrics.metrics_item(ctx.account_id, ctx.mode, resource["id"]))}},
 def load(ctx: RequestContext, resource_id: str, *, consistent: bool = True) -> dict[str, Any]:
     """The stored item of a resource of this account and mode, or a 404."""
     if not ids.is_valid(resource_id, PREFIX):
@@ -186,15 +186,15 @@ def _retry_on_conflict(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[
 
 @_retry_on_conflict
 def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dict[str, Any]:
+    expansions = expand.parse(params.expand)
     current = load(ctx, resource_id)
+    limits.admit(ctx, current)
     _check_precondition(ctx, current)
     new = dict(current)
     fields = params.model_fields_set
     if "name" in fields and params.name is not None:
         new["name"] = params.name
-    expansions = expand.parse(params.expand)
     if "configuration" in fields and params.configuration is not None:
-    limits.admit(ctx, current)
         new["configuration"] = {
             **current["configuration"],
             **params.configuration.model_dump(exclude_none=True),
@@ -234,13 +234,13 @@ def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dic
 @_retry_on_conflict
 def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
     current = load(ctx, resource_id)
+    limits.admit(ctx, current)
     _check_precondition(ctx, current)
     now = clock.now_s()
     _transact(
         [
             {
                 "Delete": {
-    limits.admit(ctx, current)
                     "TableName": db.table(),
                     "Key": db.to_item(keys.resource(ctx.account_id, ctx.mode, resource_id)),
                     "ConditionExpression": "version = :v",
@@ -254,13 +254,13 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
                 {"total": -1, current["status"]: -1, **({"reserved": -1} if current.get("capacity_reserved") else {})},
             ),
             {"Delete": {"TableName": db.table(), "Key": db.to_item(keys.resource_runtime(ctx.account_id, ctx.mode, resource_id))}},
+            {"Delete": {"TableName": db.table(), "Key": db.to_item(keys.resource_metrics(ctx.account_id, ctx.mode, resource_id))}},
             # Carries this request's id to the resource.deleted event (see events.py).
             {"Put": {"TableName": db.table(), "Item": db.to_item(_tombstone(ctx, current, now))}},
         ],
         ctx,
     )
     if current["status"] == Status.pending.value:
-            {"Delete": {"TableName": db.table(), "Key": db.to_item(keys.resource_metrics(ctx.account_id, ctx.mode, resource_id))}},
         # After the commit, so a failed stop leaves nothing behind: the execution's
         # remaining steps are conditional on the resource and end it as Cancelled.
         provisioning.stop(resource_id)
@@ -345,13 +345,13 @@ def list_(ctx: RequestContext, params: ListParams) -> dict[str, Any]:
             "Only one of 'starting_after' and 'ending_before' may be given.",
             param="ending_before",
         )
+    expansions = expand.parse(params.expand, on_list=True)
     low, high = _bounds(params)
     forward = params.ending_before is not None  # ending_before walks toward newer objects
     try:
         if low > high:
             items: list[dict[str, Any]] = []
         else:
-    expansions = expand.parse(params.expand, on_list=True)
             resp = db.client().query(
                 **_query(ctx, params, low, high, Limit=params.limit + 1, ScanIndexForward=forward)
             )
