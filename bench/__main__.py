@@ -1,0 +1,143 @@
+"""`make bench`: every performance figure of issue 8, each beside its comparison,
+measured in one run; prints the table and writes bench/results.json.
+
+Each phase runs in its own process (so one phase's imports, moto state or crash
+cannot touch another's) under a share of a 9.5-minute budget:
+
+    size        deployment size of every function asset and layer
+    coldstart   handler import vs third-party floor, peak RSS
+    cpu         handler CPU vs a minimal handler (in-process moto)
+    roundtrips  AWS calls and DynamoDB capacity per operation (in-process local cloud)
+    load        throughput and latency over real HTTP against a local cloud
+then the cost model (arithmetic on the above) and the targets.
+
+    python -m bench [--quick] [--only size,cpu,...] [--out bench/results.json]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import cost, discover, report
+
+BUDGET_S = 570
+# phase -> (arguments, arguments with --quick, longest it may take, time to keep for it)
+PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
+    "size": ([], [], 300, 20),
+    "coldstart": (["--runs", "7"], ["--runs", "2"], 200, 60),
+    "cpu": (["--requests", "60"], ["--requests", "12"], 150, 40),
+    "roundtrips": ([], [], 200, 60),
+    "load": (["--seconds", "15"], ["--seconds", "3"], 150, 40),
+}
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem = int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3)
+    except (ValueError, OSError):
+        mem = None
+    return {
+        "cpu": cpu,
+        "arch": platform.machine(),
+        "cores": os.cpu_count(),
+        "memory_gb": mem,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "load_before": _load(),
+    }
+
+
+def _load() -> str:
+    try:
+        return "/".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def run_phase(name: str, args: list[str], timeout: float) -> dict[str, Any]:
+    out = Path(tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".json")[1])
+    err = tempfile.TemporaryFile(mode="w+")
+    started = time.monotonic()
+    load = _load()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", f"bench.{name}", str(out), *args],
+            cwd=discover.ROOT, env=discover.env_for_children(), stdout=subprocess.DEVNULL, stderr=err,
+            timeout=max(5.0, timeout),
+        )
+        if proc.returncode != 0:
+            err.seek(0)
+            tail = [ln for ln in err.read().strip().splitlines() if ln.strip()][-3:]
+            return {"na": f"phase {name} failed (exit {proc.returncode}): " + " | ".join(tail)[-400:]}
+        result = json.loads(out.read_text())
+    except subprocess.TimeoutExpired:
+        return {"na": f"phase {name} did not finish within its {timeout:.0f} s share of the budget"}
+    finally:
+        out.unlink(missing_ok=True)
+        err.close()
+    result["phase_seconds"] = round(time.monotonic() - started, 1)
+    result["load_average_at_start"] = load
+    return result
+
+
+def main(argv: list[str]) -> int:
+    quick = "--quick" in argv
+    only = set(argv[argv.index("--only") + 1].split(",")) if "--only" in argv else set(PHASES)
+    out_path = Path(argv[argv.index("--out") + 1]) if "--out" in argv else discover.ROOT / "bench" / "results.json"
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "started": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "git_commit": _git_commit(),
+    }
+    phases = [p for p in PHASES if p in only]
+    for i, name in enumerate(phases):
+        args, quick_args, longest, _ = PHASES[name]
+        reserve = sum(PHASES[p][3] for p in phases[i + 1 :])
+        timeout = min(longest, BUDGET_S - (time.monotonic() - started) - reserve)
+        print(f">> bench: {name} (up to {timeout:.0f} s)", file=sys.stderr, flush=True)
+        results[name] = run_phase(name, quick_args if quick else args, timeout)
+    memory_mb, memory_source = discover.lambda_memory_mb()
+    results["lambda_memory_mb"] = memory_mb
+    results["lambda_memory_source"] = memory_source
+    prices = cost.load_prices()
+    results["prices"] = {k: prices[k] for k in ("region", "as_of", "source")}
+    results["cost"] = cost.model(results.get("roundtrips"), results.get("cpu"), memory_mb, prices)
+    results["targets"] = report.evaluate(results)
+    results["seconds"] = round(time.monotonic() - started, 1)
+    results["machine"]["load_after"] = _load()
+    table = report.render(results)
+    results["table"] = table
+    out_path.write_text(json.dumps(results, indent=1, default=str))
+    print(table)
+    print(f"(written to {out_path.relative_to(discover.ROOT) if out_path.is_relative_to(discover.ROOT) else out_path})")
+    return 0
+
+
+def _git_commit() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=discover.ROOT, capture_output=True,
+                              text=True, timeout=5).stdout.strip() or None
+    except Exception:
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

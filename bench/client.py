@@ -1,0 +1,75 @@
+"""A small keep-alive HTTP client for the local cloud (stdlib only, cheap per request)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+SCENARIO_HEADER = "X-Bench-Scenario"
+
+
+class Client:
+    def __init__(self, url: str, key: str, timeout: float = 30.0) -> None:
+        host, _, port = url.removeprefix("http://").partition(":")
+        self.host, self.port, self.key, self.timeout = host, int(port or 80), key, timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        return self.conn
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        scenario: str | None = None,
+        idempotency_key: bool = False,
+        body: bytes | None = None,
+        json_body: Any = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        hdrs = {"Authorization": f"Bearer {self.key}", **(headers or {})}
+        if scenario:
+            hdrs[SCENARIO_HEADER] = scenario
+        if idempotency_key:
+            hdrs["Idempotency-Key"] = str(uuid.uuid4())
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            hdrs["Content-Type"] = "application/json"
+        elif form is not None:
+            body = urlencode(form).encode()
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in range(2):
+            conn = self._connection()
+            try:
+                conn.request(method, path, body=body, headers=hdrs)
+                resp = conn.getresponse()
+                payload = resp.read()
+                break
+            except (http.client.HTTPException, ConnectionError):
+                self.close()
+                if attempt:
+                    raise
+        try:
+            data = json.loads(payload) if payload else None
+        except ValueError:
+            data = payload.decode("utf-8", "replace")
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def scenario_of(function: str, event: dict[str, Any]) -> str | None:
+    """The scenario label a request carried (None for events without headers)."""
+    for name, value in (event.get("headers") or {}).items():
+        if name.lower() == SCENARIO_HEADER.lower():
+            return value
+    return None

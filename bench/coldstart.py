@@ -1,0 +1,213 @@
+"""Phase 1: cold start per function. Median import time of its handler module in a
+fresh interpreter with compiled bytecode present, beside the floor: a fresh
+interpreter importing only the third-party modules that function's code imports.
+Also the peak RSS of each process.
+
+The interpreter is laid out as Lambda lays it out: the function's folder first (a
+fresh copy with no __pycache__, as in the deployed asset, imported as `handler`), then
+the shared layer, then the dependency layer, then the runtime's boto3 (from the venv).
+Layers come from `make build` (build/layers/shared, build/host-deps: this machine's
+twin of the aarch64 dependency layer, with the same unchecked-hash .pyc), or, when
+they were not built, from the sources and the venv with their ordinary .pyc.
+
+Which third-party modules a function needs is found, not listed: a discovery process
+imports the handler with `__import__` wrapped and records every import statement our
+code (the handler and resource_api) makes of a module outside the standard library;
+the floor process replays exactly those statements.
+
+    python -m bench.coldstart OUT.json [--runs N]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench import discover
+
+ROOT = discover.ROOT
+
+DISCOVER = r"""
+import builtins, json, sys
+paths = json.loads(sys.argv[1]); sys.path[0:0] = paths
+ours = ("handler", "resource_api")
+seen = []
+real = builtins.__import__
+def record(name, globals=None, locals=None, fromlist=(), level=0):
+    importer = (globals or {}).get("__name__", "")
+    if level == 0 and (importer == "handler" or importer.split(".")[0] in ours):
+        top = name.split(".")[0]
+        if top not in sys.stdlib_module_names and top not in ours and top != "__future__":
+            entry = [name, sorted(fromlist or ())]
+            if entry not in seen:
+                seen.append(entry)
+    return real(name, globals, locals, fromlist, level)
+builtins.__import__ = record
+import handler
+print(json.dumps(seen))
+"""
+
+TIME_HANDLER = r"""
+import json, resource, sys, time
+sys.path[0:0] = json.loads(sys.argv[1])
+t0, c0 = time.perf_counter(), time.process_time()
+import handler
+t1, c1 = time.perf_counter(), time.process_time()
+print(json.dumps({"ms": (t1 - t0) * 1000, "cpu_ms": (c1 - c0) * 1000,
+                  "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+TIME_FLOOR = r"""
+import json, resource, sys, time
+sys.path[0:0] = json.loads(sys.argv[1])
+imports = json.loads(sys.argv[2])
+t0, c0 = time.perf_counter(), time.process_time()
+for name, fromlist in imports:
+    __import__(name, fromlist=fromlist)
+t1, c1 = time.perf_counter(), time.process_time()
+print(json.dumps({"ms": (t1 - t0) * 1000, "cpu_ms": (c1 - c0) * 1000,
+                  "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def lambda_env() -> dict[str, str]:
+    """The environment a deployed function starts with (what matters to imports)."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "TABLE_NAME": "resource-api",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "resource-api",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "STAGE": "production",
+    }
+
+
+def build_layers() -> str:
+    """Bring build/ up to date with `python -m infra.build --host-twin` when the project has it."""
+    if not (ROOT / "infra" / "build.py").is_file():
+        return "no infra/build.py: layers taken from the sources and the venv"
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "infra.build", "--host-twin"], cwd=ROOT, env=discover.env_for_children(),
+            capture_output=True, text=True, timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        return "python -m infra.build --host-twin timed out"
+    if proc.returncode != 0:
+        return f"python -m infra.build --host-twin failed: {(proc.stderr or proc.stdout).strip()[-300:]}"
+    return "python -m infra.build --host-twin (up to date or rebuilt)"
+
+
+def layer_paths() -> tuple[list[str], str]:
+    shared = ROOT / "build" / "layers" / "shared" / "python"
+    host_deps = ROOT / "build" / "host-deps" / "python"
+    if shared.is_dir() and host_deps.is_dir():
+        return [str(shared), str(host_deps)], "build/layers/shared + build/host-deps (unchecked-hash .pyc, as shipped)"
+    import compileall
+
+    compileall.compile_dir(str(discover.SHARED_SRC), quiet=1)
+    return [str(discover.SHARED_SRC)], "layers/shared/python + venv site-packages (ordinary .pyc; make build not run)"
+
+
+def _run(script: str, *args: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-E", "-s", "-B", "-c", script, *args],
+        env=lambda_env(), capture_output=True, text=True, timeout=120, cwd=tempfile.gettempdir(),
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run(runs: int) -> dict[str, Any]:
+    build_note = build_layers()
+    layers, layout = layer_paths()
+    work = Path(tempfile.mkdtemp(prefix="bench-coldstart-"))
+    try:
+        functions: dict[str, dict[str, Any]] = {}
+        for fn in discover.functions():
+            asset = work / fn.name
+            shutil.copytree(fn.folder, asset, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            paths = [str(asset), *layers]
+            entry: dict[str, Any] = {"kind": fn.kind, "paths": paths}
+            try:
+                entry["imports"] = json.loads(
+                    subprocess.run(
+                        [sys.executable, "-E", "-s", "-B", "-c", DISCOVER, json.dumps(paths)],
+                        env=lambda_env(), capture_output=True, text=True, timeout=120, check=True,
+                    ).stdout.strip().splitlines()[-1]
+                )
+            except Exception as exc:
+                err = getattr(exc, "stderr", "") or str(exc)
+                entry["na"] = f"handler does not import: {err.strip().splitlines()[-1] if err.strip() else exc}"[:300]
+            functions[fn.name] = entry
+        floors: dict[str, dict[str, Any]] = {}
+        for entry in functions.values():
+            if "imports" in entry:
+                key = json.dumps(sorted(entry["imports"]))
+                entry["floor_key"] = key
+                floors.setdefault(key, {"imports": entry["imports"], "samples": []})
+                entry["samples"] = []
+        # Rounds interleave every function and every floor, so machine noise hits all alike.
+        for _ in range(runs):
+            for name, entry in functions.items():
+                if "samples" in entry:
+                    try:
+                        entry["samples"].append(_run(TIME_HANDLER, json.dumps(entry["paths"])))
+                    except Exception as exc:
+                        entry["na"] = f"import failed: {exc}"[:300]
+                        entry.pop("samples")
+            for key, floor in floors.items():
+                floor["samples"].append(_run(TIME_FLOOR, json.dumps(layers), key))
+        out: dict[str, Any] = {}
+        for name, entry in functions.items():
+            row: dict[str, Any] = {"kind": entry["kind"]}
+            if "na" in entry or not entry.get("samples"):
+                row["na"] = entry.get("na", "not measured")
+                out[name] = row
+                continue
+            floor = floors[entry["floor_key"]]
+            ms = statistics.median(s["ms"] for s in entry["samples"])
+            floor_ms = statistics.median(s["ms"] for s in floor["samples"])
+            cpu = statistics.median(s["cpu_ms"] for s in entry["samples"])
+            floor_cpu = statistics.median(s["cpu_ms"] for s in floor["samples"])
+            row.update(
+                import_ms=round(ms, 1),
+                floor_ms=round(floor_ms, 1),
+                ratio=round(ms / floor_ms, 3) if floor_ms else None,
+                import_cpu_ms=round(cpu, 1),
+                floor_cpu_ms=round(floor_cpu, 1),
+                cpu_ratio=round(cpu / floor_cpu, 3) if floor_cpu else None,
+                rss_mb=round(statistics.median(s["rss_kb"] for s in entry["samples"]) / 1024, 1),
+                floor_rss_mb=round(statistics.median(s["rss_kb"] for s in floor["samples"]) / 1024, 1),
+                import_ms_samples=[round(s["ms"], 1) for s in entry["samples"]],
+                floor_ms_samples=[round(s["ms"], 1) for s in floor["samples"]],
+                third_party_imports=[f"from {n} import {', '.join(f)}" if f else f"import {n}" for n, f in entry["imports"]],
+            )
+            out[name] = row
+        return {"runs": runs, "layout": layout, "build": build_note, "python": sys.version.split()[0], "functions": out}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    runs = 9
+    if "--runs" in argv:
+        runs = int(argv[argv.index("--runs") + 1])
+    result = run(runs)
+    with open(argv[0], "w") as f:
+        json.dump(result, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,270 @@
+"""Phase 5: local throughput and latency over real HTTP.
+
+Starts a local cloud (`python -m localcloud`, a child process with its own moto
+server) on free ports, makes an enterprise-plan account (so the per-key rate limits
+do not cap the measurement), seeds resources, then for get, list and create:
+
+- closed loop: CONCURRENCY clients, each with its own keep-alive connection, send
+  back to back for SECONDS; requests per second and latency percentiles;
+- for GET also an open loop paced at the target rate (167/s = 10,000/min): requests are
+  scheduled at fixed intervals and latency counts from the scheduled time, so a
+  server that falls behind shows it (no coordinated omission).
+
+The clients run in this process (threads), on the same 2 cores as the server.
+
+    python -m bench.load OUT.json [--seconds S] [--concurrency C]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from typing import Any
+
+from bench import discover
+from bench.client import Client
+
+TEST_KEY = "sk_test_" + "benchLoad000000000000000000000000"
+LIVE_KEY = "sk_live_" + "benchLoad000000000000000000000000"
+TARGET_GET_RPS = 10_000 / 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentiles(latencies: list[float]) -> dict[str, float | None]:
+    if not latencies:
+        return {"p50_ms": None, "p95_ms": None, "p99_ms": None}
+    xs = sorted(latencies)
+
+    def p(q: float) -> float:
+        return round(xs[min(len(xs) - 1, int(q * len(xs)))] * 1000, 1)
+
+    return {"p50_ms": p(0.50), "p95_ms": p(0.95), "p99_ms": p(0.99)}
+
+
+class LocalCloudProcess:
+    def __init__(self) -> None:
+        self.port, self.moto_port = free_port(), free_port()
+        self.dir = tempfile.mkdtemp(prefix="bench-load-")
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+            **discover.env_for_children(),
+            "PORT": str(self.port),
+            "MOTO_PORT": str(self.moto_port),
+            "LOCAL_API_KEYS": f"{TEST_KEY},{LIVE_KEY}",
+            "AUTHORIZER_CACHE_TTL": "300",
+            "LOCAL_STATE_FILE": os.path.join(self.dir, "state.json"),
+            "TABLE_NAME": "resource-api",
+        }
+        self.log = open(os.path.join(self.dir, "localcloud.log"), "w+")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "localcloud"], cwd=discover.ROOT, env=self.env, stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.log.seek(0)
+                raise RuntimeError("local cloud did not start: " + self.log.read()[-500:])
+            time.sleep(0.2)
+
+    def account(self, plan: str) -> dict[str, Any]:
+        from localcloud.cloud import aws_environment
+
+        env = {**self.env, **aws_environment(f"http://127.0.0.1:{self.moto_port}")}
+        out = subprocess.run([sys.executable, "-m", "apictl", "create-account", "--plan", plan], cwd=discover.ROOT,
+                             env=env, capture_output=True, text=True, check=True, timeout=60)
+        return json.loads(out.stdout)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def closed_loop(url: str, key: str, send: Any, seconds: float, concurrency: int, warmup: float = 1.0) -> dict[str, Any]:
+    stop_at = time.monotonic() + warmup + seconds
+    measure_from = time.monotonic() + warmup
+    lock = threading.Lock()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    def worker(n: int) -> None:
+        client = Client(url, key)
+        mine, codes = [], {}
+        i = 0
+        try:
+            while True:
+                t0 = time.monotonic()
+                if t0 >= stop_at:
+                    break
+                try:
+                    status = send(client, n, i)
+                except Exception:
+                    status = -1
+                    client.close()
+                t1 = time.monotonic()
+                i += 1
+                if t0 >= measure_from:
+                    codes[status] = codes.get(status, 0) + 1
+                    if 200 <= status < 300:
+                        mine.append(t1 - t0)
+        finally:
+            client.close()
+        with lock:
+            latencies.extend(mine)
+            for k, v in codes.items():
+                statuses[k] = statuses.get(k, 0) + v
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = len(latencies)
+    return {
+        "mode": f"closed loop, {concurrency} clients, {seconds:g} s",
+        "requests": sum(statuses.values()),
+        "ok": ok,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "rps": round(ok / seconds, 1),
+        **percentiles(latencies),
+        "mean_ms": round(statistics.mean(latencies) * 1000, 1) if latencies else None,
+    }
+
+
+def open_loop(url: str, key: str, send: Any, rate: float, seconds: float, workers: int = 24) -> dict[str, Any]:
+    """Requests scheduled every 1/rate s; latency from the scheduled instant to the answer.
+    Requests still unsent `seconds` after the schedule ended are counted as not served."""
+    jobs: queue.Queue = queue.Queue()
+    lock = threading.Lock()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    give_up = threading.Event()
+
+    def worker(n: int) -> None:
+        client = Client(url, key)
+        i = 0
+        try:
+            while not give_up.is_set():
+                scheduled = jobs.get()
+                if scheduled is None:
+                    break
+                try:
+                    status = send(client, n, i)
+                except Exception:
+                    status = -1
+                    client.close()
+                done = time.monotonic()
+                i += 1
+                with lock:
+                    statuses[status] = statuses.get(status, 0) + 1
+                    if 200 <= status < 300:
+                        latencies.append(done - scheduled)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(workers)]
+    for t in threads:
+        t.start()
+    start = time.monotonic()
+    total = int(rate * seconds)
+    for i in range(total):
+        at = start + i / rate
+        delay = at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        jobs.put(at)
+    for _ in threads:
+        jobs.put(None)
+    deadline = time.monotonic() + seconds
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    give_up.set()
+    elapsed = time.monotonic() - start
+    with lock:
+        served = sum(statuses.values())
+        ok = len(latencies)
+        lat = list(latencies)
+        codes = dict(statuses)
+    for t in threads:
+        t.join(5)
+    return {
+        "mode": f"open loop paced at {rate:.0f}/s for {seconds:g} s ({workers} workers)",
+        "requests": total,
+        "ok": ok,
+        "not_served": total - served,
+        "statuses": {str(k): v for k, v in sorted(codes.items())},
+        "rps": round(ok / elapsed, 1),
+        "elapsed_s": round(elapsed, 1),
+        **percentiles(lat),
+    }
+
+
+def run(seconds: float, concurrency: int) -> dict[str, Any]:
+    cloud = LocalCloudProcess()
+    try:
+        account = cloud.account("enterprise")
+        key = account["keys"]["test"]
+        seed = Client(cloud.url, key)
+        ids = []
+        for i in range(30):
+            status, _, body = seed.request("POST", "/v1/resources", form={"name": f"load resource {i}", "type": "production"})
+            if not 200 <= status < 300:
+                raise RuntimeError(f"seeding: create answered {status}: {body}")
+            ids.append(body["id"])
+        seed.close()
+
+        def get(client: Client, n: int, i: int) -> int:
+            return client.request("GET", f"/v1/resources/{ids[(n + i) % len(ids)]}")[0]
+
+        def list_(client: Client, n: int, i: int) -> int:
+            return client.request("GET", "/v1/resources?limit=10")[0]
+
+        def create(client: Client, n: int, i: int) -> int:
+            return client.request("POST", "/v1/resources", form={"name": f"load resource {n}-{i}", "type": "production"},
+                                  idempotency_key=True)[0]
+
+        out: dict[str, Any] = {"concurrency": concurrency, "seconds": seconds, "plan": "enterprise"}
+        out["get"] = closed_loop(cloud.url, key, get, seconds, concurrency)
+        out["get_paced"] = open_loop(cloud.url, key, get, TARGET_GET_RPS, seconds)
+        out["list"] = closed_loop(cloud.url, key, list_, seconds, concurrency)
+        out["create"] = closed_loop(cloud.url, key, create, seconds, concurrency)
+        return out
+    finally:
+        cloud.stop()
+
+
+def main(argv: list[str]) -> int:
+    seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else 15.0
+    concurrency = int(argv[argv.index("--concurrency") + 1]) if "--concurrency" in argv else 8
+    with open(argv[0], "w") as f:
+        json.dump(run(seconds, concurrency), f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

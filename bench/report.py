@@ -1,0 +1,331 @@
+"""The targets of issue 8 as checks on the figures, and the table `make bench` prints.
+
+Targets are evaluated exactly as written; a figure that misses one is reported as
+FAIL with the figure. A target whose figure could not be measured is "n/a" with
+the reason, never PASS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+IMPORT_RATIO = 1.25
+SIZE_MB = 25
+GET_RPS = 10_000 / 60
+GET_P99_MS = 250
+CREATE_RPS = 50
+OVERHEAD_RATIO = 1.5
+
+SPEC_LATENCY_MS = {  # the spec's table: p50 / p95 / p99
+    "get": (23, 67, 145),
+    "list": (45, 120, 250),
+    "create": (67, 189, 420),
+    "update": (54, 156, 340),
+    "delete": (31, 89, 180),
+}
+
+READS = {"GetItem", "Query", "BatchGetItem", "TransactGetItems", "Scan"}
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def _is_rate_limit(call: dict[str, Any]) -> bool:
+    return "ratelimit" in call["caller"] or "rate_limit" in call["caller"] or any(
+        k.startswith("pk=RATE#") for k in call["keys"]
+    )
+
+
+def _is_idempotency(call: dict[str, Any]) -> bool:
+    return "idempotency" in call["caller"] or any(k.startswith("pk=IDEM#") for k in call["keys"])
+
+
+def _op(call: dict[str, Any]) -> str:
+    return call["call"].split(":", 1)[1]
+
+
+def check_get(summary: dict[str, Any]) -> tuple[bool, str]:
+    calls = summary["calls"]
+    reads = [c for c in calls if c["call"].startswith("dynamodb:") and _op(c) in READS]
+    writes = [c for c in calls if c not in reads]
+    ok = len(reads) == 1 and len(writes) <= 1 and all(_is_rate_limit(w) and w["call"].startswith("dynamodb:") for w in writes)
+    return ok, f"{len(reads)} read + {len(writes)} write ({', '.join(_describe(c) for c in calls)})"
+
+
+def check_list(summary: dict[str, Any]) -> tuple[bool, str]:
+    calls = summary["calls"]
+    queries = [c for c in calls if c["call"] == "dynamodb:Query"]
+    gets = [c for c in calls if c["call"] == "dynamodb:GetItem"]
+    others = [c for c in calls if c not in queries and c not in gets]
+    ok = len(queries) == 1 and len(gets) <= 1 and not others
+    note = f"{len(queries)} query + {len(gets)} read"
+    if others:
+        note += " + " + ", ".join(_describe(c) for c in others) + " (not in this target as written)"
+    return ok, note
+
+
+def check_write(summary: dict[str, Any]) -> tuple[bool, str]:
+    calls = summary["calls"]
+    tx = [c for c in calls if c["call"] == "dynamodb:TransactWriteItems"]
+    allowed = [c for c in calls if c not in tx and _op(c) in ("PutItem", "UpdateItem", "DeleteItem")
+               and (_is_rate_limit(c) or _is_idempotency(c))]
+    others = [c for c in calls if c not in tx and c not in allowed]
+    ok = len(tx) <= 1 and not others
+    note = f"{len(tx)} transaction + {len(allowed)} rate-limit/idempotency writes"
+    if others:
+        note += " + " + ", ".join(_describe(c) for c in others)
+    return ok, note
+
+
+def _describe(call: dict[str, Any]) -> str:
+    caller = call["caller"].rsplit(".", 1)[-1] if call["caller"] else "?"
+    return f"{_op(call)} by {caller}"
+
+
+def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every target with its figure, comparison and verdict."""
+    out: list[dict[str, Any]] = []
+
+    def add(target: str, subject: str, figure: str, ok: bool | None) -> None:
+        out.append({"target": target, "subject": subject, "figure": figure, "verdict": _verdict(ok)})
+
+    cold = results.get("coldstart") or {}
+    if "na" in cold:
+        add(f"import <= {IMPORT_RATIO}x floor", "all functions", cold["na"], None)
+    for name, row in (cold.get("functions") or {}).items():
+        if "na" in row:
+            add(f"import <= {IMPORT_RATIO}x floor", name, row["na"], None)
+        else:
+            add(f"import <= {IMPORT_RATIO}x floor", name,
+                f"{row['import_ms']} ms vs floor {row['floor_ms']} ms = {row['ratio']}x (CPU {row['cpu_ratio']}x)",
+                row["ratio"] <= IMPORT_RATIO)
+    size = results.get("size") or {}
+    if "na" in size:
+        add(f"asset + layers < {SIZE_MB} MB", "all functions", size["na"], None)
+    for name, row in (size.get("functions") or {}).items():
+        add(f"asset + layers < {SIZE_MB} MB", name, f"{row['total_unzipped_mb']} MB unzipped (limit 250 MB)",
+            row["total_unzipped_mb"] < SIZE_MB)
+    rt = results.get("roundtrips") or {}
+    ops = rt.get("operations") or {}
+    checks = {"get": check_get, "list": check_list, "create": check_write, "update": check_write,
+              "delete": check_write}
+    names = {"get": "warm GET: 1 read + <= 1 rate-limit write", "list": "list page: 1 query (+ <= 1 read)",
+             "create": "create: <= 1 transaction + rate-limit/idempotency writes",
+             "update": "update: <= 1 transaction + rate-limit/idempotency writes",
+             "delete": "delete: <= 1 transaction + rate-limit/idempotency writes"}
+    for op, check in checks.items():
+        data = ops.get(op) or {"na": "not measured" if "na" not in rt else rt["na"]}
+        if "na" in data or "warm" not in data:
+            add(names[op], op, data.get("na", "not measured"), None)
+            continue
+        ok, note = check(data["warm"]["function"])
+        if not 200 <= data["warm"]["status"] < 300:
+            note += f" (answered {data['warm']['status']})"
+        add(names[op], op, note, ok)
+    allc = rt.get("all_calls")
+    if allc is not None:
+        scans, static = allc.get("scans", []), allc.get("static_scan_sites", [])
+        add("no scans anywhere", "every call of the run + the sources",
+            f"{len(scans)} Scan calls among {allc.get('tagged')} calls; {len(static)} scan sites in the code",
+            not scans and not static)
+    else:
+        add("no scans anywhere", "every call of the run", rt.get("na", "not measured"), None)
+    load = results.get("load") or {}
+    paced = load.get("get_paced")
+    if paced:
+        ok = (paced["ok"] >= 0.99 * paced["requests"] and paced["rps"] >= 0.98 * GET_RPS
+              and paced["p99_ms"] is not None and paced["p99_ms"] < GET_P99_MS)
+        add(f"local GET >= {GET_RPS:.0f}/s sustained, p99 < {GET_P99_MS} ms", "get (paced)",
+            f"{paced['rps']}/s achieved of {GET_RPS:.0f}/s scheduled, p99 {paced['p99_ms']} ms, "
+            f"{paced['ok']}/{paced['requests']} ok", ok)
+    else:
+        add(f"local GET >= {GET_RPS:.0f}/s sustained, p99 < {GET_P99_MS} ms", "get", load.get("na", "not measured"),
+            None)
+    create = load.get("create")
+    if create:
+        add(f"local create >= {CREATE_RPS}/s", "create (closed loop)",
+            f"{create['rps']}/s, p99 {create['p99_ms']} ms", create["rps"] >= CREATE_RPS)
+    else:
+        add(f"local create >= {CREATE_RPS}/s", "create", load.get("na", "not measured"), None)
+    cpu = results.get("cpu") or {}
+    if "na" in cpu:
+        add(f"framework overhead <= {OVERHEAD_RATIO}x", "all endpoints", cpu["na"], None)
+    for name, row in (cpu.get("functions") or {}).items():
+        if "minimal_cpu_ms" not in row:
+            continue
+        figure = (f"{row['cpu_ms']} ms vs minimal {row['minimal_cpu_ms']} ms = {row['ratio']}x "
+                  f"(outside AWS calls: {row['outside_aws_cpu_ms']} vs {row['minimal_outside_aws_cpu_ms']} ms "
+                  f"= {row['outside_aws_ratio']}x)")
+        if not row.get("same_calls"):
+            figure += " [AWS calls differ from the minimal handler's]"
+        add(f"framework overhead <= {OVERHEAD_RATIO}x", name, figure, row["ratio"] <= OVERHEAD_RATIO)
+    return out
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    cells = [[str(c) for c in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, cells[1:])])
+
+
+def render(results: dict[str, Any]) -> str:
+    parts: list[str] = []
+    m = results.get("machine", {})
+    parts.append(
+        f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gb')} GB, {m.get('os')}, "
+        f"Python {m.get('python')}; load average {m.get('load_before')} before, {m.get('load_after')} after; "
+        f"run {results.get('started')} ({results.get('seconds')} s)."
+    )
+
+    cold = results.get("coldstart") or {}
+    parts.append("\n### 1. Cold start: handler import vs third-party floor (median of "
+                 f"{cold.get('runs', '?')} fresh interpreters; {cold.get('layout', cold.get('na', ''))})\n")
+    rows = []
+    for name, r in (cold.get("functions") or {}).items():
+        if "na" in r:
+            rows.append([name, "n/a", "", "", "", "", r["na"]])
+        else:
+            rows.append([name, r["import_ms"], r["floor_ms"], f"{r['ratio']}x", f"{r['cpu_ratio']}x",
+                         f"{r['rss_mb']} / {r['floor_rss_mb']}", _verdict(r["ratio"] <= IMPORT_RATIO)])
+    parts.append(_table(["function", "import ms", "floor ms", "ratio (<=1.25x)", "CPU ratio", "peak RSS MB (floor)",
+                         "target"], rows) if rows else f"n/a: {cold.get('na', 'not measured')}")
+
+    size = results.get("size") or {}
+    parts.append("\n### 2. Deployment size (unzipped; every function ships with every layer)\n")
+    if "layers" in size:
+        rows = [[f"layer {n}", v.get("unzipped_mb", "n/a"), v.get("zipped_mb", ""), v.get("source", v.get("na", "")), ""]
+                for n, v in size["layers"].items()]
+        fns = size.get("functions", {})
+        if fns:
+            biggest = max(fns.items(), key=lambda kv: kv[1]["total_unzipped_mb"])
+            assets = sorted(v["asset_unzipped_bytes"] for v in fns.values())
+            rows.append([f"function assets ({len(fns)})", f"{assets[0]}-{assets[-1]} bytes", "", "functions/<name>", ""])
+            rows.append([f"largest total: {biggest[0]}", biggest[1]["total_unzipped_mb"], "",
+                         "asset + all layers vs Lambda's 250 MB",
+                         _verdict(all(v["total_unzipped_mb"] < SIZE_MB for v in fns.values()))
+                         + f" (< {SIZE_MB} MB, all {len(fns)})"])
+        parts.append(_table(["piece", "MB", "zipped MB", "source / comparison", "target"], rows))
+        deps = size["layers"].get("deps", {})
+        if deps.get("largest"):
+            parts.append("Largest in the deps layer: " + ", ".join(f"{p['name']} {p['mb']} MB" for p in deps["largest"]))
+    else:
+        parts.append(f"n/a: {size.get('na', 'not measured')}")
+
+    rt = results.get("roundtrips") or {}
+    parts.append("\n### 3. AWS round trips per request (warm = authorizer cached; cold = authorizer runs)\n")
+    rows = []
+    for op, d in (rt.get("operations") or {}).items():
+        if "na" in d:
+            rows.append([op, "n/a", "", "", "", d["na"]])
+            continue
+        w, c = d["warm"], d["cold"]
+        rows.append([op, w["status"], _kinds(w["function"]), f"{w['function']['rru']} / {w['function']['wru']}",
+                     f"{c['total']['aws_calls']} ({_kinds(c['authorizer'])} by the authorizer)",
+                     "" if w["stable"] and c["stable"] else "counts varied between repeats"])
+    for key, label in (("batch_100", "batch of 100"), ("webhook_fanout_delivery", "webhook fan-out + delivery"),
+                       ("provisioning_run", "provisioning run")):
+        d = rt.get(key) or {"na": rt.get("na", "not measured")}
+        if "na" in d:
+            rows.append([label, "n/a", "", "", "", d["na"]])
+        elif key == "batch_100":
+            f = d["warm"]["function"]
+            rows.append([label, d["status"], _kinds(f), f"{f['rru']} / {f['wru']}", "", ""])
+        else:
+            t = d["total"]
+            extra = ""
+            if key == "provisioning_run":
+                extra = (f"+ state machine: {d['state_transitions']} transitions, "
+                         f"{d['service_calls_by_state_machine_total']} service calls; {d['execution_status']}")
+            else:
+                extra = f"{d['deliveries_received']} deliveries received ({', '.join(filter(None, d['event_types']))})"
+            rows.append([label, "", _kinds(t), f"{t['rru']} / {t['wru']}", "", extra])
+    parts.append(_table(["operation", "status", "warm: AWS calls", "RRU / WRU (modelled)", "cold: AWS calls", "note"],
+                        rows) if rows else f"n/a: {rt.get('na', 'not measured')}")
+    allc = rt.get("all_calls") or {}
+    if allc:
+        parts.append(f"DynamoDB calls: {allc.get('dynamodb_calls')}, ReturnConsumedCapacity injected into "
+                     f"{allc.get('capacity_requests_injected')}; moto reports placeholder capacity, so RRU/WRU are "
+                     "modelled from item sizes.")
+
+    cost = results.get("cost") or {}
+    prices = results.get("prices") or {}
+    parts.append(f"\n### 4. Modelled cost per million requests (USD, {prices.get('region')} on-demand prices as of "
+                 f"{prices.get('as_of')}; Lambda {results.get('lambda_memory_mb')} MB arm64)\n")
+    rows = []
+    for op, d in cost.items():
+        if "na" in d:
+            rows.append([op, "n/a", "", "", d["na"]])
+        elif "warm" in d:
+            rows.append([op, d["warm"]["per_million"], d["cold"]["per_million"], d["floor_per_million"],
+                         f"{d['warm']['x_floor']}x floor warm; " + ", ".join(
+                             f"{k} {v}" for k, v in d["warm"]["parts"].items())])
+        else:
+            rows.append([op, d["per_million"], "", "", d["unit"] + "; " + ", ".join(
+                f"{k} {v}" for k, v in d["parts"].items())])
+    parts.append(_table(["operation", "warm $/M", "cold $/M", "floor (API GW REST) $/M", "breakdown (warm)"], rows)
+                 if rows else "n/a")
+
+    load = results.get("load") or {}
+    parts.append("\n### 5. Local cloud over real HTTP (this machine) vs the spec's latency table (AWS)\n")
+    rows = []
+    for op in ("get", "get_paced", "list", "create"):
+        d = load.get(op)
+        spec = SPEC_LATENCY_MS.get(op.split("_")[0])
+        spec_s = "/".join(map(str, spec)) if spec else ""
+        if not d:
+            rows.append([op, "n/a", "", spec_s, load.get("na", "not measured")])
+            continue
+        errs = {k: v for k, v in d["statuses"].items() if not k.startswith("2")}
+        rows.append([op, d["rps"], f"{d['p50_ms']}/{d['p95_ms']}/{d['p99_ms']}", spec_s,
+                     d["mode"] + (f"; non-2xx: {errs}" if errs else "")])
+    parts.append(_table(["operation", "req/s", "p50/p95/p99 ms", "spec p50/p95/p99 ms", "how"], rows))
+
+    cpu = results.get("cpu") or {}
+    parts.append("\n### 6. Handler CPU per request (in-process, in-process moto) vs a minimal handler with the "
+                 "same AWS calls\n")
+    rows = []
+    for name, r in (cpu.get("functions") or {}).items():
+        if "na" in r:
+            rows.append([name, "n/a", "", "", "", r["na"]])
+        elif "minimal_cpu_ms" in r:
+            rows.append([name, r["cpu_ms"], r["minimal_cpu_ms"], f"{r['ratio']}x",
+                         f"{r['outside_aws_cpu_ms']} vs {r['minimal_outside_aws_cpu_ms']} ({r['outside_aws_ratio']}x)",
+                         "" if r["same_calls"] else f"calls differ: {r['aws_calls']} vs {r['minimal_aws_calls']}"])
+        else:
+            rows.append([name, r["cpu_ms"], "", "", "", r.get("na_minimal", "")])
+    parts.append(_table(["function", "CPU ms", "minimal ms", "ratio (<=1.5x)", "outside AWS calls ms", "note"], rows)
+                 if rows else f"n/a: {cpu.get('na', 'not measured')}")
+
+    parts.append("\n### Targets\n")
+    targets = results.get("targets") or []
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for t in targets:
+        grouped.setdefault(t["target"], []).append(t)
+    rows = []
+    for target, items in grouped.items():
+        verdicts = {i["verdict"] for i in items}
+        overall = "FAIL" if "FAIL" in verdicts else ("n/a" if verdicts == {"n/a"} else "PASS")
+        failing = [i for i in items if i["verdict"] == "FAIL"]
+        shown = failing or items
+        detail = "; ".join(f"{i['subject']}: {i['figure']}" for i in shown[:4])
+        if len(shown) > 4:
+            detail += f"; ... ({len(shown) - 4} more)"
+        if "n/a" in verdicts and overall != "n/a":
+            detail += f" [{sum(1 for i in items if i['verdict'] == 'n/a')} n/a]"
+        passing = sum(1 for i in items if i["verdict"] == "PASS")
+        rows.append([target, overall, f"{passing}/{len(items)}", detail])
+    parts.append(_table(["target", "verdict", "passing", "figures (failing ones first)"], rows))
+    return "\n".join(parts) + "\n"
+
+
+def _kinds(summary: dict[str, Any]) -> str:
+    if not summary["aws_calls"]:
+        return "0"
+    return f"{summary['aws_calls']}: " + ", ".join(
+        f"{n}x {k.split(':', 1)[1]}" if n > 1 else k.split(":", 1)[1] for k, n in summary["by_kind"].items()
+    )

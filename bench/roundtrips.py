@@ -1,0 +1,414 @@
+"""Phase 3: AWS round trips per operation, counted with botocore event hooks.
+
+Runs the whole local cloud in this process (moto server as a child, the gateway, the
+pollers), so every AWS call any function makes, in any thread, passes through the
+recorder's hooks and is attributed to its function and to the request (scenario) it
+served. Each operation is sent over real HTTP twice per path:
+
+- warm: the authorizer's answer is cached (what almost every request sees);
+- cold: the authorizer cache is cleared first, so the authorizer runs too.
+
+Optional pieces are measured when they exist and reported "n/a" with the reason when
+they do not: the 100-operation batch, webhook fan-out + delivery of one event, and
+one provisioning run.
+
+    python -m bench.roundtrips OUT.json
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import sys
+import threading
+import time
+from typing import Any
+
+from bench import discover
+from bench.awscalls import Recorder, summarize
+from bench.client import Client, scenario_of
+
+TEST_KEY = "sk_test_" + "benchRoundTrips0000000000000000"
+LIVE_KEY = "sk_live_" + "benchRoundTrips0000000000000000"
+REPEATS = 2
+
+
+class Activity:
+    """When a function other than an HTTP route last started or finished (to wait for quiet)."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+        self.running = 0
+        self.lock = threading.Lock()
+
+    def wrap(self, runtime: Any, http_functions: set[str]) -> None:
+        real = runtime.invoke
+        activity = self
+
+        def invoke(function: str, event: dict[str, Any]) -> Any:
+            background = function not in http_functions
+            if background:
+                with activity.lock:
+                    activity.running += 1
+                    activity.last = time.monotonic()
+            try:
+                return real(function, event)
+            finally:
+                if background:
+                    with activity.lock:
+                        activity.running -= 1
+                        activity.last = time.monotonic()
+
+        runtime.invoke = invoke
+
+    def wait_quiet(self, quiet: float = 1.0, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                idle = self.running == 0 and time.monotonic() - self.last >= quiet
+            if idle:
+                return True
+            time.sleep(0.05)
+        return False
+
+
+def _ok(status: int) -> bool:
+    return 200 <= status < 300
+
+
+def measure_request(rec: Recorder, client: Client, op: str, path_kind: str, send, function: str) -> dict[str, Any]:
+    """Send one request of an operation `REPEATS` times; the calls of the last one, and whether all agreed."""
+    from resource_api import routes
+
+    authorizer = getattr(routes, "AUTHORIZER_FUNCTION", "authorizer")
+    runs = []
+    for i in range(REPEATS):
+        if path_kind == "cold":
+            client.request("DELETE", "/_local/authorizer_cache")
+        label = f"{op}/{path_kind}/{i}"
+        status, headers, body = send(label)
+        fn_calls = rec.select(scenario=label, functions={function})
+        auth_calls = rec.select(scenario=label, functions={authorizer})
+        runs.append((status, body, fn_calls, auth_calls))
+    status, body, fn_calls, auth_calls = runs[-1]
+    shapes = [[f"{c.service}:{c.operation}" for c in r[2] + r[3]] for r in runs]
+    result = {
+        "status": status,
+        "function": summarize(fn_calls),
+        "authorizer": summarize(auth_calls),
+        "total": summarize(auth_calls + fn_calls),
+        "stable": all(s == shapes[0] for s in shapes),
+    }
+    if not _ok(status):
+        result["error"] = body.get("error") if isinstance(body, dict) else body
+    return result
+
+
+def crud(rec: Recorder, client: Client) -> tuple[dict[str, Any], list[str]]:
+    from resource_api import routes
+
+    by_key = {(r.method, r.path): r.function for r in routes.ROUTES}
+    ids: list[str] = []
+    for i in range(12):
+        status, _, body = client.request(
+            "POST", "/v1/resources", form={"name": f"bench {i}", "type": "production"}, scenario="setup"
+        )
+        if not _ok(status):
+            raise RuntimeError(f"setup: create answered {status}: {body}")
+        ids.append(body["id"])
+    rid = ids[0]
+    ops: dict[str, tuple[str, str, Any]] = {
+        "get": ("GET", "/v1/resources/{id}", lambda lbl: client.request("GET", f"/v1/resources/{rid}", scenario=lbl)),
+        "list": ("GET", "/v1/resources", lambda lbl: client.request("GET", "/v1/resources?limit=10", scenario=lbl)),
+        "create": (
+            "POST",
+            "/v1/resources",
+            lambda lbl: client.request(
+                "POST", "/v1/resources", form={"name": "bench", "type": "production"}, idempotency_key=True,
+                scenario=lbl,
+            ),
+        ),
+        "update": (
+            "PATCH",
+            "/v1/resources/{id}",
+            lambda lbl: client.request(
+                "PATCH", f"/v1/resources/{ids[1]}", form={"name": f"renamed {lbl}"}, idempotency_key=True,
+                scenario=lbl,
+            ),
+        ),
+        "delete": (
+            "DELETE",
+            "/v1/resources/{id}",
+            lambda lbl: client.request("DELETE", f"/v1/resources/{ids.pop()}", idempotency_key=True, scenario=lbl),
+        ),
+    }
+    out: dict[str, Any] = {}
+    for op, (method, path, send) in ops.items():
+        function = by_key.get((method, path))
+        if function is None:
+            out[op] = {"na": f"no route {method} {path} in the route table"}
+            continue
+        out[op] = {"route": f"{method} {path}", "function_name": function, "idempotency_key": method != "GET"}
+        for path_kind in ("warm", "cold"):
+            out[op][path_kind] = measure_request(rec, client, op, path_kind, send, function)
+    return out, ids
+
+
+def batch(rec: Recorder, client: Client) -> dict[str, Any]:
+    rows = discover.routes_matching(r"batch")
+    if not rows:
+        return {"na": "no batch route in the route table yet"}
+    route = rows[0]
+    body = _batch_body(route)
+    label = "batch/warm/0"
+    status, _, data = client.request(route.method, route.path, json_body=body, idempotency_key=True, scenario=label)
+    calls = rec.select(scenario=label, functions={route.function})
+    result = {"route": f"{route.method} {route.path}", "function_name": route.function, "status": status,
+              "operations": 100, "warm": {"function": summarize(calls)}}
+    if not _ok(status):
+        result["na"] = f"the batch endpoint answered {status} to the bench's request: {str(data)[:300]}"
+    return result
+
+
+def _batch_body(route: Any) -> dict[str, Any]:
+    """100 creates, in the shape the batch endpoint's body model asks for (best guess from its fields)."""
+    import importlib
+
+    ops = [
+        {"method": "POST", "path": "/v1/resources", "body": {"name": f"batch {i}", "type": "production"}}
+        for i in range(100)
+    ]
+    try:
+        module = importlib.import_module(f"functions.{route.function}.handler")
+        model = getattr(getattr(module, "api", None), "body_model", None)
+        fields = list(getattr(model, "model_fields", {}) or {})
+    except Exception:
+        fields = []
+    name = next((f for f in fields if f in ("operations", "requests", "items", "data")), "operations")
+    return {name: ops}
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that answers 200 and counts deliveries."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                receiver.received.append({"headers": dict(self.headers), "body": body.decode("utf-8", "replace")})
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def background_summary(rec: Recorder, label: str, http_functions: set[str]) -> dict[str, Any]:
+    calls = [c for c in rec.select(scenario=label) if c.function not in http_functions]
+    per_function: dict[str, Any] = {}
+    for fn in sorted({c.function or "(outside any function)" for c in calls}):
+        per_function[fn] = summarize([c for c in calls if (c.function or "(outside any function)") == fn])
+    invocations = {(c.function, c.invocation) for c in calls if c.function}
+    return {"total": summarize(calls), "per_function": per_function, "invocations_with_calls": len(invocations)}
+
+
+def fanout(rec: Recorder, client: Client, activity: Activity, ids: list[str], http_functions: set[str]) -> dict[str, Any]:
+    """Webhook fan-out + delivery of one event (resource.updated from one PATCH)."""
+    from resource_api import stream
+
+    if not stream.subscribers():
+        return {"na": "resource_api.stream.subscribers() is empty: nothing fans out yet"}
+    endpoint_routes = [r for r in discover.routes_matching(r"webhook_endpoints$") if r.method == "POST"]
+    if not endpoint_routes:
+        return {"na": "no POST .../webhook_endpoints route to subscribe an endpoint"}
+    delivery_fns = [f.name for f in discover.functions() if f.kind == "event" and "deliver" in f.name]
+    receiver = Receiver()
+    try:
+        status, _, body = client.request(
+            "POST", endpoint_routes[0].path, form={"url": receiver.url, "enabled_events[0]": "*"}, scenario="setup"
+        )
+        if not _ok(status):
+            return {"na": f"registering a webhook endpoint at {receiver.url} answered {status}: {str(body)[:300]}"}
+        activity.wait_quiet(1.5, 20)
+        before = len(receiver.received)
+        label = "fanout"
+        rec.scenario = label
+        try:
+            status, _, body = client.request(
+                "PATCH", f"/v1/resources/{ids[2]}", form={"name": "fan-out"}, scenario=label, idempotency_key=True
+            )
+            deadline = time.monotonic() + 30
+            while len(receiver.received) == before and time.monotonic() < deadline:
+                time.sleep(0.05)
+            activity.wait_quiet(1.5, 20)
+        finally:
+            rec.scenario = None
+        delivered = receiver.received[before:]
+        result = {
+            "trigger": "PATCH /v1/resources/{id} (one resource.updated event), one enabled endpoint",
+            "trigger_status": status,
+            "deliveries_received": len(delivered),
+            "event_types": [_event_type(d["body"]) for d in delivered],
+            "delivery_functions": delivery_fns,
+            **background_summary(rec, label, http_functions),
+        }
+        if not delivered:
+            result["na"] = "no delivery reached the receiver within 30 s"
+        return result
+    finally:
+        receiver.stop()
+
+
+def _event_type(body: str) -> str | None:
+    try:
+        return json.loads(body).get("type")
+    except ValueError:
+        return None
+
+
+def provisioning(rec: Recorder, client: Client, activity: Activity, http_functions: set[str]) -> dict[str, Any]:
+    """One provisioning run: the calls our functions make for it, plus the Step Functions
+    execution's own state transitions and service calls (read from its history)."""
+    import boto3
+
+    sfn = boto3.client("stepfunctions")
+    with rec._quiet():
+        machines = sfn.list_state_machines().get("stateMachines", [])
+    if not machines:
+        return {"na": "no state machine in the local cloud yet"}
+    activity.wait_quiet(1.5, 20)
+    label = "provisioning"
+    rec.scenario = label
+    started = time.monotonic()
+    try:
+        status, _, body = client.request(
+            "POST", "/v1/resources", form={"name": "provisioned", "type": "production"}, scenario="setup",
+            idempotency_key=True,
+        )
+        if not _ok(status):
+            return {"na": f"create answered {status}: {str(body)[:200]}"}
+        rid = body["id"]
+        execution = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with rec._quiet():
+                for machine in machines:
+                    for ex in sfn.list_executions(stateMachineArn=machine["stateMachineArn"]).get("executions", []):
+                        if ex["name"] == rid or rid in ex["executionArn"]:
+                            execution = ex
+                if execution is not None:
+                    execution = sfn.describe_execution(executionArn=execution["executionArn"])
+            if execution is not None and execution["status"] != "RUNNING":
+                break
+            time.sleep(0.25)
+        activity.wait_quiet(1.5, 20)
+    finally:
+        rec.scenario = None
+    if execution is None:
+        return {"na": f"no execution named after the resource ({rid}) started within 60 s"}
+    with rec._quiet():
+        events = []
+        kwargs: dict[str, Any] = {"executionArn": execution["executionArn"], "maxResults": 1000}
+        while True:
+            page = sfn.get_execution_history(**kwargs)
+            events += page["events"]
+            if not page.get("nextToken"):
+                break
+            kwargs["nextToken"] = page["nextToken"]
+    transitions = sum(1 for e in events if e["type"].endswith("StateEntered"))
+    tasks: dict[str, int] = {}
+    for e in events:
+        if e["type"] == "TaskScheduled":
+            details = e.get("taskScheduledEventDetails", {})
+            name = f"{details.get('resourceType', '?')}:{details.get('resource', '?')}"
+            tasks[name] = tasks.get(name, 0) + 1
+    result = {
+        "execution_status": execution["status"],
+        "seconds": round(time.monotonic() - started, 1),
+        "state_transitions": transitions,
+        "service_calls_by_state_machine": tasks,
+        "service_calls_by_state_machine_total": sum(tasks.values()),
+        **background_summary(rec, label, http_functions),
+    }
+    if execution["status"] == "RUNNING":
+        result["na"] = "the execution was still RUNNING after 60 s"
+    return result
+
+
+def static_scan_check() -> list[str]:
+    """Source lines that call DynamoDB Scan (none should)."""
+    import re
+
+    hits = []
+    rx = re.compile(r"\.scan\(|[\"']Scan[\"']|\bscan_paginator\b|get_paginator\([\"']scan")
+    for base in (discover.SHARED_SRC, discover.FUNCTIONS):
+        for path in sorted(base.rglob("*.py")):
+            for n, line in enumerate(path.read_text().splitlines(), 1):
+                if rx.search(line):
+                    hits.append(f"{path.relative_to(discover.ROOT)}:{n}: {line.strip()}")
+    return hits
+
+
+def run() -> dict[str, Any]:
+    rec = Recorder()
+    rec.install()
+    from localcloud import lambda_runtime
+    from localcloud.cloud import LocalCloud
+    from resource_api import routes
+
+    http_functions = {r.function for r in routes.ROUTES}
+    activity = Activity()
+    activity.wrap(lambda_runtime, http_functions)
+    rec.wrap_runtime(lambda_runtime, lambda fn, ev: scenario_of(fn, ev) or rec.scenario)
+    cloud = LocalCloud(port=0, api_keys=[TEST_KEY, LIVE_KEY], auth_cache_ttl=300.0, state_file=None, log=lambda m: None)
+    cloud.start()
+    try:
+        client = Client(cloud.url, TEST_KEY)
+        out: dict[str, Any] = {}
+        out["operations"], ids = crud(rec, client)
+        for name, fn in (
+            ("batch_100", lambda: batch(rec, client)),
+            ("webhook_fanout_delivery", lambda: fanout(rec, client, activity, ids, http_functions)),
+            ("provisioning_run", lambda: provisioning(rec, client, activity, http_functions)),
+        ):
+            try:
+                out[name] = fn()
+            except Exception as exc:  # a piece under construction must not sink the rest
+                out[name] = {"na": f"failed: {type(exc).__name__}: {exc}"[:400]}
+        every = rec.select()
+        out["all_calls"] = {
+            "tagged": len([c for c in every if c.function]),
+            "scans": [f"{c.function}: {c.caller}" for c in every if c.operation == "Scan" and c.function],
+            "static_scan_sites": static_scan_check(),
+            "capacity_requests_injected": sum(1 for c in every if c.injected_capacity_request),
+            "dynamodb_calls": sum(1 for c in every if c.service == "dynamodb"),
+        }
+        return out
+    finally:
+        client.close()
+        cloud.stop()
+
+
+def main(argv: list[str]) -> int:
+    out = run()
+    with open(argv[0], "w") as f:
+        json.dump(out, f, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
