@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -46,9 +47,9 @@ class Synth:
     nag_error: str | None
     acknowledged: list[tuple[str, str, str]] = field(default_factory=list)
 
-    @property
+    @cached_property
     def json(self) -> dict:
-        return self.template.to_json()
+        return self.template.to_json()  # a jsii round trip: once
 
     @property
     def resources(self) -> dict[str, dict]:

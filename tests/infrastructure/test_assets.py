@@ -29,22 +29,36 @@ from infra.api import HANDLER
 ALL_FUNCTIONS = [r.function for r in routes.ROUTES] + [routes.AUTHORIZER_FUNCTION]
 ELF_MACHINE = {183: "aarch64", 62: "x86_64"}
 
+# Runs in a fresh `python -I -S -B`: no PYTHONPATH, no site-packages, nothing written
+# (Lambda's mounts are read-only). One process for all functions, each imported with
+# sys.path = its own asset + the layers + the runtime's boto3 + the standard library,
+# and everything loaded from its asset dropped before the next one.
 IMPORT_CHECK = textwrap.dedent(
     """
-    import importlib, json, os, sys
-    paths = json.loads(sys.argv[1])
+    import importlib, json, os, sys, traceback
+    spec = json.loads(sys.argv[1])
     stdlib = [p for p in sys.path if p.startswith(sys.base_prefix)]
-    sys.path[:] = paths + stdlib          # like Lambda: /var/task, /opt/python, the runtime
-    module_name, _, attr = sys.argv[2].rpartition(".")
-    handler = getattr(importlib.import_module(module_name), attr)
-    assert callable(handler), sys.argv[2]
-    roots = tuple(paths) + (sys.base_prefix,)
-    stray = sorted(
-        f"{name}: {m.__file__}" for name, m in list(sys.modules.items())
-        if getattr(m, "__file__", None) and not os.path.realpath(m.__file__).startswith(roots)
-    )
-    assert not stray, stray
-    print(json.dumps({"modules": len(sys.modules)}))
+    roots = tuple(os.path.realpath(p) for p in spec["layers"] + [sys.base_prefix])
+    errors = {}
+    for name, asset in spec["functions"].items():
+        sys.path[:] = [asset] + spec["layers"] + stdlib
+        module_name, _, attr = spec["handler"].rpartition(".")
+        try:
+            handler = getattr(importlib.import_module(module_name), attr)
+            assert callable(handler), spec["handler"]
+            stray = sorted(
+                f"{n}: {m.__file__}" for n, m in list(sys.modules.items())
+                if getattr(m, "__file__", None)
+                and not os.path.realpath(m.__file__).startswith(roots + (os.path.realpath(asset),))
+            )
+            assert not stray, f"imported from outside the asset and layers: {stray}"
+        except BaseException:
+            errors[name] = traceback.format_exc()
+        for n, m in list(sys.modules.items()):
+            if (getattr(m, "__file__", None) or "").startswith(asset):
+                del sys.modules[n]
+        importlib.invalidate_caches()
+    print(json.dumps(errors))
     """
 )
 
@@ -89,22 +103,20 @@ def test_handlers_import_from_asset_and_layers_only(sandbox, layers, runtime_bot
         "POWERTOOLS_SERVICE_NAME": "resource-api",
         "DOC_BASE_URL": "https://example.com/docs",
     }
-    procs = {}
-    for name, asset in assets.items():
-        # Only what a function has in AWS: its asset, the two layers, boto3 from the
-        # runtime, and the standard library (-I: no PYTHONPATH, no user or site dirs;
-        # -B: nothing written, as on Lambda's read-only mounts).
-        paths = [str(asset), str(shared), str(layers["host_deps"]), str(runtime_boto3)]
-        procs[name] = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-B", "-c", IMPORT_CHECK, json.dumps(paths), HANDLER],
-            env=env, cwd=str(asset), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-    failures = {}
-    for name, proc in procs.items():
-        out, err = proc.communicate(timeout=120)
-        if proc.returncode != 0:
-            failures[name] = err[-3000:]
-    assert not failures, "\n\n".join(f"{name}:\n{err}" for name, err in failures.items())
+    spec = {
+        "functions": {name: str(asset) for name, asset in assets.items()},
+        # Only what a function has in AWS besides its asset: the two layers (the deps
+        # layer's host twin) and boto3 from the runtime.
+        "layers": [str(shared), str(layers["host_deps"]), str(runtime_boto3)],
+        "handler": HANDLER,
+    }
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c", IMPORT_CHECK, json.dumps(spec)],
+        env=env, cwd=str(sandbox.outdir), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    errors = json.loads(result.stdout.strip().splitlines()[-1])
+    assert not errors, "\n\n".join(f"{name}:\n{err}" for name, err in errors.items())
 
 
 def test_function_assets_hold_only_their_handler(synth):

@@ -170,35 +170,60 @@ def test_layers_are_built_for_the_runtime(synth):
 # --- least privilege --------------------------------------------------------------------
 
 
-def test_each_function_role_grants_exactly_its_route_access(synth):
+BASELINE_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def granted_actions(synth, fn: dict) -> dict[str, list]:
+    """action -> resources, over every policy attached to a function's role."""
+    role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
+    assert not synth.resources[role_id]["Properties"].get("ManagedPolicyArns")
+    granted: dict[str, list] = {}
+    for statement in policy_statements(synth, role_id):
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            granted.setdefault(action, []).extend(as_list(statement["Resource"]))
+    return granted
+
+
+def test_each_function_role_grants_exactly_its_route_dynamodb_access(synth):
     table_id = next(iter(synth.of_type("AWS::DynamoDB::Table")))
     table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
     index_arns = [{"Fn::Join": ["", [table_arn, f"/index/{name}"]]} for name in schema.INDEXES]
-    roles = synth.of_type("AWS::IAM::Role")
     for name, (_, fn) in functions_by_name(synth).items():
-        role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
-        assert not roles[role_id]["Properties"].get("ManagedPolicyArns"), name
-        granted: dict[str, list] = {}
-        for statement in policy_statements(synth, role_id):
-            assert statement["Effect"] == "Allow"
-            for action in as_list(statement["Action"]):
-                granted.setdefault(action, []).extend(as_list(statement["Resource"]))
+        granted = granted_actions(synth, fn)
         dynamo = {a: r for a, r in granted.items() if a.startswith("dynamodb:")}
         expected = set(data.READ_ACTIONS) | (WRITE_ONLY_ACTIONS if routes.WRITE in ACCESS_OF[name] else set())
         # Then it holds exactly its route's DynamoDB actions ...
         assert set(dynamo) == expected, name
-        # ... on the table and its named indexes only (no wildcard) ...
+        # ... on the table and its named indexes only (no wildcard)
         for action, resources in dynamo.items():
             allowed = [table_arn, *index_arns] if action in data.READ_ACTIONS else [table_arn]
             assert all(r in allowed for r in resources), (name, action, resources)
-        # ... and otherwise only its own log group and X-Ray, the one '*' (cdk-nag IAM5).
-        others = set(granted) - set(dynamo)
-        if routes.SEND_WEBHOOKS in ACCESS_OF[name]:  # asserted in test_webhooks.py
-            others -= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
-        assert others == {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+        # and the only '*' is X-Ray's (the cdk-nag IAM5 acknowledgement says so)
         for action, resources in granted.items():
             if "*" in resources:
                 assert action.startswith("xray:"), (name, action)
+
+
+def test_other_actions_follow_exactly_the_route_access_kinds(synth):
+    """Kinds other constructs register (send_webhooks, stop_execution, ...): whatever
+    actions a kind grants, a function holds them if and only if its route has the kind."""
+    fns = functions_by_name(synth)
+    holders: dict[str, set[str]] = {}
+    for name, (_, fn) in fns.items():
+        granted = set(granted_actions(synth, fn))
+        assert BASELINE_ACTIONS <= granted, name  # its log group, and X-Ray
+        for action in granted - BASELINE_ACTIONS:
+            if not action.startswith("dynamodb:"):
+                holders.setdefault(action, set()).add(name)
+    with_kind = {
+        kind: {name for name in fns if kind in ACCESS_OF[name]}
+        for kind in set().union(*ACCESS_OF.values()) - {routes.READ, routes.WRITE}
+    }
+    for action, names in holders.items():
+        assert names in with_kind.values(), f"{action} is held by {sorted(names)}, which is no access kind's set of routes"
+    plain = [name for name in fns if ACCESS_OF[name] <= {routes.READ, routes.WRITE}]
+    assert not any(name in names for names in holders.values() for name in plain)
 
 
 def test_a_read_route_cannot_write(synth):
