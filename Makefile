@@ -16,13 +16,14 @@ STAGE ?= sandbox
 CDK := node_modules/.bin/cdk
 CDK_CONTEXT = -c stage=$(STAGE) $(if $(AWS_REGION),-c region=$(AWS_REGION))
 
-.PHONY: help install run listen test lint clean build synth bootstrap deploy destroy
+.PHONY: help install run listen test lint clean build synth bootstrap deploy destroy bench
 
 help:
 	@echo "make run    - start the local cloud on http://127.0.0.1:$${PORT:-8000} (installs on first use)"
 	@echo "make listen - receive the running local cloud's webhooks on 127.0.0.1 and print them, verified (ARGS=--help)"
 	@echo "make test   - run every test offline"
 	@echo "make build  - build the Lambda layers into build/ (no Docker; skipped when inputs are unchanged)"
+	@echo "make bench  - performance figures beside their targets: prints a table, writes bench/results.json (< 10 min)"
 	@echo "make synth  - write the CloudFormation template to cdk.out (offline, no AWS credentials)"
 	@echo "make deploy - deploy STAGE=sandbox|production to AWS_REGION with the pinned CDK CLI"
 	@echo "make destroy - delete that deployment (a production table is kept)"
@@ -50,6 +51,10 @@ test: install
 
 build: install
 	@$(PY) -m infra.build
+
+# Not part of `make test` (it takes minutes); docs/performance.md explains each figure.
+bench: install
+	@$(PY) -m bench $(ARGS)
 
 synth: build
 	@STAGE=$(STAGE) $(PY) infra/app.py
