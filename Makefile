@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON_VERSION := 3.12
 # The interpreter for the venv: Python 3.12, the Lambda runtime's version, so the .pyc
 # built for the layers match the runtime. Override with PYTHON=...
-PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || ls /root/.pyenv/versions/$(PYTHON_VERSION).*/bin/python$(PYTHON_VERSION) 2>/dev/null | tail -n1 || echo python3)
+# The first candidate that actually runs (a pyenv shim with no version selected does not).
+PYTHON ?= $(firstword $(foreach p,python$(PYTHON_VERSION) $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION).*/bin/python$(PYTHON_VERSION)),$(shell $(p) -c pass >/dev/null 2>&1 && command -v $(p))) python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
