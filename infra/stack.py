@@ -13,6 +13,7 @@ from .config import SERVICE_NAME, Config
 from .data import Data
 from .layers import Layers
 from .monitoring import Monitoring
+from .provisioning import Provisioning
 from .webhooks import Webhooks
 
 
@@ -35,6 +36,10 @@ class ResourceApiStack(Stack):
             self, "Webhooks", config=config, layers=self.layers, table=self.data.table, access=self.access,
             monitoring=self.monitoring, grant_table_write=self.data.grant_write,
         )
+        self.provisioning = Provisioning(
+            self, "Provisioning", config=config, table=self.data.table, access=self.access, monitoring=self.monitoring
+        )
+        self.provisioning.grant_start(self.webhooks.stream_processor)
         # Constructs that register access kinds (e.g. provisioning's "start_execution")
         # go above this line: the API grants its functions from what is registered.
         self.api = Api(self, "Api", config=config, layers=self.layers, table=self.data.table, access=self.access, monitoring=self.monitoring)

@@ -15,6 +15,7 @@ API_PREFIX = "/v1"
 # What a function may be granted (the CDK stack maps each to IAM actions).
 READ = "read"  # DynamoDB reads of the table
 WRITE = "write"  # DynamoDB writes (and reads) of the table
+STOP_EXECUTION = "stop_execution"  # states:StopExecution on provisioning executions (provisioning.py)
 SEND_WEBHOOKS = "send_webhooks"  # sqs:SendMessage to the webhook delivery queue (queues.py)
 
 
@@ -46,7 +47,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/resources", "list_resources", frozenset({READ}), 200, "List resources"),
     Route("GET", "/v1/resources/{id}", "get_resource", frozenset({READ}), 200, "Retrieve a resource"),
     Route("PATCH", "/v1/resources/{id}", "update_resource", frozenset({WRITE}), 200, "Update a resource"),
-    Route("DELETE", "/v1/resources/{id}", "delete_resource", frozenset({WRITE}), 200, "Delete a resource"),
+    Route("DELETE", "/v1/resources/{id}", "delete_resource", frozenset({WRITE, STOP_EXECUTION}), 200,
+          "Delete a resource"),
     # Webhooks (docs/webhooks.md)
     Route("POST", "/v1/webhook_endpoints", "create_webhook_endpoint", frozenset({WRITE}), 201,
           "Create a webhook endpoint", query_key=True),
