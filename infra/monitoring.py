@@ -1,9 +1,9 @@
 """Alarms and the dashboard. Every other construct reports what it runs here:
 
-    monitoring.watch_function(fn)              # throttles alarm + dashboard row
-    monitoring.watch_dead_letter_queue(dlq)    # alarm as soon as a message is dead-lettered
-    monitoring.watch_stream_consumer(fn)       # iterator age alarm (stream processor)
-    monitoring.watch_state_machine(sm)         # failed / timed-out executions
+    monitoring.watch_function("Name", fn)            # throttles alarm + dashboard graph
+    monitoring.watch_dead_letter_queue("Name", dlq)  # alarm as soon as a message is dead-lettered
+    monitoring.watch_stream_consumer("Name", fn)     # iterator age alarm (stream processor)
+    monitoring.watch_state_machine("Name", sm)       # failed / timed-out / aborted executions
     monitoring.alarm("Name", metric, threshold=..., description=...)   # anything else
 
 Every alarm notifies the stage's alarm topic (subscribe to it, or pass -c alarm_email=...).
