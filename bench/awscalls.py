@@ -190,13 +190,37 @@ class Recorder:
             return client
 
         botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+        # Work handed to a thread pool (e.g. two writes sent in parallel) stays attributed
+        # to the invocation that submitted it.
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._orig_submit = ThreadPoolExecutor.submit
+
+        def submit(pool: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            stack = list(recorder._stack())
+
+            def attributed(*a: Any, **kw: Any) -> Any:
+                saved = recorder._local.__dict__.get("stack")
+                recorder._local.stack = list(stack)
+                try:
+                    return fn(*a, **kw)
+                finally:
+                    recorder._local.stack = saved if saved is not None else []
+
+            return orig_submit(pool, attributed, *args, **kwargs)
+
+        orig_submit = self._orig_submit
+        ThreadPoolExecutor.submit = submit  # type: ignore[method-assign]
         self._installed = True
 
     def uninstall(self) -> None:
         import botocore.session
 
         if self._installed:
+            from concurrent.futures import ThreadPoolExecutor
+
             botocore.session.Session.create_client = self._orig_create_client  # type: ignore[method-assign]
+            ThreadPoolExecutor.submit = self._orig_submit  # type: ignore[method-assign]
             self._installed = False
 
     @property

@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +129,8 @@ def _run(script: str, *args: str) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run(runs: int) -> dict[str, Any]:
+def run(runs: int, budget: float | None = None) -> dict[str, Any]:
+    begun = time.monotonic()
     build_note = build_layers()
     layers, layout = layer_paths()
     work = Path(tempfile.mkdtemp(prefix="bench-coldstart-"))
@@ -158,7 +160,13 @@ def run(runs: int) -> dict[str, Any]:
                 floors.setdefault(key, {"imports": entry["imports"], "samples": []})
                 entry["samples"] = []
         # Rounds interleave every function and every floor, so machine noise hits all alike.
-        for _ in range(runs):
+        # With a time budget, stop early (after at least 3 rounds) rather than be cut off.
+        started = time.monotonic()
+        for round_number in range(runs):
+            if budget and round_number >= 3:
+                per_round = (time.monotonic() - started) / round_number
+                if time.monotonic() - begun + per_round > budget:
+                    break
             for name, entry in functions.items():
                 if "samples" in entry:
                     try:
@@ -194,7 +202,9 @@ def run(runs: int) -> dict[str, Any]:
                 third_party_imports=[f"from {n} import {', '.join(f)}" if f else f"import {n}" for n, f in entry["imports"]],
             )
             out[name] = row
-        return {"runs": runs, "layout": layout, "build": build_note, "python": sys.version.split()[0], "functions": out}
+        done = min(len(e.get("samples", [])) for e in functions.values() if "samples" in e) if any(
+            "samples" in e for e in functions.values()) else 0
+        return {"runs": done, "layout": layout, "build": build_note, "python": sys.version.split()[0], "functions": out}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -203,7 +213,8 @@ def main(argv: list[str]) -> int:
     runs = 9
     if "--runs" in argv:
         runs = int(argv[argv.index("--runs") + 1])
-    result = run(runs)
+    budget = float(argv[argv.index("--budget") + 1]) if "--budget" in argv else None
+    result = run(runs, budget)
     with open(argv[0], "w") as f:
         json.dump(result, f, indent=1)
     return 0

@@ -105,6 +105,39 @@ class LocalCloudProcess:
         self.log.close()
 
 
+def process_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of a process and its children (by command), from /proc."""
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    except OSError:
+        children = []
+    for p in [str(pid), *children]:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{p}/cmdline") as f:
+                cmd = f.read().replace("\0", " ")
+        except OSError:
+            continue
+        name = "moto server" if "moto" in cmd else ("gateway + functions" if p == str(pid) else cmd[:40])
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def with_cpu(pid: int, measure: Any) -> dict[str, Any]:
+    """Run a measurement; add the server-side CPU per successful request, by process."""
+    before = process_cpu(pid)
+    result = measure()
+    after = process_cpu(pid)
+    if result.get("ok"):
+        result["server_cpu_ms_per_request"] = {
+            k: round((after[k] - before.get(k, 0.0)) * 1000 / result["ok"], 1) for k in after
+        }
+    return result
+
+
 def closed_loop(url: str, key: str, send: Any, seconds: float, concurrency: int, warmup: float = 1.0) -> dict[str, Any]:
     stop_at = time.monotonic() + warmup + seconds
     measure_from = time.monotonic() + warmup
@@ -249,10 +282,11 @@ def run(seconds: float, concurrency: int) -> dict[str, Any]:
                                   idempotency_key=True)[0]
 
         out: dict[str, Any] = {"concurrency": concurrency, "seconds": seconds, "plan": "enterprise"}
-        out["get"] = closed_loop(cloud.url, key, get, seconds, concurrency)
-        out["get_paced"] = open_loop(cloud.url, key, get, TARGET_GET_RPS, seconds)
-        out["list"] = closed_loop(cloud.url, key, list_, seconds, concurrency)
-        out["create"] = closed_loop(cloud.url, key, create, seconds, concurrency)
+        pid = cloud.proc.pid
+        out["get"] = with_cpu(pid, lambda: closed_loop(cloud.url, key, get, seconds, concurrency))
+        out["get_paced"] = with_cpu(pid, lambda: open_loop(cloud.url, key, get, TARGET_GET_RPS, seconds))
+        out["list"] = with_cpu(pid, lambda: closed_loop(cloud.url, key, list_, seconds, concurrency))
+        out["create"] = with_cpu(pid, lambda: closed_loop(cloud.url, key, create, seconds, concurrency))
         return out
     finally:
         cloud.stop()

@@ -233,8 +233,12 @@ def render(results: dict[str, Any]) -> str:
         if "na" in d:
             rows.append([label, "n/a", "", "", "", d["na"]])
         elif key == "batch_100":
-            f = d["warm"]["function"]
-            rows.append([label, d["status"], _kinds(f), f"{f['rru']} / {f['wru']}", "", ""])
+            for variant, name in (("warm", "batch of 100 creates"), ("atomic", "batch of 100 creates, atomic")):
+                v = d.get(variant)
+                if not v:
+                    continue
+                f = v["function"]
+                rows.append([name, v["status"], _kinds(f), f"{f['rru']} / {f['wru']}", "", v.get("na", "")])
         else:
             t = d["total"]
             extra = ""
@@ -278,12 +282,17 @@ def render(results: dict[str, Any]) -> str:
         spec = SPEC_LATENCY_MS.get(op.split("_")[0])
         spec_s = "/".join(map(str, spec)) if spec else ""
         if not d:
-            rows.append([op, "n/a", "", spec_s, load.get("na", "not measured")])
+            rows.append([op, "n/a", "", spec_s, "", load.get("na", "not measured")])
             continue
         errs = {k: v for k, v in d["statuses"].items() if not k.startswith("2")}
+        if d.get("not_served"):
+            errs["not served"] = d["not_served"]
+        server = d.get("server_cpu_ms_per_request") or {}
         rows.append([op, d["rps"], f"{d['p50_ms']}/{d['p95_ms']}/{d['p99_ms']}", spec_s,
+                     " / ".join(f"{v} {k}" for k, v in server.items()),
                      d["mode"] + (f"; non-2xx: {errs}" if errs else "")])
-    parts.append(_table(["operation", "req/s", "p50/p95/p99 ms", "spec p50/p95/p99 ms", "how"], rows))
+    parts.append(_table(["operation", "req/s", "p50/p95/p99 ms", "spec p50/p95/p99 ms", "server CPU ms/request",
+                         "how"], rows))
 
     cpu = results.get("cpu") or {}
     parts.append("\n### 6. Handler CPU per request (in-process, in-process moto) vs a minimal handler with the "

@@ -1,0 +1,88 @@
+"""Smoke tests of the `make bench` harness (bench/): its pieces on in-process moto and
+synthetic figures, in a few seconds. The benchmark itself is `make bench`."""
+
+from __future__ import annotations
+
+from bench import awscalls, cost, discover, report, size
+
+
+def test_discovers_route_functions_the_authorizer_and_event_functions():
+    from resource_api import routes
+
+    found = {f.name: f for f in discover.functions()}
+    for route in routes.ROUTES:
+        assert found[route.function].kind == "http"
+    assert found[routes.AUTHORIZER_FUNCTION].kind == "authorizer"
+    assert found["stream_processor"].kind == "event"
+
+
+def test_recorder_counts_calls_injects_capacity_and_models_units(aws):
+    import boto3
+
+    from resource_api import db
+
+    recorder = awscalls.Recorder()
+    recorder.install()
+    try:
+        client = boto3.client("dynamodb")  # made after install: hooked
+        table = db.table()
+        client.put_item(TableName=table, Item={"pk": {"S": "p"}, "sk": {"S": "s"}, "x": {"S": "y" * 3000}})
+        client.get_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"S": "s"}})
+        client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": table, "Item": {"pk": {"S": "q"}, "sk": {"S": "s"}}}}]
+        )
+    finally:
+        recorder.uninstall()
+    summary = awscalls.summarize(recorder.calls)
+    assert summary["by_kind"] == {"dynamodb:PutItem": 1, "dynamodb:GetItem": 1, "dynamodb:TransactWriteItems": 1}
+    assert all(c.injected_capacity_request for c in recorder.calls)
+    put, get, tx = recorder.calls
+    assert put.wru == 3.0  # a ~3 KB item: three 1 KB write units
+    assert get.rru == 0.5  # eventually consistent, under 4 KB
+    assert tx.wru == 2.0  # transactional writes cost double
+    assert summary["scans"] == 0
+
+
+def _summary(*calls: tuple[str, str, str]) -> dict:
+    return {
+        "calls": [
+            {"call": f"dynamodb:{op}", "caller": caller, "keys": [key]} for op, caller, key in calls
+        ]
+    }
+
+
+def test_targets_are_checked_as_written():
+    rate = ("UpdateItem", "resource_api.ratelimit", "pk=RATE#{key_id} sk={n}")
+    idem_put = ("PutItem", "resource_api.idempotency", "pk=IDEM#x sk=IDEM")
+    get = ("GetItem", "resource_api.resources", "pk=a sk=b")
+    assert report.check_get(_summary(rate, get))[0]
+    assert not report.check_get(_summary(rate, get, ("PutItem", "resource_api.metrics", "pk=M sk=1")))[0]
+    assert report.check_list(_summary(("Query", "resource_api.resources", ""), get))[0]
+    assert not report.check_list(_summary(("Query", "resource_api.resources", ""), get, rate))[0]
+    tx = ("TransactWriteItems", "resource_api.resources", "pk=a sk=b")
+    assert report.check_write(_summary(rate, idem_put, tx))[0]
+    assert not report.check_write(_summary(rate, idem_put, get, tx))[0]  # a read before the transaction
+
+
+def test_cost_model_puts_api_gateway_as_the_floor():
+    prices = cost.load_prices()
+    assert prices["region"] == "us-east-1" and prices["as_of"]
+    call = {"aws_calls": 2, "rru": 0.5, "wru": 1.0, "by_kind": {}, "calls": []}
+    none = {"aws_calls": 0, "rru": 0, "wru": 0, "by_kind": {}, "calls": []}
+    roundtrips = {"operations": {"get": {"function_name": "get_resource", "warm": {"function": call, "authorizer": none},
+                                          "cold": {"function": call, "authorizer": call}}}}
+    cpu = {"functions": {"get_resource": {"cpu_ms": 3.0, "outside_aws_cpu_ms": 1.0}, "authorizer": {"cpu_ms": 1.0}}}
+    row = cost.model(roundtrips, cpu, 512, prices)["get"]
+    assert row["floor_per_million"] == 3.5
+    assert 3.5 < row["warm"]["per_million"] < row["cold"]["per_million"]
+
+
+def test_render_and_size_on_small_inputs(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n" * 100)
+    measured = size.measure(tmp_path)
+    assert measured["files"] == 1 and measured["unzipped_bytes"] == 600
+    results = {"machine": {}, "coldstart": {"na": "skipped"}, "size": {"na": "skipped"}, "roundtrips": {"na": "skipped"},
+               "load": {"na": "skipped"}, "cpu": {"na": "skipped"}, "cost": {}, "prices": {}}
+    results["targets"] = report.evaluate(results)
+    assert {t["verdict"] for t in results["targets"]} == {"n/a"}  # never PASS without a figure
+    assert "### Targets" in report.render(results)
