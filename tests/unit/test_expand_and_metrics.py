@@ -225,3 +225,21 @@ def test_a_request_is_counted_once_against_the_resource_limit(ctx):
     limits.admit(one, item)  # the same request re-reading the resource (conflict retry)
     with pytest.raises(ApiError):
         limits.admit(new_ctx(ctx, 2), item)
+
+
+# --- the frame's hook ------------------------------------------------------------------------
+
+
+def test_only_requests_on_one_resource_are_observed():
+    assert metrics.resource_id_of("/v1/resources/{id}", {"id": "res_1"}) == "res_1"
+    assert metrics.resource_id_of("/v1/resources/{id}/sub", {"id": "res_1"}) == "res_1"
+    assert metrics.resource_id_of("/v1/resources", {}) is None
+    assert metrics.resource_id_of("/v1/events/{id}", {"id": "evt_1"}) is None
+
+
+def test_a_failing_metrics_write_never_fails_the_request(ctx):
+    rid = _create(ctx)["id"]
+    db.client().delete_table(TableName=db.table())  # every write now fails (ResourceNotFoundException)
+    assert metrics.record(ctx, rid, method="GET", path="/p", status=200, latency_ms=3) is False
+    assert metrics.record(ctx, rid, method="GET", path="/p", status=500, latency_ms=3) is False
+    metrics.observe(ctx, "GET", "/v1/resources/{id}", {"id": rid}, "/p", 200, 3)  # does not raise
