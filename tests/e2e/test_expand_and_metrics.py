@@ -160,6 +160,9 @@ def test_unknown_expand_paths_are_400_with_param_expand_and_do_nothing(api):
         assert_error(resp, 400, "invalid_request_error", "expand_invalid", param="expand")
     assert api.get("/v1/resources").json()["total_count"] == before
     assert _get(api, rid)["name"] == "Metered Resource"
+    # Refused before the resource was read, they still count on it (it exists): 4 errors
+    lifetime = _get(api, rid, "metrics")["metrics"]["lifetime"]
+    assert (lifetime["requests"], lifetime["errors"], lifetime["success_rate"]) == (5, 4, 20.0)
 
 
 def test_limits_reflect_plan_and_configuration(cloud, api):

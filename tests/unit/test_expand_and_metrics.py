@@ -125,17 +125,22 @@ def test_last_24h_slides_by_the_hour_and_lifetime_stays(ctx, frozen_clock):
 def test_requests_on_unknown_or_deleted_resources_leave_nothing(ctx):
     unknown = "res_" + "0" * 10 + "a" * 14
     assert not metrics.record(ctx, unknown, method="PATCH", path="/p", status=400, latency_ms=1)
+    assert metrics.load(ctx.account_id, ctx.mode, unknown) is None
     rid = _create(ctx)["id"]
+    assert metrics.record(ctx, rid, method="PATCH", path="/p", status=400, latency_ms=1)  # it exists: counted
+    assert metrics.load(ctx.account_id, ctx.mode, rid)["n"] == 1
     resources.delete(new_ctx(ctx, 5), rid)
-    assert metrics.load(ctx.account_id, ctx.mode, rid) is None
+    assert not metrics.record(new_ctx(ctx, 5), rid, method="DELETE", path="/p", status=200, latency_ms=1)
+    assert metrics.load(ctx.account_id, ctx.mode, rid) is None  # the DELETE took its counters
     assert not metrics.record(ctx, rid, method="GET", path="/p", status=400, latency_ms=1)
-    for r in (unknown, rid):
+    assert metrics.load(ctx.account_id, ctx.mode, rid) is None
+    for r, logged in ((unknown, 0), (rid, 1)):  # only the PATCH made while it existed
         resp = db.client().query(
             TableName=db.table(),
             KeyConditionExpression="pk = :p",
             ExpressionAttributeValues=db.values(p=keys.resource_log_partition(ctx.account_id, ctx.mode, r)),
         )
-        assert resp["Count"] == 0
+        assert resp["Count"] == logged
 
 
 def test_logs_newest_first_bounded_and_expire(ctx, frozen_clock):
@@ -166,7 +171,8 @@ def test_list_items_get_the_summary_with_one_batch_read(ctx, frozen_clock):
         metrics.record(new_ctx(ctx, i), a, method="GET", path="/p", status=200 if i else 503, latency_ms=10)
     found = metrics.load_many(ctx.account_id, ctx.mode, [a, b])
     assert metrics.summary(found[a]) == {"requests_today": 4, "success_rate": 75.0, "avg_latency_ms": 10}
-    assert metrics.summary(found[b]) == {"requests_today": 0, "success_rate": None, "avg_latency_ms": None}
+    assert b not in found  # no request on it yet: no item
+    assert metrics.summary(found.get(b)) == {"requests_today": 0, "success_rate": None, "avg_latency_ms": None}
 
 
 # --- limits -----------------------------------------------------------------------------

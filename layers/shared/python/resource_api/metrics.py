@@ -1,19 +1,20 @@
 """Per-resource request metrics and request logs (the `metrics` and `logs` expansions).
 
 Every request on one resource (a route under `/v1/resources/{id}`) is observed once,
-by the HTTP frame after its response is built (`observe`). It costs:
+by the HTTP frame after its response is built (`observe`). It costs two writes, sent
+in parallel (one round trip):
 
 - one UpdateItem on the resource's metrics item (keys.resource_metrics): `ADD` to the
-  lifetime counters and to the current hour's counters and latency histogram. The item
-  is created with the resource (in the create transaction) and deleted with it, and
-  the update is conditional on it existing, so requests on unknown ids never leave
-  anything behind;
+  lifetime counters and to the current hour's counters and latency histogram (the
+  first request creates the item);
 - one PutItem of a log entry (keys.resource_log) with a 7-day TTL.
 
-For a 2xx answer (the resource provably exists) the two go out in parallel; otherwise
-the log entry is written only once the conditional metrics update succeeded. Once an
-hour per resource a third, small write drops the hour that left the 24-hour window.
-Nothing here ever fails a request: errors are logged and swallowed.
+Only requests on resources that exist are recorded: the logic marks the resource it
+loaded (`reached`); a request refused before that (validation, the key's rate limit)
+costs one GetItem of the resource first; a 404 is not recorded at all. A DELETE that
+removed the resource deletes its metrics item instead. Once an hour per resource a
+third, small write drops the hour that left the 24-hour window. Nothing here ever
+fails a request: errors are logged and swallowed.
 
 Layout of the metrics item (flat numeric attributes, so plain `ADD` works):
 
@@ -85,19 +86,13 @@ def percentile(histogram: dict[int, int], q: float) -> int | None:
 
 # --- recording ---------------------------------------------------------------------
 
+_REACHED = "resources_reached"  # ctx.extras: resources this request loaded (so they exist)
 
-def metrics_item(account_id: str, mode: str, resource_id: str) -> dict[str, Any]:
-    """The empty metrics item, put in the transaction that creates the resource."""
-    return {
-        **keys.resource_metrics(account_id, mode, resource_id),
-        "entity": ENTITY,
-        "account_id": account_id,
-        "mode": mode,
-        "resource": resource_id,
-        "n": 0,
-        "e": 0,
-        "s": 0,
-    }
+
+def reached(ctx: RequestContext, resource_id: str) -> None:
+    """Called by the logic when a request loaded a resource: it exists, so the hook may
+    count the request on it without reading it again."""
+    ctx.extras.setdefault(_REACHED, set()).add(resource_id)
 
 
 def is_error(status: int) -> bool:
@@ -105,22 +100,29 @@ def is_error(status: int) -> bool:
 
 
 def _record(account_id: str, mode: str, resource_id: str, status: int, latency_ms: float, now: float) -> dict[str, Any]:
-    """The one counter write: lifetime + this hour + this hour's bucket."""
+    """The one counter write: lifetime + this hour + this hour's bucket (the first one
+    creates the item)."""
     hour = int(now) // HOUR
     err = 1 if is_error(status) else 0
     micros = max(0, round(latency_ms * 1000))
     resp = db.client().update_item(
         TableName=db.table(),
         Key=db.to_item(keys.resource_metrics(account_id, mode, resource_id)),
-        UpdateExpression="ADD n :one, e :err, s :lat, #hn :one, #he :err, #hs :lat, #hb :one",
-        ConditionExpression="attribute_exists(pk)",
+        UpdateExpression=(
+            "ADD n :one, e :err, s :lat, #hn :one, #he :err, #hs :lat, #hb :one "
+            "SET entity = :entity, #res = :rid, account_id = :acct, #mode = :mode"
+        ),
         ExpressionAttributeNames={
             "#hn": f"h{hour}n",
             "#he": f"h{hour}e",
             "#hs": f"h{hour}s",
             "#hb": f"h{hour}b{bucket(latency_ms)}",
+            "#res": "resource",
+            "#mode": "mode",
         },
-        ExpressionAttributeValues=db.values(one=1, err=err, lat=micros),
+        ExpressionAttributeValues=db.values(
+            one=1, err=err, lat=micros, entity=ENTITY, rid=resource_id, acct=account_id, mode=mode
+        ),
         ReturnValues="ALL_NEW",
     )
     return db.from_item(resp.get("Attributes")) or {}
@@ -174,6 +176,15 @@ def _put_log(item: dict[str, Any]) -> None:
     db.client().put_item(TableName=db.table(), Item=db.to_item(item))
 
 
+def _exists(ctx: RequestContext, resource_id: str) -> bool:
+    resp = db.client().get_item(
+        TableName=db.table(),
+        Key=db.to_item(keys.resource(ctx.account_id, ctx.mode, resource_id)),
+        ProjectionExpression="pk",
+    )
+    return "Item" in resp
+
+
 def record(
     ctx: RequestContext,
     resource_id: str,
@@ -200,8 +211,15 @@ def _record_and_log(
         return False
     if status == 404:
         return False  # no such resource for this caller: nothing to count
+    key = keys.resource_metrics(ctx.account_id, ctx.mode, resource_id)
     if method == "DELETE" and 200 <= status < 300:
-        return False  # the delete transaction removed the metrics item with the resource
+        # The resource is gone: its counters go too (its log entries expire on their own).
+        db.client().delete_item(TableName=db.table(), Key=db.to_item(key))
+        return False
+    if resource_id not in ctx.extras.get(_REACHED, ()) and not _exists(ctx, resource_id):
+        # Refused before the logic read the resource (a validation error, the key's
+        # rate limit, an idempotency conflict...): count it only if the resource exists.
+        return False
     now = clock.now()
     entry = log_item(
         ctx.account_id,
@@ -214,24 +232,11 @@ def _record_and_log(
         latency_ms=latency_ms,
         now=now,
     )
-    if 200 <= status < 300:
-        log_write = _executor().submit(_put_log, entry)
-        try:
-            item = _record(ctx.account_id, ctx.mode, resource_id, status, latency_ms, now)
-        except Exception as exc:
-            log_write.result()
-            if db.error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
+    log_write = _executor().submit(_put_log, entry)  # in parallel: one round trip
+    try:
+        item = _record(ctx.account_id, ctx.mode, resource_id, status, latency_ms, now)
+    finally:
         log_write.result()
-    else:
-        try:
-            item = _record(ctx.account_id, ctx.mode, resource_id, status, latency_ms, now)
-        except Exception as exc:
-            if db.error_code(exc) == "ConditionalCheckFailedException":
-                return False  # not a resource of this account and mode
-            raise
-        _put_log(entry)
     _drop_stale(ctx.account_id, ctx.mode, resource_id, item, now)
     return True
 

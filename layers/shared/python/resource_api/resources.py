@@ -133,8 +133,6 @@ def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
                 }
             },
             _counter_update(ctx, {"total": 1, resource["status"]: 1}),
-            # The resource's request counters (metrics.py) live and die with it.
-            {"Put": {"TableName": db.table(), "Item": db.to_item(metrics.metrics_item(ctx.account_id, ctx.mode, resource["id"]))}},
         ],
         ctx,
     )
@@ -159,10 +157,17 @@ def load(ctx: RequestContext, resource_id: str, *, consistent: bool = True) -> d
     return item
 
 
+def _reached(ctx: RequestContext, item: dict[str, Any]) -> None:
+    """A request reached this (existing) resource: the metrics hook may count it, and it
+    counts against the resource's own rate limit."""
+    metrics.reached(ctx, item["id"])
+    limits.admit(ctx, item)
+
+
 def retrieve(ctx: RequestContext, resource_id: str, expand_paths: list[str] | None = None) -> dict[str, Any]:
     expansions = expand.parse(expand_paths)
     item = load(ctx, resource_id, consistent=False)
-    limits.admit(ctx, item)
+    _reached(ctx, item)
     return expand.resource(ctx, render(item, ctx), expansions)
 
 
@@ -188,7 +193,7 @@ def _retry_on_conflict(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[
 def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dict[str, Any]:
     expansions = expand.parse(params.expand)
     current = load(ctx, resource_id)
-    limits.admit(ctx, current)
+    _reached(ctx, current)
     _check_precondition(ctx, current)
     new = dict(current)
     fields = params.model_fields_set
@@ -234,7 +239,7 @@ def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dic
 @_retry_on_conflict
 def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
     current = load(ctx, resource_id)
-    limits.admit(ctx, current)
+    _reached(ctx, current)
     _check_precondition(ctx, current)
     now = clock.now_s()
     _transact(
@@ -254,7 +259,6 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
                 {"total": -1, current["status"]: -1, **({"reserved": -1} if current.get("capacity_reserved") else {})},
             ),
             {"Delete": {"TableName": db.table(), "Key": db.to_item(keys.resource_runtime(ctx.account_id, ctx.mode, resource_id))}},
-            {"Delete": {"TableName": db.table(), "Key": db.to_item(keys.resource_metrics(ctx.account_id, ctx.mode, resource_id))}},
             # Carries this request's id to the resource.deleted event (see events.py).
             {"Put": {"TableName": db.table(), "Item": db.to_item(_tombstone(ctx, current, now))}},
         ],
