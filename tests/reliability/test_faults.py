@@ -1,0 +1,287 @@
+"""AWS faults at every AWS call site of each resource operation, in turn, in-process
+against moto: the handler (invoked with an API Gateway event, as Lambda would) answers
+the right error, the table is never half-written (the counter item always equals the
+resources per status), and a retry with the same Idempotency-Key ends correct."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from botocore.exceptions import ReadTimeoutError
+
+from resource_api import accounts, clock, db, keys
+
+from . import apigw, figures
+
+STATUSES = ("pending", "active", "paused", "archived", "failed")
+
+
+# --- fault injection on the shared DynamoDB client ------------------------------------------
+
+
+class _Http:
+    def __init__(self, status: int) -> None:
+        self.status_code = status
+        self.headers: dict[str, str] = {}
+        self.content = b""
+        self.text = ""
+
+
+def _error(code: str, status: int, **extra: Any) -> tuple[_Http, dict[str, Any]]:
+    parsed = {"Error": {"Code": code, "Message": f"injected {code}"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    parsed.update(extra)
+    return _Http(status), parsed
+
+
+def _condition_failure(operation: str) -> tuple[_Http, dict[str, Any]]:
+    if operation == "TransactWriteItems":
+        return _error(
+            "TransactionCanceledException",
+            400,
+            CancellationReasons=[{"Code": "ConditionalCheckFailed"}, {"Code": "None"}],
+        )
+    return _error("ConditionalCheckFailedException", 400)
+
+
+def _timeout(**_: Any) -> None:
+    raise ReadTimeoutError(endpoint_url="http://dynamodb.injected")
+
+
+# kind -> (when, what): "before" answers instead of AWS (nothing written); "after" lets
+# the call succeed and then loses the answer (written, but the caller cannot know).
+FAULTS: dict[str, tuple[str, Any]] = {
+    "throttling": ("before", lambda op: _error("ThrottlingException", 400)),
+    "internal_error": ("before", lambda op: _error("InternalServerError", 500)),
+    "read_timeout": ("before", lambda op: _timeout()),
+    "condition_failed": ("before", _condition_failure),
+    "timeout_after_write": ("after", lambda op: _timeout()),
+}
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}
+
+
+@dataclass
+class Injector:
+    """Counts the DynamoDB calls of a request; fails call number `at` with `kind`."""
+
+    at: int | None = None
+    kind: str | None = None
+    calls: list[str] = field(default_factory=list)
+    fired: bool = False
+
+    def before(self, model: Any, params: Any, **_: Any) -> Any:
+        self.calls.append(model.name)
+        index = len(self.calls) - 1
+        if index == self.at and FAULTS[self.kind][0] == "before":
+            self.fired = True
+            return FAULTS[self.kind][1](model.name)
+        return None
+
+    def after(self, model: Any, **_: Any) -> None:
+        index = len(self.calls) - 1
+        if index == self.at and FAULTS[self.kind][0] == "after":
+            self.fired = True
+            FAULTS[self.kind][1](model.name)
+
+
+@pytest.fixture
+def injector(aws):
+    inj = Injector()
+    events = db.client().meta.events
+    events.register("before-call.dynamodb", inj.before, unique_id="fault-before")
+    events.register("after-call.dynamodb", inj.after, unique_id="fault-after")
+    yield inj
+    events.unregister("before-call.dynamodb", unique_id="fault-before")
+    events.unregister("after-call.dynamodb", unique_id="fault-after")
+
+
+# --- the table, as it is --------------------------------------------------------------
+
+
+def new_principal() -> accounts.Principal:
+    account = accounts.create_account(plan="enterprise")
+    return accounts.Principal(account_id=account["id"], mode="test", key_id="key_" + uuid.uuid4().hex[:20], plan="enterprise")
+
+
+def stored_resources(p: accounts.Principal) -> list[dict[str, Any]]:
+    out, start = [], None
+    while True:
+        kwargs = {"ExclusiveStartKey": start} if start else {}
+        resp = db.client().query(
+            TableName=db.table(),
+            KeyConditionExpression="pk = :p AND begins_with(sk, :r)",
+            ExpressionAttributeValues=db.values(p=keys.resource_partition(p.account_id, p.mode), r="res_"),
+            ConsistentRead=True,
+            **kwargs,
+        )
+        out += [db.from_item(i) for i in resp["Items"]]
+        start = resp.get("LastEvaluatedKey")
+        if not start:
+            return out
+
+
+def assert_counters_match(p: accounts.Principal) -> None:
+    """The counter item equals the real number of resources, in total and per status."""
+    items = stored_resources(p)
+    counter = db.from_item(
+        db.client().get_item(TableName=db.table(), Key=db.to_item(keys.resource_counter(p.account_id, p.mode)),
+                             ConsistentRead=True).get("Item")
+    ) or {}
+    actual = Counter(i["status"] for i in items)
+    assert int(counter.get("total", 0)) == len(items), (counter, actual)
+    for status in STATUSES:
+        assert int(counter.get(status, 0)) == actual[status], (status, counter, actual)
+    for item in items:  # and each resource is listed under its own status
+        assert item["gsi1pk"] == keys.resource_status_partition(p.account_id, p.mode, item["status"])
+
+
+def seed_active(p: accounts.Principal) -> str:
+    """A resource that finished provisioning (status active), as provisioning leaves it."""
+    created = apigw.invoke(p, "POST", "/v1/resources", body={"name": "seed", "type": "staging"})
+    assert created.status == 201, created
+    rid = created.body["id"]
+    item = db.from_item(db.client().get_item(TableName=db.table(), Key=db.to_item(keys.resource(p.account_id, p.mode, rid))).get("Item"))
+    db.client().transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": db.table(),
+                    "Key": db.to_item(keys.resource(p.account_id, p.mode, rid)),
+                    "UpdateExpression": "SET #s = :a, gsi1pk = :g, version = :v REMOVE #p",
+                    "ExpressionAttributeNames": {"#s": "status", "#p": "provisioning"},
+                    "ExpressionAttributeValues": db.values(
+                        a="active", g=keys.resource_status_partition(p.account_id, p.mode, "active"), v=item["version"] + 1
+                    ),
+                }
+            },
+            {
+                "Update": {
+                    "TableName": db.table(),
+                    "Key": db.to_item(keys.resource_counter(p.account_id, p.mode)),
+                    "UpdateExpression": "ADD pending :m, active :o",
+                    "ExpressionAttributeValues": db.values(m=-1, o=1),
+                }
+            },
+        ]
+    )
+    return rid
+
+
+# --- the operations under test ---------------------------------------------------------------
+
+
+@dataclass
+class Op:
+    name: str
+    method: str
+    path: str  # {id} is a seeded active resource
+    body: dict[str, Any] | None = None
+    seeded: bool = False
+
+
+OPS = [
+    Op("create", "POST", "/v1/resources", {"name": "faulty", "type": "production"}),
+    Op("update", "PATCH", "/v1/resources/{id}", {"status": "paused", "name": "renamed"}, seeded=True),
+    Op("delete", "DELETE", "/v1/resources/{id}", seeded=True),
+    Op("list", "GET", "/v1/resources"),
+    Op("get", "GET", "/v1/resources/{id}", seeded=True),
+]
+
+
+def _run(injector: Injector, op: Op, at: int | None, kind: str | None, key: str):
+    p = new_principal()
+    path = op.path.replace("{id}", seed_active(p)) if op.seeded else op.path
+    injector.calls.clear()
+    injector.at, injector.kind, injector.fired = at, kind, False
+    headers = {"Idempotency-Key": key} if op.method != "GET" else {}
+    answer = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+    injector.at = None
+    return p, path, headers, answer
+
+
+def _call_sites(injector: Injector, op: Op) -> list[str]:
+    _, _, _, answer = _run(injector, op, None, None, "probe-" + uuid.uuid4().hex)
+    assert answer.status < 300, answer
+    return list(injector.calls)
+
+
+@pytest.mark.parametrize("op", OPS, ids=[o.name for o in OPS])
+def test_faults_at_every_call_site(injector, op):
+    sites = _call_sites(injector, op)
+    assert sites, "no AWS call seen"
+    for at, operation in enumerate(sites):
+        for kind in FAULTS:
+            if kind in ("condition_failed", "timeout_after_write") and operation not in WRITES:
+                continue
+            key = f"fault-{op.name}-{at}-{kind}"
+            p, path, headers, first = _run(injector, op, at, kind, key)
+            if not injector.fired:  # a best-effort call (metrics) that this run did not make
+                continue
+            figures.add("faults", "injected")
+            where = f"{op.name}: {kind} at call {at} ({operation}) -> {first}"
+            # Then the answer is a success, or the error object with a retry hint
+            assert first.status in (200, 201, 409, 500, 503), where
+            if first.status >= 500:
+                assert first.code in ("internal_error", "service_unavailable"), where
+                assert first.body["error"]["type"] == "api_error", where
+                # a retry hint: Retry-After, or at least the message says to retry
+                assert first.headers.get("retry-after") or "retry" in first.body["error"]["message"].lower(), where
+                if kind == "throttling" and operation == "TransactWriteItems":
+                    assert first.status == 503 and first.code == "service_unavailable", where
+            if first.status == 409:
+                assert first.code in ("resource_conflict", "idempotency_key_in_use"), where
+            # And nothing is half-written
+            assert_counters_match(p)
+            # When the client retries with the same key (the fault has passed)
+            retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+            assert retry.status < 500 or retry.status == first.status, f"{where}; retry {retry}"
+            if first.status < 500 and retry.status < 300 and op.method != "GET":
+                assert retry.headers.get("idempotent-replayed") == "true" or first.status >= 300, where
+            if retry.status == 409 and retry.code == "idempotency_key_in_use":
+                # the first attempt's lock outlived it: a retry after the lock proceeds
+                clock.set_offset(clock.offset() + 60)
+                try:
+                    retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+                finally:
+                    clock.set_offset(0)
+            # Then the table is consistent and the key made at most one object
+            assert_counters_match(p)
+            if op.name == "create":
+                made = [r for r in stored_resources(p) if r.get("idempotency_key") == key]
+                if len(made) > 1 and at == len(sites) - 1:
+                    # KNOWN BUG (test_lost_completion_write_duplicates_a_create below): the
+                    # idempotency record's completion failed after the work committed.
+                    figures.add("faults", "known bug (duplicate after lost completion)")
+                    continue
+                assert len(made) <= 1, f"{where}; the key made {len(made)} resources"
+                if retry.status == 201:
+                    assert [r["id"] for r in made] == [retry.body["id"]], where
+            figures.add("faults", "survived")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="KNOWN BUG (docs/reliability.md): when the write of the idempotency record's "
+    "completion fails after the resource's transaction committed, the request answers 500 "
+    "and leaves its lock; once the lock expires a retry with the same key runs again and "
+    "creates a second resource. Fix: complete the record in the resource's own transaction.",
+)
+def test_lost_completion_write_duplicates_a_create(injector):
+    # Given a create whose last DynamoDB call (the idempotency completion) is throttled
+    op = OPS[0]
+    sites = _call_sites(injector, op)
+    assert sites[-2:] == ["TransactWriteItems", "UpdateItem"], sites
+    p, path, headers, first = _run(injector, op, len(sites) - 1, "throttling", "lost-completion")
+    assert first.status == 500
+    # When the client retries with the same key after the lock has expired
+    clock.set_offset(60)
+    try:
+        retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+    finally:
+        clock.set_offset(0)
+    # Then it gets the one resource the key made, not a second one
+    made = [r for r in stored_resources(p) if r.get("idempotency_key") == "lost-completion"]
+    assert len(made) == 1 and retry.status == 201 and retry.body["id"] == made[0]["id"]
