@@ -82,7 +82,74 @@ class Provisioning(_Object):
     steps_total: int = Field(..., ge=1)
 
 
-class Resource(_Object):
+class ResourceLimits(BaseModel):
+    """What a resource allows (limits.py); on every answer of the resource API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_requests_per_minute: int = Field(..., ge=1, description="configuration.rate_limit if set, else the plan's rate")
+    max_batch_size: int
+    max_payload_bytes: int
+
+
+class MetricsLifetime(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    requests: int = Field(..., ge=0)
+    success_rate: float | None = Field(..., ge=0, le=100, description="Percent of answers below 400; null with no requests")
+    errors: int = Field(..., ge=0)
+    avg_latency_ms: int | None = None
+
+
+class MetricsLast24h(MetricsLifetime):
+    p95_latency_ms: int | None = Field(..., description="Upper bound of the log-scale bucket holding the 95th percentile")
+    p99_latency_ms: int | None
+
+
+class ResourceMetrics(BaseModel):
+    """expand[]=metrics on a resource (docs/expand-and-metrics.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lifetime: MetricsLifetime
+    last_24h: MetricsLast24h
+
+
+class ResourceMetricsSummary(BaseModel):
+    """expand[]=data.metrics on a list: the UTC day so far."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requests_today: int = Field(..., ge=0)
+    success_rate: float | None = Field(..., ge=0, le=100)
+    avg_latency_ms: int | None
+
+
+class RequestLog(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(..., pattern=r"^req_[0-9a-zA-Z]+$", description="The request's Request-Id")
+    object: Literal["request_log"]
+    created: int
+    method: str
+    path: str
+    status: int
+    latency_ms: float = Field(..., ge=0)
+
+
+class RequestLogList(BaseModel):
+    """expand[]=logs: the newest 20 requests of the last 7 days, newest first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: Literal["list"]
+    data: list[RequestLog]
+    has_more: bool
+
+
+class RelatedResource(_Object):
+    """A resource inside related_resources (it expands metrics only)."""
+
     id: str = Field(..., pattern=r"^res_[0-9a-z]{24}$")
     object: Literal["resource"]
     created: int
@@ -94,6 +161,26 @@ class Resource(_Object):
     configuration: ResourceConfiguration
     metadata: dict[str, str]
     provisioning: Provisioning | None = None
+    limits: ResourceLimits | None = Field(None, description="On every API answer; absent in events")
+    # Only when expanded (expand[]=...): see docs/expand-and-metrics.md.
+    metrics: ResourceMetrics | ResourceMetricsSummary | None = None
+
+
+class RelatedResources(BaseModel):
+    """expand[]=related_resources: up to 10 other resources of the same account, mode and type."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: Literal["list"]
+    data: list[RelatedResource]
+    has_more: bool
+
+
+class Resource(RelatedResource):
+    """The resource object (expansions only when asked for with expand[])."""
+
+    logs: RequestLogList | None = None
+    related_resources: RelatedResources | None = None
 
 
 class DeletedResource(BaseModel):
