@@ -87,7 +87,7 @@ class Webhooks(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             dead_letter_queue=sqs.DeadLetterQueue(
-                queue=self.dead_letter_queue, max_receive_count=queues.max_receive_count()
+                queue=self.dead_letter_queue, max_receive_count=queues.max_receive_count(deployed=True)
             ),
         )
         # Stream batches that still fail after the retries (bisected down to the record).

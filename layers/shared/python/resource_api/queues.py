@@ -61,10 +61,11 @@ def max_attempts() -> int:
     return len(retry_schedule()) + 1
 
 
-def max_receive_count() -> int:
+def max_receive_count(deployed: bool = False) -> int:
     """The redrive policy's maxReceiveCount: one receive per scheduled attempt, so the
-    receive after the last failed attempt moves the message to the DLQ."""
-    return max_attempts()
+    receive after the last failed attempt moves the message to the DLQ. `deployed`:
+    the default schedule, whatever the synthesizing shell's WEBHOOK_RETRY_SCHEDULE."""
+    return len(RETRY_SCHEDULE_S) + 1 if deployed else max_attempts()
 
 
 def queue_url() -> str:
