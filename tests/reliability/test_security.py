@@ -1,0 +1,228 @@
+"""No one in where they don't belong: the isolation matrix over every route of the
+route table, keys stored only as hashes, and secrets (API keys, webhook signing
+secrets) never in logs, events, errors or list responses."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import time
+from typing import Any
+
+import pytest
+
+from resource_api import accounts, routes
+
+from . import apigw, contract, figures
+
+HOOK_URL = "http://127.0.0.1:9/hook"  # the local cloud allows loopback receivers (STAGE=local)
+
+
+# --- the isolation matrix -------------------------------------------------------------
+
+
+def _owner_objects(api) -> dict[str, str]:
+    """One object of each kind a route's {id} can name, made by the owner (test mode)."""
+    res = api.post("/v1/resources", data={"name": "owned", "type": "staging"})
+    assert res.status_code == 201, res.text
+    ids = {"resources": res.json()["id"]}
+    we = api.post("/v1/webhook_endpoints", data=[("url", HOOK_URL), ("enabled_events[]", "*")])
+    if we.status_code == 201:
+        ids["webhook_endpoints"] = we.json()["id"]
+    for _ in range(40):  # the stream processor makes the event a moment later
+        evts = api.get("/v1/events", params={"limit": 1})
+        if evts.status_code == 200 and evts.json()["data"]:
+            ids["events"] = evts.json()["data"][0]["id"]
+            break
+        time.sleep(0.25)
+    return ids
+
+
+def _minimal_body(route: routes.Route) -> dict[str, Any] | None:
+    if route.method == "PATCH":
+        return {"metadata[x]": "y"}
+    if route.function == "replay_webhook_deliveries":
+        return {"since": "0"}
+    return None
+
+
+def test_every_route_answers_404_to_other_accounts_and_the_other_mode(cloud, api):
+    # Given an owner's objects, a stranger account and the owner's own live key
+    owned = _owner_objects(api)
+    strangers = {
+        "other account": cloud.client(cloud.new_account()["keys"]["test"]),
+        "other mode": cloud.client(api.account["keys"]["live"]),
+    }
+    checked = 0
+    for route in routes.ROUTES:
+        kind = route.path.split("/")[2]
+        for who, client in strangers.items():
+            if "{id}" in route.path:
+                if kind not in owned:
+                    continue  # that kind could not be made here (reported by the owner's tests)
+                # When a stranger names the owner's object on any route
+                path = route.path.replace("{id}", owned[kind])
+                resp = client.request(route.method, path, data=_minimal_body(route))
+                # Then it does not exist for them
+                assert resp.status_code == 404, (who, route.method, path, resp.text)
+                assert resp.json()["error"]["code"] == "resource_missing", resp.text
+                checked += 1
+            elif route.method == "GET":
+                # And no list shows them anything of the owner's
+                resp = client.get(route.path, params={"limit": 100})
+                assert resp.status_code == 200, resp.text
+                text = resp.text
+                assert not any(oid in text for oid in owned.values()), (who, route.path)
+                checked += 1
+        if route.function == "batch":
+            # A batch runs each operation as its caller: the owner's id is missing there too
+            ops = [
+                {"method": "GET", "path": f"/v1/resources/{owned['resources']}"},
+                {"method": "PATCH", "path": f"/v1/resources/{owned['resources']}", "body": {"name": "stolen"}},
+                {"method": "DELETE", "path": f"/v1/resources/{owned['resources']}"},
+            ]
+            for who, client in strangers.items():
+                resp = client.post("/v1/batch", json={"operations": ops})
+                assert resp.status_code in (200, 207), resp.text
+                for result in resp.json()["results"]:
+                    assert result["status"] == 404, (who, result)
+                checked += len(ops)
+    # And the owner still has everything, untouched
+    mine = api.get(f"/v1/resources/{owned['resources']}")
+    assert mine.status_code == 200 and mine.json()["name"] == "owned"
+    figures.add("isolation", "cases", checked)
+    assert checked >= 2 * len(routes.ROUTES) - 2
+
+
+# --- keys at rest -----------------------------------------------------------------------
+
+
+def _moto(cloud):
+    import boto3
+
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=cloud.moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def _scan(cloud) -> list[dict[str, Any]]:
+    client, items, start = _moto(cloud), [], None
+    while True:
+        kwargs = {"ExclusiveStartKey": start} if start else {}
+        resp = client.scan(TableName=cloud.env.get("TABLE_NAME", "resource-api"), **kwargs)
+        items += resp["Items"]
+        start = resp.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
+def test_keys_are_stored_only_as_sha256_hashes(cloud):
+    # Given a fresh account and an extra live key
+    account = cloud.new_account()
+    extra = cloud.apictl("add-key", account["id"], "--mode", "live")
+    secrets = [account["keys"]["test"], account["keys"]["live"], extra.get("secret") or extra["key"]["secret"]]
+    # When the whole table is read
+    dump = json.dumps(_scan(cloud))
+    # Then no secret is in it, each is there as its SHA-256 hash
+    for secret in secrets:
+        assert secret not in dump and secret[8:] not in dump
+        assert f"APIKEY#{hashlib.sha256(secret.encode()).hexdigest()}" in dump
+        figures.add("secrets", "keys checked at rest")
+    # And the authorizer compares the stored hash in constant time
+    assert "hmac.compare_digest" in inspect.getsource(accounts.authenticate)
+
+
+# --- secrets never leak --------------------------------------------------------------------
+
+
+def test_secrets_never_appear_in_logs_events_errors_or_lists(aws, capsys, caplog):
+    """In-process, with every application logger at DEBUG (the AWS SDK's wire log stays
+    off, as in Lambda): create keys and webhook endpoints, rotate a secret, make errors
+    that carry keys in the wrong places; no secret appears in any log line, event,
+    error or list answer."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("botocore", "boto3", "urllib3", "s3transfer"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("resource-api").setLevel(logging.DEBUG)
+    account = accounts.create_account(plan="scale")
+    test_key = accounts.add_key(account["id"], "test")["secret"]
+    live_key = accounts.add_key(account["id"], "live")["secret"]
+    principal = accounts.authenticate(test_key)
+    assert principal is not None
+    secrets = [test_key, live_key]
+    answers: list[Any] = []
+
+    def call(method, path, **kw):
+        ans = apigw.invoke(principal, method, path, **kw)
+        answers.append(ans.body)
+        return ans
+
+    # authorizer runs, with good and bad keys (a near-miss of a real key too)
+    from functions.authorizer import handler as authorizer
+
+    for token in (test_key, test_key[:-1] + "x", live_key):
+        try:
+            authorizer.handler({"type": "REQUEST", "methodArn": "arn:aws:execute-api:us-east-1:1:a/v1/GET/resources",
+                                "headers": {"Authorization": f"Bearer {token}"}}, apigw.Context("authorizer"))
+        except Exception:  # noqa: BLE001 - Unauthorized is the 401
+            pass
+    # webhook endpoints: created (secret shown once), listed, read, rotated
+    we = call("POST", "/v1/webhook_endpoints", body={"url": "https://93.184.216.34/hook", "enabled_events[]": "*"})
+    answers.pop()  # creation shows the secret, once, by design
+    if we.status == 201:
+        secrets.append(we.body["secret"])
+        wid = we.body["id"]
+        rotated = call("POST", f"/v1/webhook_endpoints/{wid}/rotate_secret")
+        answers.pop()  # as does rotation
+        if rotated.status == 200 and rotated.body.get("secret"):
+            secrets.append(rotated.body["secret"])
+        for ans in (call("GET", "/v1/webhook_endpoints"), call("GET", f"/v1/webhook_endpoints/{wid}")):
+            assert ans.status == 200
+            assert not any(s in json.dumps(ans.body) for s in secrets[2:]), "a signing secret in a read/list answer"
+            answers.pop()  # these are checked above (reads never show it), not allowed to carry it
+    # errors with keys where they do not belong: as a query parameter, a body parameter, a header
+    call("GET", "/v1/resources", query={"api_key": test_key})
+    call("POST", "/v1/resources", body={"name": "abc", "type": "staging", "api_key": test_key})
+    call("POST", "/v1/resources", body={"name": "abc", "type": "staging"}, headers={"Idempotency-Key": live_key + "\u00e9"})
+    # (a key pasted into a URL path is in every access log of every proxy: not tested)
+    call("GET", "/v1/resources", query={"starting_after": live_key})
+    created = call("POST", "/v1/resources", body={"name": "abc", "type": "staging"})
+    # the events that writes make
+    from resource_api import events as events_module  # noqa: F401 - events are rendered from the stream
+
+    logs = capsys.readouterr()
+    text = logs.out + logs.err + "\n".join(r.getMessage() + json.dumps(getattr(r, "__dict__", {}), default=str)
+                                           for r in caplog.records)
+    bodies = json.dumps([a for a in answers if a is not None])
+    for secret in secrets:
+        for where, blob in (("logs", text), ("answers", bodies)):
+            assert secret not in blob, f"a secret ({secret[:8]}...) in the {where}"
+            figures.add("secrets", "leak checks")
+    assert created.status == 201 and text, "nothing was logged: the check would be empty"
+
+
+def test_secrets_never_appear_in_the_local_clouds_log(cloud, api, tmp_path_factory):
+    # Given a webhook endpoint (secret shown once) and a rotation, over real HTTP
+    we = api.post("/v1/webhook_endpoints", data=[("url", HOOK_URL), ("enabled_events[]", "*")])
+    assert we.status_code == 201, we.text
+    secrets = [api.account["keys"]["test"], api.account["keys"]["live"], we.json()["secret"]]
+    rotated = api.post(f"/v1/webhook_endpoints/{we.json()['id']}/rotate_secret")
+    if rotated.status_code == 200 and rotated.json().get("secret"):
+        secrets.append(rotated.json()["secret"])
+    api.post("/v1/resources", data={"name": "abc", "type": "staging"})
+    api.get("/v1/resources", params={"api_key": secrets[0]})
+    # When events and lists are read
+    time.sleep(1.0)
+    answers = [api.get(p, params={"limit": 100}).text for p in ("/v1/events", "/v1/webhook_endpoints", "/v1/resources")]
+    # Then no secret is in them, nor in the local cloud's captured output
+    logs = "".join(p.read_text(errors="replace") for p in tmp_path_factory.getbasetemp().glob("logs*/localcloud.log"))
+    for secret in secrets:
+        for where, blob in (("log", logs), ("answers", "".join(answers))):
+            assert secret not in blob, f"secret {secret[:8]}... in the {where}"
+            figures.add("secrets", "leak checks")
