@@ -17,12 +17,13 @@ STAGE ?= sandbox
 CDK := node_modules/.bin/cdk
 CDK_CONTEXT = -c stage=$(STAGE) $(if $(AWS_REGION),-c region=$(AWS_REGION))
 
-.PHONY: help install run listen test lint clean build synth bootstrap deploy destroy bench
+.PHONY: help install run listen test fuzz lint clean build synth bootstrap deploy destroy bench
 
 help:
 	@echo "make run    - start the local cloud on http://127.0.0.1:$${PORT:-8000} (installs on first use)"
 	@echo "make listen - receive the running local cloud's webhooks on 127.0.0.1 and print them, verified (ARGS=--help)"
 	@echo "make test   - run every test offline"
+	@echo "make fuzz   - the long schemathesis run against a local cloud (docs/reliability.md)"
 	@echo "make build  - build the Lambda layers into build/ (no Docker; skipped when inputs are unchanged)"
 	@echo "make bench  - performance figures beside their targets: prints a table, writes bench/results.json (< 10 min)"
 	@echo "make synth  - write the CloudFormation template to cdk.out (offline, no AWS credentials)"
@@ -49,6 +50,12 @@ listen: install
 
 test: install
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The long schemathesis run (docs/reliability.md): coverage phase, 100 examples per
+# operation, 30 stateful scenarios of up to 20 steps. FUZZ_EXAMPLES=... to change.
+fuzz: install
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_PHASES=examples,coverage,fuzzing FUZZ_STATEFUL_RUNS=30 \
+		FUZZ_STATEFUL_STEPS=20 $(PY) -m pytest -p no:cacheprovider tests/reliability/test_fuzz.py $(PYTEST_ARGS)
 
 build: install
 	@$(PY) -m infra.build
