@@ -32,11 +32,11 @@ from bench import cost, discover, report
 BUDGET_S = 570
 # phase -> (arguments, arguments with --quick, longest it may take, time to keep for it)
 PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
-    "size": ([], [], 300, 20),
-    "coldstart": (["--runs", "7"], ["--runs", "2"], 170, 60),
-    "cpu": (["--requests", "50"], ["--requests", "12"], 120, 40),
-    "roundtrips": ([], [], 220, 90),
-    "load": (["--seconds", "12"], ["--seconds", "3"], 120, 40),
+    "size": ([], [], 300, 10),
+    "coldstart": (["--runs", "7"], ["--runs", "2"], 150, 60),
+    "cpu": (["--requests", "30"], ["--requests", "12"], 90, 40),
+    "roundtrips": ([], [], 190, 90),
+    "load": (["--seconds", "10"], ["--seconds", "3"], 130, 110),
 }
 
 
@@ -88,7 +88,13 @@ def run_phase(name: str, args: list[str], timeout: float) -> dict[str, Any]:
             return {"na": f"phase {name} failed (exit {proc.returncode}): " + " | ".join(tail)[-400:]}
         result = json.loads(out.read_text())
     except subprocess.TimeoutExpired:
-        return {"na": f"phase {name} did not finish within its {timeout:.0f} s share of the budget"}
+        cut = f"phase {name} did not finish within its {timeout:.0f} s share of the budget"
+        try:  # phases that write as they go leave what they measured
+            partial = json.loads(out.read_text())
+        except (OSError, ValueError):
+            return {"na": cut}
+        partial["cut_off"] = cut
+        return partial
     finally:
         out.unlink(missing_ok=True)
         err.close()
@@ -114,7 +120,7 @@ def main(argv: list[str]) -> int:
         timeout = min(longest, BUDGET_S - (time.monotonic() - started) - reserve)
         print(f">> bench: {name} (up to {timeout:.0f} s)", file=sys.stderr, flush=True)
         phase_args = list(quick_args if quick else args)
-        if name == "coldstart":  # it trims its own rounds to fit (the layer build comes first)
+        if name in ("coldstart", "roundtrips"):  # they trim their own work to fit
             phase_args += ["--budget", str(max(20.0, timeout - 15))]
         results[name] = run_phase(name, phase_args, timeout)
     memory_mb, memory_source = discover.lambda_memory_mb()

@@ -107,6 +107,7 @@ def write_units(size: int, transactional: bool = False) -> float:
 
 _SHAPES = [
     (re.compile(r"\b(acct|res|key|evt|we|whd|del)_[0-9a-z]{6,}\b"), r"{\1_id}"),
+    (re.compile(r"\breq_[0-9a-f]{8,}\b"), "{request_id}"),
     (re.compile(r"\b[0-9a-f]{32,}\b"), "{hash}"),
     (re.compile(r"#(test|live)(#|$)"), r"#{mode}\2"),
     (re.compile(r"\b\d{6,}\b"), "{n}"),
@@ -141,6 +142,7 @@ class Recorder:
         self.scenario: str | None = None  # label for calls made outside any invocation
         self._installed = False
         self._orig_create_client: Any = None
+        self.model_capacity = True  # off: count calls only (no shadow reads)
 
     # attribution ------------------------------------------------------------------
 
@@ -259,8 +261,9 @@ class Recorder:
             if "ReturnConsumedCapacity" in members and params.get("ReturnConsumedCapacity") in (None, "NONE"):
                 params["ReturnConsumedCapacity"] = "TOTAL"
                 call.injected_capacity_request = True
+            context["bench_model"] = self.model_capacity
             try:
-                context["bench_touched"] = self._touched(model.name, params)
+                context["bench_touched"] = self._touched(model.name, params) if self.model_capacity else []
             except Exception:  # sizing is best effort; the count is what matters
                 context["bench_touched"] = []
             call.keys = [key_shape(key) for _, key, _ in context["bench_touched"]]
@@ -283,6 +286,9 @@ class Recorder:
             call.reported_capacity = float(reported.get("CapacityUnits", 0))
         elif isinstance(reported, list):
             call.reported_capacity = float(sum(c.get("CapacityUnits", 0) for c in reported))
+        if not context.get("bench_model", True):
+            call.rru = call.wru = float("nan")
+            return
         try:
             self._model_capacity(call, context.get("bench_params") or {}, parsed, context.get("bench_touched", []))
         except Exception:
@@ -395,6 +401,13 @@ def _query_shape(params: dict[str, Any]) -> str:
     return text
 
 
+def _units(values: Any) -> float | None:
+    values = list(values)
+    if any(v != v for v in values):  # NaN: not modelled
+        return None
+    return round(sum(values), 2)
+
+
 def summarize(calls: list[Call]) -> dict[str, Any]:
     """Counts by kind, capacity, and the call list, for one scenario (or function)."""
     kinds: dict[str, int] = {}
@@ -409,8 +422,8 @@ def summarize(calls: list[Call]) -> dict[str, Any]:
         "dynamodb_reads": sum(1 for c in ddb if c.operation in READ_OPS),
         "dynamodb_writes": sum(1 for c in ddb if c.operation in WRITE_OPS),
         "scans": sum(1 for c in ddb if c.operation == "Scan"),
-        "rru": round(sum(c.rru for c in ddb), 2),
-        "wru": round(sum(c.wru for c in ddb), 2),
+        "rru": _units(c.rru for c in ddb),
+        "wru": _units(c.wru for c in ddb),
         "reported_capacity": round(sum(reported), 2) if reported else None,
         "calls": [
             {
@@ -419,8 +432,8 @@ def summarize(calls: list[Call]) -> dict[str, Any]:
                 "caller": c.caller,
                 "keys": c.keys,
                 "error": c.error,
-                "rru": c.rru,
-                "wru": c.wru,
+                "rru": None if c.rru != c.rru else c.rru,
+                "wru": None if c.wru != c.wru else c.wru,
                 "reported_capacity": c.reported_capacity,
             }
             for c in calls

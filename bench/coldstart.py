@@ -119,17 +119,68 @@ def layer_paths() -> tuple[list[str], str]:
     return [str(discover.SHARED_SRC)], "layers/shared/python + venv site-packages (ordinary .pyc; make build not run)"
 
 
-def _run(script: str, *args: str) -> dict[str, Any]:
-    proc = subprocess.run(
+def _spawn(script: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
         [sys.executable, "-E", "-s", "-B", "-c", script, *args],
-        env=lambda_env(), capture_output=True, text=True, timeout=120, cwd=tempfile.gettempdir(),
+        env=lambda_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tempfile.gettempdir(),
     )
+
+
+def _result(proc: subprocess.Popen) -> dict[str, Any]:
+    out, err = proc.communicate(timeout=120)
     if proc.returncode != 0:
-        raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        raise RuntimeError(err.strip().splitlines()[-1] if err.strip() else f"exit {proc.returncode}")
+    return json.loads(out.strip().splitlines()[-1])
 
 
-def run(runs: int, budget: float | None = None) -> dict[str, Any]:
+def _pair(handler_paths: list[str], layers: list[str], imports_key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A handler import and its floor, started together: whatever the machine is doing
+    meanwhile, both see it."""
+    a = _spawn(TIME_HANDLER, json.dumps(handler_paths))
+    b = _spawn(TIME_FLOOR, json.dumps(layers), imports_key)
+    try:
+        return _result(a), _result(b)
+    finally:
+        for proc in (a, b):
+            if proc.poll() is None:
+                proc.kill()
+
+
+def summarise(functions: dict[str, dict[str, Any]], floors: dict[str, dict[str, Any]], layout: str,
+              build_note: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, entry in functions.items():
+        row: dict[str, Any] = {"kind": entry["kind"]}
+        if "na" in entry or not entry.get("samples"):
+            row["na"] = entry.get("na", "no sample before the phase's time ran out")
+            out[name] = row
+            continue
+        n = min(len(entry["samples"]), len(entry["floor_samples"]))
+        mine, base = entry["samples"][:n], entry["floor_samples"][:n]
+        ms = statistics.median(s["ms"] for s in mine)
+        floor_ms = statistics.median(s["ms"] for s in base)
+        cpu = statistics.median(s["cpu_ms"] for s in mine)
+        floor_cpu = statistics.median(s["cpu_ms"] for s in base)
+        row.update(
+            import_ms=round(ms, 1),
+            floor_ms=round(floor_ms, 1),
+            ratio=round(ms / floor_ms, 3) if floor_ms else None,
+            import_cpu_ms=round(cpu, 1),
+            floor_cpu_ms=round(floor_cpu, 1),
+            cpu_ratio=round(cpu / floor_cpu, 3) if floor_cpu else None,
+            rss_mb=round(statistics.median(s["rss_kb"] for s in mine) / 1024, 1),
+            floor_rss_mb=round(statistics.median(s["rss_kb"] for s in base) / 1024, 1),
+            import_ms_samples=[round(s["ms"], 1) for s in mine],
+            floor_ms_samples=[round(s["ms"], 1) for s in base],
+            third_party_imports=[f"from {n_} import {', '.join(f)}" if f else f"import {n_}" for n_, f in entry["imports"]],
+        )
+        out[name] = row
+    rounds = [len(e["samples"]) for e in functions.values() if "samples" in e]
+    return {"runs": min(rounds) if rounds else 0, "runs_max": max(rounds) if rounds else 0, "layout": layout, "build": build_note,
+            "python": sys.version.split()[0], "functions": out}
+
+
+def run(runs: int, budget: float | None = None, out_path: str | None = None) -> dict[str, Any]:
     begun = time.monotonic()
     build_note = build_layers()
     layers, layout = layer_paths()
@@ -139,19 +190,20 @@ def run(runs: int, budget: float | None = None) -> dict[str, Any]:
         for fn in discover.functions():
             asset = work / fn.name
             shutil.copytree(fn.folder, asset, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-            paths = [str(asset), *layers]
-            entry: dict[str, Any] = {"kind": fn.kind, "paths": paths}
-            try:
-                entry["imports"] = json.loads(
-                    subprocess.run(
-                        [sys.executable, "-E", "-s", "-B", "-c", DISCOVER, json.dumps(paths)],
-                        env=lambda_env(), capture_output=True, text=True, timeout=120, check=True,
-                    ).stdout.strip().splitlines()[-1]
-                )
-            except Exception as exc:
-                err = getattr(exc, "stderr", "") or str(exc)
-                entry["na"] = f"handler does not import: {err.strip().splitlines()[-1] if err.strip() else exc}"[:300]
-            functions[fn.name] = entry
+            functions[fn.name] = {"kind": fn.kind, "paths": [str(asset), *layers]}
+        names = list(functions)
+        for i in range(0, len(names), 2):  # discovery, two processes at a time
+            procs = {n: _spawn(DISCOVER, json.dumps(functions[n]["paths"])) for n in names[i : i + 2]}
+            for name, proc in procs.items():
+                try:
+                    out, err = proc.communicate(timeout=120)
+                    if proc.returncode != 0:
+                        raise RuntimeError(err.strip().splitlines()[-1] if err.strip() else f"exit {proc.returncode}")
+                    functions[name]["imports"] = json.loads(out.strip().splitlines()[-1])
+                except Exception as exc:
+                    functions[name]["na"] = f"handler does not import: {exc}"[:300]
+                    if proc.poll() is None:
+                        proc.kill()
         floors: dict[str, dict[str, Any]] = {}
         for entry in functions.values():
             if "imports" in entry:
@@ -159,52 +211,29 @@ def run(runs: int, budget: float | None = None) -> dict[str, Any]:
                 entry["floor_key"] = key
                 floors.setdefault(key, {"imports": entry["imports"], "samples": []})
                 entry["samples"] = []
+                entry["floor_samples"] = []
         # Rounds interleave every function and every floor, so machine noise hits all alike.
-        # With a time budget, stop early (after at least 3 rounds) rather than be cut off.
+        # With a time budget, stop early (after at least 2 rounds) rather than be cut off.
         started = time.monotonic()
         for round_number in range(runs):
-            if budget and round_number >= 3:
+            if budget and round_number >= 2:
                 per_round = (time.monotonic() - started) / round_number
                 if time.monotonic() - begun + per_round > budget:
                     break
             for name, entry in functions.items():
                 if "samples" in entry:
                     try:
-                        entry["samples"].append(_run(TIME_HANDLER, json.dumps(entry["paths"])))
+                        mine, base = _pair(entry["paths"], layers, entry["floor_key"])
                     except Exception as exc:
                         entry["na"] = f"import failed: {exc}"[:300]
                         entry.pop("samples")
-            for key, floor in floors.items():
-                floor["samples"].append(_run(TIME_FLOOR, json.dumps(layers), key))
-        out: dict[str, Any] = {}
-        for name, entry in functions.items():
-            row: dict[str, Any] = {"kind": entry["kind"]}
-            if "na" in entry or not entry.get("samples"):
-                row["na"] = entry.get("na", "not measured")
-                out[name] = row
-                continue
-            floor = floors[entry["floor_key"]]
-            ms = statistics.median(s["ms"] for s in entry["samples"])
-            floor_ms = statistics.median(s["ms"] for s in floor["samples"])
-            cpu = statistics.median(s["cpu_ms"] for s in entry["samples"])
-            floor_cpu = statistics.median(s["cpu_ms"] for s in floor["samples"])
-            row.update(
-                import_ms=round(ms, 1),
-                floor_ms=round(floor_ms, 1),
-                ratio=round(ms / floor_ms, 3) if floor_ms else None,
-                import_cpu_ms=round(cpu, 1),
-                floor_cpu_ms=round(floor_cpu, 1),
-                cpu_ratio=round(cpu / floor_cpu, 3) if floor_cpu else None,
-                rss_mb=round(statistics.median(s["rss_kb"] for s in entry["samples"]) / 1024, 1),
-                floor_rss_mb=round(statistics.median(s["rss_kb"] for s in floor["samples"]) / 1024, 1),
-                import_ms_samples=[round(s["ms"], 1) for s in entry["samples"]],
-                floor_ms_samples=[round(s["ms"], 1) for s in floor["samples"]],
-                third_party_imports=[f"from {n} import {', '.join(f)}" if f else f"import {n}" for n, f in entry["imports"]],
-            )
-            out[name] = row
-        done = min(len(e.get("samples", [])) for e in functions.values() if "samples" in e) if any(
-            "samples" in e for e in functions.values()) else 0
-        return {"runs": done, "layout": layout, "build": build_note, "python": sys.version.split()[0], "functions": out}
+                        continue
+                    entry["samples"].append(mine)
+                    entry["floor_samples"].append(base)
+                    if out_path:  # what a cut-off run still reports
+                        with open(out_path, "w") as f:
+                            json.dump({**summarise(functions, floors, layout, build_note), "partial": True}, f)
+        return summarise(functions, floors, layout, build_note)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -214,7 +243,7 @@ def main(argv: list[str]) -> int:
     if "--runs" in argv:
         runs = int(argv[argv.index("--runs") + 1])
     budget = float(argv[argv.index("--budget") + 1]) if "--budget" in argv else None
-    result = run(runs, budget)
+    result = run(runs, budget, argv[0])
     with open(argv[0], "w") as f:
         json.dump(result, f, indent=1)
     return 0

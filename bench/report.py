@@ -183,8 +183,13 @@ def render(results: dict[str, Any]) -> str:
     )
 
     cold = results.get("coldstart") or {}
+    runs = cold.get("runs", "?")
+    if cold.get("runs_max") and cold.get("runs_max") != runs:
+        runs = f"{runs}-{cold['runs_max']}"
+    cut = f"; CUT OFF: {cold['cut_off']}" if cold.get("cut_off") else ""
     parts.append("\n### 1. Cold start: handler import vs third-party floor (median of "
-                 f"{cold.get('runs', '?')} fresh interpreters; {cold.get('layout', cold.get('na', ''))})\n")
+                 f"{runs} fresh interpreters, each beside its floor started at the same moment; "
+                 f"{cold.get('layout', cold.get('na', ''))}{cut})\n")
     rows = []
     for name, r in (cold.get("functions") or {}).items():
         if "na" in r:
@@ -275,7 +280,8 @@ def render(results: dict[str, Any]) -> str:
                  if rows else "n/a")
 
     load = results.get("load") or {}
-    parts.append("\n### 5. Local cloud over real HTTP (this machine) vs the spec's latency table (AWS)\n")
+    cut = f" CUT OFF: {load['cut_off']}." if load.get("cut_off") else ""
+    parts.append("\n### 5. Local cloud over real HTTP (this machine) vs the spec's latency table (AWS)" + cut + "\n")
     rows = []
     for op in ("get", "get_paced", "list", "create"):
         d = load.get(op)
