@@ -24,6 +24,7 @@ def _use_local() -> None:
 
     os.environ.update(aws_environment(state["moto_url"]))
     os.environ["TABLE_NAME"] = state["table_name"]
+    os.environ.setdefault("AWS_READ_TIMEOUT", "60")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -96,6 +96,7 @@ class LocalCloud:
         os.environ.update(aws_environment(self.moto_url))
         os.environ.setdefault("TABLE_NAME", "resource-api")
         os.environ.setdefault("STAGE", "local")
+        os.environ.setdefault("AWS_READ_TIMEOUT", "60")  # moto serves one request at a time
         os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "resource-api")
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
         os.environ.setdefault("DOC_BASE_URL", f"{self.url}/docs")

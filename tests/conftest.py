@@ -95,8 +95,9 @@ class Cloud:
             cwd=ROOT,
             capture_output=True,
             text=True,
-            check=True,
         )
+        if out.returncode != 0:
+            raise RuntimeError(f"apictl {' '.join(args)} failed:\n{out.stderr}")
         return json.loads(out.stdout)
 
     def new_account(self, plan: str = "scale") -> dict:
@@ -156,7 +157,7 @@ def cloud(tmp_path_factory) -> Iterator[Cloud]:
     from localcloud.cloud import aws_environment
 
     moto_url = f"http://127.0.0.1:{moto_port}"
-    cli_env = {**env, **aws_environment(moto_url)}
+    cli_env = {**env, **aws_environment(moto_url), "AWS_READ_TIMEOUT": "60"}
     yield Cloud(url=url, moto_url=moto_url, env=cli_env, keys={"test": TEST_KEY, "live": LIVE_KEY})
     proc.terminate()
     try:

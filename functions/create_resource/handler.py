@@ -1,15 +1,6 @@
 """POST /v1/resources"""
 
-from resource_api import resources
-from resource_api.http import Api, Req
-from resource_api.models import ResourceCreate
+from resource_api.http import Api
 
-api = Api("create_resource")
-
-
-@api.endpoint(body=ResourceCreate)
-def create_resource(req: Req, params: ResourceCreate) -> dict:
-    return resources.create(req.ctx, params)
-
-
+api = Api("create_resource").serve_operation()
 handler = api.handler

@@ -1,15 +1,6 @@
 """GET /v1/resources/{id}"""
 
-from resource_api import resources
-from resource_api.http import Api, Req
-from resource_api.models import RetrieveParams
+from resource_api.http import Api
 
-api = Api("get_resource")
-
-
-@api.endpoint(query=RetrieveParams)
-def get_resource(req: Req, params: RetrieveParams) -> dict:
-    return resources.retrieve(req.ctx, req.path_params["id"])
-
-
+api = Api("get_resource").serve_operation()
 handler = api.handler

@@ -1,15 +1,6 @@
 """GET /v1/resources"""
 
-from resource_api import resources
-from resource_api.http import Api, Req
-from resource_api.models import ListParams
+from resource_api.http import Api
 
-api = Api("list_resources")
-
-
-@api.endpoint(query=ListParams)
-def list_resources(req: Req, params: ListParams) -> dict:
-    return resources.list_(req.ctx, params)
-
-
+api = Api("list_resources").serve_operation()
 handler = api.handler

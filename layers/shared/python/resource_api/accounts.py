@@ -56,12 +56,26 @@ def create_account(plan: str = "free", account_id: str | None = None, name: str 
         "name": name,
         "created": clock.now_s(),
     }
-    db.client().put_item(
-        TableName=db.table(),
-        Item=db.to_item({**keys.account(account["id"]), **account}),
-        ConditionExpression="attribute_not_exists(pk)",
-    )
+    _put_new({**keys.account(account["id"]), **account})
     return account
+
+
+def _put_new(item: dict[str, Any]) -> None:
+    """Put an item that must not exist yet. If botocore's own retry of a put whose
+    answer was lost finds our item already there, that is our success, not a clash."""
+    try:
+        db.client().put_item(
+            TableName=db.table(), Item=db.to_item(item), ConditionExpression="attribute_not_exists(pk)"
+        )
+    except Exception as exc:
+        if db.error_code(exc) != "ConditionalCheckFailedException":
+            raise
+        key = {"pk": item["pk"], "sk": item["sk"]}
+        stored = db.from_item(
+            db.client().get_item(TableName=db.table(), Key=db.to_item(key), ConsistentRead=True).get("Item")
+        )
+        if stored != item:
+            raise
 
 
 def get_account(account_id: str) -> dict[str, Any] | None:
@@ -88,13 +102,7 @@ def add_key(account_id: str, mode: str, secret: str | None = None) -> dict[str, 
         "created": clock.now_s(),
         "revoked": False,
     }
-    db.client().put_item(
-        TableName=db.table(),
-        Item=db.to_item(
-            {**keys.api_key(hash_key(secret)), **keys.api_key_index(account_id, key_id), **record}
-        ),
-        ConditionExpression="attribute_not_exists(pk)",
-    )
+    _put_new({**keys.api_key(hash_key(secret)), **keys.api_key_index(account_id, key_id), **record})
     return {**record, "secret": secret}
 
 

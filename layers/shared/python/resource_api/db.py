@@ -7,6 +7,7 @@ moto endpoint through `AWS_ENDPOINT_URL`, or replace it with `set_client`.
 from __future__ import annotations
 
 import logging
+import os
 from decimal import Decimal
 from typing import Any
 
@@ -24,21 +25,28 @@ THROTTLED = {
 }
 
 
+def aws_client(service: str) -> Any:
+    """A boto3 client with the timeouts and retries every AWS call of ours uses.
+    AWS_READ_TIMEOUT raises the read timeout (the local cloud's moto serves one request
+    at a time and can be slower than 5 s under load)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        config=Config(
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=2,
+            read_timeout=float(os.environ.get("AWS_READ_TIMEOUT", "5")),
+            tcp_keepalive=True,
+        ),
+    )
+
+
 def client() -> Any:
     global _client
     if _client is None:
-        import boto3
-        from botocore.config import Config
-
-        _client = boto3.client(
-            "dynamodb",
-            config=Config(
-                retries={"mode": "standard", "max_attempts": 3},
-                connect_timeout=2,
-                read_timeout=5,
-                tcp_keepalive=True,
-            ),
-        )
+        _client = aws_client("dynamodb")
     return _client
 
 

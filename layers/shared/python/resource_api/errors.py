@@ -91,6 +91,9 @@ CODES: dict[str, ErrorCode] = {
     "service_unavailable": ErrorCode(
         "api_error", 503, "The service is temporarily unavailable. Retry with exponential backoff."
     ),
+    "batch_rolled_back": ErrorCode(
+        "invalid_request_error", 424, "Not committed: another operation of this atomic batch failed."
+    ),
     "request_invalid": ErrorCode("invalid_request_error", 400, "The request is invalid."),
     "webhook_url_invalid": ErrorCode(
         "invalid_request_error",

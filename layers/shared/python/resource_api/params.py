@@ -83,7 +83,19 @@ def nest(pairs: list[tuple[str, str]], *, dotted: bool = False) -> dict[str, Any
             )
         else:
             node[last] = value
-    return out
+    return _lists(out)
+
+
+def _lists(node: Any) -> Any:
+    """Dicts keyed 0..n-1 (`operations[0][method]=...`) become lists, as Stripe reads them."""
+    if isinstance(node, dict):
+        node = {k: _lists(v) for k, v in node.items()}
+        if node and all(k.isdigit() for k in node) and sorted(map(int, node)) == list(range(len(node))):
+            return [node[str(i)] for i in range(len(node))]
+        return node
+    if isinstance(node, list):
+        return [_lists(v) for v in node]
+    return node
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

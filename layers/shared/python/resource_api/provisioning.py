@@ -49,13 +49,7 @@ _client: Any = None
 def client() -> Any:
     global _client
     if _client is None:
-        import boto3
-        from botocore.config import Config
-
-        _client = boto3.client(
-            "stepfunctions",
-            config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5),
-        )
+        _client = db.aws_client("stepfunctions")
     return _client
 
 

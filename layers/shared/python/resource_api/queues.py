@@ -101,12 +101,9 @@ def client():  # noqa: ANN201 - a boto3 SQS client
     """The SQS client, built lazily once per process (tests may `set_client`)."""
     global _client
     if _client is None:
-        import boto3
-        from botocore.config import Config
+        from . import db
 
-        _client = boto3.client(
-            "sqs", config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
-        )
+        _client = db.aws_client("sqs")
     return _client
 
 

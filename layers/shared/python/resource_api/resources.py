@@ -72,6 +72,12 @@ def _counter_update(ctx: RequestContext, changes: dict[str, int]) -> dict[str, A
 
 
 def _transact(items: list[dict[str, Any]], ctx: RequestContext) -> None:
+    from .batch import collecting
+
+    pending = collecting.get()
+    if pending is not None:  # planning an atomic batch: it commits everything at once
+        pending.append(items)
+        return
     try:
         db.client().transact_write_items(
             # A token per transaction makes botocore's own retries of it idempotent.
