@@ -258,3 +258,14 @@ def test_oversized_headers_and_keys(cloud, api):
         assert 400 <= status < 500, status
         figures.add("bad input", "cases")
     expect_ok(api.get("/v1/resources"), 200)
+
+
+def test_json_booleans_are_not_numbers(api):
+    # Found by `make fuzz`: JSON true/false were taken as 1/0 for integer parameters,
+    # while the same request as a form ("true") was refused. Both are refused now.
+    for value in (True, False):
+        body = {"name": "abc", "type": "staging", "configuration": {"retry_count": value}}
+        expect_error(api.post("/v1/resources", json=body), 400, "parameter_invalid", "configuration[retry_count]")
+        expect_error(api.post("/v1/resources", data={"name": "abc", "type": "staging",
+                                                      "configuration[retry_count]": str(value).lower()}),
+                     400, "parameter_invalid", "configuration[retry_count]")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -38,6 +38,17 @@ class SettableStatus(str, Enum):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, coerce_numbers_to_str=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info: Any) -> Any:
+        # pydantic takes JSON true/false as 1/0 for an int; a form's "true" is refused,
+        # and both encodings must be read alike.
+        if isinstance(value, bool):
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is int or int in get_args(annotation):
+                raise ValueError("must be an integer, not a boolean")
+        return value
 
 
 Name = Annotated[str, StringConstraints(min_length=3, max_length=255)]
