@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("revoke-key", help="revoke a key by its id (key_...)")
     p.add_argument("account_id")
     p.add_argument("key_id")
+    p = sub.add_parser("set-api-version", help="pin the account's default API version")
+    p.add_argument("account_id")
+    p.add_argument("version", help="2023-09-15|2023-11-01|2024-01-15")
     args = parser.parse_args(argv)
     if args.local:
         _use_local()
@@ -58,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         out = accounts.add_key(args.account_id, args.mode)
     elif args.command == "list-keys":
         out = {"object": "list", "data": accounts.list_keys(args.account_id)}
+    elif args.command == "set-api-version":
+        accounts.set_api_version(args.account_id, args.version)
+        out = {"id": args.account_id, "api_version": args.version}
     else:
         if not accounts.revoke_key(args.account_id, args.key_id):
             print(json.dumps({"error": f"no key {args.key_id} on {args.account_id}"}), file=sys.stderr)

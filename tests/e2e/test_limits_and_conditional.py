@@ -104,3 +104,11 @@ def test_api_versions(api):
     pinned = api.get("/v1/resources", headers={"Api-Version": "2023-11-01"})
     assert pinned.status_code == 200 and pinned.headers["Api-Version"] == "2023-11-01"
     assert_error(api.get("/v1/resources", headers={"Api-Version": "2020-01-01"}), 400, "invalid_request_error", "parameter_invalid", "Api-Version")
+
+
+def test_account_default_api_version(cloud):
+    account = cloud.new_account()
+    cloud.apictl("set-api-version", account["id"], "2023-09-15")
+    client = cloud.client(account["keys"]["test"])
+    assert client.get("/v1/resources").headers["Api-Version"] == "2023-09-15"
+    assert client.get("/v1/resources", headers={"Api-Version": "2024-01-15"}).headers["Api-Version"] == "2024-01-15"

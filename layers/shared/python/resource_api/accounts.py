@@ -25,6 +25,7 @@ class Principal:
     mode: str
     key_id: str
     plan: str
+    api_version: str = ""  # the account's default API version ("" = the latest)
 
     @property
     def livemode(self) -> bool:
@@ -155,4 +156,25 @@ def authenticate(secret: str) -> Principal | None:
     account = get_account(item["account_id"])
     if account is None:
         return None
-    return Principal(account_id=item["account_id"], mode=mode, key_id=item["id"], plan=account["plan"])
+    return Principal(
+        account_id=item["account_id"],
+        mode=mode,
+        key_id=item["id"],
+        plan=account["plan"],
+        api_version=account.get("api_version") or "",
+    )
+
+
+def set_api_version(account_id: str, version: str) -> None:
+    """Pin the account's default API version (requests may still pin their own)."""
+    from .versions import VERSIONS
+
+    if version not in VERSIONS:
+        raise ValueError(f"version must be one of {', '.join(VERSIONS)}")
+    db.client().update_item(
+        TableName=db.table(),
+        Key=db.to_item(keys.account(account_id)),
+        UpdateExpression="SET api_version = :v",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues=db.values(v=version),
+    )

@@ -65,5 +65,6 @@ def authorize(event: dict[str, Any]) -> dict[str, Any]:
         "mode": principal.mode,
         "key_id": principal.key_id,
         "plan": principal.plan,
+        "api_version": principal.api_version,
     }
     return answer
