@@ -250,7 +250,6 @@ def delete_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any
                         "ExpressionAttributeValues": {":v": {"N": str(current["version"])}}}},
             _counter(account, mode, {"total": -1, current["status"]: -1}),
             {"Delete": {"TableName": TABLE, "Key": db.to_item(keys.resource_runtime(account, mode, rid))}},
-            {"Delete": {"TableName": TABLE, "Key": db.to_item(keys.resource_metrics(account, mode, rid))}},
             {"Put": {"TableName": TABLE, "Item": db.to_item({**keys.resource_tombstone(account, mode, rid),
                                                              "entity": "resource_deletion", "id": rid,
                                                              "expires_at": now + 86400})}},
@@ -259,6 +258,7 @@ def delete_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any
     )
     body = {"id": rid, "object": "resource", "deleted": True, "deleted_at": now}
     _idem_done(lock, 200, body)
+    _client().delete_item(TableName=TABLE, Key=db.to_item(keys.resource_metrics(account, mode, rid)))
     return _respond(200, body)
 
 

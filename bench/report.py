@@ -243,7 +243,10 @@ def render(results: dict[str, Any]) -> str:
                 if not v:
                     continue
                 f = v["function"]
-                rows.append([name, v["status"], _kinds(f), f"{f['rru']} / {f['wru']}", "", v.get("na", "")])
+                note = v.get("na", "")
+                if isinstance(v.get("na"), str) and "'message': '" in v["na"]:
+                    note = f"answered {v['status']}: " + v["na"].split("'message': '", 1)[1].split("'", 1)[0]
+                rows.append([name, v["status"], _kinds(f), "not modelled", "", note])
         else:
             t = d["total"]
             extra = ""
