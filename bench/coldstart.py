@@ -146,8 +146,7 @@ def _pair(handler_paths: list[str], layers: list[str], imports_key: str) -> tupl
                 proc.kill()
 
 
-def summarise(functions: dict[str, dict[str, Any]], floors: dict[str, dict[str, Any]], layout: str,
-              build_note: str) -> dict[str, Any]:
+def summarise(functions: dict[str, dict[str, Any]], layout: str, build_note: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, entry in functions.items():
         row: dict[str, Any] = {"kind": entry["kind"]}
@@ -204,12 +203,10 @@ def run(runs: int, budget: float | None = None, out_path: str | None = None) -> 
                     functions[name]["na"] = f"handler does not import: {exc}"[:300]
                     if proc.poll() is None:
                         proc.kill()
-        floors: dict[str, dict[str, Any]] = {}
         for entry in functions.values():
             if "imports" in entry:
                 key = json.dumps(sorted(entry["imports"]))
                 entry["floor_key"] = key
-                floors.setdefault(key, {"imports": entry["imports"], "samples": []})
                 entry["samples"] = []
                 entry["floor_samples"] = []
         # Rounds interleave every function and every floor, so machine noise hits all alike.
@@ -232,8 +229,8 @@ def run(runs: int, budget: float | None = None, out_path: str | None = None) -> 
                     entry["floor_samples"].append(base)
                     if out_path:  # what a cut-off run still reports
                         with open(out_path, "w") as f:
-                            json.dump({**summarise(functions, floors, layout, build_note), "partial": True}, f)
-        return summarise(functions, floors, layout, build_note)
+                            json.dump({**summarise(functions, layout, build_note), "partial": True}, f)
+        return summarise(functions, layout, build_note)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
