@@ -194,7 +194,12 @@ class Gateway:
             if "offset" in data:
                 clock.set_offset(float(data["offset"]))
             if "advance" in data:
+                frozen = clock._frozen is not None
+                clock.freeze(False)
                 clock.set_offset(clock.offset() + float(data["advance"]))
+                clock.freeze(frozen)
+            if "freeze" in data:
+                clock.freeze(bool(data["freeze"]))
             return _json(200, {"offset": clock.offset(), "now": clock.now()})
         if path == "/_local/authorizer_cache" and method == "DELETE":
             self.cache.clear()

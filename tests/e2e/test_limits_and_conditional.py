@@ -15,22 +15,32 @@ def clock_now(cloud) -> float:
 
 
 @pytest.fixture
-def window_start(cloud):
-    """Move the local cloud's clock to 5 s into a fresh minute; restore it after."""
-    now = clock_now(cloud)
-    cloud.advance_clock(60 - (now % 60) + 5)
-    yield
+def at_window_start(cloud):
+    """Call it to move the local cloud's clock to 1 s into a fresh minute; restored after."""
+
+    def move():
+        now = clock_now(cloud)
+        cloud.advance_clock(60 - (now % 60) + 1)
+        # Stop the clock there, so a slow machine cannot let the window run out mid-test
+        requests.post(f"{cloud.url}/_local/clock", json={"freeze": True}, timeout=5).raise_for_status()
+
+    yield move
+    requests.post(f"{cloud.url}/_local/clock", json={"freeze": False}, timeout=5).raise_for_status()
     cloud.reset_clock()
 
 
-def test_free_plan_headers_burst_and_429(cloud, window_start):
+def test_free_plan_headers_burst_and_429(cloud, at_window_start):
     api = cloud.client(cloud.new_account(plan="free")["keys"]["test"])
+    at_window_start()
+    before = clock_now(cloud)
     first = api.get("/v1/resources")
+    later = clock_now(cloud)
     h = first.headers
     # An idle key may burst to the plan's burst (100) in its first minute
     assert h["X-RateLimit-Limit"] == "100" and h["X-RateLimit-Remaining"] == "99"
     reset, after = int(h["X-RateLimit-Reset"]), int(h["X-RateLimit-Reset-After"])
-    assert reset % 60 == 0 and 54 <= after <= 55
+    assert reset % 60 == 0 and reset == (int(before) // 60 + 1) * 60
+    assert after == 59 and later == before  # frozen 1 s into the window
     assert h["RateLimit-Policy"].startswith('"default";q=60;w=60')
     assert h["RateLimit"].startswith('"default";r=99;t=')
     for i in range(98):

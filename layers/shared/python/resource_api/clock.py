@@ -9,9 +9,12 @@ from __future__ import annotations
 import time
 
 _offset = 0.0
+_frozen: float | None = None
 
 
 def now() -> float:
+    if _frozen is not None:
+        return _frozen
     return time.time() + _offset
 
 
@@ -30,3 +33,13 @@ def set_offset(seconds: float) -> None:
 
 def offset() -> float:
     return _offset
+
+
+def freeze(frozen: bool) -> None:
+    """Stop the clock where it is (True) or let it run again from there (False)."""
+    global _frozen, _offset
+    if frozen:
+        _frozen = now()
+    elif _frozen is not None:
+        _offset = _frozen - time.time()
+        _frozen = None
