@@ -29,6 +29,14 @@ def keep_stream_on_rollback() -> None:
     condition). Keep the live shard instead, trimmed back to the records it held before
     the transaction, as DynamoDB's stream never shows a cancelled transaction."""
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import StreamShard
+
+    # moto deep-copies the table for the rollback once per item of every transaction;
+    # with the stream shard in the copy, each transaction cost time and memory in
+    # proportion to every stream record so far (cyclic garbage the GC frees late: GBs
+    # over a test session, OOM-killed servers). The live shard is what is kept anyway
+    # (below), so the copies share it instead of copying it.
+    StreamShard.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
 
     original = DynamoDBBackend.transact_write_items
     if getattr(original, "keeps_stream", False):

@@ -207,6 +207,8 @@ def publish(account_id: str, mode: str, event: dict[str, Any]) -> None:
         if stored is None or stored.get("fanned_out"):
             return  # a retried batch: this event was already stored and fanned out
     endpoints = [e for e in webhook_endpoints.all_of(account_id, mode) if webhook_endpoints.subscribed(e, event["type"])]
+    if not endpoints:
+        return  # nothing to send, nothing a retry could send twice: spare the write
     enqueue(account_id, mode, event["id"], [e["id"] for e in endpoints], "event")
     db.client().update_item(
         TableName=db.table(),
