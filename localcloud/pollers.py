@@ -11,6 +11,23 @@ from typing import Any
 from . import lambda_runtime
 
 log = logging.getLogger("localcloud")
+IDLE_MAX_S = 0.25  # an idle poller slows to this, so an idle cloud leaves moto alone
+
+
+class Pace:
+    """Poll fast while there is work, slower (up to IDLE_MAX_S) while there is none."""
+
+    def __init__(self, fastest: float) -> None:
+        self.fastest = fastest
+        self.interval = fastest
+
+    def busy(self) -> None:
+        self.interval = self.fastest
+
+    def idle(self) -> float:
+        current = self.interval
+        self.interval = min(IDLE_MAX_S, self.interval * 1.5)
+        return current
 
 
 class StreamPoller(threading.Thread):
@@ -34,19 +51,25 @@ class StreamPoller(threading.Thread):
         streams = boto3.client("dynamodbstreams")
         arn = ddb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
         iterators: dict[str, str] = {}
+        pace, shards_seen = Pace(self.interval), 0.0
         while not self.stopped.is_set():
             try:
-                for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-                    sid = shard["ShardId"]
-                    if sid not in iterators:
-                        iterators[sid] = streams.get_shard_iterator(
-                            StreamArn=arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON"
-                        )["ShardIterator"]
+                if time.monotonic() - shards_seen > 5:  # new shards are rare: look every 5 s
+                    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+                        if shard["ShardId"] not in iterators:
+                            iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                                StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                            )["ShardIterator"]
+                    shards_seen = time.monotonic()
+                before = self.delivered
+                for sid in list(iterators):
                     iterators[sid] = self._drain(streams, arn, sid, iterators[sid])
+                if self.delivered != before:
+                    pace.busy()
             except Exception:
                 if not self.stopped.is_set():
                     log.exception("stream poller error")
-            self.stopped.wait(self.interval)
+            self.stopped.wait(pace.idle())
 
     def _drain(self, streams: Any, arn: str, shard: str, iterator: str) -> str:
         attempt = 0
@@ -113,6 +136,7 @@ class SqsPoller(threading.Thread):
         sqs = boto3.client("sqs")
         arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         region = arn.split(":")[3]
+        pace = Pace(self.interval)
         while not self.stopped.is_set():
             try:
                 resp = sqs.receive_message(
@@ -125,11 +149,12 @@ class SqsPoller(threading.Thread):
                 messages = resp.get("Messages", [])
                 if messages:
                     self._invoke(sqs, arn, region, messages)
+                    pace.busy()
                     continue
             except Exception:
                 if not self.stopped.is_set():
                     log.exception("sqs poller error")
-            self.stopped.wait(self.interval)
+            self.stopped.wait(pace.idle())
 
     def _invoke(self, sqs: Any, arn: str, region: str, messages: list[dict[str, Any]]) -> None:
         event = {"Records": [_sqs_record(m, arn, region) for m in messages]}
