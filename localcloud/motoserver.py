@@ -1,12 +1,10 @@
-"""`python -m localcloud.motoserver -H HOST -p PORT`: moto's server, one request at a
-time, and with DynamoDB streams that survive a cancelled transaction.
+"""`python -m localcloud.motoserver -H HOST -p PORT`: moto's server, one DynamoDB request
+at a time, and with DynamoDB streams that survive a cancelled transaction.
 
 moto's backends are not thread-safe: DynamoDB's TransactWriteItems deep-copies the table
 for its rollback while another request thread may be writing it ("dictionary changed size
 during iteration"). With Step Functions executions writing in the background while the
-API writes too, concurrent writes are the norm, so requests are serialised here. Nothing
-waits on another request while holding the lock (executions run in their own threads and
-call back over HTTP), so this cannot deadlock.
+API writes too, concurrent writes are the norm, so DynamoDB requests are serialised here.
 """
 
 from __future__ import annotations
@@ -69,6 +67,11 @@ class Serialized:
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
+        # Only DynamoDB (and its streams), whose handlers never wait for another request.
+        # A lock around every request hung the local cloud in a full test run (some other
+        # handler, e.g. of Step Functions or SQS, waited for a request queued behind it).
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return self.app(environ, start_response)
         with self.lock:
             body = self.app(environ, start_response)
             try:
