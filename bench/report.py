@@ -304,8 +304,9 @@ def render(results: dict[str, Any]) -> str:
                          "how"], rows))
 
     cpu = results.get("cpu") or {}
+    cut = f" CUT OFF: {cpu['cut_off']}." if cpu.get("cut_off") else ""
     parts.append("\n### 6. Handler CPU per request (in-process, in-process moto) vs a minimal handler with the "
-                 "same AWS calls\n")
+                 "same AWS calls" + cut + "\n")
     rows = []
     for name, r in (cpu.get("functions") or {}).items():
         if "na" in r:
