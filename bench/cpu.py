@@ -126,13 +126,18 @@ class World:
         ev["requestContext"]["authorizer"] = auth
         return ev
 
-    def create_active(self) -> str:
-        """A resource made by the real create handler, then settled as provisioning would (active)."""
+    def create_active(self, cheap: bool = False) -> str:
+        """A resource made by the real create handler (or, `cheap`, by the minimal one,
+        which writes the same items), then settled as provisioning would (active)."""
+        from bench import minimal
         from localcloud import lambda_runtime
         from resource_api import db
 
-        resp = _quiet_call(lambda_runtime.invoke, "create_resource",
-                           self.event("create_resource", "/v1/resources", b"name=seed&type=production"))
+        event = self.event("create_resource", "/v1/resources", b"name=seed&type=production")
+        if cheap:
+            resp = minimal.create_resource(event)
+        else:
+            resp = _quiet_call(lambda_runtime.invoke, "create_resource", event)
         rid = json.loads(resp["body"])["id"]
         self.client.update_item(
             TableName=db.table(), Key=db.to_item({"pk": f"{self.account['id']}#test#RES", "sk": rid}),
@@ -152,7 +157,7 @@ def measure_endpoint(function: str, requests: int) -> dict[str, Any]:
         to_delete: dict[str, list[str]] = {"real": [], "minimal": []}
         if function == "delete_resource":
             for variant in to_delete:
-                to_delete[variant] = [world.create_active() for _ in range(requests + 1)]
+                to_delete[variant] = [world.create_active(cheap=True) for _ in range(requests + 1)]
         ev = world.event
         makers: dict[str, Any] = {
             "get_resource": lambda v: ev("get_resource", f"/v1/resources/{seeded[0]}", path_params={"id": seeded[0]}),
