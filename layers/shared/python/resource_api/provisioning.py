@@ -157,7 +157,8 @@ def start(item: dict[str, Any]) -> str | None:
 def stop(resource_id: str) -> bool:
     """Stop a resource's execution (DELETE of a pending resource). Best effort: the
     execution's remaining steps are conditional on the resource, so one that is not
-    stopped ends by itself in `Cancelled`. True if an execution was running."""
+    stopped ends by itself in `Cancelled`. True if Step Functions took the stop; False if
+    there is no such execution (yet) or the call failed."""
     machine = state_machine_arn()
     if machine is None:
         return False
