@@ -33,10 +33,13 @@ def template(response_type: str, base_doc_url: str | None = None) -> str:
             "code": code,
             "message": "__MESSAGE__",
             "doc_url": doc_url(code) if base_doc_url is None else f"{base_doc_url}/errors.md#{code}",
-            "request_id": "$context.requestId",
+            "request_id": "__REQUEST_ID__",
         }
     }
-    text = json.dumps(body)
+    # The request id in the form the functions answer (req_ + the id without dashes).
+    text = '#set($rid = "req_" + $context.requestId.replace("-", ""))\n' + json.dumps(body).replace(
+        '"__REQUEST_ID__"', '"$rid"'
+    )
     if message is None:
         return text.replace("__MESSAGE__", spec.message.replace('"', "'"))
     # $context.error.messageString is already a quoted JSON string
