@@ -222,7 +222,8 @@ def render(results: dict[str, Any]) -> str:
         parts.append(f"n/a: {size.get('na', 'not measured')}")
 
     rt = results.get("roundtrips") or {}
-    parts.append("\n### 3. AWS round trips per request (warm = authorizer cached; cold = authorizer runs)\n")
+    cut = f" CUT OFF: {rt['cut_off']}." if rt.get("cut_off") else ""
+    parts.append("\n### 3. AWS round trips per request (warm = authorizer cached; cold = authorizer runs)" + cut + "\n")
     rows = []
     for op, d in (rt.get("operations") or {}).items():
         if "na" in d:

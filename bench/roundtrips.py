@@ -398,8 +398,25 @@ def static_scan_check() -> list[str]:
     return hits
 
 
-def run(budget: float) -> dict[str, Any]:
+def _all_calls(rec: Recorder) -> dict[str, Any]:
+    every = rec.select()
+    return {
+        "tagged": len([c for c in every if c.function]),
+        "scans": [f"{c.function}: {c.caller}" for c in every if c.operation == "Scan" and c.function],
+        "static_scan_sites": static_scan_check(),
+        "capacity_requests_injected": sum(1 for c in every if c.injected_capacity_request),
+        "dynamodb_calls": sum(1 for c in every if c.service == "dynamodb"),
+    }
+
+
+def run(budget: float, out_path: str | None = None) -> dict[str, Any]:
     deadline = time.monotonic() + budget - 15
+
+    def save(out: dict[str, Any]) -> None:  # what a cut-off run still reports
+        if out_path:
+            with open(out_path, "w") as f:
+                json.dump({**out, "partial": True}, f, default=str)
+
     rec = Recorder()
     rec.install()
     from localcloud import lambda_runtime
@@ -422,23 +439,20 @@ def run(budget: float) -> dict[str, Any]:
             out["provisioning_run"], rid = provisioning(rec, client, activity, http_functions)
         except Exception as exc:  # a piece under construction must not sink the rest
             out["provisioning_run"] = {"na": f"failed: {type(exc).__name__}: {exc}"[:400]}
+        save(out)
         try:
             out["webhook_fanout_delivery"] = fanout(rec, client, activity, rid, http_functions)
         except Exception as exc:
             out["webhook_fanout_delivery"] = {"na": f"failed: {type(exc).__name__}: {exc}"[:400]}
+        save(out)
         out["operations"], _ = crud(rec, client)
+        out["all_calls"] = _all_calls(rec)
+        save(out)
         try:
             out["batch_100"] = batch(rec, client, deadline - time.monotonic())
         except Exception as exc:
             out["batch_100"] = {"na": f"failed: {type(exc).__name__}: {exc}"[:400]}
-        every = rec.select()
-        out["all_calls"] = {
-            "tagged": len([c for c in every if c.function]),
-            "scans": [f"{c.function}: {c.caller}" for c in every if c.operation == "Scan" and c.function],
-            "static_scan_sites": static_scan_check(),
-            "capacity_requests_injected": sum(1 for c in every if c.injected_capacity_request),
-            "dynamodb_calls": sum(1 for c in every if c.service == "dynamodb"),
-        }
+        out["all_calls"] = _all_calls(rec)
         return out
     finally:
         client.close()
@@ -447,7 +461,7 @@ def run(budget: float) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     budget = float(argv[argv.index("--budget") + 1]) if "--budget" in argv else 600.0
-    out = run(budget)
+    out = run(budget, argv[0])
     with open(argv[0], "w") as f:
         json.dump(out, f, indent=1, default=str)
     return 0
