@@ -6,7 +6,7 @@ from __future__ import annotations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
-from resource_api import routes, schema
+from resource_api import keys, routes, schema
 
 from .access import Access
 from .config import Config
@@ -22,6 +22,8 @@ WRITE_ACTIONS = (
     "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
 )
+
+COUNT_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER, "B": dynamodb.AttributeType.BINARY}
 
@@ -70,6 +72,7 @@ class Data(Construct):
 
         access.register(routes.READ, self.grant_read)
         access.register(routes.WRITE, self.grant_write)
+        access.register(routes.COUNT, self.grant_count)
         monitoring.watch_table(self.table)
 
     @property
@@ -80,6 +83,16 @@ class Data(Construct):
         """Reads of the table and of each index by name (no index/* wildcard)."""
         iam.Grant.add_to_principal(
             grantee=grantee, actions=list(READ_ACTIONS), resource_arns=[self.table.table_arn, *self.index_arns]
+        )
+
+    def grant_count(self, grantee: iam.IGrantable) -> None:
+        """Writes to the usage-counter items only (every function counts its requests):
+        restricted by partition key, so a read-only function still cannot touch data."""
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(COUNT_ACTIONS),
+            resource_arns=[self.table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(keys.COUNTER_PARTITIONS)}},
         )
 
     def grant_write(self, grantee: iam.IGrantable) -> None:

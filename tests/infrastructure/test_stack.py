@@ -193,6 +193,8 @@ def test_each_function_role_grants_exactly_its_route_dynamodb_access(synth):
         granted = granted_actions(synth, fn)
         dynamo = {a: r for a, r in granted.items() if a.startswith("dynamodb:")}
         expected = set(data.READ_ACTIONS) | (WRITE_ONLY_ACTIONS if routes.WRITE in ACCESS_OF[name] else set())
+        if routes.COUNT in ACCESS_OF[name]:  # counter writes, held under a LeadingKeys condition
+            expected |= set(data.COUNT_ACTIONS)
         # Then it holds exactly its route's DynamoDB actions ...
         assert set(dynamo) == expected, name
         # ... on the table and its named indexes only (no wildcard)
@@ -226,15 +228,23 @@ def test_other_actions_follow_exactly_the_route_access_kinds(synth):
     assert not any(name in names for names in holders.values() for name in plain)
 
 
-def test_a_read_route_cannot_write(synth):
+def test_a_read_route_cannot_write_data(synth):
+    """A read route may write only usage counters (rate limits, metrics, request logs),
+    and only items whose partition key is a counter's."""
+    from resource_api import keys
+
     fns = functions_by_name(synth)
-    readers = [r.function for r in routes.ROUTES if r.access == frozenset({routes.READ})]
+    readers = [r.function for r in routes.ROUTES if r.access == frozenset({routes.READ, routes.COUNT})]
     assert "get_resource" in readers and "list_resources" in readers
     for name in readers:
         role_id = fns[name][1]["Properties"]["Role"]["Fn::GetAtt"][0]
-        actions = {a for s in policy_statements(synth, role_id) for a in as_list(s["Action"])}
-        assert not actions & WRITE_ONLY_ACTIONS, name
-        assert not any(a in ("dynamodb:*", "*") for a in actions)
+        for statement in policy_statements(synth, role_id):
+            actions = set(as_list(statement["Action"]))
+            assert not any(a in ("dynamodb:*", "*") for a in actions)
+            if actions & WRITE_ONLY_ACTIONS:
+                assert actions <= set(data.COUNT_ACTIONS), (name, actions)
+                leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                assert sorted(leading) == sorted(keys.COUNTER_PARTITIONS), name
 
 
 def test_every_access_kind_in_the_route_table_is_registered(sandbox):

@@ -7,6 +7,9 @@ and live data, and different accounts, can never meet in one query.
 from __future__ import annotations
 
 COUNTER_SK = "#COUNT"
+# Partition keys (IAM dynamodb:LeadingKeys patterns) of the usage counters every function
+# may write, reads included (routes.COUNT): keep in step with the builders below.
+COUNTER_PARTITIONS = ("RATE#*", "*#RESMET#*", "*#RESLOG#*", "*#RESRATE#*", "*#NOTICE")
 
 
 def account(account_id: str) -> dict[str, str]:

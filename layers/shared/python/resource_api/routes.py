@@ -15,6 +15,10 @@ API_PREFIX = "/v1"
 # What a function may be granted (the CDK stack maps each to IAM actions).
 READ = "read"  # DynamoDB reads of the table
 WRITE = "write"  # DynamoDB writes (and reads) of the table
+# Writes to usage counters only (keys.COUNTER_PARTITIONS: rate-limit windows, resource
+# metrics and request logs, per-resource limits and their notices). Every route has it:
+# the shared frame counts every request, reads included.
+COUNT = "count"
 STOP_EXECUTION = "stop_execution"  # states:StopExecution on provisioning executions (provisioning.py)
 SEND_WEBHOOKS = "send_webhooks"  # sqs:SendMessage to the webhook delivery queue (queues.py)
 
@@ -31,6 +35,9 @@ class Route:
     # API Gateway: these methods need an authorizer that sees the query string (see
     # infra/webhooks.py); every other route refuses it with api_key_query_not_allowed.
     query_key: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "access", frozenset(self.access) | {COUNT})
 
     @property
     def resource_path(self) -> str:
