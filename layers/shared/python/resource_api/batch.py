@@ -86,7 +86,7 @@ def _plan(ctx: RequestContext, request: BatchRequest) -> list[Item]:
                 "send one Idempotency-Key for the whole batch.",
                 param=f"operations[{i}][idempotency_key]",
             )
-        items.append(Item(replace(ctx, idempotency_key=op.idempotency_key), path_params, i, op, route))
+        items.append(Item(replace(ctx, idempotency_key=op.idempotency_key, extras={}), path_params, i, op, route))
     return items
 
 
