@@ -39,23 +39,66 @@ def keep_stream_on_rollback() -> None:
     original = DynamoDBBackend.transact_write_items
     if getattr(original, "keeps_stream", False):
         return
+    import copy as real_copy
+
+    import moto.dynamodb.models as backend_module
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    class NoTableCopy:
+        """moto also deep-copies every table a transaction touches before running it (its
+        rollback plan), so each transaction cost time in proportion to the table: the
+        local cloud slowed down as tests filled it. The rollback below restores only
+        the items the transaction touched, so the table copy is skipped."""
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else real_copy.deepcopy(value, memo)
+
+    def touched(self: Any, transact_items: Any) -> list[tuple[Any, Any, Any, Any]]:
+        out = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            raw = op.get("Key") or op.get("Item") or {}
+            if table.hash_key_attr not in raw:
+                continue
+            hash_key = DynamoType(raw[table.hash_key_attr])
+            range_key = DynamoType(raw[table.range_key_attr]) if table.range_key_attr in raw else None
+            out.append((table, hash_key, range_key, real_copy.deepcopy(table.get_item(hash_key, range_key))))
+        return out
+
+    def restore(before: list[tuple[Any, Any, Any, Any]]) -> None:
+        for table, hash_key, range_key, item in reversed(before):
+            if range_key is None:
+                if item is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = item
+            elif item is None:
+                table.items.get(hash_key, {}).pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = item
 
     def transact_write_items(self: Any, transact_items: Any) -> Any:
-        before = {
-            name: (table, table.stream_shard, len(table.stream_shard.items))
-            for name, table in self.tables.items()
+        shards = [
+            (table.stream_shard, len(table.stream_shard.items))
+            for table in self.tables.values()
             if table.stream_shard is not None
-        }
+        ]
+        before = touched(self, transact_items)
+        backend_module.copy = NoTableCopy  # DynamoDB requests are serialised (below)
         try:
             return original(self, transact_items)
         except Exception:
-            for name, (table, shard, count) in before.items():
-                restored = self.tables.get(name)
-                if restored is not None and restored is not table:
-                    del shard.items[count:]
-                    shard.table = restored
-                    restored.stream_shard = shard
+            restore(before)
+            for shard, count in shards:  # DynamoDB's stream never shows a cancelled transaction
+                del shard.items[count:]
             raise
+        finally:
+            backend_module.copy = real_copy
 
     transact_write_items.keeps_stream = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]

@@ -159,15 +159,14 @@ def test_list_defaults_and_python_example(api):
     def count(status):
         return api.get("/v1/resources", params={"limit": 10, "status": status}).json()["total_count"]
 
-    deadline = time.monotonic() + 30
-    while count("pending") not in (0, 23) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    pending, active = count("pending"), count("active")
-    assert pending + active == 23
-    for status, expected in (("pending", pending), ("active", active)):
-        page = api.get("/v1/resources", params={"limit": 10, "status": status}).json()
-        assert len(page["data"]) == min(10, expected)
-        assert all(r["status"] == status for r in page["data"])
+    # Wait for provisioning to settle (all active), then the counts must be exact
+    deadline = time.monotonic() + 120
+    while count("pending") != 0 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert count("pending") == 0 and count("active") == 23
+    page = api.get("/v1/resources", params={"limit": 10, "status": "active"}).json()
+    assert len(page["data"]) == 10 and all(r["status"] == "active" for r in page["data"])
+    assert api.get("/v1/resources", params={"status": "pending"}).json()["data"] == []
 
 
 def _walk(api, **params):
