@@ -289,27 +289,8 @@ def render(item: dict[str, Any]) -> dict[str, Any]:
 
 def list_for_event(ctx: RequestContext, evt_id: str, params: DeliveryListParams) -> dict[str, Any]:
     events.retrieve(ctx, evt_id)  # 404 for an unknown or expired event
-    if params.starting_after and params.ending_before:
-        raise ApiError(
-            "parameters_exclusive",
-            "Only one of 'starting_after' and 'ending_before' may be given.",
-            param="ending_before",
-        )
     low, high = lists.bounds(PREFIX, None, params.starting_after, params.ending_before)
-
-    def query(lo: str, hi: str, limit: int, forward: bool) -> list[dict[str, Any]]:
-        resp = db.client().query(
-            TableName=db.table(),
-            KeyConditionExpression="pk = :p AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues=db.values(
-                p=keys.delivery_partition(ctx.account_id, ctx.mode, evt_id), lo=lo, hi=hi
-            ),
-            ConsistentRead=True,
-            Limit=limit,
-            ScanIndexForward=forward,
-        )
-        return [db.from_item(i) for i in resp.get("Items", [])]  # type: ignore[misc]
-
+    query = lists.partition_query(keys.delivery_partition(ctx.account_id, ctx.mode, evt_id))
     try:
         items, has_more = lists.page(query, low=low, high=high, limit=params.limit, ending_before=params.ending_before)
     except Exception as exc:

@@ -302,12 +302,6 @@ def retrieve(ctx: RequestContext, evt_id: str) -> dict[str, Any]:
 
 
 def list_(ctx: RequestContext, params: EventListParams) -> dict[str, Any]:
-    if params.starting_after and params.ending_before:
-        raise ApiError(
-            "parameters_exclusive",
-            "Only one of 'starting_after' and 'ending_before' may be given.",
-            param="ending_before",
-        )
     low, high = lists.bounds(
         PREFIX,
         params.created,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from . import ids
+from . import db, ids
+from .errors import ApiError
 
 _MAX_RANDOM = ids.ALPHABET[-1] * ids.RANDOM_CHARS
 
@@ -44,6 +45,12 @@ def bounds(
 ) -> tuple[str, str]:
     """Inclusive (low, high) sort-key bounds for a created filter, a cursor, and an
     optional retention floor (`not_before_s`: objects created earlier are gone)."""
+    if starting_after and ending_before:
+        raise ApiError(
+            "parameters_exclusive",
+            "Only one of 'starting_after' and 'ending_before' may be given.",
+            param="ending_before",
+        )
     low = ids.lower_bound(prefix, 0)
     high = f"{prefix}_{ids.ALPHABET[-1] * ids.TIME_CHARS}{_MAX_RANDOM}"
     c = created
@@ -81,3 +88,20 @@ def page(
     if forward:
         items.reverse()
     return items, has_more
+
+
+def partition_query(partition: str) -> Any:
+    """The `query` for `page` over one base-table partition (strongly consistent)."""
+
+    def query(lo: str, hi: str, limit: int, forward: bool) -> list[dict[str, Any]]:
+        resp = db.client().query(
+            TableName=db.table(),
+            KeyConditionExpression="pk = :p AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=db.values(p=partition, lo=lo, hi=hi),
+            ConsistentRead=True,
+            Limit=limit,
+            ScanIndexForward=forward,
+        )
+        return [db.from_item(i) for i in resp.get("Items", [])]  # type: ignore[misc]
+
+    return query

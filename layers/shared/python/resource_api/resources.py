@@ -349,14 +349,8 @@ def _total_count(ctx: RequestContext, params: ListParams, low: str, high: str) -
 
 
 def list_(ctx: RequestContext, params: ListParams) -> dict[str, Any]:
-    if params.starting_after and params.ending_before:
-        raise ApiError(
-            "parameters_exclusive",
-            "Only one of 'starting_after' and 'ending_before' may be given.",
-            param="ending_before",
-        )
-    expansions = expand.parse(params.expand, on_list=True)
     low, high = _bounds(params)
+    expansions = expand.parse(params.expand, on_list=True)
     forward = params.ending_before is not None  # ending_before walks toward newer objects
     try:
         if low > high:
