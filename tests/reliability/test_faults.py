@@ -251,37 +251,84 @@ def test_faults_at_every_call_site(injector, op):
             assert_counters_match(p)
             if op.name == "create":
                 made = [r for r in stored_resources(p) if r.get("idempotency_key") == key]
-                if len(made) > 1 and at == len(sites) - 1:
-                    # KNOWN BUG (test_lost_completion_write_duplicates_a_create below): the
-                    # idempotency record's completion failed after the work committed.
-                    figures.add("faults", "known bug (duplicate after lost completion)")
-                    continue
                 assert len(made) <= 1, f"{where}; the key made {len(made)} resources"
                 if retry.status == 201:
                     assert [r["id"] for r in made] == [retry.body["id"]], where
             figures.add("faults", "survived")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN BUG (docs/reliability.md): when the write of the idempotency record's "
-    "completion fails after the resource's transaction committed, the request answers 500 "
-    "and leaves its lock; once the lock expires a retry with the same key runs again and "
-    "creates a second resource. Fix: complete the record in the resource's own transaction.",
-)
-def test_lost_completion_write_duplicates_a_create(injector):
-    # Given a create whose last DynamoDB call (the idempotency completion) is throttled
+def test_a_write_and_its_idempotency_record_commit_together(injector):
+    # Given a create with a key: its last DynamoDB call is the transaction that holds both
+    # the resource and the key's stored answer (nothing is written after the work)
     op = OPS[0]
     sites = _call_sites(injector, op)
-    assert sites[-2:] == ["TransactWriteItems", "UpdateItem"], sites
-    p, path, headers, first = _run(injector, op, len(sites) - 1, "throttling", "lost-completion")
-    assert first.status == 500
-    # When the client retries with the same key after the lock has expired
-    clock.set_offset(60)
+    assert sites[-1] == "TransactWriteItems", sites
+    # When that transaction commits but its answer is lost (a timeout after the write)
+    p, path, headers, first = _run(injector, op, len(sites) - 1, "timeout_after_write", "lost-answer")
+    assert first.status == 500 and first.headers.get("retry-after"), first
+    # Then an immediate retry with the same key replays the one resource the key made
+    retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+    made = [r for r in stored_resources(p) if r.get("idempotency_key") == "lost-answer"]
+    assert retry.status == 201 and retry.headers.get("idempotent-replayed") == "true", retry
+    assert [r["id"] for r in made] == [retry.body["id"]]
+    assert_counters_match(p)
+
+
+def test_a_failed_transaction_does_not_pin_its_500_to_the_key(injector):
+    # Given a create whose transaction fails with an internal error (nothing committed:
+    # the key's completion was in the same transaction, so its lock proves it)
+    op = OPS[0]
+    sites = _call_sites(injector, op)
+    p, path, headers, first = _run(injector, op, len(sites) - 1, "internal_error", "not-pinned")
+    assert first.status == 500 and first.code == "internal_error" and first.headers.get("retry-after"), first
+    assert stored_resources(p) == []
+    # When the client retries at once with the same key
+    retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+    # Then the work runs (no 500 replayed for 24 h, no 409 until a lock expires), once
+    made = [r for r in stored_resources(p) if r.get("idempotency_key") == "not-pinned"]
+    assert retry.status == 201 and "idempotent-replayed" not in retry.headers, retry
+    assert [r["id"] for r in made] == [retry.body["id"]]
+
+
+def test_an_attempt_whose_lock_was_taken_over_writes_nothing(injector):
+    """Attempt A stalls past its lock; attempt B (same key) takes the lock over and
+    creates the resource. A's transaction is fenced by its lost lock: one resource."""
+    import asyncio
+    import threading
+
+    op = OPS[0]
+    p = new_principal()
+    headers = {"Idempotency-Key": "fenced"}
+    answers: dict[str, Any] = {}
+    stalled = threading.Event()
+    events = db.client().meta.events
+
+    def stall_a(model: Any, **_: Any) -> None:
+        if model.name != "TransactWriteItems" or stalled.is_set():
+            return
+        stalled.set()  # A is about to commit: meanwhile its lock expires and B runs
+        clock.set_offset(120)
+
+        def attempt_b() -> None:  # another Lambda sandbox: its own thread and event loop
+            asyncio.set_event_loop(asyncio.new_event_loop())
+            answers["b"] = apigw.invoke(p, op.method, op.path, body=op.body, headers=headers)
+
+        b = threading.Thread(target=attempt_b)
+        b.start()
+        b.join(60)
+
+    events.register("before-call.dynamodb", stall_a, unique_id="fence-stall")
     try:
-        retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+        answers["a"] = apigw.invoke(p, op.method, op.path, body=op.body, headers=headers)
     finally:
+        events.unregister("before-call.dynamodb", unique_id="fence-stall")
         clock.set_offset(0)
-    # Then it gets the one resource the key made, not a second one
-    made = [r for r in stored_resources(p) if r.get("idempotency_key") == "lost-completion"]
-    assert len(made) == 1 and retry.status == 201 and retry.body["id"] == made[0]["id"]
+    a, b = answers["a"], answers["b"]
+    assert b.status == 201, b
+    assert a.status == 409 and a.code == "idempotency_key_in_use", a
+    made = [r for r in stored_resources(p) if r.get("idempotency_key") == "fenced"]
+    assert [r["id"] for r in made] == [b.body["id"]]
+    assert_counters_match(p)
+    # And the key answers B's resource from now on
+    again = apigw.invoke(p, op.method, op.path, body=op.body, headers=headers)
+    assert again.status == 201 and again.body["id"] == b.body["id"], again

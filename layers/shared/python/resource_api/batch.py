@@ -128,13 +128,16 @@ def _run_one(item: Item) -> dict[str, Any]:
         return _error(item, exc)
     operation = OPERATIONS[item.route.function]
 
+    def shape(body: Any) -> idempotency.Outcome:
+        return idempotency.Outcome(item.route.status, body)
+
     def work() -> idempotency.Outcome:
-        return idempotency.Outcome(item.route.status, operation.run(item, item.params))
+        return shape(operation.run(item, item.params))
 
     data = item.params.model_dump(mode="json", exclude={"idempotency_key"}) if item.params is not None else {}
     print_ = idempotency.fingerprint(item.route.method, item.route.path, item.path_params, data)
     try:
-        outcome = idempotency.execute(item.ctx, item.ctx.idempotency_key, print_, work)
+        outcome = idempotency.execute(item.ctx, item.ctx.idempotency_key, print_, work, shape=shape)
     except ApiError as exc:  # in use / reused
         return _error(item, exc)
     result: dict[str, Any] = {"status": outcome.status, "body": outcome.body}

@@ -189,8 +189,8 @@ class Api:
         if route.method in ("PATCH", "DELETE"):
             ctx.if_match = req.headers.get("if-match")
 
-        def work() -> Outcome:
-            result = fn(req) if body_model is None and query_model is None else fn(req, params)
+        def shape(result: Any) -> Outcome:
+            """The answer for what the endpoint returned (also what idempotency stores)."""
             if isinstance(result, Result):
                 outcome = Outcome(result.status or route.status, result.body, dict(result.headers))
             else:
@@ -199,6 +199,9 @@ class Api:
             if 200 <= outcome.status < 300 and isinstance(body, dict) and not body.get("deleted"):
                 outcome.headers.setdefault("ETag", conditional.etag(body, weak=body.get("object") == "list"))
             return outcome
+
+        def work() -> Outcome:
+            return shape(fn(req) if body_model is None and query_model is None else fn(req, params))
 
         if route.method not in WRITE_METHODS:
             outcome = idempotency.execute(ctx, None, "", work)
@@ -227,7 +230,7 @@ class Api:
         print_ = idempotency.fingerprint(route.method, route.path, req.path_params, data)
         context = req.request.scope.get("aws.context")
         remaining = context.get_remaining_time_in_millis() if context is not None else 30_000
-        return idempotency.execute(ctx, key, print_, work, lock_ms=remaining + 1_000)
+        return idempotency.execute(ctx, key, print_, work, lock_ms=remaining + 1_000, shape=shape)
 
     def _count(self, req: Req, peek: bool = False) -> None:
         """Count the request against the key's limits; the headers go on every answer."""

@@ -6,6 +6,13 @@
     same key while in flight   -> 409 idempotency_key_in_use with Retry-After
     lock of a dead invocation  -> expires with the invocation's own deadline; a retry proceeds
 
+The record completes in the same DynamoDB transaction as the logic's own writes
+(`transact`): the lock's token is that transaction's fence, so the work and its stored
+response commit together or not at all. A lost completion write cannot leave work done
+without its record (a retry would do it twice), and a lock that expired and was taken
+over by another attempt makes this attempt's writes fail instead of doubling them.
+Logic that writes outside `transact` is completed after it returns, as before.
+
 The record is scoped to account + mode + key. "Same request" means the same method,
 route, path parameters and validated parameters, so a form body and a JSON body with
 the same values are the same request. Validation failures never reach this module
@@ -20,6 +27,7 @@ of a function in one static partition. The state machine is small; it lives here
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import uuid
@@ -67,6 +75,21 @@ def fingerprint(method: str, route: str, path_params: dict[str, str], params: di
         default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class _Pending:
+    """The request whose idempotency record the logic's transaction may complete."""
+
+    ctx: RequestContext
+    key: str
+    token: str
+    shape: Callable[[Any], Outcome]
+    committed: Outcome | None = None  # completed inside the logic's transaction
+    unknown: bool = False  # that transaction failed without proving it wrote nothing
+
+
+_pending: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("idempotency_pending", default=None)
 
 
 def _key(ctx: RequestContext, key: str) -> dict[str, str]:
@@ -130,24 +153,64 @@ def _acquire(ctx: RequestContext, key: str, print_: str, lock_ms: int) -> tuple[
     )
 
 
+def _completion(ctx: RequestContext, key: str, token: str, outcome: Outcome) -> dict[str, Any]:
+    """The write that stores the response, if this attempt still holds the lock."""
+    return dict(
+        TableName=db.table(),
+        Key=db.to_item(_key(ctx, key)),
+        UpdateExpression="SET #s = :done, #r = :response REMOVE #l, locked_until",
+        ConditionExpression="#l = :token",
+        ExpressionAttributeNames={"#s": "state", "#r": "response", "#l": "lock"},
+        ExpressionAttributeValues=db.values(
+            done=COMPLETED,
+            token=token,
+            response={
+                "status": outcome.status,
+                "body": json.dumps(outcome.body, separators=(",", ":")),
+                "headers": outcome.headers,
+            },
+        ),
+    )
+
+
+def transact(items: list[dict[str, Any]], response: Any) -> None:
+    """Commit the logic's `items` in one DynamoDB transaction, with the completion of the
+    current request's idempotency record (its stored answer built from `response`, the
+    body the logic is about to return) when the request has a key.
+
+    Raises what DynamoDB raised. If the transaction was cancelled because this attempt
+    no longer holds the lock (it expired and another attempt took over), raises
+    `idempotency_key_in_use`: nothing was written and the other attempt's answer wins.
+    """
+    pending = _pending.get()
+    outcome = None
+    if pending is not None and pending.committed is None:
+        outcome = pending.shape(response)
+        items = [*items, {"Update": _completion(pending.ctx, pending.key, pending.token, outcome)}]
+    try:
+        db.client().transact_write_items(
+            TransactItems=items,
+            # A token per transaction makes botocore's own retries of it idempotent.
+            ClientRequestToken=str(uuid.uuid4()),
+        )
+    except Exception as exc:
+        if pending is not None and outcome is not None:
+            reasons = db.cancellation_reasons(exc)
+            if reasons and reasons[-1] == "ConditionalCheckFailed":
+                raise _in_use() from exc
+            if not reasons:
+                # A timeout or 500 may hide a commit. The fence settles it: releasing the
+                # lock only works if the completion did not commit, and a retry then
+                # either replays the committed answer or runs from scratch.
+                pending.unknown = True
+        raise
+    if pending is not None and outcome is not None:
+        pending.committed = outcome
+
+
 def _complete(ctx: RequestContext, key: str, token: str, outcome: Outcome) -> None:
     try:
-        db.client().update_item(
-            TableName=db.table(),
-            Key=db.to_item(_key(ctx, key)),
-            UpdateExpression="SET #s = :done, #r = :response REMOVE #l, locked_until",
-            ConditionExpression="#l = :token",
-            ExpressionAttributeNames={"#s": "state", "#r": "response", "#l": "lock"},
-            ExpressionAttributeValues=db.values(
-                done=COMPLETED,
-                token=token,
-                response={
-                    "status": outcome.status,
-                    "body": json.dumps(outcome.body, separators=(",", ":")),
-                    "headers": outcome.headers,
-                },
-            ),
-        )
+        db.client().update_item(**_completion(ctx, key, token, outcome))
     except Exception as exc:
         # Our lock expired and another attempt took over; its result will be stored.
         if db.error_code(exc) != "ConditionalCheckFailedException":
@@ -173,16 +236,32 @@ def execute(
     print_: str,
     work: Callable[[], Outcome],
     lock_ms: int = 30_000,
+    shape: Callable[[Any], Outcome] | None = None,
 ) -> Outcome:
-    """Run `work` at most once per (account, mode, key), replaying its outcome after."""
+    """Run `work` at most once per (account, mode, key), replaying its outcome after.
+
+    `shape` turns a response body into the Outcome `work` returns for it, so logic that
+    writes through `transact` can store its answer in its own transaction; without it
+    the record is completed after `work` returns."""
     if key is None:
-        return _run(ctx, work)[0]
+        scope = _pending.set(None)  # not an outer request's key either (batch operations)
+        try:
+            return _run(ctx, work)[0]
+        finally:
+            _pending.reset(scope)
     token, replay = _acquire(ctx, key, print_, lock_ms)
     if replay is not None:
         return replay
     assert token is not None
-    outcome, keep = _run(ctx, work)
-    if keep:
+    pending = _Pending(ctx, key, token, shape) if shape is not None else None
+    scope = _pending.set(pending)
+    try:
+        outcome, keep = _run(ctx, work)
+    finally:
+        _pending.reset(scope)
+    if pending is not None and pending.committed is not None:
+        return pending.committed  # stored with the work itself: what every replay answers
+    if keep and not (pending is not None and pending.unknown):
         _complete(ctx, key, token, outcome)
     else:
         _release(ctx, key, token)

@@ -8,11 +8,10 @@ never needs a scan.
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-from . import clock, conditional, db, expand, ids, keys, limits, lists, metrics, provisioning
+from . import clock, conditional, db, expand, idempotency, ids, keys, limits, lists, metrics, provisioning
 from .context import RequestContext
 from .errors import ApiError
 from .models import ListParams, ResourceCreate, ResourceUpdate, Status
@@ -71,7 +70,9 @@ def _counter_update(ctx: RequestContext, changes: dict[str, int]) -> dict[str, A
     }
 
 
-def _transact(items: list[dict[str, Any]], ctx: RequestContext) -> None:
+def _transact(items: list[dict[str, Any]], ctx: RequestContext, response: Any) -> None:
+    """Commit one write of the logic, with the request's idempotency record completed in
+    the same transaction (`response` is the body the logic then returns)."""
     from .batch import collecting
 
     pending = collecting.get()
@@ -79,11 +80,9 @@ def _transact(items: list[dict[str, Any]], ctx: RequestContext) -> None:
         pending.append(items)
         return
     try:
-        db.client().transact_write_items(
-            # A token per transaction makes botocore's own retries of it idempotent.
-            TransactItems=items,
-            ClientRequestToken=str(uuid.uuid4()),
-        )
+        idempotency.transact(items, response)
+    except ApiError:
+        raise
     except Exception as exc:  # botocore ClientError and transport errors
         if db.error_code(exc) == "TransactionCanceledException":
             reasons = db.cancellation_reasons(exc)
@@ -129,6 +128,7 @@ def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
         "version": 1,
     }
     item = _item_for(ctx, resource)
+    body = expand.resource(ctx, render(item, ctx), expansions)
     _transact(
         [
             {
@@ -141,8 +141,9 @@ def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
             _counter_update(ctx, {"total": 1, resource["status"]: 1}),
         ],
         ctx,
+        body,
     )
-    return expand.resource(ctx, render(item, ctx), expansions)
+    return body
 
 
 def load(ctx: RequestContext, resource_id: str, *, consistent: bool = True) -> dict[str, Any]:
@@ -238,8 +239,9 @@ def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dic
     items = [put]
     if new["status"] != current["status"]:
         items.append(_counter_update(ctx, {current["status"]: -1, new["status"]: 1}))
-    _transact(items, ctx)
-    return expand.resource(ctx, render(new, ctx), expansions)
+    body = expand.resource(ctx, render(new, ctx), expansions)
+    _transact(items, ctx, body)
+    return body
 
 
 @_retry_on_conflict
@@ -248,6 +250,7 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
     _reached(ctx, current)
     _check_precondition(ctx, current)
     now = clock.now_s()
+    body = {"id": resource_id, "object": "resource", "deleted": True, "deleted_at": now}
     _transact(
         [
             {
@@ -269,12 +272,13 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
             {"Put": {"TableName": db.table(), "Item": db.to_item(_tombstone(ctx, current, now))}},
         ],
         ctx,
+        body,
     )
     if current["status"] == Status.pending.value:
         # After the commit, so a failed stop leaves nothing behind: the execution's
         # remaining steps are conditional on the resource and end it as Cancelled.
         provisioning.stop(resource_id)
-    return {"id": resource_id, "object": "resource", "deleted": True, "deleted_at": now}
+    return body
 
 
 TOMBSTONE_TTL_S = 86_400

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import clock, db, ids, keys, lists, signing, urlguard
+from . import clock, db, idempotency, ids, keys, lists, signing, urlguard
 from .context import RequestContext
 from .errors import ApiError
 from .models import WebhookEndpointCreate, WebhookEndpointListParams, WebhookEndpointUpdate
@@ -93,13 +93,16 @@ def create(ctx: RequestContext, params: WebhookEndpointCreate) -> dict[str, Any]
         "version": 1,
     }
     item["sk"] = item["id"]
+    body = render(item, with_secret=True)
+    put = {"TableName": db.table(), "Item": db.to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}
     try:
-        db.client().put_item(
-            TableName=db.table(), Item=db.to_item(item), ConditionExpression="attribute_not_exists(pk)"
-        )
+        # One transaction with the request's idempotency record (idempotency.transact).
+        idempotency.transact([{"Put": put}], body)
+    except ApiError:
+        raise
     except Exception as exc:
         raise db.translate(exc) from exc
-    return render(item, with_secret=True)
+    return body
 
 
 def load(account_id: str, mode: str, endpoint_id: str, *, consistent: bool = True) -> dict[str, Any] | None:
