@@ -66,6 +66,7 @@ class Api(Construct):
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         self.functions: dict[str, lambda_.Function] = {}
+        self.log_groups: dict[str, logs.LogGroup] = {}
 
         access_logs = logs.LogGroup(
             self, "AccessLogs", retention=config.log_retention, removal_policy=config.removal_policy
@@ -245,6 +246,7 @@ class Api(Construct):
             "has no resource-level permissions (tests/infrastructure asserts no other '*').",
         )
         self.functions[name] = fn
+        self.log_groups[name] = log_group
         self.monitoring.watch_function(cid, fn)
         return fn
 

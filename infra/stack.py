@@ -1,4 +1,4 @@
-"""The stack: one line per concern. A new concern (webhooks, provisioning) is one more
+"""The stack: one line per concern. A new concern (webhooks, provisioning, metrics ingestion) is one more
 construct here, taking what it needs: `monitoring` for its alarms, `access` to register
 the access kinds its resources serve to routes, `layers` for its functions, `data.table`."""
 
@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput, Environment, Stack, Tags
 from constructs import Construct
+from resource_api import metrics
 
 from .access import Access
 from .api import Api
 from .config import SERVICE_NAME, Config
 from .data import Data
+from .ingest import MetricsIngest
 from .layers import Layers
 from .monitoring import Monitoring
 from .provisioning import Provisioning
@@ -43,6 +45,12 @@ class ResourceApiStack(Stack):
         # Constructs that register access kinds (e.g. provisioning's "start_execution")
         # go above this line: the API grants its functions from what is registered.
         self.api = Api(self, "Api", config=config, layers=self.layers, table=self.data.table, access=self.access, monitoring=self.monitoring)
+        # Per-resource metrics and request logs, from the resource routes' log lines (off the request path).
+        self.ingest = MetricsIngest(
+            self, "MetricsIngest", config=config, layers=self.layers, table=self.data.table, monitoring=self.monitoring
+        )
+        for function in metrics.recording_functions():
+            self.ingest.subscribe(function, self.api.log_groups[function])
 
         CfnOutput(self, "TableName", value=self.data.table.table_name, description="TABLE_NAME for apictl")
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)

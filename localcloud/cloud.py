@@ -60,6 +60,7 @@ class LocalCloud:
     keys: dict[str, str] = field(default_factory=dict)
     state_file: str | None = None
     pollers: list = field(default_factory=list)
+    log_subscription: Any = None
 
     @property
     def moto_url(self) -> str:
@@ -150,10 +151,16 @@ class LocalCloud:
 
         from resource_api import queues
 
-        from .pollers import SqsPoller, StreamPoller
+        from resource_api import metrics
+
+        from .pollers import LogSubscription, SqsPoller, StreamPoller
 
         self.pollers.append(StreamPoller(schema.table_name(), "stream_processor"))
         self.pollers.append(SqsPoller(os.environ[queues.QUEUE_URL_ENV], "webhook_delivery"))
+        # The resource routes' resource_request log lines -> metrics_ingest (infra/ingest.py)
+        self.log_subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions())
+        self.log_subscription.install()
+        self.pollers.append(self.log_subscription)
         for poller in self.pollers:
             poller.start()
 

@@ -55,9 +55,20 @@ def handler_of(function: str) -> Callable[[dict, Any], Any]:
     return fn
 
 
+def current_function() -> str | None:
+    """The function whose invocation this thread is running (whose log group a line
+    logged now goes to), or None outside any invocation."""
+    return getattr(_thread, "function", None)
+
+
 def invoke(function: str, event: dict[str, Any]) -> Any:
     # Mangum drives each invocation on the thread's event loop, as in a Lambda sandbox.
     if getattr(_thread, "loop", None) is None:
         _thread.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(_thread.loop)
-    return handler_of(function)(event, LambdaContext(function_name=function))
+    outer = getattr(_thread, "function", None)
+    _thread.function = function
+    try:
+        return handler_of(function)(event, LambdaContext(function_name=function))
+    finally:
+        _thread.function = outer

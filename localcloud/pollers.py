@@ -1,11 +1,16 @@
 """What Lambda event source mappings do, locally: read a source and invoke a function
-with the event shape Lambda would send, retrying what the function reports failed."""
+with the event shape Lambda would send, retrying what the function reports failed.
+Also what a CloudWatch Logs subscription filter does (LogSubscription)."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import threading
 import time
+from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 from . import lambda_runtime
@@ -203,3 +208,126 @@ def _sqs_record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any
         "eventSourceARN": arn,
         "awsRegion": region,
     }
+
+
+class LogSubscription(threading.Thread):
+    """A CloudWatch Logs subscription filter -> a function, locally.
+
+    Deployed, the API functions print their log lines to CloudWatch Logs, and a
+    subscription filter on each resource route's log group sends the lines matching
+    `{ $.record = "resource_request" }` to the metrics_ingest function (infra/ingest.py).
+    Here the functions run in this process, so a logging handler on the functions'
+    Powertools logger takes the matching records as they are logged, formats them with
+    the same formatter (the very line Lambda would print), and queues them; this thread
+    delivers them every `interval` seconds as Lambda's CloudWatch Logs event, one event
+    per log group, and retries an event whose invocation raised (with backoff) before
+    anything after it, as Lambda's retries would. Costs nothing while nothing is logged.
+    """
+
+    def __init__(self, function: str, sources: list[str], interval: float = 0.15, max_events: int = 1000) -> None:
+        super().__init__(name=f"logs->{function}", daemon=True)
+        self.function = function
+        self.sources = frozenset(sources)
+        self.interval = interval
+        self.max_events = max_events
+        self.stopped = threading.Event()
+        self._held = threading.Event()
+        self.queue: deque[tuple[str, str, int, str]] = deque()  # (log group, event id, ms, message)
+        self._pending: dict[str, list[tuple[str, int, str]]] = {}  # taken from the queue, not yet delivered
+        self._restore_level = logging.NOTSET
+        self._restore_printed: logging.Handler | None = None
+        self.delivered = 0
+        self.failures = 0
+        self._ids = itertools.count(1)
+        self.handler: logging.Handler | None = None
+        self.logger_name = "resource-api"
+
+    def install(self, logger_name: str = "resource-api") -> None:
+        """Take the matching records the functions log (without changing what is printed)."""
+        from aws_lambda_powertools import Logger
+        from resource_api import metrics
+
+        self.logger_name = logger_name
+        Logger(service=logger_name)  # the functions' logger, configured as they configure it (first time only)
+        std = logging.getLogger(logger_name)
+        printed = getattr(std, "powertools_handler", None)
+        if printed is not None and printed.level == logging.NOTSET:
+            printed.setLevel(std.getEffectiveLevel())  # stdout keeps its level (POWERTOOLS_LOG_LEVEL)
+            self._restore_printed = printed
+        subscription = self
+
+        class Capture(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                if getattr(record, metrics.RECORD_FIELD, None) != metrics.RECORD_MARKER:
+                    return
+                function = lambda_runtime.current_function()
+                if function not in subscription.sources:
+                    return
+                try:
+                    message = self.format(record)
+                except Exception:
+                    self.handleError(record)
+                    return
+                event_id = f"{next(subscription._ids):056d}"
+                subscription.queue.append((f"/aws/lambda/{function}", event_id, int(record.created * 1000), message))
+
+        self.handler = Capture(logging.INFO)
+        if printed is not None:
+            self.handler.setFormatter(printed.formatter)
+        self._restore_level = std.level
+        std.addHandler(self.handler)
+        if std.getEffectiveLevel() > logging.INFO:
+            std.setLevel(logging.INFO)  # the records are INFO lines, as deployed (POWERTOOLS_LOG_LEVEL=INFO)
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Deliver nothing inside (what is logged meanwhile goes out together after)."""
+        self._held.set()
+        try:
+            yield
+        finally:
+            self._held.clear()
+
+    def run(self) -> None:
+        attempt = 0
+        while not self.stopped.wait(self.interval if not attempt else min(self.interval * 2**attempt, 5.0)):
+            if not self._held.is_set():
+                attempt = 0 if self.deliver_pending() else attempt + 1
+
+    def deliver_pending(self) -> bool:
+        """Deliver what is queued, one event per log group (up to max_events each); False
+        if an invocation failed (its events stay first in line)."""
+        while self.queue:
+            group, event_id, ms, message = self.queue.popleft()
+            self._pending.setdefault(group, []).append((event_id, ms, message))
+        for group in list(self._pending):
+            while self._pending.get(group):
+                events = self._pending[group][: self.max_events]
+                if not self._deliver(group, events):
+                    return False
+                del self._pending[group][: len(events)]
+            self._pending.pop(group, None)
+        return True
+
+    def _deliver(self, group: str, events: list[tuple[str, int, str]]) -> bool:
+        from resource_api.ingest import subscription_event
+
+        try:
+            lambda_runtime.invoke(self.function, subscription_event(group, events))
+        except Exception:
+            self.failures += 1
+            if not self.stopped.is_set():
+                log.exception("%s failed; the event is delivered again", self.function)
+            return False
+        self.delivered += len(events)
+        return True
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.handler is not None:
+            std = logging.getLogger(self.logger_name)
+            std.removeHandler(self.handler)
+            std.setLevel(self._restore_level)
+            if self._restore_printed is not None:
+                self._restore_printed.setLevel(logging.NOTSET)
+            self.handler = None

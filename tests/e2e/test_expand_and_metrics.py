@@ -1,4 +1,10 @@
-"""Expand, metrics, logs, limits and a resource's own rate limit, over real HTTP."""
+"""Expand, metrics, logs, limits and a resource's own rate limit, over real HTTP.
+
+Metrics and logs are written off the request path (the local cloud's log subscription
+hands the functions' resource_request lines to metrics_ingest every ~150 ms), so a test
+that reads them waits for ingestion first: `wait_ingested` polls the resource's
+metrics item in the table (not the API, whose reads of a resource count as requests on
+it) until the requests made so far are counted, with a deadline."""
 
 from __future__ import annotations
 
@@ -10,6 +16,35 @@ import requests
 from tests.e2e.test_resources_api import assert_error
 
 NOTICE_TABLE = "resource-api"
+INGESTION_DEADLINE_S = 15.0
+
+
+def _ddb(cloud):
+    import boto3
+
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=cloud.moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def wait_ingested(cloud, api, rid: str, requests_made: int, timeout: float = INGESTION_DEADLINE_S) -> float:
+    """Wait until `requests_made` requests on the resource are counted; the seconds it took."""
+    from resource_api import db, keys
+
+    ddb, started = _ddb(cloud), time.monotonic()
+    key = db.to_item(keys.resource_metrics(api.account["id"], "test", rid))
+    while True:
+        item = db.from_item(ddb.get_item(TableName=NOTICE_TABLE, Key=key, ConsistentRead=True).get("Item")) or {}
+        counted = int(item.get("n", 0))
+        waited = time.monotonic() - started
+        if counted >= requests_made:
+            return waited
+        assert waited < timeout, f"{counted} of {requests_made} requests on {rid} ingested after {timeout} s"
+        time.sleep(0.05)
 
 
 def _create(api, name="Metered Resource", type_="production", **form):
@@ -24,7 +59,7 @@ def _get(api, rid, *expand):
     return resp.json()
 
 
-def test_metrics_and_logs_match_exactly_the_requests_made(api):
+def test_metrics_and_logs_match_exactly_the_requests_made(cloud, api):
     # Given a resource and a known mix of requests on it
     rid = _create(api)["id"]
     made = []  # (request id, method, status)
@@ -46,11 +81,14 @@ def test_metrics_and_logs_match_exactly_the_requests_made(api):
     assert api.get(f"/v1/resources/{other}").status_code == 200  # counted on the other resource only
     assert api.get("/v1/resources/res_0000000000zzzzzzzzzzzzzz").status_code == 404  # counted nowhere
 
-    # When the metrics are expanded
+    # When they have been ingested (off the request path) and the metrics are expanded
+    wait_ingested(cloud, api, rid, len(made))
+    wait_ingested(cloud, api, other, 1)
     body = _get(api, rid, "metrics")
     m = body["metrics"]
 
-    # Then they count exactly those requests (this one is recorded after it is answered)
+    # Then they count exactly those requests (this one is recorded after it is answered;
+    # the 404 on a resource that does not exist is counted nowhere)
     requests_made = len(made)
     errors = sum(1 for _, _, s in made if s >= 400)
     assert (requests_made, errors) == (10, 1)
@@ -62,8 +100,10 @@ def test_metrics_and_logs_match_exactly_the_requests_made(api):
     assert 0 <= day["avg_latency_ms"] <= day["p95_latency_ms"] <= day["p99_latency_ms"] < 30_000
     assert day["p99_latency_ms"] >= 1
     # ... the metrics GET itself counts for the next reader
+    wait_ingested(cloud, api, rid, requests_made + 1)
     assert _get(api, rid, "metrics")["metrics"]["lifetime"]["requests"] == requests_made + 1
     made += [("(metrics GET)", "GET", 200)] * 2
+    wait_ingested(cloud, api, rid, len(made))
 
     # And the logs list the same requests, newest first
     logs = _get(api, rid, "logs")["logs"]
@@ -76,15 +116,40 @@ def test_metrics_and_logs_match_exactly_the_requests_made(api):
         assert entry["latency_ms"] >= 0 and abs(entry["created"] - time.time()) < 3600
 
 
-def test_logs_keep_the_newest_twenty(api):
+def test_metrics_and_logs_appear_shortly_after_the_requests(api):
+    # Given two requests on a resource
+    rid = _create(api)["id"]
+    got = api.get(f"/v1/resources/{rid}")
+    patched = api.patch(f"/v1/resources/{rid}", data={"name": "Seen Soon"})
+    assert (got.status_code, patched.status_code) == (200, 200)
+    # When a client polls the list with metrics (list requests are not counted on any resource)
+    deadline = time.monotonic() + INGESTION_DEADLINE_S
+    while True:
+        listed = api.get("/v1/resources", params={"expand[]": "data.metrics", "limit": 100})
+        today = {r["id"]: r["metrics"]["requests_today"] for r in listed.json()["data"]}[rid]
+        if today >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    # Then the two requests appear there, and on the resource, with their log entries
+    assert today == 2
+    body = _get(api, rid, "metrics", "logs")
+    assert body["metrics"]["lifetime"]["requests"] == 2 and body["metrics"]["last_24h"]["errors"] == 0
+    assert [(e["id"], e["method"], e["status"]) for e in body["logs"]["data"]] == [
+        (patched.headers["Request-Id"], "PATCH", 200),
+        (got.headers["Request-Id"], "GET", 200),
+    ]
+
+
+def test_logs_keep_the_newest_twenty(cloud, api):
     rid = _create(api)["id"]
     ids = [api.get(f"/v1/resources/{rid}").headers["Request-Id"] for _ in range(23)]
+    wait_ingested(cloud, api, rid, 23)
     logs = _get(api, rid, "logs")["logs"]
     assert logs["has_more"] is True
     assert [e["id"] for e in logs["data"]] == list(reversed(ids))[:20]
 
 
-def test_expand_on_create_update_retrieve_and_list(api):
+def test_expand_on_create_update_retrieve_and_list(cloud, api):
     # Create, form encoded
     created = api.post(
         "/v1/resources", data=[("name", "Expanded One"), ("type", "production"), ("expand[]", "metrics")]
@@ -109,10 +174,12 @@ def test_expand_on_create_update_retrieve_and_list(api):
     assert updated.status_code == 200, updated.text
     upd = updated.json()
     assert upd["name"] == "Expanded Uno" and upd["logs"]["data"] == [] and upd["metrics"]["lifetime"]["requests"] == 0
+    wait_ingested(cloud, api, res["id"], 1)
     form_upd = api.patch(f"/v1/resources/{res['id']}", data=[("metadata[k]", "v"), ("expand[]", "logs")]).json()
     assert [e["method"] for e in form_upd["logs"]["data"]] == ["PATCH"]
 
     # Retrieve: related resources of the same type, newest first, themselves expanded
+    wait_ingested(cloud, api, res["id"], 2)
     got = _get(api, res["id"], "related_resources.data.metrics", "metrics")
     assert [r["id"] for r in got["related_resources"]["data"]] == [third["id"], second["id"]]
     assert staging["id"] not in {r["id"] for r in got["related_resources"]["data"]}
@@ -128,6 +195,8 @@ def test_expand_on_create_update_retrieve_and_list(api):
     # List: data.metrics gives each item the spec's list-item metrics, one read per page
     api.get(f"/v1/resources/{third['id']}")
     api.patch(f"/v1/resources/{third['id']}", data={"name": "x"})  # a 400
+    wait_ingested(cloud, api, third["id"], 2)
+    wait_ingested(cloud, api, res["id"], 4)
     listed = api.get("/v1/resources?expand[]=data.metrics")
     assert listed.status_code == 200, listed.text
     items = {r["id"]: r for r in listed.json()["data"]}
@@ -143,7 +212,7 @@ def test_expand_on_create_update_retrieve_and_list(api):
     assert "metrics" in api.get("/v1/resources", params={"expand[]": "data.metrics", "limit": 1}).json()["data"][0]
 
 
-def test_unknown_expand_paths_are_400_with_param_expand_and_do_nothing(api):
+def test_unknown_expand_paths_are_400_with_param_expand_and_do_nothing(cloud, api):
     rid = _create(api)["id"]
     before = api.get("/v1/resources").json()["total_count"]
     cases = [
@@ -161,6 +230,7 @@ def test_unknown_expand_paths_are_400_with_param_expand_and_do_nothing(api):
     assert api.get("/v1/resources").json()["total_count"] == before
     assert _get(api, rid)["name"] == "Metered Resource"
     # Refused before the resource was read, they still count on it (it exists): 4 errors
+    wait_ingested(cloud, api, rid, 5)
     lifetime = _get(api, rid, "metrics")["metrics"]["lifetime"]
     assert (lifetime["requests"], lifetime["errors"], lifetime["success_rate"]) == (5, 4, 20.0)
 
@@ -203,18 +273,9 @@ def window_start(cloud):
 
 
 def _notices(cloud, account_id):
-    import boto3
-
     from resource_api import db
 
-    ddb = boto3.client(
-        "dynamodb",
-        endpoint_url=cloud.moto_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    resp = ddb.query(
+    resp = _ddb(cloud).query(
         TableName=NOTICE_TABLE,
         KeyConditionExpression="pk = :p",
         ExpressionAttributeValues=db.values(p=f"{account_id}#test#NOTICE"),
@@ -274,6 +335,7 @@ def test_resource_rate_limit_429_and_one_event_per_window(cloud, api, window_sta
     assert len(_limit_events(api, 2)) == 2
     # And the refusals are in the resource's metrics as errors
     cloud.advance_clock(60)
+    wait_ingested(cloud, api, rid, 3 + 4 + 5 + 1)
     m = _get(api, rid, "metrics")["metrics"]["lifetime"]
     assert m["requests"] == 3 + 4 + 5 + 1 and m["errors"] == 4 + 2
 

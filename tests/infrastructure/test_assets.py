@@ -26,7 +26,9 @@ from resource_api import routes
 from infra import build as layer_build
 from infra.api import HANDLER
 
-ALL_FUNCTIONS = [r.function for r in routes.ROUTES] + [routes.AUTHORIZER_FUNCTION]
+# Every function the stack deploys: the routes', the authorizer, and the event-driven ones
+# (stream processor, webhook delivery, metrics ingestion): every folder under functions/.
+ALL_FUNCTIONS = sorted(p.name for p in (layer_build.ROOT / "functions").iterdir() if (p / "handler.py").is_file())
 ELF_MACHINE = {183: "aarch64", 62: "x86_64"}
 
 # Runs in a fresh `python -I -S -B`: no PYTHONPATH, no site-packages, nothing written
@@ -92,6 +94,7 @@ def elf_machines(root: Path) -> set[str]:
 
 def test_handlers_import_from_asset_and_layers_only(sandbox, layers, runtime_boto3):
     assets = lambda_assets(sandbox)
+    assert {r.function for r in routes.ROUTES} | {routes.AUTHORIZER_FUNCTION, "metrics_ingest"} <= set(ALL_FUNCTIONS)
     assert set(assets) == set(ALL_FUNCTIONS)
     shared = layer_assets(sandbox)["shared"]
     env = {

@@ -11,7 +11,7 @@ from cdk_nag import ServerlessChecks
 REVIEWED = {
     "Serverless-LambdaLatestVersion": "python3.12 is pinned: the layers ship .pyc built for it (as AwsSolutions-L1)",
     "Serverless-LambdaDLQ": "API functions are invoked synchronously (the caller gets the error); the stream "
-    "processor has an on-failure destination and the delivery function its queue's DLQ",
+    "processor and the metrics ingest function have on-failure destinations, the delivery function its queue's DLQ",
     "Serverless-SQSRedrivePolicy": "the queues without one are dead-letter queues themselves",
     "Serverless-LambdaEventSourceMappingDestination": "an SQS event source cannot take an on-failure "
     "destination; failed messages go to the queue's redrive DLQ",

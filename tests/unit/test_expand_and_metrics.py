@@ -7,9 +7,11 @@ import dataclasses
 
 import pytest
 
-from resource_api import clock, db, expand, keys, limits, metrics, resources
+from resource_api import clock, db, expand, limits, metrics, resources
 from resource_api.errors import ApiError
 from resource_api.models import ResourceCreate
+
+from tests.unit.test_metrics_ingest import record as ingested
 
 
 def new_ctx(ctx, n: int):
@@ -94,8 +96,8 @@ def test_metrics_count_exactly_what_was_recorded(ctx, frozen_clock):
     rid = res["id"]
     latencies = [(200, 12.5), (200, 30.0), (404, 3.0), (400, 4.0), (500, 250.0), (200, 8.0)]
     for i, (status, ms) in enumerate(latencies):
-        recorded = metrics.record(new_ctx(ctx, i), rid, method="GET", path=f"/v1/resources/{rid}", status=status, latency_ms=ms)
-        assert recorded is (status != 404)  # a 404 is not a request on this resource
+        summary = ingested(new_ctx(ctx, i), rid, status=status, latency_ms=ms)
+        assert summary["ingested"] == (status != 404)  # a 404 is not a request on this resource
     m = resources.retrieve(new_ctx(ctx, 99), rid, ["metrics"])["metrics"]
     counted = [(s, ms) for s, ms in latencies if s != 404]
     errors = sum(1 for s, _ in counted if s >= 400)
@@ -107,47 +109,11 @@ def test_metrics_count_exactly_what_was_recorded(ctx, frozen_clock):
     assert day["avg_latency_ms"] <= day["p95_latency_ms"] <= day["p99_latency_ms"]
 
 
-def test_last_24h_slides_by_the_hour_and_lifetime_stays(ctx, frozen_clock):
-    rid = _create(ctx)["id"]
-    metrics.record(new_ctx(ctx, 1), rid, method="GET", path="/p", status=200, latency_ms=5)
-    clock.set_offset(3 * 3600)
-    metrics.record(new_ctx(ctx, 2), rid, method="GET", path="/p", status=500, latency_ms=5)
-    clock.set_offset(25 * 3600)  # the first hour has left the window
-    metrics.record(new_ctx(ctx, 3), rid, method="PATCH", path="/p", status=200, latency_ms=5)
-    item = metrics.load(ctx.account_id, ctx.mode, rid)
-    full = metrics.full(item)
-    assert full["lifetime"]["requests"] == 3 and full["lifetime"]["errors"] == 1
-    assert full["last_24h"]["requests"] == 2 and full["last_24h"]["errors"] == 1
-    hours = {name[1:-1] for name in item if name.startswith("h") and name.endswith("n")}
-    assert len(hours) == 2, item  # the stale hour was removed from the item
-
-
-def test_requests_on_unknown_or_deleted_resources_leave_nothing(ctx):
-    unknown = "res_" + "0" * 10 + "a" * 14
-    assert not metrics.record(ctx, unknown, method="PATCH", path="/p", status=400, latency_ms=1)
-    assert metrics.load(ctx.account_id, ctx.mode, unknown) is None
-    rid = _create(ctx)["id"]
-    assert metrics.record(ctx, rid, method="PATCH", path="/p", status=400, latency_ms=1)  # it exists: counted
-    assert metrics.load(ctx.account_id, ctx.mode, rid)["n"] == 1
-    resources.delete(new_ctx(ctx, 5), rid)
-    assert not metrics.record(new_ctx(ctx, 5), rid, method="DELETE", path="/p", status=200, latency_ms=1)
-    assert metrics.load(ctx.account_id, ctx.mode, rid) is None  # the DELETE took its counters
-    assert not metrics.record(ctx, rid, method="GET", path="/p", status=400, latency_ms=1)
-    assert metrics.load(ctx.account_id, ctx.mode, rid) is None
-    for r, logged in ((unknown, 0), (rid, 1)):  # only the PATCH made while it existed
-        resp = db.client().query(
-            TableName=db.table(),
-            KeyConditionExpression="pk = :p",
-            ExpressionAttributeValues=db.values(p=keys.resource_log_partition(ctx.account_id, ctx.mode, r)),
-        )
-        assert resp["Count"] == logged
-
-
 def test_logs_newest_first_bounded_and_expire(ctx, frozen_clock):
     rid = _create(ctx)["id"]
     for i in range(25):
         clock.set_offset(i)
-        metrics.record(new_ctx(ctx, i), rid, method="GET", path=f"/v1/resources/{rid}", status=200 + i, latency_ms=i)
+        ingested(new_ctx(ctx, i), rid, status=200 + i, latency_ms=i)
     logs = metrics.logs(ctx.account_id, ctx.mode, rid)
     assert logs["object"] == "list" and logs["has_more"] is True and len(logs["data"]) == 20
     assert [e["status"] for e in logs["data"]] == [224 - i for i in range(20)]
@@ -168,7 +134,7 @@ def test_logs_newest_first_bounded_and_expire(ctx, frozen_clock):
 def test_list_items_get_the_summary_with_one_batch_read(ctx, frozen_clock):
     a, b = _create(ctx)["id"], _create(ctx)["id"]
     for i in range(4):
-        metrics.record(new_ctx(ctx, i), a, method="GET", path="/p", status=200 if i else 503, latency_ms=10)
+        ingested(new_ctx(ctx, i), a, status=200 if i else 503, latency_ms=10)
     found = metrics.load_many(ctx.account_id, ctx.mode, [a, b])
     assert metrics.summary(found[a]) == {"requests_today": 4, "success_rate": 75.0, "avg_latency_ms": 10}
     assert b not in found  # no request on it yet: no item
@@ -233,19 +199,27 @@ def test_a_request_is_counted_once_against_the_resource_limit(ctx):
         limits.admit(new_ctx(ctx, 2), item)
 
 
-# --- the frame's hook ------------------------------------------------------------------------
+# --- the frame's record ------------------------------------------------------------------------
 
 
-def test_only_requests_on_one_resource_are_observed():
+def test_only_requests_on_one_resource_are_recorded(ctx):
     assert metrics.resource_id_of("/v1/resources/{id}", {"id": "res_1"}) == "res_1"
     assert metrics.resource_id_of("/v1/resources/{id}/sub", {"id": "res_1"}) == "res_1"
     assert metrics.resource_id_of("/v1/resources", {}) is None
     assert metrics.resource_id_of("/v1/events/{id}", {"id": "evt_1"}) is None
+    assert metrics.recording_functions() == ["get_resource", "update_resource", "delete_resource"]
+    rid = "res_" + "0" * 10 + "a" * 14
+    route = "/v1/resources/{id}"
+    record = metrics.request_record(ctx, "PATCH", route, {"id": rid}, 400, 3.5)
+    assert record == {"record": "resource_request", "resource_id": rid, "request_id": ctx.request_id,
+                      "path": f"/v1/resources/{rid}", "at_ms": record["at_ms"]}
+    assert metrics.request_record(ctx, "GET", route, {"id": rid}, 404, 1) == {}  # no such resource for the caller
+    assert metrics.request_record(ctx, "GET", "/v1/resources", {}, 200, 1) == {}
+    # an id that is no resource id (a pasted key, say) is never logged as a record
+    assert metrics.request_record(ctx, "GET", route, {"id": "sk_live_" + "x" * 24}, 400, 1) == {}
 
 
-def test_a_failing_metrics_write_never_fails_the_request(ctx):
+def test_recording_costs_the_request_no_aws_call(ctx):
     rid = _create(ctx)["id"]
-    db.client().delete_table(TableName=db.table())  # every write now fails (ResourceNotFoundException)
-    assert metrics.record(ctx, rid, method="GET", path="/p", status=200, latency_ms=3) is False
-    assert metrics.record(ctx, rid, method="GET", path="/p", status=500, latency_ms=3) is False
-    metrics.observe(ctx, "GET", "/v1/resources/{id}", {"id": rid}, "/p", 200, 3)  # does not raise
+    db.client().delete_table(TableName=db.table())  # any AWS call would now fail
+    assert metrics.request_record(ctx, "GET", "/v1/resources/{id}", {"id": rid}, 200, 3)["resource_id"] == rid

@@ -9,7 +9,12 @@ from __future__ import annotations
 COUNTER_SK = "#COUNT"
 # Partition keys (IAM dynamodb:LeadingKeys patterns) of the usage counters every function
 # may write, reads included (routes.COUNT): keep in step with the builders below.
-COUNTER_PARTITIONS = ("RATE#*", "*#RESMET#*", "*#RESLOG#*", "*#RESRATE#*", "*#NOTICE")
+COUNTER_PARTITIONS = ("RATE#*", "*#RESRATE#*", "*#NOTICE")
+# The per-resource metrics and request logs: written only by the metrics_ingest function
+# (ingest.py), off the request path; the API functions only read them.
+METRICS_PARTITIONS = ("*#RESMET#*", "*#RESLOG#*")
+# Resource items (resource_partition): the ingestion's existence check (ConditionCheck).
+RESOURCE_PARTITIONS = ("*#RES",)
 
 
 def account(account_id: str) -> dict[str, str]:

@@ -1,26 +1,22 @@
 """Per-resource request metrics and request logs (the `metrics` and `logs` expansions).
 
-Every request on one resource (a route under `/v1/resources/{id}`) is observed once,
-by the HTTP frame after its response is built (`observe`). It costs two writes, sent
-in parallel (one round trip):
+Nothing here touches DynamoDB on the request path. Every request on one resource (a
+route under `/v1/resources/{id}`) is recorded by the HTTP frame's one structured log
+line per request: `request_record` gives the fields that make that line a
+`"record": "resource_request"` line (who, which resource, which request, status,
+latency, time). A CloudWatch Logs subscription filter on the functions' log groups
+hands those lines to the `metrics_ingest` function (resource_api.ingest), which writes
+the counters and log entries below, exactly once per request, off the request path:
+metrics and logs are eventually consistent (docs/expand-and-metrics.md).
 
-- one UpdateItem on the resource's metrics item (keys.resource_metrics): `ADD` to the
-  lifetime counters and to the current hour's counters and latency histogram (the
-  first request creates the item);
-- one PutItem of a log entry (keys.resource_log) with a 7-day TTL.
-
-Only requests on resources that exist are recorded: the logic marks the resource it
-loaded (`reached`); a request refused before that (validation, the key's rate limit)
-costs one GetItem of the resource first; a 404 is not recorded at all. A DELETE that
-removed the resource deletes its metrics item instead. Once an hour per resource a
-third, small write drops the hour that left the 24-hour window. Nothing here ever
-fails a request: errors are logged and swallowed.
-
-Layout of the metrics item (flat numeric attributes, so plain `ADD` works):
+Layout of the metrics item (keys.resource_metrics; flat numeric attributes, so plain
+`ADD` works and the first write creates the item):
 
     n, e, s                 lifetime requests, errors (status >= 400), latency sum (µs)
     h{H}n, h{H}e, h{H}s     the same for clock hour H (epoch seconds // 3600)
     h{H}b{k}                requests of hour H whose latency fell in bucket k
+
+Each request also has a log entry (keys.resource_log, `log_item`) with a 7-day TTL.
 
 Latency buckets are fixed and log-scale: bucket k holds latencies in
 (2^((k-1)/4), 2^(k/4)] ms (each about 19% wider than the one before; bucket 0 is
@@ -34,15 +30,10 @@ from __future__ import annotations
 
 import math
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from . import clock, db, keys, schema
+from . import clock, db, ids, keys, schema
 from .context import RequestContext
-
-logger = Logger(service="resource-api", child=True)
 
 ENTITY = "resource_metrics"
 LOG_ENTITY = "resource_log"
@@ -53,8 +44,12 @@ LOG_TTL_S = 7 * 86_400
 LOG_LIMIT = 20
 BUCKETS_PER_DOUBLING = 4
 MAX_BUCKET = 80  # 2^20 ms, about 17.5 minutes
-_HOUR_ATTR = re.compile(r"^h(\d+)(n|e|s|b\d+)$")
-_pool: ThreadPoolExecutor | None = None
+HOUR_ATTR = re.compile(r"^h(\d+)(n|e|s|b\d+)$")
+# The request line of a request on one resource carries RECORD_FIELD = RECORD_MARKER:
+# the subscription filter's pattern (infra) and the ingestion's parser (ingest.py) match it.
+RECORD_FIELD = "record"
+RECORD_MARKER = "resource_request"
+INGEST_FUNCTION = "metrics_ingest"  # functions/metrics_ingest: the subscription's destination
 
 
 # --- buckets ---------------------------------------------------------------------
@@ -84,63 +79,58 @@ def percentile(histogram: dict[int, int], q: float) -> int | None:
     return bucket_bound(max(histogram))
 
 
-# --- recording ---------------------------------------------------------------------
-
-_REACHED = "resources_reached"  # ctx.extras: resources this request loaded (so they exist)
-
-
-def reached(ctx: RequestContext, resource_id: str) -> None:
-    """Called by the logic when a request loaded a resource: it exists, so the hook may
-    count the request on it without reading it again."""
-    ctx.extras.setdefault(_REACHED, set()).add(resource_id)
+# --- recording: what the request line carries ------------------------------------------
 
 
 def is_error(status: int) -> bool:
     return status >= 400
 
 
-def _record(account_id: str, mode: str, resource_id: str, status: int, latency_ms: float, now: float) -> dict[str, Any]:
-    """The one counter write: lifetime + this hour + this hour's bucket (the first one
-    creates the item)."""
-    hour = int(now) // HOUR
-    err = 1 if is_error(status) else 0
-    micros = max(0, round(latency_ms * 1000))
-    resp = db.client().update_item(
-        TableName=db.table(),
-        Key=db.to_item(keys.resource_metrics(account_id, mode, resource_id)),
-        UpdateExpression=(
-            "ADD n :one, e :err, s :lat, #hn :one, #he :err, #hs :lat, #hb :one "
-            "SET entity = :entity, #res = :rid, account_id = :acct, #mode = :mode"
-        ),
-        ExpressionAttributeNames={
-            "#hn": f"h{hour}n",
-            "#he": f"h{hour}e",
-            "#hs": f"h{hour}s",
-            "#hb": f"h{hour}b{bucket(latency_ms)}",
-            "#res": "resource",
-            "#mode": "mode",
-        },
-        ExpressionAttributeValues=db.values(
-            one=1, err=err, lat=micros, entity=ENTITY, rid=resource_id, acct=account_id, mode=mode
-        ),
-        ReturnValues="ALL_NEW",
-    )
-    return db.from_item(resp.get("Attributes")) or {}
+def reached(ctx: RequestContext, resource_id: str) -> None:
+    """Called by the logic when a request loaded a resource. Kept for its callers: the
+    ingestion checks that a resource exists in the same transaction that counts a
+    request on it, so nothing needs to be remembered here any more."""
 
 
-def _drop_stale(account_id: str, mode: str, resource_id: str, item: dict[str, Any], now: float) -> None:
-    """Remove hours that left the 24-hour window (about once an hour per resource)."""
-    oldest = int(now) // HOUR - WINDOW_HOURS + 1
-    stale = [name for name in item if (m := _HOUR_ATTR.match(name)) and int(m.group(1)) < oldest]
-    if not stale:
-        return
-    db.client().update_item(
-        TableName=db.table(),
-        Key=db.to_item(keys.resource_metrics(account_id, mode, resource_id)),
-        UpdateExpression="REMOVE " + ", ".join(f"#s{i}" for i in range(len(stale))),
-        ConditionExpression="attribute_exists(pk)",
-        ExpressionAttributeNames={f"#s{i}": name for i, name in enumerate(stale)},
-    )
+def resource_id_of(route_path: str, path_params: dict[str, str]) -> str | None:
+    """The resource a route is about, for routes under /v1/resources/{id}."""
+    if route_path == RESOURCE_PATH or route_path.startswith(RESOURCE_PATH + "/"):
+        return path_params.get("id")
+    return None
+
+
+def recording_functions() -> list[str]:
+    """The functions whose request lines can be resource_request records (the routes
+    under /v1/resources/{id}): their log groups are subscribed to the ingestion."""
+    from .routes import ROUTES
+
+    return [r.function for r in ROUTES if resource_id_of(r.path, {"id": "res"}) is not None]
+
+
+def request_record(
+    ctx: RequestContext,
+    route_method: str,
+    route_path: str,
+    path_params: dict[str, str],
+    status: int,
+    latency_ms: float,
+) -> dict[str, Any]:
+    """The fields that make the frame's request line a record of a request on one
+    resource, or {} when there is nothing to record (another route, an id that is not a
+    resource id, a 404: the resource does not exist for this caller).
+
+    Only ids, the method, the route path with the (validated) id filled in, the status
+    and timings: never a header, a query string or a body, so no secret can get in."""
+    resource_id = resource_id_of(route_path, path_params)
+    if resource_id is None or status == 404 or not ctx.account_id or not ids.is_valid(resource_id, "res"):
+        return {}
+    return {
+        RECORD_FIELD: RECORD_MARKER,
+        "resource_id": resource_id,
+        "request_id": ctx.request_id,
+        "path": route_path.replace("{id}", resource_id),
+        "at_ms": clock.now_ms(),
+    }
 
 
 def log_item(
@@ -153,9 +143,9 @@ def log_item(
     path: str,
     status: int,
     latency_ms: float,
-    now: float,
+    at_ms: int,
 ) -> dict[str, Any]:
-    at_ms = int(now * 1000)
+    """One request's log entry (the `logs` expansion), expiring 7 days after the request."""
     return {
         **keys.resource_log(account_id, mode, resource_id, at_ms, request_id),
         "entity": LOG_ENTITY,
@@ -168,102 +158,14 @@ def log_item(
         "status": status,
         "latency_ms": round(latency_ms, 2),
         "at_ms": at_ms,
-        schema.TTL_ATTRIBUTE: int(now) + LOG_TTL_S,
+        schema.TTL_ATTRIBUTE: at_ms // 1000 + LOG_TTL_S,
     }
 
 
-def _put_log(item: dict[str, Any]) -> None:
-    db.client().put_item(TableName=db.table(), Item=db.to_item(item))
-
-
-def _exists(ctx: RequestContext, resource_id: str) -> bool:
-    resp = db.client().get_item(
-        TableName=db.table(),
-        Key=db.to_item(keys.resource(ctx.account_id, ctx.mode, resource_id)),
-        ProjectionExpression="pk",
-    )
-    return "Item" in resp
-
-
-def record(
-    ctx: RequestContext,
-    resource_id: str,
-    *,
-    method: str,
-    path: str,
-    status: int,
-    latency_ms: float,
-) -> bool:
-    """Count one request on a resource and log it. True if recorded; never raises."""
-    try:
-        return _record_and_log(ctx, resource_id, method=method, path=path, status=status, latency_ms=latency_ms)
-    except Exception:  # metrics must never fail the request
-        logger.exception("recording resource metrics failed", extra={"resource": resource_id})
-        return False
-
-
-def _record_and_log(
-    ctx: RequestContext, resource_id: str, *, method: str, path: str, status: int, latency_ms: float
-) -> bool:
-    from . import ids  # noqa: PLC0415 (cheap; keeps the import graph flat)
-
-    if not ctx.account_id or not ids.is_valid(resource_id, "res"):
-        return False
-    if status == 404:
-        return False  # no such resource for this caller: nothing to count
-    key = keys.resource_metrics(ctx.account_id, ctx.mode, resource_id)
-    if method == "DELETE" and 200 <= status < 300:
-        # The resource is gone: its counters go too (its log entries expire on their own).
-        db.client().delete_item(TableName=db.table(), Key=db.to_item(key))
-        return False
-    if resource_id not in ctx.extras.get(_REACHED, ()) and not _exists(ctx, resource_id):
-        # Refused before the logic read the resource (a validation error, the key's
-        # rate limit, an idempotency conflict...): count it only if the resource exists.
-        return False
-    now = clock.now()
-    entry = log_item(
-        ctx.account_id,
-        ctx.mode,
-        resource_id,
-        request_id=ctx.request_id,
-        method=method,
-        path=path,
-        status=status,
-        latency_ms=latency_ms,
-        now=now,
-    )
-    log_write = _executor().submit(_put_log, entry)  # in parallel: one round trip
-    try:
-        item = _record(ctx.account_id, ctx.mode, resource_id, status, latency_ms, now)
-    finally:
-        log_write.result()
-    _drop_stale(ctx.account_id, ctx.mode, resource_id, item, now)
-    return True
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="metrics")
-    return _pool
-
-
-def resource_id_of(route_path: str, path_params: dict[str, str]) -> str | None:
-    """The resource a route is about, for routes under /v1/resources/{id}."""
-    if route_path == RESOURCE_PATH or route_path.startswith(RESOURCE_PATH + "/"):
-        return path_params.get("id")
-    return None
-
-
-def observe(ctx: RequestContext, route_method: str, route_path: str, path_params: dict[str, str], path: str,
-            status: int, latency_ms: float) -> None:
-    """The HTTP frame's hook: record a request if it was on a single resource. Never raises."""
-    try:
-        resource_id = resource_id_of(route_path, path_params)
-        if resource_id is not None:
-            record(ctx, resource_id, method=route_method, path=path, status=status, latency_ms=latency_ms)
-    except Exception:
-        logger.exception("observing a request failed")
+def stale_hours(item: dict[str, Any], now: float) -> list[str]:
+    """Attributes of hours that left the 24-hour window (readers ignore them)."""
+    oldest = int(now) // HOUR - WINDOW_HOURS + 1
+    return [name for name in item if (m := HOUR_ATTR.match(name)) and int(m.group(1)) < oldest]
 
 
 # --- reading -----------------------------------------------------------------------
@@ -280,7 +182,7 @@ def _avg(requests: int, micros: int) -> int | None:
 def _hours(item: dict[str, Any]) -> dict[int, dict[str, Any]]:
     hours: dict[int, dict[str, Any]] = {}
     for name, value in item.items():
-        m = _HOUR_ATTR.match(name)
+        m = HOUR_ATTR.match(name)
         if not m:
             continue
         h = hours.setdefault(int(m.group(1)), {"n": 0, "e": 0, "s": 0, "b": {}})

@@ -15,9 +15,10 @@ API_PREFIX = "/v1"
 # What a function may be granted (the CDK stack maps each to IAM actions).
 READ = "read"  # DynamoDB reads of the table
 WRITE = "write"  # DynamoDB writes (and reads) of the table
-# Writes to usage counters only (keys.COUNTER_PARTITIONS: rate-limit windows, resource
-# metrics and request logs, per-resource limits and their notices). Every route has it:
-# the shared frame counts every request, reads included.
+# Writes to usage counters only (keys.COUNTER_PARTITIONS: rate-limit windows, per-resource
+# limits and their notices). Every route has it: the shared frame counts every request,
+# reads included. (Per-resource metrics and request logs are written off the request path
+# by the metrics_ingest function, from the frame's log lines: ingest.py.)
 COUNT = "count"
 STOP_EXECUTION = "stop_execution"  # states:StopExecution on provisioning executions (provisioning.py)
 SEND_WEBHOOKS = "send_webhooks"  # sqs:SendMessage to the webhook delivery queue (queues.py)

@@ -1,0 +1,151 @@
+"""Per-resource metrics and request logs, off the request path:
+
+    get/update/delete_resource log groups --(subscription filter
+        { $.record = "resource_request" })--> metrics_ingest --> the table
+                                              --(async invocation: 2 retries, then the
+                                                 on-failure destination)--> failure queue (alarm)
+
+The API functions never write metrics: the frame logs one line per request, and on a
+request on one resource that line is its record (resource_api.metrics.request_record).
+CloudWatch Logs invokes the ingest function asynchronously with batches of matching
+lines; Lambda retries a failed invocation twice, then sends an invocation record to
+the failure queue (its `requestPayload` is the event: invoke the function with it to
+replay; ingestion is exactly once per request, so a replay counts nothing twice).
+
+The function may write only the metrics and request-log items, and check that a
+resource exists (dynamodb:LeadingKeys conditions); it reads nothing else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as lambda_destinations
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_logs_destinations as destinations
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+from resource_api import keys, metrics
+
+from .config import SERVICE_NAME, Config
+from .layers import ARCHITECTURE, RUNTIME, Layers
+from .monitoring import Monitoring
+from .nag import acknowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ROOT / "functions"
+FUNCTION = metrics.INGEST_FUNCTION
+TIMEOUT_S = 60
+ASYNC_RETRIES = 2  # Lambda's maximum for asynchronous invocations
+MAX_EVENT_AGE = Duration.hours(6)
+FILTER_PATTERN = logs.FilterPattern.string_value(f"$.{metrics.RECORD_FIELD}", "=", metrics.RECORD_MARKER)
+# What the ingestion calls (ingest.py), each on the items it may touch only.
+METRICS_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+EXISTS_ACTIONS = ("dynamodb:ConditionCheckItem",)
+
+
+class MetricsIngest(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: Config,
+        layers: Layers,
+        table: dynamodb.ITable,
+        monitoring: Monitoring,
+    ) -> None:
+        super().__init__(scope, id)
+        self.failures = sqs.Queue(
+            self,
+            "Failures",
+            retention_period=Duration.days(14),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        acknowledge(
+            self.failures,
+            "AwsSolutions-SQS3",
+            "This queue is itself a dead-letter target: the metrics ingest function's on-failure destination for "
+            "events that failed every asynchronous retry; it is alarmed, and its events are replayed by hand.",
+        )
+        monitoring.watch_dead_letter_queue("MetricsIngestFailures", self.failures)
+
+        log_group = logs.LogGroup(self, "Logs", retention=config.log_retention, removal_policy=RemovalPolicy.DESTROY)
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{FUNCTION}: its log group, tracing, its failure queue, metrics and request-log items, "
+            "resource existence",
+        )
+        log_group.grant_write(role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler="handler.handler",
+            code=lambda_.Code.from_asset(str(FUNCTIONS / FUNCTION), exclude=["__pycache__", "*.pyc"]),
+            layers=layers.all,
+            role=role,
+            log_group=log_group,
+            environment={
+                "STAGE": config.stage,
+                "TABLE_NAME": table.table_name,
+                "DOC_BASE_URL": config.doc_base_url,
+                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+            memory_size=512,
+            timeout=Duration.seconds(TIMEOUT_S),
+            tracing=lambda_.Tracing.ACTIVE,
+            on_failure=lambda_destinations.SqsDestination(self.failures),
+            retry_attempts=ASYNC_RETRIES,
+            max_event_age=MAX_EVENT_AGE,
+            description=f"Resource API {config.stage}: {FUNCTION} (per-resource metrics and request logs)",
+        )
+        iam.Grant.add_to_principal(
+            grantee=self.function,
+            actions=list(METRICS_ACTIONS),
+            resource_arns=[table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(keys.METRICS_PARTITIONS)}},
+        )
+        iam.Grant.add_to_principal(
+            grantee=self.function,
+            actions=list(EXISTS_ACTIONS),
+            resource_arns=[table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(keys.RESOURCE_PARTITIONS)}},
+        )
+        monitoring.watch_function("MetricsIngest", self.function)
+        acknowledge(
+            self.function,
+            "AwsSolutions-L1",
+            "Pinned to python3.12 on purpose: the layers ship .pyc compiled by Python 3.12 (infra/build.py), "
+            "which only a 3.12 runtime uses; the runtime moves together with the build interpreter.",
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "The only '*' is xray:PutTraceSegments/PutTelemetryRecords, added by active tracing: X-Ray "
+            "has no resource-level permissions.",
+        )
+        self.subscriptions: dict[str, logs.SubscriptionFilter] = {}
+
+    def subscribe(self, function: str, log_group: logs.ILogGroup) -> logs.SubscriptionFilter:
+        """Send a function's resource_request lines to the ingestion."""
+        cid = "".join(part.capitalize() for part in function.split("_"))
+        subscription = logs.SubscriptionFilter(
+            self,
+            f"{cid}Subscription",
+            log_group=log_group,
+            destination=destinations.LambdaDestination(self.function),
+            filter_pattern=FILTER_PATTERN,
+            filter_name=f"{metrics.RECORD_MARKER}-to-{FUNCTION}",
+        )
+        self.subscriptions[function] = subscription
+        return subscription
