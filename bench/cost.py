@@ -9,6 +9,9 @@ Per request:
             + AWS calls x aws_call_ms), rounded up to the millisecond
   + DynamoDB on-demand: read and write request units, modelled from item sizes
   (+ on the cold path, the same for the authorizer's invocation)
+  (+ on a request on one resource, its share of the metrics ingestion, which runs off
+     the request path: the CloudWatch Logs ingestion of its record line and its share
+     of a measured batch's ingest invocation and DynamoDB writes)
 The floor is API Gateway's REST price alone.
 """
 
@@ -47,10 +50,40 @@ def per_million(usd: float) -> float:
     return round(usd * 1e6, 2)
 
 
+def cloudwatch_logs(prices: dict[str, Any], bytes_per_event: float, events: float = 1) -> float:
+    """CloudWatch Logs ingestion of log events of a given size (plus the per-event overhead)."""
+    size = bytes_per_event + prices["model"]["cloudwatch_logs_event_overhead_bytes"]
+    return events * size / 1e9 * prices["cloudwatch_logs_ingestion_per_gb"]
+
+
+def ingestion_per_request(roundtrips: dict[str, Any], prices: dict[str, Any], memory_mb: int) -> dict[str, Any] | None:
+    """The metrics ingestion of one request on a resource, from the measured batch: its
+    record line's CloudWatch Logs ingestion, and its share of the ingest invocation."""
+    data = (roundtrips or {}).get("metrics_ingestion") or {}
+    if not data or "na" in data:
+        return None
+    n = max(1, data["requests"])
+    batch = _background_cost(data, prices, memory_mb, "")
+    logs_usd = cloudwatch_logs(prices, data["log_bytes_per_request"])
+    parts = {"cloudwatch_logs": logs_usd, "lambda": batch["parts"]["lambda"] / 1e6 / n,
+             "dynamodb": batch["parts"]["dynamodb"] / 1e6 / n}
+    return {
+        "unit": f"per request on a resource, off the request path (batches of {n} on {data['resources']} resources)",
+        "usd": sum(parts.values()),
+        "per_million": per_million(sum(parts.values())),
+        "parts": {k: per_million(v) for k, v in parts.items()},
+    }
+
+
+def _on_one_resource(data: dict[str, Any]) -> bool:
+    return data.get("route", "").split(" ", 1)[-1].startswith("/v1/resources/{id}")
+
+
 def model(roundtrips: dict[str, Any], cpu: dict[str, Any], memory_mb: int, prices: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     floor = prices["api_gateway_rest_per_million_requests"] / 1e6
     cpu_fns = (cpu or {}).get("functions", {})
+    ingest = ingestion_per_request(roundtrips, prices, memory_mb)
     auth_cpu = (cpu_fns.get("authorizer") or {}).get("cpu_ms")
     for op, data in ((roundtrips or {}).get("operations") or {}).items():
         if "na" in data or "warm" not in data:
@@ -76,6 +109,9 @@ def model(roundtrips: dict[str, Any], cpu: dict[str, Any], memory_mb: int, price
                 alam = lambda_invocation(prices, memory_mb, auth_cpu or 0.0, auth["aws_calls"])
                 usd += alam["usd"] + dynamodb(prices, auth["rru"], auth["wru"])
                 parts["authorizer"] = per_million(alam["usd"] + dynamodb(prices, auth["rru"], auth["wru"]))
+            if ingest is not None and _on_one_resource(data):
+                usd += ingest["usd"]
+                parts["metrics_ingestion"] = ingest["per_million"]
             row[path] = {
                 "per_million": per_million(usd),
                 "x_floor": round(usd / floor, 2),
@@ -83,6 +119,8 @@ def model(roundtrips: dict[str, Any], cpu: dict[str, Any], memory_mb: int, price
                 "lambda_duration_ms": lam["duration_ms"],
             }
         out[op] = row
+    if ingest is not None:
+        out["metrics_ingestion"] = {k: v for k, v in ingest.items() if k != "usd"}
     fan = (roundtrips or {}).get("webhook_fanout_delivery") or {}
     if fan and "na" not in fan:
         out["webhook_fanout_delivery"] = _background_cost(fan, prices, memory_mb, "per event delivered to one endpoint")

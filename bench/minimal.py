@@ -5,7 +5,8 @@ a proxy response, like the real handler, but parses with the standard library, b
 the DynamoDB requests inline and renders with json.dumps: no FastAPI, no Mangum, no
 pydantic, no idempotency or rate-limit modules, no logging. They reuse only the key
 builders (`keys`) and the attribute-value conversions (`db.to_item`/`from_item`), so
-they address the same items.
+they address the same items. Like the real endpoints they write no per-resource metrics:
+those are ingested off the request path from the real frame's log line (resource_api.ingest).
 
 They exist to be timed beside the real handlers (bench.cpu); bench.cpu checks that
 each makes the same sequence of AWS calls as its real endpoint and reports it when
@@ -105,28 +106,6 @@ def _idem_done(lock: dict[str, Any] | None, status: int, body: Any) -> None:
     )
 
 
-def _observe(account: str, mode: str, rid: str, event: dict[str, Any], status: int) -> None:
-    """Per-resource metrics (one counter update) and a request log entry, as the frame records them."""
-    now = time.time()
-    hour = int(now) // 3600
-    _client().update_item(
-        TableName=TABLE,
-        Key=db.to_item(keys.resource_metrics(account, mode, rid)),
-        UpdateExpression="ADD n :one, e :err, s :lat, #hn :one, #he :err, #hs :lat, #hb :one",
-        ConditionExpression="attribute_exists(pk)",
-        ExpressionAttributeNames={"#hn": f"h{hour}n", "#he": f"h{hour}e", "#hs": f"h{hour}s", "#hb": f"h{hour}b4"},
-        ExpressionAttributeValues={":one": {"N": "1"}, ":err": {"N": "0"}, ":lat": {"N": "2000"}},
-        ReturnValues="ALL_NEW",
-    )
-    at_ms = int(now * 1000)
-    request_id = event["requestContext"]["requestId"]
-    _client().put_item(TableName=TABLE, Item=db.to_item({
-        **keys.resource_log(account, mode, rid, at_ms, request_id), "entity": "request_log", "account_id": account,
-        "mode": mode, "resource": rid, "request": request_id, "method": event["httpMethod"], "path": event["path"],
-        "status": status, "latency_ms": 2.0, "at_ms": at_ms, "expires_at": int(now) + 7 * 86400,
-    }))
-
-
 def _new_id(now_ms: int) -> str:
     t = "".join(ALPHABET[(now_ms >> (5 * i)) & 31] for i in reversed(range(10)))
     return "res_" + t + "".join(secrets.choice(ALPHABET) for _ in range(14))
@@ -141,7 +120,6 @@ def get_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     )
     if item is None:
         return _respond(404, {"error": {"type": "invalid_request_error", "code": "resource_missing"}})
-    _observe(account, mode, rid, event, 200)
     return _respond(200, _render(item))
 
 
@@ -194,9 +172,6 @@ def create_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any
         TransactItems=[
             {"Put": {"TableName": TABLE, "Item": db.to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}},
             _counter(account, mode, {"total": 1, "pending": 1}),
-            {"Put": {"TableName": TABLE, "Item": db.to_item({**keys.resource_metrics(account, mode, rid),
-                                                             "entity": "resource_metrics", "account_id": account,
-                                                             "mode": mode, "resource": rid, "n": 0, "e": 0, "s": 0})}},
         ],
         ClientRequestToken=str(uuid.uuid4()),
     )
@@ -230,7 +205,6 @@ def update_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any
     )
     body = _render(new)
     _idem_done(lock, 200, body)
-    _observe(account, mode, rid, event, 200)
     return _respond(200, body)
 
 
@@ -258,7 +232,6 @@ def delete_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any
     )
     body = {"id": rid, "object": "resource", "deleted": True, "deleted_at": now}
     _idem_done(lock, 200, body)
-    _client().delete_item(TableName=TABLE, Key=db.to_item(keys.resource_metrics(account, mode, rid)))
     return _respond(200, body)
 
 

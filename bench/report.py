@@ -234,10 +234,17 @@ def render(results: dict[str, Any]) -> str:
                      f"{c['total']['aws_calls']} ({_kinds(c['authorizer'])} by the authorizer)",
                      "" if w["stable"] and c["stable"] else "counts varied between repeats"])
     for key, label in (("batch_100", "batch of 100"), ("webhook_fanout_delivery", "webhook fan-out + delivery"),
-                       ("provisioning_run", "provisioning run")):
+                       ("provisioning_run", "provisioning run"), ("metrics_ingestion", "metrics ingestion")):
         d = rt.get(key) or {"na": rt.get("na", "not measured")}
         if "na" in d:
             rows.append([label, "n/a", "", "", "", d["na"]])
+        elif key == "metrics_ingestion":
+            t, n = d["total"], max(1, d["requests"])
+            rows.append([f"{label} of {d['requests']} GETs on {d['resources']} resources (off the request path)", "",
+                         _kinds(t), f"{t['rru']} / {t['wru']}", "",
+                         f"{d['invocations_with_calls']} invocation(s); per request {round(t['aws_calls'] / n, 2)} calls, "
+                         f"{d['log_bytes_per_request']} B of log line; once per resource and clock hour also "
+                         f"{_kinds(d['hourly_check'])}"])
         elif key == "batch_100":
             for variant, name in (("warm", "batch of 100 creates"), ("atomic", "batch of 100 creates, atomic")):
                 v = d.get(variant)

@@ -9,8 +9,9 @@ served. Each operation is sent over real HTTP twice per path:
 - cold: the authorizer cache is cleared first, so the authorizer runs too.
 
 Optional pieces are measured when they exist and reported "n/a" with the reason when
-they do not: the 100-operation batch, webhook fan-out + delivery of one event, and
-one provisioning run.
+they do not: the 100-operation batch, webhook fan-out + delivery of one event, one
+provisioning run, and the metrics ingestion of a batch of requests (off the request
+path: the local cloud's log subscription feeds metrics_ingest).
 
     python -m bench.roundtrips OUT.json
 """
@@ -238,11 +239,18 @@ class Receiver:
         self.server.server_close()
 
 
-def background_summary(rec: Recorder, label: str, http_functions: set[str]) -> dict[str, Any]:
+INGEST_FUNCTION = "metrics_ingest"
+INGEST_REQUESTS = 20  # requests per measured ingestion batch
+INGEST_RESOURCES = 2  # spread over this many resources
+
+
+def background_summary(rec: Recorder, label: str, http_functions: set[str],
+                       exclude: frozenset[str] = frozenset({INGEST_FUNCTION})) -> dict[str, Any]:
     """Calls made by event-driven functions in a scenario's window. Calls outside any
     invocation are the local pollers standing in for Lambda's event source mappings;
-    they are shown apart and not counted."""
-    window = [c for c in rec.select(scenario=label) if c.function not in http_functions]
+    they are shown apart and not counted. The metrics ingestion of the scenario's own
+    requests has its own row (`ingestion`), so it is left out here."""
+    window = [c for c in rec.select(scenario=label) if c.function not in http_functions and c.function not in exclude]
     calls = [c for c in window if c.function]
     per_function: dict[str, Any] = {}
     for fn in sorted({c.function for c in calls if c.function}):
@@ -303,6 +311,58 @@ def fanout(rec: Recorder, client: Client, activity: Activity, rid: str | None, h
         return result
     finally:
         receiver.stop()
+
+
+def ingestion(rec: Recorder, client: Client, cloud: Any, activity: Activity, ids: list[str]) -> dict[str, Any]:
+    """Metrics ingestion of one batch of INGEST_REQUESTS GETs on INGEST_RESOURCES resources,
+    delivered as one CloudWatch Logs event (the local subscription is held while they are
+    sent): every call metrics_ingest makes for it. A warm-up batch first, so the hourly
+    stale-hour check (once per resource, clock hour and container) is shown apart."""
+    subscription = getattr(cloud, "log_subscription", None)
+    if subscription is None or not hasattr(subscription, "hold"):
+        return {"na": "the local cloud has no log subscription feeding metrics_ingest"}
+    if len(ids) < INGEST_RESOURCES:
+        return {"na": "not enough resources left by the CRUD scenario"}
+    rids = ids[:INGEST_RESOURCES]
+
+    def batch(label: str, per_resource: int) -> tuple[list[Any], int, int]:
+        before = subscription.delivered
+        with subscription.hold():
+            for i in range(per_resource * len(rids)):
+                status, _, body = client.request("GET", f"/v1/resources/{rids[i % len(rids)]}", scenario=label)
+                if not _ok(status):
+                    raise RuntimeError(f"GET answered {status}: {str(body)[:200]}")
+            log_bytes = sum(len(m[3].encode("utf-8")) for m in list(subscription.queue))
+            rec.scenario = label
+        try:
+            sent = per_resource * len(rids)
+            deadline = time.monotonic() + 30
+            while subscription.delivered - before < sent and time.monotonic() < deadline:
+                time.sleep(0.05)
+            activity.wait_quiet(0.5, 20)
+        finally:
+            rec.scenario = None
+        return rec.select(scenario=label, functions={INGEST_FUNCTION}), subscription.delivered - before, log_bytes
+
+    activity.wait_quiet(0.5, 20)
+    from resource_api import ingest as ingest_module
+
+    ingest_module._checked.clear()  # as in a fresh container, or the first batch of a clock hour
+    warm_calls, _, _ = batch("ingestion/warm-up", 1)
+    calls, delivered, log_bytes = batch("ingestion", INGEST_REQUESTS // len(rids))
+    invocations = {c.invocation for c in calls}
+    result = {
+        "requests": INGEST_REQUESTS,
+        "resources": len(rids),
+        "delivered": delivered,
+        "invocations_with_calls": len(invocations),
+        "log_bytes_per_request": round(log_bytes / max(1, delivered), 1),
+        "total": summarize(calls),
+        "hourly_check": summarize([c for c in warm_calls if c.operation != "TransactWriteItems"]),
+    }
+    if delivered < INGEST_REQUESTS:
+        result["na"] = f"only {delivered} of {INGEST_REQUESTS} records were delivered within 30 s"
+    return result
 
 
 def _event_type(body: str) -> str | None:
@@ -445,7 +505,13 @@ def run(budget: float, out_path: str | None = None) -> dict[str, Any]:
         except Exception as exc:
             out["webhook_fanout_delivery"] = {"na": f"failed: {type(exc).__name__}: {exc}"[:400]}
         save(out)
-        out["operations"], _ = crud(rec, client)
+        out["operations"], left = crud(rec, client)
+        out["all_calls"] = _all_calls(rec)
+        save(out)
+        try:
+            out["metrics_ingestion"] = ingestion(rec, client, cloud, activity, left)
+        except Exception as exc:
+            out["metrics_ingestion"] = {"na": f"failed: {type(exc).__name__}: {exc}"[:400]}
         out["all_calls"] = _all_calls(rec)
         save(out)
         try:

@@ -86,3 +86,32 @@ def test_render_and_size_on_small_inputs(tmp_path):
     results["targets"] = report.evaluate(results)
     assert {t["verdict"] for t in results["targets"]} == {"n/a"}  # never PASS without a figure
     assert "### Targets" in report.render(results)
+
+
+def test_metrics_ingestion_is_costed_per_request_and_charged_to_resource_routes():
+    # Given a measured ingestion batch (20 records, 2 resources: two transactions) and two operations
+    prices = cost.load_prices()
+    call = {"aws_calls": 2, "rru": 0.5, "wru": 1.0, "by_kind": {}, "calls": []}
+    none = {"aws_calls": 0, "rru": 0, "wru": 0, "by_kind": {}, "calls": []}
+    op = {"warm": {"function": call, "authorizer": none}, "cold": {"function": call, "authorizer": call}}
+    batch = {"requests": 20, "resources": 2, "delivered": 20, "log_bytes_per_request": 474.0,
+             "invocations_with_calls": 1, "hourly_check": none,
+             "total": {"aws_calls": 2, "rru": 0.0, "wru": 44.0, "by_kind": {"dynamodb:TransactWriteItems": 2}, "calls": []}}
+    roundtrips = {"operations": {"get": {"route": "GET /v1/resources/{id}", "function_name": "get_resource", **op},
+                                 "list": {"route": "GET /v1/resources", "function_name": "list_resources", **op}},
+                  "metrics_ingestion": batch}
+    cpu = {"functions": {"get_resource": {"cpu_ms": 3.0, "outside_aws_cpu_ms": 1.0},
+                         "list_resources": {"cpu_ms": 3.0, "outside_aws_cpu_ms": 1.0}, "authorizer": {"cpu_ms": 1.0}}}
+    out = cost.model(roundtrips, cpu, 512, prices)
+    # Then one request's share is its log line's ingestion (500 B at $0.50/GB) and a twentieth of the batch
+    row = out["metrics_ingestion"]
+    assert row["parts"]["cloudwatch_logs"] == 0.25
+    assert row["parts"]["dynamodb"] == round(44.0 * 0.625 / 20, 2)
+    assert row["per_million"] > row["parts"]["cloudwatch_logs"] + row["parts"]["dynamodb"]
+    # And it is part of the cost of a request on one resource, not of a list
+    assert out["get"]["warm"]["parts"]["metrics_ingestion"] == row["per_million"]
+    assert "metrics_ingestion" not in out["list"]["warm"]["parts"]
+    assert out["get"]["warm"]["per_million"] == round(out["list"]["warm"]["per_million"] + row["per_million"], 2)
+    # And the round-trip table shows the batch as its own row
+    results = {"machine": {}, "roundtrips": {**roundtrips, "operations": {}}, "cost": out, "prices": {}}
+    assert "metrics ingestion of 20 GETs on 2 resources (off the request path)" in report.render(results)
