@@ -8,8 +8,6 @@ own position: it keeps working after its object was deleted or changed status.
 
 from __future__ import annotations
 
-import secrets
-
 from . import clock
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case, sorted
@@ -31,6 +29,8 @@ def time_part(ms: int) -> str:
 
 
 def new_id(prefix: str, ms: int | None = None) -> str:
+    import secrets  # noqa: PLC0415 - here, not at import: it loads hashlib/OpenSSL (~15 ms of a cold start)
+
     ms = clock.now_ms() if ms is None else ms
     rand = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_CHARS))
     return f"{prefix}_{time_part(ms)}{rand}"

