@@ -1,0 +1,405 @@
+"""Speed-ups for the local moto server (localcloud/motoserver.py), none of which changes
+what any request answers. Each patch is a cache of something moto recomputes on every
+request, or a shorter route to the same bytes; each says what it saves.
+
+Measured before (docs/performance.md, "Local throughput"): the moto server spent 50 to
+150 ms of CPU per API request. Most of it went to
+
+- Step Functions (every create starts a provisioning execution): parsing the state
+  machine's ASL with ANTLR at every execution start, building a jsonpath_ng parser
+  (PLY's yacc tables, rebuilt each time) for every JSONPath the execution evaluates,
+  and a new boto3 client (and connection) for every SDK task;
+- DynamoDB responses: moto's model-driven serializer looks every member of every
+  AttributeValue up through six alias providers (about ten lookups per attribute), so
+  an item's cost grew with its attributes;
+- per-request bookkeeping: the backend of a request found by listing moto's package
+  directory (about 150 stat calls, twice per request), and the handler's method names
+  found with inspect.getmembers, on every request.
+
+`apply()` is idempotent; motoserver.main() calls it before serving.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from enum import Enum
+from typing import Any
+
+_applied = False
+
+
+def apply() -> None:
+    global _applied
+    if _applied:
+        return
+    _applied = True
+    cache_moto_module_list()
+    cache_handler_method_names()
+    fast_attribute_value_serializer()
+    partition_scoped_queries()
+    faster_update_expressions()
+    cache_state_machine_parse_trees()
+    cache_jsonpath_parsers()
+    cache_step_functions_clients()
+
+
+# --- per-request bookkeeping ---------------------------------------------------------
+
+
+def cache_moto_module_list() -> None:
+    """moto.backends.list_of_moto_modules() lists moto's package directory (os.listdir
+    plus an isdir per entry) each time it is asked; the dispatcher asks twice per
+    request. The installed package does not change while the server runs."""
+    import moto.backends as backends
+
+    original = backends.list_of_moto_modules
+    if getattr(original, "cached", False):
+        return
+    modules = tuple(original())
+
+    def list_of_moto_modules() -> tuple[str, ...]:
+        return modules
+
+    list_of_moto_modules.cached = True  # type: ignore[attr-defined]
+    backends.list_of_moto_modules = list_of_moto_modules  # type: ignore[assignment]
+
+
+def cache_handler_method_names() -> None:
+    """BaseResponse.call_action runs inspect.getmembers over the handler class on every
+    request to see whether the action is one of its methods. Classes do not grow
+    methods while the server runs; the answer is kept per class."""
+    import moto.core.responses as responses
+
+    original = responses.method_names_from_class
+    if getattr(original, "cached", False):
+        return
+    cached = functools.lru_cache(maxsize=None)(original)
+
+    def method_names_from_class(clazz: object) -> list[str]:
+        return cached(clazz)
+
+    method_names_from_class.cached = True  # type: ignore[attr-defined]
+    responses.method_names_from_class = method_names_from_class  # type: ignore[assignment]
+
+
+# --- DynamoDB responses ----------------------------------------------------------------
+
+_SERVICES_WITH_ATTRIBUTE_VALUES = frozenset({"dynamodb", "dynamodbstreams"})
+
+
+def _string(value: Any) -> Any:
+    # moto's JSON serializer for a string shape: Enum -> its value; str() unless empty-ish
+    if isinstance(value, Enum):
+        value = value.value
+    return str(value) if value not in [None, {}, []] else value
+
+
+def fast_attribute_value_serializer() -> None:
+    """Serialize DynamoDB's AttributeValue structures directly.
+
+    moto's JSON serializer walks the botocore shape of an AttributeValue for every
+    attribute of every item: for each of its ten members (S, N, B, SS, NS, BS, M, L,
+    NULL, BOOL) it asks six alias providers where the value might be, so a 20-attribute
+    item cost about 200 lookups. An AttributeValue in a response is a dict with exactly
+    one of those keys, so this writes that one member as moto's own type serializers
+    would (strings via str(), blobs base64-encoded by moto's own helper, booleans as
+    they are, maps and lists recursively) and hands anything else (two keys, an unknown
+    key, a None, an empty map key) to moto's serializer unchanged. The output is the
+    same JSON (tests/localcloud/test_motopatches.py compares both)."""
+    from moto.core.serialize import BaseJSONSerializer
+
+    original = BaseJSONSerializer._serialize_type_structure
+    if getattr(original, "fast_attribute_values", False):
+        return
+
+    def convert(self: Any, value: Any, shape: Any) -> tuple[bool, Any]:
+        """(True, the serialized AttributeValue) or (False, None) to fall back."""
+        if type(value) is not dict or len(value) != 1:
+            return False, None
+        (kind, inner), = value.items()
+        if inner is None:
+            return False, None
+        if kind in ("S", "N"):
+            return True, {kind: _string(inner)}
+        if kind in ("BOOL", "NULL"):
+            return True, {kind: inner}
+        if kind in ("SS", "NS"):
+            if not isinstance(inner, list):
+                return False, None
+            return True, {kind: [_string(v) for v in inner]}
+        if kind == "B":
+            return True, {kind: self._base64(inner)}
+        if kind == "BS":
+            if not isinstance(inner, list) or any(v is None for v in inner):
+                return False, None
+            return True, {kind: [self._base64(v) for v in inner]}
+        if kind == "M":
+            if not isinstance(inner, dict):
+                return False, None
+            out = {}
+            for name, member in inner.items():
+                if member is None:
+                    continue  # moto's map serializer leaves a None member out
+                if not name:
+                    return False, None
+                ok, converted = convert(self, member, shape)
+                if not ok:
+                    return False, None
+                out[name] = converted
+            return True, {kind: out}
+        if kind == "L":
+            if not isinstance(inner, list):
+                return False, None
+            items = []
+            for member in inner:
+                if member is None:
+                    items.append(None)  # moto's list serializer keeps a None as it is
+                    continue
+                ok, converted = convert(self, member, shape)
+                if not ok:
+                    return False, None
+                items.append(converted)
+            return True, {kind: items}
+        return False, None
+
+    def _serialize_type_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if (
+            key
+            and shape.name == "AttributeValue"
+            and self.service_model.service_name in _SERVICES_WITH_ATTRIBUTE_VALUES
+        ):
+            ok, converted = convert(self, value, shape)
+            if ok:
+                serialized[self.get_serialized_name(shape, key)] = converted
+                return
+        original(self, serialized, value, shape, key)
+
+    _serialize_type_structure.fast_attribute_values = True  # type: ignore[attr-defined]
+    _serialize_type_structure.original = original  # type: ignore[attr-defined]
+    BaseJSONSerializer._serialize_type_structure = _serialize_type_structure  # type: ignore[method-assign]
+
+
+def partition_scoped_queries() -> None:
+    """moto answers a Query on a table's own key by walking every item of the table and
+    keeping those of the asked partition (Table.all_items, then a filter on the hash
+    key), so every list page cost time in proportion to the whole table: the local
+    cloud slowed down as it filled. The table keeps its items by partition already
+    (Table.items: hash key -> range key -> item, in insertion order), so during such a
+    query `all_items` hands over that one partition, in the same order; moto's own code
+    does the sorting, paging, conditions and copying as before. Queries on an index
+    (which moto keeps no lookup for) and on tables without a range key are unchanged."""
+    from moto.dynamodb.models.table import Table
+
+    original_query = Table.query
+    if getattr(original_query, "partition_scoped", False):
+        return
+    original_all_items = Table.all_items
+    scope = threading.local()
+    signature = inspect.signature(original_query)
+
+    def all_items(self: Any) -> Any:
+        scoped = getattr(scope, "partition", None)
+        if scoped is not None and scoped[0] is self:
+            return list(scoped[1])
+        return original_all_items(self)
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = signature.bind(self, hash_key, *args, **kwargs).arguments.get("index_name")
+        if index_name or hash_key is None or not self.range_key_attr or getattr(scope, "partition", None):
+            return original_query(self, hash_key, *args, **kwargs)
+        partition = self.items.get(hash_key)
+        scope.partition = (self, list(partition.values()) if partition else [])
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            scope.partition = None
+
+    query.partition_scoped = True  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
+
+
+def faster_update_expressions() -> None:
+    """moto parses an UpdateExpression twice per UpdateItem (the handler and the backend
+    each call UpdateExpressionParser.make), deep-copies the syntax tree through pickle's
+    generic protocol, and walks the copy with ten validators, each asking isinstance()
+    of abstract base classes for every node. Three changes, same results:
+
+    - make() keeps its tree per expression string (a rate-limit or counter update has
+      the same few expressions every time). Nothing changes a parsed tree in place:
+      the validator deep-copies it first and works on the copy (the backend then
+      normalises that copy), the handler only reads it. A failing parse is not kept;
+    - Node.__deepcopy__ copies a node's attributes as copy.deepcopy's default would
+      (a new instance, each attribute deep-copied with the same memo), without
+      __reduce_ex__ and copyreg;
+    - the validators' walk asks once per (validator class, node class) whether and by
+      which entry of its processing map a node is processed, instead of per node (the
+      maps are fixed per class, and no class is registered with an ABC at run time)."""
+    import copy
+
+    from moto.dynamodb.parsing import ast_nodes
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    if getattr(UpdateExpressionParser.make, "cached", False):
+        return
+    make = UpdateExpressionParser.make.__func__  # type: ignore[attr-defined]
+    trees = functools.lru_cache(maxsize=512)(lambda cls, expression: make(cls, expression))
+
+    def cached_make(cls: Any, expression_str: Any) -> Any:
+        if not isinstance(expression_str, str):
+            return make(cls, expression_str)
+        return trees(cls, expression_str)
+
+    cached_make.cached = True  # type: ignore[attr-defined]
+    UpdateExpressionParser.make = classmethod(cached_make)  # type: ignore[method-assign,assignment]
+
+    node_cls = ast_nodes.Node
+    deepcopy = copy.deepcopy
+
+    def node_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
+        cls = self.__class__
+        new = cls.__new__(cls)
+        memo[id(self)] = new
+        new.__dict__.update({key: deepcopy(value, memo) for key, value in self.__dict__.items()})
+        return new
+
+    if "__deepcopy__" not in node_cls.__dict__:
+        node_cls.__deepcopy__ = node_deepcopy  # type: ignore[attr-defined]
+
+    is_node: dict[type, bool] = {}
+    handled_by: dict[tuple[type, type], Any] = {}
+    missing = object()
+
+    def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
+        node_type = type(node)
+        flag = is_node.get(node_type)
+        if flag is None:
+            flag = is_node[node_type] = isinstance(node, node_cls)
+        if not flag:
+            return node
+        parent_node = node.parent
+        if node.children is not None:
+            for i, child_node in enumerate(node.children):
+                self.pre_processing_of_child(node, i)
+                self.traverse_node_recursively(child_node, i)
+        key = (type(self), node_type)
+        class_key = handled_by.get(key, missing)
+        if class_key is missing:
+            class_key = None
+            if isinstance(node, self.nodes_to_be_processed()):
+                class_key = next(k for k in self._processing_map() if isinstance(node, k))
+            handled_by[key] = class_key
+        if class_key is not None:
+            node = self._processing_map()[class_key](node)
+            node.parent = parent_node
+            if parent_node:
+                parent_node.children[child_id] = node
+        return node
+
+    ast_nodes.DepthFirstTraverser.traverse_node_recursively = traverse_node_recursively  # type: ignore[method-assign]
+
+
+# --- Step Functions ----------------------------------------------------------------------
+
+
+def cache_state_machine_parse_trees() -> None:
+    """Every execution start parsed the state machine's ASL document with ANTLR (tens of
+    milliseconds, with full-context prediction) although the definition never changes.
+    The syntax tree is kept per definition; the evaluation components are still built
+    fresh from it for every execution (they hold per-execution state), by moto's own
+    Preprocessor. A definition with syntax errors is not kept (it raises, as before)."""
+    from moto.stepfunctions.parser.asl.parse import asl_parser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    parser_cls = asl_parser.AmazonStateLanguageParser
+    original = parser_cls.__dict__["parse"].__func__
+    if getattr(original, "cached_trees", False):
+        return
+    trees: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def parse(definition: str) -> tuple[Any, Any]:
+        tree = trees.get(definition)
+        if tree is None:
+            program, tree = original(definition)
+            with lock:
+                if len(trees) > 64:
+                    trees.clear()
+                trees[definition] = tree
+            return program, tree
+        return Preprocessor().visit(tree), tree
+
+    parse.cached_trees = True  # type: ignore[attr-defined]
+    parser_cls.parse = staticmethod(parse)  # type: ignore[method-assign]
+
+
+def cache_jsonpath_parsers() -> None:
+    """moto's Step Functions evaluate JSONPaths with jsonpath_ng's parse(), which builds
+    a new PLY parser (its LALR tables regenerated, not read from disk) for every path it
+    evaluates: several per state of every execution. Parsed paths are immutable (find()
+    and update() leave them as they are), so each path string is parsed once."""
+    import jsonpath_ng
+    import jsonpath_ng.ext
+
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    for module, parse in ((json_path, jsonpath_ng.ext.parse), (result_path, jsonpath_ng.parse)):
+        if getattr(module.parse, "cached", False):
+            continue
+        cached = functools.lru_cache(maxsize=1024)(parse)
+
+        def caching_parse(path: str, *args: Any, _cached: Any = cached, _parse: Any = parse) -> Any:
+            if args or not isinstance(path, str):
+                return _parse(path, *args)
+            return _cached(path)
+
+        caching_parse.cached = True  # type: ignore[attr-defined]
+        module.parse = caching_parse
+
+
+def cache_step_functions_clients() -> None:
+    """Each SDK or service integration task of an execution made a new boto3 client (its
+    service model, endpoint rules and event hooks loaded again) and so a new connection
+    back to this server. Clients are thread-safe; one is kept per region, service and
+    task credentials, made by moto's own function (so with its configuration)."""
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto_client_for
+    if getattr(original, "cached", False):
+        return
+    clients: dict[Any, Any] = {}
+    lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        key = (region, service, repr(state_credentials))  # StateCredentials: a dataclass of role_arn
+        client = clients.get(key)
+        if client is None:
+            with lock:
+                client = clients.get(key)
+                if client is None:
+                    client = original(region, service, state_credentials)
+                    clients[key] = client
+        return client
+
+    boto_client_for.cached = True  # type: ignore[attr-defined]
+    import importlib
+
+    for name in (
+        "moto.stepfunctions.parser.asl.utils.boto_client",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_events",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    ):
+        try:
+            module = importlib.import_module(name)
+        except Exception:
+            continue
+        if hasattr(module, "boto_client_for"):
+            module.boto_client_for = boto_client_for
