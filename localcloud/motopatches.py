@@ -6,7 +6,8 @@ Measured before (docs/performance.md, "Local throughput"): the moto server spent
 150 ms of CPU per API request. Most of it went to
 
 - Step Functions (every create starts a provisioning execution): parsing the state
-  machine's ASL with ANTLR at every execution start, building a jsonpath_ng parser
+  machine's ASL with ANTLR and building its evaluation components at every execution
+  start, building a jsonpath_ng parser
   (PLY's yacc tables, rebuilt each time) for every JSONPath the execution evaluates,
   and a new boto3 client (and connection) for every SDK task;
 - DynamoDB responses: moto's model-driven serializer looks every member of every
@@ -38,9 +39,10 @@ def apply() -> None:
     cache_moto_module_list()
     cache_handler_method_names()
     fast_attribute_value_serializer()
+    cache_member_lookups()
     partition_scoped_queries()
     faster_update_expressions()
-    cache_state_machine_parse_trees()
+    cache_state_machine_programs()
     cache_jsonpath_parsers()
     cache_step_functions_clients()
 
@@ -181,6 +183,44 @@ def fast_attribute_value_serializer() -> None:
     BaseJSONSerializer._serialize_type_structure = _serialize_type_structure  # type: ignore[method-assign]
 
 
+def cache_member_lookups() -> None:
+    """moto's serializer finds each member of each structure in the result through its
+    value picker: six alias providers, each asked whether it has an alias for the
+    member, most of them creating objects on the way, plus an xform_name() of each
+    alias. For a plain dict (what DynamoDB's and most JSON results are made of) the
+    candidates depend only on the member's shape, its parent structure and its name,
+    never on the dict's content (no Meta, a class named `dict`), so they are kept per
+    (service, parent structure, member shape, member name) and tried in the same
+    order. Other objects, and pickers with response transformers, go the usual way."""
+    from moto.core.serialize import AttributePickerContext, BaseJSONSerializer, XFormedAttributePicker
+
+    original = BaseJSONSerializer.get_value
+    if getattr(original, "cached_lookups", False):
+        return
+    candidates: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+    def get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
+        picker = self._value_picker
+        if type(value) is not dict or type(picker) is not XFormedAttributePicker or picker.response_transformers:
+            return original(self, value, key, shape)
+        parent = getattr(shape, "parent", None)
+        cache_key = (self.service_model.service_name, getattr(parent, "name", None), shape.name, key)
+        keys = candidates.get(cache_key)
+        if keys is None:
+            context = AttributePickerContext(
+                obj=value, key=key, shape=shape, operation_model=self.operation_model,
+                service_model=self.operation_model.service_model, key_path=".".join(self.path),
+            )
+            keys = candidates[cache_key] = tuple(picker.get_possible_keys(context))
+        for candidate in keys:
+            if candidate in value:
+                return value[candidate]
+        return None
+
+    get_value.cached_lookups = True  # type: ignore[attr-defined]
+    BaseJSONSerializer.get_value = get_value  # type: ignore[method-assign]
+
+
 def partition_scoped_queries() -> None:
     """moto answers a Query on a table's own key by walking every item of the table and
     keeping those of the asked partition (Table.all_items, then a filter on the hash
@@ -304,34 +344,59 @@ def faster_update_expressions() -> None:
 # --- Step Functions ----------------------------------------------------------------------
 
 
-def cache_state_machine_parse_trees() -> None:
+def cache_state_machine_programs() -> None:
     """Every execution start parsed the state machine's ASL document with ANTLR (tens of
-    milliseconds, with full-context prediction) although the definition never changes.
-    The syntax tree is kept per definition; the evaluation components are still built
-    fresh from it for every execution (they hold per-execution state), by moto's own
-    Preprocessor. A definition with syntax errors is not kept (it raises, as before)."""
+    milliseconds, with full-context prediction) and built its evaluation components
+    from the syntax tree (moto's Preprocessor, another ~6 ms), although a definition
+    never changes. Both are kept per definition.
+
+    Sharing a program between executions is what moto's evaluator is made for: the
+    components hold only what the definition says, and everything an execution changes
+    lives in its Environment (its stack, its heap, its event history); the per-component
+    heap keys (retry attempt counters and the like) are drawn once, here, before the
+    program is shared, so concurrent first uses cannot draw two. A definition with
+    syntax errors is not kept (it raises, as before); TestState parses its own way."""
+    from moto.stepfunctions.parser.asl.component.component import Component
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
     from moto.stepfunctions.parser.asl.parse import asl_parser
-    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
     parser_cls = asl_parser.AmazonStateLanguageParser
     original = parser_cls.__dict__["parse"].__func__
-    if getattr(original, "cached_trees", False):
+    if getattr(original, "cached_programs", False):
         return
-    trees: dict[str, Any] = {}
+    programs: dict[str, tuple[Any, Any]] = {}
     lock = threading.Lock()
 
-    def parse(definition: str) -> tuple[Any, Any]:
-        tree = trees.get(definition)
-        if tree is None:
-            program, tree = original(definition)
-            with lock:
-                if len(trees) > 64:
-                    trees.clear()
-                trees[definition] = tree
-            return program, tree
-        return Preprocessor().visit(tree), tree
+    def draw_heap_keys(node: Any, seen: set[int]) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, (list, tuple, set, frozenset)):
+            for item in node:
+                draw_heap_keys(item, seen)
+        elif isinstance(node, dict):
+            for item in node.values():
+                draw_heap_keys(item, seen)
+        elif isinstance(node, Component):
+            if isinstance(node, EvalComponent):
+                node.heap_key  # noqa: B018 - drawn now, not on first (concurrent) use
+            for item in getattr(node, "__dict__", {}).values():
+                draw_heap_keys(item, seen)
 
-    parse.cached_trees = True  # type: ignore[attr-defined]
+    def parse(definition: str) -> tuple[Any, Any]:
+        cached = programs.get(definition)
+        if cached is None:
+            with lock:
+                cached = programs.get(definition)
+                if cached is None:
+                    cached = original(definition)
+                    draw_heap_keys(cached[0], set())
+                    if len(programs) > 64:
+                        programs.clear()
+                    programs[definition] = cached
+        return cached
+
+    parse.cached_programs = True  # type: ignore[attr-defined]
     parser_cls.parse = staticmethod(parse)  # type: ignore[method-assign]
 
 
