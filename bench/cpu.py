@@ -141,8 +141,8 @@ class World:
         rid = json.loads(resp["body"])["id"]
         self.client.update_item(
             TableName=db.table(), Key=db.to_item({"pk": f"{self.account['id']}#test#RES", "sk": rid}),
-            UpdateExpression="SET #s = :a", ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues=db.values(a="active"),
+            UpdateExpression="SET #s = :a, capacity_reserved = :t", ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=db.values(a="active", t=True),
         )
         return rid
 

@@ -92,10 +92,11 @@ def _idem_lock(account: str, mode: str, event: dict[str, Any]) -> dict[str, Any]
     return {"key": idem, "token": token}
 
 
-def _idem_done(lock: dict[str, Any] | None, status: int, body: Any) -> None:
+def _idem_done(lock: dict[str, Any] | None, status: int, body: Any) -> list[dict[str, Any]]:
+    """The idempotency completion as an item of the write's own transaction (as ours)."""
     if lock is None:
-        return
-    _client().update_item(
+        return []
+    return [{"Update": dict(
         TableName=TABLE,
         Key=db.to_item(lock["key"]),
         UpdateExpression="SET #s = :done, #r = :response REMOVE #l, locked_until",
@@ -103,7 +104,7 @@ def _idem_done(lock: dict[str, Any] | None, status: int, body: Any) -> None:
         ExpressionAttributeNames={"#s": "state", "#r": "response", "#l": "lock"},
         ExpressionAttributeValues=db.values(done="COMPLETED", token=lock["token"],
                                             response={"status": status, "body": json.dumps(body)}),
-    )
+    )}]
 
 
 def _new_id(now_ms: int) -> str:
@@ -168,15 +169,15 @@ def create_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any
         "provisioning": {"status": "in_progress", "estimated_completion": now_ms // 1000 + 30, "steps_completed": 0,
                          "steps_total": 5},
     }
+    body = {**_render(item), "provisioning": item["provisioning"]}
     _client().transact_write_items(
         TransactItems=[
             {"Put": {"TableName": TABLE, "Item": db.to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}},
             _counter(account, mode, {"total": 1, "pending": 1}),
+            *_idem_done(lock, 201, body),
         ],
         ClientRequestToken=str(uuid.uuid4()),
     )
-    body = {**_render(item), "provisioning": item["provisioning"]}
-    _idem_done(lock, 201, body)
     return _respond(201, body)
 
 
@@ -198,13 +199,13 @@ def update_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any
         return _respond(404, {"error": {"code": "resource_missing"}})
     new = {**current, "name": form.get("name", current["name"]), "updated": int(time.time()),
            "version": current["version"] + 1}
+    body = _render(new)
     _client().transact_write_items(
         TransactItems=[{"Put": {"TableName": TABLE, "Item": db.to_item(new), "ConditionExpression": "version = :v",
-                                "ExpressionAttributeValues": {":v": {"N": str(current["version"])}}}}],
+                                "ExpressionAttributeValues": {":v": {"N": str(current["version"])}}}},
+                       *_idem_done(lock, 200, body)],
         ClientRequestToken=str(uuid.uuid4()),
     )
-    body = _render(new)
-    _idem_done(lock, 200, body)
     return _respond(200, body)
 
 
@@ -213,25 +214,25 @@ def delete_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any
     _rate_limit(key_id)
     lock = _idem_lock(account, mode, event)
     rid = event["pathParameters"]["id"]
-    current = _load(account, mode, rid)
-    if current is None:
-        return _respond(404, {"error": {"code": "resource_missing"}})
     now = int(time.time())
+    body = {"id": rid, "object": "resource", "deleted": True, "deleted_at": now}
+    # No read: deleted on the condition that it is settled (the bench deletes settled ones).
     _client().transact_write_items(
         TransactItems=[
             {"Delete": {"TableName": TABLE, "Key": db.to_item(keys.resource(account, mode, rid)),
-                        "ConditionExpression": "version = :v",
-                        "ExpressionAttributeValues": {":v": {"N": str(current["version"])}}}},
-            _counter(account, mode, {"total": -1, current["status"]: -1}),
+                        "ConditionExpression": "#st = :st AND capacity_reserved = :t",
+                        "ExpressionAttributeNames": {"#st": "status"},
+                        "ExpressionAttributeValues": db.values(st="active", t=True),
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+            _counter(account, mode, {"total": -1, "active": -1, "reserved": -1}),
             {"Delete": {"TableName": TABLE, "Key": db.to_item(keys.resource_runtime(account, mode, rid))}},
             {"Put": {"TableName": TABLE, "Item": db.to_item({**keys.resource_tombstone(account, mode, rid),
                                                              "entity": "resource_deletion", "id": rid,
                                                              "expires_at": now + 86400})}},
+            *_idem_done(lock, 200, body),
         ],
         ClientRequestToken=str(uuid.uuid4()),
     )
-    body = {"id": rid, "object": "resource", "deleted": True, "deleted_at": now}
-    _idem_done(lock, 200, body)
     return _respond(200, body)
 
 

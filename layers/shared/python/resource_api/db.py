@@ -142,3 +142,10 @@ def translate(exc: Exception) -> ApiError:
 def cancellation_reasons(exc: Exception) -> list[str]:
     response = getattr(exc, "response", None) or {}
     return [r.get("Code", "None") for r in response.get("CancellationReasons", [])]
+
+
+def cancellation_items(exc: Exception) -> list[dict[str, Any] | None]:
+    """Per transaction item, the item as it was when its condition failed (for items
+    that asked ReturnValuesOnConditionCheckFailure=ALL_OLD; None where absent)."""
+    response = getattr(exc, "response", None) or {}
+    return [from_item(r.get("Item")) for r in response.get("CancellationReasons", [])]

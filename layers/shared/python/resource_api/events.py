@@ -13,7 +13,8 @@ What becomes which event:
     resource INSERT                          -> resource.created
     resource MODIFY (a rendered field moved) -> resource.updated (+ previous_attributes)
     ... and its status moved                 -> resource.status_changed as well
-    resource_deletion INSERT (tombstone)     -> resource.deleted (carries the deleting request)
+    resource REMOVE                          -> resource.deleted (the deleting request is on
+                                                the tombstone its transaction wrote)
     notice INSERT (event_type, object)       -> that event type (resource.limit_exceeded)
     webhook_endpoint MODIFY, disabled by the pipeline -> webhook_endpoint.disabled
 
@@ -112,10 +113,15 @@ def drafts(change: Change) -> list[Draft]:
                 )
             )
         return out
-    if entity == "resource_deletion" and change.name == "INSERT":
-        obj = {**new["resource"], "deleted": True, "deleted_at": new["deleted_at"]}
+    if entity == "resource" and change.name == "REMOVE":
+        # A DELETE does not read the resource: the old image is the object, and the
+        # tombstone written in the same transaction names the request and the time.
+        tomb = resources.deletion(base["account_id"], base["mode"], old["id"]) or {}
+        deleted_at = int(tomb.get("deleted_at") or change.created)
+        obj = {**resources.render(old), "deleted": True, "deleted_at": deleted_at}
+        req = {"request_id": tomb.get("request_id"), "idempotency_key": tomb.get("idempotency_key")}
         # A deletion is the last change of a resource: the end of its second
-        return [Draft("resource.deleted", int(new["deleted_at"]) * 1000 + 999, object=obj, previous_attributes=None, **base, **req)]
+        return [Draft("resource.deleted", deleted_at * 1000 + 999, object=obj, previous_attributes=None, **base, **req)]
     if entity == "notice" and change.name == "INSERT":
         return [
             Draft(new["event_type"], ids.created_ms(new["id"], "ntc"), object=new["object"], previous_attributes=None, **base, **req)

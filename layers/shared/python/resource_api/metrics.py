@@ -88,12 +88,6 @@ def is_error(status: int) -> bool:
     return status >= 400
 
 
-def reached(ctx: RequestContext, resource_id: str) -> None:
-    """Called by the logic when a request loaded a resource. Kept for its callers: the
-    ingestion checks that a resource exists in the same transaction that counts a
-    request on it, so nothing needs to be remembered here any more."""
-
-
 def resource_id_of(route_path: str, path_params: dict[str, str]) -> str | None:
     """The resource a route is about, for routes under /v1/resources/{id}."""
     if route_path == RESOURCE_PATH or route_path.startswith(RESOURCE_PATH + "/"):

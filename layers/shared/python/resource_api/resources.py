@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from . import clock, conditional, db, expand, idempotency, ids, keys, limits, lists, metrics, provisioning
+from . import clock, conditional, db, expand, idempotency, ids, keys, limits, lists, provisioning
 from .context import RequestContext
 from .errors import ApiError
 from .models import ListParams, ResourceCreate, ResourceUpdate, Status
@@ -70,9 +70,18 @@ def _counter_update(ctx: RequestContext, changes: dict[str, int]) -> dict[str, A
     }
 
 
-def _transact(items: list[dict[str, Any]], ctx: RequestContext, response: Any) -> None:
+class _Stale(Exception):
+    """A write's condition on the resource failed: the resource as it is now (None if gone)."""
+
+    def __init__(self, item: dict[str, Any] | None) -> None:
+        self.item = item
+
+
+def _transact(items: list[dict[str, Any]], ctx: RequestContext, response: Any, *, stale: bool = False) -> None:
     """Commit one write of the logic, with the request's idempotency record completed in
-    the same transaction (`response` is the body the logic then returns)."""
+    the same transaction (`response` is the body the logic then returns). With `stale`,
+    a failed condition on the first item raises _Stale with that item as it is now (the
+    item asks for ReturnValuesOnConditionCheckFailure=ALL_OLD)."""
     from .batch import collecting
 
     pending = collecting.get()
@@ -86,6 +95,8 @@ def _transact(items: list[dict[str, Any]], ctx: RequestContext, response: Any) -
     except Exception as exc:  # botocore ClientError and transport errors
         if db.error_code(exc) == "TransactionCanceledException":
             reasons = db.cancellation_reasons(exc)
+            if stale and reasons and reasons[0] == "ConditionalCheckFailed":
+                raise _Stale(db.cancellation_items(exc)[0]) from exc
             if "ConditionalCheckFailed" in reasons:
                 # Someone else wrote first: with If-Match that is a failed precondition.
                 raise ApiError("precondition_failed" if ctx.if_match else "resource_conflict") from exc
@@ -164,17 +175,10 @@ def load(ctx: RequestContext, resource_id: str, *, consistent: bool = True) -> d
     return item
 
 
-def _reached(ctx: RequestContext, item: dict[str, Any]) -> None:
-    """A request reached this (existing) resource: the metrics hook may count it, and it
-    counts against the resource's own rate limit."""
-    metrics.reached(ctx, item["id"])
-    limits.admit(ctx, item)
-
-
 def retrieve(ctx: RequestContext, resource_id: str, expand_paths: list[str] | None = None) -> dict[str, Any]:
     expansions = expand.parse(expand_paths)
     item = load(ctx, resource_id, consistent=False)
-    _reached(ctx, item)
+    limits.admit(ctx, item)
     return expand.resource(ctx, render(item, ctx), expansions)
 
 
@@ -200,7 +204,7 @@ def _retry_on_conflict(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[
 def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dict[str, Any]:
     expansions = expand.parse(params.expand)
     current = load(ctx, resource_id)
-    _reached(ctx, current)
+    limits.admit(ctx, current)
     _check_precondition(ctx, current)
     new = dict(current)
     fields = params.model_fields_set
@@ -244,37 +248,95 @@ def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dic
     return body
 
 
-@_retry_on_conflict
+# What a DELETE expects of a resource it has not read: settled (active, its capacity
+# held) and without a rate limit of its own. A resource in any other state fails the
+# condition, which answers it as it is, and the delete is planned again from that.
+_SETTLED = {"status": Status.active.value, "capacity_reserved": True, "rate_limited": False}
+
+
+def _state(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "status": item["status"],
+        "capacity_reserved": bool(item.get("capacity_reserved")),
+        "rate_limited": bool((item.get("configuration") or {}).get("rate_limit")),
+    }
+
+
+def _expected(state: dict[str, Any], version: int | None) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The condition that the resource exists in `state` (and at `version`, if known)."""
+    cond = [
+        "#st = :st",
+        "capacity_reserved = :true" if state["capacity_reserved"] else "attribute_not_exists(capacity_reserved)",
+        "attribute_exists(#cfg.#rl)" if state["rate_limited"] else "attribute_not_exists(#cfg.#rl)",
+    ]
+    values: dict[str, Any] = {"st": state["status"]}
+    if state["capacity_reserved"]:
+        values["true"] = True
+    if version is not None:
+        cond.append("version = :v")
+        values["v"] = version
+    names = {"#st": "status", "#cfg": "configuration", "#rl": "rate_limit"}
+    return " AND ".join(cond), names, db.values(**values)
+
+
 def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
-    current = load(ctx, resource_id)
-    _reached(ctx, current)
-    _check_precondition(ctx, current)
+    """One transaction, without reading the resource first: it is deleted on the
+    condition that it is in the usual state (_SETTLED). If it is not, the failed
+    condition returns it (ALL_OLD) and the delete is planned from it exactly, as a read
+    would have. With If-Match the resource is read first (the ETag is of its body)."""
+    if not ids.is_valid(resource_id, PREFIX):
+        raise _not_found(resource_id)
+    from .batch import collecting
+
+    # An atomic batch plans from what it read (its one transaction cannot re-plan one item).
+    current = load(ctx, resource_id) if ctx.if_match or collecting.get() is not None else None
+    for attempt in range(4):
+        if current is not None:
+            limits.admit(ctx, current)
+            _check_precondition(ctx, current)
+        state = _state(current) if current is not None else _SETTLED
+        try:
+            return _delete(ctx, resource_id, state, current["version"] if current is not None else None)
+        except _Stale as exc:
+            if attempt == 3:
+                raise ApiError("precondition_failed" if ctx.if_match else "resource_conflict") from exc
+            # Changed since, or never settled: plan again from the resource as it is
+            # (a failed condition without the item means gone, or a DynamoDB that did
+            # not return it: the read answers 404 or the item).
+            current = exc.item or load(ctx, resource_id)
+    raise AssertionError("unreachable")
+
+
+def _delete(ctx: RequestContext, resource_id: str, state: dict[str, Any], version: int | None) -> dict[str, Any]:
     now = clock.now_s()
     body = {"id": resource_id, "object": "resource", "deleted": True, "deleted_at": now}
+    cond, names, values = _expected(state, version)
     _transact(
         [
             {
                 "Delete": {
                     "TableName": db.table(),
                     "Key": db.to_item(keys.resource(ctx.account_id, ctx.mode, resource_id)),
-                    "ConditionExpression": "version = :v",
-                    "ExpressionAttributeValues": db.values(v=current["version"]),
+                    "ConditionExpression": cond,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
             # Capacity taken by provisioning (ReserveCapacity) is given back, and the
             # runtime configuration goes with the resource (docs/provisioning.md).
             _counter_update(
-                ctx,
-                {"total": -1, current["status"]: -1, **({"reserved": -1} if current.get("capacity_reserved") else {})},
+                ctx, {"total": -1, state["status"]: -1, **({"reserved": -1} if state["capacity_reserved"] else {})}
             ),
             {"Delete": {"TableName": db.table(), "Key": db.to_item(keys.resource_runtime(ctx.account_id, ctx.mode, resource_id))}},
             # Carries this request's id to the resource.deleted event (see events.py).
-            {"Put": {"TableName": db.table(), "Item": db.to_item(_tombstone(ctx, current, now))}},
+            {"Put": {"TableName": db.table(), "Item": db.to_item(_tombstone(ctx, resource_id, now))}},
         ],
         ctx,
         body,
+        stale=True,
     )
-    if current["status"] == Status.pending.value:
+    if state["status"] == Status.pending.value:
         # After the commit, so a failed stop leaves nothing behind: the execution's
         # remaining steps are conditional on the resource and end it as Cancelled.
         provisioning.stop(resource_id)
@@ -284,18 +346,25 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
 TOMBSTONE_TTL_S = 86_400
 
 
-def _tombstone(ctx: RequestContext, current: dict[str, Any], now: int) -> dict[str, Any]:
+def _tombstone(ctx: RequestContext, resource_id: str, now: int) -> dict[str, Any]:
     return {
-        **keys.resource_tombstone(ctx.account_id, ctx.mode, current["id"]),
+        **keys.resource_tombstone(ctx.account_id, ctx.mode, resource_id),
         "entity": "resource_deletion",
         "account_id": ctx.account_id,
         "mode": ctx.mode,
         "request_id": ctx.request_id,
         "idempotency_key": ctx.idempotency_key,
         "deleted_at": now,
-        "resource": render(current),
         "expires_at": now + TOMBSTONE_TTL_S,
     }
+
+
+def deletion(account_id: str, mode: str, resource_id: str) -> dict[str, Any] | None:
+    """The tombstone a DELETE wrote with the resource's removal (its request and time)."""
+    resp = db.client().get_item(
+        TableName=db.table(), Key=db.to_item(keys.resource_tombstone(account_id, mode, resource_id)), ConsistentRead=True
+    )
+    return db.from_item(resp.get("Item"))
 
 
 # --- lists ----------------------------------------------------------------------
