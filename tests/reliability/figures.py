@@ -27,9 +27,9 @@ def add_unique(section: str, name: str, item: str) -> None:
 
 
 def lines() -> list[str]:
-    order = ["fuzz", "bad input", "faults", "load", "isolation", "secrets"]
+    order = ["fuzz", "bad input", "faults", "webhooks", "provisioning", "load", "isolation", "secrets"]
     out = []
     for section in sorted(FIGURES, key=lambda s: (order.index(s) if s in order else 99, s)):
         values = ", ".join(f"{k} {v}" for k, v in FIGURES[section].items())
-        out.append(f"{section:>10}: {values}")
+        out.append(f"{section:>12}: {values}")
     return out

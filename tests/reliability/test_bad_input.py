@@ -18,6 +18,17 @@ from . import contract, figures
 VALID = {"name": "abc", "type": "staging"}
 
 
+@pytest.fixture(scope="module")
+def api(cloud):
+    """One fresh account for this module (not one per test: each costs an apictl run).
+    These tests look at the answers to bad input, not at what the account holds; the
+    one that lists the account's objects makes its own (test_forged_and_foreign_cursors)."""
+    account = cloud.new_account()
+    client = cloud.client(account["keys"]["test"])
+    client.account = account  # type: ignore[attr-defined]
+    return client
+
+
 def expect_error(resp, status, code, param=None):
     assert resp.status_code == status, resp.text[:500]
     body = resp.json()
@@ -172,8 +183,9 @@ def test_huge_and_odd_limits(api):
     expect_error(api.get("/v1/resources", params={"limit": str(10**30)}), 400, "parameter_invalid", "limit")
 
 
-def test_forged_and_foreign_cursors(cloud, api):
+def test_forged_and_foreign_cursors(cloud):
     # Given objects in my account and in another one
+    api = cloud.client(cloud.new_account()["keys"]["test"])
     mine = [expect_ok(api.post("/v1/resources", data={"name": f"mine {i}", "type": "staging"}))["id"] for i in range(3)]
     other = cloud.client(cloud.new_account()["keys"]["test"])
     theirs = other.post("/v1/resources", data=VALID).json()["id"]

@@ -54,6 +54,9 @@ def _client(api, ledger: Ledger, deadline: float, seed: int) -> None:
                     answers = [f.result() for f in futures]
             else:
                 answers = [session.post("/v1/resources", data=body, headers={"Idempotency-Key": key})]
+            # The request that made the object first: a replay answers with its own
+            # Request-Id, while the event carries the one of the request that made it
+            answers.sort(key=lambda r: r.headers.get("Idempotent-Replayed") == "true")
             for resp in answers:
                 with ledger.lock:
                     ledger.statuses[f"POST {resp.status_code}"] += 1

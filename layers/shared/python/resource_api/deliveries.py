@@ -176,7 +176,8 @@ def _record(
         "succeeded": succeeded,
         "http_status": resp.status,
         "duration_ms": resp.duration_ms,
-        "error": resp.error or note,
+        # both: the connection error of a last attempt and that its message goes to the DLQ
+        "error": "; ".join(part for part in (resp.error, note) if part) or None,
         "response_body": resp.body or None,
         "next_attempt_at": next_attempt_at,
         schema.TTL_ATTRIBUTE: now_ms // 1000 + events.RETENTION_S,
