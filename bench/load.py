@@ -121,7 +121,12 @@ def process_cpu(pid: int) -> dict[str, float]:
                 cmd = f.read().replace("\0", " ")
         except OSError:
             continue
-        name = "moto server" if "moto" in cmd else ("gateway + functions" if p == str(pid) else cmd[:40])
+        if "moto" in cmd:
+            name = "moto server"
+        elif p == str(pid) or "localcloud.workers" in cmd:  # the gateway's worker processes too
+            name = "gateway + functions"
+        else:
+            name = cmd[:40]
         out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return out
 

@@ -10,6 +10,14 @@ import threading
 from .cloud import ROOT, LocalCloud
 
 
+def workers() -> int:
+    """Gateway processes in all (localcloud/workers.py): LOCAL_WORKERS, default 1. More
+    help on a machine with cores to spare; on 2 cores the moto server, one gateway and
+    the client already share both, and extra workers measured no better (docs/performance.md)."""
+    given = os.environ.get("LOCAL_WORKERS", "").strip()
+    return max(1, int(given)) if given else 1
+
+
 def main() -> int:
     keys = [k.strip() for k in os.environ.get("LOCAL_API_KEYS", "").split(",") if k.strip()]
     bad = [k for k in keys if not (k.startswith("sk_test_") or k.startswith("sk_live_"))]
@@ -23,6 +31,7 @@ def main() -> int:
         auth_cache_ttl=float(os.environ.get("AUTHORIZER_CACHE_TTL", "300")),
         state_file=os.environ.get("LOCAL_STATE_FILE", os.path.join(ROOT, ".localcloud.json")),
         log=lambda msg: print(f"[localcloud] {msg}", flush=True),
+        workers=workers(),
     )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

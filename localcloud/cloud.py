@@ -60,6 +60,8 @@ class LocalCloud:
     keys: dict[str, str] = field(default_factory=dict)
     state_file: str | None = None
     pollers: list = field(default_factory=list)
+    workers: int = 1  # gateway processes in all, this one included (localcloud/workers.py)
+    pool: Any = None
     log_subscription: Any = None
 
     @property
@@ -175,9 +177,15 @@ class LocalCloud:
         self.bootstrap_account()
         self.start_pollers()
         gateway = Gateway(auth_cache_ttl=self.auth_cache_ttl)
-        self.server = gateway.serve(self.host, self.port)
+        self.server = gateway.serve(self.host, self.port, reuse_port=self.workers > 1)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True).start()
+        if self.workers > 1:
+            from .workers import WorkerPool
+
+            self.log(f"starting {self.workers - 1} more gateway worker process(es)")
+            self.pool = WorkerPool(gateway, self.log)
+            self.pool.start(self.workers - 1, self.host, self.port, self.auth_cache_ttl)
         self.write_state()
         gateway.ready.set()
 
@@ -192,6 +200,8 @@ class LocalCloud:
             poller.stop()
         if self.state_file and os.path.exists(self.state_file):
             os.remove(self.state_file)
+        if self.pool is not None:
+            self.pool.stop()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()

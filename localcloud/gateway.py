@@ -57,6 +57,11 @@ class Gateway:
         self.cache = AuthorizerCache(auth_cache_ttl)
         self.admin = admin
         self.ready = threading.Event()
+        # With gateway worker processes (localcloud/workers.py): a worker hands /_local/*
+        # to the main process (admin_relay); the main process, having applied one, copies
+        # the clock and clears the caches of every worker before answering (after_admin).
+        self.admin_relay: Any = None
+        self.after_admin: Any = None
 
     # --- the request path --------------------------------------------------------
 
@@ -189,6 +194,14 @@ class Gateway:
     # --- local-only controls -----------------------------------------------------
 
     def _admin(self, method: str, path: str, body: bytes):
+        if self.admin_relay is not None:
+            return self.admin_relay(method, path, body)
+        response = self._apply_admin(method, path, body)
+        if self.after_admin is not None and response[0] == 200:
+            self.after_admin(path)
+        return response
+
+    def _apply_admin(self, method: str, path: str, body: bytes):
         data = json.loads(body or b"{}")
         if path == "/_local/clock" and method == "POST":
             if "offset" in data:
@@ -208,7 +221,9 @@ class Gateway:
 
     # --- serving -----------------------------------------------------------------
 
-    def serve(self, host: str, port: int) -> ThreadingHTTPServer:
+    def serve(self, host: str, port: int, reuse_port: bool = False) -> ThreadingHTTPServer:
+        """The HTTP server (not yet serving). reuse_port: several processes listen on the
+        same port (SO_REUSEPORT), the kernel spreading connections among them."""
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -249,6 +264,7 @@ class Gateway:
         class Server(ThreadingHTTPServer):
             request_queue_size = 1024  # the default backlog of 5 resets bursts of clients
             daemon_threads = True
+            allow_reuse_port = reuse_port
 
         server = Server((host, port), Handler)
         server.daemon_threads = True

@@ -1,0 +1,102 @@
+"""`python -m localcloud` with gateway worker processes (localcloud/workers.py): every
+process answers the API, and the /_local controls reach all of them (the clock a test
+moves is the clock every later request sees, whichever process serves it)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TEST_KEY = "sk_test_" + "workersTestKey00000000000000000000"[:32]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cpu_ticks(pids: list[str]) -> list[int]:
+    ticks = []
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks.append(int(fields[11]) + int(fields[12]))
+    return ticks
+
+
+def test_workers_share_the_port_the_clock_and_the_authorizer_cache(tmp_path):
+    port, moto_port = _free_port(), _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "PORT": str(port),
+        "MOTO_PORT": str(moto_port),
+        "LOCAL_API_KEYS": TEST_KEY,
+        "LOCAL_WORKERS": "3",
+        "AUTHORIZER_CACHE_TTL": "300",
+        "LOCAL_STATE_FILE": str(tmp_path / "state.json"),
+        "TABLE_NAME": "resource-api",
+        "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "layers", "shared", "python")]),
+    }
+    log = open(tmp_path / "localcloud.log", "w+")
+    proc = subprocess.Popen([sys.executable, "-m", "localcloud"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise AssertionError("local cloud did not start:\n" + log.read()[-3000:])
+            time.sleep(0.2)
+        workers = subprocess.run(["pgrep", "-f", f"localcloud.workers --host 127.0.0.1 --port {port}"],
+                                 capture_output=True, text=True).stdout.split()
+        assert len(workers) == 2
+
+        day = 86_400
+        assert requests.post(f"{url}/_local/clock", json={"offset": day}, timeout=10).json()["offset"] == day
+        headers = {"Authorization": f"Bearer {TEST_KEY}", "Connection": "close"}  # a new connection each time
+        before = _cpu_ticks(workers)
+        created = []
+        for i in range(24):
+            resp = requests.post(f"{url}/v1/resources", data={"name": f"worker test {i}", "type": "production"},
+                                 headers=headers, timeout=30)
+            assert resp.status_code == 201, resp.text
+            created.append(resp.json()["created"])
+        now = time.time()
+        assert all(now + day - 120 < c < now + day + 120 for c in created), created
+
+        requests.post(f"{url}/_local/clock", json={"offset": 0}, timeout=10).raise_for_status()
+        for _ in range(12):
+            resp = requests.get(f"{url}/v1/resources?limit=1", headers=headers, timeout=30)
+            assert resp.status_code == 200
+        resp = requests.post(f"{url}/v1/resources", data={"name": "after reset", "type": "production"},
+                             headers=headers, timeout=30)
+        assert abs(resp.json()["created"] - time.time()) < 120
+
+        assert requests.delete(f"{url}/_local/authorizer_cache", timeout=10).json() == {"cleared": True}
+        # every worker served some of the 37 connections (the kernel spreads them)
+        after = _cpu_ticks(workers)
+        assert all(a - b >= 2 for a, b in zip(after, before)), (before, after)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    time.sleep(0.5)
+    leftover = subprocess.run(["pgrep", "-f", f"localcloud.workers --host 127.0.0.1 --port {port}"],
+                              capture_output=True, text=True).stdout.split()
+    assert leftover == []
