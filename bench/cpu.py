@@ -91,6 +91,12 @@ class World:
         from localcloud.gateway import Gateway
         from resource_api import accounts, db, routes, schema
 
+        from localcloud import motoserver
+
+        # The local moto server's rollback (item by item): moto's own deep-copies every
+        # table a transaction touches, so each transaction would cost time in proportion
+        # to the table, which grows during the run (DynamoDB's cost does not).
+        motoserver.keep_stream_on_rollback()
         self.mock = mock_aws()
         self.mock.start()
         self.client = boto3.client("dynamodb")
