@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import ApiError
 from .schema import table_name
+
+if TYPE_CHECKING:
+    from .errors import ApiError
 
 log = logging.getLogger(__name__)
 _client: Any = None
@@ -69,12 +70,18 @@ def _to(value: Any) -> dict[str, Any]:
         return {"BOOL": value}
     if isinstance(value, str):
         return {"S": value}
-    if isinstance(value, (int, float, Decimal)):
+    if isinstance(value, (int, float)):
         return {"N": str(value)}
     if isinstance(value, dict):
         return {"M": {k: _to(v) for k, v in value.items()}}
     if isinstance(value, (list, tuple)):
         return {"L": [_to(v) for v in value]}
+    # Our items never hold a Decimal (from_item reads numbers as int or float), so the
+    # decimal module is loaded only if one is ever passed, not at every cold start.
+    from decimal import Decimal  # noqa: PLC0415
+
+    if isinstance(value, Decimal):
+        return {"N": str(value)}
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
@@ -122,6 +129,9 @@ def error_code(exc: Exception) -> str:
 
 def translate(exc: Exception) -> ApiError:
     """An AWS failure as the error the client should see (retryable where it is)."""
+    # The failure path only: the authorizer never loads the error catalogue otherwise.
+    from .errors import ApiError  # noqa: PLC0415
+
     code = error_code(exc)
     log.warning("dynamodb call failed: %s", code or type(exc).__name__)
     if code == "TransactionCanceledException" and set(cancellation_reasons(exc)) & THROTTLED:

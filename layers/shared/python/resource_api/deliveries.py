@@ -32,12 +32,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import clock, db, events, ids, keys, lists, queues, schema, signing, urlguard, webhook_endpoints
-from .context import RequestContext
 from .errors import ApiError
-from .models import DeliveryListParams, WebhookReplay
+
+if TYPE_CHECKING:  # annotations only: the delivery function does not build the API's models
+    from .context import RequestContext
+    from .models import DeliveryListParams, WebhookReplay
 
 PREFIX = "dlv"
 ENTITY = "delivery_attempt"

@@ -28,13 +28,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import clock, db, ids, keys, lists, queues, resources, schema, webhook_endpoints
-from .context import RequestContext
+from . import clock, db, ids, keys, lists, queues, schema, webhook_endpoints
 from .errors import ApiError
-from .models import EventListParams, EventResend
-from .stream import Change
+
+if TYPE_CHECKING:  # annotations only: the webhook delivery function loads this module, not the models
+    from .context import RequestContext
+    from .models import EventListParams, EventResend
+    from .stream import Change
 
 PREFIX = "evt"
 ENTITY = "event"
@@ -90,6 +92,10 @@ def drafts(change: Change) -> list[Draft]:
     base = {"account_id": item.get("account_id", ""), "mode": item.get("mode", "")}
     request_id, idem = _request_of(change)
     req = {"request_id": request_id, "idempotency_key": idem}
+    # Only the stream processor derives events (and already imports this module lazily);
+    # resources pulls the pydantic models and the request path's modules.
+    from . import resources  # noqa: PLC0415
+
     if entity == "resource" and change.name == "INSERT":
         obj = resources.render(new)
         return [Draft("resource.created", ids.created_ms(new["id"], "res"), object=obj, previous_attributes=None, **base, **req)]

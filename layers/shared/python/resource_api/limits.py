@@ -90,7 +90,7 @@ def admit(ctx: RequestContext, item: dict[str, Any]) -> None:
 def _notify(ctx: RequestContext, resource_id: str, limit: int, count: int, window: int) -> None:
     """Write the resource.limit_exceeded notice (once per window: only the request
     whose count is limit + 1 gets here)."""
-    from . import events  # noqa: PLC0415 (events imports resources, which imports us)
+    from . import events  # noqa: PLC0415 (rare path: keeps events and the webhook modules out of the import)
 
     obj = {
         "object": "limit",

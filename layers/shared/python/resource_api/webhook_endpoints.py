@@ -8,12 +8,14 @@ without dropping a delivery.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import clock, db, idempotency, ids, keys, lists, signing, urlguard
-from .context import RequestContext
+from . import clock, db, ids, keys, lists, signing, urlguard
 from .errors import ApiError
-from .models import WebhookEndpointCreate, WebhookEndpointListParams, WebhookEndpointUpdate
+
+if TYPE_CHECKING:  # annotations only: the webhook delivery function loads this module, not the models
+    from .context import RequestContext
+    from .models import WebhookEndpointCreate, WebhookEndpointListParams, WebhookEndpointUpdate
 
 PREFIX = "we"
 ENTITY = "webhook_endpoint"
@@ -95,6 +97,10 @@ def create(ctx: RequestContext, params: WebhookEndpointCreate) -> dict[str, Any]
     item["sk"] = item["id"]
     body = render(item, with_secret=True)
     put = {"TableName": db.table(), "Item": db.to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}
+    # Here, not at import: the API's frame has it loaded already; the webhook delivery
+    # function, which loads this module too, never creates an endpoint.
+    from . import idempotency  # noqa: PLC0415
+
     try:
         # One transaction with the request's idempotency record (idempotency.transact).
         idempotency.transact([{"Put": put}], body)
