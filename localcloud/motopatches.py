@@ -298,11 +298,25 @@ def faster_update_expressions() -> None:
     node_cls = ast_nodes.Node
     deepcopy = copy.deepcopy
 
+    atomic = (str, int, float, bool, type(None))
+
     def node_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
         cls = self.__class__
         new = cls.__new__(cls)
         memo[id(self)] = new
-        new.__dict__.update({key: deepcopy(value, memo) for key, value in self.__dict__.items()})
+        state = {}
+        for key, value in self.__dict__.items():
+            if type(value) in atomic:  # what deepcopy returns for these: the value itself
+                state[key] = value
+            elif type(value) is list:  # a node's children
+                copied = memo.get(id(value))
+                if copied is None:
+                    copied = memo[id(value)] = []
+                    copied.extend(v if type(v) in atomic else deepcopy(v, memo) for v in value)
+                state[key] = copied
+            else:
+                state[key] = deepcopy(value, memo)
+        new.__dict__.update(state)
         return new
 
     if "__deepcopy__" not in node_cls.__dict__:
@@ -339,6 +353,57 @@ def faster_update_expressions() -> None:
         return node
 
     ast_nodes.DepthFirstTraverser.traverse_node_recursively = traverse_node_recursively  # type: ignore[method-assign]
+    skip_repeated_static_checks()
+
+
+def skip_repeated_static_checks() -> None:
+    """Of the ten processors moto's UpdateExpressionValidator runs over an update's syntax
+    tree, the first three only check the expression itself: at most one clause of each
+    kind (ActionCountValidator), no two actions on overlapping paths
+    (OverlappingPathsValidator), no action on a key attribute (UpdateHashRangeKeyValidator).
+    Their verdict depends on the parsed expression (kept per string, above), the
+    attribute names and the table's key attributes, not on the item or the values, and
+    they return the tree as they got it. Once all of them passed for an expression with
+    given names and keys, they are not run again for it; the other seven (values,
+    paths resolved against the item, functions, operations, types) always run. A check
+    that fails is never remembered: it runs, and raises, every time."""
+    from moto.dynamodb.parsing import validators
+
+    cls = validators.UpdateExpressionValidator
+    if getattr(cls.validate, "skips_static_checks", False):
+        return
+    static = (validators.ActionCountValidator, validators.OverlappingPathsValidator,
+              validators.UpdateHashRangeKeyValidator)
+    original_init = cls.__init__
+    passed: dict[int, tuple[Any, set[Any]]] = {}  # id(parsed tree) -> (the tree, keys that passed)
+
+    def __init__(self: Any, expression: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, expression, *args, **kwargs)
+        self.source_expression = expression
+
+    def validate(self: Any) -> Any:
+        source = getattr(self, "source_expression", None)
+        try:
+            names = self.expression_attribute_names
+            key = (None if names is None else tuple(sorted(names.items())), tuple(self.table.table_key_attrs))
+        except Exception:
+            key = None
+        entry = passed.get(id(source))
+        done = entry[1] if entry is not None and entry[0] is source else set()
+        node = self.node_to_validate
+        for processor in self.processors:
+            if key is not None and key in done and type(processor) in static:
+                continue
+            node = processor.traverse(node)
+        if key is not None and source is not None and key not in done:
+            if len(passed) > 1024:
+                passed.clear()
+            passed[id(source)] = (source, done | {key})
+        return node
+
+    validate.skips_static_checks = True  # type: ignore[attr-defined]
+    cls.__init__ = __init__  # type: ignore[method-assign]
+    cls.validate = validate  # type: ignore[method-assign]
 
 
 # --- Step Functions ----------------------------------------------------------------------
