@@ -10,6 +10,7 @@ API writes too, concurrent writes are the norm, so DynamoDB requests are seriali
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import socket
@@ -366,6 +367,11 @@ def main() -> None:
     keep_stream_on_rollback()
     motopatches.apply()
     app = Serialized(DomainDispatcherApplication(create_backend_app))
+    # moto, botocore's models and Flask are hundreds of thousands of objects that live as
+    # long as the server; out of the cyclic collector's way, its full collections only
+    # walk what requests made (tables, stream records, executions).
+    gc.collect()
+    gc.freeze()
     if os.environ.get("MOTO_PROFILE"):
         global PROFILE
         PROFILE = Profile(os.environ["MOTO_PROFILE"], app.lock)
