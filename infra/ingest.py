@@ -27,7 +27,6 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as lambda_destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_logs_destinations as destinations
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from resource_api import keys, metrics
 
@@ -60,20 +59,13 @@ class MetricsIngest(Construct):
         monitoring: Monitoring,
     ) -> None:
         super().__init__(scope, id)
-        self.failures = sqs.Queue(
+        self.failures = monitoring.failure_queue(
             self,
             "Failures",
-            retention_period=Duration.days(14),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
+            alarm="MetricsIngestFailures",
+            holds="the metrics ingest function's on-failure destination for events that failed every "
+            "asynchronous retry; it is alarmed, and its events are replayed by hand.",
         )
-        acknowledge(
-            self.failures,
-            "AwsSolutions-SQS3",
-            "This queue is itself a dead-letter target: the metrics ingest function's on-failure destination for "
-            "events that failed every asynchronous retry; it is alarmed, and its events are replayed by hand.",
-        )
-        monitoring.watch_dead_letter_queue("MetricsIngestFailures", self.failures)
 
         log_group = logs.LogGroup(self, "Logs", retention=config.log_retention, removal_policy=RemovalPolicy.DESTROY)
         role = iam.Role(

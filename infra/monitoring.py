@@ -158,6 +158,19 @@ class Monitoring(Construct):
             )
         )
 
+    def failure_queue(self, scope: Construct, id: str, *, alarm: str, holds: str) -> sqs.Queue:
+        """An encrypted queue that is itself the last stop of failed work (an on-failure
+        destination or a dead-letter target), kept 14 days and alarmed on its first
+        message. `holds` says what lands there (it is the cdk-nag acknowledgement)."""
+        from .nag import acknowledge
+
+        queue = sqs.Queue(
+            scope, id, retention_period=Duration.days(14), encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True
+        )
+        acknowledge(queue, "AwsSolutions-SQS3", f"This queue is itself a dead-letter target: {holds}")
+        self.watch_dead_letter_queue(alarm, queue)
+        return queue
+
     def watch_dead_letter_queue(self, id: str, queue: sqs.IQueue) -> None:
         self.alarm(
             f"{id}Depth",

@@ -91,21 +91,14 @@ class Webhooks(Construct):
             ),
         )
         # Stream batches that still fail after the retries (bisected down to the record).
-        self.stream_failures = sqs.Queue(
+        self.stream_failures = monitoring.failure_queue(
             self,
             "StreamFailures",
-            retention_period=Duration.days(14),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-        )
-        acknowledge(
-            self.stream_failures,
-            "AwsSolutions-SQS3",
-            "This queue is itself a dead-letter target: the on-failure destination of the stream event source "
-            "mapping, holding pointers to stream records that failed every retry; it is alarmed, not redriven.",
+            alarm="StreamFailures",
+            holds="the on-failure destination of the stream event source mapping, holding pointers to stream "
+            "records that failed every retry; it is alarmed, not redriven.",
         )
         monitoring.watch_dead_letter_queue("WebhookDeadLetters", self.dead_letter_queue)
-        monitoring.watch_dead_letter_queue("StreamFailures", self.stream_failures)
 
         environment = {
             "STAGE": config.stage,
