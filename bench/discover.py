@@ -58,9 +58,9 @@ def routes_matching(pattern: str) -> list:
 def lambda_memory_mb() -> tuple[int, str]:
     """The memory the functions are configured with, read from the CDK app."""
     for path in sorted((ROOT / "infra").glob("*.py")) if (ROOT / "infra").is_dir() else []:
-        m = re.search(r"memory_size\s*=\s*(\d+)", path.read_text())
+        m = re.search(r"(memory_size|MEMORY_MB)\s*=\s*(\d+)", path.read_text())
         if m:
-            return int(m.group(1)), f"{path.relative_to(ROOT)} (memory_size={m.group(1)})"
+            return int(m.group(2)), f"{path.relative_to(ROOT)} ({m.group(1)}={m.group(2)})"
     return 512, "default assumed (no memory_size found in infra/)"
 
 

@@ -6,7 +6,6 @@ object, access logs, tracing, a coarse stage throttle and an optional custom dom
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
@@ -22,23 +21,19 @@ from resource_api.gateway_responses import GATEWAY_RESPONSES, template
 
 from .access import Access
 from .config import SERVICE_NAME, Config
-from .layers import ARCHITECTURE, RUNTIME, Layers
+from .functions import construct_id, python_function
+from .layers import Layers
 from .monitoring import Monitoring
 from .nag import acknowledge
 
-ROOT = Path(__file__).resolve().parent.parent
-FUNCTIONS = ROOT / "functions"
 STAGE = "v1"  # the public prefix /v1 is the stage (or the custom domain's base path)
-HANDLER = "handler.handler"
+TIMEOUT_S = 10
 AUTHORIZER_CACHE = Duration.seconds(300)
 # Every method API Gateway knows; those a path has no route for answer 405 (via ANY).
 METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 # Body types a wrong-method request may carry; the 405 answer does not depend on them.
 MOCK_CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 
-
-def construct_id(function: str) -> str:
-    return "".join(part.capitalize() for part in function.split("_"))
 
 
 class Api(Construct):
@@ -202,53 +197,21 @@ class Api(Construct):
         return self._query_key_authorizer
 
     def _function(self, name: str, access: frozenset[str]) -> lambda_.Function:
-        cid = construct_id(name)
-        if not (FUNCTIONS / name / "handler.py").is_file():
-            raise FileNotFoundError(f"the route table names function {name!r}: functions/{name}/handler.py is missing")
-        log_group = logs.LogGroup(
-            self, f"{cid}Logs", retention=self.config.log_retention, removal_policy=RemovalPolicy.DESTROY
-        )
         # One role per function, with nothing but its log group and its route's access.
-        role = iam.Role(
+        built = python_function(
             self,
-            f"{cid}Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{name}: its log group, tracing, and access {sorted(access)}",
-        )
-        log_group.grant_write(role)
-        fn = lambda_.Function(
-            self,
-            cid,
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
-            handler=HANDLER,
-            code=lambda_.Code.from_asset(str(FUNCTIONS / name), exclude=["__pycache__", "*.pyc"]),
-            layers=self.layers.all,
-            role=role,
-            log_group=log_group,
+            name,
+            config=self.config,
+            layers=self.layers,
+            monitoring=self.monitoring,
             environment=self.environment,
-            memory_size=512,
-            timeout=Duration.seconds(10),
-            tracing=lambda_.Tracing.ACTIVE,
-            description=f"Resource API {self.config.stage}: {name}",
+            timeout_s=TIMEOUT_S,
+            role_description=f"{name}: its log group, tracing, and access {sorted(access)}",
         )
-        self.access.grant(access, fn)
-        acknowledge(
-            fn,
-            "AwsSolutions-L1",
-            "Pinned to python3.12 on purpose: the layers ship .pyc compiled by Python 3.12 (infra/build.py), "
-            "which only a 3.12 runtime uses; the runtime moves together with the build interpreter.",
-        )
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "The only '*' is xray:PutTraceSegments/PutTelemetryRecords, added by active tracing: X-Ray "
-            "has no resource-level permissions (tests/infrastructure asserts no other '*').",
-        )
-        self.functions[name] = fn
-        self.log_groups[name] = log_group
-        self.monitoring.watch_function(cid, fn)
-        return fn
+        self.access.grant(access, built.function)
+        self.functions[name] = built.function
+        self.log_groups[name] = built.log_group
+        return built.function
 
     def _method_not_allowed(self, resource: apigw.IResource, allowed: list[str]) -> None:
         """ANY on a path answers 405 with an Allow header (explicit methods win over ANY)."""

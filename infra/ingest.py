@@ -18,12 +18,9 @@ resource exists (dynamodb:LeadingKeys conditions); it reads nothing else.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as lambda_destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_logs_destinations as destinations
@@ -31,12 +28,10 @@ from constructs import Construct
 from resource_api import keys, metrics
 
 from .config import SERVICE_NAME, Config
-from .layers import ARCHITECTURE, RUNTIME, Layers
+from .functions import construct_id, python_function
+from .layers import Layers
 from .monitoring import Monitoring
-from .nag import acknowledge
 
-ROOT = Path(__file__).resolve().parent.parent
-FUNCTIONS = ROOT / "functions"
 FUNCTION = metrics.INGEST_FUNCTION
 TIMEOUT_S = 60
 ASYNC_RETRIES = 2  # Lambda's maximum for asynchronous invocations
@@ -67,25 +62,12 @@ class MetricsIngest(Construct):
             "asynchronous retry; it is alarmed, and its events are replayed by hand.",
         )
 
-        log_group = logs.LogGroup(self, "Logs", retention=config.log_retention, removal_policy=RemovalPolicy.DESTROY)
-        role = iam.Role(
+        self.function = python_function(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{FUNCTION}: its log group, tracing, its failure queue, metrics and request-log items, "
-            "resource existence",
-        )
-        log_group.grant_write(role)
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
-            handler="handler.handler",
-            code=lambda_.Code.from_asset(str(FUNCTIONS / FUNCTION), exclude=["__pycache__", "*.pyc"]),
-            layers=layers.all,
-            role=role,
-            log_group=log_group,
+            FUNCTION,
+            config=config,
+            layers=layers,
+            monitoring=monitoring,
             environment={
                 "STAGE": config.stage,
                 "TABLE_NAME": table.table_name,
@@ -93,14 +75,14 @@ class MetricsIngest(Construct):
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
             },
-            memory_size=512,
-            timeout=Duration.seconds(TIMEOUT_S),
-            tracing=lambda_.Tracing.ACTIVE,
+            timeout_s=TIMEOUT_S,
+            role_description=f"{FUNCTION}: its log group, tracing, its failure queue, metrics and request-log "
+            "items, resource existence",
+            description=f"Resource API {config.stage}: {FUNCTION} (per-resource metrics and request logs)",
             on_failure=lambda_destinations.SqsDestination(self.failures),
             retry_attempts=ASYNC_RETRIES,
             max_event_age=MAX_EVENT_AGE,
-            description=f"Resource API {config.stage}: {FUNCTION} (per-resource metrics and request logs)",
-        )
+        ).function
         iam.Grant.add_to_principal(
             grantee=self.function,
             actions=list(METRICS_ACTIONS),
@@ -113,24 +95,11 @@ class MetricsIngest(Construct):
             resource_arns=[table.table_arn],
             conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(keys.RESOURCE_PARTITIONS)}},
         )
-        monitoring.watch_function("MetricsIngest", self.function)
-        acknowledge(
-            self.function,
-            "AwsSolutions-L1",
-            "Pinned to python3.12 on purpose: the layers ship .pyc compiled by Python 3.12 (infra/build.py), "
-            "which only a 3.12 runtime uses; the runtime moves together with the build interpreter.",
-        )
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "The only '*' is xray:PutTraceSegments/PutTelemetryRecords, added by active tracing: X-Ray "
-            "has no resource-level permissions.",
-        )
         self.subscriptions: dict[str, logs.SubscriptionFilter] = {}
 
     def subscribe(self, function: str, log_group: logs.ILogGroup) -> logs.SubscriptionFilter:
         """Send a function's resource_request lines to the ingestion."""
-        cid = "".join(part.capitalize() for part in function.split("_"))
+        cid = construct_id(function)
         subscription = logs.SubscriptionFilter(
             self,
             f"{cid}Subscription",

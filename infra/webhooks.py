@@ -24,26 +24,23 @@ by the function with api_key_query_not_allowed.
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from resource_api import queues, routes
 
 from .access import Access
 from .config import SERVICE_NAME, Config
-from .layers import ARCHITECTURE, RUNTIME, Layers
+from .functions import python_function
+from .layers import Layers
 from .monitoring import Monitoring
 from .nag import acknowledge
 
-ROOT = Path(__file__).resolve().parent.parent
-FUNCTIONS = ROOT / "functions"
 STREAM_FUNCTION = "stream_processor"
 DELIVERY_FUNCTION = "webhook_delivery"
 STREAM_TIMEOUT_S = 60
@@ -155,45 +152,14 @@ class Webhooks(Construct):
             grantee.add_environment(queues.QUEUE_URL_ENV, self.queue.queue_url)
 
     def _function(self, name: str, timeout_s: int, environment: dict[str, str]) -> lambda_.Function:
-        cid = "".join(part.capitalize() for part in name.split("_"))
-        log_group = logs.LogGroup(
-            self, f"{cid}Logs", retention=self.config.log_retention, removal_policy=RemovalPolicy.DESTROY
-        )
-        role = iam.Role(
+        return python_function(
             self,
-            f"{cid}Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{name}: its log group, tracing, the table, and the webhook delivery queue",
-        )
-        log_group.grant_write(role)
-        fn = lambda_.Function(
-            self,
-            cid,
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
-            handler="handler.handler",
-            code=lambda_.Code.from_asset(str(FUNCTIONS / name), exclude=["__pycache__", "*.pyc"]),
-            layers=self.layers.all,
-            role=role,
-            log_group=log_group,
-            environment=dict(environment),
-            memory_size=512,
-            timeout=Duration.seconds(timeout_s),
-            tracing=lambda_.Tracing.ACTIVE,
-            description=f"Resource API {self.config.stage}: {name}",
-        )
-        self.monitoring.watch_function(cid, fn)
-        acknowledge(
-            fn,
-            "AwsSolutions-L1",
-            "Pinned to python3.12 on purpose: the layers ship .pyc compiled by Python 3.12 (infra/build.py), "
-            "which only a 3.12 runtime uses; the runtime moves together with the build interpreter.",
-        )
-        if name != STREAM_FUNCTION:
-            acknowledge(
-                role,
-                "AwsSolutions-IAM5[Resource::*]",
-                "The only '*' is xray:PutTraceSegments/PutTelemetryRecords, added by active tracing: X-Ray "
-                "has no resource-level permissions.",
-            )
-        return fn
+            name,
+            config=self.config,
+            layers=self.layers,
+            monitoring=self.monitoring,
+            environment=environment,
+            timeout_s=timeout_s,
+            role_description=f"{name}: its log group, tracing, the table, and the webhook delivery queue",
+            tracing_wildcard=name != STREAM_FUNCTION,
+        ).function

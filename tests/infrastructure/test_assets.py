@@ -24,7 +24,7 @@ import pytest
 from resource_api import routes
 
 from infra import build as layer_build
-from infra.api import HANDLER
+from infra.functions import HANDLER
 
 # Every function the stack deploys: the routes', the authorizer, and the event-driven ones
 # (stream processor, webhook delivery, metrics ingestion): every folder under functions/.

@@ -18,7 +18,7 @@ EXPECTED_ACKNOWLEDGEMENTS = {
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
     "AwsSolutions-IAM5[Resource::*]",  # X-Ray only (asserted in test_stack)
     "AwsSolutions-L1",  # python3.12 pinned to the .pyc the layers ship
-    "AwsSolutions-SQS3",  # the stream's on-failure queue is itself a dead-letter target (infra/webhooks.py)
+    "AwsSolutions-SQS3",  # the stream's on-failure queue is itself a dead-letter target (infra/monitoring.py failure_queue)
     # DELETE may stop the provisioning state machine's executions, named by resource id (infra/provisioning.py)
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<AWS::StackName>-provisioning:*]",
 }

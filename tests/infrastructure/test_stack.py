@@ -8,7 +8,8 @@ from resource_api import routes, schema
 from resource_api.gateway_responses import GATEWAY_RESPONSES, template
 
 from infra import data
-from infra.api import AUTHORIZER_CACHE, HANDLER, METHODS, STAGE
+from infra.api import AUTHORIZER_CACHE, METHODS, STAGE
+from infra.functions import HANDLER
 from infra.config import DEFAULT_DOC_BASE_URL
 
 from .conftest import ROOT

@@ -6,6 +6,7 @@ from __future__ import annotations
 from resource_api import queues, routes
 
 from infra import webhooks
+from infra.functions import FUNCTIONS
 
 from .test_stack import as_list, functions_by_name, methods, policy_statements
 
@@ -23,7 +24,7 @@ def _delivery_queue(synth) -> tuple[str, dict]:
 def _function(synth, name: str) -> tuple[str, dict]:
     for logical_id, fn in synth.of_type("AWS::Lambda::Function").items():
         asset = synth.asset_dir(fn["Properties"]["Code"])
-        if (asset / "handler.py").read_bytes() == (webhooks.FUNCTIONS / name / "handler.py").read_bytes():
+        if (asset / "handler.py").read_bytes() == (FUNCTIONS / name / "handler.py").read_bytes():
             return logical_id, fn
     raise AssertionError(f"no function {name}")
 

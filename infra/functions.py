@@ -1,0 +1,95 @@
+"""One Lambda function of ours, built the same way wherever it is deployed (the API's
+routes, the webhook pipeline, the metrics ingestion): the code of functions/<name>,
+every layer, its own log group and its own role with nothing but that log group and
+tracing; the caller grants the rest. Alarmed and on the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from .config import Config
+from .layers import ARCHITECTURE, RUNTIME, Layers
+from .monitoring import Monitoring
+from .nag import acknowledge
+
+FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
+HANDLER = "handler.handler"
+MEMORY_MB = 512
+
+
+def construct_id(function: str) -> str:
+    return "".join(part.capitalize() for part in function.split("_"))
+
+
+@dataclass
+class Built:
+    function: lambda_.Function
+    role: iam.Role
+    log_group: logs.LogGroup
+
+
+def python_function(
+    scope: Construct,
+    name: str,
+    *,
+    config: Config,
+    layers: Layers,
+    monitoring: Monitoring,
+    environment: dict[str, str],
+    timeout_s: int,
+    role_description: str,
+    description: str | None = None,
+    tracing_wildcard: bool = True,
+    **options: Any,
+) -> Built:
+    """functions/<name> as a Lambda function in `scope` (construct ids <Name>, <Name>Logs,
+    <Name>Role). `tracing_wildcard=False` when the caller acknowledges the role's
+    wildcards itself; `options` go to lambda_.Function (destinations, retries...)."""
+    cid = construct_id(name)
+    if not (FUNCTIONS / name / "handler.py").is_file():
+        raise FileNotFoundError(f"function {name!r}: functions/{name}/handler.py is missing")
+    log_group = logs.LogGroup(scope, f"{cid}Logs", retention=config.log_retention, removal_policy=RemovalPolicy.DESTROY)
+    role = iam.Role(
+        scope, f"{cid}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=role_description
+    )
+    log_group.grant_write(role)
+    fn = lambda_.Function(
+        scope,
+        cid,
+        runtime=RUNTIME,
+        architecture=ARCHITECTURE,
+        handler=HANDLER,
+        code=lambda_.Code.from_asset(str(FUNCTIONS / name), exclude=["__pycache__", "*.pyc"]),
+        layers=layers.all,
+        role=role,
+        log_group=log_group,
+        environment=dict(environment),
+        memory_size=MEMORY_MB,
+        timeout=Duration.seconds(timeout_s),
+        tracing=lambda_.Tracing.ACTIVE,
+        description=description or f"Resource API {config.stage}: {name}",
+        **options,
+    )
+    acknowledge(
+        fn,
+        "AwsSolutions-L1",
+        "Pinned to python3.12 on purpose: the layers ship .pyc compiled by Python 3.12 (infra/build.py), "
+        "which only a 3.12 runtime uses; the runtime moves together with the build interpreter.",
+    )
+    if tracing_wildcard:
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "The only '*' is xray:PutTraceSegments/PutTelemetryRecords, added by active tracing: X-Ray "
+            "has no resource-level permissions (tests/infrastructure asserts no other '*').",
+        )
+    monitoring.watch_function(cid, fn)
+    return Built(fn, role, log_group)
