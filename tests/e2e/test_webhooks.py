@@ -446,7 +446,10 @@ def test_an_endpoint_failing_for_days_is_disabled(api, receiver, clock_reset):
     endpoint = make_endpoint(api, receiver, ["resource.created"])
     receiver.fail(*([500] * 10))
     res = api.post("/v1/resources", data={"name": "Failing", "type": "staging"}).json()
-    receiver.wait_type("resource.created", res["id"])
+    (first,) = receiver.wait_type("resource.created", res["id"])
+    # (the failed attempt is recorded, so its streak started before the clock moves)
+    evt_id = first.header("webhook-id")
+    assert wait_for(lambda: api.get(f"/v1/events/{evt_id}/deliveries").json()["data"])
     # When the next attempt fails six days into the streak
     clock_reset.advance_clock(6 * 86_400)
     receiver.wait_type("resource.created", res["id"], n=2)

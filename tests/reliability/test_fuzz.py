@@ -68,14 +68,21 @@ def test_stateful_create_read_update_delete(cloud):
                 recorder=getattr(self, "recorder", None),
             )
 
-    Workflow.run(
-        settings=settings(
-            max_examples=fuzzing.STATEFUL_RUNS,
-            stateful_step_count=fuzzing.STATEFUL_STEPS,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
+    # The first round is derandomized; the walk still depends on what the cloud answered
+    # (ids, statuses, the shared cloud's state), so a short one may not reach every link.
+    # Up to two more rounds with fresh seeds: the test fails only if none reaches PATCH.
+    for derandomize in (True, False, False):
+        Workflow.run(
+            settings=settings(
+                max_examples=fuzzing.STATEFUL_RUNS,
+                stateful_step_count=fuzzing.STATEFUL_STEPS,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                derandomize=derandomize,
+                database=None,
+            )
         )
-    )
+        if "PATCH /v1/resources/{id}" in operations:
+            break
     figures.add("fuzz", "stateful steps", steps["n"])
-    assert any("PATCH /v1/resources/{id}" == op for op in operations), operations
+    assert "PATCH /v1/resources/{id}" in operations, operations
