@@ -341,3 +341,20 @@ def test_delivery_rechecks_the_url_and_never_connects_to_an_unsafe_address(ctx, 
     (attempt,) = deliveries.list_for_event(ctx, evt, DeliveryListParams())["data"]
     assert attempt["status"] == "failed" and attempt["error"].startswith("refused: the URL must be an https URL")
     assert attempt["webhook_endpoint"] == ep["id"]
+
+
+def test_events_are_rendered_in_the_accounts_default_api_version(ctx, queue):
+    from resource_api import accounts, resources
+
+    # Given an account pinned to an older API version (apictl set-api-version)
+    accounts.set_api_version(ctx.account_id, "2023-11-01")
+    webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/hooks", enabled_events=["*"]))
+    resources.create(ctx, ResourceCreate(name="Pinned", type="staging"))
+    # When its changes become events
+    stream.handle_batch(stream_records())
+    # Then the events say the version they were made in, stored and as delivered
+    (event,) = stored_events(ctx)
+    assert event["api_version"] == "2023-11-01"
+    (message,) = drain(queue)
+    sent = json.loads(events.load(ctx.account_id, ctx.mode, message["event"])["body"])  # the bytes delivered
+    assert sent["api_version"] == "2023-11-01"

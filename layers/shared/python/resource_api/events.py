@@ -163,7 +163,28 @@ def event_id(change: Change, event_type: str, created_ms: int) -> str:
     return f"{PREFIX}_{ids.time_part(created_ms)}{rand}"
 
 
-def render(draft: Draft, evt_id: str) -> dict[str, Any]:
+VERSION_CACHE_S = 60.0
+_versions: dict[str, tuple[str, float]] = {}
+
+
+def api_version(account_id: str) -> str:
+    """The version an account's events are rendered in: its default API version when the
+    event is made (Stripe's rule; the latest if it has none). Read once a minute per
+    account and container, so a change made with apictl shows within a minute."""
+    import time  # noqa: PLC0415
+
+    now = time.monotonic()
+    cached = _versions.get(account_id)
+    if cached is not None and now - cached[1] < VERSION_CACHE_S:
+        return cached[0]
+    from . import accounts, versions  # noqa: PLC0415 (the stream processor's path only)
+
+    version = versions.resolve(None, (accounts.get_account(account_id) or {}).get("api_version"))
+    _versions[account_id] = (version, now)
+    return version
+
+
+def render(draft: Draft, evt_id: str, version: str = API_VERSION) -> dict[str, Any]:
     data: dict[str, Any] = {"object": draft.object}
     if draft.previous_attributes is not None:
         data["previous_attributes"] = draft.previous_attributes
@@ -172,7 +193,7 @@ def render(draft: Draft, evt_id: str) -> dict[str, Any]:
         "object": "event",
         "type": draft.type,
         "created": draft.created_ms // 1000,
-        "api_version": API_VERSION,
+        "api_version": version,
         "livemode": draft.mode == "live",
         "data": data,
         "request": {"id": draft.request_id, "idempotency_key": draft.idempotency_key},
@@ -189,7 +210,7 @@ def dumps(event: dict[str, Any]) -> str:
 
 def on_change(change: Change) -> None:
     for draft in drafts(change):
-        evt = render(draft, event_id(change, draft.type, draft.created_ms))
+        evt = render(draft, event_id(change, draft.type, draft.created_ms), api_version(draft.account_id))
         publish(draft.account_id, draft.mode, evt)
 
 
