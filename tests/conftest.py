@@ -103,6 +103,18 @@ class Cloud:
     def new_account(self, plan: str = "scale") -> dict:
         return self.apictl("create-account", "--plan", plan)
 
+    def dynamodb(self):  # noqa: ANN201 - a boto3 DynamoDB client
+        """A client of the local cloud's moto server (to look at the table as it is)."""
+        import boto3
+
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=self.moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
     def advance_clock(self, seconds: float) -> None:
         requests.post(f"{self.url}/_local/clock", json={"advance": seconds}, timeout=5).raise_for_status()
 

@@ -19,23 +19,12 @@ NOTICE_TABLE = "resource-api"
 INGESTION_DEADLINE_S = 15.0
 
 
-def _ddb(cloud):
-    import boto3
-
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=cloud.moto_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
 
 def wait_ingested(cloud, api, rid: str, requests_made: int, timeout: float = INGESTION_DEADLINE_S) -> float:
     """Wait until `requests_made` requests on the resource are counted; the seconds it took."""
     from resource_api import db, keys
 
-    ddb, started = _ddb(cloud), time.monotonic()
+    ddb, started = cloud.dynamodb(), time.monotonic()
     key = db.to_item(keys.resource_metrics(api.account["id"], "test", rid))
     while True:
         item = db.from_item(ddb.get_item(TableName=NOTICE_TABLE, Key=key, ConsistentRead=True).get("Item")) or {}
@@ -275,7 +264,7 @@ def window_start(cloud):
 def _notices(cloud, account_id):
     from resource_api import db
 
-    resp = _ddb(cloud).query(
+    resp = cloud.dynamodb().query(
         TableName=NOTICE_TABLE,
         KeyConditionExpression="pk = :p",
         ExpressionAttributeValues=db.values(p=f"{account_id}#test#NOTICE"),

@@ -153,17 +153,6 @@ def verify(delivery: Delivery, secret: str) -> dict:
     return Webhook(secret).verify(delivery.body, delivery.headers)
 
 
-def moto_table(cloud):
-    import boto3
-
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=cloud.moto_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
 
 def wait_for(fn: Callable[[], Any], timeout: float = WAIT, interval: float = 0.1) -> Any:
     deadline = time.monotonic() + timeout
@@ -202,10 +191,10 @@ def _make_active(cloud, api, resource_id: str) -> None:
     if active:
         return
     account = api.account["id"]  # type: ignore[attr-defined]
-    item = moto_table(cloud).get_item(
+    item = cloud.dynamodb().get_item(
         TableName="resource-api", Key={"pk": {"S": f"{account}#test#RES"}, "sk": {"S": resource_id}}
     )["Item"]
-    moto_table(cloud).update_item(
+    cloud.dynamodb().update_item(
         TableName="resource-api",
         Key={"pk": item["pk"], "sk": item["sk"]},
         UpdateExpression="SET #s = :a, version = version + :one",
@@ -303,7 +292,7 @@ def test_every_event_type_reaches_a_local_receiver_with_the_documented_payload(c
         {"object": "limit", "resource": res["id"], "limit_type": "requests_per_minute", "limit": 1, "current_value": 2},
         request_id="req_limit",
     )
-    moto_table(cloud).put_item(TableName="resource-api", Item=db.to_item(item))
+    cloud.dynamodb().put_item(TableName="resource-api", Item=db.to_item(item))
     (d,) = receiver.wait_type("resource.limit_exceeded")
     event = verify(d, secret)
     assert event["data"]["object"]["limit_type"] == "requests_per_minute"

@@ -66,7 +66,9 @@ class Died(BaseException):
 # --- fault injection on the functions' AWS clients -----------------------------------------
 
 
-class _Http:
+class Http:
+    """The HTTP response a botocore before-call hook answers with instead of AWS."""
+
     def __init__(self, status: int) -> None:
         self.status_code = status
         self.headers: dict[str, str] = {}
@@ -74,9 +76,11 @@ class _Http:
         self.text = ""
 
 
-def _answer(code: str, status: int) -> tuple[_Http, dict[str, Any]]:
-    error = {"Code": code, "Message": f"injected {code}"}
-    return _Http(status), {"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}}
+def aws_error(code: str, status: int, **extra: Any) -> tuple[Http, dict[str, Any]]:
+    """An injected AWS error answer (code, HTTP status, extra parsed fields)."""
+    parsed = {"Error": {"Code": code, "Message": f"injected {code}"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    parsed.update(extra)
+    return Http(status), parsed
 
 
 # kind -> when it strikes. "before": instead of the call (nothing happened); "after": the
@@ -152,7 +156,7 @@ class Injector:
         if self.kind == "died_before_call":
             raise Died(f"died before {self.calls[index]}")
         code = "ThrottlingException"
-        return _answer(code, 400)
+        return aws_error(code, 400)
 
     def _after(self, context: dict[str, Any], **_: Any) -> None:
         index = context.get("pipeline_fault_index")
@@ -287,7 +291,7 @@ class DeliveryQueue:
             return None
         handle, seconds = context["visibility"]
         self.asked[handle] = seconds
-        return _Http(200), {"ResponseMetadata": {"HTTPStatusCode": 200}}
+        return Http(200), {"ResponseMetadata": {"HTTPStatusCode": 200}}
 
     def step(self) -> bool:
         """One invocation with what is visible now; False if nothing is."""

@@ -16,6 +16,7 @@ from botocore.exceptions import ReadTimeoutError
 from resource_api import accounts, clock, db, keys
 
 from . import apigw, figures
+from .pipeline import Http, aws_error
 
 STATUSES = ("pending", "active", "paused", "archived", "failed")
 
@@ -23,28 +24,14 @@ STATUSES = ("pending", "active", "paused", "archived", "failed")
 # --- fault injection on the shared DynamoDB client ------------------------------------------
 
 
-class _Http:
-    def __init__(self, status: int) -> None:
-        self.status_code = status
-        self.headers: dict[str, str] = {}
-        self.content = b""
-        self.text = ""
-
-
-def _error(code: str, status: int, **extra: Any) -> tuple[_Http, dict[str, Any]]:
-    parsed = {"Error": {"Code": code, "Message": f"injected {code}"}, "ResponseMetadata": {"HTTPStatusCode": status}}
-    parsed.update(extra)
-    return _Http(status), parsed
-
-
-def _condition_failure(operation: str) -> tuple[_Http, dict[str, Any]]:
+def _condition_failure(operation: str) -> tuple[Http, dict[str, Any]]:
     if operation == "TransactWriteItems":
-        return _error(
+        return aws_error(
             "TransactionCanceledException",
             400,
             CancellationReasons=[{"Code": "ConditionalCheckFailed"}, {"Code": "None"}],
         )
-    return _error("ConditionalCheckFailedException", 400)
+    return aws_error("ConditionalCheckFailedException", 400)
 
 
 def _timeout(**_: Any) -> None:
@@ -54,8 +41,8 @@ def _timeout(**_: Any) -> None:
 # kind -> (when, what): "before" answers instead of AWS (nothing written); "after" lets
 # the call succeed and then loses the answer (written, but the caller cannot know).
 FAULTS: dict[str, tuple[str, Any]] = {
-    "throttling": ("before", lambda op: _error("ThrottlingException", 400)),
-    "internal_error": ("before", lambda op: _error("InternalServerError", 500)),
+    "throttling": ("before", lambda op: aws_error("ThrottlingException", 400)),
+    "internal_error": ("before", lambda op: aws_error("InternalServerError", 500)),
     "read_timeout": ("before", lambda op: _timeout()),
     "condition_failed": ("before", _condition_failure),
     "timeout_after_write": ("after", lambda op: _timeout()),

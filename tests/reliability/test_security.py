@@ -99,20 +99,9 @@ def test_every_route_answers_404_to_other_accounts_and_the_other_mode(cloud, api
 # --- keys at rest -----------------------------------------------------------------------
 
 
-def _moto(cloud):
-    import boto3
-
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=cloud.moto_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
 
 def _scan(cloud) -> list[dict[str, Any]]:
-    client, items, start = _moto(cloud), [], None
+    client, items, start = cloud.dynamodb(), [], None
     while True:
         kwargs = {"ExclusiveStartKey": start} if start else {}
         resp = client.scan(TableName=cloud.env.get("TABLE_NAME", "resource-api"), **kwargs)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -171,8 +172,6 @@ def api_version(account_id: str) -> str:
     """The version an account's events are rendered in: its default API version when the
     event is made (Stripe's rule; the latest if it has none). Read once a minute per
     account and container, so a change made with apictl shows within a minute."""
-    import time  # noqa: PLC0415
-
     now = time.monotonic()
     cached = _versions.get(account_id)
     if cached is not None and now - cached[1] < VERSION_CACHE_S:
