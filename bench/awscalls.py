@@ -408,6 +408,26 @@ def _units(values: Any) -> float | None:
     return round(sum(values), 2)
 
 
+def is_rate_limit(call: dict[str, Any]) -> bool:
+    """A call (as `summarize` lists it) made by the key's rate limiter."""
+    return "ratelimit" in call["caller"] or "rate_limit" in call["caller"] or any(
+        k.startswith("pk=RATE#") for k in call["keys"]
+    )
+
+
+def mean(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The per-request average of several requests' summaries (counts and capacity)."""
+    n = max(1, len(summaries))
+    kinds: dict[str, float] = {}
+    for s in summaries:
+        for k, v in s["by_kind"].items():
+            kinds[k] = kinds.get(k, 0) + v
+    out: dict[str, Any] = {"requests": len(summaries), "by_kind": {k: round(v / n, 3) for k, v in kinds.items()}}
+    for field in ("aws_calls", "dynamodb_reads", "dynamodb_writes", "scans", "rru", "wru"):
+        out[field] = round(sum(s[field] for s in summaries) / n, 3)
+    return out
+
+
 def summarize(calls: list[Call]) -> dict[str, Any]:
     """Counts by kind, capacity, and the call list, for one scenario (or function)."""
     kinds: dict[str, int] = {}

@@ -96,7 +96,8 @@ def model(roundtrips: dict[str, Any], cpu: dict[str, Any], memory_mb: int, price
             continue
         row: dict[str, Any] = {"floor_per_million": per_million(floor)}
         for path in ("warm", "cold"):
-            fn = data[path]["function"]
+            # The per-request mean where there is one: the rate limiter writes in leases.
+            fn = (data[path].get("per_request") or {}).get("function") or data[path]["function"]
             lam = lambda_invocation(prices, memory_mb, own_cpu, fn["aws_calls"])
             usd = floor + lam["usd"] + dynamodb(prices, fn["rru"], fn["wru"])
             parts = {
@@ -104,7 +105,7 @@ def model(roundtrips: dict[str, Any], cpu: dict[str, Any], memory_mb: int, price
                 "lambda": per_million(lam["usd"]),
                 "dynamodb": per_million(dynamodb(prices, fn["rru"], fn["wru"])),
             }
-            auth = data[path]["authorizer"]
+            auth = (data[path].get("per_request") or {}).get("authorizer") or data[path]["authorizer"]
             if auth["aws_calls"]:
                 alam = lambda_invocation(prices, memory_mb, auth_cpu or 0.0, auth["aws_calls"])
                 usd += alam["usd"] + dynamodb(prices, auth["rru"], auth["wru"])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.awscalls import is_rate_limit
+
 IMPORT_RATIO = 1.25
 SIZE_MB = 25
 GET_RPS = 10_000 / 60
@@ -31,10 +33,7 @@ def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
 
-def _is_rate_limit(call: dict[str, Any]) -> bool:
-    return "ratelimit" in call["caller"] or "rate_limit" in call["caller"] or any(
-        k.startswith("pk=RATE#") for k in call["keys"]
-    )
+_is_rate_limit = is_rate_limit
 
 
 def _is_idempotency(call: dict[str, Any]) -> bool:
@@ -120,6 +119,10 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
             add(names[op], op, data.get("na", "not measured"), None)
             continue
         ok, note = check(data["warm"]["function"])
+        leases = data["warm"].get("rate_limit_leases")
+        if leases:
+            note += (f"; the rate limiter's lease write in {leases['with_lease_write']} of {leases['requests']} "
+                     f"requests in a row (mean {data['warm']['per_request']['function']['aws_calls']} calls/request)")
         if not 200 <= data["warm"]["status"] < 300:
             note += f" (answered {data['warm']['status']})"
         add(names[op], op, note, ok)
@@ -230,9 +233,16 @@ def render(results: dict[str, Any]) -> str:
             rows.append([op, "n/a", "", "", "", d["na"]])
             continue
         w, c = d["warm"], d["cold"]
+        per = (w.get("per_request") or {}).get("function")
+        leases = w.get("rate_limit_leases")
+        note = "" if w["stable"] and c["stable"] else "counts (rate-limit leases aside) varied between repeats"
+        if per and leases:
+            note = "; ".join(filter(None, [
+                f"mean of {leases['requests']} in a row: {per['aws_calls']} calls "
+                f"({', '.join(f'{v} {k.split(chr(58), 1)[1]}' for k, v in per['by_kind'].items())}), "
+                f"{per['rru']} / {per['wru']} RRU / WRU; a rate-limit lease write in {leases['with_lease_write']}", note]))
         rows.append([op, w["status"], _kinds(w["function"]), f"{w['function']['rru']} / {w['function']['wru']}",
-                     f"{c['total']['aws_calls']} ({_kinds(c['authorizer'])} by the authorizer)",
-                     "" if w["stable"] and c["stable"] else "counts varied between repeats"])
+                     f"{c['total']['aws_calls']} ({_kinds(c['authorizer'])} by the authorizer)", note])
     for key, label in (("batch_100", "batch of 100"), ("webhook_fanout_delivery", "webhook fan-out + delivery"),
                        ("provisioning_run", "provisioning run"), ("metrics_ingestion", "metrics ingestion")):
         d = rt.get(key) or {"na": rt.get("na", "not measured")}
@@ -264,7 +274,8 @@ def render(results: dict[str, Any]) -> str:
             else:
                 extra = f"{d['deliveries_received']} deliveries received ({', '.join(filter(None, d['event_types']))})"
             rows.append([label, "", _kinds(t), f"{t['rru']} / {t['wru']}", "", extra])
-    parts.append(_table(["operation", "status", "warm: AWS calls", "RRU / WRU (modelled)", "cold: AWS calls", "note"],
+    parts.append(_table(["operation", "status", "warm: AWS calls (steady request)", "RRU / WRU (modelled)",
+                         "cold: AWS calls", "note"],
                         rows) if rows else f"n/a: {rt.get('na', 'not measured')}")
     allc = rt.get("all_calls") or {}
     if allc:

@@ -50,12 +50,13 @@ def aws() -> Iterator[None]:
     import boto3
     from moto import mock_aws
 
-    from resource_api import db, schema
+    from resource_api import db, ratelimit, schema
 
     with mock_aws():
         client = boto3.client("dynamodb")
         client.create_table(**schema.create_table_request())
         db.set_client(client)
+        ratelimit.forget_leases()  # a fresh table: what this process leased is gone
         yield
         db.set_client(None)
 

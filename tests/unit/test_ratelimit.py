@@ -44,3 +44,86 @@ def test_idle_windows_are_pruned(tiny, monkeypatch):
     )
     windows = [k for k in item if k.startswith("w")]
     assert len(windows) <= 2 and item["used"] == 3
+
+
+def _writes():
+    """A counter of the DynamoDB calls this process makes, by operation."""
+    from collections import Counter
+
+    from resource_api import db
+
+    seen: Counter = Counter()
+    db.client().meta.events.register("before-call.dynamodb", lambda model, **_: seen.update([model.name]))
+    return seen
+
+
+def _stored(key_id: str, month: str = "202701") -> dict:
+    from resource_api import db, keys
+
+    return db.from_item(
+        db.client().get_item(TableName=db.table(), Key=db.to_item(keys.rate_limit(key_id, month)))["Item"]
+    )
+
+
+@pytest.fixture
+def free(monkeypatch, principal):
+    start = 1_800_000_000 - (1_800_000_000 % 60)
+    monkeypatch.setattr(clock, "now", lambda: start + 1.0)
+    return principal.__class__(principal.account_id, "test", "key_free", "free"), start
+
+
+def test_a_steady_client_is_counted_in_leases_with_exact_headers(free, monkeypatch):
+    key, start = free
+    calls = _writes()
+    seen = [ratelimit.hit(key).remaining for _ in range(100)]
+    assert seen == list(range(99, -1, -1))  # exact, one by one, as if each were written
+    assert calls["UpdateItem"] <= 25  # far fewer writes than requests
+    with pytest.raises(ApiError):  # and never more than the burst
+        ratelimit.hit(key)
+    assert ratelimit.peek(key).remaining == 0
+    stored = _stored("key_free")
+    assert stored["used"] == 100 and stored[f"w{int(start) // 60}"] == 100  # the 429 was given back
+
+
+def test_unused_lease_is_given_back_on_the_next_write(free, monkeypatch):
+    key, start = free
+    for _ in range(20):
+        ratelimit.hit(key)
+    window = int(start) // 60
+    assert _stored("key_free")["used"] > 20  # counted ahead
+    monkeypatch.setattr(clock, "now", lambda: start + 61.0)
+    nxt = ratelimit.hit(key)
+    stored, ahead = _stored("key_free"), ratelimit._leases["key_free"].left
+    assert stored["used"] - ahead == 21 and stored[f"w{window + 1}"] - ahead == 1
+    assert stored[f"w{window}"] == 20  # the last window's unused lease went back to it
+    # the previous window's true count sets this one's allowance: 60 + (60 - 20), capped at 100
+    assert nxt.limit == 100 and nxt.remaining == 99
+
+
+def test_peek_from_a_lease_makes_no_call(free):
+    key, _ = free
+    for _ in range(10):
+        last = ratelimit.hit(key)
+    calls = _writes()
+    assert ratelimit.peek(key).remaining == last.remaining
+    assert sum(calls.values()) == 0
+
+
+def test_two_containers_never_admit_more_than_the_allowance(free, monkeypatch):
+    """Two processes share the key: each leases for itself; together they stay within
+    the limit, and what they leave unadmitted is small."""
+    import random
+
+    key, _ = free
+    containers = [{}, {}]
+    admitted, rng = 0, random.Random(7)
+    for _ in range(300):
+        monkeypatch.setattr(ratelimit, "_leases", containers[rng.random() < 0.5])
+        try:
+            ratelimit.hit(key)
+            admitted += 1
+        except ApiError:
+            pass
+    assert 90 <= admitted <= 100  # the burst is 100
+    used = _stored("key_free")["used"]
+    assert admitted <= used <= 100

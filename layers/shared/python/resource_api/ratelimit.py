@@ -1,9 +1,23 @@
-"""Per-key rate limits and monthly quotas on atomic DynamoDB counters.
+"""Per-key rate limits and monthly quotas on atomic DynamoDB counters, taken in leases.
 
 One item per API key and month holds the month's request count (`used`) and the count
-of each active one-minute window (`w<window number>`). Every counted request is one
-UpdateItem (`ADD used :n, #cur :n`, returning the new item), which yields everything
-needed: this window's count, the previous window's, and the month's.
+of each active one-minute window (`w<window number>`). A write (`ADD used :n, #cur :n`,
+returning the new item) yields everything needed: this window's count, the previous
+window's, and the month's.
+
+Leases: a container does not write once per request. Each write takes a *lease* of
+`n` requests for the current window, counted at once, and the container's next
+requests are served from it without touching DynamoDB. `n` starts at 1 (a key seen for
+the first time costs one write per request, exactly as before) and doubles each time a
+lease is used up within a second, up to `MAX_LEASE`; it shrinks again when a lease
+lasts longer. Whatever is leased stays within the limits when it is taken (a lease
+never exceeds a quarter of what the window or the month has left, as last seen), so
+leases never admit more than the limit. Tokens a lease did not use are given back by
+the container's next write on that key (in the same window, or to the previous one
+after a rollover), so the month's count stays exact for a container that lives on;
+a container that is recycled with a lease in hand overcounts at most that lease.
+Headers from a lease are exact for requests served by one container: remaining is the
+window's allowance minus everything counted, less the unused part of this lease.
 
 Burst: a window's allowance is the plan's per-minute rate plus what the previous
 window left unused, capped at the plan's burst. An idle client may send `burst`
@@ -21,6 +35,7 @@ from __future__ import annotations
 
 import calendar
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -29,6 +44,8 @@ from .accounts import Principal
 from .errors import ApiError
 
 WINDOW = 60
+MAX_LEASE = 32  # requests one write may count ahead
+LEASE_SECONDS = 1.0  # a lease used up faster than this doubles the next one
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,38 @@ class Limits:
         )
 
 
+@dataclass
+class _Lease:
+    """Requests counted ahead for one key in one window, held by this container."""
+
+    month: str
+    window: int
+    size: int  # what the write that took it counted
+    left: int  # not used yet
+    cur: int  # the window's count after that write (this lease included)
+    prev: int  # the previous window's count
+    used: int  # the month's count after that write
+    taken: float  # time.monotonic() when taken
+
+
+_leases: dict[str, _Lease] = {}
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def forget_leases() -> None:
+    """Drop this container's leases (tests that start a fresh table)."""
+    _leases.clear()
+
+
+def _lock(key_id: str) -> threading.Lock:
+    lock = _locks.get(key_id)
+    if lock is None:
+        with _locks_guard:
+            lock = _locks.setdefault(key_id, threading.Lock())
+    return lock
+
+
 def _month(now: float) -> tuple[str, int]:
     """('YYYYMM', epoch seconds at the end of the month)."""
     t = time.gmtime(now)
@@ -82,9 +131,13 @@ def plan_limits(principal: Principal) -> plans.Plan:
     return plans.get(principal.plan)
 
 
+def _allowance(plan: plans.Plan, prev: int) -> int:
+    return min(plan.burst, plan.requests_per_minute + max(0, plan.requests_per_minute - prev))
+
+
 def _limits(plan: plans.Plan, now: float, cur: int, prev: int, used: int, month_end: int) -> Limits:
     window_end = (int(now) // WINDOW + 1) * WINDOW
-    allowance = min(plan.burst, plan.requests_per_minute + max(0, plan.requests_per_minute - prev))
+    allowance = _allowance(plan, prev)
     quota_left = None if plan.monthly_quota is None else max(0, plan.monthly_quota - used)
     exceeded = None
     if cur > allowance:
@@ -104,20 +157,49 @@ def _limits(plan: plans.Plan, now: float, cur: int, prev: int, used: int, month_
     )
 
 
-def _update(principal: Principal, now: float, cost: int) -> tuple[dict, str, str, int]:
-    month, month_end = _month(now)
-    window = int(now) // WINDOW
-    cur, prev = f"w{window}", f"w{window - 1}"
+def _size(old: _Lease | None, plan: plans.Plan, cost: int, month: str, window: int) -> int:
+    """How many requests the next write counts: `cost`, plus some ahead when this
+    container has been using its leases up quickly, never more than a quarter of what
+    is left (as last seen) so that leases cannot overdraw the limits."""
+    if old is None:
+        return cost
+    quick = old.left == 0 and time.monotonic() - old.taken < LEASE_SECONDS
+    size = min(MAX_LEASE, old.size * 2) if quick else max(1, old.size // 2)
+    if old.month == month:
+        if plan.monthly_quota is not None:
+            size = min(size, (plan.monthly_quota - old.used + old.left) // 4)
+        if old.window == window:
+            size = min(size, (_allowance(plan, old.prev) - old.cur + old.left) // 4)
+        else:  # a new window: its allowance is at least the plan's rate
+            size = min(size, plan.requests_per_minute // 4)
+    return max(cost, size)
+
+
+def _write(principal: Principal, month: str, window: int, n: int, old: _Lease | None, month_end: int) -> dict:
+    """Count `n` requests in this window, giving back what `old` did not use."""
+    cur = f"w{window}"
+    names = {"#cur": cur, "#stale": f"w{window - 2}"}
+    add_now, add_month = n, n
+    extra = ""
+    values: dict = {}
+    if old is not None and old.month == month and old.left:
+        add_month -= old.left
+        if old.window == window:
+            add_now -= old.left
+        elif old.window == window - 1:  # the previous window's unused part goes back to it
+            extra = ", #prev :back"
+            names["#prev"] = f"w{window - 1}"
+            values["back"] = -old.left
     resp = db.client().update_item(
         TableName=db.table(),
         Key=db.to_item(keys.rate_limit(principal.key_id, month)),
-        UpdateExpression="ADD used :n, #cur :n SET expires_at = :exp REMOVE #stale",
-        ExpressionAttributeNames={"#cur": cur, "#stale": f"w{window - 2}"},
-        ExpressionAttributeValues=db.values(n=cost, exp=month_end + 35 * 86400),
+        UpdateExpression=f"ADD used :m, #cur :n{extra} SET expires_at = :exp REMOVE #stale",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=db.values(n=add_now, m=add_month, exp=month_end + 35 * 86400, **values),
         ReturnValues="ALL_NEW",
     )
     item = db.from_item(resp.get("Attributes")) or {}
-    stale = [k for k in item if k.startswith("w") and k[1:].isdigit() and k not in (cur, prev)]
+    stale = [k for k in item if k.startswith("w") and k[1:].isdigit() and k not in (cur, f"w{window - 1}")]
     if stale:  # windows left behind by an idle gap: drop them so the item stays small
         db.client().update_item(
             TableName=db.table(),
@@ -125,31 +207,56 @@ def _update(principal: Principal, now: float, cost: int) -> tuple[dict, str, str
             UpdateExpression="REMOVE " + ", ".join(f"#s{i}" for i in range(len(stale))),
             ExpressionAttributeNames={f"#s{i}": k for i, k in enumerate(stale)},
         )
-    return item, cur, prev, month_end
+    return item
+
+
+def _give_back(principal: Principal, month: str, window: int, n: int) -> None:
+    try:
+        db.client().update_item(
+            TableName=db.table(),
+            Key=db.to_item(keys.rate_limit(principal.key_id, month)),
+            UpdateExpression="ADD used :n, #cur :n",
+            ExpressionAttributeNames={"#cur": f"w{window}"},
+            ExpressionAttributeValues=db.values(n=-n),
+        )
+    except Exception:
+        pass
 
 
 def hit(principal: Principal, cost: int = 1) -> Limits:
     """Count `cost` requests; raises the 429 (with headers) when over the limit."""
     now = clock.now()
     plan = plan_limits(principal)
-    try:
-        item, cur, prev, month_end = _update(principal, now, cost)
-    except Exception as exc:
-        raise db.translate(exc) from exc
-    limits = _limits(plan, now, int(item.get(cur, 0)), int(item.get(prev, 0)), int(item.get("used", 0)), month_end)
-    if limits.exceeded:
-        try:  # give the refused requests back
-            db.client().update_item(
-                TableName=db.table(),
-                Key=db.to_item(keys.rate_limit(principal.key_id, _month(now)[0])),
-                UpdateExpression="ADD used :n, #cur :n",
-                ExpressionAttributeNames={"#cur": cur},
-                ExpressionAttributeValues=db.values(n=-cost),
-            )
-        except Exception:
-            pass
-        raise limits.error()
-    return limits
+    month, month_end = _month(now)
+    window = int(now) // WINDOW
+    key = principal.key_id
+    with _lock(key):
+        lease = _leases.get(key)
+        if lease is not None and (lease.month, lease.window) == (month, window) and lease.left >= cost:
+            lease.left -= cost
+            return _limits(plan, now, lease.cur - lease.left, lease.prev, lease.used - lease.left, month_end)
+        if lease is not None and (lease.month, lease.window) > (month, window):
+            lease = None  # the clock went back (tests): nothing to give back to
+        size = _size(lease, plan, cost, month, window)
+        try:
+            item = _write(principal, month, window, size, lease, month_end)
+        except Exception as exc:
+            raise db.translate(exc) from exc
+        _leases.pop(key, None)
+        cur, prev, used = int(item.get(f"w{window}", 0)), int(item.get(f"w{window - 1}", 0)), int(item.get("used", 0))
+        # The part of this write beyond the limits (only when others counted meanwhile).
+        excess = max(0, cur - _allowance(plan, prev))
+        if plan.monthly_quota is not None:
+            excess = max(excess, used - plan.monthly_quota)
+        if size - min(size, excess) < cost:  # refused: give the whole write back
+            _give_back(principal, month, window, size)
+            raise _limits(plan, now, cur - size + cost, prev, used - size + cost, month_end).error()
+        if excess:
+            _give_back(principal, month, window, excess)
+            cur, used = cur - excess, used - excess
+        left = size - excess - cost
+        _leases[key] = _Lease(month, window, size - excess, left, cur, prev, used, time.monotonic())
+        return _limits(plan, now, cur - left, prev, used - left, month_end)
 
 
 def peek(principal: Principal) -> Limits:
@@ -157,12 +264,15 @@ def peek(principal: Principal) -> Limits:
     now = clock.now()
     month, month_end = _month(now)
     window = int(now) // WINDOW
+    plan = plan_limits(principal)
+    lease = _leases.get(principal.key_id)
+    if lease is not None and (lease.month, lease.window) == (month, window):
+        return _limits(plan, now, lease.cur - lease.left, lease.prev, lease.used - lease.left, month_end)
     try:
         resp = db.client().get_item(TableName=db.table(), Key=db.to_item(keys.rate_limit(principal.key_id, month)))
     except Exception as exc:
         raise db.translate(exc) from exc
     item = db.from_item(resp.get("Item")) or {}
-    plan = plan_limits(principal)
     return _limits(
         plan, now, int(item.get(f"w{window}", 0)), int(item.get(f"w{window - 1}", 0)), int(item.get("used", 0)), month_end
     )
