@@ -89,6 +89,13 @@ def lambda_env() -> dict[str, str]:
         "POWERTOOLS_SERVICE_NAME": "resource-api",
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "STAGE": "production",
+        # Lambda hands the execution role's credentials to the function in these. A
+        # function that builds its AWS clients at init reads them then; without them
+        # botocore would walk its credential chain to the EC2 metadata service (a network
+        # call off this machine). Placeholders: nothing here calls AWS.
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_SESSION_TOKEN": "bench",
     }
 
 

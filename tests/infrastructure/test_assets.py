@@ -105,6 +105,12 @@ def test_handlers_import_from_asset_and_layers_only(sandbox, layers, runtime_bot
         "STAGE": "sandbox",
         "POWERTOOLS_SERVICE_NAME": "resource-api",
         "DOC_BASE_URL": "https://example.com/docs",
+        # Lambda passes the execution role's credentials in the environment; the
+        # delivery function builds its AWS clients at init, and without these botocore
+        # would look for credentials as far as the EC2 metadata service (off loopback).
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
     }
     spec = {
         "functions": {name: str(asset) for name, asset in assets.items()},

@@ -1,10 +1,13 @@
 """What the small functions load at import (issue 8's cold-start target, bench/coldstart.py).
 
 The authorizer and the webhook delivery function are measured against a floor of only
-the third-party modules their code imports (Powertools' Logger). These tests keep them
-from pulling the API's request path back in: the pydantic models (resource_api.models,
+the third-party modules their code imports (Powertools' Logger; for the delivery
+function boto3 too, as it builds its AWS clients at init). These tests keep them from
+pulling the API's request path back in: the pydantic models (resource_api.models,
 through resources or an annotation), the error catalogue, or modules loaded only on a
-rare path (decimal). Each import runs in a fresh interpreter.
+rare path (decimal); and they pin down where the delivery function's clients are built:
+at its init, through the shared caches, and nowhere else that imports deliveries (the
+API's delivery routes). Each import runs in a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -23,15 +26,19 @@ from resource_api.errors import ApiError
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def loaded_after(module: str) -> set[str]:
-    script = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
+def run_fresh(script: str, **env: str) -> str:
     path = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared" / "python")])
     out = subprocess.run(
         [sys.executable, "-c", script],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=60,
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": path, **env}, capture_output=True, text=True, timeout=60,
         check=True,
     )
-    return set(json.loads(out.stdout))
+    return out.stdout
+
+
+def loaded_after(module: str) -> set[str]:
+    script = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
+    return set(json.loads(run_fresh(script)))
 
 
 @pytest.mark.parametrize(
@@ -40,12 +47,61 @@ def loaded_after(module: str) -> set[str]:
         ("resource_api.auth", {"pydantic", "resource_api.models", "resource_api.errors", "decimal"}),
         (
             "resource_api.deliveries",
-            {"pydantic", "resource_api.models", "resource_api.resources", "resource_api.idempotency"},
+            # boto3: importing deliveries builds no client (list_event_deliveries and
+            # replay_webhook_deliveries import it too); the delivery function's init does.
+            {"pydantic", "resource_api.models", "resource_api.resources", "resource_api.idempotency",
+             "boto3"},
         ),
     ],
 )
 def test_small_functions_do_not_load_the_request_path(module, not_loaded):
     assert not_loaded & loaded_after(module) == set()
+
+
+INIT_CHECK = """
+import json, sys
+import functions.webhook_delivery.handler
+from resource_api import db, queues
+print(json.dumps({
+    "boto3": "boto3" in sys.modules,
+    "request_path": sorted({"pydantic", "resource_api.models", "resource_api.resources"} & set(sys.modules)),
+    "dynamodb": [db._client.meta.service_model.service_name, db._client.meta.endpoint_url],
+    "sqs": [queues._client.meta.service_model.service_name, queues._client.meta.endpoint_url],
+}))
+"""
+
+
+def test_the_delivery_function_builds_its_clients_at_init_with_the_configured_endpoint():
+    # Given the local cloud's way of reaching moto (nothing listens there: building a
+    # client makes no call)
+    endpoint = "http://127.0.0.1:9"
+    # When the delivery function's handler module is imported, as Lambda does at init
+    got = json.loads(run_fresh(INIT_CHECK, AWS_ENDPOINT_URL=endpoint))
+    # Then boto3 is loaded and both clients are built, in the shared caches, at that endpoint
+    assert got["boto3"] is True
+    assert got["dynamodb"] == ["dynamodb", endpoint]
+    assert got["sqs"] == ["sqs", endpoint]
+    # And still without the API's request path
+    assert got["request_path"] == []
+
+
+def test_init_clients_uses_the_caches_tests_set_or_clear(monkeypatch):
+    from resource_api import deliveries, queues
+
+    # Given clients a test has set
+    dynamodb, sqs = object(), object()
+    monkeypatch.setattr(db, "_client", dynamodb)
+    monkeypatch.setattr(queues, "_client", sqs)
+    # When the delivery function initialises
+    deliveries.init_clients()
+    # Then those are the clients it uses
+    assert db.client() is dynamodb and queues.client() is sqs
+    # And once a test clears them, the next init builds fresh ones
+    monkeypatch.setattr(db, "_client", None)
+    monkeypatch.setattr(queues, "_client", None)
+    deliveries.init_clients()
+    assert db.client().meta.service_model.service_name == "dynamodb"
+    assert queues.client().meta.service_model.service_name == "sqs"
 
 
 def test_decimal_values_are_still_stored_as_numbers():

@@ -232,6 +232,19 @@ def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post) -> Outcome
     return Outcome(False, int(round(delay)))
 
 
+def init_clients() -> None:
+    """Build the AWS clients deliveries use (DynamoDB; SQS to re-schedule a failed one) now.
+
+    The delivery function calls this at init (AWS's advice for a function that calls AWS
+    on every invocation: init runs with burst CPU and its clients are reused), and it
+    matters here beyond speed: `handle_batch` delivers on a thread pool, and boto3 clients
+    must not be created concurrently from its default session. They go into the same
+    per-process caches as ever (`db.client()`, `queues.client()`), so tests and the
+    local cloud that `set_client` them, or clear them, are still obeyed."""
+    db.client()
+    queues.client()
+
+
 def handle_batch(records: Iterable[dict[str, Any]], poster: Poster = post) -> dict[str, Any]:
     """A Lambda SQS batch, delivered concurrently; failed messages are reported (partial
     batch response) after their visibility was set to the next retry's delay."""
