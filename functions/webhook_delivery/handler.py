@@ -1,13 +1,13 @@
 """SQS (webhook delivery queue) -> signed POSTs to webhook endpoints, with partial
-batch failures (see resource_api.deliveries). Every invocation calls DynamoDB, so the
-AWS clients are built at init (boto3 is imported then), as AWS advises."""
+batch failures (see resource_api.deliveries). Every invocation calls AWS, so the SDK is
+imported at init; its clients are built by the first batch, before its thread pool."""
 
+import boto3  # noqa: F401 - loaded at init, where Lambda gives the CPU burst
 from aws_lambda_powertools import Logger
 
-from resource_api.deliveries import handle_batch, init_clients
+from resource_api.deliveries import handle_batch
 
 logger = Logger(service="resource-api")
-init_clients()
 
 
 @logger.inject_lambda_context

@@ -2,12 +2,12 @@
 
 The authorizer and the webhook delivery function are measured against a floor of only
 the third-party modules their code imports (Powertools' Logger; for the delivery
-function boto3 too, as it builds its AWS clients at init). These tests keep them from
+function boto3 too, which it imports at init). These tests keep them from
 pulling the API's request path back in: the pydantic models (resource_api.models,
 through resources or an annotation), the error catalogue, or modules loaded only on a
 rare path (decimal); and they pin down where the delivery function's clients are built:
-at its init, through the shared caches, and nowhere else that imports deliveries (the
-API's delivery routes). Each import runs in a fresh interpreter.
+through the shared caches, before its first batch starts its thread pool, and nowhere
+else that imports deliveries (the API's delivery routes). Each import runs in a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ def loaded_after(module: str) -> set[str]:
         ("resource_api.auth", {"pydantic", "resource_api.models", "resource_api.errors", "decimal"}),
         (
             "resource_api.deliveries",
-            # boto3: importing deliveries builds no client (list_event_deliveries and
-            # replay_webhook_deliveries import it too); the delivery function's init does.
+            # boto3: importing deliveries loads no SDK (list_event_deliveries and
+            # replay_webhook_deliveries import it too); the delivery function's handler does.
             {"pydantic", "resource_api.models", "resource_api.resources", "resource_api.idempotency",
              "boto3"},
         ),
@@ -60,29 +60,34 @@ def test_small_functions_do_not_load_the_request_path(module, not_loaded):
 
 INIT_CHECK = """
 import json, sys
-import functions.webhook_delivery.handler
+import functions.webhook_delivery.handler as h
 from resource_api import db, queues
-print(json.dumps({
+at_init = {
     "boto3": "boto3" in sys.modules,
+    "clients": [db._client is not None, queues._client is not None],
     "request_path": sorted({"pydantic", "resource_api.models", "resource_api.resources"} & set(sys.modules)),
+}
+h.handle_batch([])
+print(json.dumps({
+    **at_init,
     "dynamodb": [db._client.meta.service_model.service_name, db._client.meta.endpoint_url],
     "sqs": [queues._client.meta.service_model.service_name, queues._client.meta.endpoint_url],
 }))
 """
 
 
-def test_the_delivery_function_builds_its_clients_at_init_with_the_configured_endpoint():
+def test_the_delivery_function_loads_the_sdk_at_init_and_builds_clients_before_its_pool():
     # Given the local cloud's way of reaching moto (nothing listens there: building a
     # client makes no call)
     endpoint = "http://127.0.0.1:9"
-    # When the delivery function's handler module is imported, as Lambda does at init
-    got = json.loads(run_fresh(INIT_CHECK, AWS_ENDPOINT_URL=endpoint))
-    # Then boto3 is loaded and both clients are built, in the shared caches, at that endpoint
-    assert got["boto3"] is True
+    # When the delivery function's handler module is imported, as Lambda does at init,
+    # and then handles a batch
+    got = json.loads(run_fresh(INIT_CHECK, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x"))
+    # Then boto3 was loaded at init, without the API's request path, and no client yet
+    assert got["boto3"] is True and got["request_path"] == [] and got["clients"] == [False, False]
+    # And the batch built both clients, in the shared caches, at that endpoint
     assert got["dynamodb"] == ["dynamodb", endpoint]
     assert got["sqs"] == ["sqs", endpoint]
-    # And still without the API's request path
-    assert got["request_path"] == []
 
 
 def test_init_clients_uses_the_caches_tests_set_or_clear(monkeypatch):

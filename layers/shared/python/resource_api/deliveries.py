@@ -233,13 +233,11 @@ def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post) -> Outcome
 
 
 def init_clients() -> None:
-    """Build the AWS clients deliveries use (DynamoDB; SQS to re-schedule a failed one) now.
+    """Build the AWS clients deliveries use (DynamoDB; SQS to re-schedule a failed one).
 
-    The delivery function calls this at init (AWS's advice for a function that calls AWS
-    on every invocation: init runs with burst CPU and its clients are reused), and it
-    matters here beyond speed: `handle_batch` delivers on a thread pool, and boto3 clients
-    must not be created concurrently from its default session. They go into the same
-    per-process caches as ever (`db.client()`, `queues.client()`), so tests and the
+    `handle_batch` calls this before it starts its thread pool: boto3 clients must not be
+    created concurrently from its default session (boto/boto3#1592). They go into the
+    same per-process caches as ever (`db.client()`, `queues.client()`), so tests and the
     local cloud that `set_client` them, or clear them, are still obeyed."""
     db.client()
     queues.client()
@@ -249,6 +247,7 @@ def handle_batch(records: Iterable[dict[str, Any]], poster: Poster = post) -> di
     """A Lambda SQS batch, delivered concurrently; failed messages are reported (partial
     batch response) after their visibility was set to the next retry's delay."""
     records = list(records)
+    init_clients()
 
     def one(record: dict[str, Any]) -> Outcome:
         try:
