@@ -187,6 +187,9 @@ class LocalCloud:
             self.pool = WorkerPool(gateway, self.log)
             self.pool.start(self.workers - 1, self.host, self.port, self.auth_cache_ttl)
         self.write_state()
+        from . import lambda_runtime
+
+        lambda_runtime.freeze_when_warm()  # start-up's objects, then each function's once warm
         gateway.ready.set()
 
     def write_state(self) -> None:

@@ -358,6 +358,24 @@ class Profile:
 PROFILE: Profile | None = None
 
 
+def freeze_survivors(phase: str, info: dict[str, Any]) -> None:
+    """A gc callback: after each full collection, freeze what survived it.
+
+    The server's data only grows (items, every stream record, executions, messages), and
+    each full collection walked all of it with the GIL held: at the load bench's GET rate
+    the server kept some 8,000 more objects a second, and its full collections took 100
+    to 220 ms (a 2-core machine under load), every request in flight waiting. What
+    survives a full collection is reachable at that moment; frozen, it is left to
+    reference counting, so the next full collection walks only what was made since the
+    last one (about 10 ms). The price: an object alive at a freeze that later becomes
+    garbage inside a reference cycle is never freed. Those are the requests in flight at
+    that instant (werkzeug's request objects are cyclic): measured, 2,600 objects kept
+    over a minute of mixed traffic (creates, updates, deletes, lists, gets, a webhook
+    endpoint), beside the 480,000 the server holds and keeps anyway."""
+    if phase == "stop" and info.get("generation") == 2:
+        gc.freeze()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -372,6 +390,7 @@ def main() -> None:
     # walk what requests made (tables, stream records, executions).
     gc.collect()
     gc.freeze()
+    gc.callbacks.append(freeze_survivors)
     if os.environ.get("MOTO_PROFILE"):
         global PROFILE
         PROFILE = Profile(os.environ["MOTO_PROFILE"], app.lock)

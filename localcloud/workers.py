@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     subscription.install()
     subscription.start()
     warm_handlers()
+    from . import lambda_runtime
+
+    lambda_runtime.freeze_when_warm()
     server = gateway.serve(args.host, args.port, reuse_port=True)
     threading.Thread(target=server.serve_forever, name=f"gateway-{args.name}", daemon=True).start()
     gateway.ready.set()
