@@ -263,6 +263,11 @@ def open_loop(url: str, key: str, send: Any, rate: float, seconds: float, worker
 
 
 def run(seconds: float, concurrency: int, out_path: str | None = None) -> dict[str, Any]:
+    from localcloud import httpheaders
+
+    # The clients' share of the 2 cores: their responses' headers parsed the short way, as
+    # the local cloud's processes do (the same messages; localcloud/httpheaders.py).
+    httpheaders.install()
     cloud = LocalCloudProcess()
     try:
         account = cloud.account("enterprise")

@@ -167,8 +167,10 @@ class LocalCloud:
             poller.start()
 
     def start(self) -> None:
+        from . import httpheaders
         from .gateway import Gateway
 
+        httpheaders.install()  # this process's HTTP header parsing: the gateway's requests, boto3's responses
         self.start_moto()
         self.configure_environment()
         self.create_tables()

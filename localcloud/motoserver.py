@@ -21,7 +21,7 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
-from localcloud import motopatches
+from localcloud import httpheaders, motopatches
 
 
 def keep_stream_on_rollback() -> None:
@@ -384,6 +384,7 @@ def main() -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))  # Step Functions tasks call back here
     keep_stream_on_rollback()
     motopatches.apply()
+    httpheaders.install()  # the requests this server reads (and its Step Functions tasks' AWS responses)
     app = Serialized(DomainDispatcherApplication(create_backend_app))
     # moto, botocore's models and Flask are hundreds of thousands of objects that live as
     # long as the server; out of the cyclic collector's way, its full collections only

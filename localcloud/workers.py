@@ -166,8 +166,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from resource_api import clock, metrics
 
+    from . import httpheaders
     from .gateway import Gateway
     from .pollers import LogSubscription
+
+    httpheaders.install()
 
     control = Connection(args.control)
     relay = Connection(args.relay)
