@@ -161,6 +161,16 @@ with mock_aws():
     call(ddb.batch_get_item, RequestItems={T: {"Keys": [{"pk": rich["pk"], "sk": rich["sk"]}, key]}})
     call(ddb.delete_item, TableName=T, Key={"pk": rich["pk"], "sk": rich["sk"]}, ReturnValues="ALL_OLD")
     call(ddb.get_item, TableName="missing", Key=key)
+    # the 400 KB item limit, reached by one attribute and by the last of many
+    call(ddb.put_item, TableName=T, Item={"pk": {"S": "big"}, "sk": {"S": "one"}, "v": {"S": "x" * 406000}})
+    many = {"pk": {"S": "big"}, "sk": {"S": "many"}, **{f"a{i:03d}": {"S": "y" * 4000} for i in range(100)}}
+    call(ddb.put_item, TableName=T, Item=many)
+    call(ddb.put_item, TableName=T, Item={**many, "a100": {"S": "y" * 4000}, "a101": {"S": "y" * 4000}})
+    call(ddb.get_item, TableName=T, Key={"pk": {"S": "big"}, "sk": {"S": "many"}}, ProjectionExpression="a099, pk")
+    call(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": T, "Item": {**many, "sk": {"S": "many2"}, "n": {"N": "1"}, "m": {"M": {"k": {"L": [{"S": "z"}]}}}}}},
+    ])
+    call(ddb.get_item, TableName=T, Key={"pk": {"S": "big"}, "sk": {"S": "many2"}}, ProjectionExpression="n, m")
     streams = boto3.client("dynamodbstreams", region_name="us-east-1")
     arn = ddb.describe_table(TableName=T)["Table"]["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
@@ -191,7 +201,8 @@ def test_patched_moto_answers_a_dynamodb_session_exactly_as_moto_does():
     # the session did reach what it is meant to cover
     text = json.dumps(plain)
     for needle in ('"BS"', '"NULL"', '"LastEvaluatedKey"', "ConditionalCheckFailedException",
-                   "TransactionCanceledException", "ValidationException", '"OldImage"', '"Count"'):
+                   "TransactionCanceledException", "ValidationException", '"OldImage"', '"Count"',
+                   "Item size has exceeded the maximum allowed size"):
         assert needle in text, needle
 
 
