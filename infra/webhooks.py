@@ -32,7 +32,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from resource_api import queues, routes
+from resource_api import queues, routes, stream
 
 from .access import Access
 from .config import SERVICE_NAME, Config
@@ -121,6 +121,8 @@ class Webhooks(Construct):
                 retry_attempts=STREAM_RETRY_ATTEMPTS,
                 max_record_age=STREAM_MAX_RECORD_AGE,
                 on_failure=sources.SqsDlq(self.stream_failures),
+                # Only the changes a subscriber acts on invoke it (resource_api.stream).
+                filters=[lambda_.FilterCriteria.filter(p) for p in stream.FILTERS],
             )
         )
         monitoring.watch_stream_consumer("StreamProcessor", self.stream_processor)

@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+from resource_api import stream
+
 from . import lambda_runtime
 
 log = logging.getLogger("localcloud")
@@ -83,13 +85,19 @@ class StreamPoller(threading.Thread):
             records = resp.get("Records", [])
             if not records:
                 return resp.get("NextShardIterator") or iterator
-            event = {"Records": [_stream_record(r, arn) for r in records]}
+            # The event source mapping's filter: the rest never reaches the function.
+            kept = [rec for rec in (_stream_record(r, arn) for r in records) if stream.accepts(rec)]
+            if not kept:
+                self.delivered += len(records)
+                iterator = resp["NextShardIterator"]
+                continue
+            event = {"Records": kept}
             try:
                 result = lambda_runtime.invoke(self.function, event) or {}
                 failures = result.get("batchItemFailures") or []
             except Exception:
                 log.exception("%s failed; retrying the batch", self.function)
-                failures = [{"itemIdentifier": records[0]["dynamodb"]["SequenceNumber"]}]
+                failures = [{"itemIdentifier": kept[0]["dynamodb"]["SequenceNumber"]}]
             if not failures:
                 self.delivered += len(records)
                 iterator = resp["NextShardIterator"]

@@ -3,7 +3,9 @@ event source mappings, least-privilege roles, and the `?api_key=` authorizer."""
 
 from __future__ import annotations
 
-from resource_api import queues, routes
+import json
+
+from resource_api import queues, routes, stream
 
 from infra import webhooks
 from infra.functions import FUNCTIONS
@@ -93,6 +95,9 @@ def test_stream_processor_bisects_reports_failures_and_has_an_on_failure_destina
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["MaximumRetryAttempts"] == webhooks.STREAM_RETRY_ATTEMPTS
+    # Only what a subscriber acts on invokes it: the patterns the local poller applies
+    patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert patterns == stream.FILTERS
     failure_arn = mapping["DestinationConfig"]["OnFailure"]["Destination"]
     failures_id = failure_arn["Fn::GetAtt"][0]
     assert failures_id in _queues(synth) and "RedrivePolicy" not in _queues(synth)[failures_id]["Properties"]

@@ -11,7 +11,7 @@ import random
 import pytest
 from standardwebhooks import Webhook
 
-from resource_api import deliveries, events, queues, signing, stream, urlguard, webhook_endpoints
+from resource_api import db, deliveries, events, keys, queues, signing, stream, urlguard, webhook_endpoints
 from resource_api.errors import ApiError
 from resource_api.models import ResourceCreate, ResourceUpdate, WebhookEndpointCreate
 
@@ -212,6 +212,44 @@ def test_a_batch_processed_twice_yields_no_duplicate_events_or_messages(ctx, que
     messages = drain(queue)
     assert len(messages) == 4
     assert len({(m["event"], m["webhook_endpoint"]) for m in messages}) == 4
+
+
+def test_the_stream_filter_drops_only_records_no_subscriber_acts_on(ctx, queue):
+    """The event source mapping's filter (stream.FILTERS, applied locally by the poller):
+    every record that makes an event or starts provisioning passes; the rest do not."""
+    from resource_api import accounts, ratelimit, resources
+
+    endpoint = webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/f", enabled_events=["*"]))
+    res = resources.create(ctx, ResourceCreate(name="Filtered", type="staging"))
+    resources.update(ctx, res["id"], ResourceUpdate(name="Filtered Renamed"))
+    resources.delete(ctx, res["id"])
+    for _ in range(3):
+        ratelimit.hit(accounts.Principal(ctx.account_id, "test", "key_filter", "free"))
+    stream.handle_batch(stream_records())  # stores the events: their items are records too
+    stored = db.from_item(
+        db.client().get_item(TableName=db.table(), Key=db.to_item(keys.webhook_endpoint(ctx.account_id, ctx.mode, endpoint["id"])))["Item"]
+    )
+    assert webhook_endpoints.disable(stored, "gone")
+    records = stream_records()
+    acted, dropped = [], []
+    for record in records:
+        change = stream.Change.from_record(record)
+        acts = bool(events.drafts(change)) or (
+            change.name == "INSERT" and change.entity == "resource" and (change.new or {}).get("status") == "pending"
+        )
+        # Then no record a subscriber acts on is dropped
+        assert stream.accepts(record) or not acts, (change.name, change.entity)
+        if acts:
+            acted.append((change.name, change.entity))
+        if not stream.accepts(record):
+            dropped.append(change.entity)
+    # (what they act on here: the resource's three changes and the system disable)
+    assert sorted(acted) == [("INSERT", "resource"), ("MODIFY", "resource"), ("MODIFY", "webhook_endpoint"),
+                             ("REMOVE", "resource")]
+    # And the bookkeeping is dropped: rate-limit counters (no entity), the events
+    # themselves, the deletion tombstone
+    assert {None, "event", "resource_deletion"} <= set(dropped)
+    assert len(dropped) > len(records) // 2
 
 
 def test_a_half_done_fan_out_is_finished_by_the_retry(ctx, queue, monkeypatch):

@@ -4,6 +4,12 @@ provisioning). An aborted write never appears on the stream.
 
 Subscribers must be idempotent: a failed batch is retried from the failed record,
 so a record may be seen more than once (derive ids from `Change.event_id`).
+
+Only the records a subscriber acts on reach the function: `FILTERS` are the event
+source mapping's filter patterns (infra/webhooks.py), and the local cloud's stream
+poller applies the same patterns (`accepts`). Rate-limit counters, idempotency keys,
+events, delivery attempts, metrics and request logs are written far more often than
+resources change, and cost no invocation.
 """
 
 from __future__ import annotations
@@ -42,6 +48,27 @@ class Change:
 
 
 Subscriber = Callable[[Change], None]
+
+# What the subscribers act on (events.drafts, provisioning.on_change): a resource, a
+# notice or a webhook endpoint as written, and a resource as it was when deleted.
+ENTITIES = ("resource", "notice", "webhook_endpoint")
+FILTERS: list[dict[str, Any]] = [
+    {"dynamodb": {"NewImage": {"entity": {"S": list(ENTITIES)}}}},
+    {"eventName": ["REMOVE"], "dynamodb": {"OldImage": {"entity": {"S": ["resource"]}}}},
+]
+
+
+def _matches(pattern: Any, value: Any) -> bool:
+    """EventBridge-style matching, the subset FILTERS use: nested objects, and lists of
+    the exact values allowed."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(k in value and _matches(p, value[k]) for k, p in pattern.items())
+    return value in pattern
+
+
+def accepts(record: dict[str, Any]) -> bool:
+    """Whether Lambda's event filter (`FILTERS`) lets this stream record through."""
+    return any(_matches(p, record) for p in FILTERS)
 
 
 def subscribers() -> list[Subscriber]:
