@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from resource_api import errors, idempotency, models, routes, schemas, versions
+from resource_api import errors, expand, idempotency, models, routes, schemas, versions
 
 REF = "#/components/schemas/{model}"
 FORM = "application/x-www-form-urlencoded"
@@ -72,7 +72,28 @@ def _validator_patches(model: type[BaseModel]) -> dict[str, list[Any]]:
     if "idempotency_key" in model.model_fields:
         # http.py takes it only as printable ASCII, like the header
         patches.setdefault("idempotency_key", []).append(_printable)
+    if "expand" in model.model_fields:
+        # expand.parse takes these paths only (anything else is 400 expand_invalid)
+        on_list = model is models.ListParams
+        patches.setdefault("expand", []).append(lambda s: _expand_schema(s, on_list=on_list))
     return patches
+
+
+def expand_paths(*, on_list: bool) -> list[str]:
+    """Every path `expand[]` takes (expand.py): on a resource its own fields and its
+    related resources' item fields; on a list, the items' fields under `data.`."""
+    items = [f"data.{f}" for f in expand.ON_LIST_ITEM]
+    if on_list:
+        return items
+    return [*expand.ON_RESOURCE, *(f"related_resources.{p}" for p in items)]
+
+
+def _expand_schema(schema: dict[str, Any], *, on_list: bool) -> dict[str, Any]:
+    return {
+        **schema,
+        "items": {"type": "string", "enum": expand_paths(on_list=on_list)},
+        "maxItems": expand.MAX_PATHS,
+    }
 
 
 def _printable(schema: dict[str, Any]) -> dict[str, Any]:

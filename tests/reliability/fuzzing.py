@@ -15,6 +15,7 @@ from collections.abc import MutableMapping
 import requests
 import schemathesis
 from schemathesis import GenerationMode
+from schemathesis.core import NOT_SET
 
 from localcloud import openapi
 
@@ -22,8 +23,12 @@ from localcloud import openapi
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 # The coverage phase (boundary values of every parameter, ~1,600 requests) runs in `make fuzz`.
 PHASES = os.environ.get("FUZZ_PHASES", "examples,fuzzing").split(",")
+# Stateful: one derandomized round of STATEFUL_RUNS scenarios of up to STATEFUL_STEPS steps
+# (80-100 steps, 2-4 s). A round patches and deletes a resource it created by step 15
+# (median) and 48 at the latest in 203 seeded rounds; 2 of 142 rounds of 6 scenarios
+# (48-59 steps) never did, all 61 of 10 did (docs/reliability.md).
 STATEFUL_STEPS = int(os.environ.get("FUZZ_STATEFUL_STEPS", "8"))
-STATEFUL_RUNS = int(os.environ.get("FUZZ_STATEFUL_RUNS", "6"))
+STATEFUL_RUNS = int(os.environ.get("FUZZ_STATEFUL_RUNS", "10"))
 
 
 def _pairs(value: Any, prefix: str) -> list[tuple[str, str]]:
@@ -86,10 +91,28 @@ def schema(examples: int = EXAMPLES, phases: list[str] | None = None) -> Any:
     return loaded
 
 
+# The stateful walk (test_fuzz.py) leaves out webhook endpoints: their chains can never
+# start in the offline local cloud. A create needs a URL that is http(s) to a loopback
+# address here (public names do not resolve), which generated strings never are, so every
+# webhook endpoint call of the walk had a made-up id (404); they were two of its six entry
+# points and took 41% of its steps, which a create -> patch -> delete chain needed.
+# The operations stay in the per-operation fuzzing; events (made by resource writes) stay
+# in the walk.
+STATEFUL_EXCLUDED_TAGS = ("webhook_endpoints",)
+
+
+def stateful_schema() -> Any:
+    """The schema of the stateful walk: links between resources and events only."""
+    loaded = schema(phases=["stateful"])
+    for tag in STATEFUL_EXCLUDED_TAGS:
+        loaded = loaded.exclude(tag=tag)
+    return loaded
+
+
 # Codes a schema-valid request may still earn: constraints across parameters or on the
 # world that OpenAPI cannot state (starting_after with ending_before; a webhook URL
-# must resolve to a public address; an expand path must name an expandable field).
-CROSS_PARAMETER_CODES = {"parameters_exclusive", "webhook_url_invalid", "expand_invalid"}
+# must resolve to a public address). Expand paths are in the document (an enum).
+CROSS_PARAMETER_CODES = {"parameters_exclusive", "webhook_url_invalid"}
 # Operations whose validation the document cannot state in full (a webhook URL must be
 # https to a public address, which needs DNS; a batch operation's path must name a
 # resource route): schema-valid requests may be refused there.
@@ -220,10 +243,13 @@ def negative_data_rejected(ctx: Any, response: Any, case: Any) -> bool | None:
         # (on webhook routes the mutated query value may be the ?api_key= alternative,
         # which a valid bearer key makes moot)
         raise AssertionError(f"schema-invalid query accepted with {response.status_code}: {case.query}")
-    body_schema = (
-        case.operation.definition.raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-    )
+    request_body = case.operation.definition.raw.get("requestBody", {})
+    body_schema = request_body.get("content", {}).get("application/json", {}).get("schema")
     if body_schema is None:
+        return None
+    if case.body is NOT_SET:  # no body sent (the negative part was elsewhere): invalid only if required
+        if request_body.get("required"):
+            raise AssertionError(f"request without its required body accepted with {response.status_code}")
         return None
     from jsonschema import Draft202012Validator
 
@@ -238,7 +264,21 @@ def negative_data_rejected(ctx: Any, response: Any, case: Any) -> bool | None:
 
 
 def _header_negative_is_absent(case: Any) -> bool:
-    """A dropped header (we send Authorization ourselves) or an empty value, which HTTP
-    treats as absent (an empty Api-Version means the default version)."""
-    headers = case.headers or {}
-    return all(v == "" for k, v in headers.items() if k.lower() != "authorization")
+    """The headers the document refuses are dropped ones (we send Authorization
+    ourselves) or empty values, which HTTP treats as absent (an empty Api-Version means
+    the default version, an empty If-Match no precondition). Headers the document takes
+    may come along: a valid Api-Version next to an empty If-Match."""
+    from jsonschema import Draft202012Validator
+
+    documented = {
+        p["name"].lower(): p.get("schema", {})
+        for p in case.operation.definition.raw.get("parameters", [])
+        if p.get("in") == "header"
+    }
+    for name, value in (case.headers or {}).items():
+        if name.lower() == "authorization" or value == "":
+            continue
+        schema = documented.get(name.lower())
+        if schema is None or not Draft202012Validator(schema).is_valid(value):
+            return False
+    return True

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 
+import pytest
 import requests
 from openapi_spec_validator import validate
 
 from localcloud import openapi
-from resource_api import routes
+from resource_api import expand, routes
+from resource_api.errors import ApiError
 
 from . import contract
 
@@ -36,6 +38,22 @@ def test_every_route_is_documented_with_the_models_its_handler_validates():
         for status, resp in op["responses"].items():
             if int(status) >= 400:
                 assert resp["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+def test_documented_expand_paths_are_the_ones_expand_takes():
+    """`expand[]` items are an enum (a generated valid request must be accepted): every
+    documented path parses where it is documented; the list's paths are refused on a
+    resource and the resource's on a list."""
+    for on_list in (False, True):
+        for path in openapi.expand_paths(on_list=on_list):
+            assert expand.parse([path], on_list=on_list)
+            with pytest.raises(ApiError):
+                expand.parse([path], on_list=not on_list)
+    doc = openapi.document()
+    listed = {p["name"]: p for p in doc["paths"]["/v1/resources"]["get"]["parameters"]}["expand[]"]
+    assert listed["schema"]["items"]["enum"] == openapi.expand_paths(on_list=True)
+    body = doc["components"]["schemas"]["ResourceCreate"]["properties"]["expand"]
+    assert body["items"]["enum"] == openapi.expand_paths(on_list=False)
 
 
 def test_served_without_a_key_with_human_docs(cloud):
