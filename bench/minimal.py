@@ -44,20 +44,35 @@ def _respond(status: int, body: Any) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
 
+_leases: dict[str, list] = {}  # key -> [window, size, left, taken]: the frame's lease policy, bare
+
+
+def forget_leases() -> None:
+    _leases.clear()
+
+
 def _rate_limit(key_id: str) -> None:
+    """Counted in leases as the real limiter counts (1 for a new key, doubling while used
+    up within a second, up to 32), so both make the same calls; none of its checks."""
     now = time.time()
+    window = int(now) // 60
+    lease = _leases.get(key_id)
+    if lease is not None and lease[0] == window and lease[2] > 0:
+        lease[2] -= 1
+        return
+    size = 1 if lease is None else (min(32, lease[1] * 2) if time.monotonic() - lease[3] < 1.0 else max(1, lease[1] // 2))
     t = time.gmtime(now)
     month = f"{t.tm_year:04d}{t.tm_mon:02d}"
     end = calendar.timegm((t.tm_year, t.tm_mon, calendar.monthrange(t.tm_year, t.tm_mon)[1], 23, 59, 59)) + 1
-    window = int(now) // 60
     _client().update_item(
         TableName=TABLE,
         Key=db.to_item(keys.rate_limit(key_id, month)),
         UpdateExpression="ADD used :n, #cur :n SET expires_at = :exp REMOVE #stale",
         ExpressionAttributeNames={"#cur": f"w{window}", "#stale": f"w{window - 2}"},
-        ExpressionAttributeValues={":n": {"N": "1"}, ":exp": {"N": str(end + 35 * 86400)}},
+        ExpressionAttributeValues={":n": {"N": str(size)}, ":exp": {"N": str(end + 35 * 86400)}},
         ReturnValues="ALL_NEW",
     )
+    _leases[key_id] = [window, size, size - 1, time.monotonic()]
 
 
 def _render(item: dict[str, Any]) -> dict[str, Any]:

@@ -333,7 +333,9 @@ def render(results: dict[str, Any]) -> str:
         elif "minimal_cpu_ms" in r:
             rows.append([name, r["cpu_ms"], r["minimal_cpu_ms"], f"{r['ratio']}x",
                          f"{r['outside_aws_cpu_ms']} vs {r['minimal_outside_aws_cpu_ms']} ({r['outside_aws_ratio']}x)",
-                         "" if r["same_calls"] else f"calls differ: {r['aws_calls']} vs {r['minimal_aws_calls']}"])
+                         (f"same calls over the timed requests: {_counts(r.get('timed_calls'))}" if r["same_calls"] else
+                          f"calls differ over the timed requests: {_counts(r.get('timed_calls'))} vs "
+                          f"{_counts(r.get('minimal_timed_calls'))}")])
         else:
             rows.append([name, r["cpu_ms"], "", "", "", r.get("na_minimal", "")])
     parts.append(_table(["function", "CPU ms", "minimal ms", "ratio (<=1.5x)", "outside AWS calls ms", "note"], rows)
@@ -359,6 +361,10 @@ def render(results: dict[str, Any]) -> str:
         rows.append([target, overall, f"{passing}/{len(items)}", detail])
     parts.append(_table(["target", "verdict", "passing", "figures (failing ones first)"], rows))
     return "\n".join(parts) + "\n"
+
+
+def _counts(calls: dict[str, int] | None) -> str:
+    return ", ".join(f"{n} {op}" for op, n in (calls or {}).items())
 
 
 def _kinds(summary: dict[str, Any]) -> str:
