@@ -127,3 +127,14 @@ def test_two_containers_never_admit_more_than_the_allowance(free, monkeypatch):
     assert 90 <= admitted <= 100  # the burst is 100
     used = _stored("key_free")["used"]
     assert admitted <= used <= 100
+
+
+def test_a_container_serving_many_keys_forgets_past_windows(free, monkeypatch):
+    key, start = free
+    monkeypatch.setattr(ratelimit, "MAX_KEYS", 5)
+    for i in range(5):
+        ratelimit.hit(key.__class__(key.account_id, "test", f"key_many_{i}", "free"))
+    monkeypatch.setattr(clock, "now", lambda: start + 61.0)
+    ratelimit.hit(key)  # a sixth key, in the next window: the five past leases go
+    assert list(ratelimit._leases) == ["key_free"]
+    assert ratelimit.hit(key).remaining == 98  # and counting goes on as before

@@ -45,6 +45,7 @@ from .errors import ApiError
 
 WINDOW = 60
 MAX_LEASE = 32  # requests one write may count ahead
+MAX_KEYS = 10_000  # leases a container keeps before it forgets those of past windows
 LEASE_SECONDS = 1.0  # a lease used up faster than this doubles the next one
 
 
@@ -109,6 +110,17 @@ _locks_guard = threading.Lock()
 def forget_leases() -> None:
     """Drop this container's leases (tests that start a fresh table)."""
     _leases.clear()
+
+
+def _forget_past(month: str, window: int) -> None:
+    """Keep a container that serves many keys small: drop the leases of windows that are
+    over (what they did not use is then not given back: at most one lease per key)."""
+    for key, lease in list(_leases.items()):
+        if (lease.month, lease.window) != (month, window):
+            _leases.pop(key, None)
+            lock = _locks.get(key)
+            if lock is not None and not lock.locked():
+                _locks.pop(key, None)
 
 
 def _lock(key_id: str) -> threading.Lock:
@@ -255,6 +267,8 @@ def hit(principal: Principal, cost: int = 1) -> Limits:
             _give_back(principal, month, window, excess)
             cur, used = cur - excess, used - excess
         left = size - excess - cost
+        if len(_leases) >= MAX_KEYS:
+            _forget_past(month, window)
         _leases[key] = _Lease(month, window, size - excess, left, cur, prev, used, time.monotonic())
         return _limits(plan, now, cur - left, prev, used - left, month_end)
 
