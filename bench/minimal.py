@@ -207,20 +207,40 @@ def update_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any
     account, mode, key_id = _auth(event)
     _rate_limit(key_id)
     form = _form(event)
-    lock = _idem_lock(account, mode, event)
     rid = event["pathParameters"]["id"]
-    current = _load(account, mode, rid)
+    item_key = keys.resource(account, mode, rid)
+    key = (event.get("headers") or {}).get("Idempotency-Key")
+    token, lock_attr = uuid.uuid4().hex, "idempotency_lock_" + hashlib.sha256((key or "").encode()).hexdigest()[:32]
+    if key:  # as ours: the key's lock is on the resource, and returns it (no read)
+        now_ms = int(time.time() * 1000)
+        current = db.from_item(_client().update_item(
+            TableName=TABLE, Key=db.to_item(item_key), UpdateExpression="SET #lk = :lock",
+            ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#lk) OR #lk.#u < :now)",
+            ExpressionAttributeNames={"#lk": lock_attr, "#u": "until"},
+            ExpressionAttributeValues=db.values(lock={"token": token, "until": now_ms + 30_000}, now=now_ms),
+            ReturnValues="ALL_NEW",
+        )["Attributes"])
+        current.pop(lock_attr, None)
+    else:
+        current = _load(account, mode, rid)
     if current is None:
         return _respond(404, {"error": {"code": "resource_missing"}})
     new = {**current, "name": form.get("name", current["name"]), "updated": int(time.time()),
            "version": current["version"] + 1}
     body = _render(new)
-    _client().transact_write_items(
-        TransactItems=[{"Put": {"TableName": TABLE, "Item": db.to_item(new), "ConditionExpression": "version = :v",
-                                "ExpressionAttributeValues": {":v": {"N": str(current["version"])}}}},
-                       *_idem_done(lock, 200, body)],
-        ClientRequestToken=str(uuid.uuid4()),
-    )
+    items: list[dict[str, Any]] = [{"Put": {
+        "TableName": TABLE, "Item": db.to_item(new),
+        "ConditionExpression": "version = :v" + (" AND #lk.#t = :t" if key else ""),
+        **({"ExpressionAttributeNames": {"#lk": lock_attr, "#t": "token"}} if key else {}),
+        "ExpressionAttributeValues": {":v": {"N": str(current["version"])}, **({":t": {"S": token}} if key else {})}}}]
+    if key:
+        now = int(time.time())
+        items.append({"Put": {"TableName": TABLE, "Item": db.to_item({
+            **keys.idempotency(account, mode, hashlib.sha256(key.encode()).hexdigest()), "state": "COMPLETED",
+            "expires_at": now + 86400, "response": {"status": 200, "body": json.dumps(body)}}),
+            "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
+            "ExpressionAttributeValues": {":now": {"N": str(now)}}}})
+    _client().transact_write_items(TransactItems=items, ClientRequestToken=str(uuid.uuid4()))
     return _respond(200, body)
 
 

@@ -319,3 +319,110 @@ def test_an_attempt_whose_lock_was_taken_over_writes_nothing(injector):
     # And the key answers B's resource from now on
     again = apigw.invoke(p, op.method, op.path, body=op.body, headers=headers)
     assert again.status == 201 and again.body["id"] == b.body["id"], again
+
+
+# --- PATCH: the key's lock is on the resource itself (idempotency.execute's item_key) ---------
+
+
+def _stored_resource(p: accounts.Principal, rid: str) -> dict[str, Any]:
+    return db.from_item(
+        db.client().get_item(TableName=db.table(), Key=db.to_item(keys.resource(p.account_id, p.mode, rid)),
+                             ConsistentRead=True)["Item"]
+    )
+
+
+def _locks_on(item: dict[str, Any]) -> list[str]:
+    from resource_api import idempotency
+
+    return [k for k in item if k.startswith(idempotency.LOCK_PREFIX)]
+
+
+def test_an_idempotent_patch_reads_nothing_and_leaves_no_lock(injector):
+    # Given an idempotent PATCH of a settled resource
+    op = OPS[1]
+    p, path, headers, first = _run(injector, op, None, None, "patch-no-read")
+    assert first.status == 200, first
+    # Then it made no read: the lock (a write that returns the resource) and one transaction
+    writes = list(injector.calls)
+    assert "GetItem" not in writes and writes[-2:] == ["UpdateItem", "TransactWriteItems"], writes
+    rid = path.rsplit("/", 1)[1]
+    item = _stored_resource(p, rid)
+    assert _locks_on(item) == [] and item["name"] == "renamed"
+    # And a retry replays the answer without applying the PATCH again
+    version = item["version"]
+    retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+    assert retry.status == 200 and retry.headers.get("idempotent-replayed") == "true", retry
+    assert retry.body == first.body
+    again = _stored_resource(p, rid)
+    assert again["version"] == version and _locks_on(again) == []
+    # And the same key on another request is refused, on this resource or another one
+    other = apigw.invoke(p, op.method, path, body={"name": "other"}, headers=headers)
+    assert other.status == 400 and other.code == "idempotency_key_reused", other
+    elsewhere = apigw.invoke(p, "POST", "/v1/resources", body={"name": "xyz", "type": "staging"}, headers=headers)
+    assert elsewhere.status == 400 and elsewhere.code == "idempotency_key_reused", elsewhere
+    assert _stored_resource(p, rid)["version"] == version
+
+
+def test_a_patch_whose_answer_is_lost_is_replayed_exactly(injector):
+    # Given a PATCH whose transaction commits but whose answer is lost
+    op = OPS[1]
+    sites = _call_sites(injector, op)
+    p, path, headers, first = _run(injector, op, len(sites) - 1, "timeout_after_write", "patch-lost")
+    assert first.status == 500, first
+    rid = path.rsplit("/", 1)[1]
+    committed = _stored_resource(p, rid)
+    # When the client retries at once with the same key
+    retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+    # Then the committed answer is replayed, and the PATCH was applied once
+    assert retry.status == 200 and retry.headers.get("idempotent-replayed") == "true", retry
+    assert retry.body["updated"] == committed["updated"] and retry.body["status"] == "paused"
+    assert _stored_resource(p, rid)["version"] == committed["version"]
+    assert_counters_match(p)
+
+
+def test_a_patch_whose_lock_was_taken_over_writes_nothing(injector):
+    """PATCH attempt A stalls past its lock on the resource; B (same key) takes it over
+    and applies the PATCH. A's transaction is fenced (by the lock, and by the key's
+    record B committed): applied once, and A answers what B did."""
+    import asyncio
+    import threading
+
+    op = OPS[1]
+    p = new_principal()
+    rid = seed_active(p)
+    path = op.path.replace("{id}", rid)
+    headers = {"Idempotency-Key": "patch-fenced"}
+    before = _stored_resource(p, rid)["version"]
+    answers: dict[str, Any] = {}
+    stalled = threading.Event()
+    events = db.client().meta.events
+
+    def stall_a(model: Any, **_: Any) -> None:
+        if model.name != "TransactWriteItems" or stalled.is_set():
+            return
+        stalled.set()
+        clock.set_offset(120)
+
+        def attempt_b() -> None:
+            asyncio.set_event_loop(asyncio.new_event_loop())
+            answers["b"] = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+
+        b = threading.Thread(target=attempt_b)
+        b.start()
+        b.join(60)
+
+    events.register("before-call.dynamodb", stall_a, unique_id="patch-fence-stall")
+    try:
+        answers["a"] = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+    finally:
+        events.unregister("before-call.dynamodb", unique_id="patch-fence-stall")
+        clock.set_offset(0)
+    a, b = answers["a"], answers["b"]
+    assert b.status == 200, b
+    # A's transaction failed on B's committed record: A answers it (as a replay)
+    assert a.status == 200 and a.body == b.body and a.headers.get("idempotent-replayed") == "true", a
+    item = _stored_resource(p, rid)
+    assert item["version"] == before + 1 and _locks_on(item) == []
+    assert_counters_match(p)
+    again = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+    assert again.status == 200 and again.body == b.body, again

@@ -99,6 +99,7 @@ class Api:
         # What the endpoint accepts, for the OpenAPI document and tooling.
         self.body_model: type[BaseModel] | None = None
         self.query_model: type[BaseModel] | None = None
+        self.lock_item: Callable[[Any], dict[str, str] | None] | None = None  # see operations.Operation
 
     def endpoint(
         self,
@@ -123,6 +124,7 @@ class Api:
         from .operations import OPERATIONS
 
         op = OPERATIONS[self.route.function]
+        self.lock_item = op.lock_item
         self.endpoint(body=op.body, query=op.query)(op.run)
         return self
 
@@ -230,7 +232,8 @@ class Api:
         print_ = idempotency.fingerprint(route.method, route.path, req.path_params, data)
         context = req.request.scope.get("aws.context")
         remaining = context.get_remaining_time_in_millis() if context is not None else 30_000
-        return idempotency.execute(ctx, key, print_, work, lock_ms=remaining + 1_000, shape=shape)
+        item_key = self.lock_item(req) if self.lock_item is not None else None
+        return idempotency.execute(ctx, key, print_, work, lock_ms=remaining + 1_000, shape=shape, item_key=item_key)
 
     def _count(self, req: Req, peek: bool = False) -> None:
         """Count the request against the key's limits; the headers go on every answer."""

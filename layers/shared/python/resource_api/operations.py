@@ -30,6 +30,9 @@ class Operation:
     run: Callable[[Call, Any], Any]
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
+    # The item a request with an Idempotency-Key locks (and so reads) instead of the
+    # key's own record: see idempotency.execute. None: the key's record.
+    lock_item: Callable[[Call], dict[str, str] | None] | None = None
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -37,7 +40,9 @@ OPERATIONS: dict[str, Operation] = {
     "list_resources": Operation(lambda c, p: resources.list_(c.ctx, p), query=ListParams),
     "get_resource": Operation(lambda c, p: resources.retrieve(c.ctx, c.path_params["id"], p.expand), query=RetrieveParams),
     "update_resource": Operation(
-        lambda c, p: resources.update(c.ctx, c.path_params["id"], p), body=ResourceUpdate
+        lambda c, p: resources.update(c.ctx, c.path_params["id"], p),
+        body=ResourceUpdate,
+        lock_item=lambda c: resources.lock_key(c.ctx, c.path_params["id"]),
     ),
     "delete_resource": Operation(lambda c, p: resources.delete(c.ctx, c.path_params["id"]), body=DeleteParams),
 }

@@ -157,6 +157,12 @@ def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
     return body
 
 
+def lock_key(ctx: RequestContext, resource_id: str) -> dict[str, str] | None:
+    """The item a write with an Idempotency-Key on this resource may hold its lock on
+    (idempotency.execute's `item_key`); None for an id that cannot exist."""
+    return keys.resource(ctx.account_id, ctx.mode, resource_id) if ids.is_valid(resource_id, PREFIX) else None
+
+
 def load(ctx: RequestContext, resource_id: str, *, consistent: bool = True) -> dict[str, Any]:
     """The stored item of a resource of this account and mode, or a 404."""
     if not ids.is_valid(resource_id, PREFIX):
@@ -203,7 +209,8 @@ def _retry_on_conflict(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[
 @_retry_on_conflict
 def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dict[str, Any]:
     expansions = expand.parse(params.expand)
-    current = load(ctx, resource_id)
+    # With an Idempotency-Key the key's lock is on this item and returned it: no read.
+    current = idempotency.locked_item(keys.resource(ctx.account_id, ctx.mode, resource_id)) or load(ctx, resource_id)
     limits.admit(ctx, current)
     _check_precondition(ctx, current)
     new = dict(current)
