@@ -426,3 +426,44 @@ def test_a_patch_whose_lock_was_taken_over_writes_nothing(injector):
     assert_counters_match(p)
     again = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
     assert again.status == 200 and again.body == b.body, again
+
+
+def test_patch_lock_edges_in_flight_refused_errors_stored_gone_resource_replayed(injector):
+    from resource_api import idempotency
+
+    p = new_principal()
+    rid = seed_active(p)
+    path = f"/v1/resources/{rid}"
+    item_key = keys.resource(p.account_id, p.mode, rid)
+    # Given another attempt with the key holding the lock on the resource
+    ctx_like = type("C", (), {"request_id": "req_other"})()
+    token, _, _ = idempotency._acquire_on(ctx_like, "in-flight", "fp", 30_000, item_key)
+    assert token
+    busy = apigw.invoke(p, "PATCH", path, body={"name": "busy"}, headers={"Idempotency-Key": "in-flight"})
+    # Then a request with that key is told to retry later, and nothing is applied
+    assert busy.status == 409 and busy.code == "idempotency_key_in_use" and busy.headers.get("retry-after"), busy
+    assert _stored_resource(p, rid)["name"] == "seed"
+    # Given a PATCH with a key that fails its precondition (If-Match of another version)
+    headers = {"Idempotency-Key": "stale-etag", "If-Match": '"not-the-etag"'}
+    failed = apigw.invoke(p, "PATCH", path, body={"name": "nope"}, headers=headers)
+    assert failed.status == 412 and failed.code == "precondition_failed", failed
+    # Then that answer is the key's (replayed), and the lock is off the resource
+    again = apigw.invoke(p, "PATCH", path, body={"name": "nope"}, headers=headers)
+    assert again.status == 412 and again.headers.get("idempotent-replayed") == "true", again
+    assert _locks_on(_stored_resource(p, rid)) == [_lock_for("in-flight")]
+    # Given a PATCH answered, then the resource deleted
+    done = apigw.invoke(p, "PATCH", path, body={"name": "last"}, headers={"Idempotency-Key": "before-delete"})
+    assert done.status == 200, done
+    gone = apigw.invoke(p, "DELETE", path, headers={"Idempotency-Key": "the-delete"})
+    assert gone.status == 200, gone
+    # Then the key still replays its answer, and a new key gets the 404
+    replay = apigw.invoke(p, "PATCH", path, body={"name": "last"}, headers={"Idempotency-Key": "before-delete"})
+    assert replay.status == 200 and replay.body == done.body and replay.headers.get("idempotent-replayed") == "true"
+    missing = apigw.invoke(p, "PATCH", path, body={"name": "last"}, headers={"Idempotency-Key": "after-delete"})
+    assert missing.status == 404 and missing.code == "resource_missing", missing
+
+
+def _lock_for(key: str) -> str:
+    from resource_api import idempotency
+
+    return idempotency._lock_attribute(key)
