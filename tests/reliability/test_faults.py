@@ -277,15 +277,13 @@ def test_a_failed_transaction_does_not_pin_its_500_to_the_key(injector):
     assert [r["id"] for r in made] == [retry.body["id"]]
 
 
-def test_an_attempt_whose_lock_was_taken_over_writes_nothing(injector):
-    """Attempt A stalls past its lock; attempt B (same key) takes the lock over and
-    creates the resource. A's transaction is fenced by its lost lock: one resource."""
+def _race_past_the_lock(p: accounts.Principal, method: str, path: str, body: Any, headers: dict[str, str]):
+    """Attempt A stalls just before its transaction; meanwhile its lock expires and attempt
+    B (same key, another Lambda sandbox: its own thread and event loop) runs in full.
+    Returns (A's answer, B's answer)."""
     import asyncio
     import threading
 
-    op = OPS[0]
-    p = new_principal()
-    headers = {"Idempotency-Key": "fenced"}
     answers: dict[str, Any] = {}
     stalled = threading.Event()
     events = db.client().meta.events
@@ -293,12 +291,12 @@ def test_an_attempt_whose_lock_was_taken_over_writes_nothing(injector):
     def stall_a(model: Any, **_: Any) -> None:
         if model.name != "TransactWriteItems" or stalled.is_set():
             return
-        stalled.set()  # A is about to commit: meanwhile its lock expires and B runs
+        stalled.set()
         clock.set_offset(120)
 
-        def attempt_b() -> None:  # another Lambda sandbox: its own thread and event loop
+        def attempt_b() -> None:
             asyncio.set_event_loop(asyncio.new_event_loop())
-            answers["b"] = apigw.invoke(p, op.method, op.path, body=op.body, headers=headers)
+            answers["b"] = apigw.invoke(p, method, path, body=body, headers=headers)
 
         b = threading.Thread(target=attempt_b)
         b.start()
@@ -306,11 +304,20 @@ def test_an_attempt_whose_lock_was_taken_over_writes_nothing(injector):
 
     events.register("before-call.dynamodb", stall_a, unique_id="fence-stall")
     try:
-        answers["a"] = apigw.invoke(p, op.method, op.path, body=op.body, headers=headers)
+        answers["a"] = apigw.invoke(p, method, path, body=body, headers=headers)
     finally:
         events.unregister("before-call.dynamodb", unique_id="fence-stall")
         clock.set_offset(0)
-    a, b = answers["a"], answers["b"]
+    return answers["a"], answers["b"]
+
+
+def test_an_attempt_whose_lock_was_taken_over_writes_nothing(injector):
+    """Attempt A stalls past its lock; attempt B (same key) takes the lock over and
+    creates the resource. A's transaction is fenced by its lost lock: one resource."""
+    op = OPS[0]
+    p = new_principal()
+    headers = {"Idempotency-Key": "fenced"}
+    a, b = _race_past_the_lock(p, op.method, op.path, op.body, headers)
     assert b.status == 201, b
     assert a.status == 409 and a.code == "idempotency_key_in_use", a
     made = [r for r in stored_resources(p) if r.get("idempotency_key") == "fenced"]
@@ -384,40 +391,13 @@ def test_a_patch_whose_lock_was_taken_over_writes_nothing(injector):
     """PATCH attempt A stalls past its lock on the resource; B (same key) takes it over
     and applies the PATCH. A's transaction is fenced (by the lock, and by the key's
     record B committed): applied once, and A answers what B did."""
-    import asyncio
-    import threading
-
     op = OPS[1]
     p = new_principal()
     rid = seed_active(p)
     path = op.path.replace("{id}", rid)
     headers = {"Idempotency-Key": "patch-fenced"}
     before = _stored_resource(p, rid)["version"]
-    answers: dict[str, Any] = {}
-    stalled = threading.Event()
-    events = db.client().meta.events
-
-    def stall_a(model: Any, **_: Any) -> None:
-        if model.name != "TransactWriteItems" or stalled.is_set():
-            return
-        stalled.set()
-        clock.set_offset(120)
-
-        def attempt_b() -> None:
-            asyncio.set_event_loop(asyncio.new_event_loop())
-            answers["b"] = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
-
-        b = threading.Thread(target=attempt_b)
-        b.start()
-        b.join(60)
-
-    events.register("before-call.dynamodb", stall_a, unique_id="patch-fence-stall")
-    try:
-        answers["a"] = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
-    finally:
-        events.unregister("before-call.dynamodb", unique_id="patch-fence-stall")
-        clock.set_offset(0)
-    a, b = answers["a"], answers["b"]
+    a, b = _race_past_the_lock(p, op.method, path, op.body, headers)
     assert b.status == 200, b
     # A's transaction failed on B's committed record: A answers it (as a replay)
     assert a.status == 200 and a.body == b.body and a.headers.get("idempotent-replayed") == "true", a
