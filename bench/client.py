@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlencode
@@ -73,3 +74,15 @@ def scenario_of(function: str, event: dict[str, Any]) -> str | None:
         if name.lower() == SCENARIO_HEADER.lower():
             return value
     return None
+
+
+def wait_settled(client: Client, ids: list[str], timeout: float = 90.0, scenario: str | None = None) -> None:
+    """Wait until provisioning has settled these resources (no longer `pending`), so that
+    what is measured next runs with nothing beside it."""
+    deadline = time.monotonic() + timeout
+    for rid in ids:
+        while time.monotonic() < deadline:
+            status, _, body = client.request("GET", f"/v1/resources/{rid}", scenario=scenario)
+            if 200 <= status < 300 and body.get("status") != "pending":
+                break
+            time.sleep(0.25)

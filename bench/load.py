@@ -32,7 +32,7 @@ import urllib.request
 from typing import Any
 
 from bench import discover
-from bench.client import Client
+from bench.client import Client, wait_settled
 
 TEST_KEY = "sk_test_" + "benchLoad000000000000000000000000"
 LIVE_KEY = "sk_live_" + "benchLoad000000000000000000000000"
@@ -283,13 +283,7 @@ def run(seconds: float, concurrency: int, out_path: str | None = None) -> dict[s
             ids.append(body["id"])
         # The GETs are measured on settled resources, as a client reads them: the seeds'
         # provisioning (a few state transitions each) is over before the clock starts.
-        deadline = time.monotonic() + 90
-        for rid in ids:
-            while time.monotonic() < deadline:
-                status, _, body = seed.request("GET", f"/v1/resources/{rid}")
-                if 200 <= status < 300 and body.get("status") != "pending":
-                    break
-                time.sleep(0.25)
+        wait_settled(seed, ids)
         seed.close()
 
         def get(client: Client, n: int, i: int) -> int:

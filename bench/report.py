@@ -33,9 +33,6 @@ def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
 
-_is_rate_limit = is_rate_limit
-
-
 def _is_idempotency(call: dict[str, Any]) -> bool:
     return "idempotency" in call["caller"] or any(k.startswith("pk=IDEM#") for k in call["keys"])
 
@@ -48,7 +45,7 @@ def check_get(summary: dict[str, Any]) -> tuple[bool, str]:
     calls = summary["calls"]
     reads = [c for c in calls if c["call"].startswith("dynamodb:") and _op(c) in READS]
     writes = [c for c in calls if c not in reads]
-    ok = len(reads) == 1 and len(writes) <= 1 and all(_is_rate_limit(w) and w["call"].startswith("dynamodb:") for w in writes)
+    ok = len(reads) == 1 and len(writes) <= 1 and all(is_rate_limit(w) and w["call"].startswith("dynamodb:") for w in writes)
     return ok, f"{len(reads)} read + {len(writes)} write ({', '.join(_describe(c) for c in calls)})"
 
 
@@ -68,7 +65,7 @@ def check_write(summary: dict[str, Any]) -> tuple[bool, str]:
     calls = summary["calls"]
     tx = [c for c in calls if c["call"] == "dynamodb:TransactWriteItems"]
     allowed = [c for c in calls if c not in tx and _op(c) in ("PutItem", "UpdateItem", "DeleteItem")
-               and (_is_rate_limit(c) or _is_idempotency(c))]
+               and (is_rate_limit(c) or _is_idempotency(c))]
     others = [c for c in calls if c not in tx and c not in allowed]
     ok = len(tx) <= 1 and not others
     note = f"{len(tx)} transaction + {len(allowed)} rate-limit/idempotency writes"

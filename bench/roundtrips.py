@@ -27,7 +27,7 @@ from typing import Any
 
 from bench import discover
 from bench.awscalls import Recorder, is_rate_limit, mean, summarize
-from bench.client import Client, scenario_of
+from bench.client import Client, scenario_of, wait_settled
 
 TEST_KEY = "sk_test_" + "benchRoundTrips0000000000000000"
 LIVE_KEY = "sk_live_" + "benchRoundTrips0000000000000000"
@@ -119,18 +119,6 @@ def measure_request(rec: Recorder, client: Client, op: str, path_kind: str, send
     return result
 
 
-def _settled(client: Client, ids: list[str], timeout: float = 90.0) -> None:
-    """Wait until provisioning has settled the setup resources (the warm path is measured
-    on settled resources, with nothing running beside it)."""
-    deadline = time.monotonic() + timeout
-    for rid in ids:
-        while time.monotonic() < deadline:
-            status, _, body = client.request("GET", f"/v1/resources/{rid}", scenario="setup")
-            if _ok(status) and body.get("status") != "pending":
-                break
-            time.sleep(0.25)
-
-
 def crud(rec: Recorder, client: Client) -> tuple[dict[str, Any], list[str]]:
     from resource_api import routes
 
@@ -143,7 +131,7 @@ def crud(rec: Recorder, client: Client) -> tuple[dict[str, Any], list[str]]:
         if not _ok(status):
             raise RuntimeError(f"setup: create answered {status}: {body}")
         ids.append(body["id"])
-    _settled(client, ids)
+    wait_settled(client, ids, scenario="setup")  # the warm path is measured on settled resources
     rid = ids[0]
     ops: dict[str, tuple[str, str, Any]] = {
         "get": ("GET", "/v1/resources/{id}", lambda lbl: client.request("GET", f"/v1/resources/{rid}", scenario=lbl)),

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 import requests
+
+from tests import localcloud_process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEST_KEY = "sk_test_" + "e2eDemoTestKey000000000000000000"
@@ -33,12 +33,6 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- in-process moto ---------------------------------------------------------------
@@ -139,7 +133,7 @@ class Api(requests.Session):
 
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory) -> Iterator[Cloud]:
-    port, moto_port = _free_port(), _free_port()
+    port, moto_port = localcloud_process.free_port(), localcloud_process.free_port()
     state = tmp_path_factory.mktemp("localcloud") / "state.json"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
@@ -154,29 +148,14 @@ def cloud(tmp_path_factory) -> Iterator[Cloud]:
         "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "layers", "shared", "python")]),
     }
     log = open(tmp_path_factory.mktemp("logs") / "localcloud.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "localcloud"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = localcloud_process.start(env, log, timeout=60)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log.seek(0)
-            raise RuntimeError("local cloud did not start:\n" + log.read())
-        time.sleep(0.2)
     from localcloud.cloud import aws_environment
 
     moto_url = f"http://127.0.0.1:{moto_port}"
     cli_env = {**env, **aws_environment(moto_url), "AWS_READ_TIMEOUT": "60"}
     yield Cloud(url=url, moto_url=moto_url, env=cli_env, keys={"test": TEST_KEY, "live": LIVE_KEY})
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    localcloud_process.stop(proc, timeout=10)
     log.close()
 
 

@@ -5,21 +5,15 @@ moves is the clock every later request sees, whichever process serves it)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
 
 import requests
 
+from tests import localcloud_process
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEST_KEY = "sk_test_" + "workersTestKey00000000000000000000"[:32]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cpu_ticks(pids: list[str]) -> list[int]:
@@ -32,7 +26,7 @@ def _cpu_ticks(pids: list[str]) -> list[int]:
 
 
 def test_workers_share_the_port_the_clock_and_the_authorizer_cache(tmp_path):
-    port, moto_port = _free_port(), _free_port()
+    port, moto_port = localcloud_process.free_port(), localcloud_process.free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         "PORT": str(port),
@@ -45,21 +39,9 @@ def test_workers_share_the_port_the_clock_and_the_authorizer_cache(tmp_path):
         "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "layers", "shared", "python")]),
     }
     log = open(tmp_path / "localcloud.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "localcloud"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = localcloud_process.start(env, log, timeout=120)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise AssertionError("local cloud did not start:\n" + log.read()[-3000:])
-            time.sleep(0.2)
         workers = subprocess.run(["pgrep", "-f", f"localcloud.workers --host 127.0.0.1 --port {port}"],
                                  capture_output=True, text=True).stdout.split()
         assert len(workers) == 2
@@ -90,11 +72,7 @@ def test_workers_share_the_port_the_clock_and_the_authorizer_cache(tmp_path):
         after = _cpu_ticks(workers)
         assert all(a - b >= 2 for a, b in zip(after, before)), (before, after)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        localcloud_process.stop(proc)
         log.close()
     time.sleep(0.5)
     leftover = subprocess.run(["pgrep", "-f", f"localcloud.workers --host 127.0.0.1 --port {port}"],

@@ -104,8 +104,8 @@ def _key(ctx: RequestContext, key: str) -> dict[str, str]:
     return keys.idempotency(ctx.account_id, ctx.mode, hashlib.sha256(key.encode()).hexdigest())
 
 
-def _in_use() -> ApiError:
-    return ApiError("idempotency_key_in_use", headers={"Retry-After": "1"})
+def _in_use(store: bool = True) -> ApiError:
+    return ApiError("idempotency_key_in_use", headers={"Retry-After": "1"}, store=store)
 
 
 def _reused() -> ApiError:
@@ -151,12 +151,18 @@ def _acquire(ctx: RequestContext, key: str, print_: str, lock_ms: int) -> tuple[
         )
     if old is None:
         raise _in_use()  # released between our write and read: the retry will proceed
-    if old["fingerprint"] != print_:
+    return None, _replay(old, print_)
+
+
+def _replay(record: dict[str, Any], print_: str) -> Outcome:
+    """A key's record as the answer to this request: its stored response, or 400 if the
+    record is another request's, or 409 while it runs."""
+    if record["fingerprint"] != print_:
         raise _reused()
-    if old["state"] != COMPLETED:
+    if record["state"] != COMPLETED:
         raise _in_use()
-    stored = old["response"]
-    return None, Outcome(
+    stored = record["response"]
+    return Outcome(
         status=stored["status"], body=json.loads(stored["body"]), headers=stored.get("headers") or {}, replayed=True
     )
 
@@ -196,7 +202,7 @@ def _acquire_on(
             ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#lk) OR #lk.#until < :now_ms)",
             ExpressionAttributeNames={"#lk": attr, "#until": "until"},
             ExpressionAttributeValues=db.values(
-                lock={"token": token, "until": now_ms + lock_ms, "fingerprint": print_, "request_id": ctx.request_id},
+                lock={"token": token, "until": now_ms + lock_ms, "request_id": ctx.request_id},
                 now_ms=now_ms,
             ),
             ReturnValues="ALL_NEW",
@@ -230,14 +236,7 @@ def _recorded(ctx: RequestContext, key: str, print_: str) -> Outcome | None:
     )
     if old is None or old.get("expires_at", 0) < clock.now_s():
         return None
-    if old["fingerprint"] != print_:
-        raise _reused()
-    if old["state"] != COMPLETED:
-        raise _in_use()
-    stored = old["response"]
-    return Outcome(
-        status=stored["status"], body=json.loads(stored["body"]), headers=stored.get("headers") or {}, replayed=True
-    )
+    return _replay(old, print_)
 
 
 def _record_put(ctx: RequestContext, key: str, print_: str, outcome: Outcome) -> dict[str, Any]:
@@ -341,7 +340,7 @@ def transact(items: list[dict[str, Any]], response: Any) -> None:
                     now = db.cancellation_items(exc)[fenced]
                     lock = (now or {}).get(_lock_attribute(pending.key)) or {}
                     if now is not None and lock.get("token") != pending.token:
-                        raise _taken_over() from exc
+                        raise _in_use(store=False) from exc  # taken over: the other attempt's answer wins
                     pending.item = now  # the item as it is now: the logic may start again from it
             elif reasons and reasons[-1] == "ConditionalCheckFailed":
                 raise _in_use() from exc
@@ -375,12 +374,6 @@ def _fence(items: list[dict[str, Any]], pending: _Pending) -> tuple[list[dict[st
     put["ExpressionAttributeValues"] = {**put.get("ExpressionAttributeValues", {}), **db.values(lk_token=pending.token)}
     put["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     return [*items[:i], {"Put": put}, *items[i + 1 :]], i
-
-
-def _taken_over() -> ApiError:
-    """This attempt's lock expired and another attempt holds it now: nothing of this one
-    was written, and the other one's answer is the key's."""
-    return ApiError("idempotency_key_in_use", headers={"Retry-After": "1"}, store=False)
 
 
 def _complete(ctx: RequestContext, key: str, token: str, outcome: Outcome) -> None:

@@ -101,6 +101,10 @@ class _Lease:
     used: int  # the month's count after that write
     taken: float  # time.monotonic() when taken
 
+    def limits(self, plan: plans.Plan, now: float, month_end: int) -> Limits:
+        """Where the key stands from this container: counted, less the unused lease."""
+        return _limits(plan, now, self.cur - self.left, self.prev, self.used - self.left, month_end)
+
 
 _leases: dict[str, _Lease] = {}
 _locks: dict[str, threading.Lock] = {}
@@ -246,7 +250,7 @@ def hit(principal: Principal, cost: int = 1) -> Limits:
         lease = _leases.get(key)
         if lease is not None and (lease.month, lease.window) == (month, window) and lease.left >= cost:
             lease.left -= cost
-            return _limits(plan, now, lease.cur - lease.left, lease.prev, lease.used - lease.left, month_end)
+            return lease.limits(plan, now, month_end)
         if lease is not None and (lease.month, lease.window) > (month, window):
             lease = None  # the clock went back (tests): nothing to give back to
         size = _size(lease, plan, cost, month, window)
@@ -269,8 +273,8 @@ def hit(principal: Principal, cost: int = 1) -> Limits:
         left = size - excess - cost
         if len(_leases) >= MAX_KEYS:
             _forget_past(month, window)
-        _leases[key] = _Lease(month, window, size - excess, left, cur, prev, used, time.monotonic())
-        return _limits(plan, now, cur - left, prev, used - left, month_end)
+        lease = _leases[key] = _Lease(month, window, size - excess, left, cur, prev, used, time.monotonic())
+        return lease.limits(plan, now, month_end)
 
 
 def peek(principal: Principal) -> Limits:
@@ -281,7 +285,7 @@ def peek(principal: Principal) -> Limits:
     plan = plan_limits(principal)
     lease = _leases.get(principal.key_id)
     if lease is not None and (lease.month, lease.window) == (month, window):
-        return _limits(plan, now, lease.cur - lease.left, lease.prev, lease.used - lease.left, month_end)
+        return lease.limits(plan, now, month_end)
     try:
         resp = db.client().get_item(TableName=db.table(), Key=db.to_item(keys.rate_limit(principal.key_id, month)))
     except Exception as exc:
