@@ -17,7 +17,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 from resource_api import routes
 from resource_api.errors import CODES
-from resource_api.gateway_responses import GATEWAY_RESPONSES, template
+from resource_api.gateway_responses import GATEWAY_RESPONSES, response_headers, template
 
 from .access import Access
 from .config import SERVICE_NAME, Config
@@ -118,7 +118,10 @@ class Api(Construct):
         )
 
         self.authorizer_function = self._function(routes.AUTHORIZER_FUNCTION, routes.AUTHORIZER_ACCESS)
-        # Cached per Authorization header: a key is looked up at most once per 300 s.
+        # Cached per Authorization header: a key is looked up at most once per 300 s. API
+        # Gateway answers 401 without calling it only when the header is missing or empty;
+        # the function refuses any other form than `Bearer <key>` and never reads the query
+        # string here, so a cached answer depends on the header alone (resource_api.auth).
         self.authorizer = apigw.RequestAuthorizer(
             self,
             "RequestAuthorizer",
@@ -143,17 +146,16 @@ class Api(Construct):
         for path, methods in paths.items():
             self._method_not_allowed(self.rest_api.root.resource_for_path(path), methods)
 
+        # Substitution-only templates (not VTL) and header mappings, from the definitions
+        # the local gateway renders too (resource_api.gateway_responses).
         for response_type, (status, _code, _message) in GATEWAY_RESPONSES.items():
-            headers = {"Content-Type": "'application/json'"}
-            if response_type == "THROTTLED":
-                headers["Retry-After"] = "'1'"
             self.rest_api.add_gateway_response(
                 f"GatewayResponse{construct_id(response_type.lower())}",
                 type=apigw.ResponseType.of(response_type),
                 # DEFAULT_4XX/5XX keep API Gateway's own status (415, 403, 502, ...).
                 status_code=None if response_type.startswith("DEFAULT_") else str(status),
                 templates={"application/json": template(response_type, config.doc_base_url)},
-                response_headers=headers,
+                response_headers=response_headers(response_type),
             )
 
         if config.domain_name:
@@ -181,7 +183,9 @@ class Api(Construct):
         """The authorizer of a route. Routes that also take the spec's `?api_key=` query
         parameter (route.query_key) get the same function without result caching: API
         Gateway caches only on identity sources and refuses, before the function runs,
-        a request missing any of them, so a header-or-query key cannot be one."""
+        a request missing any of them, so a header-or-query key cannot be one. The
+        function honours `?api_key=` only when invoked for one of these routes (the
+        event's matched resource and method; resource_api.auth.takes_query_key)."""
         if not getattr(route, "query_key", False):
             return self.authorizer
         if self._query_key_authorizer is None:

@@ -1,6 +1,7 @@
 """A local API Gateway (REST API, stage v1): real HTTP in, proxy events to the
-functions of the route table, a REQUEST authorizer with a result cache, and the same
-re-templated gateway responses as the deployed stack."""
+functions of the route table, the two REQUEST authorizers of the stack (one cached on
+the Authorization header, one uncached for the routes that take `?api_key=`), and the
+deployed stack's gateway responses rendered from its own templates (templates.py)."""
 
 from __future__ import annotations
 
@@ -15,19 +16,19 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from resource_api import clock, routes
-from resource_api.auth import Unauthorized, bearer
+from resource_api.auth import Unauthorized
 from resource_api.context import request_id_of
 from resource_api.errors import error_body
-from resource_api.gateway_responses import GATEWAY_RESPONSES
 
-from . import lambda_runtime
+from . import lambda_runtime, templates
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 STAGE = "v1"
 
 
 class AuthorizerCache:
-    """API Gateway's authorizer result cache, keyed on the Authorization header."""
+    """API Gateway's authorizer result cache, keyed on the identity source's value (the
+    Authorization header as sent)."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
@@ -82,9 +83,7 @@ class Gateway:
         route, path_params, allowed = routes.match(method, path)
         if route is None:
             if allowed:
-                status, hdrs, payload = self._gateway_error(request_id, "method_not_allowed", 405)
-                hdrs["Allow"] = ", ".join(sorted(set(allowed)))
-                return status, hdrs, payload
+                return self._method_not_allowed(request_id, allowed)
             return self._gateway_response(request_id, "MISSING_AUTHENTICATION_TOKEN")
         if len(body) > API_GATEWAY_MAX_BODY:
             return self._gateway_response(request_id, "REQUEST_TOO_LARGE")
@@ -98,6 +97,10 @@ class Gateway:
         event["requestContext"]["authorizer"] = authorizer
         try:
             response = lambda_runtime.invoke(route.function, event)
+        except lambda_runtime.RequestEntityTooLarge:
+            # Lambda refuses an invoke payload over 6 MB before the function runs; API
+            # Gateway answers that with its 413 "Request Too Long" (REQUEST_TOO_LARGE).
+            return self._gateway_response(request_id, "REQUEST_TOO_LARGE")
         except Exception:
             return self._gateway_response(request_id, "DEFAULT_5XX", 502)
         return _from_proxy(response)
@@ -146,50 +149,65 @@ class Gateway:
     def _authorize(self, event: dict[str, Any], query_key: bool = False) -> dict[str, Any] | str:
         """The authorizer context, or the gateway response type to answer instead.
 
-        Routes that take `?api_key=` (route.query_key) use the authorizer uncached, as
-        deployed: API Gateway can cache only on identity sources that every request has."""
-        token = bearer(event["headers"])
-        has_query_key = bool((event["queryStringParameters"] or {}).get("api_key"))
-        if token is None and not (query_key and has_query_key):
-            return "UNAUTHORIZED"
-        header = None
-        if not query_key:
-            header = next(v for k, v in event["headers"].items() if k.lower() == "authorization")
-        cached = self.cache.get(header) if header is not None else None
-        if cached is None:
-            auth_event = {
-                "type": "REQUEST",
-                "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:local/{STAGE}/"
-                f"{event['httpMethod']}{event['resource']}",
-                "resource": event["resource"],
-                "path": event["path"],
-                "httpMethod": event["httpMethod"],
-                "headers": event["headers"],
-                "queryStringParameters": event["queryStringParameters"],
-                "pathParameters": event["pathParameters"],
-                "requestContext": event["requestContext"],
-            }
-            try:
-                cached = lambda_runtime.invoke(routes.AUTHORIZER_FUNCTION, auth_event)
-            except Unauthorized:
+        As deployed (infra/api.py `Api.authorizer_for`): the routes that take `?api_key=`
+        (route.query_key) have an authorizer with no identity source and no caching,
+        called for every request. Every other route has the authorizer cached on the
+        Authorization header: API Gateway answers 401 without calling it only when the
+        header is missing or empty; otherwise it calls it, whatever the header holds,
+        and caches the answer under the header's value."""
+        if query_key:
+            answer = self._invoke_authorizer(event)
+        else:
+            header = next((v for k, v in event["headers"].items() if k.lower() == "authorization"), "")
+            if not header.strip():
                 return "UNAUTHORIZED"
-            except Exception:
-                return "AUTHORIZER_FAILURE"
-            if header is not None:
-                self.cache.put(header, cached)
-        effect = cached["policyDocument"]["Statement"][0]["Effect"]
+            answer = self.cache.get(header)
+            if answer is None:
+                answer = self._invoke_authorizer(event)
+                if not isinstance(answer, str):
+                    self.cache.put(header, answer)
+        if isinstance(answer, str):
+            return answer
+        effect = answer["policyDocument"]["Statement"][0]["Effect"]
         if effect != "Allow":
             return "ACCESS_DENIED"
-        return {"principalId": cached["principalId"], **cached.get("context", {})}
+        return {"principalId": answer["principalId"], **answer.get("context", {})}
+
+    def _invoke_authorizer(self, event: dict[str, Any]) -> dict[str, Any] | str:
+        """The authorizer function's policy, or the gateway response type of its failure."""
+        auth_event = {
+            "type": "REQUEST",
+            "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:local/{STAGE}/"
+            f"{event['httpMethod']}{event['path']}",
+            "resource": event["resource"],
+            "path": event["path"],
+            "httpMethod": event["httpMethod"],
+            "headers": event["headers"],
+            "multiValueHeaders": event["multiValueHeaders"],
+            "queryStringParameters": event["queryStringParameters"],
+            "multiValueQueryStringParameters": event["multiValueQueryStringParameters"],
+            "pathParameters": event["pathParameters"],
+            "stageVariables": event["stageVariables"],
+            "requestContext": event["requestContext"],
+        }
+        try:
+            return lambda_runtime.invoke(routes.AUTHORIZER_FUNCTION, auth_event)
+        except Unauthorized:
+            return "UNAUTHORIZED"
+        except Exception:
+            return "AUTHORIZER_FAILURE"
 
     def _gateway_response(self, request_id: str, kind: str, status: int | None = None):
-        default_status, code, _ = GATEWAY_RESPONSES[kind]
-        return self._gateway_error(request_id, code, status or default_status)
+        """A gateway response, rendered from the template the stack installs."""
+        return templates.gateway_response(kind, request_id, status=status)
 
-    def _gateway_error(self, request_id: str, code: str, status: int):
+    def _method_not_allowed(self, request_id: str, allowed: list[str]):
+        """The 405 of a path's ANY method (a MOCK integration whose response mapping
+        template is VTL, so it answers the functions' form of the request id)."""
         request_id = request_id_of({"requestContext": {"requestId": request_id}})
-        body = error_body(code, request_id=request_id)
-        return status, {"Content-Type": "application/json", "Request-Id": request_id}, json.dumps(body).encode()
+        body = error_body("method_not_allowed", request_id=request_id)
+        headers = {"Content-Type": "application/json", "Request-Id": request_id, "Allow": ", ".join(sorted(set(allowed)))}
+        return 405, headers, json.dumps(body).encode()
 
     # --- local-only controls -----------------------------------------------------
 

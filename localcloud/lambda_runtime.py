@@ -5,11 +5,19 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import json
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+# A synchronous invoke's request payload (the event as JSON) must be under 6 MB
+# (RequestEntityTooLargeException, "Request must be smaller than 6291456 bytes").
+INVOKE_PAYLOAD_LIMIT = 6 * 1024 * 1024
+# JSON escaping makes a character at most 6 bytes (\u00XX): a body this short, with
+# headers far under API Gateway's limits, cannot make an event over the limit.
+_SURELY_SMALL_BODY = INVOKE_PAYLOAD_LIMIT // 6 - 65_536
 
 _loaded: dict[str, Callable[[dict, Any], Any]] = {}
 _lock = threading.Lock()
@@ -86,7 +94,22 @@ def current_function() -> str | None:
     return getattr(_thread, "function", None)
 
 
+class RequestEntityTooLarge(Exception):
+    """The Lambda service refused the invoke: its payload is over INVOKE_PAYLOAD_LIMIT."""
+
+
+def check_payload(event: Any) -> None:
+    """Refuse, as Lambda does before any function runs, an event too large to invoke with."""
+    body = event.get("body") if isinstance(event, dict) else None
+    if not isinstance(body, str) or len(body) < _SURELY_SMALL_BODY:
+        return
+    size = len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    if size > INVOKE_PAYLOAD_LIMIT:
+        raise RequestEntityTooLarge(f"Request must be smaller than {INVOKE_PAYLOAD_LIMIT} bytes for the Invoke operation")
+
+
 def invoke(function: str, event: dict[str, Any]) -> Any:
+    check_payload(event)
     # Mangum drives each invocation on the thread's event loop, as in a Lambda sandbox.
     if getattr(_thread, "loop", None) is None:
         _thread.loop = asyncio.new_event_loop()

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from resource_api import errors, expand, idempotency, models, routes, schemas, versions
+from resource_api.context import REQUEST_ID_PATTERN
 
 REF = "#/components/schemas/{model}"
 FORM = "application/x-www-form-urlencoded"
@@ -381,9 +382,11 @@ def _document() -> dict[str, Any]:
             },
             "headers": {
                 "Request-Id": {
-                    "description": "This request's id; also in error bodies and events",
+                    "description": "This request's id; also in error bodies and events. req_... from the "
+                    "functions; API Gateway's own errors (401, 403, 404 for unknown URLs, 413, 429, 504) carry "
+                    "its request id as a UUID (docs/errors.md)",
                     "required": True,
-                    "schema": {"type": "string", "pattern": "^req_[0-9a-zA-Z]+$"},
+                    "schema": {"type": "string", "pattern": REQUEST_ID_PATTERN},
                 }
             },
         },

@@ -7,6 +7,8 @@ import re
 
 import requests
 
+from resource_api.context import REQUEST_ID_PATTERN
+
 ERROR_KEYS = {"type", "code", "message", "doc_url", "request_id"}
 
 
@@ -18,7 +20,7 @@ def assert_error(resp, status, type_, code, param=None):
     if param is not None:
         assert err.get("param") == param, err
     assert err["request_id"] == resp.headers["Request-Id"]
-    assert err["request_id"].startswith("req_")
+    assert re.fullmatch(REQUEST_ID_PATTERN, err["request_id"]), err
     return err
 
 

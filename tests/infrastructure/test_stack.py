@@ -292,8 +292,16 @@ def test_gateway_responses_are_the_error_object(synth):
     assert set(found) == set(GATEWAY_RESPONSES)
     for kind, (status, code, _) in GATEWAY_RESPONSES.items():
         props = found[kind]
-        assert props["ResponseTemplates"]["application/json"] == template(kind, DEFAULT_DOC_BASE_URL)
-        assert f'"code": "{code}"' in props["ResponseTemplates"]["application/json"]
+        text = props["ResponseTemplates"]["application/json"]
+        assert text == template(kind, DEFAULT_DOC_BASE_URL)
+        assert f'"code": "{code}"' in text
+        # Gateway response templates are not VTL: no directive may appear (#set, #if, ...),
+        # or its line would be sent as text before the JSON.
+        assert "#" not in text.replace("/errors.md#", ""), text
+        assert '"request_id": "$context.requestId"' in text
+        params = props["ResponseParameters"]
+        assert params["gatewayresponse.header.Request-Id"] == "context.requestId"  # the body's id
+        assert params["gatewayresponse.header.Content-Type"] == "'application/json'"
         if kind.startswith("DEFAULT_"):
             assert "StatusCode" not in props  # keeps API Gateway's own 4xx/5xx status
         else:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from localcloud import openapi
+from resource_api.context import REQUEST_ID_PATTERN
 from resource_api.schemas import INTERNAL_FIELDS
 
 ERROR_KEYS = {"type", "code", "message", "doc_url", "request_id"}
@@ -32,7 +34,7 @@ def check_response(method: str, path: str, resp) -> None:
     op = operation(method, path)
     documented = op["responses"].get(str(resp.status_code))
     assert documented is not None, f"{method} {path}: undocumented status {resp.status_code}: {resp.text[:300]}"
-    assert resp.headers.get("Request-Id", "").startswith("req_"), resp.headers
+    assert re.fullmatch(REQUEST_ID_PATTERN, resp.headers.get("Request-Id", "")), resp.headers
     content = documented.get("content")
     if not content:
         assert not resp.content, resp.content[:200]

@@ -1,6 +1,7 @@
 """No one in where they don't belong: the isolation matrix over every route of the
 route table, keys stored only as hashes, and secrets (API keys, webhook signing
-secrets) never in logs, events, errors or list responses."""
+secrets) never in logs, events, errors or list responses, and no key in a query string
+answered from the authorizer cache to whoever sends the same malformed header."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import inspect
 import json
 import logging
 import time
+import uuid
 from typing import Any
 
 import pytest
+import requests
 
 from resource_api import accounts, routes
 
@@ -215,3 +218,50 @@ def test_secrets_never_appear_in_the_local_clouds_log(cloud, api, tmp_path_facto
         for where, blob in (("log", logs), ("answers", "".join(answers))):
             assert secret not in blob, f"secret {secret[:8]}... in the {where}"
             figures.add("secrets", "leak checks")
+
+
+# --- the authorizer cache -------------------------------------------------------------
+
+
+def _malformed_headers() -> list[str]:
+    """Authorization headers that are present (so API Gateway calls the cached authorizer
+    and caches its answer under them) but are not `Bearer <key>`."""
+    nonce = uuid.uuid4().hex[:8]
+    return ["Bearer", f"Basic {nonce}eDp5", f"Token {nonce}"]
+
+
+def test_a_query_key_cannot_be_cached_under_a_malformed_authorization_header(cloud, api):
+    # Given a victim's object and its live and test keys
+    victim = api.account["keys"]
+    owned = api.post("/v1/resources", data={"name": "the victim's", "type": "staging"})
+    assert owned.status_code == 201, owned.text
+    resource_url = f"{cloud.url}/v1/resources/{owned.json()['id']}"
+    events_url = f"{cloud.url}/v1/events"
+    for mode in ("test", "live"):
+        for header in _malformed_headers():
+            auth = {"Authorization": header}
+            for url in (resource_url, events_url):
+                # When an attacker sends a malformed header with the victim's key as ?api_key=
+                # (a non-webhook route: the cached authorizer; a webhook route: the uncached one)
+                attack = requests.get(url, headers=auth, params={"api_key": victim[mode]}, timeout=30)
+                # and then anyone sends the same header alone, at once (within the cache period)
+                reuse = requests.get(url, headers=auth, timeout=30)
+                # Then the header alone is no one: nothing was cached under it
+                assert reuse.status_code == 401, (mode, header, url, reuse.text)
+                assert owned.json()["id"] not in reuse.text
+                # And the attack itself was refused as unauthenticated
+                assert attack.status_code == 401, (mode, header, url, attack.text)
+                assert attack.json()["error"]["code"] == "api_key_invalid", attack.text
+
+
+def test_the_query_key_still_works_where_the_spec_allows_it(cloud, api):
+    key = api.account["keys"]["test"]
+    # On a webhook route, with no Authorization header, ?api_key= authenticates
+    listed = requests.get(f"{cloud.url}/v1/events", params={"api_key": key}, timeout=30)
+    assert listed.status_code == 200, listed.text
+    # On any other route, alone, it is not an identity source: API Gateway answers 401
+    alone = requests.get(f"{cloud.url}/v1/resources", params={"api_key": key}, timeout=30)
+    assert alone.status_code == 401 and alone.json()["error"]["code"] == "api_key_invalid", alone.text
+    # and beside a bearer key the function refuses it
+    both = api.get("/v1/resources", params={"api_key": key})
+    assert both.status_code == 401 and both.json()["error"]["code"] == "api_key_query_not_allowed", both.text

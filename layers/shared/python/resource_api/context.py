@@ -8,7 +8,14 @@ from typing import Any
 from .accounts import Principal
 
 
+# A request id as answered (Request-Id header, error bodies): the functions' form, req_
+# and API Gateway's request id without dashes; or, in API Gateway's own error answers
+# (gateway responses, which only substitute variables), that request id as it is.
+REQUEST_ID_PATTERN = r"^(req_[0-9a-zA-Z]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+
+
 def request_id_of(event: dict[str, Any]) -> str:
+    """The functions' form of the request id: req_ + API Gateway's id without dashes."""
     raw = (event.get("requestContext") or {}).get("requestId") or ""
     return raw if raw.startswith("req_") else "req_" + raw.replace("-", "")
 

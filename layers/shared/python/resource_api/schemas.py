@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .context import REQUEST_ID_PATTERN
 from .errors import CODES
 from .models import ResourceType, Status
 
@@ -53,7 +54,7 @@ class ErrorDetail(BaseModel):
     message: str = Field(..., min_length=1)
     param: str | None = Field(None, description="The offending parameter, bracket form for nested ones")
     doc_url: str = Field(..., pattern=r"/errors\.md#[a-z_]+$")
-    request_id: str = Field(..., pattern=r"^req_[0-9a-zA-Z]+$")
+    request_id: str = Field(..., pattern=REQUEST_ID_PATTERN)
     request_log_url: str | None = None
 
 
