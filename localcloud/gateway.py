@@ -206,7 +206,8 @@ class Gateway:
         template is VTL, so it answers the functions' form of the request id)."""
         request_id = request_id_of({"requestContext": {"requestId": request_id}})
         body = error_body("method_not_allowed", request_id=request_id)
-        headers = {"Content-Type": "application/json", "Request-Id": request_id, "Allow": ", ".join(sorted(set(allowed)))}
+        allow = ", ".join(sorted(set(allowed)))
+        headers = {"Content-Type": "application/json", "Request-Id": request_id, "Allow": allow}
         return 405, headers, json.dumps(body).encode()
 
     # --- local-only controls -----------------------------------------------------

@@ -105,7 +105,7 @@ def check_payload(event: Any) -> None:
         return
     size = len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     if size > INVOKE_PAYLOAD_LIMIT:
-        raise RequestEntityTooLarge(f"Request must be smaller than {INVOKE_PAYLOAD_LIMIT} bytes for the Invoke operation")
+        raise RequestEntityTooLarge(f"Request must be smaller than {INVOKE_PAYLOAD_LIMIT} bytes")
 
 
 def invoke(function: str, event: dict[str, Any]) -> Any:

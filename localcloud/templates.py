@@ -63,7 +63,9 @@ def mapped(expression: str, variables: dict[str, str]) -> str:
     return variables.get(expression, "")
 
 
-def variables(response_type: str, request_id: str, message: str | None = None, **context: Any) -> dict[str, str]:
+def variables(
+    response_type: str, request_id: str, message: str | None = None, **context: Any
+) -> dict[str, str]:
     """The variables API Gateway has when it answers a gateway response."""
     message = MESSAGES[response_type] if message is None else message
     found = {

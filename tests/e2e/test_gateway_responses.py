@@ -57,7 +57,8 @@ def test_every_template_renders_to_the_spec_error_object(kind, message):
 
 def test_the_renderer_substitutes_only_variables_as_api_gateway_does():
     found = templates.variables("UNAUTHORIZED", "abc-1")
-    assert templates.render('{"id": "$context.requestId", "b": "${context.requestId}x"}', found) == '{"id": "abc-1", "b": "abc-1x"}'
+    text = '{"id": "$context.requestId", "b": "${context.requestId}x"}'
+    assert templates.render(text, found) == '{"id": "abc-1", "b": "abc-1x"}'
     assert templates.render("$context.error.messageString", found) == '"Unauthorized"'
     assert templates.render("[$context.nothing]", found) == "[]"
     # a directive is not processed: a VTL template would send its #set line as text
@@ -127,8 +128,19 @@ def test_a_body_over_lambdas_or_api_gateways_limit_answers_413_body_too_large(cl
     assert api.get("/v1/resources").json()["data"] == []
 
 
+def test_the_6_mb_limit_is_the_invoke_payload_not_the_body_length(api):
+    # 5 MB of plain text makes an event under 6 MB: the function runs and refuses it itself
+    plain = api.post("/v1/resources", data=b"name=" + b"a" * (5 * 1024 * 1024))
+    assert plain.status_code == 413 and plain.json()["error"]["code"] == "body_too_large"
+    assert re.fullmatch(r"req_[0-9a-f]{32}", plain.headers["Request-Id"])  # a function's answer
+    # 1.2 MB of control characters is over 6 MB once escaped in the event's JSON (\u0001)
+    escaped = api.post("/v1/resources", data=b"name=" + b"\x01" * (1200 * 1024))
+    assert escaped.status_code == 413 and re.fullmatch(UUID, escaped.headers["Request-Id"])  # API Gateway's
+
+
 def test_a_body_over_lambdas_limit_with_a_bad_key_is_401(cloud):
     # The authorizer runs before the function's invoke fails, as in API Gateway
     body = b"name=" + b"a" * (7 * 1024 * 1024)
-    resp = requests.post(f"{cloud.url}/v1/resources", data=body, headers={"Authorization": "Bearer sk_test_nope"}, timeout=60)
+    bad_key = {"Authorization": "Bearer sk_test_nope"}
+    resp = requests.post(f"{cloud.url}/v1/resources", data=body, headers=bad_key, timeout=60)
     assert_gateway_response(cloud, resp, "UNAUTHORIZED")

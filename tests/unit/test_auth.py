@@ -101,7 +101,8 @@ def test_the_route_is_the_matched_resource_not_the_callers_path(victim):
 def test_two_authorization_headers_are_refused(victim):
     good = f"Bearer {victim['test']}"
     with pytest.raises(Unauthorized):
-        authorize(event(NON_WEBHOOK, {"Authorization": good}, multi_headers={"Authorization": ["Basic eA==", good]}))
+        two = {"Authorization": ["Basic eA==", good]}
+        authorize(event(NON_WEBHOOK, {"Authorization": good}, multi_headers=two))
 
 
 def test_unknown_or_blank_keys_are_refused(victim):
