@@ -35,6 +35,7 @@ class Receiver:
         self.server.settimeout(0.1)
         self.port = self.server.getsockname()[1]
         self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.paths: list[str] = []  # as the request line had them
         self.bytes_sent = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -57,7 +58,8 @@ class Receiver:
             while b"\r\n\r\n" not in data:
                 data += conn.recv(65536)
             head, _, body = data.partition(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")[1:]
+            request_line, *lines = head.decode("latin-1").split("\r\n")
+            self.paths.append(request_line.split(" ")[1])
             headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines)}
             while len(body) < int(headers.get("content-length", 0)):
                 body += conn.recv(65536)

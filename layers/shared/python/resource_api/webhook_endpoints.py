@@ -70,15 +70,16 @@ def _not_found(endpoint_id: str) -> ApiError:
 
 
 def check_url(url: str) -> str:
+    """`url` as it is stored (plain ASCII: urlguard.normalize), once the guard passed it."""
     try:
         urlguard.check(url)
+        return urlguard.normalize(url)
     except urlguard.UnsafeUrl as exc:
         raise ApiError("webhook_url_invalid", f"The webhook URL {exc}.", param="url") from None
-    return url
 
 
 def create(ctx: RequestContext, params: WebhookEndpointCreate) -> dict[str, Any]:
-    check_url(params.url)
+    url = check_url(params.url)
     now_ms = clock.now_ms()
     item = {
         **keys.webhook_endpoint(ctx.account_id, ctx.mode, ""),
@@ -86,7 +87,7 @@ def create(ctx: RequestContext, params: WebhookEndpointCreate) -> dict[str, Any]
         "entity": ENTITY,
         "account_id": ctx.account_id,
         "mode": ctx.mode,
-        "url": params.url,
+        "url": url,
         "enabled_events": params.enabled_events,
         "description": params.description,
         "metadata": params.metadata,
