@@ -343,8 +343,9 @@ def transact(items: list[dict[str, Any]], response: Any) -> None:
     try:
         db.client().transact_write_items(
             TransactItems=items,
-            # A token per transaction makes botocore's own retries of it idempotent.
-            ClientRequestToken=str(uuid.uuid4()),
+            # A token per transaction makes botocore's own retries of it idempotent
+            # (32 hex characters: DynamoDB takes at most 36).
+            ClientRequestToken=uuid.uuid4().hex,
         )
     except Exception as exc:
         if pending is not None and outcome is not None:
