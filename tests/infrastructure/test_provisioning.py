@@ -177,7 +177,9 @@ def test_stream_processor_may_start_executions_and_knows_the_pacing(synth):
     assert starts == [{"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": logical_id}}]
 
 
-def test_only_delete_may_stop_executions(synth):
+def test_only_delete_and_batch_may_stop_executions(synth):
+    """DELETE of a pending resource stops its provisioning, and so does a DELETE inside
+    POST /v1/batch: both functions have the grant and the state machine's ARN."""
     stoppers = []
     for fn_id, fn in synth.of_type("AWS::Lambda::Function").items():
         role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
@@ -189,8 +191,10 @@ def test_only_delete_may_stop_executions(synth):
             resource = json.dumps(statement["Resource"])
             assert '":execution:", {"Ref": "AWS::StackName"}, "-provisioning:*"' in resource
             assert fn["Properties"]["Environment"]["Variables"][provisioning.STATE_MACHINE_ARN_ENV]
-    assert len(stoppers) == 1 and "DeleteResource" in stoppers[0]
+    assert len(stoppers) == 2, stoppers
+    assert sum("DeleteResource" in f for f in stoppers) == 1 and sum("Batch" in f for f in stoppers) == 1
     assert routes.STOP_EXECUTION in routes.route_for("delete_resource").access
+    assert routes.STOP_EXECUTION in routes.route_for("batch").access
 
 
 @pytest.mark.parametrize("value", ["2"])

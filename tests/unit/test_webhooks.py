@@ -346,7 +346,7 @@ def test_delivery_batch_reports_only_failed_messages_and_reschedules_them(ctx, q
     records = _sqs_event(queue, 2)
     seen: list[dict] = []
 
-    def poster(target, body, headers):
+    def poster(target, body, headers, seconds):
         seen.append(headers)
         return deliveries.Response(200 if target.path == "/ok" else 500, 3)
 

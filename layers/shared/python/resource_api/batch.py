@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -31,6 +32,22 @@ MAX_TRANSACTION_ITEMS = 100
 collecting: contextvars.ContextVar[list[list[dict[str, Any]]] | None] = contextvars.ContextVar(
     "batch_collecting", default=None
 )
+# While an atomic batch is planned: what its operations do once their writes committed.
+_after_commit: contextvars.ContextVar[list[Callable[[], Any]] | None] = contextvars.ContextVar(
+    "batch_after_commit", default=None
+)
+
+
+def after_commit(action: Callable[[], Any]) -> None:
+    """Run `action` once the current write has committed: now, or, while an atomic batch
+    is planned, after its one transaction committed (never if it did not). E.g. stopping
+    a deleted pending resource's provisioning: an atomic batch that rolls back must
+    leave it provisioning."""
+    pending = _after_commit.get()
+    if pending is None:
+        action()
+    else:
+        pending.append(action)
 
 
 class BatchOperation(BaseModel):
@@ -171,7 +188,9 @@ def _attempt_atomic(ctx: RequestContext, items: list[Item]) -> tuple[list[dict[s
     groups: list[list[dict[str, Any]]] = []
     owners: list[int] = []
     bodies: list[Any] = []
+    actions: list[Callable[[], Any]] = []
     token = collecting.set(groups)
+    later = _after_commit.set(actions)
     try:
         for item in items:
             try:
@@ -183,6 +202,7 @@ def _attempt_atomic(ctx: RequestContext, items: list[Item]) -> tuple[list[dict[s
                 return [_error(i, exc) if i is item else _not_run(i, item.index) for i in items], item.index, False
     finally:
         collecting.reset(token)
+        _after_commit.reset(later)
     writes, write_owner = _merge(ctx, groups, owners, items)
     if len(writes) > MAX_TRANSACTION_ITEMS:
         raise ApiError(
@@ -204,6 +224,8 @@ def _attempt_atomic(ctx: RequestContext, items: list[Item]) -> tuple[list[dict[s
         else:
             err = db.translate(exc)
         return [_error(i, err) if i.index == failed else _not_run(i, failed) for i in items], failed, raced
+    for action in actions:
+        action()
     return [{"status": i.route.status, "body": b} for i, b in zip(items, bodies)], None, False
 
 

@@ -2,8 +2,11 @@
 
 Each attempt loads the event and the endpoint afresh, checks the URL again (SSRF
 guard) and connects to the address it vetted, POSTs the event's stored JSON with fresh
-signatures (signing.py), follows no redirect, gives up after DELIVERY_TIMEOUT_S, and
-records the attempt. Then:
+signatures (signing.py), follows no redirect, and records the attempt. The whole
+attempt (connect, TLS, request, answer) has one deadline: DELIVERY_TIMEOUT_S
+(WEBHOOK_DELIVERY_TIMEOUT_S), cut to the invocation's remaining time less
+INVOCATION_MARGIN_S, so a receiver that drips its answer fails its own attempt (a
+timeout, retried on the schedule) and the rest of the batch is still reported. Then:
 
     2xx                       -> done (the message is deleted)
     410 Gone                  -> the endpoint is disabled (notice event), message dropped
@@ -27,6 +30,7 @@ import os
 import random
 import socket
 import ssl
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -43,7 +47,11 @@ if TYPE_CHECKING:  # annotations only: the delivery function does not build the 
 
 PREFIX = "dlv"
 ENTITY = "delivery_attempt"
-DELIVERY_TIMEOUT_S = 15.0
+DELIVERY_TIMEOUT_ENV = "WEBHOOK_DELIVERY_TIMEOUT_S"
+DELIVERY_TIMEOUT_S = 15.0  # one attempt, start to end (Stripe's figure too)
+# Kept back from the invocation's remaining time: enough to record the attempts,
+# re-schedule the failed ones and answer the batch before Lambda's timeout.
+INVOCATION_MARGIN_S = 5.0
 DISABLE_AFTER_ENV = "WEBHOOK_DISABLE_AFTER_S"
 DISABLE_AFTER_S = 5 * 86_400
 BACKOFF_STATUSES = {429, 502, 503, 504}
@@ -60,7 +68,8 @@ class Response:
     error: str | None = None
 
 
-Poster = Callable[[urlguard.Target, bytes, dict[str, str]], Response]
+# (target, body, headers, seconds the whole attempt may take) -> what happened; never raises
+Poster = Callable[[urlguard.Target, bytes, dict[str, str], float], Response]
 
 
 # --- HTTP -------------------------------------------------------------------------
@@ -84,7 +93,50 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
 
     def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+        # The handshake after `self.sock` is set, so the deadline's watchdog can cut it too.
+        self.sock = self._context.wrap_socket(  # type: ignore[attr-defined]
+            sock, server_hostname=self.host, do_handshake_on_connect=False
+        )
+        self.sock.do_handshake()
+
+
+class _Deadline:
+    """Cuts a connection at its deadline, whatever call is blocked on it.
+
+    A socket timeout bounds one blocking call, not the request: a receiver that sends
+    one byte per second never trips it. At the deadline this shuts the socket down
+    (the descriptor stays open until the connection's own close), which ends the call
+    blocked on it at once: the TLS handshake, the send, or the read. The timer
+    is cancelled when the attempt ends, and the lock keeps it off a socket that closed."""
+
+    def __init__(self, conn: http.client.HTTPConnection, seconds: float) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._over = False
+        self.fired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._over:
+                return
+            self.fired = True
+            sock = self._conn.sock
+            if sock is not None:
+                try:  # the plain socket's shutdown: an SSLSocket's own would unwrap it under the reader
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._over = True
+        self._timer.cancel()
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -100,27 +152,39 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def post(target: urlguard.Target, body: bytes, headers: dict[str, str]) -> Response:
-    """POST without following redirects; every blocking step is bounded by the timeout."""
+def delivery_timeout_s() -> float:
+    return float(os.environ.get(DELIVERY_TIMEOUT_ENV, DELIVERY_TIMEOUT_S))
+
+
+def _timed_out(started: float, seconds: float) -> Response:
+    return Response(None, int((time.monotonic() - started) * 1000), error=f"timed out after {seconds:.1f} s")
+
+
+def post(target: urlguard.Target, body: bytes, headers: dict[str, str], seconds: float) -> Response:
+    """POST without following redirects, all of it (connect, TLS, send, the answer)
+    within `seconds`. Never raises: whatever the receiver does is this attempt's result."""
     started = time.monotonic()
+    if seconds <= 0:
+        return Response(None, 0, error="not attempted: the invocation had no time left")
     conn_type = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
-    conn = conn_type(target, timeout=DELIVERY_TIMEOUT_S)
+    conn = conn_type(target, timeout=seconds)
+    deadline = _Deadline(conn, seconds)
     try:
-        conn.request("POST", target.path, body=body, headers=headers)
-        resp = conn.getresponse()
-        text = resp.read(64 * 1024).decode("utf-8", "replace")
-        elapsed = time.monotonic() - started
-        if elapsed > DELIVERY_TIMEOUT_S:
-            return Response(None, int(elapsed * 1000), error=f"timed out after {DELIVERY_TIMEOUT_S:.0f} s")
+        with deadline:
+            conn.request("POST", target.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            text = resp.read(64 * 1024).decode("utf-8", "replace")
+        if deadline.fired or time.monotonic() - started > seconds:
+            return _timed_out(started, seconds)
         return Response(
             resp.status,
-            int(elapsed * 1000),
+            int((time.monotonic() - started) * 1000),
             body=text[:RESPONSE_KEEP],
             retry_after=_retry_after(resp.getheader("Retry-After")),
         )
-    except TimeoutError:
-        return Response(None, int((time.monotonic() - started) * 1000), error=f"timed out after {DELIVERY_TIMEOUT_S:.0f} s")
-    except (OSError, http.client.HTTPException) as exc:
+    except Exception as exc:  # noqa: BLE001 - a receiver's misbehaviour is a failed attempt, not a crash
+        if deadline.fired or isinstance(exc, TimeoutError):
+            return _timed_out(started, seconds)
         return Response(None, int((time.monotonic() - started) * 1000), error=f"{type(exc).__name__}: {exc}"[:300])
     finally:
         conn.close()
@@ -187,7 +251,9 @@ def _record(
     db.client().put_item(TableName=db.table(), Item=db.to_item(item))
 
 
-def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post) -> Outcome:
+def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: float | None = None) -> Outcome:
+    """One message: POST, record, decide. `deadline` (time.monotonic()) is the latest the
+    attempt may end by (the invocation's), on top of the delivery timeout."""
     account_id, mode = msg["account_id"], msg["mode"]
     event = events.load(account_id, mode, msg["event"])
     if event is None:
@@ -206,7 +272,10 @@ def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post) -> Outcome
             "User-Agent": USER_AGENT,
             **signing.headers(webhook_endpoints.signing_secrets(endpoint), msg["event"], clock.now_s(), body),
         }
-        resp = poster(target, body, headers)
+        seconds = delivery_timeout_s()
+        if deadline is not None:
+            seconds = min(seconds, deadline - time.monotonic())
+        resp = poster(target, body, headers, seconds)
     now = clock.now_s()
     if resp.status is not None and 200 <= resp.status < 300:
         _record(msg, endpoint, attempt, resp, True, None, None)
@@ -243,17 +312,24 @@ def init_clients() -> None:
     queues.client()
 
 
-def handle_batch(records: Iterable[dict[str, Any]], poster: Poster = post) -> dict[str, Any]:
+def handle_batch(
+    records: Iterable[dict[str, Any]], poster: Poster = post, remaining_ms: Callable[[], int] | None = None
+) -> dict[str, Any]:
     """A Lambda SQS batch, delivered concurrently; failed messages are reported (partial
-    batch response) after their visibility was set to the next retry's delay."""
+    batch response) after their visibility was set to the next retry's delay.
+
+    `remaining_ms` is the invocation's clock (context.get_remaining_time_in_millis):
+    every attempt ends INVOCATION_MARGIN_S before it runs out, so the batch is always
+    answered and a slow receiver fails only its own message."""
     records = list(records)
+    deadline = time.monotonic() + remaining_ms() / 1000 - INVOCATION_MARGIN_S if remaining_ms is not None else None
     init_clients()
 
     def one(record: dict[str, Any]) -> Outcome:
         try:
             msg = json.loads(record["body"])
             attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
-            outcome = deliver(msg, attempt, poster)
+            outcome = deliver(msg, attempt, poster, deadline)
         except Exception:
             from aws_lambda_powertools import Logger
 

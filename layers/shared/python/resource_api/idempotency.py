@@ -48,6 +48,12 @@ HEADER = "Idempotency-Key"
 MAX_LENGTH = 255
 IN_PROGRESS, COMPLETED = "IN_PROGRESS", "COMPLETED"
 LOCK_PREFIX = "idempotency_lock_"  # + key hash: a lock held on the item a request writes
+# Fields an answer shows once, by the `object` of the answer: a webhook endpoint's
+# signing secret (at creation and rotation). The stored answer, which every replay of
+# the key returns, never holds them: `secret` is null there and `secret_redacted`
+# says which secret it was (`whsec_...` and its last 4 characters), as
+# docs/idempotency.md describes.
+SHOWN_ONCE = {"webhook_endpoint": "secret"}
 
 
 @dataclass
@@ -281,10 +287,20 @@ def locked_item(item_key: dict[str, str]) -> dict[str, Any] | None:
     return None
 
 
+def shown_once(body: Any) -> Any:
+    """`body` as it is stored and replayed: without what the first answer shows once."""
+    field_ = SHOWN_ONCE.get(body.get("object")) if isinstance(body, dict) else None
+    if field_ is None or not body.get(field_):
+        return body
+    value = str(body[field_])
+    prefix = value.split("_", 1)[0] + "_" if "_" in value else ""
+    return {**body, field_: None, f"{field_}_redacted": f"{prefix}...{value[-4:]}"}
+
+
 def _stored(outcome: Outcome) -> dict[str, Any]:
     return {
         "status": outcome.status,
-        "body": json.dumps(outcome.body, separators=(",", ":")),
+        "body": json.dumps(shown_once(outcome.body), separators=(",", ":")),
         "headers": outcome.headers,
     }
 
@@ -327,8 +343,9 @@ def transact(items: list[dict[str, Any]], response: Any) -> None:
     try:
         db.client().transact_write_items(
             TransactItems=items,
-            # A token per transaction makes botocore's own retries of it idempotent.
-            ClientRequestToken=str(uuid.uuid4()),
+            # A token per transaction makes botocore's own retries of it idempotent
+            # (32 hex characters: DynamoDB takes at most 36).
+            ClientRequestToken=uuid.uuid4().hex,
         )
     except Exception as exc:
         if pending is not None and outcome is not None:

@@ -238,6 +238,18 @@ class WriteParams(_Strict):
     idempotency_key: str | None = Field(None, min_length=1, max_length=255)
 
 
+class WebhookSecretRotate(WriteParams):
+    """POST /v1/webhook_endpoints/{id}/rotate_secret."""
+
+    expires_in: int | None = Field(
+        None,
+        ge=0,
+        le=24 * 3600,  # webhook_endpoints.ROTATION_GRACE_S: a grace period never grows
+        description="Seconds the current secret keeps signing beside the new one (default and most: 86400). "
+        "0 ends it at once, for a leaked secret.",
+    )
+
+
 class WebhookEndpointListParams(_Strict):
     limit: int = Field(20, ge=1, le=100)
     starting_after: str | None = None

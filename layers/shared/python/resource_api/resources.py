@@ -344,9 +344,12 @@ def _delete(ctx: RequestContext, resource_id: str, state: dict[str, Any], versio
         stale=True,
     )
     if state["status"] == Status.pending.value:
-        # After the commit, so a failed stop leaves nothing behind: the execution's
-        # remaining steps are conditional on the resource and end it as Cancelled.
-        provisioning.stop(resource_id)
+        # After the commit (an atomic batch's too), so a failed stop leaves nothing behind:
+        # the execution's remaining steps are conditional on the resource and end it as
+        # Cancelled.
+        from .batch import after_commit
+
+        after_commit(lambda: provisioning.stop(resource_id))
     return body
 
 

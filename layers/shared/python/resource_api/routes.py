@@ -57,7 +57,8 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/v1/resources/{id}", "update_resource", frozenset({WRITE}), 200, "Update a resource"),
     Route("DELETE", "/v1/resources/{id}", "delete_resource", frozenset({WRITE, STOP_EXECUTION}), 200,
           "Delete a resource"),
-    Route("POST", "/v1/batch", "batch", frozenset({WRITE}), 200, "Run up to 100 resource operations"),
+    # STOP_EXECUTION: a DELETE in a batch stops a pending resource's provisioning, as DELETE does.
+    Route("POST", "/v1/batch", "batch", frozenset({WRITE, STOP_EXECUTION}), 200, "Run up to 100 resource operations"),
     # Webhooks (docs/webhooks.md)
     Route("POST", "/v1/webhook_endpoints", "create_webhook_endpoint", frozenset({WRITE}), 201,
           "Create a webhook endpoint", query_key=True),

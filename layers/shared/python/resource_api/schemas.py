@@ -214,7 +214,15 @@ class WebhookEndpoint(_Object):
     metadata: dict[str, str]
     created: int
     livemode: bool
-    secret: str | None = Field(None, description="Shown at creation and rotation only")
+    secret: str | None = Field(
+        None, description="Shown at creation and rotation only; null in a replay of either (Idempotency-Key)"
+    )
+    secret_redacted: str | None = Field(
+        None, description="In a replay of a creation or rotation: which secret it showed (whsec_... and its last 4)"
+    )
+    previous_secret_expires_at: int | None = Field(
+        None, description="After a rotation with a grace period: when the previous secret stops signing"
+    )
 
 
 class DeletedWebhookEndpoint(_Object):

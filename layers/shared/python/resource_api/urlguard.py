@@ -8,16 +8,26 @@ metadata service at 169.254.169.254, fe80::/10), shared/CGNAT, multicast, reserv
 unspecified, and IPv4 embedded in IPv6 (mapped, NAT64, 6to4) pointing at any of those
 are all refused. The local cloud (STAGE=local) also allows `http` and loopback
 addresses, so a receiver on 127.0.0.1 works; it still refuses the rest.
+
+A URL is also made plain ASCII, as a browser would send it (`normalize`): an
+internationalised host in IDNA (`xn--...`), spaces and non-ASCII characters of the
+path and query percent-encoded (UTF-8), the rest as it was; control characters are
+refused. Endpoints store
+that form, and a delivery requests it, so no URL can break the HTTP request line.
+
+Errors name the host, never the addresses it resolved to: an attacker could otherwise
+map a private network through them (an SSRF oracle).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
@@ -25,6 +35,11 @@ Resolver = Callable[[str, int], list[str]]
 # Named explicitly for the error message; is_global already excludes them.
 METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HOSTNAME = re.compile(r"^[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63})*\.?$")  # DNS labels ('_' is used too)
+# Left as they are when percent-encoding a path or query: every printable ASCII
+# character but the space (so an ASCII URL is never changed, and '%XX' stays encoded).
+_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
 class UnsafeUrl(ValueError):
@@ -75,7 +90,7 @@ def address_problem(ip: IPAddress, policy: Policy) -> str | None:
         inner = _embedded_v4(ip)
         if inner is not None:
             problem = address_problem(inner, policy)
-            return f"{problem} (embedded in {ip})" if problem else None
+            return f"{problem} (embedded in IPv6)" if problem else None
     if ip.is_unspecified:
         return "the unspecified address"
     if ip.is_loopback:
@@ -91,10 +106,44 @@ def address_problem(ip: IPAddress, policy: Policy) -> str | None:
     return None
 
 
+def _ascii_host(host: str) -> str:
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        raise UnsafeUrl("has a host that is not a valid domain name") from None
+    if not _HOSTNAME.match(ascii_host):
+        raise UnsafeUrl("has a host that is not a valid domain name")
+    return ascii_host.lower()
+
+
+def normalize(url: str) -> str:
+    """`url` in plain ASCII, as it is stored and requested (see above), or UnsafeUrl."""
+    if _CONTROL.search(url):
+        raise UnsafeUrl("must not contain control characters")
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise UnsafeUrl("is not a valid URL") from None
+    netloc = parts.netloc
+    # The host in IDNA form; an IPv6 literal stays as it is, and credentials are refused by check.
+    if parts.hostname and "@" not in netloc and "[" not in netloc:
+        netloc = _ascii_host(parts.hostname) + (f":{parts.port}" if parts.port is not None else "")
+    path = quote(parts.path, safe=_SAFE)
+    query = quote(parts.query, safe=_SAFE)
+    return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
+
+
 def check(url: str, policy: Policy | None = None, resolver: Resolver | None = None) -> Target:
     """The vetted target of `url`, or UnsafeUrl."""
     policy = policy or Policy.current()
     resolver = resolver or resolve
+    url = normalize(url)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -130,9 +179,10 @@ def check(url: str, policy: Policy | None = None, resolver: Resolver | None = No
     for raw in addresses:
         ip = ipaddress.ip_address(raw.split("%", 1)[0])
         problem = address_problem(ip, policy)
-        if problem:
-            where = host if literal is not None else f"{host} ({ip})"
-            raise UnsafeUrl(f"points at {problem}: {where}")
+        if problem and literal is not None:  # the caller's own address: saying why tells nothing new
+            raise UnsafeUrl(f"points at {problem}: {host}")
+        if problem:  # nothing about what the name resolved to: not the address, not its kind
+            raise UnsafeUrl(f"has a host that resolves to an address that may not receive webhooks: {host}")
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

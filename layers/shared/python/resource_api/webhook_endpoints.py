@@ -1,9 +1,11 @@
 """Webhook endpoints: where an account (per mode) wants its events delivered.
 
 The signing secret (`whsec_` + base64 of 32 random bytes) is shown only when the
-endpoint is created and when it is rotated; after a rotation the previous secret keeps
-signing (alongside the new one) for ROTATION_GRACE_S, so receivers can switch over
-without dropping a delivery.
+endpoint is created and when it is rotated (a replay of either, with the same
+Idempotency-Key, shows it redacted: idempotency.SHOWN_ONCE); after a rotation the
+previous secret keeps signing (alongside the new one) for ROTATION_GRACE_S, or for
+`expires_in` seconds (0: not at all, for a leaked secret), so receivers can switch
+over without dropping a delivery.
 """
 
 from __future__ import annotations
@@ -68,15 +70,16 @@ def _not_found(endpoint_id: str) -> ApiError:
 
 
 def check_url(url: str) -> str:
+    """`url` as it is stored (plain ASCII: urlguard.normalize), once the guard passed it."""
     try:
         urlguard.check(url)
+        return urlguard.normalize(url)
     except urlguard.UnsafeUrl as exc:
         raise ApiError("webhook_url_invalid", f"The webhook URL {exc}.", param="url") from None
-    return url
 
 
 def create(ctx: RequestContext, params: WebhookEndpointCreate) -> dict[str, Any]:
-    check_url(params.url)
+    url = check_url(params.url)
     now_ms = clock.now_ms()
     item = {
         **keys.webhook_endpoint(ctx.account_id, ctx.mode, ""),
@@ -84,7 +87,7 @@ def create(ctx: RequestContext, params: WebhookEndpointCreate) -> dict[str, Any]
         "entity": ENTITY,
         "account_id": ctx.account_id,
         "mode": ctx.mode,
-        "url": params.url,
+        "url": url,
         "enabled_events": params.enabled_events,
         "description": params.description,
         "metadata": params.metadata,
@@ -187,16 +190,19 @@ def delete(ctx: RequestContext, endpoint_id: str) -> dict[str, Any]:
     return {"id": endpoint_id, "object": "webhook_endpoint", "deleted": True}
 
 
-def rotate_secret(ctx: RequestContext, endpoint_id: str) -> dict[str, Any]:
-    """A new secret; the current one keeps signing too for ROTATION_GRACE_S."""
+def rotate_secret(ctx: RequestContext, endpoint_id: str, expires_in: int | None = None) -> dict[str, Any]:
+    """A new secret; the current one keeps signing too for `expires_in` seconds
+    (ROTATION_GRACE_S by default). 0 ends it at once (a leaked secret): from this
+    write on, only the new secret signs, and no earlier previous secret either."""
     current = _load(ctx, endpoint_id)
-    new = {
-        **current,
-        "secret": signing.new_secret(),
-        "previous_secret": current["secret"],
-        "previous_secret_expires_at": clock.now_s() + ROTATION_GRACE_S,
-        "version": current["version"] + 1,
-    }
+    grace = ROTATION_GRACE_S if expires_in is None else expires_in
+    new = {**current, "secret": signing.new_secret(), "version": current["version"] + 1}
+    if grace > 0:
+        new["previous_secret"] = current["secret"]
+        new["previous_secret_expires_at"] = clock.now_s() + grace
+    else:
+        new.pop("previous_secret", None)
+        new.pop("previous_secret_expires_at", None)
     _put_if_unchanged(new, current["version"])
     return render(new, with_secret=True)
 
