@@ -364,6 +364,35 @@ def test_alarms_on_5xx_rate_p99_latency_and_throttles(synth):
     assert synth.of_type("AWS::CloudWatch::Dashboard")
 
 
+def _render(value) -> str:
+    """A template value with its pseudo parameters spelt out (Fn::Join of Refs)."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return "${" + value["Ref"] + "}"
+    sep, parts = value["Fn::Join"]
+    return sep.join(_render(p) for p in parts)
+
+
+def test_cloudwatch_alarms_may_publish_to_the_ssl_only_alarm_topic(synth):
+    # Given the alarm topic every alarm notifies
+    (topic_id,) = synth.of_type("AWS::SNS::Topic")
+    for alarm in synth.of_type("AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+    # Its policy (which replaces SNS's default one) refuses plain HTTP ...
+    (policy,) = [p["Properties"] for p in synth.of_type("AWS::SNS::TopicPolicy").values() if {"Ref": topic_id} in p["Properties"]["Topics"]]
+    statements = policy["PolicyDocument"]["Statement"]
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
+    # ... and lets CloudWatch publish, for this account's alarms only
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Action"] == "sns:Publish" and allow["Resource"] == {"Ref": topic_id}
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert _render(allow["Condition"]["ArnLike"]["aws:SourceArn"]) == (
+        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*"
+    )
+
+
 def test_monitoring_watches_what_later_constructs_bring():
     # Given the helpers the webhook and provisioning constructs will call
     import aws_cdk as cdk
