@@ -134,7 +134,17 @@ class Webhooks(Construct):
         )
 
         # The delivery function: one message = one event for one endpoint.
-        self.delivery = self._function(DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, environment)
+        # Reserved concurrency: receivers that answer slowly hold executions for up to the
+        # function's timeout; without a cap, a backlog would scale this function up to the
+        # account's whole concurrency and the API's functions would be throttled. The
+        # reservation is also a floor, so deliveries go on while the API is busy. The event
+        # source's maximum concurrency is the same number: it then never invokes more than
+        # the reservation allows, so no message is throttled back to the queue (a throttle
+        # would count as a delivery attempt: SQS's receive count is the attempt number).
+        concurrency = config.webhook_delivery_concurrency
+        self.delivery = self._function(
+            DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, environment, reserved_concurrent_executions=concurrency
+        )
         grant_write(self.delivery)  # the attempt log, the endpoint's failure streak / disabling
         self.queue.grant_consume_messages(self.delivery)  # incl. ChangeMessageVisibility (re-scheduling)
         self.delivery.add_event_source(
@@ -142,6 +152,7 @@ class Webhooks(Construct):
                 self.queue,
                 batch_size=queues.BATCH_SIZE,
                 report_batch_item_failures=True,
+                max_concurrency=concurrency,
             )
         )
 
@@ -153,7 +164,7 @@ class Webhooks(Construct):
         if isinstance(grantee, lambda_.Function):
             grantee.add_environment(queues.QUEUE_URL_ENV, self.queue.queue_url)
 
-    def _function(self, name: str, timeout_s: int, environment: dict[str, str]) -> lambda_.Function:
+    def _function(self, name: str, timeout_s: int, environment: dict[str, str], **options) -> lambda_.Function:  # noqa: ANN003
         return python_function(
             self,
             name,
@@ -164,4 +175,5 @@ class Webhooks(Construct):
             timeout_s=timeout_s,
             role_description=f"{name}: its log group, tracing, the table, and the webhook delivery queue",
             tracing_wildcard=name != STREAM_FUNCTION,
+            **options,
         ).function
