@@ -142,6 +142,12 @@ def webhook_endpoint(account_id: str, mode: str, endpoint_id: str) -> dict[str, 
     return {"pk": webhook_endpoint_partition(account_id, mode), "sk": endpoint_id}
 
 
+def webhook_endpoint_counter(account_id: str, mode: str) -> dict[str, str]:
+    """How many endpoints an account has in a mode (`count`), moved in the same
+    transaction as each create and delete; sorts before every `we_` id."""
+    return {"pk": webhook_endpoint_partition(account_id, mode), "sk": COUNTER_SK}
+
+
 def delivery_partition(account_id: str, mode: str, event_id: str) -> str:
     """Delivery attempts of one event."""
     return f"{account_id}#{mode}#DLV#{event_id}"
