@@ -1,5 +1,8 @@
 """The DynamoDB table, built from the same definition the local cloud uses
-(resource_api.schema), and the "read"/"write" access kinds of the route table."""
+(resource_api.schema), and the table's access kinds of the route table ("read",
+"write", "count", "resource_limit", "authenticate"). Writes are scoped by partition
+key (dynamodb:LeadingKeys, patterns in resource_api.keys): docs/deploy.md lists what
+each function may touch."""
 
 from __future__ import annotations
 
