@@ -1,7 +1,8 @@
 """The REST API (stage v1): one Lambda per row of the route table, each with a role
 holding exactly its route's access, a cached REQUEST authorizer, 405 answers for the
 other methods of each path, API Gateway's own errors re-templated into the spec's error
-object, access logs, tracing, a coarse stage throttle and an optional custom domain."""
+object, access logs, tracing, a coarse stage throttle, an optional WAF per-IP rate
+limit (infra/waf.py) and an optional custom domain."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from .functions import construct_id, python_function
 from .layers import Layers
 from .monitoring import Monitoring
 from .nag import acknowledge
+from .waf import RateLimitAcl
 
 STAGE = "v1"  # the public prefix /v1 is the stage (or the custom domain's base path)
 TIMEOUT_S = 10
@@ -96,13 +98,20 @@ class Api(Construct):
             "invalid parameter is answered with the spec's error object naming its param, for form-encoded "
             "and JSON bodies alike; an API Gateway request validator answers its own 400 without param.",
         )
-        acknowledge(
-            self.rest_api,
-            "AwsSolutions-APIG3",
-            "No WAF web ACL: one costs a monthly fee at rest and this stack must cost nothing at rest but "
-            "storage. Every route needs a valid API key (the authorizer), the stage has a throttle, and "
-            "per-account rate limits belong to the service; attach a web ACL to a stage that needs one.",
-        )
+        if config.waf_rate_limit is not None:
+            self.waf: RateLimitAcl | None = RateLimitAcl(
+                self, "Waf", stage=self.rest_api.deployment_stage, limit=config.waf_rate_limit,
+                name=f"{SERVICE_NAME}-{config.stage}", doc_base_url=config.doc_base_url,
+            )
+        else:
+            self.waf = None
+            acknowledge(
+                self.rest_api,
+                "AwsSolutions-APIG3",
+                "No WAF web ACL unless deployed with -c waf_rate_limit=N (docs/deploy.md): a web ACL costs a "
+                "monthly fee at rest. Without it every route still needs a valid API key (the authorizer), the "
+                "stage has a throttle, and per-account rate limits are enforced by the service.",
+            )
         acknowledge(
             self.rest_api,
             "AwsSolutions-COG4",

@@ -34,6 +34,13 @@ class Config:
     error_rate_threshold: float = 0.01  # share of requests answered 5xx
     p99_latency_ms: int = 2000
     alarm_email: str | None = None
+    # Reserved concurrency of the webhook delivery function (also the most its queue's
+    # event source may invoke at once): slow receivers can hold at most this many
+    # executions, and the API keeps the rest of the account's concurrency.
+    webhook_delivery_concurrency: int = 25
+    # Optional AWS WAF web ACL on the API stage: block an IP address that sends more
+    # than this many requests in 5 minutes (None: no web ACL, nothing paid at rest).
+    waf_rate_limit: int | None = None
 
     @property
     def production(self) -> bool:
@@ -73,9 +80,19 @@ class Config:
             raise ValueError("a custom domain needs both domain_name and certificate_arn")
         numbers = {
             key: type(getattr(cls, key))(value)
-            for key in ("throttle_rate_limit", "throttle_burst_limit", "error_rate_threshold", "p99_latency_ms")
+            for key in (
+                "throttle_rate_limit", "throttle_burst_limit", "error_rate_threshold", "p99_latency_ms",
+                "webhook_delivery_concurrency",
+            )
             if (value := get(key)) is not None
         }
+        # Lambda: an SQS event source's maximum concurrency is 2..1000 (and the function's
+        # reserved concurrency is set to the same value).
+        if not 2 <= numbers.get("webhook_delivery_concurrency", cls.webhook_delivery_concurrency) <= 1000:
+            raise ValueError("webhook_delivery_concurrency must be 2..1000")
+        waf = get("waf_rate_limit", "WAF_RATE_LIMIT")
+        if waf is not None and not (waf.isdigit() and 10 <= int(waf) <= 2_000_000_000):
+            raise ValueError(f"waf_rate_limit is requests per IP in 5 minutes, 10..2000000000 (got {waf!r})")
         return cls(
             stage=stage,
             region=region,
@@ -84,5 +101,6 @@ class Config:
             domain_name=domain,
             certificate_arn=cert,
             alarm_email=get("alarm_email", "ALARM_EMAIL"),
+            waf_rate_limit=int(waf) if waf is not None else None,
             **numbers,
         )

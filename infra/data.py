@@ -1,5 +1,8 @@
 """The DynamoDB table, built from the same definition the local cloud uses
-(resource_api.schema), and the "read"/"write" access kinds of the route table."""
+(resource_api.schema), and the table's access kinds of the route table ("read",
+"write", "count", "resource_limit", "authenticate"). Writes are scoped by partition
+key (dynamodb:LeadingKeys, patterns in resource_api.keys): docs/deploy.md lists what
+each function may touch."""
 
 from __future__ import annotations
 
@@ -73,6 +76,8 @@ class Data(Construct):
         access.register(routes.READ, self.grant_read)
         access.register(routes.WRITE, self.grant_write)
         access.register(routes.COUNT, self.grant_count)
+        access.register(routes.RESOURCE_LIMIT, self.grant_resource_limit)
+        access.register(routes.AUTHENTICATE, self.grant_authenticate)
         monitoring.watch_table(self.table)
 
     @property
@@ -85,17 +90,33 @@ class Data(Construct):
             grantee=grantee, actions=list(READ_ACTIONS), resource_arns=[self.table.table_arn, *self.index_arns]
         )
 
+    def grant_partitions(self, grantee: iam.IGrantable, actions: tuple[str, ...], partitions: tuple[str, ...]) -> None:
+        """`actions` on the table's items whose partition key matches one of `partitions`
+        (dynamodb:LeadingKeys, keys.py). ForAllValues: every key a request names must
+        match, so a BatchWriteItem with one foreign key is refused whole. Table ARN only:
+        no index, so no Query on an index either."""
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(actions),
+            resource_arns=[self.table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(partitions)}},
+        )
+
     def grant_count(self, grantee: iam.IGrantable) -> None:
         """Writes to the usage-counter items only (every function counts its requests):
         restricted by partition key, so a read-only function still cannot touch data."""
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=list(COUNT_ACTIONS),
-            resource_arns=[self.table.table_arn],
-            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(keys.COUNTER_PARTITIONS)}},
-        )
+        self.grant_partitions(grantee, COUNT_ACTIONS, keys.COUNTER_PARTITIONS)
+
+    def grant_resource_limit(self, grantee: iam.IGrantable) -> None:
+        """A resource's rate-limit windows and limit notices (limits.py)."""
+        self.grant_partitions(grantee, COUNT_ACTIONS, keys.RESOURCE_LIMIT_PARTITIONS)
+
+    def grant_authenticate(self, grantee: iam.IGrantable) -> None:
+        """The authorizer: GetItem of API keys (by hash) and of accounts, nothing else."""
+        self.grant_partitions(grantee, ("dynamodb:GetItem",), keys.AUTH_PARTITIONS)
 
     def grant_write(self, grantee: iam.IGrantable) -> None:
-        """Item writes (and the reads a conditional write path needs)."""
+        """The API's item writes (and the reads a conditional write path needs), to the
+        partitions the API writes (keys.API_WRITE_PARTITIONS) only."""
         self.grant_read(grantee)
-        iam.Grant.add_to_principal(grantee=grantee, actions=list(WRITE_ACTIONS), resource_arns=[self.table.table_arn])
+        self.grant_partitions(grantee, WRITE_ACTIONS, keys.API_WRITE_PARTITIONS)

@@ -17,6 +17,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subs
@@ -36,6 +37,22 @@ class Monitoring(Construct):
         super().__init__(scope, id)
         self.config = config
         self.topic = sns.Topic(self, "AlarmTopic", display_name=f"Resource API {config.stage} alarms", enforce_ssl=True)
+        # enforce_ssl gives the topic a policy of its own (a Deny of plain HTTP), which
+        # replaces SNS's default policy: without this Allow, CloudWatch could not publish
+        # and every alarm action would fail silently. Only this account's alarms may.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarms",
+                effect=iam.Effect.ALLOW,
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"},
+                },
+            )
+        )
         if config.alarm_email:
             self.topic.add_subscription(subs.EmailSubscription(config.alarm_email))
         # Dashboard names are global to the account: the region keeps EU and US apart.

@@ -36,7 +36,7 @@ class ResourceApiStack(Stack):
         self.data = Data(self, "Data", config=config, access=self.access, monitoring=self.monitoring)
         self.webhooks = Webhooks(
             self, "Webhooks", config=config, layers=self.layers, table=self.data.table, access=self.access,
-            monitoring=self.monitoring, grant_table_write=self.data.grant_write,
+            monitoring=self.monitoring, data=self.data,
         )
         self.provisioning = Provisioning(
             self, "Provisioning", config=config, table=self.data.table, access=self.access, monitoring=self.monitoring

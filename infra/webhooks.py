@@ -32,10 +32,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from resource_api import queues, routes, stream
+from resource_api import keys, queues, routes, stream
 
 from .access import Access
 from .config import SERVICE_NAME, Config
+from .data import Data
 from .functions import python_function
 from .layers import Layers
 from .monitoring import Monitoring
@@ -60,7 +61,7 @@ class Webhooks(Construct):
         table: dynamodb.ITable,
         access: Access,
         monitoring: Monitoring,
-        grant_table_write=None,  # noqa: ANN001 - Data.grant_write (reads included)
+        data: Data,
     ) -> None:
         super().__init__(scope, id)
         self.config = config
@@ -105,11 +106,12 @@ class Webhooks(Construct):
             "POWERTOOLS_LOG_LEVEL": "INFO",
             queues.QUEUE_URL_ENV: self.queue.queue_url,
         }
-        grant_write = grant_table_write or table.grant_read_write_data
 
         # The stream processor: changes -> events -> one message per subscribed endpoint.
         self.stream_processor = self._function(STREAM_FUNCTION, STREAM_TIMEOUT_S, environment)
-        grant_write(self.stream_processor)
+        # Reads anything a change may need (the account, tombstones, endpoints...); writes events only.
+        data.grant_read(self.stream_processor)
+        data.grant_partitions(self.stream_processor, ("dynamodb:PutItem", "dynamodb:UpdateItem"), keys.EVENT_PARTITIONS)
         self.queue.grant_send_messages(self.stream_processor)
         self.stream_processor.add_event_source(
             sources.DynamoEventSource(
@@ -134,14 +136,29 @@ class Webhooks(Construct):
         )
 
         # The delivery function: one message = one event for one endpoint.
-        self.delivery = self._function(DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, environment)
-        grant_write(self.delivery)  # the attempt log, the endpoint's failure streak / disabling
+        # Reserved concurrency: receivers that answer slowly hold executions for up to the
+        # function's timeout; without a cap, a backlog would scale this function up to the
+        # account's whole concurrency and the API's functions would be throttled. The
+        # reservation is also a floor, so deliveries go on while the API is busy. The event
+        # source's maximum concurrency is the same number: it then never invokes more than
+        # the reservation allows, so no message is throttled back to the queue (a throttle
+        # would count as a delivery attempt: SQS's receive count is the attempt number).
+        concurrency = config.webhook_delivery_concurrency
+        self.delivery = self._function(
+            DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, environment, reserved_concurrent_executions=concurrency
+        )
+        # The event and the endpoint; the attempt log, the endpoint's failure streak / disabling.
+        data.grant_partitions(self.delivery, ("dynamodb:GetItem",), keys.DELIVERY_READ_PARTITIONS)
+        data.grant_partitions(
+            self.delivery, ("dynamodb:PutItem", "dynamodb:UpdateItem"), keys.DELIVERY_WRITE_PARTITIONS
+        )
         self.queue.grant_consume_messages(self.delivery)  # incl. ChangeMessageVisibility (re-scheduling)
         self.delivery.add_event_source(
             sources.SqsEventSource(
                 self.queue,
                 batch_size=queues.BATCH_SIZE,
                 report_batch_item_failures=True,
+                max_concurrency=concurrency,
             )
         )
 
@@ -153,7 +170,7 @@ class Webhooks(Construct):
         if isinstance(grantee, lambda_.Function):
             grantee.add_environment(queues.QUEUE_URL_ENV, self.queue.queue_url)
 
-    def _function(self, name: str, timeout_s: int, environment: dict[str, str]) -> lambda_.Function:
+    def _function(self, name: str, timeout_s: int, environment: dict[str, str], **options) -> lambda_.Function:  # noqa: ANN003
         return python_function(
             self,
             name,
@@ -164,4 +181,5 @@ class Webhooks(Construct):
             timeout_s=timeout_s,
             role_description=f"{name}: its log group, tracing, the table, and the webhook delivery queue",
             tracing_wildcard=name != STREAM_FUNCTION,
+            **options,
         ).function

@@ -495,6 +495,7 @@ def test_dead_letter_after_the_schedule_then_replay_since_a_time(cloud, api, rec
     replay = api.post(f"/v1/webhook_endpoints/{endpoint['id']}/replay", data={"since": since})
     assert replay.status_code == 200, replay.text
     assert replay.json()["events"] == [evt_id]
+    assert (replay.json()["count"], replay.json()["remaining"], replay.json()["has_more"]) == (1, 0, False)
     # Then the event arrives again, same id, and succeeds
     got = receiver.wait_type("resource.created", res["id"], n=ATTEMPTS + 1)
     assert got[-1].header("webhook-id") == evt_id

@@ -78,7 +78,8 @@ def layers() -> dict[str, Path]:
     }
 
 
-def _synth(name: str, outdir: Path) -> Synth:
+def _synth(name: str, outdir: Path, context: dict[str, str] | None = None) -> Synth:
+    """One deployment of DEPLOYMENTS (or `context`, for a variant) synthesized into outdir."""
     from aws_cdk.assertions import Template
 
     from infra import nag
@@ -86,7 +87,7 @@ def _synth(name: str, outdir: Path) -> Synth:
 
     before = len(nag.ACKNOWLEDGED)
     # An empty environment: settings come from context only, whatever the shell has.
-    app, stack = build(DEPLOYMENTS[name], outdir=str(outdir), env={})
+    app, stack = build(context or DEPLOYMENTS[name], outdir=str(outdir), env={})
     nag_error = None
     try:
         template = Template.from_stack(stack)

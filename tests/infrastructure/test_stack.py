@@ -193,9 +193,14 @@ def test_each_function_role_grants_exactly_its_route_dynamodb_access(synth):
     for name, (_, fn) in functions_by_name(synth).items():
         granted = granted_actions(synth, fn)
         dynamo = {a: r for a, r in granted.items() if a.startswith("dynamodb:")}
-        expected = set(data.READ_ACTIONS) | (WRITE_ONLY_ACTIONS if routes.WRITE in ACCESS_OF[name] else set())
-        if routes.COUNT in ACCESS_OF[name]:  # counter writes, held under a LeadingKeys condition
+        access = ACCESS_OF[name]
+        expected = set(data.READ_ACTIONS) if access & {routes.READ, routes.WRITE} else set()
+        if routes.WRITE in access:
+            expected |= WRITE_ONLY_ACTIONS
+        if access & {routes.COUNT, routes.RESOURCE_LIMIT}:  # counter writes, held under a LeadingKeys condition
             expected |= set(data.COUNT_ACTIONS)
+        if routes.AUTHENTICATE in access:  # the authorizer: GetItem of keys and accounts (test_least_privilege)
+            expected |= {"dynamodb:GetItem"}
         # Then it holds exactly its route's DynamoDB actions ...
         assert set(dynamo) == expected, name
         # ... on the table and its named indexes only (no wildcard)
@@ -235,7 +240,7 @@ def test_a_read_route_cannot_write_data(synth):
     from resource_api import keys
 
     fns = functions_by_name(synth)
-    readers = [r.function for r in routes.ROUTES if r.access == frozenset({routes.READ, routes.COUNT})]
+    readers = [r.function for r in routes.ROUTES if r.access - {routes.RESOURCE_LIMIT} == {routes.READ, routes.COUNT}]
     assert "get_resource" in readers and "list_resources" in readers
     for name in readers:
         role_id = fns[name][1]["Properties"]["Role"]["Fn::GetAtt"][0]
@@ -245,7 +250,7 @@ def test_a_read_route_cannot_write_data(synth):
             if actions & WRITE_ONLY_ACTIONS:
                 assert actions <= set(data.COUNT_ACTIONS), (name, actions)
                 leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-                assert sorted(leading) == sorted(keys.COUNTER_PARTITIONS), name
+                assert sorted(leading) in (sorted(keys.COUNTER_PARTITIONS), sorted(keys.RESOURCE_LIMIT_PARTITIONS)), name
 
 
 def test_every_access_kind_in_the_route_table_is_registered(sandbox):
@@ -370,6 +375,35 @@ def test_alarms_on_5xx_rate_p99_latency_and_throttles(synth):
     assert len(by_metric["Throttles"]) >= len(ALL_FUNCTIONS)  # one per function
     assert any("ReadThrottleEvents" in str(a.get("Metrics")) for a in alarms)  # the table
     assert synth.of_type("AWS::CloudWatch::Dashboard")
+
+
+def _render(value) -> str:
+    """A template value with its pseudo parameters spelt out (Fn::Join of Refs)."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return "${" + value["Ref"] + "}"
+    sep, parts = value["Fn::Join"]
+    return sep.join(_render(p) for p in parts)
+
+
+def test_cloudwatch_alarms_may_publish_to_the_ssl_only_alarm_topic(synth):
+    # Given the alarm topic every alarm notifies
+    (topic_id,) = synth.of_type("AWS::SNS::Topic")
+    for alarm in synth.of_type("AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+    # Its policy (which replaces SNS's default one) refuses plain HTTP ...
+    (policy,) = [p["Properties"] for p in synth.of_type("AWS::SNS::TopicPolicy").values() if {"Ref": topic_id} in p["Properties"]["Topics"]]
+    statements = policy["PolicyDocument"]["Statement"]
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
+    # ... and lets CloudWatch publish, for this account's alarms only
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Action"] == "sns:Publish" and allow["Resource"] == {"Ref": topic_id}
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert _render(allow["Condition"]["ArnLike"]["aws:SourceArn"]) == (
+        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*"
+    )
 
 
 def test_monitoring_watches_what_later_constructs_bring():

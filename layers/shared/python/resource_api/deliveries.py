@@ -32,7 +32,6 @@ import socket
 import ssl
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -394,18 +393,24 @@ def list_for_event(ctx: RequestContext, evt_id: str, params: DeliveryListParams)
     }
 
 
-REPLAY_MAX_EVENTS = 1000
+REPLAY_MAX_EVENTS = 1000  # queued by one replay call at most (its `limit`)
 
 
 def replay(ctx: RequestContext, endpoint_id: str, params: WebhookReplay) -> dict[str, Any]:
-    """Deliver again every event whose latest attempt to this endpoint since
-    `params.since` failed (up to REPLAY_MAX_EVENTS, oldest first)."""
+    """Deliver again the events whose latest attempt to this endpoint since
+    `params.since` failed, oldest event first, after `params.starting_after`.
+
+    One call queues at most `params.limit` (<= REPLAY_MAX_EVENTS) deliveries, and each
+    one is counted against the caller's rate limit like a request: as many as the key
+    has left in this window (and month) are queued, none when it has nothing left
+    (429). The answer says how many it queued and how many are left (`remaining`,
+    `has_more`); the next call passes the last queued event as `starting_after`."""
     endpoint = webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint_id)
     if endpoint is None:
         raise ApiError("resource_missing", f"No such webhook endpoint: '{endpoint_id}'.", param="id")
     if endpoint["status"] != webhook_endpoints.ENABLED:
         raise ApiError("webhook_endpoint_disabled", param="id")
-    latest: OrderedDict[str, bool] = OrderedDict()  # event -> did its latest attempt succeed
+    latest: dict[str, bool] = {}  # event -> did its latest attempt succeed (attempt ids sort by time)
     start = None
     try:
         while True:
@@ -422,23 +427,43 @@ def replay(ctx: RequestContext, endpoint_id: str, params: WebhookReplay) -> dict
             )
             for raw in resp.get("Items", []):
                 item = db.from_item(raw) or {}
-                latest.pop(item["event"], None)
                 latest[item["event"]] = bool(item["succeeded"])
             start = resp.get("LastEvaluatedKey")
             if not start:
                 break
-        failed = [e for e, ok in latest.items() if not ok and events.load(ctx.account_id, ctx.mode, e)]
-        failed = failed[:REPLAY_MAX_EVENTS]
-        for evt_id in failed:
-            events.enqueue(ctx.account_id, ctx.mode, evt_id, [endpoint_id], "replay")
-    except ApiError:
-        raise
+    except Exception as exc:
+        raise db.translate(exc) from exc
+    # Events past their retention are gone (an event id carries its creation time).
+    alive_from = ids.lower_bound(events.PREFIX, clock.now_s() - events.RETENTION_S + 1)
+    after = params.starting_after or ""
+    failed = sorted(e for e, ok in latest.items() if not ok and e >= alive_from and e > after)
+    queued = failed[: _charge(ctx, min(len(failed), params.limit))]
+    try:
+        queues.send([events.message(ctx.account_id, ctx.mode, e, endpoint_id, "replay") for e in queued])
     except Exception as exc:
         raise db.translate(exc) from exc
     return {
         "object": "webhook_replay",
         "webhook_endpoint": endpoint_id,
         "since": params.since,
-        "events": failed,
-        "count": len(failed),
+        "events": queued,
+        "count": len(queued),
+        "remaining": len(failed) - len(queued),
+        "has_more": len(failed) > len(queued),
     }
+
+
+def _charge(ctx: RequestContext, wanted: int) -> int:
+    """Count up to `wanted` queued deliveries against the caller's rate limit and
+    monthly quota: as many as are left (as this container last saw them). Raises the
+    429 when none are left. Returns how many were counted."""
+    principal = ctx.principal
+    if wanted == 0 or not principal.key_id:
+        return wanted
+    from . import ratelimit  # noqa: PLC0415 - the API's frame has it loaded; the delivery function never replays
+
+    now = ratelimit.peek(principal)
+    left = min(now.remaining, wanted if now.quota_remaining is None else now.quota_remaining)
+    n = min(wanted, left) or wanted  # nothing left (as last seen): the count below answers 429
+    ratelimit.hit(principal, cost=n)  # refused whole (429, nothing counted) if others took it meanwhile
+    return n

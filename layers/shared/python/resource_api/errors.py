@@ -100,6 +100,11 @@ CODES: dict[str, ErrorCode] = {
         400,
         "This URL may not receive webhooks: use https to a public address.",
     ),
+    "webhook_endpoint_limit_reached": ErrorCode(
+        "invalid_request_error",
+        400,
+        "This account has the maximum number of webhook endpoints in this mode; delete one before creating another.",
+    ),
     "webhook_endpoint_disabled": ErrorCode(
         "conflict_error",
         409,

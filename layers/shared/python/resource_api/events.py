@@ -250,13 +250,13 @@ def publish(account_id: str, mode: str, event: dict[str, Any]) -> None:
     )
 
 
+def message(account_id: str, mode: str, evt_id: str, endpoint_id: str, reason: str) -> dict[str, str]:
+    """The delivery queue's message: one event for one endpoint (deliveries.deliver)."""
+    return {"event": evt_id, "webhook_endpoint": endpoint_id, "account_id": account_id, "mode": mode, "reason": reason}
+
+
 def enqueue(account_id: str, mode: str, evt_id: str, endpoint_ids: list[str], reason: str) -> None:
-    queues.send(
-        [
-            {"event": evt_id, "webhook_endpoint": we, "account_id": account_id, "mode": mode, "reason": reason}
-            for we in endpoint_ids
-        ]
-    )
+    queues.send([message(account_id, mode, evt_id, we, reason) for we in endpoint_ids])
 
 
 def notice_item(

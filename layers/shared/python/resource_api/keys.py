@@ -7,9 +7,33 @@ and live data, and different accounts, can never meet in one query.
 from __future__ import annotations
 
 COUNTER_SK = "#COUNT"
-# Partition keys (IAM dynamodb:LeadingKeys patterns) of the usage counters every function
-# may write, reads included (routes.COUNT): keep in step with the builders below.
-COUNTER_PARTITIONS = ("RATE#*", "*#RESRATE#*", "*#NOTICE")
+
+# --- IAM: what each kind of function may touch --------------------------------------
+# Partition key patterns (dynamodb:LeadingKeys, StringLike: `*` is any run of characters,
+# '#' included) that infra/ grants, per access kind. Keep them in step with the builders
+# below: tests/infrastructure/test_least_privilege.py records every DynamoDB call the
+# functions make in the local cloud and checks each against the deployed policies.
+#
+# The authorizer: an API key by its hash, then the key's account (plan, API version).
+AUTH_PARTITIONS = ("APIKEY#*", "ACCOUNT#*")
+# The usage counters every route writes, reads included (routes.COUNT): its key's
+# rate-limit windows.
+COUNTER_PARTITIONS = ("RATE#*",)
+# A resource's own rate-limit windows and the limit notices they raise (an INSERT there
+# becomes a resource.limit_exceeded event): the routes that apply
+# configuration.rate_limit only (routes.RESOURCE_LIMIT).
+RESOURCE_LIMIT_PARTITIONS = ("*#RESRATE#*", "*#NOTICE")
+# Writes of the API's write routes (routes.WRITE): resources and their counter, runtime
+# configurations (removed with their resource), deletion tombstones, idempotency
+# records, webhook endpoints and their count. Never API keys, accounts, events,
+# delivery attempts or notices.
+API_WRITE_PARTITIONS = ("*#RES", "*#RUNTIME", "*#RESDEL", "IDEM#*", "*#WHE")
+# The webhook delivery function: reads the event and the endpoint; writes the attempt
+# log and the endpoint's failure streak / disabling.
+DELIVERY_READ_PARTITIONS = ("*#EVT", "*#WHE")
+DELIVERY_WRITE_PARTITIONS = ("*#DLV#*", "*#WHE")
+# The stream processor's writes: the events it makes of changes (it reads what it needs).
+EVENT_PARTITIONS = ("*#EVT",)
 # The per-resource metrics and request logs: written only by the metrics_ingest function
 # (ingest.py), off the request path; the API functions only read them.
 METRICS_PARTITIONS = ("*#RESMET#*", "*#RESLOG#*")
@@ -140,6 +164,12 @@ def webhook_endpoint_partition(account_id: str, mode: str) -> str:
 
 def webhook_endpoint(account_id: str, mode: str, endpoint_id: str) -> dict[str, str]:
     return {"pk": webhook_endpoint_partition(account_id, mode), "sk": endpoint_id}
+
+
+def webhook_endpoint_counter(account_id: str, mode: str) -> dict[str, str]:
+    """How many endpoints an account has in a mode (`count`), moved in the same
+    transaction as each create and delete; sorts before every `we_` id."""
+    return {"pk": webhook_endpoint_partition(account_id, mode), "sk": COUNTER_SK}
 
 
 def delivery_partition(account_id: str, mode: str, event_id: str) -> str:

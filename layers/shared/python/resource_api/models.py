@@ -297,7 +297,18 @@ class EventResend(_Strict):
 
 class WebhookReplay(_Strict):
     since: int = Field(..., ge=0, description="Replay failed deliveries of events created at or after this time")
+    # At most this many events are queued by one call (deliveries.REPLAY_MAX_EVENTS).
+    limit: int = Field(1000, ge=1, le=1000)
+    # The last event of the previous call's answer: continue after it (has_more).
+    starting_after: str | None = None
     idempotency_key: str | None = Field(None, min_length=1, max_length=255)
+
+    @field_validator("starting_after")
+    @classmethod
+    def _after_event(cls, value: str | None) -> str | None:
+        if value is not None and not ids.is_valid(value, "evt"):
+            raise ValueError("must be an event id (evt_...)")
+        return value
 
 
 class NoParams(_Strict):

@@ -27,8 +27,9 @@ retrying while limited does not eat the quota.
 
 Concurrency limits (the plan's "Concurrent" column) are not enforced per request:
 doing so needs two more writes per request and leaks slots when a function dies
-mid-request. Lambda reserved concurrency per function and the API Gateway stage
-throttle bound concurrency instead (see docs/rate-limits.md).
+mid-request. The API Gateway stage throttle and the account's Lambda concurrency bound
+it instead; the webhook delivery function has reserved concurrency (infra/webhooks.py)
+so slow webhook receivers cannot take the API's share (see docs/rate-limits.md).
 """
 
 from __future__ import annotations

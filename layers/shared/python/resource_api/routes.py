@@ -14,12 +14,19 @@ API_PREFIX = "/v1"
 
 # What a function may be granted (the CDK stack maps each to IAM actions).
 READ = "read"  # DynamoDB reads of the table
-WRITE = "write"  # DynamoDB writes (and reads) of the table
-# Writes to usage counters only (keys.COUNTER_PARTITIONS: rate-limit windows, per-resource
-# limits and their notices). Every route has it: the shared frame counts every request,
-# reads included. (Per-resource metrics and request logs are written off the request path
-# by the metrics_ingest function, from the frame's log lines: ingest.py.)
+# DynamoDB writes (and reads) of the table, to the partitions the API writes only
+# (keys.API_WRITE_PARTITIONS: never API keys, accounts, events or notices).
+WRITE = "write"
+# Writes to usage counters only (keys.COUNTER_PARTITIONS: the key's rate-limit windows).
+# Every route has it: the shared frame counts every request, reads included.
+# (Per-resource metrics and request logs are written off the request path by the
+# metrics_ingest function, from the frame's log lines: ingest.py.)
 COUNT = "count"
+# A resource's configuration.rate_limit windows and its limit notices
+# (keys.RESOURCE_LIMIT_PARTITIONS): the routes that call limits.admit only.
+RESOURCE_LIMIT = "resource_limit"
+# The authorizer's reads: an API key item by hash and its account (keys.AUTH_PARTITIONS).
+AUTHENTICATE = "authenticate"
 STOP_EXECUTION = "stop_execution"  # states:StopExecution on provisioning executions (provisioning.py)
 SEND_WEBHOOKS = "send_webhooks"  # sqs:SendMessage to the webhook delivery queue (queues.py)
 
@@ -53,12 +60,14 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/resources", "create_resource", frozenset({WRITE}), 201, "Create a resource"),
     Route("GET", "/v1/resources", "list_resources", frozenset({READ}), 200, "List resources"),
-    Route("GET", "/v1/resources/{id}", "get_resource", frozenset({READ}), 200, "Retrieve a resource"),
-    Route("PATCH", "/v1/resources/{id}", "update_resource", frozenset({WRITE}), 200, "Update a resource"),
-    Route("DELETE", "/v1/resources/{id}", "delete_resource", frozenset({WRITE, STOP_EXECUTION}), 200,
+    Route("GET", "/v1/resources/{id}", "get_resource", frozenset({READ, RESOURCE_LIMIT}), 200, "Retrieve a resource"),
+    Route("PATCH", "/v1/resources/{id}", "update_resource", frozenset({WRITE, RESOURCE_LIMIT}), 200,
+          "Update a resource"),
+    Route("DELETE", "/v1/resources/{id}", "delete_resource", frozenset({WRITE, STOP_EXECUTION, RESOURCE_LIMIT}), 200,
           "Delete a resource"),
     # STOP_EXECUTION: a DELETE in a batch stops a pending resource's provisioning, as DELETE does.
-    Route("POST", "/v1/batch", "batch", frozenset({WRITE, STOP_EXECUTION}), 200, "Run up to 100 resource operations"),
+    Route("POST", "/v1/batch", "batch", frozenset({WRITE, STOP_EXECUTION, RESOURCE_LIMIT}), 200,
+          "Run up to 100 resource operations"),
     # Webhooks (docs/webhooks.md)
     Route("POST", "/v1/webhook_endpoints", "create_webhook_endpoint", frozenset({WRITE}), 201,
           "Create a webhook endpoint", query_key=True),
@@ -85,7 +94,7 @@ ROUTES: tuple[Route, ...] = (
 
 # The function that authenticates every route (an API Gateway REQUEST authorizer).
 AUTHORIZER_FUNCTION = "authorizer"
-AUTHORIZER_ACCESS = frozenset({READ})
+AUTHORIZER_ACCESS = frozenset({AUTHENTICATE})
 
 
 def route_for(function: str) -> Route:

@@ -24,6 +24,9 @@ ENTITY = "webhook_endpoint"
 API_VERSION = "2024-01-15"
 ROTATION_GRACE_S = 24 * 3600
 ENABLED, DISABLED = "enabled", "disabled"
+# Endpoints per account and mode, as Stripe allows: every endpoint multiplies the
+# deliveries (and the receivers the pipeline calls) of each event. docs/webhooks.md.
+MAX_ENDPOINTS = 16
 
 
 def render(item: dict[str, Any], *, with_secret: bool = False) -> dict[str, Any]:
@@ -100,18 +103,47 @@ def create(ctx: RequestContext, params: WebhookEndpointCreate) -> dict[str, Any]
     item["sk"] = item["id"]
     body = render(item, with_secret=True)
     put = {"TableName": db.table(), "Item": db.to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}
-    # Here, not at import: the API's frame has it loaded already; the webhook delivery
-    # function, which loads this module too, never creates an endpoint.
-    from . import idempotency  # noqa: PLC0415
-
     try:
-        # One transaction with the request's idempotency record (idempotency.transact).
-        idempotency.transact([{"Put": put}], body)
+        # The endpoint and its count move together: the count's condition keeps
+        # MAX_ENDPOINTS under any concurrency.
+        _transact(ctx, [{"Put": put}, _count(ctx, +1)], body)
     except ApiError:
         raise
     except Exception as exc:
+        if db.cancellation_reasons(exc)[1:2] == ["ConditionalCheckFailed"]:
+            raise ApiError(
+                "webhook_endpoint_limit_reached",
+                f"This account already has {MAX_ENDPOINTS} webhook endpoints in {ctx.mode} mode, the most "
+                "it may have; delete one before creating another.",
+                store=False,  # nothing was written: a retry after a delete may succeed
+            ) from exc
         raise db.translate(exc) from exc
     return body
+
+
+def _count(ctx: RequestContext, delta: int) -> dict[str, Any]:
+    """The transaction item moving the account's endpoint count; an increment only
+    while the count is under MAX_ENDPOINTS."""
+    update: dict[str, Any] = {
+        "TableName": db.table(),
+        "Key": db.to_item(keys.webhook_endpoint_counter(ctx.account_id, ctx.mode)),
+        "UpdateExpression": "ADD #n :d",
+        "ExpressionAttributeNames": {"#n": "count"},
+        "ExpressionAttributeValues": db.values(d=delta),
+    }
+    if delta > 0:
+        update["ConditionExpression"] = "attribute_not_exists(#n) OR #n <= :most"
+        update["ExpressionAttributeValues"] = db.values(d=delta, most=MAX_ENDPOINTS - delta)
+    return {"Update": update}
+
+
+def _transact(ctx: RequestContext, items: list[dict[str, Any]], body: dict[str, Any]) -> None:
+    """One transaction with the request's idempotency record (idempotency.transact)."""
+    # Here, not at import: the API's frame has it loaded already; the webhook delivery
+    # function, which loads this module too, never writes an endpoint this way.
+    from . import idempotency  # noqa: PLC0415
+
+    idempotency.transact(items, body)
 
 
 def load(account_id: str, mode: str, endpoint_id: str, *, consistent: bool = True) -> dict[str, Any] | None:
@@ -181,13 +213,21 @@ def update(ctx: RequestContext, endpoint_id: str, params: WebhookEndpointUpdate)
 
 def delete(ctx: RequestContext, endpoint_id: str) -> dict[str, Any]:
     _load(ctx, endpoint_id)
+    body = {"id": endpoint_id, "object": "webhook_endpoint", "deleted": True}
+    delete_ = {
+        "TableName": db.table(),
+        "Key": db.to_item(keys.webhook_endpoint(ctx.account_id, ctx.mode, endpoint_id)),
+        "ConditionExpression": "attribute_exists(pk)",
+    }
     try:
-        db.client().delete_item(
-            TableName=db.table(), Key=db.to_item(keys.webhook_endpoint(ctx.account_id, ctx.mode, endpoint_id))
-        )
+        _transact(ctx, [{"Delete": delete_}, _count(ctx, -1)], body)
+    except ApiError:
+        raise
     except Exception as exc:
+        if db.cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
+            raise _not_found(endpoint_id) from exc  # deleted meanwhile: counted once
         raise db.translate(exc) from exc
-    return {"id": endpoint_id, "object": "webhook_endpoint", "deleted": True}
+    return body
 
 
 def rotate_secret(ctx: RequestContext, endpoint_id: str, expires_in: int | None = None) -> dict[str, Any]:
@@ -232,8 +272,9 @@ def all_of(account_id: str, mode: str) -> list[dict[str, Any]]:
         extra = {"ExclusiveStartKey": start} if start else {}
         resp = db.client().query(
             TableName=db.table(),
-            KeyConditionExpression="pk = :p",
-            ExpressionAttributeValues=db.values(p=keys.webhook_endpoint_partition(account_id, mode)),
+            # Endpoints only (their ids start with we_), not the count beside them.
+            KeyConditionExpression="pk = :p AND begins_with(sk, :we)",
+            ExpressionAttributeValues=db.values(p=keys.webhook_endpoint_partition(account_id, mode), we=PREFIX + "_"),
             ConsistentRead=True,
             **extra,
         )

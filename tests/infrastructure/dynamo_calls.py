@@ -1,0 +1,184 @@
+"""Every DynamoDB item access our Lambda functions make, recorded in the local cloud.
+
+moto does not enforce IAM, so a grant that is too narrow would only show once deployed.
+This runs the whole local cloud in one process (moto server as a child, the gateway,
+the stream and queue pollers), drives a scenario that calls every route and makes the
+stream processor and the delivery function work, and records each DynamoDB request by
+the function whose invocation made it (localcloud.lambda_runtime), as IAM would
+authorise it: the action, the partition key value (dynamodb:LeadingKeys) and the index.
+tests/infrastructure/test_least_privilege.py checks each against the synthesized
+policies.
+
+    python -m tests.infrastructure.dynamo_calls OUT.json
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TEST_KEY = "sk_test_" + "leastPrivilege0000000000000000000"
+PARTITION_KEYS = {"table": "pk", "gsi1": "gsi1pk", "gsi2": "gsi2pk"}
+TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+
+
+def accesses(operation: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """(IAM action, partition key value, index) of each item a DynamoDB request names."""
+
+    def pk(key: dict[str, Any]) -> str:
+        return next(iter(key["pk"].values()))
+
+    if operation in ("GetItem", "PutItem", "UpdateItem", "DeleteItem"):
+        key = params.get("Key") or params["Item"]
+        return [{"action": operation, "pk": pk(key), "index": None}]
+    if operation == "TransactWriteItems":
+        out = []
+        for item in params["TransactItems"]:
+            ((kind, body),) = item.items()
+            out.append({"action": TRANSACT_ACTIONS[kind], "pk": pk(body.get("Key") or body["Item"]), "index": None})
+        return out
+    if operation == "TransactGetItems":
+        return [{"action": "GetItem", "pk": pk(i["Get"]["Key"]), "index": None} for i in params["TransactItems"]]
+    if operation == "BatchGetItem":
+        return [{"action": operation, "pk": pk(k), "index": None} for t in params["RequestItems"].values() for k in t["Keys"]]
+    if operation == "BatchWriteItem":
+        return [
+            {"action": operation, "pk": pk(r.get("PutRequest", {}).get("Item") or r["DeleteRequest"]["Key"]), "index": None}
+            for t in params["RequestItems"].values() for r in t
+        ]
+    if operation == "Query":
+        index = params.get("IndexName")
+        names = params.get("ExpressionAttributeNames") or {}
+        for name, value in re.findall(r"(#?\w+)\s*=\s*(:\w+)", params["KeyConditionExpression"]):
+            if names.get(name, name) == PARTITION_KEYS[index or "table"]:
+                return [{"action": "Query", "pk": next(iter(params["ExpressionAttributeValues"][value].values())), "index": index}]
+        raise AssertionError(f"no partition key condition in {params['KeyConditionExpression']!r}")
+    return [{"action": operation, "pk": None, "index": params.get("IndexName")}]  # Scan, DescribeTable...
+
+
+def install(calls: list[dict[str, Any]]) -> None:
+    """Record every DynamoDB request of this process, by the function invoking it."""
+    from concurrent.futures import ThreadPoolExecutor as Pool
+
+    from botocore.client import BaseClient
+
+    from localcloud import lambda_runtime
+
+    local = threading.local()
+
+    def function() -> str | None:
+        return lambda_runtime.current_function() or getattr(local, "function", None)
+
+    real_call = BaseClient._make_api_call
+
+    def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "dynamodb":
+            calls.append({"function": function(), "operation": operation, "accesses": accesses(operation, params)})
+        return real_call(client, operation, params)
+
+    BaseClient._make_api_call = call  # type: ignore[method-assign]
+    real_submit = Pool.submit
+
+    def submit(pool: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        owner = function()  # work a function hands to a thread pool is still its own
+
+        def attributed(*a: Any, **kw: Any) -> Any:
+            local.function = owner
+            try:
+                return fn(*a, **kw)
+            finally:
+                local.function = None
+
+        return real_submit(pool, attributed, *args, **kwargs)
+
+    Pool.submit = submit  # type: ignore[method-assign]
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(500 if self.path.startswith("/fail") else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def scenario(url: str, hook_url: str) -> None:
+    """Every route at least once, and the pipeline behind them."""
+    import requests
+
+    s = requests.Session()
+    s.headers["Authorization"] = f"Bearer {TEST_KEY}"
+
+    def ok(resp: requests.Response, *status: int) -> dict[str, Any]:
+        assert resp.status_code in (status or (200, 201)), (resp.request.method, resp.request.url, resp.status_code, resp.text)
+        return resp.json()
+
+    def wait(predicate: Any, timeout: float = 30.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.3)
+        raise AssertionError("the local cloud did not settle")
+
+    good = ok(s.post(f"{url}/v1/webhook_endpoints", data={"url": f"{hook_url}/ok", "enabled_events[]": "*"}))
+    bad = ok(s.post(f"{url}/v1/webhook_endpoints", data={"url": f"{hook_url}/fail", "enabled_events[]": "*"}))
+    ok(s.get(f"{url}/v1/webhook_endpoints"))
+    ok(s.get(f"{url}/v1/webhook_endpoints/{good['id']}"))
+    ok(s.patch(f"{url}/v1/webhook_endpoints/{good['id']}", data={"description": "audit"}))
+    ok(s.post(f"{url}/v1/webhook_endpoints/{good['id']}/rotate_secret"))
+    res = ok(s.post(f"{url}/v1/resources", data={"name": "Audit", "type": "staging", "configuration[rate_limit]": "1"},
+                    headers={"Idempotency-Key": "audit-create"}))
+    ok(s.get(f"{url}/v1/resources/{res['id']}"))
+    ok(s.get(f"{url}/v1/resources/{res['id']}"), 429)  # over its rate limit: a notice too
+    ok(s.get(f"{url}/v1/resources", params={"limit": 5}))
+    other = ok(s.post(f"{url}/v1/resources", data={"name": "Audit Two", "type": "staging"}))
+    ok(s.patch(f"{url}/v1/resources/{other['id']}", data={"name": "Audit Renamed"}, headers={"Idempotency-Key": "audit-patch"}))
+    ok(s.post(f"{url}/v1/batch", json={"operations": [
+        {"method": "POST", "path": "/v1/resources", "body": {"name": "Audit Batch", "type": "staging"}},
+        {"method": "PATCH", "path": f"/v1/resources/{other['id']}", "body": {"name": "Audit Batched"}},
+    ]}))
+    # The pipeline: events, deliveries (one endpoint fails), then the event routes
+    created = wait(lambda: ok(s.get(f"{url}/v1/events", params={"type": "resource.created"}))["data"])
+    evt = created[-1]["id"]
+    ok(s.get(f"{url}/v1/events"))
+    ok(s.get(f"{url}/v1/events/{evt}"))
+    wait(lambda: len(ok(s.get(f"{url}/v1/events/{evt}/deliveries"))["data"]) >= 2)
+    ok(s.post(f"{url}/v1/events/{evt}/resend"))
+    ok(s.post(f"{url}/v1/webhook_endpoints/{bad['id']}/replay", data={"since": 0}))
+    ok(s.delete(f"{url}/v1/resources/{other['id']}"))
+    ok(s.delete(f"{url}/v1/webhook_endpoints/{bad['id']}"))
+    wait(lambda: any(e["type"] == "resource.deleted" for e in ok(s.get(f"{url}/v1/events"))["data"]))
+    time.sleep(3)  # the deliveries of the last events
+
+
+def main(out_path: str) -> int:
+    calls: list[dict[str, Any]] = []
+    install(calls)
+    from localcloud.cloud import LocalCloud
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    cloud = LocalCloud(port=0, api_keys=[TEST_KEY], auth_cache_ttl=0.0, state_file=None, log=lambda m: None)
+    cloud.start()
+    try:
+        scenario(cloud.url, f"http://127.0.0.1:{receiver.server_address[1]}")
+    finally:
+        cloud.stop()
+        receiver.shutdown()
+    with open(out_path, "w") as f:
+        json.dump([c for c in calls if c["function"]], f)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
