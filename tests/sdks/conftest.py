@@ -86,16 +86,22 @@ def real_delivery(api: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def sdk_env(cloud, sdk_stub, tmp_path_factory) -> dict[str, str]:
-    """The SDK_* variables for sdks/<lang>/test.sh (one account for every SDK of the session:
-    each SDK's tests filter by what they made themselves)."""
-    account = cloud.new_account()
-    api = cloud.client(account["keys"]["test"])
-    fixture = tmp_path_factory.mktemp("sdks") / "webhook.json"
+def sdk_account(cloud) -> dict[str, Any]:
+    """One fresh account (plan scale) for every SDK of the session: each SDK's tests find
+    what they made themselves (by id, created range)."""
+    return cloud.new_account()
+
+
+@pytest.fixture
+def sdk_env(cloud, sdk_account, sdk_stub, tmp_path) -> dict[str, str]:
+    """The SDK_* variables for sdks/<lang>/test.sh. The webhook fixture is a delivery made
+    for this test (its webhook-timestamp is fresh: verification has a 5 minute tolerance)."""
+    api = cloud.client(sdk_account["keys"]["test"])
+    fixture = tmp_path / "webhook.json"
     fixture.write_text(json.dumps(real_delivery(api), indent=2))
     return {
         "SDK_API_URL": cloud.url,
-        "SDK_API_KEY": account["keys"]["test"],
+        "SDK_API_KEY": sdk_account["keys"]["test"],
         "SDK_STUB_URL": sdk_stub.url,
         "SDK_WEBHOOK_FIXTURE": str(fixture),
     }
