@@ -7,4 +7,4 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 rm -rf dist
 node_modules/.bin/tsc -p tsconfig.json
-node --test --test-reporter=spec dist/test/
+node --test --test-reporter=spec dist/test/*.test.js
