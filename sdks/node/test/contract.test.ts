@@ -34,8 +34,6 @@ async function waitActive(id: string): Promise<WithResponse<Resource>> {
   }
 }
 
-type BatchAnswer = { results: Array<{ status: number; body?: { id?: string; created?: number } }> };
-
 // First in the file: events come from the local cloud's stream processor (about 10 a second
 // here), and the pagination test below adds about 520 (created, status_changed) to its queue.
 describe("webhook endpoints, events and deliveries", () => {
@@ -162,18 +160,20 @@ describe("auto-pagination over more than 250 resources", () => {
 
   before(async () => {
     for (const size of [100, 100, 60]) {
-      const answer = (await client.batch({
+      const answer = await client.batch({
         operations: Array.from({ length: size }, (_, i) => ({
           method: "POST" as const,
           path: "/v1/resources",
           body: { name: `Paged ${ids.length + i}`, type: "development", metadata: { sdk_run: run } },
         })),
-      })) as unknown as BatchAnswer;
+      });
+      assert.equal(answer.summary.successful, size);
       for (const r of answer.results) {
         assert.equal(r.status, 201, JSON.stringify(r));
-        ids.push(r.body!.id!);
-        low = low === 0 ? r.body!.created! : Math.min(low, r.body!.created!);
-        high = Math.max(high, r.body!.created!);
+        const made = r.body as Resource;
+        ids.push(made.id);
+        low = low === 0 ? made.created : Math.min(low, made.created);
+        high = Math.max(high, made.created);
       }
     }
     assert.equal(new Set(ids).size, 260);

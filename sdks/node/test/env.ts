@@ -21,6 +21,7 @@ export interface StubResponse {
 export interface StubRequest {
   method: string;
   path: string;
+  query: string;
   headers: Record<string, string>;
   body: unknown;
 }

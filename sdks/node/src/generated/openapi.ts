@@ -13,7 +13,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run up to 100 resource operations */
+        /**
+         * Run up to 100 resource operations
+         * @description Runs up to 100 resource operations (each as its single call would, with its own `idempotency_key`) and answers each one's status and body in order. `atomic: true` commits all or none (424 batch_rolled_back for the rest when one fails). From API version 2024-01-15. Send an `Idempotency-Key` to retry safely.
+         */
         post: operations["batch"];
         delete?: never;
         options?: never;
@@ -28,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List events */
+        /**
+         * List events
+         * @description Lists events of the last 30 days, filtered by `type` or `created`. Newest first; page with `starting_after` (the last id of a page) or `ending_before` (the first id), `limit` 1-100 (default 10); `has_more` says whether there is more.
+         */
         get: operations["list_events"];
         put?: never;
         post?: never;
@@ -45,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve an event */
+        /**
+         * Retrieve an event
+         * @description Retrieves an event (the payload its deliveries carry).
+         */
         get: operations["get_event"];
         put?: never;
         post?: never;
@@ -62,7 +71,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List an event's delivery attempts */
+        /**
+         * List an event's delivery attempts
+         * @description Lists an event's delivery attempts (status, attempt number) across endpoints. Newest first; page with `starting_after` (the last id of a page) or `ending_before` (the first id), `limit` 1-100 (default 10); `has_more` says whether there is more.
+         */
         get: operations["list_event_deliveries"];
         put?: never;
         post?: never;
@@ -81,7 +93,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deliver an event again */
+        /**
+         * Deliver an event again
+         * @description Delivers an event again, to one endpoint or to every endpoint subscribed to it. Send an `Idempotency-Key` to retry safely.
+         */
         post: operations["resend_event"];
         delete?: never;
         options?: never;
@@ -96,10 +111,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List resources */
+        /**
+         * List resources
+         * @description Lists the account's resources in this mode, with optional filters (`status`, `type`, `created[gte]`...). Newest first; page with `starting_after` (the last id of a page) or `ending_before` (the first id), `limit` 1-100 (default 10); `has_more` says whether there is more.
+         */
         get: operations["list_resources"];
         put?: never;
-        /** Create a resource */
+        /**
+         * Create a resource
+         * @description Creates a resource. It answers at once with status `pending` while provisioning runs (the `provisioning` block); `resource.created` follows as an event. Send an `Idempotency-Key` to retry safely.
+         */
         post: operations["create_resource"];
         delete?: never;
         options?: never;
@@ -114,15 +135,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve a resource */
+        /**
+         * Retrieve a resource
+         * @description Retrieves a resource. `expand[]=metrics`, `logs` or `related_resources` add blocks; send `If-None-Match` with an earlier ETag to get 304 when unchanged.
+         */
         get: operations["get_resource"];
         put?: never;
         post?: never;
-        /** Delete a resource */
+        /**
+         * Delete a resource
+         * @description Deletes a resource, permanently (consider `status=archived`). `If-Match` makes it conditional. Send an `Idempotency-Key` to retry safely.
+         */
         delete: operations["delete_resource"];
         options?: never;
         head?: never;
-        /** Update a resource */
+        /**
+         * Update a resource
+         * @description Updates the given fields; the rest is left as is. `metadata` keys merge (an empty value removes a key). Send `If-Match` with the ETag you read to refuse a lost update (412). Send an `Idempotency-Key` to retry safely.
+         */
         patch: operations["update_resource"];
         trace?: never;
     };
@@ -133,10 +163,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List webhook endpoints */
+        /**
+         * List webhook endpoints
+         * @description Lists the account's webhook endpoints in this mode. Newest first; page with `starting_after` (the last id of a page) or `ending_before` (the first id), `limit` 1-100 (default 10); `has_more` says whether there is more.
+         */
         get: operations["list_webhook_endpoints"];
         put?: never;
-        /** Create a webhook endpoint */
+        /**
+         * Create a webhook endpoint
+         * @description Registers an https URL to receive the chosen event types. The answer carries the signing `secret` (shown now and at rotation only). Send an `Idempotency-Key` to retry safely.
+         */
         post: operations["create_webhook_endpoint"];
         delete?: never;
         options?: never;
@@ -151,15 +187,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve a webhook endpoint */
+        /**
+         * Retrieve a webhook endpoint
+         * @description Retrieves a webhook endpoint (without its secret).
+         */
         get: operations["get_webhook_endpoint"];
         put?: never;
         post?: never;
-        /** Delete a webhook endpoint */
+        /**
+         * Delete a webhook endpoint
+         * @description Deletes a webhook endpoint; nothing more is delivered to it. Send an `Idempotency-Key` to retry safely.
+         */
         delete: operations["delete_webhook_endpoint"];
         options?: never;
         head?: never;
-        /** Update a webhook endpoint */
+        /**
+         * Update a webhook endpoint
+         * @description Changes an endpoint's URL, event types, description, metadata or status (`enabled` re-enables an endpoint switched off after failures). Send an `Idempotency-Key` to retry safely.
+         */
         patch: operations["update_webhook_endpoint"];
         trace?: never;
     };
@@ -172,7 +217,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Redeliver an endpoint's failed deliveries since a time */
+        /**
+         * Redeliver an endpoint's failed deliveries since a time
+         * @description Delivers again the events whose delivery to this endpoint failed, created at or after `since`. Send an `Idempotency-Key` to retry safely.
+         */
         post: operations["replay_webhook_deliveries"];
         delete?: never;
         options?: never;
@@ -189,7 +237,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate an endpoint's signing secret (24 h grace) */
+        /**
+         * Rotate an endpoint's signing secret (24 h grace)
+         * @description Issues a new signing secret and answers it. For 24 hours deliveries are signed with both (two `webhook-signature` values, and `Resource-Signature-Previous`), so receivers can switch without losing events. Send an `Idempotency-Key` to retry safely.
+         */
         post: operations["rotate_webhook_secret"];
         delete?: never;
         options?: never;
@@ -198,14 +249,140 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "resource.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * resource.created
+         * @description A resource was created; data.object is the resource. Verify the signature over the raw body before parsing (docs/webhooks.md).
+         */
+        post: operations["webhook_resource_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "resource.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * resource.deleted
+         * @description A resource was deleted; data.object is the resource as it was, with deleted: true and deleted_at. Verify the signature over the raw body before parsing (docs/webhooks.md).
+         */
+        post: operations["webhook_resource_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "resource.limit_exceeded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * resource.limit_exceeded
+         * @description A resource's own configuration[rate_limit] refused a request (once per minute); data.object is the limit notice. Verify the signature over the raw body before parsing (docs/webhooks.md).
+         */
+        post: operations["webhook_resource_limit_exceeded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "resource.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * resource.status_changed
+         * @description A resource's status changed (also sent as resource.updated); data.previous_attributes.status is the old status. Verify the signature over the raw body before parsing (docs/webhooks.md).
+         */
+        post: operations["webhook_resource_status_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "resource.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * resource.updated
+         * @description A resource changed; data.object is the resource, data.previous_attributes the old values. Verify the signature over the raw body before parsing (docs/webhooks.md).
+         */
+        post: operations["webhook_resource_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook_endpoint.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook_endpoint.disabled
+         * @description An endpoint was switched off after failing deliveries; data.object is the endpoint. Verify the signature over the raw body before parsing (docs/webhooks.md).
+         */
+        post: operations["webhook_webhook_endpoint_disabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
-        /**
-         * AnyObject
-         * @description An answer whose model its route's owner has not declared yet.
-         */
-        AnyObject: {
+        /** BatchAtomic */
+        BatchAtomic: {
+            /** Committed */
+            committed: boolean;
+            /**
+             * Failed Operation
+             * @description Index of the operation that failed, null if committed
+             */
+            failed_operation: number | null;
+        } & {
             [key: string]: unknown;
         };
         /** BatchOperation */
@@ -230,6 +407,26 @@ export interface components {
             /** Path */
             path: string;
         };
+        /**
+         * BatchOperationResult
+         * @description One operation's answer, in the order given: its status and what the single call
+         *     would have answered (an error object when it failed; 424 batch_rolled_back for
+         *     operations an atomic batch did not commit).
+         */
+        BatchOperationResult: {
+            /** Body */
+            body: components["schemas"]["Resource"] | components["schemas"]["DeletedResource"] | components["schemas"]["ResourceList"] | components["schemas"]["Error"];
+            /**
+             * Idempotent Replayed
+             * @description True when the operation's idempotency_key replayed
+             * @default null
+             */
+            idempotent_replayed?: boolean | null;
+            /** Status */
+            status: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** BatchRequest */
         BatchRequest: {
             /**
@@ -237,85 +434,140 @@ export interface components {
              * @default false
              */
             atomic?: boolean;
-            /**
-             * Idempotency Key
-             * @default null
-             */
-            idempotency_key?: string | null;
             /** Operations */
             operations: components["schemas"]["BatchOperation"][];
         };
-        /** Configuration */
-        Configuration: {
+        /**
+         * BatchResult
+         * @example {
+         *       "object": "batch",
+         *       "results": [
+         *         {
+         *           "status": 201,
+         *           "body": {
+         *             "id": "res_01hq3k6a2b4c6d8e0f2g4h6j",
+         *             "object": "resource",
+         *             "created": 1705320000,
+         *             "updated": 1705320000,
+         *             "livemode": false,
+         *             "name": "Resource 1",
+         *             "type": "production",
+         *             "status": "pending",
+         *             "configuration": {
+         *               "timeout_ms": 10000,
+         *               "retry_count": 5,
+         *               "batch_size": 100,
+         *               "rate_limit": null
+         *             },
+         *             "metadata": {},
+         *             "provisioning": {
+         *               "status": "in_progress",
+         *               "estimated_completion": 1705320030,
+         *               "steps_completed": 2,
+         *               "steps_total": 5
+         *             },
+         *             "limits": {
+         *               "max_requests_per_minute": 10000,
+         *               "max_batch_size": 100,
+         *               "max_payload_bytes": 1048576
+         *             }
+         *           }
+         *         },
+         *         {
+         *           "status": 200,
+         *           "body": {
+         *             "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+         *             "object": "resource",
+         *             "created": 1705320000,
+         *             "updated": 1705320000,
+         *             "livemode": false,
+         *             "name": "Production API Resource",
+         *             "type": "production",
+         *             "status": "active",
+         *             "configuration": {
+         *               "timeout_ms": 10000,
+         *               "retry_count": 5,
+         *               "batch_size": 100,
+         *               "rate_limit": null
+         *             },
+         *             "metadata": {
+         *               "team": "platform",
+         *               "environment": "prod"
+         *             },
+         *             "provisioning": {
+         *               "status": "in_progress",
+         *               "estimated_completion": 1705320030,
+         *               "steps_completed": 2,
+         *               "steps_total": 5
+         *             },
+         *             "limits": {
+         *               "max_requests_per_minute": 10000,
+         *               "max_batch_size": 100,
+         *               "max_payload_bytes": 1048576
+         *             }
+         *           }
+         *         },
+         *         {
+         *           "status": 404,
+         *           "body": {
+         *             "error": {
+         *               "type": "resource_not_found",
+         *               "code": "resource_missing",
+         *               "message": "No such object.",
+         *               "param": "id",
+         *               "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+         *               "request_id": "req_8a7b6c5d4e3f2g1h"
+         *             }
+         *           }
+         *         }
+         *       ],
+         *       "summary": {
+         *         "total": 3,
+         *         "successful": 2,
+         *         "failed": 1,
+         *         "duration_ms": 127
+         *       }
+         *     }
+         */
+        BatchResult: {
             /**
-             * Batch Size
-             * @default 100
-             */
-            batch_size?: number;
-            /**
-             * Rate Limit
-             * @description Requests per minute
+             * @description Only for "atomic": true
              * @default null
              */
-            rate_limit?: number | null;
+            atomic?: components["schemas"]["BatchAtomic"] | null;
             /**
-             * Retry Count
-             * @default 3
+             * Object
+             * @constant
              */
-            retry_count?: number;
-            /**
-             * Timeout Ms
-             * @default 5000
-             */
-            timeout_ms?: number;
+            object: "batch";
+            /** Results */
+            results: components["schemas"]["BatchOperationResult"][];
+            summary: components["schemas"]["BatchSummary"];
+        } & {
+            [key: string]: unknown;
         };
-        /** ConfigurationPatch */
-        ConfigurationPatch: {
-            /**
-             * Batch Size
-             * @default null
-             */
-            batch_size?: number | null;
-            /**
-             * Rate Limit
-             * @default null
-             */
-            rate_limit?: number | null;
-            /**
-             * Retry Count
-             * @default null
-             */
-            retry_count?: number | null;
-            /**
-             * Timeout Ms
-             * @default null
-             */
-            timeout_ms?: number | null;
+        /** BatchSummary */
+        BatchSummary: {
+            /** Duration Ms */
+            duration_ms: number;
+            /** Failed */
+            failed: number;
+            /** Successful */
+            successful: number;
+            /** Total */
+            total: number;
+        } & {
+            [key: string]: unknown;
         };
-        /** CreatedFilter */
-        CreatedFilter: {
-            /**
-             * Gt
-             * @default null
-             */
-            gt?: number | null;
-            /**
-             * Gte
-             * @default null
-             */
-            gte?: number | null;
-            /**
-             * Lt
-             * @default null
-             */
-            lt?: number | null;
-            /**
-             * Lte
-             * @default null
-             */
-            lte?: number | null;
-        };
-        /** DeletedResource */
+        /**
+         * DeletedResource
+         * @example {
+         *       "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+         *       "object": "resource",
+         *       "deleted": true,
+         *       "deleted_at": 1705320060
+         *     }
+         */
         DeletedResource: {
             /**
              * Deleted
@@ -332,7 +584,14 @@ export interface components {
              */
             object: "resource";
         };
-        /** DeletedWebhookEndpoint */
+        /**
+         * DeletedWebhookEndpoint
+         * @example {
+         *       "id": "we_01hq3k5v7w9x0y2z4a6b8c0e",
+         *       "object": "webhook_endpoint",
+         *       "deleted": true
+         *     }
+         */
         DeletedWebhookEndpoint: {
             /**
              * Deleted
@@ -348,14 +607,6 @@ export interface components {
             object: "webhook_endpoint";
         } & {
             [key: string]: unknown;
-        };
-        /** DeleteParams */
-        DeleteParams: {
-            /**
-             * Idempotency Key
-             * @default null
-             */
-            idempotency_key?: string | null;
         };
         /** DeliveryAttempt */
         DeliveryAttempt: {
@@ -408,6 +659,16 @@ export interface components {
         /**
          * Error
          * @description The spec's error object: every failure, whatever produced it.
+         * @example {
+         *       "error": {
+         *         "type": "invalid_request_error",
+         *         "code": "parameter_invalid",
+         *         "message": "The 'name' parameter must be between 3 and 255 characters.",
+         *         "param": "name",
+         *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+         *         "request_id": "req_8a7b6c5d4e3f2g1h"
+         *       }
+         *     }
          */
         Error: {
             error: components["schemas"]["ErrorDetail"];
@@ -419,7 +680,10 @@ export interface components {
              * @enum {string}
              */
             code: "api_key_invalid" | "api_key_query_not_allowed" | "batch_rolled_back" | "body_invalid" | "body_too_large" | "content_type_unsupported" | "expand_invalid" | "idempotency_key_in_use" | "idempotency_key_reused" | "internal_error" | "livemode_not_allowed" | "method_not_allowed" | "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "parameters_exclusive" | "precondition_failed" | "rate_limited" | "request_invalid" | "resource_conflict" | "resource_missing" | "resource_not_ready" | "resource_rate_limited" | "service_unavailable" | "status_transition_invalid" | "timeout" | "url_invalid" | "webhook_endpoint_disabled" | "webhook_url_invalid";
-            /** Doc Url */
+            /**
+             * Doc Url
+             * @description Where this error code is explained (errors.md#<code>)
+             */
             doc_url: string;
             /** Message */
             message: string;
@@ -442,7 +706,53 @@ export interface components {
              */
             type: "api_error" | "authentication_error" | "conflict_error" | "idempotency_error" | "invalid_request_error" | "permission_error" | "rate_limit_error" | "resource_not_found" | "timeout_error";
         };
-        /** Event */
+        /**
+         * Event
+         * @example {
+         *       "id": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+         *       "object": "event",
+         *       "type": "resource.updated",
+         *       "created": 1705320005,
+         *       "api_version": "2024-01-15",
+         *       "livemode": false,
+         *       "data": {
+         *         "object": {
+         *           "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+         *           "object": "resource",
+         *           "created": 1705320000,
+         *           "updated": 1705320005,
+         *           "livemode": false,
+         *           "name": "Production API Resource",
+         *           "type": "production",
+         *           "status": "pending",
+         *           "configuration": {
+         *             "timeout_ms": 10000,
+         *             "retry_count": 5,
+         *             "batch_size": 100,
+         *             "rate_limit": null
+         *           },
+         *           "metadata": {
+         *             "team": "platform",
+         *             "environment": "prod"
+         *           },
+         *           "provisioning": {
+         *             "status": "in_progress",
+         *             "estimated_completion": 1705320030,
+         *             "steps_completed": 2,
+         *             "steps_total": 5
+         *           }
+         *         },
+         *         "previous_attributes": {
+         *           "name": "Old Name",
+         *           "updated": 1705320000
+         *         }
+         *       },
+         *       "request": {
+         *         "id": "req_8a7b6c5d4e3f2g1h",
+         *         "idempotency_key": "unique_key_123"
+         *       }
+         *     }
+         */
         Event: {
             /** Api Version */
             api_version: string;
@@ -460,17 +770,18 @@ export interface components {
             object: "event";
             /** @default null */
             request?: components["schemas"]["EventRequest"] | null;
-            /** Type */
-            type: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "resource.limit_exceeded" | "webhook_endpoint.disabled";
         } & {
             [key: string]: unknown;
         };
         /** EventData */
         EventData: {
             /** Object */
-            object: {
-                [key: string]: unknown;
-            };
+            object: components["schemas"]["Resource"] | components["schemas"]["WebhookEndpoint"] | components["schemas"]["LimitNotice"];
             /**
              * Previous Attributes
              * @default null
@@ -481,7 +792,60 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** EventList */
+        /**
+         * EventList
+         * @example {
+         *       "object": "list",
+         *       "url": "/v1/events",
+         *       "data": [
+         *         {
+         *           "id": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+         *           "object": "event",
+         *           "type": "resource.updated",
+         *           "created": 1705320005,
+         *           "api_version": "2024-01-15",
+         *           "livemode": false,
+         *           "data": {
+         *             "object": {
+         *               "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+         *               "object": "resource",
+         *               "created": 1705320000,
+         *               "updated": 1705320005,
+         *               "livemode": false,
+         *               "name": "Production API Resource",
+         *               "type": "production",
+         *               "status": "pending",
+         *               "configuration": {
+         *                 "timeout_ms": 10000,
+         *                 "retry_count": 5,
+         *                 "batch_size": 100,
+         *                 "rate_limit": null
+         *               },
+         *               "metadata": {
+         *                 "team": "platform",
+         *                 "environment": "prod"
+         *               },
+         *               "provisioning": {
+         *                 "status": "in_progress",
+         *                 "estimated_completion": 1705320030,
+         *                 "steps_completed": 2,
+         *                 "steps_total": 5
+         *               }
+         *             },
+         *             "previous_attributes": {
+         *               "name": "Old Name",
+         *               "updated": 1705320000
+         *             }
+         *           },
+         *           "request": {
+         *             "id": "req_8a7b6c5d4e3f2g1h",
+         *             "idempotency_key": "unique_key_123"
+         *           }
+         *         }
+         *       ],
+         *       "has_more": false
+         *     }
+         */
         EventList: {
             /** Data */
             data: components["schemas"]["Event"][];
@@ -515,18 +879,22 @@ export interface components {
         /** EventResend */
         EventResend: {
             /**
-             * Idempotency Key
-             * @default null
-             */
-            idempotency_key?: string | null;
-            /**
              * Webhook Endpoint
              * @description One endpoint; all subscribed ones if absent
              * @default null
              */
             webhook_endpoint?: string | null;
         };
-        /** EventResendResult */
+        /**
+         * EventResendResult
+         * @example {
+         *       "object": "event_resend",
+         *       "event": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+         *       "webhook_endpoints": [
+         *         "we_01hq3k5v7w9x0y2z4a6b8c0e"
+         *       ]
+         *     }
+         */
         EventResendResult: {
             /** Event */
             event: string;
@@ -537,6 +905,31 @@ export interface components {
             object: "event_resend";
             /** Webhook Endpoints */
             webhook_endpoints: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * LimitNotice
+         * @description data.object of resource.limit_exceeded (limits.py): a resource's own rate limit was crossed.
+         */
+        LimitNotice: {
+            /** Current Value */
+            current_value: number;
+            /** Limit */
+            limit: number;
+            /** Limit Type */
+            limit_type: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            object: "limit";
+            /** Resource */
+            resource: string;
+            /** Window End */
+            window_end: number;
+            /** Window Start */
+            window_start: number;
         } & {
             [key: string]: unknown;
         };
@@ -695,6 +1088,37 @@ export interface components {
         /**
          * Resource
          * @description The resource object (expansions only when asked for with expand[]).
+         * @example {
+         *       "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+         *       "object": "resource",
+         *       "created": 1705320000,
+         *       "updated": 1705320000,
+         *       "livemode": false,
+         *       "name": "Production API Resource",
+         *       "type": "production",
+         *       "status": "pending",
+         *       "configuration": {
+         *         "timeout_ms": 10000,
+         *         "retry_count": 5,
+         *         "batch_size": 100,
+         *         "rate_limit": null
+         *       },
+         *       "metadata": {
+         *         "team": "platform",
+         *         "environment": "prod"
+         *       },
+         *       "provisioning": {
+         *         "status": "in_progress",
+         *         "estimated_completion": 1705320030,
+         *         "steps_completed": 2,
+         *         "steps_total": 5
+         *       },
+         *       "limits": {
+         *         "max_requests_per_minute": 10000,
+         *         "max_batch_size": 100,
+         *         "max_payload_bytes": 1048576
+         *       }
+         *     }
          */
         Resource: {
             configuration: components["schemas"]["ResourceConfiguration"];
@@ -723,8 +1147,8 @@ export interface components {
             /** Name */
             name: string;
             /**
-             * Object
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             object: "resource";
             /** @default null */
@@ -754,22 +1178,64 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** ResourceCreate */
-        ResourceCreate: {
-            configuration?: components["schemas"]["Configuration"];
-            /** Expand */
-            expand?: ("metrics" | "logs" | "related_resources" | "related_resources.data.metrics")[];
+        /** ResourceConfigurationParams */
+        ResourceConfigurationParams: {
             /**
-             * Idempotency Key
+             * Batch Size
+             * @default 100
+             */
+            batch_size?: number;
+            /**
+             * Rate Limit
+             * @description Requests per minute
              * @default null
              */
-            idempotency_key?: string | null;
+            rate_limit?: number | null;
+            /**
+             * Retry Count
+             * @default 3
+             */
+            retry_count?: number;
+            /**
+             * Timeout Ms
+             * @default 5000
+             */
+            timeout_ms?: number;
+        };
+        /** ResourceConfigurationPatch */
+        ResourceConfigurationPatch: {
+            /**
+             * Batch Size
+             * @default null
+             */
+            batch_size?: number | null;
+            /**
+             * Rate Limit
+             * @default null
+             */
+            rate_limit?: number | null;
+            /**
+             * Retry Count
+             * @default null
+             */
+            retry_count?: number | null;
+            /**
+             * Timeout Ms
+             * @default null
+             */
+            timeout_ms?: number | null;
+        };
+        /** ResourceCreate */
+        ResourceCreate: {
+            configuration?: components["schemas"]["ResourceConfigurationParams"];
+            /** Expand */
+            expand?: ("metrics" | "logs" | "related_resources" | "related_resources.data.metrics")[];
             /**
              * Metadata
              * @description Key-value pairs: at most 20 keys of at most 40 characters (no brackets), values at most 500; `metadata=` (empty) clears it
              */
             metadata?: {
-                [key: string]: string | number;
+                [key: string]: string;
             };
             /** Name */
             name: string;
@@ -790,7 +1256,48 @@ export interface components {
              */
             max_requests_per_minute: number;
         };
-        /** ResourceList */
+        /**
+         * ResourceList
+         * @example {
+         *       "object": "list",
+         *       "url": "/v1/resources",
+         *       "data": [
+         *         {
+         *           "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+         *           "object": "resource",
+         *           "created": 1705320000,
+         *           "updated": 1705320000,
+         *           "livemode": false,
+         *           "name": "Production API Resource",
+         *           "type": "production",
+         *           "status": "pending",
+         *           "configuration": {
+         *             "timeout_ms": 10000,
+         *             "retry_count": 5,
+         *             "batch_size": 100,
+         *             "rate_limit": null
+         *           },
+         *           "metadata": {
+         *             "team": "platform",
+         *             "environment": "prod"
+         *           },
+         *           "provisioning": {
+         *             "status": "in_progress",
+         *             "estimated_completion": 1705320030,
+         *             "steps_completed": 2,
+         *             "steps_total": 5
+         *           },
+         *           "limits": {
+         *             "max_requests_per_minute": 10000,
+         *             "max_batch_size": 100,
+         *             "max_payload_bytes": 1048576
+         *           }
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "total_count": 1
+         *     }
+         */
         ResourceList: {
             /** Data */
             data: components["schemas"]["Resource"][];
@@ -838,20 +1345,15 @@ export interface components {
         ResourceType: "production" | "staging" | "development";
         /** ResourceUpdate */
         ResourceUpdate: {
-            configuration?: components["schemas"]["ConfigurationPatch"];
+            configuration?: components["schemas"]["ResourceConfigurationPatch"];
             /** Expand */
             expand?: ("metrics" | "logs" | "related_resources" | "related_resources.data.metrics")[];
-            /**
-             * Idempotency Key
-             * @default null
-             */
-            idempotency_key?: string | null;
             /**
              * Metadata
              * @description Key-value pairs: at most 20 keys of at most 40 characters (no brackets), values at most 500; `metadata=` (empty) clears it
              */
             metadata?: {
-                [key: string]: string | number;
+                [key: string]: string;
             };
             /** Name */
             name?: string;
@@ -868,7 +1370,24 @@ export interface components {
          * @enum {string}
          */
         Status: "pending" | "active" | "paused" | "archived" | "failed";
-        /** WebhookEndpoint */
+        /**
+         * WebhookEndpoint
+         * @example {
+         *       "id": "we_01hq3k5v7w9x0y2z4a6b8c0e",
+         *       "object": "webhook_endpoint",
+         *       "url": "https://example.com/webhooks",
+         *       "enabled_events": [
+         *         "resource.created",
+         *         "resource.updated"
+         *       ],
+         *       "description": "Production listener",
+         *       "status": "enabled",
+         *       "metadata": {},
+         *       "created": 1705320000,
+         *       "livemode": false,
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
         WebhookEndpoint: {
             /** Created */
             created: number;
@@ -878,7 +1397,7 @@ export interface components {
              */
             description?: string | null;
             /** Enabled Events */
-            enabled_events: string[];
+            enabled_events: ("*" | "resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "resource.limit_exceeded" | "webhook_endpoint.disabled")[];
             /** Id */
             id: string;
             /** Livemode */
@@ -888,8 +1407,8 @@ export interface components {
                 [key: string]: string;
             };
             /**
-             * Object
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             object: "webhook_endpoint";
             /**
@@ -917,27 +1436,51 @@ export interface components {
             description?: string | null;
             /**
              * Enabled Events
-             * @description Event types to send, or ['*'] for all
+             * @description Event types to send. ["*"] means every type (now and added later) and must be alone; repeated types are sent once
+             * @example [
+             *       "resource.created",
+             *       "resource.deleted"
+             *     ]
+             * @example [
+             *       "*"
+             *     ]
              */
-            enabled_events: [
-                "*"
-            ] | ("resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "resource.limit_exceeded" | "webhook_endpoint.disabled")[];
-            /**
-             * Idempotency Key
-             * @default null
-             */
-            idempotency_key?: string | null;
+            enabled_events: ("*" | "resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "resource.limit_exceeded" | "webhook_endpoint.disabled")[];
             /**
              * Metadata
              * @description Key-value pairs: at most 20 keys of at most 40 characters (no brackets), values at most 500; `metadata=` (empty) clears it
              */
             metadata?: {
-                [key: string]: string | number;
+                [key: string]: string;
             };
             /** Url */
             url: string;
         };
-        /** WebhookEndpointList */
+        /**
+         * WebhookEndpointList
+         * @example {
+         *       "object": "list",
+         *       "url": "/v1/webhook_endpoints",
+         *       "data": [
+         *         {
+         *           "id": "we_01hq3k5v7w9x0y2z4a6b8c0e",
+         *           "object": "webhook_endpoint",
+         *           "url": "https://example.com/webhooks",
+         *           "enabled_events": [
+         *             "resource.created",
+         *             "resource.updated"
+         *           ],
+         *           "description": "Production listener",
+         *           "status": "enabled",
+         *           "metadata": {},
+         *           "created": 1705320000,
+         *           "livemode": false,
+         *           "secret": null
+         *         }
+         *       ],
+         *       "has_more": false
+         *     }
+         */
         WebhookEndpointList: {
             /** Data */
             data: components["schemas"]["WebhookEndpoint"][];
@@ -965,22 +1508,22 @@ export interface components {
             description?: string | null;
             /**
              * Enabled Events
-             * @description Event types to send, or ['*'] for all
+             * @description Event types to send. ["*"] means every type (now and added later) and must be alone; repeated types are sent once
+             * @example [
+             *       "resource.created",
+             *       "resource.deleted"
+             *     ]
+             * @example [
+             *       "*"
+             *     ]
              */
-            enabled_events?: [
-                "*"
-            ] | ("resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "resource.limit_exceeded" | "webhook_endpoint.disabled")[];
-            /**
-             * Idempotency Key
-             * @default null
-             */
-            idempotency_key?: string | null;
+            enabled_events?: ("*" | "resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "resource.limit_exceeded" | "webhook_endpoint.disabled")[];
             /**
              * Metadata
              * @description Key-value pairs: at most 20 keys of at most 40 characters (no brackets), values at most 500; `metadata=` (empty) clears it
              */
             metadata?: {
-                [key: string]: string | number;
+                [key: string]: string;
             };
             status?: components["schemas"]["EndpointStatus"];
             /** Url */
@@ -989,17 +1532,23 @@ export interface components {
         /** WebhookReplay */
         WebhookReplay: {
             /**
-             * Idempotency Key
-             * @default null
-             */
-            idempotency_key?: string | null;
-            /**
              * Since
              * @description Replay failed deliveries of events created at or after this time
              */
             since: number;
         };
-        /** WebhookReplayResult */
+        /**
+         * WebhookReplayResult
+         * @example {
+         *       "object": "webhook_replay",
+         *       "webhook_endpoint": "we_01hq3k5v7w9x0y2z4a6b8c0e",
+         *       "since": 1705320000,
+         *       "events": [
+         *         "evt_01hq3k5v7w9x0y2z4a6b8c0f"
+         *       ],
+         *       "count": 1
+         *     }
+         */
         WebhookReplayResult: {
             /** Count */
             count: number;
@@ -1017,24 +1566,42 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /**
-         * WriteParams
-         * @description A write that takes no parameters but the idempotency key.
-         */
-        WriteParams: {
-            /**
-             * Idempotency Key
-             * @default null
-             */
-            idempotency_key?: string | null;
-        };
     };
     responses: never;
     parameters: never;
     requestBodies: never;
     headers: {
-        /** @description This request's id; also in error bodies and events */
+        /** @description The API version that rendered this answer */
+        "Api-Version": "2023-09-15" | "2023-11-01" | "2024-01-15";
+        /** @description The object's version, for If-Match (PATCH, DELETE) and If-None-Match (GET); weak on lists */
+        ETag: string;
+        /** @description `true` when this is the stored answer of an earlier request with the same Idempotency-Key */
+        "Idempotent-Replayed": "true";
+        /** @description IETF draft RateLimit: `"default";r=<remaining>;t=<seconds to reset>` */
+        RateLimit: string;
+        /** @description IETF draft RateLimit-Policy: `"default";q=<per minute>;w=60`, plus the monthly quota if any */
+        "RateLimit-Policy": string;
+        /**
+         * @description This request's id; also in error bodies and events. Quote it to support
+         * @example req_8a7b6c5d4e3f2g1h
+         */
         "Request-Id": string;
+        /** @description The resource's configuration[rate_limit] (requests per minute) */
+        "Resource-RateLimit-Limit": number;
+        /** @description Requests left for this resource in this minute (0) */
+        "Resource-RateLimit-Remaining": number;
+        /** @description Unix time when the resource's window ends */
+        "Resource-RateLimit-Reset": number;
+        /** @description Seconds to wait before retrying */
+        "Retry-After": number;
+        /** @description Requests per minute the key allows (its plan) */
+        "X-RateLimit-Limit": number;
+        /** @description Requests left in the current minute */
+        "X-RateLimit-Remaining": number;
+        /** @description Unix time when the current window ends */
+        "X-RateLimit-Reset": number;
+        /** @description Seconds until the current window ends */
+        "X-RateLimit-Reset-After": number;
     };
     pathItems: never;
 }
@@ -1046,117 +1613,408 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
-                /** @description Replays the first response for 24 h (docs/idempotency.md) */
+                /** @description Replays the first response for 24 h (docs/idempotency.md). Send a fresh key with each new write and the same key when retrying it. The body parameter `idempotency_key` of the spec is an alias (if both are sent they must be equal) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
         };
-        /** @description Form encoded with bracket nesting (configuration[timeout_ms]=10000) or JSON; the same validation and errors either way. */
+        /** @description JSON. The API also takes the same parameters form encoded (application/x-www-form-urlencoded) with bracket nesting, as Stripe does: `configuration[timeout_ms]=10000`, `metadata[team]=core`, `enabled_events[]=*`; same validation and errors either way. */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "operations": [
+                 *         {
+                 *           "method": "POST",
+                 *           "path": "/v1/resources",
+                 *           "body": {
+                 *             "name": "Resource 1",
+                 *             "type": "production"
+                 *           }
+                 *         },
+                 *         {
+                 *           "method": "PATCH",
+                 *           "path": "/v1/resources/res_01hq3k5v7w9x0y2z4a6b8c0d",
+                 *           "body": {
+                 *             "status": "active"
+                 *           }
+                 *         },
+                 *         {
+                 *           "method": "DELETE",
+                 *           "path": "/v1/resources/res_01hq3k6a2b4c6d8e0f2g4h6j"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["BatchRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["BatchRequest"];
             };
         };
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AnyObject"];
+                    /**
+                     * @example {
+                     *       "object": "batch",
+                     *       "results": [
+                     *         {
+                     *           "status": 201,
+                     *           "body": {
+                     *             "id": "res_01hq3k6a2b4c6d8e0f2g4h6j",
+                     *             "object": "resource",
+                     *             "created": 1705320000,
+                     *             "updated": 1705320000,
+                     *             "livemode": false,
+                     *             "name": "Resource 1",
+                     *             "type": "production",
+                     *             "status": "pending",
+                     *             "configuration": {
+                     *               "timeout_ms": 10000,
+                     *               "retry_count": 5,
+                     *               "batch_size": 100,
+                     *               "rate_limit": null
+                     *             },
+                     *             "metadata": {},
+                     *             "provisioning": {
+                     *               "status": "in_progress",
+                     *               "estimated_completion": 1705320030,
+                     *               "steps_completed": 2,
+                     *               "steps_total": 5
+                     *             },
+                     *             "limits": {
+                     *               "max_requests_per_minute": 10000,
+                     *               "max_batch_size": 100,
+                     *               "max_payload_bytes": 1048576
+                     *             }
+                     *           }
+                     *         },
+                     *         {
+                     *           "status": 200,
+                     *           "body": {
+                     *             "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                     *             "object": "resource",
+                     *             "created": 1705320000,
+                     *             "updated": 1705320000,
+                     *             "livemode": false,
+                     *             "name": "Production API Resource",
+                     *             "type": "production",
+                     *             "status": "active",
+                     *             "configuration": {
+                     *               "timeout_ms": 10000,
+                     *               "retry_count": 5,
+                     *               "batch_size": 100,
+                     *               "rate_limit": null
+                     *             },
+                     *             "metadata": {
+                     *               "team": "platform",
+                     *               "environment": "prod"
+                     *             },
+                     *             "provisioning": {
+                     *               "status": "in_progress",
+                     *               "estimated_completion": 1705320030,
+                     *               "steps_completed": 2,
+                     *               "steps_total": 5
+                     *             },
+                     *             "limits": {
+                     *               "max_requests_per_minute": 10000,
+                     *               "max_batch_size": 100,
+                     *               "max_payload_bytes": 1048576
+                     *             }
+                     *           }
+                     *         },
+                     *         {
+                     *           "status": 404,
+                     *           "body": {
+                     *             "error": {
+                     *               "type": "resource_not_found",
+                     *               "code": "resource_missing",
+                     *               "message": "No such object.",
+                     *               "param": "id",
+                     *               "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *               "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *             }
+                     *           }
+                     *         }
+                     *       ],
+                     *       "summary": {
+                     *         "total": 3,
+                     *         "successful": 2,
+                     *         "failed": 1,
+                     *         "duration_ms": 127
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BatchResult"];
                 };
             };
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Conflict (conflict_error): object not ready, changed concurrently, or idempotency key in use */
             409: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "idempotency_key_in_use",
+                     *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "body_too_large",
+                     *         "message": "The request body is too large.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body neither form encoded nor JSON */
             415: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "content_type_unsupported",
+                     *         "message": "Send application/x-www-form-urlencoded or application/json.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1183,6 +2041,8 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
+                /** @description An ETag from an earlier answer: 304 with no body if it still matches */
+                "If-None-Match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1192,17 +2052,86 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/events",
+                     *       "data": [
+                     *         {
+                     *           "id": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+                     *           "object": "event",
+                     *           "type": "resource.updated",
+                     *           "created": 1705320005,
+                     *           "api_version": "2024-01-15",
+                     *           "livemode": false,
+                     *           "data": {
+                     *             "object": {
+                     *               "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                     *               "object": "resource",
+                     *               "created": 1705320000,
+                     *               "updated": 1705320005,
+                     *               "livemode": false,
+                     *               "name": "Production API Resource",
+                     *               "type": "production",
+                     *               "status": "pending",
+                     *               "configuration": {
+                     *                 "timeout_ms": 10000,
+                     *                 "retry_count": 5,
+                     *                 "batch_size": 100,
+                     *                 "rate_limit": null
+                     *               },
+                     *               "metadata": {
+                     *                 "team": "platform",
+                     *                 "environment": "prod"
+                     *               },
+                     *               "provisioning": {
+                     *                 "status": "in_progress",
+                     *                 "estimated_completion": 1705320030,
+                     *                 "steps_completed": 2,
+                     *                 "steps_total": 5
+                     *               }
+                     *             },
+                     *             "previous_attributes": {
+                     *               "name": "Old Name",
+                     *               "updated": 1705320000
+                     *             }
+                     *           },
+                     *           "request": {
+                     *             "id": "req_8a7b6c5d4e3f2g1h",
+                     *             "idempotency_key": "unique_key_123"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
                     "application/json": components["schemas"]["EventList"];
                 };
             };
             /** @description Not modified (If-None-Match matched the ETag) */
             304: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1210,60 +2139,172 @@ export interface operations {
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1275,6 +2316,8 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
+                /** @description An ETag from an earlier answer: 304 with no body if it still matches */
+                "If-None-Match"?: string;
             };
             path: {
                 id: string;
@@ -1286,17 +2329,79 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+                     *       "object": "event",
+                     *       "type": "resource.updated",
+                     *       "created": 1705320005,
+                     *       "api_version": "2024-01-15",
+                     *       "livemode": false,
+                     *       "data": {
+                     *         "object": {
+                     *           "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                     *           "object": "resource",
+                     *           "created": 1705320000,
+                     *           "updated": 1705320005,
+                     *           "livemode": false,
+                     *           "name": "Production API Resource",
+                     *           "type": "production",
+                     *           "status": "pending",
+                     *           "configuration": {
+                     *             "timeout_ms": 10000,
+                     *             "retry_count": 5,
+                     *             "batch_size": 100,
+                     *             "rate_limit": null
+                     *           },
+                     *           "metadata": {
+                     *             "team": "platform",
+                     *             "environment": "prod"
+                     *           },
+                     *           "provisioning": {
+                     *             "status": "in_progress",
+                     *             "estimated_completion": 1705320030,
+                     *             "steps_completed": 2,
+                     *             "steps_total": 5
+                     *           }
+                     *         },
+                     *         "previous_attributes": {
+                     *           "name": "Old Name",
+                     *           "updated": 1705320000
+                     *         }
+                     *       },
+                     *       "request": {
+                     *         "id": "req_8a7b6c5d4e3f2g1h",
+                     *         "idempotency_key": "unique_key_123"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Event"];
                 };
             };
             /** @description Not modified (If-None-Match matched the ETag) */
             304: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1304,70 +2409,200 @@ export interface operations {
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object in this account and mode (resource_not_found) */
             404: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "resource_not_found",
+                     *         "code": "resource_missing",
+                     *         "message": "No such object.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1383,6 +2618,8 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
+                /** @description An ETag from an earlier answer: 304 with no body if it still matches */
+                "If-None-Match"?: string;
             };
             path: {
                 id: string;
@@ -1394,7 +2631,15 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1404,7 +2649,15 @@ export interface operations {
             /** @description Not modified (If-None-Match matched the ETag) */
             304: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1412,70 +2665,200 @@ export interface operations {
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object in this account and mode (resource_not_found) */
             404: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "resource_not_found",
+                     *         "code": "resource_missing",
+                     *         "message": "No such object.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1487,7 +2870,7 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
-                /** @description Replays the first response for 24 h (docs/idempotency.md) */
+                /** @description Replays the first response for 24 h (docs/idempotency.md). Send a fresh key with each new write and the same key when retrying it. The body parameter `idempotency_key` of the spec is an alias (if both are sent they must be equal) */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1495,121 +2878,328 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Form encoded with bracket nesting (configuration[timeout_ms]=10000) or JSON; the same validation and errors either way. */
+        /** @description JSON. The API also takes the same parameters form encoded (application/x-www-form-urlencoded) with bracket nesting, as Stripe does: `configuration[timeout_ms]=10000`, `metadata[team]=core`, `enabled_events[]=*`; same validation and errors either way. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "webhook_endpoint": "we_01hq3k5v7w9x0y2z4a6b8c0e"
+                 *     }
+                 */
                 "application/json": components["schemas"]["EventResend"];
-                "application/x-www-form-urlencoded": components["schemas"]["EventResend"];
             };
         };
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "object": "event_resend",
+                     *       "event": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+                     *       "webhook_endpoints": [
+                     *         "we_01hq3k5v7w9x0y2z4a6b8c0e"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["EventResendResult"];
                 };
             };
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object in this account and mode (resource_not_found) */
             404: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "resource_not_found",
+                     *         "code": "resource_missing",
+                     *         "message": "No such object.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Conflict (conflict_error): object not ready, changed concurrently, or idempotency key in use */
             409: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "idempotency_key_in_use",
+                     *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "body_too_large",
+                     *         "message": "The request body is too large.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body neither form encoded nor JSON */
             415: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "content_type_unsupported",
+                     *         "message": "Send application/x-www-form-urlencoded or application/json.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1637,6 +3227,8 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
+                /** @description An ETag from an earlier answer: 304 with no body if it still matches */
+                "If-None-Match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1646,17 +3238,74 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/resources",
+                     *       "data": [
+                     *         {
+                     *           "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                     *           "object": "resource",
+                     *           "created": 1705320000,
+                     *           "updated": 1705320000,
+                     *           "livemode": false,
+                     *           "name": "Production API Resource",
+                     *           "type": "production",
+                     *           "status": "pending",
+                     *           "configuration": {
+                     *             "timeout_ms": 10000,
+                     *             "retry_count": 5,
+                     *             "batch_size": 100,
+                     *             "rate_limit": null
+                     *           },
+                     *           "metadata": {
+                     *             "team": "platform",
+                     *             "environment": "prod"
+                     *           },
+                     *           "provisioning": {
+                     *             "status": "in_progress",
+                     *             "estimated_completion": 1705320030,
+                     *             "steps_completed": 2,
+                     *             "steps_total": 5
+                     *           },
+                     *           "limits": {
+                     *             "max_requests_per_minute": 10000,
+                     *             "max_batch_size": 100,
+                     *             "max_payload_bytes": 1048576
+                     *           }
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "total_count": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["ResourceList"];
                 };
             };
             /** @description Not modified (If-None-Match matched the ETag) */
             304: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1664,60 +3313,172 @@ export interface operations {
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1729,117 +3490,339 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
-                /** @description Replays the first response for 24 h (docs/idempotency.md) */
+                /** @description Replays the first response for 24 h (docs/idempotency.md). Send a fresh key with each new write and the same key when retrying it. The body parameter `idempotency_key` of the spec is an alias (if both are sent they must be equal) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
         };
-        /** @description Form encoded with bracket nesting (configuration[timeout_ms]=10000) or JSON; the same validation and errors either way. */
+        /** @description JSON. The API also takes the same parameters form encoded (application/x-www-form-urlencoded) with bracket nesting, as Stripe does: `configuration[timeout_ms]=10000`, `metadata[team]=core`, `enabled_events[]=*`; same validation and errors either way. */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Production API Resource",
+                 *       "type": "production",
+                 *       "configuration": {
+                 *         "timeout_ms": 10000,
+                 *         "retry_count": 5
+                 *       },
+                 *       "metadata": {
+                 *         "team": "platform",
+                 *         "environment": "prod"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ResourceCreate"];
-                "application/x-www-form-urlencoded": components["schemas"]["ResourceCreate"];
             };
         };
         responses: {
             /** @description Success */
             201: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                     *       "object": "resource",
+                     *       "created": 1705320000,
+                     *       "updated": 1705320000,
+                     *       "livemode": false,
+                     *       "name": "Production API Resource",
+                     *       "type": "production",
+                     *       "status": "pending",
+                     *       "configuration": {
+                     *         "timeout_ms": 10000,
+                     *         "retry_count": 5,
+                     *         "batch_size": 100,
+                     *         "rate_limit": null
+                     *       },
+                     *       "metadata": {
+                     *         "team": "platform",
+                     *         "environment": "prod"
+                     *       },
+                     *       "provisioning": {
+                     *         "status": "in_progress",
+                     *         "estimated_completion": 1705320030,
+                     *         "steps_completed": 2,
+                     *         "steps_total": 5
+                     *       },
+                     *       "limits": {
+                     *         "max_requests_per_minute": 10000,
+                     *         "max_batch_size": 100,
+                     *         "max_payload_bytes": 1048576
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Conflict (conflict_error): object not ready, changed concurrently, or idempotency key in use */
             409: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "idempotency_key_in_use",
+                     *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "body_too_large",
+                     *         "message": "The request body is too large.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body neither form encoded nor JSON */
             415: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "content_type_unsupported",
+                     *         "message": "Send application/x-www-form-urlencoded or application/json.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1853,6 +3836,8 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
+                /** @description An ETag from an earlier answer: 304 with no body if it still matches */
+                "If-None-Match"?: string;
             };
             path: {
                 id: string;
@@ -1864,17 +3849,66 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                     *       "object": "resource",
+                     *       "created": 1705320000,
+                     *       "updated": 1705320000,
+                     *       "livemode": false,
+                     *       "name": "Production API Resource",
+                     *       "type": "production",
+                     *       "status": "pending",
+                     *       "configuration": {
+                     *         "timeout_ms": 10000,
+                     *         "retry_count": 5,
+                     *         "batch_size": 100,
+                     *         "rate_limit": null
+                     *       },
+                     *       "metadata": {
+                     *         "team": "platform",
+                     *         "environment": "prod"
+                     *       },
+                     *       "provisioning": {
+                     *         "status": "in_progress",
+                     *         "estimated_completion": 1705320030,
+                     *         "steps_completed": 2,
+                     *         "steps_total": 5
+                     *       },
+                     *       "limits": {
+                     *         "max_requests_per_minute": 10000,
+                     *         "max_batch_size": 100,
+                     *         "max_payload_bytes": 1048576
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description Not modified (If-None-Match matched the ETag) */
             304: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1882,70 +3916,203 @@ export interface operations {
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object in this account and mode (resource_not_found) */
             404: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "resource_not_found",
+                     *         "code": "resource_missing",
+                     *         "message": "No such object.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Resource-RateLimit-Limit": components["headers"]["Resource-RateLimit-Limit"];
+                    "Resource-RateLimit-Remaining": components["headers"]["Resource-RateLimit-Remaining"];
+                    "Resource-RateLimit-Reset": components["headers"]["Resource-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1957,7 +4124,7 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
-                /** @description Replays the first response for 24 h (docs/idempotency.md) */
+                /** @description Replays the first response for 24 h (docs/idempotency.md). Send a fresh key with each new write and the same key when retrying it. The body parameter `idempotency_key` of the spec is an alias (if both are sent they must be equal) */
                 "Idempotency-Key"?: string;
                 /** @description ETag the object must still have (else 412) */
                 "If-Match"?: string;
@@ -1967,131 +4134,348 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Form encoded with bracket nesting (configuration[timeout_ms]=10000) or JSON; the same validation and errors either way. */
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["DeleteParams"];
-                "application/x-www-form-urlencoded": components["schemas"]["DeleteParams"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                     *       "object": "resource",
+                     *       "deleted": true,
+                     *       "deleted_at": 1705320060
+                     *     }
+                     */
                     "application/json": components["schemas"]["DeletedResource"];
                 };
             };
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object in this account and mode (resource_not_found) */
             404: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "resource_not_found",
+                     *         "code": "resource_missing",
+                     *         "message": "No such object.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Conflict (conflict_error): object not ready, changed concurrently, or idempotency key in use */
             409: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "idempotency_key_in_use",
+                     *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description If-Match did not match the object's current ETag */
             412: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "precondition_failed",
+                     *         "message": "The object changed since the ETag given in If-Match.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#precondition_failed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "body_too_large",
+                     *         "message": "The request body is too large.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body neither form encoded nor JSON */
             415: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "content_type_unsupported",
+                     *         "message": "Send application/x-www-form-urlencoded or application/json.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Resource-RateLimit-Limit": components["headers"]["Resource-RateLimit-Limit"];
+                    "Resource-RateLimit-Remaining": components["headers"]["Resource-RateLimit-Remaining"];
+                    "Resource-RateLimit-Reset": components["headers"]["Resource-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2103,7 +4487,7 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
-                /** @description Replays the first response for 24 h (docs/idempotency.md) */
+                /** @description Replays the first response for 24 h (docs/idempotency.md). Send a fresh key with each new write and the same key when retrying it. The body parameter `idempotency_key` of the spec is an alias (if both are sent they must be equal) */
                 "Idempotency-Key"?: string;
                 /** @description ETag the object must still have (else 412) */
                 "If-Match"?: string;
@@ -2113,131 +4497,386 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Form encoded with bracket nesting (configuration[timeout_ms]=10000) or JSON; the same validation and errors either way. */
+        /** @description JSON. The API also takes the same parameters form encoded (application/x-www-form-urlencoded) with bracket nesting, as Stripe does: `configuration[timeout_ms]=10000`, `metadata[team]=core`, `enabled_events[]=*`; same validation and errors either way. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Production API Resource v2",
+                 *       "metadata": {
+                 *         "team": "core"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ResourceUpdate"];
-                "application/x-www-form-urlencoded": components["schemas"]["ResourceUpdate"];
             };
         };
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                     *       "object": "resource",
+                     *       "created": 1705320000,
+                     *       "updated": 1705320000,
+                     *       "livemode": false,
+                     *       "name": "Production API Resource",
+                     *       "type": "production",
+                     *       "status": "pending",
+                     *       "configuration": {
+                     *         "timeout_ms": 10000,
+                     *         "retry_count": 5,
+                     *         "batch_size": 100,
+                     *         "rate_limit": null
+                     *       },
+                     *       "metadata": {
+                     *         "team": "platform",
+                     *         "environment": "prod"
+                     *       },
+                     *       "provisioning": {
+                     *         "status": "in_progress",
+                     *         "estimated_completion": 1705320030,
+                     *         "steps_completed": 2,
+                     *         "steps_total": 5
+                     *       },
+                     *       "limits": {
+                     *         "max_requests_per_minute": 10000,
+                     *         "max_batch_size": 100,
+                     *         "max_payload_bytes": 1048576
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object in this account and mode (resource_not_found) */
             404: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "resource_not_found",
+                     *         "code": "resource_missing",
+                     *         "message": "No such object.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Conflict (conflict_error): object not ready, changed concurrently, or idempotency key in use */
             409: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "idempotency_key_in_use",
+                     *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description If-Match did not match the object's current ETag */
             412: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "precondition_failed",
+                     *         "message": "The object changed since the ETag given in If-Match.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#precondition_failed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "body_too_large",
+                     *         "message": "The request body is too large.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body neither form encoded nor JSON */
             415: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "content_type_unsupported",
+                     *         "message": "Send application/x-www-form-urlencoded or application/json.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Resource-RateLimit-Limit": components["headers"]["Resource-RateLimit-Limit"];
+                    "Resource-RateLimit-Remaining": components["headers"]["Resource-RateLimit-Remaining"];
+                    "Resource-RateLimit-Reset": components["headers"]["Resource-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2253,6 +4892,8 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
+                /** @description An ETag from an earlier answer: 304 with no body if it still matches */
+                "If-None-Match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2262,17 +4903,57 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/webhook_endpoints",
+                     *       "data": [
+                     *         {
+                     *           "id": "we_01hq3k5v7w9x0y2z4a6b8c0e",
+                     *           "object": "webhook_endpoint",
+                     *           "url": "https://example.com/webhooks",
+                     *           "enabled_events": [
+                     *             "resource.created",
+                     *             "resource.updated"
+                     *           ],
+                     *           "description": "Production listener",
+                     *           "status": "enabled",
+                     *           "metadata": {},
+                     *           "created": 1705320000,
+                     *           "livemode": false,
+                     *           "secret": null
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
             /** @description Not modified (If-None-Match matched the ETag) */
             304: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2280,60 +4961,172 @@ export interface operations {
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2345,117 +5138,319 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
-                /** @description Replays the first response for 24 h (docs/idempotency.md) */
+                /** @description Replays the first response for 24 h (docs/idempotency.md). Send a fresh key with each new write and the same key when retrying it. The body parameter `idempotency_key` of the spec is an alias (if both are sent they must be equal) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
         };
-        /** @description Form encoded with bracket nesting (configuration[timeout_ms]=10000) or JSON; the same validation and errors either way. */
+        /** @description JSON. The API also takes the same parameters form encoded (application/x-www-form-urlencoded) with bracket nesting, as Stripe does: `configuration[timeout_ms]=10000`, `metadata[team]=core`, `enabled_events[]=*`; same validation and errors either way. */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://example.com/webhooks",
+                 *       "enabled_events": [
+                 *         "resource.created",
+                 *         "resource.updated"
+                 *       ],
+                 *       "description": "Production listener"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookEndpointCreate"];
-                "application/x-www-form-urlencoded": components["schemas"]["WebhookEndpointCreate"];
             };
         };
         responses: {
             /** @description Success */
             201: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "we_01hq3k5v7w9x0y2z4a6b8c0e",
+                     *       "object": "webhook_endpoint",
+                     *       "url": "https://example.com/webhooks",
+                     *       "enabled_events": [
+                     *         "resource.created",
+                     *         "resource.updated"
+                     *       ],
+                     *       "description": "Production listener",
+                     *       "status": "enabled",
+                     *       "metadata": {},
+                     *       "created": 1705320000,
+                     *       "livemode": false,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Conflict (conflict_error): object not ready, changed concurrently, or idempotency key in use */
             409: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "idempotency_key_in_use",
+                     *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "body_too_large",
+                     *         "message": "The request body is too large.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body neither form encoded nor JSON */
             415: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "content_type_unsupported",
+                     *         "message": "Send application/x-www-form-urlencoded or application/json.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2467,6 +5462,8 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
+                /** @description An ETag from an earlier answer: 304 with no body if it still matches */
+                "If-None-Match"?: string;
             };
             path: {
                 id: string;
@@ -2478,17 +5475,50 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "we_01hq3k5v7w9x0y2z4a6b8c0e",
+                     *       "object": "webhook_endpoint",
+                     *       "url": "https://example.com/webhooks",
+                     *       "enabled_events": [
+                     *         "resource.created",
+                     *         "resource.updated"
+                     *       ],
+                     *       "description": "Production listener",
+                     *       "status": "enabled",
+                     *       "metadata": {},
+                     *       "created": 1705320000,
+                     *       "livemode": false,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Not modified (If-None-Match matched the ETag) */
             304: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2496,70 +5526,200 @@ export interface operations {
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object in this account and mode (resource_not_found) */
             404: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "resource_not_found",
+                     *         "code": "resource_missing",
+                     *         "message": "No such object.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2571,7 +5731,7 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
-                /** @description Replays the first response for 24 h (docs/idempotency.md) */
+                /** @description Replays the first response for 24 h (docs/idempotency.md). Send a fresh key with each new write and the same key when retrying it. The body parameter `idempotency_key` of the spec is an alias (if both are sent they must be equal) */
                 "Idempotency-Key"?: string;
                 /** @description ETag the object must still have (else 412) */
                 "If-Match"?: string;
@@ -2581,131 +5741,344 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Form encoded with bracket nesting (configuration[timeout_ms]=10000) or JSON; the same validation and errors either way. */
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["WriteParams"];
-                "application/x-www-form-urlencoded": components["schemas"]["WriteParams"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "we_01hq3k5v7w9x0y2z4a6b8c0e",
+                     *       "object": "webhook_endpoint",
+                     *       "deleted": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["DeletedWebhookEndpoint"];
                 };
             };
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object in this account and mode (resource_not_found) */
             404: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "resource_not_found",
+                     *         "code": "resource_missing",
+                     *         "message": "No such object.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Conflict (conflict_error): object not ready, changed concurrently, or idempotency key in use */
             409: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "idempotency_key_in_use",
+                     *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description If-Match did not match the object's current ETag */
             412: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "precondition_failed",
+                     *         "message": "The object changed since the ETag given in If-Match.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#precondition_failed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "body_too_large",
+                     *         "message": "The request body is too large.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body neither form encoded nor JSON */
             415: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "content_type_unsupported",
+                     *         "message": "Send application/x-www-form-urlencoded or application/json.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2717,7 +6090,7 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
-                /** @description Replays the first response for 24 h (docs/idempotency.md) */
+                /** @description Replays the first response for 24 h (docs/idempotency.md). Send a fresh key with each new write and the same key when retrying it. The body parameter `idempotency_key` of the spec is an alias (if both are sent they must be equal) */
                 "Idempotency-Key"?: string;
                 /** @description ETag the object must still have (else 412) */
                 "If-Match"?: string;
@@ -2727,131 +6100,366 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Form encoded with bracket nesting (configuration[timeout_ms]=10000) or JSON; the same validation and errors either way. */
+        /** @description JSON. The API also takes the same parameters form encoded (application/x-www-form-urlencoded) with bracket nesting, as Stripe does: `configuration[timeout_ms]=10000`, `metadata[team]=core`, `enabled_events[]=*`; same validation and errors either way. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "enabled_events": [
+                 *         "*"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookEndpointUpdate"];
-                "application/x-www-form-urlencoded": components["schemas"]["WebhookEndpointUpdate"];
             };
         };
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "we_01hq3k5v7w9x0y2z4a6b8c0e",
+                     *       "object": "webhook_endpoint",
+                     *       "url": "https://example.com/webhooks",
+                     *       "enabled_events": [
+                     *         "resource.created",
+                     *         "resource.updated"
+                     *       ],
+                     *       "description": "Production listener",
+                     *       "status": "enabled",
+                     *       "metadata": {},
+                     *       "created": 1705320000,
+                     *       "livemode": false,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object in this account and mode (resource_not_found) */
             404: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "resource_not_found",
+                     *         "code": "resource_missing",
+                     *         "message": "No such object.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Conflict (conflict_error): object not ready, changed concurrently, or idempotency key in use */
             409: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "idempotency_key_in_use",
+                     *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description If-Match did not match the object's current ETag */
             412: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "precondition_failed",
+                     *         "message": "The object changed since the ETag given in If-Match.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#precondition_failed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "body_too_large",
+                     *         "message": "The request body is too large.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body neither form encoded nor JSON */
             415: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "content_type_unsupported",
+                     *         "message": "Send application/x-www-form-urlencoded or application/json.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2863,7 +6471,7 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
-                /** @description Replays the first response for 24 h (docs/idempotency.md) */
+                /** @description Replays the first response for 24 h (docs/idempotency.md). Send a fresh key with each new write and the same key when retrying it. The body parameter `idempotency_key` of the spec is an alias (if both are sent they must be equal) */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2871,121 +6479,330 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Form encoded with bracket nesting (configuration[timeout_ms]=10000) or JSON; the same validation and errors either way. */
+        /** @description JSON. The API also takes the same parameters form encoded (application/x-www-form-urlencoded) with bracket nesting, as Stripe does: `configuration[timeout_ms]=10000`, `metadata[team]=core`, `enabled_events[]=*`; same validation and errors either way. */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "since": 1705320000
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookReplay"];
-                "application/x-www-form-urlencoded": components["schemas"]["WebhookReplay"];
             };
         };
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "object": "webhook_replay",
+                     *       "webhook_endpoint": "we_01hq3k5v7w9x0y2z4a6b8c0e",
+                     *       "since": 1705320000,
+                     *       "events": [
+                     *         "evt_01hq3k5v7w9x0y2z4a6b8c0f"
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookReplayResult"];
                 };
             };
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object in this account and mode (resource_not_found) */
             404: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "resource_not_found",
+                     *         "code": "resource_missing",
+                     *         "message": "No such object.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Conflict (conflict_error): object not ready, changed concurrently, or idempotency key in use */
             409: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "idempotency_key_in_use",
+                     *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "body_too_large",
+                     *         "message": "The request body is too large.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body neither form encoded nor JSON */
             415: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "content_type_unsupported",
+                     *         "message": "Send application/x-www-form-urlencoded or application/json.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2997,7 +6814,7 @@ export interface operations {
             header?: {
                 /** @description Pin an API version; defaults to the account's, else the latest */
                 "Api-Version"?: "2023-09-15" | "2023-11-01" | "2024-01-15";
-                /** @description Replays the first response for 24 h (docs/idempotency.md) */
+                /** @description Replays the first response for 24 h (docs/idempotency.md). Send a fresh key with each new write and the same key when retrying it. The body parameter `idempotency_key` of the spec is an alias (if both are sent they must be equal) */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3005,123 +6822,844 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Form encoded with bracket nesting (configuration[timeout_ms]=10000) or JSON; the same validation and errors either way. */
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["WriteParams"];
-                "application/x-www-form-urlencoded": components["schemas"]["WriteParams"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "we_01hq3k5v7w9x0y2z4a6b8c0e",
+                     *       "object": "webhook_endpoint",
+                     *       "url": "https://example.com/webhooks",
+                     *       "enabled_events": [
+                     *         "resource.created",
+                     *         "resource.updated"
+                     *       ],
+                     *       "description": "Production listener",
+                     *       "status": "enabled",
+                     *       "metadata": {},
+                     *       "created": 1705320000,
+                     *       "livemode": false,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Invalid request (invalid_request_error, idempotency_error) */
             400: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "A parameter has an invalid value.",
+                     *         "param": "name",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or revoked API key (authentication_error) */
             401: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "authentication_error",
+                     *         "code": "api_key_invalid",
+                     *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Key not allowed here (permission_error) */
             403: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "permission_error",
+                     *         "code": "livemode_not_allowed",
+                     *         "message": "This environment accepts test mode keys (sk_test_) only.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object in this account and mode (resource_not_found) */
             404: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "resource_not_found",
+                     *         "code": "resource_missing",
+                     *         "message": "No such object.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Conflict (conflict_error): object not ready, changed concurrently, or idempotency key in use */
             409: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "conflict_error",
+                     *         "code": "idempotency_key_in_use",
+                     *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "body_too_large",
+                     *         "message": "The request body is too large.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body neither form encoded nor JSON */
             415: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "content_type_unsupported",
+                     *         "message": "Send application/x-www-form-urlencoded or application/json.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Rate limit or monthly quota exceeded (rate_limit_error); see Retry-After */
             429: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "rate_limit_error",
+                     *         "code": "rate_limited",
+                     *         "message": "Too many requests. Retry after the time in Retry-After.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (api_error); retry with backoff and the same Idempotency-Key */
             500: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "internal_error",
+                     *         "message": "An internal error occurred. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Temporarily unavailable, nothing written (api_error); retry with backoff */
             503: {
                 headers: {
+                    "Api-Version": components["headers"]["Api-Version"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Request-Id": components["headers"]["Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-RateLimit-Reset-After": components["headers"]["X-RateLimit-Reset-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "api_error",
+                     *         "code": "service_unavailable",
+                     *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
+                     *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    webhook_resource_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The spec's signature: hex HMAC-SHA256 of the raw body keyed with the secret string (whsec_...) itself. No timestamp: prefer webhook-signature */
+                "Resource-Signature": string;
+                /** @description The same with the previous secret, during a rotation's 24 h */
+                "Resource-Signature-Previous"?: string;
+                /** @description Standard Webhooks: the event id, the same on every attempt (deduplicate on it) */
+                "webhook-id": string;
+                /** @description Standard Webhooks: space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}" keyed with the base64-decoded secret after whsec_>`, one per secret (two during a rotation) */
+                "webhook-signature": string;
+                /** @description Standard Webhooks: Unix seconds of this attempt; refuse it if more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+                 *       "object": "event",
+                 *       "type": "resource.created",
+                 *       "created": 1705320005,
+                 *       "api_version": "2024-01-15",
+                 *       "livemode": false,
+                 *       "data": {
+                 *         "object": {
+                 *           "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                 *           "object": "resource",
+                 *           "created": 1705320000,
+                 *           "updated": 1705320005,
+                 *           "livemode": false,
+                 *           "name": "Production API Resource",
+                 *           "type": "production",
+                 *           "status": "pending",
+                 *           "configuration": {
+                 *             "timeout_ms": 10000,
+                 *             "retry_count": 5,
+                 *             "batch_size": 100,
+                 *             "rate_limit": null
+                 *           },
+                 *           "metadata": {
+                 *             "team": "platform",
+                 *             "environment": "prod"
+                 *           },
+                 *           "provisioning": {
+                 *             "status": "in_progress",
+                 *             "estimated_completion": 1705320030,
+                 *             "steps_completed": 2,
+                 *             "steps_total": 5
+                 *           }
+                 *         },
+                 *         "previous_attributes": {
+                 *           "name": "Old Name",
+                 *           "updated": 1705320000
+                 *         }
+                 *       },
+                 *       "request": {
+                 *         "id": "req_8a7b6c5d4e3f2g1h",
+                 *         "idempotency_key": "unique_key_123"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx ends the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (or none in time) is retried with backoff */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_resource_deleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The spec's signature: hex HMAC-SHA256 of the raw body keyed with the secret string (whsec_...) itself. No timestamp: prefer webhook-signature */
+                "Resource-Signature": string;
+                /** @description The same with the previous secret, during a rotation's 24 h */
+                "Resource-Signature-Previous"?: string;
+                /** @description Standard Webhooks: the event id, the same on every attempt (deduplicate on it) */
+                "webhook-id": string;
+                /** @description Standard Webhooks: space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}" keyed with the base64-decoded secret after whsec_>`, one per secret (two during a rotation) */
+                "webhook-signature": string;
+                /** @description Standard Webhooks: Unix seconds of this attempt; refuse it if more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+                 *       "object": "event",
+                 *       "type": "resource.deleted",
+                 *       "created": 1705320005,
+                 *       "api_version": "2024-01-15",
+                 *       "livemode": false,
+                 *       "data": {
+                 *         "object": {
+                 *           "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                 *           "object": "resource",
+                 *           "created": 1705320000,
+                 *           "updated": 1705320005,
+                 *           "livemode": false,
+                 *           "name": "Production API Resource",
+                 *           "type": "production",
+                 *           "status": "pending",
+                 *           "configuration": {
+                 *             "timeout_ms": 10000,
+                 *             "retry_count": 5,
+                 *             "batch_size": 100,
+                 *             "rate_limit": null
+                 *           },
+                 *           "metadata": {
+                 *             "team": "platform",
+                 *             "environment": "prod"
+                 *           },
+                 *           "provisioning": {
+                 *             "status": "in_progress",
+                 *             "estimated_completion": 1705320030,
+                 *             "steps_completed": 2,
+                 *             "steps_total": 5
+                 *           }
+                 *         },
+                 *         "previous_attributes": {
+                 *           "name": "Old Name",
+                 *           "updated": 1705320000
+                 *         }
+                 *       },
+                 *       "request": {
+                 *         "id": "req_8a7b6c5d4e3f2g1h",
+                 *         "idempotency_key": "unique_key_123"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx ends the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (or none in time) is retried with backoff */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_resource_limit_exceeded: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The spec's signature: hex HMAC-SHA256 of the raw body keyed with the secret string (whsec_...) itself. No timestamp: prefer webhook-signature */
+                "Resource-Signature": string;
+                /** @description The same with the previous secret, during a rotation's 24 h */
+                "Resource-Signature-Previous"?: string;
+                /** @description Standard Webhooks: the event id, the same on every attempt (deduplicate on it) */
+                "webhook-id": string;
+                /** @description Standard Webhooks: space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}" keyed with the base64-decoded secret after whsec_>`, one per secret (two during a rotation) */
+                "webhook-signature": string;
+                /** @description Standard Webhooks: Unix seconds of this attempt; refuse it if more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+                 *       "object": "event",
+                 *       "type": "resource.limit_exceeded",
+                 *       "created": 1705320005,
+                 *       "api_version": "2024-01-15",
+                 *       "livemode": false,
+                 *       "data": {
+                 *         "object": {
+                 *           "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                 *           "object": "resource",
+                 *           "created": 1705320000,
+                 *           "updated": 1705320005,
+                 *           "livemode": false,
+                 *           "name": "Production API Resource",
+                 *           "type": "production",
+                 *           "status": "pending",
+                 *           "configuration": {
+                 *             "timeout_ms": 10000,
+                 *             "retry_count": 5,
+                 *             "batch_size": 100,
+                 *             "rate_limit": null
+                 *           },
+                 *           "metadata": {
+                 *             "team": "platform",
+                 *             "environment": "prod"
+                 *           },
+                 *           "provisioning": {
+                 *             "status": "in_progress",
+                 *             "estimated_completion": 1705320030,
+                 *             "steps_completed": 2,
+                 *             "steps_total": 5
+                 *           }
+                 *         },
+                 *         "previous_attributes": {
+                 *           "name": "Old Name",
+                 *           "updated": 1705320000
+                 *         }
+                 *       },
+                 *       "request": {
+                 *         "id": "req_8a7b6c5d4e3f2g1h",
+                 *         "idempotency_key": "unique_key_123"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx ends the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (or none in time) is retried with backoff */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_resource_status_changed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The spec's signature: hex HMAC-SHA256 of the raw body keyed with the secret string (whsec_...) itself. No timestamp: prefer webhook-signature */
+                "Resource-Signature": string;
+                /** @description The same with the previous secret, during a rotation's 24 h */
+                "Resource-Signature-Previous"?: string;
+                /** @description Standard Webhooks: the event id, the same on every attempt (deduplicate on it) */
+                "webhook-id": string;
+                /** @description Standard Webhooks: space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}" keyed with the base64-decoded secret after whsec_>`, one per secret (two during a rotation) */
+                "webhook-signature": string;
+                /** @description Standard Webhooks: Unix seconds of this attempt; refuse it if more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+                 *       "object": "event",
+                 *       "type": "resource.status_changed",
+                 *       "created": 1705320005,
+                 *       "api_version": "2024-01-15",
+                 *       "livemode": false,
+                 *       "data": {
+                 *         "object": {
+                 *           "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                 *           "object": "resource",
+                 *           "created": 1705320000,
+                 *           "updated": 1705320005,
+                 *           "livemode": false,
+                 *           "name": "Production API Resource",
+                 *           "type": "production",
+                 *           "status": "pending",
+                 *           "configuration": {
+                 *             "timeout_ms": 10000,
+                 *             "retry_count": 5,
+                 *             "batch_size": 100,
+                 *             "rate_limit": null
+                 *           },
+                 *           "metadata": {
+                 *             "team": "platform",
+                 *             "environment": "prod"
+                 *           },
+                 *           "provisioning": {
+                 *             "status": "in_progress",
+                 *             "estimated_completion": 1705320030,
+                 *             "steps_completed": 2,
+                 *             "steps_total": 5
+                 *           }
+                 *         },
+                 *         "previous_attributes": {
+                 *           "name": "Old Name",
+                 *           "updated": 1705320000
+                 *         }
+                 *       },
+                 *       "request": {
+                 *         "id": "req_8a7b6c5d4e3f2g1h",
+                 *         "idempotency_key": "unique_key_123"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx ends the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (or none in time) is retried with backoff */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_resource_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The spec's signature: hex HMAC-SHA256 of the raw body keyed with the secret string (whsec_...) itself. No timestamp: prefer webhook-signature */
+                "Resource-Signature": string;
+                /** @description The same with the previous secret, during a rotation's 24 h */
+                "Resource-Signature-Previous"?: string;
+                /** @description Standard Webhooks: the event id, the same on every attempt (deduplicate on it) */
+                "webhook-id": string;
+                /** @description Standard Webhooks: space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}" keyed with the base64-decoded secret after whsec_>`, one per secret (two during a rotation) */
+                "webhook-signature": string;
+                /** @description Standard Webhooks: Unix seconds of this attempt; refuse it if more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+                 *       "object": "event",
+                 *       "type": "resource.updated",
+                 *       "created": 1705320005,
+                 *       "api_version": "2024-01-15",
+                 *       "livemode": false,
+                 *       "data": {
+                 *         "object": {
+                 *           "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                 *           "object": "resource",
+                 *           "created": 1705320000,
+                 *           "updated": 1705320005,
+                 *           "livemode": false,
+                 *           "name": "Production API Resource",
+                 *           "type": "production",
+                 *           "status": "pending",
+                 *           "configuration": {
+                 *             "timeout_ms": 10000,
+                 *             "retry_count": 5,
+                 *             "batch_size": 100,
+                 *             "rate_limit": null
+                 *           },
+                 *           "metadata": {
+                 *             "team": "platform",
+                 *             "environment": "prod"
+                 *           },
+                 *           "provisioning": {
+                 *             "status": "in_progress",
+                 *             "estimated_completion": 1705320030,
+                 *             "steps_completed": 2,
+                 *             "steps_total": 5
+                 *           }
+                 *         },
+                 *         "previous_attributes": {
+                 *           "name": "Old Name",
+                 *           "updated": 1705320000
+                 *         }
+                 *       },
+                 *       "request": {
+                 *         "id": "req_8a7b6c5d4e3f2g1h",
+                 *         "idempotency_key": "unique_key_123"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx ends the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (or none in time) is retried with backoff */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_webhook_endpoint_disabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The spec's signature: hex HMAC-SHA256 of the raw body keyed with the secret string (whsec_...) itself. No timestamp: prefer webhook-signature */
+                "Resource-Signature": string;
+                /** @description The same with the previous secret, during a rotation's 24 h */
+                "Resource-Signature-Previous"?: string;
+                /** @description Standard Webhooks: the event id, the same on every attempt (deduplicate on it) */
+                "webhook-id": string;
+                /** @description Standard Webhooks: space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}" keyed with the base64-decoded secret after whsec_>`, one per secret (two during a rotation) */
+                "webhook-signature": string;
+                /** @description Standard Webhooks: Unix seconds of this attempt; refuse it if more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01hq3k5v7w9x0y2z4a6b8c0f",
+                 *       "object": "event",
+                 *       "type": "webhook_endpoint.disabled",
+                 *       "created": 1705320005,
+                 *       "api_version": "2024-01-15",
+                 *       "livemode": false,
+                 *       "data": {
+                 *         "object": {
+                 *           "id": "res_01hq3k5v7w9x0y2z4a6b8c0d",
+                 *           "object": "resource",
+                 *           "created": 1705320000,
+                 *           "updated": 1705320005,
+                 *           "livemode": false,
+                 *           "name": "Production API Resource",
+                 *           "type": "production",
+                 *           "status": "pending",
+                 *           "configuration": {
+                 *             "timeout_ms": 10000,
+                 *             "retry_count": 5,
+                 *             "batch_size": 100,
+                 *             "rate_limit": null
+                 *           },
+                 *           "metadata": {
+                 *             "team": "platform",
+                 *             "environment": "prod"
+                 *           },
+                 *           "provisioning": {
+                 *             "status": "in_progress",
+                 *             "estimated_completion": 1705320030,
+                 *             "steps_completed": 2,
+                 *             "steps_total": 5
+                 *           }
+                 *         },
+                 *         "previous_attributes": {
+                 *           "name": "Old Name",
+                 *           "updated": 1705320000
+                 *         }
+                 *       },
+                 *       "request": {
+                 *         "id": "req_8a7b6c5d4e3f2g1h",
+                 *         "idempotency_key": "unique_key_123"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx ends the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (or none in time) is retried with backoff */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
