@@ -181,6 +181,15 @@ describe("never retried", () => {
     });
   }
 
+  test("a success that is not JSON is an ApiError, not retried (the write may have happened)", async () => {
+    const s = await stub([{ status: 200, headers: { "Content-Type": "text/html" }, body: "<html>proxy</html>" }, OK]);
+    await assert.rejects(
+      stubClient(s.baseUrl).resources.create({ name: "Stubbed", type: "production" }),
+      (e: unknown) => (e as ApiError).name === "ApiError" && (e as ApiError).statusCode === 200,
+    );
+    assert.equal((await s.log()).length, 1);
+  });
+
   test("an unknown error type still parses, as an ApiError", async () => {
     const s = await stub([failure(418, "teapot_error", "short_and_stout")]);
     await assert.rejects(stubClient(s.baseUrl).resources.list(), (e: unknown) => {

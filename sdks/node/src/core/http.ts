@@ -101,6 +101,15 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+function parseJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function headersOf(res: Response): Record<string, string> {
   const out: Record<string, string> = {};
   res.headers.forEach((value, name) => {
@@ -181,61 +190,60 @@ export class HttpClient {
     const maxRetries = options.maxRetries ?? this.maxRetries;
     const timeout = options.timeout ?? this.timeout;
     for (let retry = 0; ; retry++) {
+      const answer = await this.send(url, { method, headers, body: payload, signal: AbortSignal.timeout(timeout) });
       let error: ApiError;
-      try {
-        const res = await this.fetchImpl(url, {
-          method,
-          headers,
-          body: payload,
-          signal: AbortSignal.timeout(timeout),
+      if (answer instanceof Error) {
+        error = new ConnectionError({
+          message: `${method} ${path} got no answer: ${answer.message}`,
+          idempotencyKey,
+          raw: answer,
         });
-        const text = await res.text();
-        const resHeaders = headersOf(res);
-        let parsed: unknown = undefined;
-        if (text !== "") {
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-        }
-        if (res.ok || res.status === 304) {
-          if (res.ok && (parsed === undefined || parsed === null || typeof parsed !== "object")) {
-            error = new ApiError({
-              message: `Expected a JSON object from ${method} ${path}, got: ${text.slice(0, 200)}`,
-              statusCode: res.status,
-              headers: resHeaders,
-              requestId: resHeaders["request-id"],
+      } else {
+        const parsed = parseJson(answer.text);
+        const requestId = answer.headers["request-id"];
+        if ((answer.status >= 200 && answer.status < 300) || answer.status === 304) {
+          if (answer.status !== 304 && (parsed === null || typeof parsed !== "object")) {
+            // A success we cannot read (a proxy's page?): not retried, the write may have happened.
+            throw new ApiError({
+              message: `Expected a JSON object from ${method} ${path}, got: ${answer.text.slice(0, 200)}`,
+              statusCode: answer.status,
+              headers: answer.headers,
+              requestId,
               idempotencyKey,
-              raw: text,
+              raw: answer.text,
             });
-            throw error;
           }
           const body = (parsed ?? {}) as object;
           const lastResponse: LastResponse = {
-            statusCode: res.status,
-            headers: resHeaders,
-            requestId: resHeaders["request-id"],
+            statusCode: answer.status,
+            headers: answer.headers,
+            requestId,
             idempotencyKey,
-            idempotentReplayed: resHeaders["idempotent-replayed"] === "true",
-            apiVersion: resHeaders["api-version"],
-            etag: resHeaders["etag"],
+            idempotentReplayed: answer.headers["idempotent-replayed"] === "true",
+            apiVersion: answer.headers["api-version"],
+            etag: answer.headers["etag"],
             retries: retry,
           };
           Object.defineProperty(body, "lastResponse", { value: lastResponse, enumerable: false });
           return body as WithResponse<T>;
         }
-        error = errorFromResponse(res.status, parsed, resHeaders, idempotencyKey);
-      } catch (e) {
-        if (e instanceof ApiError) throw e; // a 2xx answer we could not read: not retried
-        error = new ConnectionError({
-          message: `${method} ${path} got no answer: ${e instanceof Error ? e.message : String(e)}`,
-          idempotencyKey,
-          raw: e,
-        });
+        error = errorFromResponse(answer.status, parsed, answer.headers, idempotencyKey);
       }
       if (retry >= maxRetries || !this.shouldRetry(error)) throw error;
       await sleep(this.retryDelay(retry, error.retryAfter));
+    }
+  }
+
+  /** One attempt: the answer read in full, or the Error that stopped it (refused, reset, timed out). */
+  private async send(
+    url: string,
+    init: RequestInit,
+  ): Promise<{ status: number; headers: Record<string, string>; text: string } | Error> {
+    try {
+      const res = await this.fetchImpl(url, init);
+      return { status: res.status, headers: headersOf(res), text: await res.text() };
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
     }
   }
 }
