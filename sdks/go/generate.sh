@@ -27,6 +27,13 @@ for f in "$tmp"/model_*.go; do
   sed -i -E 's/^\treturn fmt\.Errorf\("%\+v is not a valid [A-Za-z0-9]+", value\)$/\t*v = enumTypeValue \/\/ unknown value: kept as sent (lenient parsing)\n\treturn nil/' "$f"
 done
 
+# oneOf wrappers (Event.data.object, a batch result's body) import fmt only for the
+# UnmarshalJSON this configuration does not generate: drop the unused import. (The hand
+# layer decodes those unions by their `object` discriminator.)
+for f in "$tmp"/model_*.go; do
+  grep -q 'fmt\.' "$f" || sed -i '/^\t"fmt"$/d' "$f"
+done
+
 rm -rf "$out"
 mkdir -p "$out"
 cp "$tmp"/*.go "$out"/

@@ -2,6 +2,7 @@ package example
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/example/example-go/generated"
 )
@@ -17,8 +18,9 @@ type (
 	BatchParams                 = generated.BatchRequest
 	BatchOperation              = generated.BatchOperation
 	ResourceConfiguration       = generated.ResourceConfiguration
-	ConfigurationPatch          = generated.ConfigurationPatch
-	MetadataValue               = generated.MetadataValue
+	ResourceConfigurationParams = generated.ResourceConfigurationParams
+	ResourceConfigurationPatch  = generated.ResourceConfigurationPatch
+	LimitNotice                 = generated.LimitNotice
 	ResourceType                = generated.ResourceType
 	Status                      = generated.Status
 	SettableStatus              = generated.SettableStatus
@@ -64,6 +66,7 @@ type (
 	Event struct {
 		generated.Event
 		LastResponse *Response `json:"-"`
+		rawObject    json.RawMessage
 	}
 	DeliveryAttempt struct {
 		generated.DeliveryAttempt
@@ -79,29 +82,49 @@ type (
 	}
 )
 
-// DataObject decodes the event's data.object into v (a *Resource for resource.*
-// events, a *WebhookEndpoint for webhook_endpoint.*).
-func (e *Event) DataObject(v interface{}) error {
-	raw, err := json.Marshal(e.Data.Object)
-	if err != nil {
+// UnmarshalJSON decodes an event, and its data.object by its `object` field into
+// Data.Object.Resource, .WebhookEndpoint or .LimitNotice (an object kind newer than this
+// SDK leaves all three nil; DataObject still reads it).
+func (e *Event) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &e.Event); err != nil {
 		return err
 	}
-	return json.Unmarshal(raw, v)
-}
-
-// Metadata turns plain strings into the metadata map the request models take.
-func Metadata(m map[string]string) map[string]MetadataValue {
-	out := make(map[string]MetadataValue, len(m))
-	for k, v := range m {
-		v := v
-		out[k] = MetadataValue{String: &v}
+	var raw struct {
+		Data struct {
+			Object json.RawMessage `json:"object"`
+		} `json:"data"`
 	}
-	return out
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	e.rawObject = raw.Data.Object
+	var kind struct {
+		Object string `json:"object"`
+	}
+	if len(e.rawObject) == 0 || json.Unmarshal(e.rawObject, &kind) != nil {
+		return nil
+	}
+	obj := &e.Data.Object
+	switch kind.Object {
+	case "resource":
+		obj.Resource = &generated.Resource{}
+		return json.Unmarshal(e.rawObject, obj.Resource)
+	case "webhook_endpoint":
+		obj.WebhookEndpoint = &generated.WebhookEndpoint{}
+		return json.Unmarshal(e.rawObject, obj.WebhookEndpoint)
+	case "limit":
+		obj.LimitNotice = &generated.LimitNotice{}
+		return json.Unmarshal(e.rawObject, obj.LimitNotice)
+	}
+	return nil
 }
 
-// EnabledEvents is the enabled_events of a webhook endpoint ("*" alone: every type).
-func EnabledEvents(types ...string) generated.EnabledEvents {
-	return generated.EnabledEvents{ArrayOfString: &types}
+// DataObject decodes the event's data.object into v (e.g. a *Resource).
+func (e *Event) DataObject(v interface{}) error {
+	if len(e.rawObject) == 0 {
+		return fmt.Errorf("example: event %s has no data.object", e.Id)
+	}
+	return json.Unmarshal(e.rawObject, v)
 }
 
 // String, Int32, Int64 and Bool return pointers, for optional fields.

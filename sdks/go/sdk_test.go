@@ -88,11 +88,11 @@ var stubResource = map[string]interface{}{
 	"id": "res_01m8h8y3phbgz0cj001dzhg3", "object": "resource", "created": 1705320000, "updated": 1705320000,
 	"livemode": false, "name": "From the stub", "type": "production", "status": "active",
 	"configuration": map[string]interface{}{"timeout_ms": 5000, "retry_count": 3, "batch_size": 100},
-	"metadata": map[string]interface{}{},
+	"metadata":      map[string]interface{}{},
 }
 
 func newParams(name string, meta map[string]string) *example.ResourceCreateParams {
-	return &example.ResourceCreateParams{Name: name, Type: example.ResourceTypeProduction, Metadata: example.Metadata(meta)}
+	return &example.ResourceCreateParams{Name: name, Type: example.ResourceTypeProduction, Metadata: meta}
 }
 
 func TestContractFlow(t *testing.T) {
@@ -421,9 +421,8 @@ func TestWebhookVerification(t *testing.T) {
 	if ev.Id != f.EventID || ev.Type != f.EventType {
 		t.Fatalf("event %s %s", ev.Id, ev.Type)
 	}
-	var obj example.Resource
-	if err := ev.DataObject(&obj); err != nil || obj.Object != "resource" || obj.Id == "" {
-		t.Fatalf("data.object: %+v %v", obj, err)
+	if r := ev.Data.Object.Resource; r == nil || r.Object != "resource" || r.Id == "" || ev.Data.Object.WebhookEndpoint != nil {
+		t.Fatalf("data.object is not a typed resource: %+v", ev.Data.Object)
 	}
 
 	var sigErr *example.SignatureVerificationError
@@ -456,7 +455,7 @@ func TestWebhookEndpointsAndEvents(t *testing.T) {
 	c := apiClient(t)
 	start := time.Now().Unix()
 	we, err := c.WebhookEndpoints.Create(ctx, &example.WebhookEndpointCreateParams{
-		Url: "http://127.0.0.1:9/go-sdk", EnabledEvents: example.EnabledEvents("resource.created"),
+		Url: "http://127.0.0.1:9/go-sdk", EnabledEvents: []string{"resource.created"},
 	})
 	if err != nil {
 		t.Fatal(err)

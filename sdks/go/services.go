@@ -175,7 +175,7 @@ func (s *EventsService) List(ctx context.Context, params *EventListParams) *Iter
 		}
 	}
 	return newIter(ctx, s.c, "/v1/events", lp, extra,
-		func(e generated.Event) *Event { return &Event{Event: e} },
+		func(e Event) *Event { return &e },
 		func(e *Event) string { return e.Id })
 }
 
@@ -201,18 +201,16 @@ type BatchService struct{ c *Client }
 
 // BatchResult is the answer of a batch: one result per operation, in order.
 type BatchResult struct {
-	Object  string                 `json:"object"`
-	Results []BatchOperationResult `json:"results"`
-	Summary struct {
-		Total      int   `json:"total"`
-		Successful int   `json:"successful"`
-		Failed     int   `json:"failed"`
-		DurationMs int64 `json:"duration_ms"`
-	} `json:"summary"`
-	LastResponse *Response `json:"-"`
+	Object       string                 `json:"object"`
+	Results      []BatchOperationResult `json:"results"`
+	Summary      generated.BatchSummary `json:"summary"`
+	Atomic       *generated.BatchAtomic `json:"atomic,omitempty"`
+	LastResponse *Response              `json:"-"`
 }
 
-// BatchOperationResult: the status and body the single call would have answered.
+// BatchOperationResult: the status and body the single call would have answered. The
+// body is kept raw (a resource, a deleted resource, a list or an error object, told
+// apart by the status) and decoded on demand, so no union guessing can fail a batch.
 type BatchOperationResult struct {
 	Status             int             `json:"status"`
 	Body               json.RawMessage `json:"body"`
