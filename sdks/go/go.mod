@@ -1,0 +1,3 @@
+module github.com/example/example-go
+
+go 1.19

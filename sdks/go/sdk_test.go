@@ -1,0 +1,529 @@
+package example_test
+
+// Tests against the local cloud (SDK_API_URL, SDK_API_KEY), the scripted stub
+// (SDK_STUB_URL) and a real signed delivery (SDK_WEBHOOK_FIXTURE); sdks/go/test.sh
+// runs them with that environment (tests/sdks/test_go.py from pytest).
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	example "github.com/example/example-go"
+)
+
+var ctx = context.Background()
+
+func env(t *testing.T, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		t.Fatalf("%s is not set: run sdks/go/test.sh with the contract's environment", name)
+	}
+	return v
+}
+
+func apiClient(t *testing.T, opts ...example.ClientOption) *example.Client {
+	opts = append([]example.ClientOption{example.WithBaseURL(env(t, "SDK_API_URL"))}, opts...)
+	return example.NewClient(env(t, "SDK_API_KEY"), opts...)
+}
+
+// stub scripts the stub server and returns its base URL and a reader of its log.
+type stubRequest struct {
+	Method  string            `json:"method"`
+	Path    string            `json:"path"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+}
+
+func stub(t *testing.T, responses ...map[string]interface{}) (string, func() []stubRequest) {
+	t.Helper()
+	base := env(t, "SDK_STUB_URL")
+	body, _ := json.Marshal(map[string]interface{}{"responses": responses})
+	resp, err := http.Post(base+"/_script", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s struct {
+		ID      string `json:"id"`
+		BaseURL string `json:"base_url"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s.BaseURL, func() []stubRequest {
+		resp, err := http.Get(base + "/_log/" + s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var l struct {
+			Requests []stubRequest `json:"requests"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&l); err != nil {
+			t.Fatal(err)
+		}
+		return l.Requests
+	}
+}
+
+func errBody(typ, code string) map[string]interface{} {
+	return map[string]interface{}{"error": map[string]interface{}{
+		"type": typ, "code": code, "message": code, "param": nil,
+		"doc_url": "http://x/docs/errors.md#" + code, "request_id": "req_stub"}}
+}
+
+var stubResource = map[string]interface{}{
+	"id": "res_01m8h8y3phbgz0cj001dzhg3", "object": "resource", "created": 1705320000, "updated": 1705320000,
+	"livemode": false, "name": "From the stub", "type": "production", "status": "active",
+	"configuration": map[string]interface{}{"timeout_ms": 5000, "retry_count": 3, "batch_size": 100},
+	"metadata":      map[string]interface{}{},
+}
+
+func newParams(name string, meta map[string]string) *example.ResourceCreateParams {
+	return &example.ResourceCreateParams{Name: name, Type: example.ResourceTypeProduction, Metadata: meta}
+}
+
+func TestContractFlow(t *testing.T) {
+	c := apiClient(t)
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	start := time.Now().Unix()
+
+	created, err := c.Resources.Create(ctx, newParams("Go flow", map[string]string{"run": run}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Status != example.StatusPending || created.LastResponse.RequestID == "" || created.LastResponse.IdempotencyKey == "" {
+		t.Fatalf("create: status %q request id %q key %q", created.Status, created.LastResponse.RequestID, created.LastResponse.IdempotencyKey)
+	}
+	got, err := c.Resources.Retrieve(ctx, created.Id, &example.RetrieveParams{Expand: []string{"metrics"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "Go flow" || got.Metadata["run"] != run || !got.Metrics.IsSet() || got.LastResponse.ETag == "" {
+		t.Fatalf("retrieve: %+v etag %q", got.Resource, got.LastResponse.ETag)
+	}
+
+	// 260 more through three batches, so that the list spans pages
+	want := map[string]bool{created.Id: true}
+	for b := 0; b < 3; b++ {
+		var ops []example.BatchOperation
+		for i := 0; i < 100 && len(want)+len(ops) < 261; i++ {
+			ops = append(ops, example.BatchOperation{Method: "POST", Path: "/v1/resources",
+				Body: map[string]interface{}{"name": fmt.Sprintf("Go batch %d-%d", b, i), "type": "staging", "metadata": map[string]string{"run": run}}})
+		}
+		res, err := c.Batch.Do(ctx, &example.BatchParams{Operations: ops})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res.Results {
+			var obj example.Resource
+			if r.Status != 201 || r.Decode(&obj) != nil || obj.Id == "" {
+				t.Fatalf("batch op %d: %d %s", i, r.Status, r.Body)
+			}
+			want[obj.Id] = true
+		}
+	}
+	if len(want) != 261 {
+		t.Fatalf("made %d resources", len(want))
+	}
+	window := &example.RangeFilter{Gte: example.Int64(start - 1), Lte: example.Int64(time.Now().Unix() + 1)}
+
+	it := c.Resources.List(ctx, &example.ResourceListParams{ListParams: example.ListParams{Limit: 100, Created: window}})
+	var order []string
+	pages := map[*example.Response]bool{}
+	for it.Next() {
+		r := it.Current()
+		pages[it.LastResponse] = true
+		if r.Metadata["run"] == run {
+			order = append(order, r.Id)
+		}
+	}
+	if err := it.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != 261 || len(pages) < 3 {
+		t.Fatalf("auto-pagination saw %d of 261 in %d pages", len(order), len(pages))
+	}
+	seen := map[string]bool{}
+	for _, id := range order {
+		if !want[id] || seen[id] {
+			t.Fatalf("unexpected or repeated id %s", id)
+		}
+		seen[id] = true
+	}
+	if !sort.SliceIsSorted(order, func(i, j int) bool { return order[i] > order[j] }) {
+		t.Fatal("list is not newest first")
+	}
+
+	// backward from the oldest: every newer one, oldest first, the filter carried
+	back := c.Resources.List(ctx, &example.ResourceListParams{ListParams: example.ListParams{Limit: 100, Created: window, EndingBefore: order[len(order)-1]}})
+	var backward []string
+	for back.Next() {
+		if back.Current().Metadata["run"] == run {
+			backward = append(backward, back.Current().Id)
+		}
+	}
+	if err := back.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(backward) != 260 || backward[0] != order[len(order)-2] || backward[259] != order[0] {
+		t.Fatalf("backward pagination: %d objects", len(backward))
+	}
+
+	// PATCH with If-Match, then a stale ETag is refused (412, not retried). Provisioning
+	// changes the resource (and its ETag) until it settles: wait for that first.
+	for deadline := time.Now().Add(60 * time.Second); got.Status == example.StatusPending && time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		if got, err = c.Resources.Retrieve(ctx, created.Id, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	updated, err := c.Resources.Update(ctx, created.Id, &example.ResourceUpdateParams{Name: example.String("Go flow renamed")},
+		example.WithIfMatch(got.LastResponse.ETag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if updated.Name != "Go flow renamed" {
+		t.Fatalf("update: %+v", updated.Resource)
+	}
+	_, err = c.Resources.Update(ctx, created.Id, &example.ResourceUpdateParams{Name: example.String("lost update")},
+		example.WithIfMatch(got.LastResponse.ETag))
+	var conflict *example.ConflictError
+	if !errors.As(err, &conflict) || conflict.StatusCode != 412 || conflict.Code != "precondition_failed" {
+		t.Fatalf("stale If-Match: %v", err)
+	}
+
+	deleted, err := c.Resources.Delete(ctx, created.Id)
+	if err != nil || !deleted.Deleted || deleted.Id != created.Id {
+		t.Fatalf("delete: %+v %v", deleted, err)
+	}
+	_, err = c.Resources.Retrieve(ctx, created.Id, nil)
+	var nf *example.NotFoundError
+	if !errors.As(err, &nf) || nf.StatusCode != 404 || nf.Code != "resource_missing" || nf.RequestID == "" || nf.DocURL == "" {
+		t.Fatalf("retrieve after delete: %v", err)
+	}
+	var apiErr *example.APIError
+	if !errors.As(err, &apiErr) || apiErr.Type != "resource_not_found" {
+		t.Fatalf("a typed error unwraps to *APIError: %v", err)
+	}
+}
+
+func TestInvalidRequestError(t *testing.T) {
+	_, err := apiClient(t).Resources.Create(ctx, newParams("x", nil))
+	var inv *example.InvalidRequestError
+	if !errors.As(err, &inv) || inv.StatusCode != 400 || inv.Code != "parameter_invalid" || inv.Param != "name" || inv.RequestID == "" {
+		t.Fatalf("short name: %v", err)
+	}
+}
+
+func TestIdempotentReplay(t *testing.T) {
+	c := apiClient(t)
+	key := "go-replay-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	first, err := c.Resources.Create(ctx, newParams("Go replay", nil), example.WithIdempotencyKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.Resources.Create(ctx, newParams("Go replay", nil), example.WithIdempotencyKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Id != second.Id || first.LastResponse.IdempotentReplayed || !second.LastResponse.IdempotentReplayed {
+		t.Fatalf("replay: %s/%v then %s/%v", first.Id, first.LastResponse.IdempotentReplayed, second.Id, second.LastResponse.IdempotentReplayed)
+	}
+	if second.LastResponse.IdempotencyKey != key {
+		t.Fatalf("the caller's key was not sent: %q", second.LastResponse.IdempotencyKey)
+	}
+}
+
+func TestAPIVersionPinning(t *testing.T) {
+	c := apiClient(t, example.WithAPIVersion("2023-11-01"))
+	r, err := c.Resources.Create(ctx, newParams("Go pinned", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := r.LastResponse.Header.Get("Api-Version"); v != "2023-11-01" {
+		t.Fatalf("rendered by %q", v)
+	}
+	_, err = c.Resources.Retrieve(ctx, r.Id, nil, example.WithRequestAPIVersion("1999-01-01"))
+	var inv *example.InvalidRequestError
+	if !errors.As(err, &inv) || inv.Param != "Api-Version" {
+		t.Fatalf("unknown version: %v", err)
+	}
+}
+
+func TestRetriesHonourRetryAfterWithOneKey(t *testing.T) {
+	base, log := stub(t,
+		map[string]interface{}{"status": 409, "headers": map[string]string{"Retry-After": "0"}, "body": errBody("conflict_error", "idempotency_key_in_use")},
+		map[string]interface{}{"status": 429, "headers": map[string]string{"Retry-After": "1"}, "body": errBody("rate_limit_error", "rate_limited")},
+		map[string]interface{}{"status": 503, "headers": map[string]string{"Retry-After": "0"}, "body": errBody("api_error", "service_unavailable")},
+		map[string]interface{}{"status": 200, "headers": map[string]string{"Request-Id": "req_ok"}, "body": stubResource},
+	)
+	c := example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithMaxRetries(3), example.WithAPIVersion("2024-01-15"))
+	t0 := time.Now()
+	r, err := c.Resources.Create(ctx, newParams("Go retry", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(t0); el < time.Second {
+		t.Fatalf("Retry-After: 1 not honoured (%v)", el)
+	}
+	reqs := log()
+	if len(reqs) != 4 || r.Id != stubResource["id"] || r.LastResponse.RequestID != "req_ok" {
+		t.Fatalf("%d requests, %+v", len(reqs), r)
+	}
+	key := reqs[0].Headers["idempotency-key"]
+	for _, q := range reqs {
+		if key == "" || q.Headers["idempotency-key"] != key || q.Method != "POST" || q.Path != "/v1/resources" ||
+			q.Headers["api-version"] != "2024-01-15" || q.Headers["authorization"] != "Bearer sk_test_stub" {
+			t.Fatalf("attempt %+v (first key %q)", q, key)
+		}
+	}
+}
+
+func TestCallersKeyWinsAndRetryAfterIsCapped(t *testing.T) {
+	base, log := stub(t,
+		map[string]interface{}{"status": 500, "headers": map[string]string{"Retry-After": "3600"}, "body": errBody("api_error", "internal_error")},
+		map[string]interface{}{"status": 200, "body": stubResource},
+	)
+	c := example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithRetryDelays(10*time.Millisecond, 200*time.Millisecond))
+	t0 := time.Now()
+	if _, err := c.Resources.Delete(ctx, "res_x", example.WithIdempotencyKey("mine-1")); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(t0) > 3*time.Second {
+		t.Fatal("Retry-After was not capped")
+	}
+	reqs := log()
+	if len(reqs) != 2 || reqs[0].Headers["idempotency-key"] != "mine-1" || reqs[1].Headers["idempotency-key"] != "mine-1" {
+		t.Fatalf("%+v", reqs)
+	}
+}
+
+func TestNoRetryOnClientErrors(t *testing.T) {
+	cases := []struct {
+		status  int
+		typ     string
+		code    string
+		asTyped func(error) bool
+	}{
+		{400, "invalid_request_error", "parameter_invalid", func(e error) bool { var x *example.InvalidRequestError; return errors.As(e, &x) }},
+		{401, "authentication_error", "api_key_invalid", func(e error) bool { var x *example.AuthenticationError; return errors.As(e, &x) }},
+		{404, "resource_not_found", "resource_missing", func(e error) bool { var x *example.NotFoundError; return errors.As(e, &x) }},
+		{412, "conflict_error", "precondition_failed", func(e error) bool { var x *example.ConflictError; return errors.As(e, &x) }},
+		{409, "conflict_error", "resource_not_ready", func(e error) bool { var x *example.ConflictError; return errors.As(e, &x) }},
+	}
+	for _, tc := range cases {
+		base, log := stub(t, map[string]interface{}{"status": tc.status, "headers": map[string]string{"Retry-After": "0"}, "body": errBody(tc.typ, tc.code)})
+		c := example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithMaxRetries(3))
+		_, err := c.Resources.Update(ctx, "res_x", &example.ResourceUpdateParams{Name: example.String("n")})
+		var apiErr *example.APIError
+		if !tc.asTyped(err) || !errors.As(err, &apiErr) || apiErr.StatusCode != tc.status || apiErr.Code != tc.code || apiErr.RequestID != "req_stub" {
+			t.Fatalf("%d: %v", tc.status, err)
+		}
+		if n := len(log()); n != 1 {
+			t.Fatalf("%d was sent %d times", tc.status, n)
+		}
+	}
+}
+
+func TestRetriesConnectionErrors(t *testing.T) {
+	// a real server that drops the first connection without answering
+	attempts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts++
+		if attempts == 1 {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(stubResource)
+	}))
+	defer srv.Close()
+	c := example.NewClient("sk_test_stub", example.WithBaseURL(srv.URL), example.WithRetryDelays(time.Millisecond, 10*time.Millisecond))
+	if _, err := c.Resources.Retrieve(ctx, "res_x", nil); err != nil || attempts != 2 {
+		t.Fatalf("%v after %d attempts", err, attempts)
+	}
+	// nothing listening: a ConnectionError once the retries are spent
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	c = example.NewClient("sk_test_stub", example.WithBaseURL("http://"+addr), example.WithRetryDelays(time.Millisecond, 10*time.Millisecond))
+	_, err := c.Resources.Retrieve(ctx, "res_x", nil)
+	var ce *example.ConnectionError
+	if !errors.As(err, &ce) {
+		t.Fatalf("refused connection: %v", err)
+	}
+}
+
+func TestLenientParsing(t *testing.T) {
+	future := map[string]interface{}{}
+	for k, v := range stubResource {
+		future[k] = v
+	}
+	future["status"] = "hibernating"
+	future["a_field_from_the_future"] = map[string]interface{}{"x": 1}
+	base, _ := stub(t, map[string]interface{}{"status": 200, "body": future})
+	r, err := example.NewClient("sk_test_stub", example.WithBaseURL(base)).Resources.Retrieve(ctx, "res_x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != "hibernating" || r.Status.IsValid() || r.Name != "From the stub" {
+		t.Fatalf("%+v", r.Resource)
+	}
+}
+
+type fixture struct {
+	Payload   string            `json:"payload"`
+	Headers   map[string]string `json:"headers"`
+	Secret    string            `json:"secret"`
+	EventID   string            `json:"event_id"`
+	EventType string            `json:"event_type"`
+}
+
+func loadFixture(t *testing.T) (fixture, http.Header) {
+	raw, err := os.ReadFile(env(t, "SDK_WEBHOOK_FIXTURE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f fixture
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	for k, v := range f.Headers {
+		h.Set(k, v)
+	}
+	return f, h
+}
+
+func TestWebhookVerification(t *testing.T) {
+	f, h := loadFixture(t)
+	ts, _ := strconv.ParseInt(h.Get("webhook-timestamp"), 10, 64)
+	at := func(sec int64) func() time.Time { return func() time.Time { return time.Unix(sec, 0) } }
+	opts := example.WebhookOptions{Secrets: []string{f.Secret}, Now: at(ts + 10)}
+
+	ev, err := example.ConstructEventWithOptions([]byte(f.Payload), h, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Id != f.EventID || ev.Type != f.EventType {
+		t.Fatalf("event %s %s", ev.Id, ev.Type)
+	}
+	if r := ev.Data.Object.Resource; r == nil || r.Object != "resource" || r.Id == "" || ev.Data.Object.WebhookEndpoint != nil {
+		t.Fatalf("data.object is not a typed resource: %+v", ev.Data.Object)
+	}
+
+	var sigErr *example.SignatureVerificationError
+	tampered := []byte(f.Payload[:len(f.Payload)-1] + " " + f.Payload[len(f.Payload)-1:])
+	if _, err := example.ConstructEventWithOptions(tampered, h, opts); !errors.As(err, &sigErr) {
+		t.Fatalf("tampered body: %v", err)
+	}
+	old := opts
+	old.Now = at(ts + 6*60)
+	if _, err := example.ConstructEventWithOptions([]byte(f.Payload), h, old); !errors.As(err, &sigErr) {
+		t.Fatalf("old timestamp: %v", err)
+	}
+	if _, err := example.ConstructEvent([]byte(f.Payload), h, "whsec_"+"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI="); err == nil {
+		t.Fatal("wrong secret accepted")
+	}
+	// during a rotation the endpoint's secrets are tried in turn
+	rot := opts
+	rot.Secrets = []string{"whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=", f.Secret}
+	if _, err := example.ConstructEventWithOptions([]byte(f.Payload), h, rot); err != nil {
+		t.Fatalf("rotation: %v", err)
+	}
+	if hexSig := h.Get("Resource-Signature"); hexSig != "" {
+		if !example.VerifyHexSignature([]byte(f.Payload), hexSig, f.Secret) || example.VerifyHexSignature(tampered, hexSig, f.Secret) {
+			t.Fatal("hex signature")
+		}
+	}
+}
+
+func TestWebhookEndpointsAndEvents(t *testing.T) {
+	c := apiClient(t)
+	start := time.Now().Unix()
+	we, err := c.WebhookEndpoints.Create(ctx, &example.WebhookEndpointCreateParams{
+		Url: "http://127.0.0.1:9/go-sdk", EnabledEvents: []string{"resource.created"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if we.GetSecret() == "" {
+		t.Fatal("no secret on create")
+	}
+	rotated, err := c.WebhookEndpoints.RotateSecret(ctx, we.Id)
+	if err != nil || rotated.GetSecret() == "" || rotated.GetSecret() == we.GetSecret() {
+		t.Fatalf("rotate: %v", err)
+	}
+	up := &example.WebhookEndpointUpdateParams{}
+	up.SetDescription("Go SDK")
+	upd, err := c.WebhookEndpoints.Update(ctx, we.Id, up)
+	if err != nil || upd.GetDescription() != "Go SDK" {
+		t.Fatalf("update endpoint: %v", err)
+	}
+	found := false
+	for it := c.WebhookEndpoints.List(ctx, &example.ListParams{Limit: 2}); it.Next(); {
+		found = found || it.Current().Id == we.Id
+	}
+	if !found {
+		t.Fatal("endpoint not listed")
+	}
+	replay, err := c.WebhookEndpoints.Replay(ctx, we.Id, &example.WebhookReplayParams{Since: int32(start - 60)})
+	if err != nil || replay.WebhookEndpoint != we.Id {
+		t.Fatalf("replay: %v", err)
+	}
+
+	// any resource.created event will do (the account's events are published
+	// asynchronously, behind whatever the other tests created)
+	var ev *example.Event
+	for deadline := time.Now().Add(60 * time.Second); ev == nil && time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		it := c.Events.List(ctx, &example.EventListParams{Type: "resource.created", ListParams: example.ListParams{Limit: 3}})
+		if it.Next() {
+			ev = it.Current()
+		}
+		if err := it.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ev == nil {
+		t.Fatal("no resource.created event")
+	}
+	var obj example.Resource
+	if err := ev.DataObject(&obj); err != nil || obj.Object != "resource" {
+		t.Fatalf("data.object: %v", err)
+	}
+	again, err := c.Events.Retrieve(ctx, ev.Id)
+	if err != nil || again.Type != "resource.created" {
+		t.Fatalf("retrieve event: %v", err)
+	}
+	rp := &example.EventResendParams{}
+	rp.SetWebhookEndpoint(we.Id)
+	resent, err := c.Events.Resend(ctx, ev.Id, rp)
+	if err != nil || resent.Event != ev.Id {
+		t.Fatalf("resend: %v", err)
+	}
+	it := c.Events.Deliveries(ctx, ev.Id, nil)
+	for it.Next() {
+		if it.Current().Event != ev.Id {
+			t.Fatalf("delivery of another event: %+v", it.Current())
+		}
+	}
+	if err := it.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := c.WebhookEndpoints.Delete(ctx, we.Id); err != nil || !d.Deleted {
+		t.Fatalf("delete endpoint: %v", err)
+	}
+}

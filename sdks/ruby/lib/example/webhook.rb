@@ -1,0 +1,60 @@
+# frozen_string_literal: true
+
+require "base64"
+require "json"
+require "openssl"
+
+module Example
+  # The payload is not a genuine, fresh delivery.
+  class SignatureVerificationError < Error; end
+
+  # Verifies deliveries and returns typed events.
+  #
+  #   event = Example::Webhook.construct_event(request.body.read, request.headers, "whsec_...")
+  module Webhook
+    DEFAULT_TOLERANCE = 300 # seconds between webhook-timestamp and now
+
+    module_function
+
+    # Checks the Standard Webhooks headers (webhook-id, webhook-timestamp,
+    # webhook-signature "v1,<base64>") of a raw payload against one secret or several
+    # (a rotation's new and old), and returns an Example::Models::Event.
+    def construct_event(payload, headers, secrets, tolerance: DEFAULT_TOLERANCE, now: Time.now)
+      verify(payload, headers, secrets, tolerance: tolerance, now: now)
+      event = Example::Models::Event.build_from_hash(JSON.parse(payload, symbolize_names: true))
+      raise SignatureVerificationError, "payload is not an event" unless event
+
+      event
+    rescue JSON::ParserError
+      raise SignatureVerificationError, "payload is not JSON"
+    end
+
+    def verify(payload, headers, secrets, tolerance: DEFAULT_TOLERANCE, now: Time.now)
+      h = headers.to_h.transform_keys { |k| k.to_s.downcase.tr("_", "-").sub(/\Ahttp-/, "") }
+      id, ts, sigs = h.values_at("webhook-id", "webhook-timestamp", "webhook-signature")
+      unless id && ts && sigs
+        raise SignatureVerificationError, "missing webhook-id, webhook-timestamp or webhook-signature header"
+      end
+      raise SignatureVerificationError, "webhook-timestamp is not a Unix time" unless ts.match?(/\A\d+\z/)
+      raise SignatureVerificationError, "webhook-timestamp outside the tolerance" if (now.to_i - ts.to_i).abs > tolerance
+
+      signed = "#{id}.#{ts}.#{payload}"
+      given = sigs.split(" ").filter_map do |s|
+        version, sig = s.split(",", 2)
+        sig if version == "v1" && sig
+      end
+      Array(secrets).each do |secret|
+        key = Base64.strict_decode64(secret.delete_prefix("whsec_"))
+        want = Base64.strict_encode64(OpenSSL::HMAC.digest("SHA256", key, signed))
+        return true if given.any? { |g| OpenSSL.secure_compare(g, want) }
+      end
+      raise SignatureVerificationError, "no signature matches"
+    end
+
+    # The spec's own Resource-Signature (hex HMAC-SHA256 of the body keyed with the
+    # secret string). No timestamp, so no replay protection: prefer construct_event.
+    def verify_hex_signature(payload, signature, secret)
+      OpenSSL.secure_compare(OpenSSL::HMAC.hexdigest("SHA256", secret, payload), signature.to_s.strip.downcase)
+    end
+  end
+end

@@ -1,0 +1,289 @@
+# frozen_string_literal: true
+
+# Tests against the local cloud (SDK_API_URL, SDK_API_KEY), the scripted stub
+# (SDK_STUB_URL) and a real signed delivery (SDK_WEBHOOK_FIXTURE); sdks/ruby/test.sh runs
+# them with that environment (tests/sdks/test_ruby.py from pytest).
+
+require "minitest/autorun"
+require "json"
+require "net/http"
+require "socket"
+require "example"
+
+module Env
+  def env(name)
+    ENV.fetch(name) { flunk "#{name} is not set: run sdks/ruby/test.sh with the contract's environment" }
+  end
+
+  def api_client(**kw)
+    Example::Client.new(api_key: env("SDK_API_KEY"), base_url: env("SDK_API_URL"), **kw)
+  end
+
+  # Scripts the stub; returns [base_url, a lambda reading its request log].
+  def stub(*responses)
+    base = env("SDK_STUB_URL")
+    res = Net::HTTP.post(URI("#{base}/_script"), JSON.generate(responses: responses), "Content-Type" => "application/json")
+    s = JSON.parse(res.body)
+    [s["base_url"], -> { JSON.parse(Net::HTTP.get(URI("#{base}/_log/#{s["id"]}")))["requests"] }]
+  end
+
+  def err_body(type, code)
+    { error: { type: type, code: code, message: code, param: nil, doc_url: "http://x/docs/errors.md##{code}", request_id: "req_stub" } }
+  end
+
+  STUB_RESOURCE = {
+    id: "res_01m8h8y3phbgz0cj001dzhg3", object: "resource", created: 1_705_320_000, updated: 1_705_320_000,
+    livemode: false, name: "From the stub", type: "production", status: "active",
+    configuration: { timeout_ms: 5000, retry_count: 3, batch_size: 100 }, metadata: {}
+  }.freeze
+end
+
+class ContractFlowTest < Minitest::Test
+  include Env
+
+  def test_create_retrieve_list_update_delete
+    c = api_client
+    run = "rb#{Time.now.to_f.to_s.delete(".")}"
+    start = Time.now.to_i
+
+    created = c.resources.create({ name: "Ruby flow", type: "production", metadata: { run: run } })
+    assert_equal "pending", created.status
+    refute_nil created.last_response.request_id
+    refute_nil created.last_response.idempotency_key
+    got = c.resources.retrieve(created.id, expand: ["metrics"])
+    assert_equal "Ruby flow", got.name
+    assert_equal run, got.metadata["run"]
+    refute_nil got.metrics
+    assert_instance_of Example::Models::Resource, got
+
+    want = [created.id]
+    3.times do |b|
+      ops = (0...[100, 261 - want.size].min).map do |i|
+        { method: "POST", path: "/v1/resources", body: { name: "Ruby batch #{b}-#{i}", type: "staging", metadata: { run: run } } }
+      end
+      next if ops.empty?
+
+      res = c.batch({ operations: ops })
+      res.results.each do |r|
+        assert_equal 201, r.status
+        assert_instance_of Example::Models::Resource, r.body
+        want << r.body.id
+      end
+    end
+    assert_equal 261, want.uniq.size
+    window = { gte: start - 1, lte: Time.now.to_i + 1 }
+
+    page = c.resources.list(limit: 100, created: window)
+    assert_kind_of Enumerable, page
+    order = page.auto_paging_each.select { |r| r.metadata["run"] == run }.map(&:id)
+    assert_equal want.sort, order.sort, "auto-pagination saw #{order.size} of 261"
+    assert_equal order.sort.reverse, order, "newest first"
+
+    # backward from the oldest: every newer one, oldest first, the filter carried
+    back = c.resources.list(limit: 100, created: window, ending_before: order.last)
+    backward = back.auto_paging_each.select { |r| r.metadata["run"] == run }.map(&:id)
+    assert_equal order[0...-1].reverse, backward
+
+    # If-Match: provisioning changes the resource (and its ETag) until it settles
+    deadline = Time.now + 60
+    while got.status == "pending" && Time.now < deadline
+      sleep 0.25
+      got = c.resources.retrieve(created.id)
+    end
+    updated = c.resources.update(created.id, { name: "Ruby flow renamed" }, if_match: got.last_response.etag)
+    assert_equal "Ruby flow renamed", updated.name
+    e = assert_raises(Example::ConflictError) do
+      c.resources.update(created.id, { name: "lost update" }, if_match: got.last_response.etag)
+    end
+    assert_equal [412, "precondition_failed"], [e.http_status, e.code]
+
+    deleted = c.resources.delete(created.id)
+    assert deleted.deleted
+    e = assert_raises(Example::NotFoundError) { c.resources.retrieve(created.id) }
+    assert_equal [404, "resource_not_found", "resource_missing"], [e.http_status, e.type, e.code]
+    refute_nil e.request_id
+    refute_nil e.doc_url
+    assert_kind_of Example::APIError, e
+  end
+
+  def test_invalid_request_error
+    e = assert_raises(Example::InvalidRequestError) { api_client.resources.create({ name: "x", type: "production" }) }
+    assert_equal [400, "parameter_invalid", "name"], [e.http_status, e.code, e.param]
+    assert_match(/\Areq_/, e.request_id)
+  end
+
+  def test_idempotent_replay
+    c = api_client
+    key = "rb-replay-#{Time.now.to_f}"
+    first = c.resources.create({ name: "Ruby replay", type: "production" }, idempotency_key: key)
+    second = c.resources.create({ name: "Ruby replay", type: "production" }, idempotency_key: key)
+    assert_equal first.id, second.id
+    refute first.last_response.idempotent_replayed?
+    assert second.last_response.idempotent_replayed?
+    assert_equal key, second.last_response.idempotency_key
+  end
+
+  def test_api_version_pinning
+    c = api_client(api_version: "2023-11-01")
+    r = c.resources.create({ name: "Ruby pinned", type: "production" })
+    assert_equal "2023-11-01", r.last_response.api_version
+    e = assert_raises(Example::InvalidRequestError) { c.resources.retrieve(r.id, api_version: "1999-01-01") }
+    assert_equal "Api-Version", e.param
+  end
+
+  def test_webhook_endpoints_and_events
+    c = api_client
+    we = c.webhook_endpoints.create({ url: "http://127.0.0.1:9/ruby-sdk", enabled_events: ["resource.created"] })
+    refute_nil we.secret
+    rotated = c.webhook_endpoints.rotate_secret(we.id)
+    refute_equal we.secret, rotated.secret
+    assert_equal "Ruby SDK", c.webhook_endpoints.update(we.id, { description: "Ruby SDK" }).description
+    assert c.webhook_endpoints.list(limit: 2).auto_paging_each.any? { |w| w.id == we.id }
+    assert_equal we.id, c.webhook_endpoints.replay(we.id, { since: Time.now.to_i - 60 }).webhook_endpoint
+
+    # any resource.created event (published asynchronously, behind the other tests' writes)
+    ev = nil
+    deadline = Time.now + 60
+    until ev || Time.now > deadline
+      ev = c.events.list(type: "resource.created", limit: 3).first
+      sleep 0.25 unless ev
+    end
+    refute_nil ev, "no resource.created event"
+    assert_instance_of Example::Models::Resource, ev.data.object
+    assert_equal "resource.created", c.events.retrieve(ev.id).type
+    assert_equal ev.id, c.events.resend(ev.id, { webhook_endpoint: we.id }).event
+    c.events.deliveries(ev.id).auto_paging_each { |d| assert_equal ev.id, d.event }
+    assert c.webhook_endpoints.delete(we.id).deleted
+  end
+end
+
+class RetryTest < Minitest::Test
+  include Env
+
+  def test_retries_honour_retry_after_with_one_key
+    base, log = stub(
+      { status: 409, headers: { "Retry-After" => "0" }, body: err_body("conflict_error", "idempotency_key_in_use") },
+      { status: 429, headers: { "Retry-After" => "1" }, body: err_body("rate_limit_error", "rate_limited") },
+      { status: 503, headers: { "Retry-After" => "0" }, body: err_body("api_error", "service_unavailable") },
+      { status: 200, headers: { "Request-Id" => "req_ok" }, body: STUB_RESOURCE }
+    )
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: base, max_retries: 3, api_version: "2024-01-15")
+    t0 = Time.now
+    r = c.resources.create({ name: "Ruby retry", type: "production" })
+    assert_operator Time.now - t0, :>=, 1.0, "Retry-After: 1 not honoured"
+    assert_equal [STUB_RESOURCE[:id], "req_ok"], [r.id, r.last_response.request_id]
+    reqs = log.call
+    assert_equal 4, reqs.size
+    key = reqs[0]["headers"]["idempotency-key"]
+    refute_nil key
+    reqs.each do |q|
+      assert_equal ["POST", "/v1/resources", key, "2024-01-15", "Bearer sk_test_stub"],
+                   [q["method"], q["path"], q["headers"]["idempotency-key"], q["headers"]["api-version"], q["headers"]["authorization"]]
+    end
+  end
+
+  def test_callers_key_wins_and_retry_after_is_capped
+    base, log = stub({ status: 500, headers: { "Retry-After" => "3600" }, body: err_body("api_error", "internal_error") },
+                     { status: 200, body: STUB_RESOURCE })
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: base, initial_retry_delay: 0.01, max_retry_delay: 0.2)
+    t0 = Time.now
+    c.resources.delete("res_x", idempotency_key: "mine-1")
+    assert_operator Time.now - t0, :<, 3
+    assert_equal %w[mine-1 mine-1], log.call.map { |q| q["headers"]["idempotency-key"] }
+  end
+
+  def test_no_retry_on_client_errors
+    [[400, "invalid_request_error", "parameter_invalid", Example::InvalidRequestError],
+     [401, "authentication_error", "api_key_invalid", Example::AuthenticationError],
+     [404, "resource_not_found", "resource_missing", Example::NotFoundError],
+     [412, "conflict_error", "precondition_failed", Example::ConflictError],
+     [409, "conflict_error", "resource_not_ready", Example::ConflictError]].each do |status, type, code, klass|
+      base, log = stub({ status: status, headers: { "Retry-After" => "0" }, body: err_body(type, code) })
+      c = Example::Client.new(api_key: "sk_test_stub", base_url: base, max_retries: 3)
+      e = assert_raises(klass) { c.resources.update("res_x", { name: "n" }) }
+      assert_equal [status, code, "req_stub"], [e.http_status, e.code, e.request_id]
+      assert_equal 1, log.call.size, "#{status} was retried"
+    end
+  end
+
+  def test_retries_connection_errors
+    server = TCPServer.new("127.0.0.1", 0)
+    attempts = 0
+    thread = Thread.new do
+      2.times do
+        conn = server.accept
+        attempts += 1
+        conn.readpartial(65_536)
+        if attempts == 1
+          conn.close # no answer at all
+        else
+          body = JSON.generate(STUB_RESOURCE)
+          conn.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: #{body.bytesize}\r\nConnection: close\r\n\r\n#{body}")
+          conn.close
+        end
+      end
+    end
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: "http://127.0.0.1:#{server.addr[1]}",
+                            initial_retry_delay: 0.001, max_retry_delay: 0.01)
+    assert_equal STUB_RESOURCE[:id], c.resources.retrieve("res_x").id
+    thread.join
+    assert_equal 2, attempts
+    server.close
+
+    port = TCPServer.open("127.0.0.1", 0).then { |s| s.addr[1].tap { s.close } }
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: "http://127.0.0.1:#{port}", initial_retry_delay: 0.001)
+    assert_raises(Example::ConnectionError) { c.resources.retrieve("res_x") }
+  end
+
+  def test_lenient_parsing
+    future = STUB_RESOURCE.merge(status: "hibernating", a_field_from_the_future: { x: 1 })
+    base, = stub({ status: 200, body: future })
+    r = Example::Client.new(api_key: "sk_test_stub", base_url: base).resources.retrieve("res_x")
+    assert_equal ["hibernating", "From the stub"], [r.status, r.name]
+  end
+end
+
+class WebhookTest < Minitest::Test
+  include Env
+
+  def setup
+    @f = JSON.parse(File.read(env("SDK_WEBHOOK_FIXTURE")))
+    @ts = @f["headers"]["webhook-timestamp"].to_i
+  end
+
+  def test_valid_delivery_gives_a_typed_event
+    ev = Example::Webhook.construct_event(@f["payload"], @f["headers"], @f["secret"], now: Time.at(@ts + 10))
+    assert_instance_of Example::Models::Event, ev
+    assert_equal [@f["event_id"], @f["event_type"]], [ev.id, ev.type]
+    assert_instance_of Example::Models::Resource, ev.data.object
+  end
+
+  def test_tampered_body_fails
+    tampered = @f["payload"].sub("}", " }")
+    assert_raises(Example::SignatureVerificationError) do
+      Example::Webhook.construct_event(tampered, @f["headers"], @f["secret"], now: Time.at(@ts + 10))
+    end
+  end
+
+  def test_old_timestamp_fails
+    assert_raises(Example::SignatureVerificationError) do
+      Example::Webhook.construct_event(@f["payload"], @f["headers"], @f["secret"], now: Time.at(@ts + 360))
+    end
+  end
+
+  def test_wrong_secret_fails_and_rotation_tries_each_secret
+    other = "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI="
+    assert_raises(Example::SignatureVerificationError) do
+      Example::Webhook.construct_event(@f["payload"], @f["headers"], other, now: Time.at(@ts))
+    end
+    ev = Example::Webhook.construct_event(@f["payload"], @f["headers"], [other, @f["secret"]], now: Time.at(@ts))
+    assert_equal @f["event_id"], ev.id
+  end
+
+  def test_hex_signature
+    sig = @f["headers"]["resource-signature"]
+    refute_nil sig, "the delivery carries no Resource-Signature"
+    assert Example::Webhook.verify_hex_signature(@f["payload"], sig, @f["secret"])
+    refute Example::Webhook.verify_hex_signature(@f["payload"] + " ", sig, @f["secret"])
+  end
+end
