@@ -17,13 +17,15 @@ STAGE ?= sandbox
 CDK := node_modules/.bin/cdk
 CDK_CONTEXT = -c stage=$(STAGE) $(if $(AWS_REGION),-c region=$(AWS_REGION))
 
-.PHONY: help install run listen test fuzz lint clean build synth bootstrap deploy destroy bench
+.PHONY: help install run listen test fuzz lint clean build synth bootstrap deploy destroy bench openapi sdks sdk-toolchains
 
 help:
 	@echo "make run    - start the local cloud on http://127.0.0.1:$${PORT:-8000} (installs on first use)"
 	@echo "make listen - receive the running local cloud's webhooks on 127.0.0.1 and print them, verified (ARGS=--help)"
 	@echo "make test   - run every test offline"
 	@echo "make fuzz   - the long schemathesis run against a local cloud (docs/reliability.md)"
+	@echo "make openapi - regenerate openapi/openapi.json from the code (commit it)"
+	@echo "make sdks   - regenerate every SDK's generated part from openapi/openapi.json (sdks/*/generate.sh)"
 	@echo "make build  - build the Lambda layers into build/ (no Docker; skipped when inputs are unchanged)"
 	@echo "make bench  - performance figures beside their targets: prints a table, writes bench/results.json (< 10 min)"
 	@echo "make synth  - write the CloudFormation template to cdk.out (offline, no AWS credentials)"
@@ -48,8 +50,26 @@ run: install
 listen: install
 	@$(PY) -m localcloud.listen $(ARGS)
 
-test: install
+test: install openapi/node_modules/.installed sdk-toolchains
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The OpenAPI document SDKs are generated from: checked in, a test keeps it equal to this.
+openapi: install
+	@$(PY) -m localcloud.openapi > openapi/openapi.json.tmp && mv openapi/openapi.json.tmp openapi/openapi.json
+	@echo ">> openapi/openapi.json"
+
+# Redocly CLI, the document's second validator (pinned in openapi/package-lock.json).
+openapi/node_modules/.installed: openapi/package.json openapi/package-lock.json
+	cd openapi && npm ci --no-audit --no-fund
+	@touch $@
+
+# Each SDK's toolchain (sdks/<lang>/install.sh: a no-op once installed).
+sdk-toolchains:
+	@for s in sdks/*/install.sh; do [ -e "$$s" ] || continue; echo ">> $$s"; bash "$$s" || exit 1; done
+
+# Every SDK's generated part, from openapi/openapi.json (deterministic: no diff on a clean tree).
+sdks: install
+	@for s in sdks/*/generate.sh; do [ -e "$$s" ] || continue; echo ">> $$s"; bash "$$s" || exit 1; done
 
 # The long schemathesis run (docs/reliability.md): coverage phase, 100 examples per
 # operation, 30 stateful scenarios of up to 20 steps. FUZZ_EXAMPLES=... to change.
@@ -82,4 +102,4 @@ destroy: build node_modules/.installed
 	$(CDK) destroy --no-notices $(CDK_CONTEXT) $(CDK_ARGS)
 
 clean:
-	rm -rf $(VENV) cdk.out build .pytest_cache
+	rm -rf $(VENV) cdk.out build .pytest_cache openapi/node_modules

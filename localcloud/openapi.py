@@ -19,9 +19,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from resource_api import errors, expand, idempotency, models, routes, schemas, versions
+from resource_api import errors, expand, idempotency, models, routes, schemas, signing, versions
+
+from . import openapi_examples as examples
 
 REF = "#/components/schemas/{model}"
+HEADER_REF = "#/components/headers/{name}"
+BODY_KEY = "idempotency_key"
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
@@ -37,20 +41,22 @@ METADATA_SCHEMA = {
     "type": "object",
     "maxProperties": models.METADATA_MAX_KEYS,
     "propertyNames": {"minLength": 1, "maxLength": models.METADATA_KEY_MAX, "pattern": "^[^\\[\\]]+$"},
-    # numbers are taken and stored as strings (booleans are not)
-    "additionalProperties": {
-        "anyOf": [{"type": "string", "maxLength": models.METADATA_VALUE_MAX}, {"type": "number"}]
-    },
+    # Strings. (Numbers are taken too and stored as strings, booleans are not; the
+    # document says string only, so generated clients get a plain string map.)
+    "additionalProperties": {"type": "string", "maxLength": models.METADATA_VALUE_MAX},
     "description": f"Key-value pairs: at most {models.METADATA_MAX_KEYS} keys of at most "
     f"{models.METADATA_KEY_MAX} characters (no brackets), values at most {models.METADATA_VALUE_MAX}; "
     "`metadata=` (empty) clears it",
 }
+# One array of one enum (an anyOf of a const ["*"] and an array breaks generators):
+# "*" is one of the values, and the API takes it only alone.
 EVENT_TYPES_SCHEMA = {
-    "anyOf": [
-        {"type": "array", "const": ["*"]},
-        {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(models.EVENT_TYPES)}},
-    ],
-    "description": "Event types to send, or ['*'] for all",
+    "type": "array",
+    "minItems": 1,
+    "items": {"type": "string", "enum": ["*", *models.EVENT_TYPES]},
+    "description": 'Event types to send. ["*"] means every type (now and added later) and must be alone; '
+    "repeated types are sent once",
+    "examples": [["resource.created", "resource.deleted"], ["*"]],
 }
 
 
@@ -131,13 +137,18 @@ class _Components:
         self.schemas: dict[str, Any] = {}
         self._owners: dict[str, type[BaseModel]] = {}
 
-    def add(self, model: type[BaseModel], mode: str = "validation") -> dict[str, Any]:
-        """Put `model` (and what it refers to) in components; return a $ref to it."""
+    def add(self, model: type[BaseModel], mode: str = "validation", body: bool = False) -> dict[str, Any]:
+        """Put `model` (and what it refers to) in components; return a $ref to it.
+        A request body (`body`) is documented without its `idempotency_key`: the API
+        takes it as an alias of the Idempotency-Key header, but a body field of that name
+        collides with the header's parameter in generated clients."""
         schema = model.model_json_schema(ref_template=REF, mode=mode)
         known = _all_models(model)
         for name, sub in schema.pop("$defs", {}).items():
             self.schemas.setdefault(name, _patched(known[name], sub) if name in known else sub)
         schema = _patched(model, schema)
+        if body:
+            schema.get("properties", {}).pop(BODY_KEY, None)
         name = model.__name__
         owner = self._owners.setdefault(name, model)
         if owner is not model:  # two models of one name would share one schema
@@ -212,12 +223,84 @@ def _query_parameters(model: type[BaseModel], comps: _Components, function: str 
     return out
 
 
-def _error_response(description: str) -> dict[str, Any]:
+def _header(name: str) -> dict[str, Any]:
+    return {"$ref": HEADER_REF.format(name=name)}
+
+
+def _common_headers() -> dict[str, Any]:
+    """On every answer: its request id, the version that rendered it and the key's rate limit."""
+    return {name: _header(name) for name in ("Request-Id", versions.HEADER, *RATE_LIMIT_HEADERS)}
+
+
+def _error_response(status: int, route: routes.Route) -> dict[str, Any]:
+    headers = _common_headers()
+    if status in RETRY_AFTER_STATUSES:
+        headers["Retry-After"] = _header("Retry-After")
+    if status == 429 and route.path.startswith("/v1/resources/{"):
+        headers.update({name: _header(name) for name in RESOURCE_RATE_LIMIT_HEADERS})
     return {
-        "description": description,
-        "headers": {"Request-Id": {"$ref": "#/components/headers/Request-Id"}},
-        "content": {JSON: {"schema": {"$ref": REF.format(model="Error")}}},
+        "description": ERROR_STATUSES[status],
+        "headers": headers,
+        "content": {JSON: {"schema": {"$ref": REF.format(model="Error")}, "example": examples.error_for(status)}},
     }
+
+
+# ratelimit.py's headers, on every answer to a request with a valid key
+RATE_LIMIT_HEADERS = (
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-RateLimit-Reset-After",
+    "RateLimit-Policy",
+    "RateLimit",
+)
+# limits.py's, when a resource's own configuration[rate_limit] refuses a request
+RESOURCE_RATE_LIMIT_HEADERS = ("Resource-RateLimit-Limit", "Resource-RateLimit-Remaining", "Resource-RateLimit-Reset")
+# Retry-After: 429 (ratelimit.py, limits.py), 409 idempotency_key_in_use (idempotency.py),
+# 500/503 from the database layer (db.py)
+RETRY_AFTER_STATUSES = (409, 429, 500, 503)
+
+
+def _integer_header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "integer", "minimum": 0}}
+
+
+HEADERS: dict[str, Any] = {
+    "Request-Id": {
+        "description": "This request's id; also in error bodies and events. Quote it to support",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^req_[0-9a-zA-Z]+$"},
+        "example": "req_8a7b6c5d4e3f2g1h",
+    },
+    versions.HEADER: {
+        "description": "The API version that rendered this answer",
+        "schema": {"type": "string", "enum": list(versions.VERSIONS)},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer of an earlier request with the same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "ETag": {
+        "description": "The object's version, for If-Match (PATCH, DELETE) and If-None-Match (GET); weak on lists",
+        "schema": {"type": "string", "pattern": '^(W/)?"[0-9a-f]{32}"$'},
+    },
+    "Retry-After": _integer_header("Seconds to wait before retrying"),
+    "X-RateLimit-Limit": _integer_header("Requests per minute the key allows (its plan)"),
+    "X-RateLimit-Remaining": _integer_header("Requests left in the current minute"),
+    "X-RateLimit-Reset": _integer_header("Unix time when the current window ends"),
+    "X-RateLimit-Reset-After": _integer_header("Seconds until the current window ends"),
+    "RateLimit-Policy": {
+        "description": 'IETF draft RateLimit-Policy: `"default";q=<per minute>;w=60`, plus the monthly quota if any',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'IETF draft RateLimit: `"default";r=<remaining>;t=<seconds to reset>`',
+        "schema": {"type": "string"},
+    },
+    "Resource-RateLimit-Limit": _integer_header("The resource's configuration[rate_limit] (requests per minute)"),
+    "Resource-RateLimit-Remaining": _integer_header("Requests left for this resource in this minute (0)"),
+    "Resource-RateLimit-Reset": _integer_header("Unix time when the resource's window ends"),
+}
 
 
 ERROR_STATUSES = {
@@ -236,6 +319,7 @@ ERROR_STATUSES = {
 
 
 def _error_statuses(route: routes.Route) -> list[int]:
+    """The error statuses a route can answer."""
     statuses = [400, 401, 403, 429, 500, 503]
     if "{" in route.path:
         statuses.append(404)
@@ -275,13 +359,25 @@ def _headers(route: routes.Route) -> list[dict[str, Any]]:
                 "in": "header",
                 "name": idempotency.HEADER,
                 "required": False,
-                "description": "Replays the first response for 24 h (docs/idempotency.md)",
+                "description": "Replays the first response for 24 h (docs/idempotency.md). Send a fresh key "
+                "with each new write and the same key when retrying it. The body parameter "
+                "`idempotency_key` of the spec is an alias (if both are sent they must be equal)",
                 "schema": {
                     "type": "string",
                     "minLength": 1,
                     "maxLength": idempotency.MAX_LENGTH,
                     "pattern": "^[\\x20-\\x7e]+$",
                 },
+            }
+        )
+    if route.method == "GET":
+        out.append(
+            {
+                "in": "header",
+                "name": "If-None-Match",
+                "required": False,
+                "description": "An ETag from an earlier answer: 304 with no body if it still matches",
+                "schema": {"type": "string", "minLength": 1},
             }
         )
     if route.method in ("PATCH", "DELETE"):
@@ -302,6 +398,7 @@ def _operation(route: routes.Route, comps: _Components) -> dict[str, Any]:
     op: dict[str, Any] = {
         "operationId": route.function,
         "summary": route.summary or route.function.replace("_", " "),
+        "description": DESCRIPTIONS[route.function],
         "tags": [route.path.split("/")[2]],
         "parameters": [],
     }
@@ -314,35 +411,198 @@ def _operation(route: routes.Route, comps: _Components) -> dict[str, Any]:
     if query_model is not None:
         op["parameters"] += _query_parameters(query_model, comps, route.function)
     op["parameters"] += _headers(route)
-    if body_model is not None:
-        ref = comps.add(body_model)
+    if body_model is not None and set(body_model.model_fields) - {BODY_KEY}:
+        ref = comps.add(body_model, body=True)
         required = bool(body_model.model_json_schema().get("required"))
+        media: dict[str, Any] = {"schema": ref}
+        if route.function in examples.REQUESTS:
+            media["example"] = examples.REQUESTS[route.function]
         op["requestBody"] = {
             "required": required,
-            "description": "Form encoded with bracket nesting (configuration[timeout_ms]=10000) or JSON; "
-            "the same validation and errors either way.",
-            "content": {FORM: {"schema": ref}, JSON: {"schema": ref}},
+            "description": "JSON. The API also takes the same parameters form encoded "
+            "(application/x-www-form-urlencoded) with bracket nesting, as Stripe does: "
+            "`configuration[timeout_ms]=10000`, `metadata[team]=core`, `enabled_events[]=*`; "
+            "same validation and errors either way.",
+            "content": {JSON: media},
+            "x-form-encoded": True,
         }
     success = comps.add(schemas.response_model(route.function), mode="serialization")
+    ok_headers = {**_common_headers(), "ETag": _header("ETag")}
+    if route.method in ("POST", "PATCH", "DELETE"):
+        ok_headers["Idempotent-Replayed"] = _header("Idempotent-Replayed")
+    ok: dict[str, Any] = {"schema": success}
+    name = success["$ref"].rsplit("/", 1)[-1]
+    if name in examples.SCHEMAS:
+        ok["example"] = examples.SCHEMAS[name]
     responses: dict[str, Any] = {
-        str(route.status): {
-            "description": "Success",
-            "headers": {"Request-Id": {"$ref": "#/components/headers/Request-Id"}},
-            "content": {JSON: {"schema": success}},
-        }
+        str(route.status): {"description": "Success", "headers": ok_headers, "content": {JSON: ok}}
     }
     if route.method == "GET":
         responses["304"] = {
             "description": "Not modified (If-None-Match matched the ETag)",
-            "headers": {"Request-Id": {"$ref": "#/components/headers/Request-Id"}},
+            "headers": {**_common_headers(), "ETag": _header("ETag")},
         }
     for status in _error_statuses(route):
-        responses[str(status)] = _error_response(ERROR_STATUSES[status])
+        responses[str(status)] = _error_response(status, route)
     op["responses"] = responses
     links = _links(route)
     if links:
         responses[str(route.status)]["links"] = links
     return op
+
+
+# The document's own version (semver: generators put it in package metadata); the API's
+# version is a date, pinned per request with the Api-Version header: x-api-version.
+DOCUMENT_VERSION = "1.0.0"
+
+# Components renamed in the document: generators' own classes are called Configuration
+# (openapi-generator's Java, Python and PHP clients), so a model of that name collides.
+RENAMES = {"Configuration": "ResourceConfigurationParams", "ConfigurationPatch": "ResourceConfigurationPatch"}
+
+TAGS = [
+    {"name": "resources", "description": "The resource object: create, retrieve, update, delete, list"},
+    {"name": "batch", "description": "Up to 100 resource operations in one request, optionally atomic (docs/batch.md)"},
+    {
+        "name": "webhook_endpoints",
+        "description": "Where events are delivered, signed with the endpoint's secret (docs/webhooks.md)",
+    },
+    {"name": "events", "description": "What happened, as delivered to webhook endpoints; kept 30 days"},
+]
+
+_LIST = (
+    " Newest first; page with `starting_after` (the last id of a page) or `ending_before` "
+    "(the first id), `limit` 1-100 (default 10); `has_more` says whether there is more."
+)
+_WRITE = " Send an `Idempotency-Key` to retry safely."
+DESCRIPTIONS = {
+    "create_resource": "Creates a resource. It answers at once with status `pending` while provisioning runs "
+    "(the `provisioning` block); `resource.created` follows as an event." + _WRITE,
+    "list_resources": "Lists the account's resources in this mode, with optional filters (`status`, `type`, "
+    "`created[gte]`...)." + _LIST,
+    "get_resource": "Retrieves a resource. `expand[]=metrics`, `logs` or `related_resources` add blocks; "
+    "send `If-None-Match` with an earlier ETag to get 304 when unchanged.",
+    "update_resource": "Updates the given fields; the rest is left as is. `metadata` keys merge (an empty "
+    "value removes a key). Send `If-Match` with the ETag you read to refuse a lost update (412)." + _WRITE,
+    "delete_resource": "Deletes a resource, permanently (consider `status=archived`). `If-Match` makes it "
+    "conditional." + _WRITE,
+    "batch": "Runs up to 100 resource operations (each as its single call would, with its own "
+    "`idempotency_key`) and answers each one's status and body in order. `atomic: true` commits all or "
+    "none (424 batch_rolled_back for the rest when one fails). From API version 2024-01-15." + _WRITE,
+    "create_webhook_endpoint": "Registers an https URL to receive the chosen event types. The answer "
+    "carries the signing `secret` (shown now and at rotation only)." + _WRITE,
+    "list_webhook_endpoints": "Lists the account's webhook endpoints in this mode." + _LIST,
+    "get_webhook_endpoint": "Retrieves a webhook endpoint (without its secret).",
+    "update_webhook_endpoint": "Changes an endpoint's URL, event types, description, metadata or status "
+    "(`enabled` re-enables an endpoint switched off after failures)." + _WRITE,
+    "delete_webhook_endpoint": "Deletes a webhook endpoint; nothing more is delivered to it." + _WRITE,
+    "rotate_webhook_secret": "Issues a new signing secret and answers it. For 24 hours deliveries are "
+    "signed with both (two `webhook-signature` values, and `Resource-Signature-Previous`), so receivers "
+    "can switch without losing events." + _WRITE,
+    "replay_webhook_deliveries": "Delivers again the events whose delivery to this endpoint failed, "
+    "created at or after `since`." + _WRITE,
+    "list_events": "Lists events of the last 30 days, filtered by `type` or `created`." + _LIST,
+    "get_event": "Retrieves an event (the payload its deliveries carry).",
+    "list_event_deliveries": "Lists an event's delivery attempts (status, attempt number) across endpoints."
+    + _LIST,
+    "resend_event": "Delivers an event again, to one endpoint or to every endpoint subscribed to it." + _WRITE,
+}
+
+EVENT_DESCRIPTIONS = {
+    "resource.created": "A resource was created; data.object is the resource",
+    "resource.updated": "A resource changed; data.object is the resource, data.previous_attributes the old values",
+    "resource.deleted": "A resource was deleted; data.object is the resource as it was, with deleted: true "
+    "and deleted_at",
+    "resource.status_changed": "A resource's status changed (also sent as resource.updated); "
+    "data.previous_attributes.status is the old status",
+    "resource.limit_exceeded": "A resource's own configuration[rate_limit] refused a request (once per minute); "
+    "data.object is the limit notice",
+    "webhook_endpoint.disabled": "An endpoint was switched off after failing deliveries; data.object is the "
+    "endpoint",
+}
+
+SIGNATURE_HEADERS: dict[str, tuple[bool, str, dict[str, Any]]] = {
+    "webhook-id": (True, "Standard Webhooks: the event id, the same on every attempt (deduplicate on it)",
+                   {"type": "string", "pattern": "^evt_[0-9a-z]{24}$"}),
+    "webhook-timestamp": (True, "Standard Webhooks: Unix seconds of this attempt; refuse it if more than 5 "
+                          "minutes off", {"type": "string", "pattern": "^[0-9]+$"}),
+    "webhook-signature": (True, 'Standard Webhooks: space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.'
+                          '{webhook-timestamp}.{body}" keyed with the base64-decoded secret after whsec_>`, '
+                          "one per secret (two during a rotation)", {"type": "string"}),
+    signing.HEX_HEADER: (True, "The spec's signature: hex HMAC-SHA256 of the raw body keyed with the secret "
+                         "string (whsec_...) itself. No timestamp: prefer webhook-signature",
+                         {"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+    signing.HEX_HEADER_PREVIOUS: (False, "The same with the previous secret, during a rotation's 24 h",
+                                  {"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+}
+
+
+def _webhooks() -> dict[str, Any]:
+    """OpenAPI 3.1 `webhooks`: one POST per event type, the Event as its body, the
+    signature headers, and the answers the sender reads (2xx succeeds, else retried)."""
+    out: dict[str, Any] = {}
+    params = [
+        {"in": "header", "name": name, "required": req, "description": desc, "schema": schema}
+        for name, (req, desc, schema) in SIGNATURE_HEADERS.items()
+    ]
+    for event_type in models.EVENT_TYPES:
+        example = {**examples.EVENT, "type": event_type}
+        out[event_type] = {
+            "post": {
+                "operationId": "webhook_" + event_type.replace(".", "_"),
+                "summary": event_type,
+                "description": EVENT_DESCRIPTIONS[event_type] + ". Verify the signature over the raw body "
+                "before parsing (docs/webhooks.md).",
+                "tags": ["events"],
+                "security": [],
+                "parameters": params,
+                "requestBody": {
+                    "required": True,
+                    "content": {JSON: {"schema": {"$ref": REF.format(model="Event")}, "example": example}},
+                },
+                "responses": {
+                    "200": {"description": "Received: any 2xx ends the delivery"},
+                    "default": {"description": "Any other answer (or none in time) is retried with backoff"},
+                },
+            }
+        }
+    return out
+
+
+def _rename(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str) and v.rsplit("/", 1)[-1] in RENAMES:
+                v = REF.format(model=RENAMES[v.rsplit("/", 1)[-1]])
+            elif k == "title" and isinstance(v, str) and v in RENAMES:
+                v = RENAMES[v]
+            out[k] = _rename(v)
+        return out
+    if isinstance(node, list):
+        return [_rename(v) for v in node]
+    return node
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[-1]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def _drop_unused(doc: dict[str, Any]) -> dict[str, Any]:
+    """Leave out component schemas nothing refers to (e.g. a query model's nested filter,
+    which the parameter inlines as a deepObject)."""
+    comps = doc["components"]["schemas"]
+    while True:
+        used = _refs({k: v for k, v in doc.items() if k != "components"}) | _refs(comps)
+        unused = [name for name in comps if name not in used]
+        if not unused:
+            return doc
+        for name in unused:
+            del comps[name]
 
 
 @lru_cache(maxsize=1)
@@ -352,20 +612,30 @@ def _document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for route in routes.ROUTES:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, comps)
+    comps.add(schemas.Event, mode="serialization")  # the webhooks' body
+    for name, example in examples.SCHEMAS.items():
+        comps.schemas[name]["examples"] = [example]
     codes = "\n".join(f"- `{c}` ({s.status} {s.type})" for c, s in sorted(errors.CODES.items()))
-    return {
+    schemas_ = {RENAMES.get(name, name): schema for name, schema in comps.schemas.items()}
+    return _drop_unused(_rename({
         "openapi": "3.1.0",
         "info": {
             "title": "Resource API",
-            "version": versions.LATEST,
+            "version": DOCUMENT_VERSION,
             "description": "Resources with cursor pagination, idempotency keys, test and live keys, "
-            "and one error object. Error codes:\n\n" + codes,
+            f"and one error object. API version {versions.LATEST} (pin one per request with the "
+            f"`{versions.HEADER}` header: {', '.join(versions.VERSIONS)}). Error codes:\n\n" + codes,
+            "license": {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
+            "x-api-version": versions.LATEST,
+            "x-api-versions": list(versions.VERSIONS),
         },
-        "servers": [{"url": "/"}],
+        "servers": [{"url": "http://127.0.0.1:8000", "description": "The local cloud (`make run`)"}],
         "security": [{"bearerAuth": []}],
+        "tags": TAGS,
         "paths": paths,
+        "webhooks": _webhooks(),
         "components": {
-            "schemas": dict(sorted(comps.schemas.items())),
+            "schemas": dict(sorted(schemas_.items())),
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",
@@ -379,15 +649,9 @@ def _document() -> dict[str, Any]:
                     "description": "The spec's ?api_key= (webhook routes only)",
                 },
             },
-            "headers": {
-                "Request-Id": {
-                    "description": "This request's id; also in error bodies and events",
-                    "required": True,
-                    "schema": {"type": "string", "pattern": "^req_[0-9a-zA-Z]+$"},
-                }
-            },
+            "headers": dict(sorted(HEADERS.items())),
         },
-    }
+    }))
 
 
 def document() -> dict[str, Any]:

@@ -11,6 +11,9 @@ from localcloud import openapi
 from resource_api.schemas import INTERNAL_FIELDS
 
 ERROR_KEYS = {"type", "code", "message", "doc_url", "request_id"}
+# Headers of HTTP itself, not of the API: they need no declaration in the document.
+TRANSPORT_HEADERS = {"content-type", "content-length", "date", "server", "connection", "keep-alive",
+                     "transfer-encoding", "vary"}
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +36,10 @@ def check_response(method: str, path: str, resp) -> None:
     documented = op["responses"].get(str(resp.status_code))
     assert documented is not None, f"{method} {path}: undocumented status {resp.status_code}: {resp.text[:300]}"
     assert resp.headers.get("Request-Id", "").startswith("req_"), resp.headers
+    # every header the API sends is declared (SDKs read Retry-After, ETag... from the document)
+    declared = {name.lower() for name in documented.get("headers", {})}
+    undeclared = {h for h in resp.headers if h.lower() not in declared | TRANSPORT_HEADERS}
+    assert not undeclared, f"{method} {path} {resp.status_code}: undeclared headers {sorted(undeclared)}"
     content = documented.get("content")
     if not content:
         assert not resp.content, resp.content[:200]

@@ -111,8 +111,11 @@ CODES: dict[str, ErrorCode] = {
 }
 
 
-def doc_url(code: str) -> str:
-    base = os.environ.get("DOC_BASE_URL", "https://github.com/resource-api/resource-api/blob/main/docs")
+DEFAULT_DOC_BASE_URL = "https://github.com/resource-api/resource-api/blob/main/docs"
+
+
+def doc_url(code: str, base: str | None = None) -> str:
+    base = base or os.environ.get("DOC_BASE_URL", DEFAULT_DOC_BASE_URL)
     return f"{base.rstrip('/')}/errors.md#{code}"
 
 

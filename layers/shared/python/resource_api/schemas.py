@@ -12,12 +12,12 @@ listed is documented as a plain JSON object until its owner adds a line here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import CODES
-from .models import ResourceType, Status
+from .models import EVENT_TYPES, ResourceType, Status
 
 ERROR_TYPES = tuple(sorted({c.type for c in CODES.values()}))
 ERROR_CODES = tuple(sorted(CODES))
@@ -52,7 +52,8 @@ class ErrorDetail(BaseModel):
     code: Literal[ERROR_CODES]  # type: ignore[valid-type]
     message: str = Field(..., min_length=1)
     param: str | None = Field(None, description="The offending parameter, bracket form for nested ones")
-    doc_url: str = Field(..., pattern=r"/errors\.md#[a-z_]+$")
+    # (no `pattern`: a regex starting with `/` breaks the Ruby and PHP generators)
+    doc_url: str = Field(..., description="Where this error code is explained (errors.md#<code>)")
     request_id: str = Field(..., pattern=r"^req_[0-9a-zA-Z]+$")
     request_log_url: str | None = None
 
@@ -207,7 +208,7 @@ class WebhookEndpoint(_Object):
     id: str = Field(..., pattern=r"^we_[0-9a-z]{24}$")
     object: Literal["webhook_endpoint"]
     url: str
-    enabled_events: list[str]
+    enabled_events: list[Literal[("*", *EVENT_TYPES)]]  # type: ignore[valid-type]
     description: str | None = None
     status: Literal["enabled", "disabled"]
     metadata: dict[str, str]
@@ -234,15 +235,36 @@ class EventRequest(_Object):
     idempotency_key: str | None = None
 
 
+class LimitNotice(_Object):
+    """data.object of resource.limit_exceeded (limits.py): a resource's own rate limit was crossed."""
+
+    object: Literal["limit"]
+    resource: str = Field(..., pattern=r"^res_[0-9a-z]{24}$")
+    limit_type: str
+    limit: int
+    current_value: int
+    window_start: int
+    window_end: int
+
+
+def _one_of(schema: dict[str, Any]) -> None:
+    """anyOf -> oneOf: the options exclude each other, and generators build a tagged
+    union from oneOf (an anyOf often becomes an untyped map)."""
+    if "anyOf" in schema:
+        schema["oneOf"] = schema.pop("anyOf")
+
+
 class EventData(_Object):
-    object: dict[str, Any]
+    # resource.created/updated/status_changed: the resource; resource.deleted: the resource
+    # as it was, with deleted: true and deleted_at; webhook_endpoint.disabled: the endpoint.
+    object: Annotated[Resource | WebhookEndpoint | LimitNotice, Field(discriminator="object")]
     previous_attributes: dict[str, Any] | None = None
 
 
 class Event(_Object):
     id: str = Field(..., pattern=r"^evt_[0-9a-z]{24}$")
     object: Literal["event"]
-    type: str
+    type: Literal[EVENT_TYPES]  # type: ignore[valid-type]
     created: int
     api_version: str
     livemode: bool
@@ -289,6 +311,39 @@ class WebhookReplayResult(_Object):
     count: int
 
 
+class BatchOperationResult(_Object):
+    """One operation's answer, in the order given: its status and what the single call
+    would have answered (an error object when it failed; 424 batch_rolled_back for
+    operations an atomic batch did not commit)."""
+
+    status: int = Field(..., ge=200, le=599)
+    body: Resource | DeletedResource | ResourceList | Error = Field(..., json_schema_extra=_one_of)
+    idempotent_replayed: bool | None = Field(None, description="True when the operation's idempotency_key replayed")
+
+
+class BatchSummary(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    total: int = Field(..., ge=0)
+    successful: int = Field(..., ge=0)
+    failed: int = Field(..., ge=0)
+    duration_ms: int = Field(..., ge=0)
+
+
+class BatchAtomic(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    committed: bool
+    failed_operation: int | None = Field(..., description="Index of the operation that failed, null if committed")
+
+
+class BatchResult(_Object):
+    object: Literal["batch"]
+    results: list[BatchOperationResult]
+    summary: BatchSummary
+    atomic: BatchAtomic | None = Field(None, description='Only for "atomic": true')
+
+
 class AnyObject(_Object):
     """An answer whose model its route's owner has not declared yet."""
 
@@ -296,6 +351,7 @@ class AnyObject(_Object):
 # route function -> the model of its success answer
 RESPONSES: dict[str, type[BaseModel]] = {
     "create_resource": Resource,
+    "batch": BatchResult,
     "list_resources": ResourceList,
     "get_resource": Resource,
     "update_resource": Resource,
