@@ -47,6 +47,7 @@ final class Hydrator
         if (!class_exists($class) || !is_subclass_of($class, ModelInterface::class) || !is_array($data)) {
             return $data; // scalars, enums (kept as strings, known or not), free-form objects
         }
+        $class = self::discriminated($class, $data);
         $types = $class::openAPITypes();
         $wireToProp = array_flip($class::attributeMap());
         $known = [];
@@ -64,6 +65,21 @@ final class Hydrator
             $model[$wire] = $value;
         }
         return $model;
+    }
+
+    /**
+     * A oneOf with a discriminator (Event.data.object: "object": "resource") becomes the
+     * model its value names, when there is one; else the generated union model.
+     * @param array<mixed> $data
+     */
+    private static function discriminated(string $class, array $data): string
+    {
+        $property = $class::DISCRIMINATOR;
+        if (empty($property) || !isset($data[$property]) || !is_string($data[$property])) {
+            return $class;
+        }
+        $candidate = 'Example\\Generated\\Model\\' . str_replace('_', '', ucwords($data[$property], '_'));
+        return class_exists($candidate) && is_subclass_of($candidate, ModelInterface::class) ? $candidate : $class;
     }
 
     /** The generated class for a model name, e.g. 'Resource'. */

@@ -4,6 +4,7 @@ namespace Example\Tests;
 
 use Example\Exception\SignatureVerificationException;
 use Example\Generated\Model\Event;
+use Example\Generated\Model\Resource;
 use Example\Webhook;
 
 /** Webhook verification of a real signed delivery (SDK_WEBHOOK_FIXTURE). */
@@ -27,7 +28,11 @@ final class WebhookTest extends TestCase
         $this->assertInstanceOf(Event::class, $event);
         $this->assertSame($f['event_id'], $event->getId());
         $this->assertSame($f['event_type'], $event->getType());
-        $this->assertIsArray($event->getData()->getObject());
+        $object = $event->getData()->getObject();
+        if (strpos($f['event_type'], 'resource.') === 0) {
+            $this->assertInstanceOf(Resource::class, $object, 'data.object is typed by its "object"');
+            $this->assertMatchesRegularExpression('/^res_/', $object->getId());
+        }
     }
 
     public function testHeaderNamesInAnyCaseAndTheRotationsTwoSecrets(): void
