@@ -20,6 +20,7 @@ import com.example.generated.model.Event;
 import com.example.generated.model.Resource;
 import com.example.generated.model.ResourceCreate;
 import com.example.generated.model.ResourceType;
+import com.example.generated.model.ResourceUpdate;
 import com.example.generated.model.WebhookEndpoint;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,9 +53,10 @@ class ContractTest {
     String etag = client.lastResponse().etag();
     assertNotNull(etag);
 
-    Resource updated = client.resources().update(created.getId(), Map.of("name", "Renamed by Java"),
+    Resource updated = client.resources().update(created.getId(), new ResourceUpdate().name("Renamed by Java"),
         RequestOptions.builder().ifMatch(etag).build());
     assertEquals("Renamed by Java", updated.getName());
+    assertEquals(Map.of("team", "platform"), updated.getMetadata(), "a model update sends only what was set");
     ConflictException stale = assertThrows(ConflictException.class, () -> client.resources().update(created.getId(),
         Map.of("name", "Lost update"), RequestOptions.builder().ifMatch(etag).build()));
     assertEquals(412, stale.getHttpStatus());

@@ -39,7 +39,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 public class BatchRequest {
   public static final String JSON_PROPERTY_OPERATIONS = "operations";
   @jakarta.annotation.Nonnull
-  private List<BatchOperation> operations = new ArrayList<>();
+  private List<BatchOperation> operations;
 
   public static final String JSON_PROPERTY_ATOMIC = "atomic";
   @jakarta.annotation.Nullable

@@ -86,7 +86,7 @@ public class BatchResult {
 
   public static final String JSON_PROPERTY_RESULTS = "results";
   @jakarta.annotation.Nonnull
-  private List<BatchOperationResult> results = new ArrayList<>();
+  private List<BatchOperationResult> results;
 
   public static final String JSON_PROPERTY_SUMMARY = "summary";
   @jakarta.annotation.Nonnull

@@ -88,7 +88,7 @@ public class DeliveryAttemptList {
 
   public static final String JSON_PROPERTY_DATA = "data";
   @jakarta.annotation.Nonnull
-  private List<DeliveryAttempt> data = new ArrayList<>();
+  private List<DeliveryAttempt> data;
 
   public static final String JSON_PROPERTY_HAS_MORE = "has_more";
   @jakarta.annotation.Nonnull

@@ -88,7 +88,7 @@ public class EventList {
 
   public static final String JSON_PROPERTY_DATA = "data";
   @jakarta.annotation.Nonnull
-  private List<Event> data = new ArrayList<>();
+  private List<Event> data;
 
   public static final String JSON_PROPERTY_HAS_MORE = "has_more";
   @jakarta.annotation.Nonnull

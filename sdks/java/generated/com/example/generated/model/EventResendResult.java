@@ -86,7 +86,7 @@ public class EventResendResult {
 
   public static final String JSON_PROPERTY_WEBHOOK_ENDPOINTS = "webhook_endpoints";
   @jakarta.annotation.Nonnull
-  private List<String> webhookEndpoints = new ArrayList<>();
+  private List<String> webhookEndpoints;
 
   public EventResendResult() { 
   }

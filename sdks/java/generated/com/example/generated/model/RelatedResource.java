@@ -126,11 +126,11 @@ public class RelatedResource {
 
   public static final String JSON_PROPERTY_CONFIGURATION = "configuration";
   @jakarta.annotation.Nonnull
-  private ResourceConfiguration _configuration;
+  private ResourceConfiguration configuration;
 
   public static final String JSON_PROPERTY_METADATA = "metadata";
   @jakarta.annotation.Nonnull
-  private Map<String, String> metadata = new HashMap<>();
+  private Map<String, String> metadata;
 
   public static final String JSON_PROPERTY_PROVISIONING = "provisioning";
   @jakarta.annotation.Nullable
@@ -339,27 +339,27 @@ public class RelatedResource {
   }
 
 
-  public RelatedResource _configuration(@jakarta.annotation.Nonnull ResourceConfiguration _configuration) {
-    this._configuration = _configuration;
+  public RelatedResource configuration(@jakarta.annotation.Nonnull ResourceConfiguration configuration) {
+    this.configuration = configuration;
     return this;
   }
 
   /**
-   * Get _configuration
-   * @return _configuration
+   * Get configuration
+   * @return configuration
    */
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_CONFIGURATION, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
   public ResourceConfiguration getConfiguration() {
-    return _configuration;
+    return configuration;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_CONFIGURATION, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setConfiguration(@jakarta.annotation.Nonnull ResourceConfiguration _configuration) {
-    this._configuration = _configuration;
+  public void setConfiguration(@jakarta.annotation.Nonnull ResourceConfiguration configuration) {
+    this.configuration = configuration;
   }
 
 
@@ -530,7 +530,7 @@ public class RelatedResource {
         Objects.equals(this.name, relatedResource.name) &&
         Objects.equals(this.type, relatedResource.type) &&
         Objects.equals(this.status, relatedResource.status) &&
-        Objects.equals(this._configuration, relatedResource._configuration) &&
+        Objects.equals(this.configuration, relatedResource.configuration) &&
         Objects.equals(this.metadata, relatedResource.metadata) &&
         Objects.equals(this.provisioning, relatedResource.provisioning) &&
         Objects.equals(this.limits, relatedResource.limits) &&
@@ -540,7 +540,7 @@ public class RelatedResource {
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, _object, created, updated, livemode, name, type, status, _configuration, metadata, provisioning, limits, metrics, additionalProperties);
+    return Objects.hash(id, _object, created, updated, livemode, name, type, status, configuration, metadata, provisioning, limits, metrics, additionalProperties);
   }
 
   @Override
@@ -555,7 +555,7 @@ public class RelatedResource {
     sb.append("    name: ").append(toIndentedString(name)).append("\n");
     sb.append("    type: ").append(toIndentedString(type)).append("\n");
     sb.append("    status: ").append(toIndentedString(status)).append("\n");
-    sb.append("    _configuration: ").append(toIndentedString(_configuration)).append("\n");
+    sb.append("    configuration: ").append(toIndentedString(configuration)).append("\n");
     sb.append("    metadata: ").append(toIndentedString(metadata)).append("\n");
     sb.append("    provisioning: ").append(toIndentedString(provisioning)).append("\n");
     sb.append("    limits: ").append(toIndentedString(limits)).append("\n");

@@ -79,7 +79,7 @@ public class RelatedResources {
 
   public static final String JSON_PROPERTY_DATA = "data";
   @jakarta.annotation.Nonnull
-  private List<RelatedResource> data = new ArrayList<>();
+  private List<RelatedResource> data;
 
   public static final String JSON_PROPERTY_HAS_MORE = "has_more";
   @jakarta.annotation.Nonnull

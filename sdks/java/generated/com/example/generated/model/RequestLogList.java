@@ -79,7 +79,7 @@ public class RequestLogList {
 
   public static final String JSON_PROPERTY_DATA = "data";
   @jakarta.annotation.Nonnull
-  private List<RequestLog> data = new ArrayList<>();
+  private List<RequestLog> data;
 
   public static final String JSON_PROPERTY_HAS_MORE = "has_more";
   @jakarta.annotation.Nonnull

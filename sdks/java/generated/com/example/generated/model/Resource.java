@@ -130,11 +130,11 @@ public class Resource {
 
   public static final String JSON_PROPERTY_CONFIGURATION = "configuration";
   @jakarta.annotation.Nonnull
-  private ResourceConfiguration _configuration;
+  private ResourceConfiguration configuration;
 
   public static final String JSON_PROPERTY_METADATA = "metadata";
   @jakarta.annotation.Nonnull
-  private Map<String, String> metadata = new HashMap<>();
+  private Map<String, String> metadata;
 
   public static final String JSON_PROPERTY_PROVISIONING = "provisioning";
   @jakarta.annotation.Nullable
@@ -351,27 +351,27 @@ public class Resource {
   }
 
 
-  public Resource _configuration(@jakarta.annotation.Nonnull ResourceConfiguration _configuration) {
-    this._configuration = _configuration;
+  public Resource configuration(@jakarta.annotation.Nonnull ResourceConfiguration configuration) {
+    this.configuration = configuration;
     return this;
   }
 
   /**
-   * Get _configuration
-   * @return _configuration
+   * Get configuration
+   * @return configuration
    */
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_CONFIGURATION, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
   public ResourceConfiguration getConfiguration() {
-    return _configuration;
+    return configuration;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_CONFIGURATION, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setConfiguration(@jakarta.annotation.Nonnull ResourceConfiguration _configuration) {
-    this._configuration = _configuration;
+  public void setConfiguration(@jakarta.annotation.Nonnull ResourceConfiguration configuration) {
+    this.configuration = configuration;
   }
 
 
@@ -590,7 +590,7 @@ public class Resource {
         Objects.equals(this.name, resource.name) &&
         Objects.equals(this.type, resource.type) &&
         Objects.equals(this.status, resource.status) &&
-        Objects.equals(this._configuration, resource._configuration) &&
+        Objects.equals(this.configuration, resource.configuration) &&
         Objects.equals(this.metadata, resource.metadata) &&
         Objects.equals(this.provisioning, resource.provisioning) &&
         Objects.equals(this.limits, resource.limits) &&
@@ -602,7 +602,7 @@ public class Resource {
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, _object, created, updated, livemode, name, type, status, _configuration, metadata, provisioning, limits, metrics, logs, relatedResources, additionalProperties);
+    return Objects.hash(id, _object, created, updated, livemode, name, type, status, configuration, metadata, provisioning, limits, metrics, logs, relatedResources, additionalProperties);
   }
 
   @Override
@@ -617,7 +617,7 @@ public class Resource {
     sb.append("    name: ").append(toIndentedString(name)).append("\n");
     sb.append("    type: ").append(toIndentedString(type)).append("\n");
     sb.append("    status: ").append(toIndentedString(status)).append("\n");
-    sb.append("    _configuration: ").append(toIndentedString(_configuration)).append("\n");
+    sb.append("    configuration: ").append(toIndentedString(configuration)).append("\n");
     sb.append("    metadata: ").append(toIndentedString(metadata)).append("\n");
     sb.append("    provisioning: ").append(toIndentedString(provisioning)).append("\n");
     sb.append("    limits: ").append(toIndentedString(limits)).append("\n");

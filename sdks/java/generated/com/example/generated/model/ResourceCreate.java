@@ -53,11 +53,11 @@ public class ResourceCreate {
 
   public static final String JSON_PROPERTY_CONFIGURATION = "configuration";
   @jakarta.annotation.Nullable
-  private ResourceConfigurationParams _configuration;
+  private ResourceConfigurationParams configuration;
 
   public static final String JSON_PROPERTY_METADATA = "metadata";
   @jakarta.annotation.Nullable
-  private Map<String, String> metadata = new HashMap<>();
+  private Map<String, String> metadata;
 
   /**
    * Gets or Sets expand
@@ -102,7 +102,7 @@ public class ResourceCreate {
 
   public static final String JSON_PROPERTY_EXPAND = "expand";
   @jakarta.annotation.Nullable
-  private List<ExpandEnum> expand = new ArrayList<>();
+  private List<ExpandEnum> expand;
 
   public ResourceCreate() { 
   }
@@ -155,27 +155,27 @@ public class ResourceCreate {
   }
 
 
-  public ResourceCreate _configuration(@jakarta.annotation.Nullable ResourceConfigurationParams _configuration) {
-    this._configuration = _configuration;
+  public ResourceCreate configuration(@jakarta.annotation.Nullable ResourceConfigurationParams configuration) {
+    this.configuration = configuration;
     return this;
   }
 
   /**
-   * Get _configuration
-   * @return _configuration
+   * Get configuration
+   * @return configuration
    */
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_CONFIGURATION, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
   public ResourceConfigurationParams getConfiguration() {
-    return _configuration;
+    return configuration;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_CONFIGURATION, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public void setConfiguration(@jakarta.annotation.Nullable ResourceConfigurationParams _configuration) {
-    this._configuration = _configuration;
+  public void setConfiguration(@jakarta.annotation.Nullable ResourceConfigurationParams configuration) {
+    this.configuration = configuration;
   }
 
 
@@ -257,14 +257,14 @@ public class ResourceCreate {
     ResourceCreate resourceCreate = (ResourceCreate) o;
     return Objects.equals(this.name, resourceCreate.name) &&
         Objects.equals(this.type, resourceCreate.type) &&
-        Objects.equals(this._configuration, resourceCreate._configuration) &&
+        Objects.equals(this.configuration, resourceCreate.configuration) &&
         Objects.equals(this.metadata, resourceCreate.metadata) &&
         Objects.equals(this.expand, resourceCreate.expand);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, type, _configuration, metadata, expand);
+    return Objects.hash(name, type, configuration, metadata, expand);
   }
 
   @Override
@@ -273,7 +273,7 @@ public class ResourceCreate {
     sb.append("class ResourceCreate {\n");
     sb.append("    name: ").append(toIndentedString(name)).append("\n");
     sb.append("    type: ").append(toIndentedString(type)).append("\n");
-    sb.append("    _configuration: ").append(toIndentedString(_configuration)).append("\n");
+    sb.append("    configuration: ").append(toIndentedString(configuration)).append("\n");
     sb.append("    metadata: ").append(toIndentedString(metadata)).append("\n");
     sb.append("    expand: ").append(toIndentedString(expand)).append("\n");
     sb.append("}");

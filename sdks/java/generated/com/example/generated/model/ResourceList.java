@@ -124,7 +124,7 @@ public class ResourceList {
 
   public static final String JSON_PROPERTY_DATA = "data";
   @jakarta.annotation.Nonnull
-  private List<Resource> data = new ArrayList<>();
+  private List<Resource> data;
 
   public static final String JSON_PROPERTY_HAS_MORE = "has_more";
   @jakarta.annotation.Nonnull

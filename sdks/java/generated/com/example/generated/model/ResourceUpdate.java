@@ -49,11 +49,11 @@ public class ResourceUpdate {
 
   public static final String JSON_PROPERTY_CONFIGURATION = "configuration";
   @jakarta.annotation.Nullable
-  private ResourceConfigurationPatch _configuration;
+  private ResourceConfigurationPatch configuration;
 
   public static final String JSON_PROPERTY_METADATA = "metadata";
   @jakarta.annotation.Nullable
-  private Map<String, String> metadata = new HashMap<>();
+  private Map<String, String> metadata;
 
   public static final String JSON_PROPERTY_STATUS = "status";
   @jakarta.annotation.Nullable
@@ -102,7 +102,7 @@ public class ResourceUpdate {
 
   public static final String JSON_PROPERTY_EXPAND = "expand";
   @jakarta.annotation.Nullable
-  private List<ExpandEnum> expand = new ArrayList<>();
+  private List<ExpandEnum> expand;
 
   public ResourceUpdate() { 
   }
@@ -131,27 +131,27 @@ public class ResourceUpdate {
   }
 
 
-  public ResourceUpdate _configuration(@jakarta.annotation.Nullable ResourceConfigurationPatch _configuration) {
-    this._configuration = _configuration;
+  public ResourceUpdate configuration(@jakarta.annotation.Nullable ResourceConfigurationPatch configuration) {
+    this.configuration = configuration;
     return this;
   }
 
   /**
-   * Get _configuration
-   * @return _configuration
+   * Get configuration
+   * @return configuration
    */
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_CONFIGURATION, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
   public ResourceConfigurationPatch getConfiguration() {
-    return _configuration;
+    return configuration;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_CONFIGURATION, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public void setConfiguration(@jakarta.annotation.Nullable ResourceConfigurationPatch _configuration) {
-    this._configuration = _configuration;
+  public void setConfiguration(@jakarta.annotation.Nullable ResourceConfigurationPatch configuration) {
+    this.configuration = configuration;
   }
 
 
@@ -256,7 +256,7 @@ public class ResourceUpdate {
     }
     ResourceUpdate resourceUpdate = (ResourceUpdate) o;
     return Objects.equals(this.name, resourceUpdate.name) &&
-        Objects.equals(this._configuration, resourceUpdate._configuration) &&
+        Objects.equals(this.configuration, resourceUpdate.configuration) &&
         Objects.equals(this.metadata, resourceUpdate.metadata) &&
         Objects.equals(this.status, resourceUpdate.status) &&
         Objects.equals(this.expand, resourceUpdate.expand);
@@ -264,7 +264,7 @@ public class ResourceUpdate {
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, _configuration, metadata, status, expand);
+    return Objects.hash(name, configuration, metadata, status, expand);
   }
 
   @Override
@@ -272,7 +272,7 @@ public class ResourceUpdate {
     StringBuilder sb = new StringBuilder();
     sb.append("class ResourceUpdate {\n");
     sb.append("    name: ").append(toIndentedString(name)).append("\n");
-    sb.append("    _configuration: ").append(toIndentedString(_configuration)).append("\n");
+    sb.append("    configuration: ").append(toIndentedString(configuration)).append("\n");
     sb.append("    metadata: ").append(toIndentedString(metadata)).append("\n");
     sb.append("    status: ").append(toIndentedString(status)).append("\n");
     sb.append("    expand: ").append(toIndentedString(expand)).append("\n");

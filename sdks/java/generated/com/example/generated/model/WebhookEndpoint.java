@@ -146,7 +146,7 @@ public class WebhookEndpoint {
 
   public static final String JSON_PROPERTY_ENABLED_EVENTS = "enabled_events";
   @jakarta.annotation.Nonnull
-  private List<EnabledEventsEnum> enabledEvents = new ArrayList<>();
+  private List<EnabledEventsEnum> enabledEvents;
 
   public static final String JSON_PROPERTY_DESCRIPTION = "description";
   @jakarta.annotation.Nullable
@@ -195,7 +195,7 @@ public class WebhookEndpoint {
 
   public static final String JSON_PROPERTY_METADATA = "metadata";
   @jakarta.annotation.Nonnull
-  private Map<String, String> metadata = new HashMap<>();
+  private Map<String, String> metadata;
 
   public static final String JSON_PROPERTY_CREATED = "created";
   @jakarta.annotation.Nonnull

@@ -93,7 +93,7 @@ public class WebhookEndpointCreate {
 
   public static final String JSON_PROPERTY_ENABLED_EVENTS = "enabled_events";
   @jakarta.annotation.Nonnull
-  private List<EnabledEventsEnum> enabledEvents = new ArrayList<>();
+  private List<EnabledEventsEnum> enabledEvents;
 
   public static final String JSON_PROPERTY_DESCRIPTION = "description";
   @jakarta.annotation.Nullable
@@ -101,7 +101,7 @@ public class WebhookEndpointCreate {
 
   public static final String JSON_PROPERTY_METADATA = "metadata";
   @jakarta.annotation.Nullable
-  private Map<String, String> metadata = new HashMap<>();
+  private Map<String, String> metadata;
 
   public WebhookEndpointCreate() { 
   }

@@ -123,7 +123,7 @@ public class WebhookEndpointList {
 
   public static final String JSON_PROPERTY_DATA = "data";
   @jakarta.annotation.Nonnull
-  private List<WebhookEndpoint> data = new ArrayList<>();
+  private List<WebhookEndpoint> data;
 
   public static final String JSON_PROPERTY_HAS_MORE = "has_more";
   @jakarta.annotation.Nonnull

@@ -95,7 +95,7 @@ public class WebhookEndpointUpdate {
 
   public static final String JSON_PROPERTY_ENABLED_EVENTS = "enabled_events";
   @jakarta.annotation.Nullable
-  private List<EnabledEventsEnum> enabledEvents = new ArrayList<>();
+  private List<EnabledEventsEnum> enabledEvents;
 
   public static final String JSON_PROPERTY_DESCRIPTION = "description";
   @jakarta.annotation.Nullable
@@ -103,7 +103,7 @@ public class WebhookEndpointUpdate {
 
   public static final String JSON_PROPERTY_METADATA = "metadata";
   @jakarta.annotation.Nullable
-  private Map<String, String> metadata = new HashMap<>();
+  private Map<String, String> metadata;
 
   public static final String JSON_PROPERTY_STATUS = "status";
   @jakarta.annotation.Nullable

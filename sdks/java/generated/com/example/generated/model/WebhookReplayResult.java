@@ -92,7 +92,7 @@ public class WebhookReplayResult {
 
   public static final String JSON_PROPERTY_EVENTS = "events";
   @jakarta.annotation.Nonnull
-  private List<String> events = new ArrayList<>();
+  private List<String> events;
 
   public static final String JSON_PROPERTY_COUNT = "count";
   @jakarta.annotation.Nonnull
