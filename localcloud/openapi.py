@@ -481,8 +481,8 @@ DESCRIPTIONS = {
     "`created[gte]`...)." + _LIST,
     "get_resource": "Retrieves a resource. `expand[]=metrics`, `logs` or `related_resources` add blocks; "
     "send `If-None-Match` with an earlier ETag to get 304 when unchanged.",
-    "update_resource": "Updates the given fields; the rest is left as is. `metadata` keys merge (an empty "
-    "value removes a key). Send `If-Match` with the ETag you read to refuse a lost update (412)." + _WRITE,
+    "update_resource": "Updates the given fields; the rest is left as is (`metadata` is replaced as a whole; "
+    "`metadata=` clears it). Send `If-Match` with the ETag you read to refuse a lost update (412)." + _WRITE,
     "delete_resource": "Deletes a resource, permanently (consider `status=archived`). `If-Match` makes it "
     "conditional." + _WRITE,
     "batch": "Runs up to 100 resource operations (each as its single call would, with its own "
