@@ -1,17 +1,10 @@
-"""The Java SDK's own tests (JUnit 5, sdks/java/tests) against the local cloud, the stub and a real delivery."""
+"""The Java SDK's own tests (sdks/java/test.sh: JUnit 5, sdks/java/tests) against the session's local
+cloud, the scripted stub and a real webhook delivery."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[2] / "sdks" / "java" / "test.sh"
+from . import run_sdk_tests
 
 
 def test_java_sdk(sdk_env):
-    result = subprocess.run(
-        ["bash", str(SCRIPT)], env={**os.environ, **sdk_env}, capture_output=True, text=True, timeout=900
-    )
-    print(result.stdout)
-    assert result.returncode == 0, f"sdks/java/test.sh exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+    run_sdk_tests("java", sdk_env)

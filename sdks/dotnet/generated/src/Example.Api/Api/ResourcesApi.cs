@@ -145,7 +145,7 @@ namespace Example.Api.Api
         /// Update a resource
         /// </summary>
         /// <remarks>
-        /// Updates the given fields; the rest is left as is. &#x60;metadata&#x60; keys merge (an empty value removes a key). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
+        /// Updates the given fields; the rest is left as is (&#x60;metadata&#x60; is replaced as a whole; &#x60;metadata&#x3D;&#x60; clears it). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
         /// </remarks>
         /// <exception cref="Example.Api.Client.ApiException">Thrown when fails to make API call</exception>
         /// <param name="id"></param>
@@ -160,7 +160,7 @@ namespace Example.Api.Api
         /// Update a resource
         /// </summary>
         /// <remarks>
-        /// Updates the given fields; the rest is left as is. &#x60;metadata&#x60; keys merge (an empty value removes a key). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
+        /// Updates the given fields; the rest is left as is (&#x60;metadata&#x60; is replaced as a whole; &#x60;metadata&#x3D;&#x60; clears it). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
         /// </remarks>
         /// <exception cref="Example.Api.Client.ApiException">Thrown when fails to make API call</exception>
         /// <param name="id"></param>
@@ -305,7 +305,7 @@ namespace Example.Api.Api
         /// Update a resource
         /// </summary>
         /// <remarks>
-        /// Updates the given fields; the rest is left as is. &#x60;metadata&#x60; keys merge (an empty value removes a key). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
+        /// Updates the given fields; the rest is left as is (&#x60;metadata&#x60; is replaced as a whole; &#x60;metadata&#x3D;&#x60; clears it). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
         /// </remarks>
         /// <exception cref="Example.Api.Client.ApiException">Thrown when fails to make API call</exception>
         /// <param name="id"></param>
@@ -321,7 +321,7 @@ namespace Example.Api.Api
         /// Update a resource
         /// </summary>
         /// <remarks>
-        /// Updates the given fields; the rest is left as is. &#x60;metadata&#x60; keys merge (an empty value removes a key). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
+        /// Updates the given fields; the rest is left as is (&#x60;metadata&#x60; is replaced as a whole; &#x60;metadata&#x3D;&#x60; clears it). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
         /// </remarks>
         /// <exception cref="Example.Api.Client.ApiException">Thrown when fails to make API call</exception>
         /// <param name="id"></param>
@@ -1249,7 +1249,7 @@ namespace Example.Api.Api
         }
 
         /// <summary>
-        /// Update a resource Updates the given fields; the rest is left as is. &#x60;metadata&#x60; keys merge (an empty value removes a key). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
+        /// Update a resource Updates the given fields; the rest is left as is (&#x60;metadata&#x60; is replaced as a whole; &#x60;metadata&#x3D;&#x60; clears it). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
         /// </summary>
         /// <exception cref="Example.Api.Client.ApiException">Thrown when fails to make API call</exception>
         /// <param name="id"></param>
@@ -1265,7 +1265,7 @@ namespace Example.Api.Api
         }
 
         /// <summary>
-        /// Update a resource Updates the given fields; the rest is left as is. &#x60;metadata&#x60; keys merge (an empty value removes a key). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
+        /// Update a resource Updates the given fields; the rest is left as is (&#x60;metadata&#x60; is replaced as a whole; &#x60;metadata&#x3D;&#x60; clears it). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
         /// </summary>
         /// <exception cref="Example.Api.Client.ApiException">Thrown when fails to make API call</exception>
         /// <param name="id"></param>
@@ -1332,7 +1332,7 @@ namespace Example.Api.Api
         }
 
         /// <summary>
-        /// Update a resource Updates the given fields; the rest is left as is. &#x60;metadata&#x60; keys merge (an empty value removes a key). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
+        /// Update a resource Updates the given fields; the rest is left as is (&#x60;metadata&#x60; is replaced as a whole; &#x60;metadata&#x3D;&#x60; clears it). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
         /// </summary>
         /// <exception cref="Example.Api.Client.ApiException">Thrown when fails to make API call</exception>
         /// <param name="id"></param>
@@ -1349,7 +1349,7 @@ namespace Example.Api.Api
         }
 
         /// <summary>
-        /// Update a resource Updates the given fields; the rest is left as is. &#x60;metadata&#x60; keys merge (an empty value removes a key). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
+        /// Update a resource Updates the given fields; the rest is left as is (&#x60;metadata&#x60; is replaced as a whole; &#x60;metadata&#x3D;&#x60; clears it). Send &#x60;If-Match&#x60; with the ETag you read to refuse a lost update (412). Send an &#x60;Idempotency-Key&#x60; to retry safely.
         /// </summary>
         /// <exception cref="Example.Api.Client.ApiException">Thrown when fails to make API call</exception>
         /// <param name="id"></param>
