@@ -158,7 +158,8 @@ final class RetryTest extends TestCase
         $client = new Client(['api_key' => 'sk_test_stub', 'base_url' => $url, 'api_version' => '2023-09-15']);
         $client->resources->all(['created' => ['gte' => 10, 'lt' => 20], 'expand' => ['data.metrics'], 'status' => 'active']);
         $log = self::stubLog($id);
-        $this->assertSame('/v1/resources?created%5Bgte%5D=10&created%5Blt%5D=20&expand%5B%5D=data.metrics&status=active', $log[0]['path']);
+        $this->assertSame('/v1/resources', $log[0]['path']);
+        $this->assertSame('created%5Bgte%5D=10&created%5Blt%5D=20&expand%5B%5D=data.metrics&status=active', $log[0]['query']);
         $this->assertSame('2023-09-15', $log[0]['headers']['api-version']);
         $this->assertSame('Bearer sk_test_stub', $log[0]['headers']['authorization']);
         $this->assertArrayNotHasKey('idempotency-key', $log[0]['headers'], 'a GET needs none');
