@@ -592,6 +592,23 @@ def _refs(node: Any) -> set[str]:
     return set()
 
 
+INT32_MAX = 2**31 - 1
+
+
+def _int64(node: Any) -> Any:
+    """`format: int64` on every integer that may not fit 32 bits (Unix times, counts):
+    generators otherwise pick 32-bit ints (Go's int32 `created` ends in 2038)."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer" and "format" not in node and node.get("maximum", INT32_MAX + 1) > INT32_MAX:
+            node["format"] = "int64"
+        for value in node.values():
+            _int64(value)
+    elif isinstance(node, list):
+        for value in node:
+            _int64(value)
+    return node
+
+
 def _drop_unused(doc: dict[str, Any]) -> dict[str, Any]:
     """Leave out component schemas nothing refers to (e.g. a query model's nested filter,
     which the parameter inlines as a deepObject)."""
@@ -617,7 +634,7 @@ def _document() -> dict[str, Any]:
         comps.schemas[name]["examples"] = [example]
     codes = "\n".join(f"- `{c}` ({s.status} {s.type})" for c, s in sorted(errors.CODES.items()))
     schemas_ = {RENAMES.get(name, name): schema for name, schema in comps.schemas.items()}
-    return _drop_unused(_rename({
+    return _int64(_drop_unused(_rename({
         "openapi": "3.1.0",
         "info": {
             "title": "Resource API",
@@ -651,7 +668,7 @@ def _document() -> dict[str, Any]:
             },
             "headers": dict(sorted(HEADERS.items())),
         },
-    }))
+    })))
 
 
 def document() -> dict[str, Any]:

@@ -190,6 +190,13 @@ def test_document_has_none_of_the_generator_blockers():
         "limit": "#/components/schemas/LimitNotice",
     }
     assert set(doc["webhooks"]) == set(models.EVENT_TYPES)
+    # inline unions carry titles of their own ("Object" and "Body" are reserved or clash in PHP and Java)
+    assert data["title"] == "EventDataObject"
+    assert comps["BatchOperationResult"]["properties"]["body"]["title"] == "BatchOperationResultBody"
+    # Unix times are 64-bit (Go's generator picks int32 for a bare integer)
+    assert comps["Resource"]["properties"]["created"]["format"] == "int64"
+    assert comps["WebhookReplay"]["properties"]["since"]["format"] == "int64"
+    assert "format" not in comps["ResourceConfigurationParams"]["properties"]["timeout_ms"]  # bounded: int32
     assert {t["name"] for t in doc["tags"]} >= {"resources", "batch", "webhook_endpoints", "events"}
 
 

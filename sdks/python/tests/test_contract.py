@@ -43,7 +43,12 @@ def test_create_retrieve_update_with_if_match_delete(client: example_api.Client)
 
     got = client.resources.retrieve(created.id, expand=["metrics"])
     assert got.id == created.id and got.metrics is not None
-    plain = client.resources.retrieve(created.id)
+    # provisioning changes the resource (and its ETag) until it is active: read it after
+    def active() -> example_api.Resource | None:
+        r = client.resources.retrieve(created.id)
+        return r if r.status == "active" else None
+
+    plain = eventually(active)
     assert plain.last_response is not None and plain.last_response.etag
     etag = plain.last_response.etag
 

@@ -257,7 +257,8 @@ def _one_of(schema: dict[str, Any]) -> None:
 class EventData(_Object):
     # resource.created/updated/status_changed: the resource; resource.deleted: the resource
     # as it was, with deleted: true and deleted_at; webhook_endpoint.disabled: the endpoint.
-    object: Annotated[Resource | WebhookEndpoint | LimitNotice, Field(discriminator="object")]
+    # (a title of its own: generators name the union after it, and "Object" is reserved in PHP and Java)
+    object: Annotated[Resource | WebhookEndpoint | LimitNotice, Field(discriminator="object", title="EventDataObject")]
     previous_attributes: dict[str, Any] | None = None
 
 
@@ -317,7 +318,9 @@ class BatchOperationResult(_Object):
     operations an atomic batch did not commit)."""
 
     status: int = Field(..., ge=200, le=599)
-    body: Resource | DeletedResource | ResourceList | Error = Field(..., json_schema_extra=_one_of)
+    body: Resource | DeletedResource | ResourceList | Error = Field(
+        ..., title="BatchOperationResultBody", json_schema_extra=_one_of
+    )
     idempotent_replayed: bool | None = Field(None, description="True when the operation's idempotency_key replayed")
 
 
