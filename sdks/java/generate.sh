@@ -24,7 +24,7 @@ fi
 
 "$gen" generate -i "$spec" -g java --library native -o "$tmp" \
   --additional-properties=hideGenerationTimestamp=true,openApiNullable=false,supportUrlQuery=false,enumUnknownDefaultCase=true,containerDefaultToNull=true,dateLibrary=legacy,useJakartaEe=true,invokerPackage=com.example.generated,modelPackage=com.example.generated.model \
-  --model-name-mappings Object=EventDataObject,Body=BatchOperationResultBody --name-mappings configuration=configuration \
+  --name-mappings configuration=configuration \
   --global-property models,modelDocs=false,modelTests=false,supportingFiles=JSON.java:AbstractOpenApiSchema.java \
   > "$tmp/generator.log" 2>&1 || { cat "$tmp/generator.log" >&2; exit 1; }
 

@@ -13,7 +13,6 @@ trap 'rm -rf "$tmp"' EXIT
 
 "$gen" generate -i "$spec" -g php -o "$tmp" \
   --additional-properties=invokerPackage='Example\Generated',modelPackage=Model,hideGenerationTimestamp=true,srcBasePath=lib \
-  --model-name-mappings Object=EventDataObject,Body=BatchOperationResultBody \
   --global-property models,modelDocs=false,modelTests=false,supportingFiles=ModelInterface.php:ObjectSerializer.php:Configuration.php \
   > "$tmp/generator.log" 2>&1 || { cat "$tmp/generator.log" >&2; exit 1; }
 

@@ -7,4 +7,4 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 for f in "$here"/autoload.php "$here"/src/*.php "$here"/src/*/*.php; do
   php -l "$f" > /dev/null
 done
-exec phpunit --colors=never --bootstrap "$here/tests/bootstrap.php" "$here/tests"
+exec phpunit --colors=never --do-not-cache-result --bootstrap "$here/tests/bootstrap.php" "$here/tests"

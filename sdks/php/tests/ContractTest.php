@@ -27,7 +27,14 @@ final class ContractTest extends TestCase
         $this->assertMatchesRegularExpression('/^req_/', $client->getLastResponse()->requestId());
         $this->assertFalse($client->getLastResponse()->idempotentReplayed());
 
+        // provisioning changes the resource (and its ETag) until it is active: read it then
+        $deadline = microtime(true) + 60;
         $got = $client->resources->retrieve($created->getId());
+        while ($got->getStatus() !== 'active' && microtime(true) < $deadline) {
+            usleep(200000);
+            $got = $client->resources->retrieve($created->getId());
+        }
+        $this->assertSame('active', $got->getStatus());
         $this->assertSame($created->getId(), $got->getId());
         $this->assertSame('PHP SDK resource', $got->getName());
         $etag = $client->getLastResponse()->etag();

@@ -70,7 +70,7 @@ class BatchAtomic implements ModelInterface, ArrayAccess, \JsonSerializable
      */
     protected static $openAPIFormats = [
         'committed' => null,
-        'failed_operation' => null
+        'failed_operation' => 'int64'
     ];
 
     /**

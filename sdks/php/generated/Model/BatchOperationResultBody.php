@@ -49,7 +49,7 @@ class BatchOperationResultBody implements ModelInterface, ArrayAccess, \JsonSeri
      *
      * @var string
      */
-    protected static $openAPIModelName = 'Body';
+    protected static $openAPIModelName = 'BatchOperationResultBody';
 
     /**
      * Array of property to type mappings. Used for (de)serialization
@@ -91,8 +91,8 @@ class BatchOperationResultBody implements ModelInterface, ArrayAccess, \JsonSeri
     protected static $openAPIFormats = [
         'id' => null,
         'object' => null,
-        'created' => null,
-        'updated' => null,
+        'created' => 'int64',
+        'updated' => 'int64',
         'livemode' => null,
         'name' => null,
         'type' => null,
@@ -105,11 +105,11 @@ class BatchOperationResultBody implements ModelInterface, ArrayAccess, \JsonSeri
         'logs' => null,
         'related_resources' => null,
         'deleted' => null,
-        'deleted_at' => null,
+        'deleted_at' => 'int64',
         'url' => null,
         'data' => null,
         'has_more' => null,
-        'total_count' => null,
+        'total_count' => 'int64',
         'error' => null
     ];
 

@@ -71,10 +71,10 @@ class BatchSummary implements ModelInterface, ArrayAccess, \JsonSerializable
      * @psalm-var array<string, string|null>
      */
     protected static $openAPIFormats = [
-        'total' => null,
-        'successful' => null,
-        'failed' => null,
-        'duration_ms' => null
+        'total' => 'int64',
+        'successful' => 'int64',
+        'failed' => 'int64',
+        'duration_ms' => 'int64'
     ];
 
     /**

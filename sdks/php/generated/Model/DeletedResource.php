@@ -74,7 +74,7 @@ class DeletedResource implements ModelInterface, ArrayAccess, \JsonSerializable
         'id' => null,
         'object' => null,
         'deleted' => null,
-        'deleted_at' => null
+        'deleted_at' => 'int64'
     ];
 
     /**

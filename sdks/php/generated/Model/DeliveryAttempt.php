@@ -79,8 +79,8 @@ class DeliveryAttempt implements ModelInterface, ArrayAccess, \JsonSerializable
         'object' => null,
         'event' => null,
         'webhook_endpoint' => null,
-        'created' => null,
-        'attempt' => null,
+        'created' => 'int64',
+        'attempt' => 'int64',
         'status' => null,
         'livemode' => null
     ];

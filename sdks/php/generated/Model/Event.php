@@ -78,7 +78,7 @@ class Event implements ModelInterface, ArrayAccess, \JsonSerializable
         'id' => null,
         'object' => null,
         'type' => null,
-        'created' => null,
+        'created' => 'int64',
         'api_version' => null,
         'livemode' => null,
         'data' => null,

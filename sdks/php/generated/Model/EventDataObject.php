@@ -49,7 +49,7 @@ class EventDataObject implements ModelInterface, ArrayAccess, \JsonSerializable
      *
      * @var string
      */
-    protected static $openAPIModelName = 'Object';
+    protected static $openAPIModelName = 'EventDataObject';
 
     /**
      * Array of property to type mappings. Used for (de)serialization
@@ -94,8 +94,8 @@ class EventDataObject implements ModelInterface, ArrayAccess, \JsonSerializable
     protected static $openAPIFormats = [
         'id' => null,
         'object' => null,
-        'created' => null,
-        'updated' => null,
+        'created' => 'int64',
+        'updated' => 'int64',
         'livemode' => null,
         'name' => null,
         'type' => null,
@@ -113,10 +113,10 @@ class EventDataObject implements ModelInterface, ArrayAccess, \JsonSerializable
         'secret' => null,
         'resource' => null,
         'limit_type' => null,
-        'limit' => null,
-        'current_value' => null,
-        'window_start' => null,
-        'window_end' => null
+        'limit' => 'int64',
+        'current_value' => 'int64',
+        'window_start' => 'int64',
+        'window_end' => 'int64'
     ];
 
     /**

@@ -78,10 +78,10 @@ class LimitNotice implements ModelInterface, ArrayAccess, \JsonSerializable
         'object' => null,
         'resource' => null,
         'limit_type' => null,
-        'limit' => null,
-        'current_value' => null,
-        'window_start' => null,
-        'window_end' => null
+        'limit' => 'int64',
+        'current_value' => 'int64',
+        'window_start' => 'int64',
+        'window_end' => 'int64'
     ];
 
     /**

@@ -71,10 +71,10 @@ class ListResourcesCreatedParameter implements ModelInterface, ArrayAccess, \Jso
      * @psalm-var array<string, string|null>
      */
     protected static $openAPIFormats = [
-        'gt' => null,
-        'gte' => null,
-        'lt' => null,
-        'lte' => null
+        'gt' => 'int64',
+        'gte' => 'int64',
+        'lt' => 'int64',
+        'lte' => 'int64'
     ];
 
     /**

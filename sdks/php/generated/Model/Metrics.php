@@ -74,9 +74,9 @@ class Metrics implements ModelInterface, ArrayAccess, \JsonSerializable
     protected static $openAPIFormats = [
         'lifetime' => null,
         'last_24h' => null,
-        'requests_today' => null,
+        'requests_today' => 'int64',
         'success_rate' => null,
-        'avg_latency_ms' => null
+        'avg_latency_ms' => 'int64'
     ];
 
     /**

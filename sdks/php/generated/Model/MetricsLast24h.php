@@ -73,12 +73,12 @@ class MetricsLast24h implements ModelInterface, ArrayAccess, \JsonSerializable
      * @psalm-var array<string, string|null>
      */
     protected static $openAPIFormats = [
-        'requests' => null,
+        'requests' => 'int64',
         'success_rate' => null,
-        'errors' => null,
-        'avg_latency_ms' => null,
-        'p95_latency_ms' => null,
-        'p99_latency_ms' => null
+        'errors' => 'int64',
+        'avg_latency_ms' => 'int64',
+        'p95_latency_ms' => 'int64',
+        'p99_latency_ms' => 'int64'
     ];
 
     /**

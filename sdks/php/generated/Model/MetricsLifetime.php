@@ -71,10 +71,10 @@ class MetricsLifetime implements ModelInterface, ArrayAccess, \JsonSerializable
      * @psalm-var array<string, string|null>
      */
     protected static $openAPIFormats = [
-        'requests' => null,
+        'requests' => 'int64',
         'success_rate' => null,
-        'errors' => null,
-        'avg_latency_ms' => null
+        'errors' => 'int64',
+        'avg_latency_ms' => 'int64'
     ];
 
     /**

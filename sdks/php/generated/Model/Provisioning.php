@@ -72,9 +72,9 @@ class Provisioning implements ModelInterface, ArrayAccess, \JsonSerializable
      */
     protected static $openAPIFormats = [
         'status' => null,
-        'estimated_completion' => null,
-        'steps_completed' => null,
-        'steps_total' => null
+        'estimated_completion' => 'int64',
+        'steps_completed' => 'int64',
+        'steps_total' => 'int64'
     ];
 
     /**

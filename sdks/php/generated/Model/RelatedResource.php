@@ -83,8 +83,8 @@ class RelatedResource implements ModelInterface, ArrayAccess, \JsonSerializable
     protected static $openAPIFormats = [
         'id' => null,
         'object' => null,
-        'created' => null,
-        'updated' => null,
+        'created' => 'int64',
+        'updated' => 'int64',
         'livemode' => null,
         'name' => null,
         'type' => null,

@@ -76,10 +76,10 @@ class RequestLog implements ModelInterface, ArrayAccess, \JsonSerializable
     protected static $openAPIFormats = [
         'id' => null,
         'object' => null,
-        'created' => null,
+        'created' => 'int64',
         'method' => null,
         'path' => null,
-        'status' => null,
+        'status' => 'int64',
         'latency_ms' => null
     ];
 

@@ -85,8 +85,8 @@ class Resource implements ModelInterface, ArrayAccess, \JsonSerializable
     protected static $openAPIFormats = [
         'id' => null,
         'object' => null,
-        'created' => null,
-        'updated' => null,
+        'created' => 'int64',
+        'updated' => 'int64',
         'livemode' => null,
         'name' => null,
         'type' => null,

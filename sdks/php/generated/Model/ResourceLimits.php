@@ -71,9 +71,9 @@ class ResourceLimits implements ModelInterface, ArrayAccess, \JsonSerializable
      * @psalm-var array<string, string|null>
      */
     protected static $openAPIFormats = [
-        'max_requests_per_minute' => null,
-        'max_batch_size' => null,
-        'max_payload_bytes' => null
+        'max_requests_per_minute' => 'int64',
+        'max_batch_size' => 'int64',
+        'max_payload_bytes' => 'int64'
     ];
 
     /**

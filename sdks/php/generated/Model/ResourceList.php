@@ -76,7 +76,7 @@ class ResourceList implements ModelInterface, ArrayAccess, \JsonSerializable
         'url' => null,
         'data' => null,
         'has_more' => null,
-        'total_count' => null
+        'total_count' => 'int64'
     ];
 
     /**

@@ -71,9 +71,9 @@ class ResourceMetricsSummary implements ModelInterface, ArrayAccess, \JsonSerial
      * @psalm-var array<string, string|null>
      */
     protected static $openAPIFormats = [
-        'requests_today' => null,
+        'requests_today' => 'int64',
         'success_rate' => null,
-        'avg_latency_ms' => null
+        'avg_latency_ms' => 'int64'
     ];
 
     /**

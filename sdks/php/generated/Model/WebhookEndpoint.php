@@ -84,7 +84,7 @@ class WebhookEndpoint implements ModelInterface, ArrayAccess, \JsonSerializable
         'description' => null,
         'status' => null,
         'metadata' => null,
-        'created' => null,
+        'created' => 'int64',
         'livemode' => null,
         'secret' => null
     ];

@@ -68,7 +68,7 @@ class WebhookReplay implements ModelInterface, ArrayAccess, \JsonSerializable
      * @psalm-var array<string, string|null>
      */
     protected static $openAPIFormats = [
-        'since' => null
+        'since' => 'int64'
     ];
 
     /**

@@ -74,9 +74,9 @@ class WebhookReplayResult implements ModelInterface, ArrayAccess, \JsonSerializa
     protected static $openAPIFormats = [
         'object' => null,
         'webhook_endpoint' => null,
-        'since' => null,
+        'since' => 'int64',
         'events' => null,
-        'count' => null
+        'count' => 'int64'
     ];
 
     /**

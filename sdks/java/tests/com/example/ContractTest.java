@@ -21,6 +21,7 @@ import com.example.generated.model.Resource;
 import com.example.generated.model.ResourceCreate;
 import com.example.generated.model.ResourceType;
 import com.example.generated.model.ResourceUpdate;
+import com.example.generated.model.Status;
 import com.example.generated.model.WebhookEndpoint;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ContractTest {
   @Test
   @Order(1)
-  void createRetrieveUpdateWithIfMatchDelete() {
+  void createRetrieveUpdateWithIfMatchDelete() throws Exception {
     ExampleClient client = TestSupport.client().build();
     Resource created = client.resources().create(new ResourceCreate().name("Java SDK resource").type(ResourceType.PRODUCTION)
         .metadata(Map.of("team", "platform")));
@@ -47,7 +48,13 @@ class ContractTest {
     assertTrue(client.lastResponse().requestId().startsWith("req_"));
     assertFalse(client.lastResponse().idempotentReplayed());
 
+    // provisioning changes the resource (and its ETag) until it is active: read it then
     Resource got = client.resources().retrieve(created.getId());
+    for (long deadline = System.currentTimeMillis() + 60_000; got.getStatus() != Status.ACTIVE && System.currentTimeMillis() < deadline; ) {
+      Thread.sleep(200);
+      got = client.resources().retrieve(created.getId());
+    }
+    assertEquals(Status.ACTIVE, got.getStatus());
     assertEquals(created.getId(), got.getId());
     assertEquals("Java SDK resource", got.getName());
     String etag = client.lastResponse().etag();

@@ -45,7 +45,7 @@ namespace Example.Api.Model
         /// </summary>
         /// <param name="committed">committed (required).</param>
         /// <param name="failedOperation">Index of the operation that failed, null if committed (required).</param>
-        public BatchAtomic(bool committed = default, int? failedOperation = default)
+        public BatchAtomic(bool committed = default, long? failedOperation = default)
         {
             this.Committed = committed;
             // to ensure "failedOperation" is required (not null)
@@ -68,7 +68,7 @@ namespace Example.Api.Model
         /// </summary>
         /// <value>Index of the operation that failed, null if committed</value>
         [DataMember(Name = "failed_operation", IsRequired = true, EmitDefaultValue = true)]
-        public int? FailedOperation { get; set; }
+        public long? FailedOperation { get; set; }
 
         /// <summary>
         /// Gets or Sets additional properties

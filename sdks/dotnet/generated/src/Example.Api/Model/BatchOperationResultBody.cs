@@ -31,7 +31,7 @@ namespace Example.Api.Model
     /// BatchOperationResultBody
     /// </summary>
     [JsonConverter(typeof(BatchOperationResultBodyJsonConverter))]
-    [DataContract(Name = "Body")]
+    [DataContract(Name = "BatchOperationResultBody")]
     public partial class BatchOperationResultBody : AbstractOpenAPISchema, IValidatableObject
     {
         /// <summary>

@@ -47,7 +47,7 @@ namespace Example.Api.Model
         /// <param name="successful">successful (required).</param>
         /// <param name="failed">failed (required).</param>
         /// <param name="durationMs">durationMs (required).</param>
-        public BatchSummary(int total = default, int successful = default, int failed = default, int durationMs = default)
+        public BatchSummary(long total = default, long successful = default, long failed = default, long durationMs = default)
         {
             this.Total = total;
             this.Successful = successful;
@@ -60,25 +60,25 @@ namespace Example.Api.Model
         /// Gets or Sets Total
         /// </summary>
         [DataMember(Name = "total", IsRequired = true, EmitDefaultValue = true)]
-        public int Total { get; set; }
+        public long Total { get; set; }
 
         /// <summary>
         /// Gets or Sets Successful
         /// </summary>
         [DataMember(Name = "successful", IsRequired = true, EmitDefaultValue = true)]
-        public int Successful { get; set; }
+        public long Successful { get; set; }
 
         /// <summary>
         /// Gets or Sets Failed
         /// </summary>
         [DataMember(Name = "failed", IsRequired = true, EmitDefaultValue = true)]
-        public int Failed { get; set; }
+        public long Failed { get; set; }
 
         /// <summary>
         /// Gets or Sets DurationMs
         /// </summary>
         [DataMember(Name = "duration_ms", IsRequired = true, EmitDefaultValue = true)]
-        public int DurationMs { get; set; }
+        public long DurationMs { get; set; }
 
         /// <summary>
         /// Gets or Sets additional properties
@@ -119,26 +119,26 @@ namespace Example.Api.Model
         /// <returns>Validation Result</returns>
         IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
         {
-            // Total (int) minimum
-            if (this.Total < (int)0)
+            // Total (long) minimum
+            if (this.Total < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Total, must be a value greater than or equal to 0.", new [] { "Total" });
             }
 
-            // Successful (int) minimum
-            if (this.Successful < (int)0)
+            // Successful (long) minimum
+            if (this.Successful < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Successful, must be a value greater than or equal to 0.", new [] { "Successful" });
             }
 
-            // Failed (int) minimum
-            if (this.Failed < (int)0)
+            // Failed (long) minimum
+            if (this.Failed < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Failed, must be a value greater than or equal to 0.", new [] { "Failed" });
             }
 
-            // DurationMs (int) minimum
-            if (this.DurationMs < (int)0)
+            // DurationMs (long) minimum
+            if (this.DurationMs < (long)0)
             {
                 yield return new ValidationResult("Invalid value for DurationMs, must be a value greater than or equal to 0.", new [] { "DurationMs" });
             }

@@ -81,7 +81,7 @@ namespace Example.Api.Model
         /// <param name="varObject">varObject (required).</param>
         /// <param name="deleted">deleted (required).</param>
         /// <param name="deletedAt">deletedAt (required).</param>
-        public DeletedResource(string id = default, ObjectEnum varObject = default, DeletedEnum deleted = default, int deletedAt = default)
+        public DeletedResource(string id = default, ObjectEnum varObject = default, DeletedEnum deleted = default, long deletedAt = default)
         {
             // to ensure "id" is required (not null)
             if (id == null)
@@ -104,7 +104,7 @@ namespace Example.Api.Model
         /// Gets or Sets DeletedAt
         /// </summary>
         [DataMember(Name = "deleted_at", IsRequired = true, EmitDefaultValue = true)]
-        public int DeletedAt { get; set; }
+        public long DeletedAt { get; set; }
 
         /// <summary>
         /// Returns the string presentation of the object

@@ -95,7 +95,7 @@ namespace Example.Api.Model
         /// <param name="attempt">attempt (required).</param>
         /// <param name="status">status (required).</param>
         /// <param name="livemode">livemode (required).</param>
-        public DeliveryAttempt(string id = default, ObjectEnum varObject = default, string varEvent = default, string webhookEndpoint = default, int created = default, int attempt = default, StatusEnum status = default, bool livemode = default)
+        public DeliveryAttempt(string id = default, ObjectEnum varObject = default, string varEvent = default, string webhookEndpoint = default, long created = default, long attempt = default, StatusEnum status = default, bool livemode = default)
         {
             // to ensure "id" is required (not null)
             if (id == null)
@@ -145,13 +145,13 @@ namespace Example.Api.Model
         /// Gets or Sets Created
         /// </summary>
         [DataMember(Name = "created", IsRequired = true, EmitDefaultValue = true)]
-        public int Created { get; set; }
+        public long Created { get; set; }
 
         /// <summary>
         /// Gets or Sets Attempt
         /// </summary>
         [DataMember(Name = "attempt", IsRequired = true, EmitDefaultValue = true)]
-        public int Attempt { get; set; }
+        public long Attempt { get; set; }
 
         /// <summary>
         /// Gets or Sets Livemode

@@ -119,7 +119,7 @@ namespace Example.Api.Model
         /// <param name="livemode">livemode (required).</param>
         /// <param name="data">data (required).</param>
         /// <param name="request">request.</param>
-        public Event(string id = default, ObjectEnum varObject = default, TypeEnum type = default, int created = default, string apiVersion = default, bool livemode = default, EventData data = default, EventRequest request = default)
+        public Event(string id = default, ObjectEnum varObject = default, TypeEnum type = default, long created = default, string apiVersion = default, bool livemode = default, EventData data = default, EventRequest request = default)
         {
             // to ensure "id" is required (not null)
             if (id == null)
@@ -157,7 +157,7 @@ namespace Example.Api.Model
         /// Gets or Sets Created
         /// </summary>
         [DataMember(Name = "created", IsRequired = true, EmitDefaultValue = true)]
-        public int Created { get; set; }
+        public long Created { get; set; }
 
         /// <summary>
         /// Gets or Sets ApiVersion

@@ -32,7 +32,7 @@ namespace Example.Api.Model
     /// EventDataObject
     /// </summary>
     [JsonConverter(typeof(EventDataObjectJsonConverter))]
-    [DataContract(Name = "Object")]
+    [DataContract(Name = "EventDataObject")]
     public partial class EventDataObject : AbstractOpenAPISchema, IValidatableObject
     {
         /// <summary>

@@ -69,7 +69,7 @@ namespace Example.Api.Model
         /// <param name="currentValue">currentValue (required).</param>
         /// <param name="windowStart">windowStart (required).</param>
         /// <param name="windowEnd">windowEnd (required).</param>
-        public LimitNotice(ObjectEnum varObject = default, string resource = default, string limitType = default, int limit = default, int currentValue = default, int windowStart = default, int windowEnd = default)
+        public LimitNotice(ObjectEnum varObject = default, string resource = default, string limitType = default, long limit = default, long currentValue = default, long windowStart = default, long windowEnd = default)
         {
             this.Object = varObject;
             // to ensure "resource" is required (not null)
@@ -107,25 +107,25 @@ namespace Example.Api.Model
         /// Gets or Sets Limit
         /// </summary>
         [DataMember(Name = "limit", IsRequired = true, EmitDefaultValue = true)]
-        public int Limit { get; set; }
+        public long Limit { get; set; }
 
         /// <summary>
         /// Gets or Sets CurrentValue
         /// </summary>
         [DataMember(Name = "current_value", IsRequired = true, EmitDefaultValue = true)]
-        public int CurrentValue { get; set; }
+        public long CurrentValue { get; set; }
 
         /// <summary>
         /// Gets or Sets WindowStart
         /// </summary>
         [DataMember(Name = "window_start", IsRequired = true, EmitDefaultValue = true)]
-        public int WindowStart { get; set; }
+        public long WindowStart { get; set; }
 
         /// <summary>
         /// Gets or Sets WindowEnd
         /// </summary>
         [DataMember(Name = "window_end", IsRequired = true, EmitDefaultValue = true)]
-        public int WindowEnd { get; set; }
+        public long WindowEnd { get; set; }
 
         /// <summary>
         /// Gets or Sets additional properties

@@ -39,7 +39,7 @@ namespace Example.Api.Model
         /// <param name="gte">gte.</param>
         /// <param name="lt">lt.</param>
         /// <param name="lte">lte.</param>
-        public ListResourcesCreatedParameter(int gt = default, int gte = default, int lt = default, int lte = default)
+        public ListResourcesCreatedParameter(long gt = default, long gte = default, long lt = default, long lte = default)
         {
             this.Gt = gt;
             this.Gte = gte;
@@ -52,25 +52,25 @@ namespace Example.Api.Model
         /// Gets or Sets Gt
         /// </summary>
         [DataMember(Name = "gt", EmitDefaultValue = false)]
-        public int Gt { get; set; }
+        public long Gt { get; set; }
 
         /// <summary>
         /// Gets or Sets Gte
         /// </summary>
         [DataMember(Name = "gte", EmitDefaultValue = false)]
-        public int Gte { get; set; }
+        public long Gte { get; set; }
 
         /// <summary>
         /// Gets or Sets Lt
         /// </summary>
         [DataMember(Name = "lt", EmitDefaultValue = false)]
-        public int Lt { get; set; }
+        public long Lt { get; set; }
 
         /// <summary>
         /// Gets or Sets Lte
         /// </summary>
         [DataMember(Name = "lte", EmitDefaultValue = false)]
-        public int Lte { get; set; }
+        public long Lte { get; set; }
 
         /// <summary>
         /// Gets or Sets additional properties
@@ -111,26 +111,26 @@ namespace Example.Api.Model
         /// <returns>Validation Result</returns>
         IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
         {
-            // Gt (int) minimum
-            if (this.Gt < (int)0)
+            // Gt (long) minimum
+            if (this.Gt < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Gt, must be a value greater than or equal to 0.", new [] { "Gt" });
             }
 
-            // Gte (int) minimum
-            if (this.Gte < (int)0)
+            // Gte (long) minimum
+            if (this.Gte < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Gte, must be a value greater than or equal to 0.", new [] { "Gte" });
             }
 
-            // Lt (int) minimum
-            if (this.Lt < (int)0)
+            // Lt (long) minimum
+            if (this.Lt < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Lt, must be a value greater than or equal to 0.", new [] { "Lt" });
             }
 
-            // Lte (int) minimum
-            if (this.Lte < (int)0)
+            // Lte (long) minimum
+            if (this.Lte < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Lte, must be a value greater than or equal to 0.", new [] { "Lte" });
             }

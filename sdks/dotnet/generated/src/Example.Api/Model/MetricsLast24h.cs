@@ -46,7 +46,7 @@ namespace Example.Api.Model
         /// <param name="avgLatencyMs">avgLatencyMs.</param>
         /// <param name="p95LatencyMs">Upper bound of the log-scale bucket holding the 95th percentile (required).</param>
         /// <param name="p99LatencyMs">p99LatencyMs (required).</param>
-        public MetricsLast24h(int requests = default, decimal? successRate = default, int errors = default, int? avgLatencyMs = default, int? p95LatencyMs = default, int? p99LatencyMs = default)
+        public MetricsLast24h(long requests = default, decimal? successRate = default, long errors = default, long? avgLatencyMs = default, long? p95LatencyMs = default, long? p99LatencyMs = default)
         {
             this.Requests = requests;
             // to ensure "successRate" is required (not null)
@@ -75,7 +75,7 @@ namespace Example.Api.Model
         /// Gets or Sets Requests
         /// </summary>
         [DataMember(Name = "requests", IsRequired = true, EmitDefaultValue = true)]
-        public int Requests { get; set; }
+        public long Requests { get; set; }
 
         /// <summary>
         /// Percent of answers below 400; null with no requests
@@ -88,26 +88,26 @@ namespace Example.Api.Model
         /// Gets or Sets Errors
         /// </summary>
         [DataMember(Name = "errors", IsRequired = true, EmitDefaultValue = true)]
-        public int Errors { get; set; }
+        public long Errors { get; set; }
 
         /// <summary>
         /// Gets or Sets AvgLatencyMs
         /// </summary>
         [DataMember(Name = "avg_latency_ms", EmitDefaultValue = true)]
-        public int? AvgLatencyMs { get; set; }
+        public long? AvgLatencyMs { get; set; }
 
         /// <summary>
         /// Upper bound of the log-scale bucket holding the 95th percentile
         /// </summary>
         /// <value>Upper bound of the log-scale bucket holding the 95th percentile</value>
         [DataMember(Name = "p95_latency_ms", IsRequired = true, EmitDefaultValue = true)]
-        public int? P95LatencyMs { get; set; }
+        public long? P95LatencyMs { get; set; }
 
         /// <summary>
         /// Gets or Sets P99LatencyMs
         /// </summary>
         [DataMember(Name = "p99_latency_ms", IsRequired = true, EmitDefaultValue = true)]
-        public int? P99LatencyMs { get; set; }
+        public long? P99LatencyMs { get; set; }
 
         /// <summary>
         /// Returns the string presentation of the object
@@ -143,8 +143,8 @@ namespace Example.Api.Model
         /// <returns>Validation Result</returns>
         IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
         {
-            // Requests (int) minimum
-            if (this.Requests < (int)0)
+            // Requests (long) minimum
+            if (this.Requests < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Requests, must be a value greater than or equal to 0.", new [] { "Requests" });
             }
@@ -161,8 +161,8 @@ namespace Example.Api.Model
                 yield return new ValidationResult("Invalid value for SuccessRate, must be a value greater than or equal to 0.", new [] { "SuccessRate" });
             }
 
-            // Errors (int) minimum
-            if (this.Errors < (int)0)
+            // Errors (long) minimum
+            if (this.Errors < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Errors, must be a value greater than or equal to 0.", new [] { "Errors" });
             }

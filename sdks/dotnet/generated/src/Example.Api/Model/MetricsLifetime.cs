@@ -47,7 +47,7 @@ namespace Example.Api.Model
         /// <param name="successRate">Percent of answers below 400; null with no requests (required).</param>
         /// <param name="errors">errors (required).</param>
         /// <param name="avgLatencyMs">avgLatencyMs.</param>
-        public MetricsLifetime(int requests = default, decimal? successRate = default, int errors = default, int? avgLatencyMs = default)
+        public MetricsLifetime(long requests = default, decimal? successRate = default, long errors = default, long? avgLatencyMs = default)
         {
             this.Requests = requests;
             // to ensure "successRate" is required (not null)
@@ -65,7 +65,7 @@ namespace Example.Api.Model
         /// Gets or Sets Requests
         /// </summary>
         [DataMember(Name = "requests", IsRequired = true, EmitDefaultValue = true)]
-        public int Requests { get; set; }
+        public long Requests { get; set; }
 
         /// <summary>
         /// Percent of answers below 400; null with no requests
@@ -78,13 +78,13 @@ namespace Example.Api.Model
         /// Gets or Sets Errors
         /// </summary>
         [DataMember(Name = "errors", IsRequired = true, EmitDefaultValue = true)]
-        public int Errors { get; set; }
+        public long Errors { get; set; }
 
         /// <summary>
         /// Gets or Sets AvgLatencyMs
         /// </summary>
         [DataMember(Name = "avg_latency_ms", EmitDefaultValue = true)]
-        public int? AvgLatencyMs { get; set; }
+        public long? AvgLatencyMs { get; set; }
 
         /// <summary>
         /// Gets or Sets additional properties
@@ -125,8 +125,8 @@ namespace Example.Api.Model
         /// <returns>Validation Result</returns>
         IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
         {
-            // Requests (int) minimum
-            if (this.Requests < (int)0)
+            // Requests (long) minimum
+            if (this.Requests < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Requests, must be a value greater than or equal to 0.", new [] { "Requests" });
             }
@@ -143,8 +143,8 @@ namespace Example.Api.Model
                 yield return new ValidationResult("Invalid value for SuccessRate, must be a value greater than or equal to 0.", new [] { "SuccessRate" });
             }
 
-            // Errors (int) minimum
-            if (this.Errors < (int)0)
+            // Errors (long) minimum
+            if (this.Errors < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Errors, must be a value greater than or equal to 0.", new [] { "Errors" });
             }

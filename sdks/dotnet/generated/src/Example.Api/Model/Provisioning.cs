@@ -47,7 +47,7 @@ namespace Example.Api.Model
         /// <param name="estimatedCompletion">estimatedCompletion.</param>
         /// <param name="stepsCompleted">stepsCompleted (required).</param>
         /// <param name="stepsTotal">stepsTotal (required).</param>
-        public Provisioning(string status = default, int? estimatedCompletion = default, int stepsCompleted = default, int stepsTotal = default)
+        public Provisioning(string status = default, long? estimatedCompletion = default, long stepsCompleted = default, long stepsTotal = default)
         {
             // to ensure "status" is required (not null)
             if (status == null)
@@ -71,19 +71,19 @@ namespace Example.Api.Model
         /// Gets or Sets EstimatedCompletion
         /// </summary>
         [DataMember(Name = "estimated_completion", EmitDefaultValue = true)]
-        public int? EstimatedCompletion { get; set; }
+        public long? EstimatedCompletion { get; set; }
 
         /// <summary>
         /// Gets or Sets StepsCompleted
         /// </summary>
         [DataMember(Name = "steps_completed", IsRequired = true, EmitDefaultValue = true)]
-        public int StepsCompleted { get; set; }
+        public long StepsCompleted { get; set; }
 
         /// <summary>
         /// Gets or Sets StepsTotal
         /// </summary>
         [DataMember(Name = "steps_total", IsRequired = true, EmitDefaultValue = true)]
-        public int StepsTotal { get; set; }
+        public long StepsTotal { get; set; }
 
         /// <summary>
         /// Gets or Sets additional properties
@@ -124,14 +124,14 @@ namespace Example.Api.Model
         /// <returns>Validation Result</returns>
         IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
         {
-            // StepsCompleted (int) minimum
-            if (this.StepsCompleted < (int)0)
+            // StepsCompleted (long) minimum
+            if (this.StepsCompleted < (long)0)
             {
                 yield return new ValidationResult("Invalid value for StepsCompleted, must be a value greater than or equal to 0.", new [] { "StepsCompleted" });
             }
 
-            // StepsTotal (int) minimum
-            if (this.StepsTotal < (int)1)
+            // StepsTotal (long) minimum
+            if (this.StepsTotal < (long)1)
             {
                 yield return new ValidationResult("Invalid value for StepsTotal, must be a value greater than or equal to 1.", new [] { "StepsTotal" });
             }

@@ -87,7 +87,7 @@ namespace Example.Api.Model
         /// <param name="provisioning">provisioning.</param>
         /// <param name="limits">On every API answer; absent in events.</param>
         /// <param name="metrics">metrics.</param>
-        public RelatedResource(string id = default, ObjectEnum varObject = default, int created = default, int updated = default, bool livemode = default, string name = default, ResourceType type = default, Status status = default, ResourceConfiguration varConfiguration = default, Dictionary<string, string> metadata = default, Provisioning provisioning = default, ResourceLimits limits = default, Metrics metrics = default)
+        public RelatedResource(string id = default, ObjectEnum varObject = default, long created = default, long updated = default, bool livemode = default, string name = default, ResourceType type = default, Status status = default, ResourceConfiguration varConfiguration = default, Dictionary<string, string> metadata = default, Provisioning provisioning = default, ResourceLimits limits = default, Metrics metrics = default)
         {
             // to ensure "id" is required (not null)
             if (id == null)
@@ -135,13 +135,13 @@ namespace Example.Api.Model
         /// Gets or Sets Created
         /// </summary>
         [DataMember(Name = "created", IsRequired = true, EmitDefaultValue = true)]
-        public int Created { get; set; }
+        public long Created { get; set; }
 
         /// <summary>
         /// Gets or Sets Updated
         /// </summary>
         [DataMember(Name = "updated", IsRequired = true, EmitDefaultValue = true)]
-        public int Updated { get; set; }
+        public long Updated { get; set; }
 
         /// <summary>
         /// Gets or Sets Livemode

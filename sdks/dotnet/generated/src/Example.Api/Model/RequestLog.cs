@@ -66,7 +66,7 @@ namespace Example.Api.Model
         /// <param name="path">path (required).</param>
         /// <param name="status">status (required).</param>
         /// <param name="latencyMs">latencyMs (required).</param>
-        public RequestLog(string id = default, ObjectEnum varObject = default, int created = default, string method = default, string path = default, int status = default, decimal latencyMs = default)
+        public RequestLog(string id = default, ObjectEnum varObject = default, long created = default, string method = default, string path = default, long status = default, decimal latencyMs = default)
         {
             // to ensure "id" is required (not null)
             if (id == null)
@@ -103,7 +103,7 @@ namespace Example.Api.Model
         /// Gets or Sets Created
         /// </summary>
         [DataMember(Name = "created", IsRequired = true, EmitDefaultValue = true)]
-        public int Created { get; set; }
+        public long Created { get; set; }
 
         /// <summary>
         /// Gets or Sets Method
@@ -121,7 +121,7 @@ namespace Example.Api.Model
         /// Gets or Sets Status
         /// </summary>
         [DataMember(Name = "status", IsRequired = true, EmitDefaultValue = true)]
-        public int Status { get; set; }
+        public long Status { get; set; }
 
         /// <summary>
         /// Gets or Sets LatencyMs

@@ -89,7 +89,7 @@ namespace Example.Api.Model
         /// <param name="metrics">metrics.</param>
         /// <param name="logs">logs.</param>
         /// <param name="relatedResources">relatedResources.</param>
-        public Resource(string id = default, ObjectEnum varObject = default, int created = default, int updated = default, bool livemode = default, string name = default, ResourceType type = default, Status status = default, ResourceConfiguration varConfiguration = default, Dictionary<string, string> metadata = default, Provisioning provisioning = default, ResourceLimits limits = default, Metrics metrics = default, RequestLogList logs = default, RelatedResources relatedResources = default)
+        public Resource(string id = default, ObjectEnum varObject = default, long created = default, long updated = default, bool livemode = default, string name = default, ResourceType type = default, Status status = default, ResourceConfiguration varConfiguration = default, Dictionary<string, string> metadata = default, Provisioning provisioning = default, ResourceLimits limits = default, Metrics metrics = default, RequestLogList logs = default, RelatedResources relatedResources = default)
         {
             // to ensure "id" is required (not null)
             if (id == null)
@@ -139,13 +139,13 @@ namespace Example.Api.Model
         /// Gets or Sets Created
         /// </summary>
         [DataMember(Name = "created", IsRequired = true, EmitDefaultValue = true)]
-        public int Created { get; set; }
+        public long Created { get; set; }
 
         /// <summary>
         /// Gets or Sets Updated
         /// </summary>
         [DataMember(Name = "updated", IsRequired = true, EmitDefaultValue = true)]
-        public int Updated { get; set; }
+        public long Updated { get; set; }
 
         /// <summary>
         /// Gets or Sets Livemode

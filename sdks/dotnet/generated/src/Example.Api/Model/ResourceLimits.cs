@@ -43,7 +43,7 @@ namespace Example.Api.Model
         /// <param name="maxRequestsPerMinute">configuration.rate_limit if set, else the plan&#39;s rate (required).</param>
         /// <param name="maxBatchSize">maxBatchSize (required).</param>
         /// <param name="maxPayloadBytes">maxPayloadBytes (required).</param>
-        public ResourceLimits(int maxRequestsPerMinute = default, int maxBatchSize = default, int maxPayloadBytes = default)
+        public ResourceLimits(long maxRequestsPerMinute = default, long maxBatchSize = default, long maxPayloadBytes = default)
         {
             this.MaxRequestsPerMinute = maxRequestsPerMinute;
             this.MaxBatchSize = maxBatchSize;
@@ -55,19 +55,19 @@ namespace Example.Api.Model
         /// </summary>
         /// <value>configuration.rate_limit if set, else the plan&#39;s rate</value>
         [DataMember(Name = "max_requests_per_minute", IsRequired = true, EmitDefaultValue = true)]
-        public int MaxRequestsPerMinute { get; set; }
+        public long MaxRequestsPerMinute { get; set; }
 
         /// <summary>
         /// Gets or Sets MaxBatchSize
         /// </summary>
         [DataMember(Name = "max_batch_size", IsRequired = true, EmitDefaultValue = true)]
-        public int MaxBatchSize { get; set; }
+        public long MaxBatchSize { get; set; }
 
         /// <summary>
         /// Gets or Sets MaxPayloadBytes
         /// </summary>
         [DataMember(Name = "max_payload_bytes", IsRequired = true, EmitDefaultValue = true)]
-        public int MaxPayloadBytes { get; set; }
+        public long MaxPayloadBytes { get; set; }
 
         /// <summary>
         /// Returns the string presentation of the object
@@ -100,8 +100,8 @@ namespace Example.Api.Model
         /// <returns>Validation Result</returns>
         IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
         {
-            // MaxRequestsPerMinute (int) minimum
-            if (this.MaxRequestsPerMinute < (int)1)
+            // MaxRequestsPerMinute (long) minimum
+            if (this.MaxRequestsPerMinute < (long)1)
             {
                 yield return new ValidationResult("Invalid value for MaxRequestsPerMinute, must be a value greater than or equal to 1.", new [] { "MaxRequestsPerMinute" });
             }

@@ -86,7 +86,7 @@ namespace Example.Api.Model
         /// <param name="data">data (required).</param>
         /// <param name="hasMore">hasMore (required).</param>
         /// <param name="totalCount">totalCount (required).</param>
-        public ResourceList(ObjectEnum varObject = default, UrlEnum url = default, List<Resource> data = default, bool hasMore = default, int totalCount = default)
+        public ResourceList(ObjectEnum varObject = default, UrlEnum url = default, List<Resource> data = default, bool hasMore = default, long totalCount = default)
         {
             this.Object = varObject;
             this.Url = url;
@@ -117,7 +117,7 @@ namespace Example.Api.Model
         /// Gets or Sets TotalCount
         /// </summary>
         [DataMember(Name = "total_count", IsRequired = true, EmitDefaultValue = true)]
-        public int TotalCount { get; set; }
+        public long TotalCount { get; set; }
 
         /// <summary>
         /// Gets or Sets additional properties
@@ -159,8 +159,8 @@ namespace Example.Api.Model
         /// <returns>Validation Result</returns>
         IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
         {
-            // TotalCount (int) minimum
-            if (this.TotalCount < (int)0)
+            // TotalCount (long) minimum
+            if (this.TotalCount < (long)0)
             {
                 yield return new ValidationResult("Invalid value for TotalCount, must be a value greater than or equal to 0.", new [] { "TotalCount" });
             }

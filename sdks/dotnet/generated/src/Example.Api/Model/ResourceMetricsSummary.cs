@@ -43,7 +43,7 @@ namespace Example.Api.Model
         /// <param name="requestsToday">requestsToday (required).</param>
         /// <param name="successRate">successRate (required).</param>
         /// <param name="avgLatencyMs">avgLatencyMs (required).</param>
-        public ResourceMetricsSummary(int requestsToday = default, decimal? successRate = default, int? avgLatencyMs = default)
+        public ResourceMetricsSummary(long requestsToday = default, decimal? successRate = default, long? avgLatencyMs = default)
         {
             this.RequestsToday = requestsToday;
             // to ensure "successRate" is required (not null)
@@ -64,7 +64,7 @@ namespace Example.Api.Model
         /// Gets or Sets RequestsToday
         /// </summary>
         [DataMember(Name = "requests_today", IsRequired = true, EmitDefaultValue = true)]
-        public int RequestsToday { get; set; }
+        public long RequestsToday { get; set; }
 
         /// <summary>
         /// Gets or Sets SuccessRate
@@ -76,7 +76,7 @@ namespace Example.Api.Model
         /// Gets or Sets AvgLatencyMs
         /// </summary>
         [DataMember(Name = "avg_latency_ms", IsRequired = true, EmitDefaultValue = true)]
-        public int? AvgLatencyMs { get; set; }
+        public long? AvgLatencyMs { get; set; }
 
         /// <summary>
         /// Returns the string presentation of the object
@@ -109,8 +109,8 @@ namespace Example.Api.Model
         /// <returns>Validation Result</returns>
         IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
         {
-            // RequestsToday (int) minimum
-            if (this.RequestsToday < (int)0)
+            // RequestsToday (long) minimum
+            if (this.RequestsToday < (long)0)
             {
                 yield return new ValidationResult("Invalid value for RequestsToday, must be a value greater than or equal to 0.", new [] { "RequestsToday" });
             }

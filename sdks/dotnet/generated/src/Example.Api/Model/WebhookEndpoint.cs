@@ -146,7 +146,7 @@ namespace Example.Api.Model
         /// <param name="created">created (required).</param>
         /// <param name="livemode">livemode (required).</param>
         /// <param name="secret">The offending parameter, bracket form for nested ones.</param>
-        public WebhookEndpoint(string id = default, ObjectEnum varObject = default, string url = default, List<EnabledEventsEnum> enabledEvents = default, string description = default, StatusEnum status = default, Dictionary<string, string> metadata = default, int created = default, bool livemode = default, string secret = default)
+        public WebhookEndpoint(string id = default, ObjectEnum varObject = default, string url = default, List<EnabledEventsEnum> enabledEvents = default, string description = default, StatusEnum status = default, Dictionary<string, string> metadata = default, long created = default, bool livemode = default, string secret = default)
         {
             // to ensure "id" is required (not null)
             if (id == null)
@@ -216,7 +216,7 @@ namespace Example.Api.Model
         /// Gets or Sets Created
         /// </summary>
         [DataMember(Name = "created", IsRequired = true, EmitDefaultValue = true)]
-        public int Created { get; set; }
+        public long Created { get; set; }
 
         /// <summary>
         /// Gets or Sets Livemode

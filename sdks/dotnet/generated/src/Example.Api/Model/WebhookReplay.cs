@@ -41,7 +41,7 @@ namespace Example.Api.Model
         /// Initializes a new instance of the <see cref="WebhookReplay" /> class.
         /// </summary>
         /// <param name="since">Replay failed deliveries of events created at or after this time (required).</param>
-        public WebhookReplay(int since = default)
+        public WebhookReplay(long since = default)
         {
             this.Since = since;
         }
@@ -51,7 +51,7 @@ namespace Example.Api.Model
         /// </summary>
         /// <value>Replay failed deliveries of events created at or after this time</value>
         [DataMember(Name = "since", IsRequired = true, EmitDefaultValue = true)]
-        public int Since { get; set; }
+        public long Since { get; set; }
 
         /// <summary>
         /// Returns the string presentation of the object
@@ -82,8 +82,8 @@ namespace Example.Api.Model
         /// <returns>Validation Result</returns>
         IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
         {
-            // Since (int) minimum
-            if (this.Since < (int)0)
+            // Since (long) minimum
+            if (this.Since < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Since, must be a value greater than or equal to 0.", new [] { "Since" });
             }

@@ -67,7 +67,7 @@ namespace Example.Api.Model
         /// <param name="since">since (required).</param>
         /// <param name="events">events (required).</param>
         /// <param name="count">count (required).</param>
-        public WebhookReplayResult(ObjectEnum varObject = default, string webhookEndpoint = default, int since = default, List<string> events = default, int count = default)
+        public WebhookReplayResult(ObjectEnum varObject = default, string webhookEndpoint = default, long since = default, List<string> events = default, long count = default)
         {
             this.Object = varObject;
             // to ensure "webhookEndpoint" is required (not null)
@@ -97,7 +97,7 @@ namespace Example.Api.Model
         /// Gets or Sets Since
         /// </summary>
         [DataMember(Name = "since", IsRequired = true, EmitDefaultValue = true)]
-        public int Since { get; set; }
+        public long Since { get; set; }
 
         /// <summary>
         /// Gets or Sets Events
@@ -109,7 +109,7 @@ namespace Example.Api.Model
         /// Gets or Sets Count
         /// </summary>
         [DataMember(Name = "count", IsRequired = true, EmitDefaultValue = true)]
-        public int Count { get; set; }
+        public long Count { get; set; }
 
         /// <summary>
         /// Gets or Sets additional properties

@@ -44,7 +44,7 @@ public class BatchAtomic {
 
   public static final String JSON_PROPERTY_FAILED_OPERATION = "failed_operation";
   @jakarta.annotation.Nullable
-  private Integer failedOperation;
+  private Long failedOperation;
 
   public BatchAtomic() { 
   }
@@ -73,7 +73,7 @@ public class BatchAtomic {
   }
 
 
-  public BatchAtomic failedOperation(@jakarta.annotation.Nullable Integer failedOperation) {
+  public BatchAtomic failedOperation(@jakarta.annotation.Nullable Long failedOperation) {
     this.failedOperation = failedOperation;
     return this;
   }
@@ -85,14 +85,14 @@ public class BatchAtomic {
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_FAILED_OPERATION, required = false)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getFailedOperation() {
+  public Long getFailedOperation() {
     return failedOperation;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_FAILED_OPERATION, required = false)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setFailedOperation(@jakarta.annotation.Nullable Integer failedOperation) {
+  public void setFailedOperation(@jakarta.annotation.Nullable Long failedOperation) {
     this.failedOperation = failedOperation;
   }
 

@@ -42,24 +42,24 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 public class BatchSummary {
   public static final String JSON_PROPERTY_TOTAL = "total";
   @jakarta.annotation.Nonnull
-  private Integer total;
+  private Long total;
 
   public static final String JSON_PROPERTY_SUCCESSFUL = "successful";
   @jakarta.annotation.Nonnull
-  private Integer successful;
+  private Long successful;
 
   public static final String JSON_PROPERTY_FAILED = "failed";
   @jakarta.annotation.Nonnull
-  private Integer failed;
+  private Long failed;
 
   public static final String JSON_PROPERTY_DURATION_MS = "duration_ms";
   @jakarta.annotation.Nonnull
-  private Integer durationMs;
+  private Long durationMs;
 
   public BatchSummary() { 
   }
 
-  public BatchSummary total(@jakarta.annotation.Nonnull Integer total) {
+  public BatchSummary total(@jakarta.annotation.Nonnull Long total) {
     this.total = total;
     return this;
   }
@@ -72,19 +72,19 @@ public class BatchSummary {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_TOTAL, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getTotal() {
+  public Long getTotal() {
     return total;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_TOTAL, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setTotal(@jakarta.annotation.Nonnull Integer total) {
+  public void setTotal(@jakarta.annotation.Nonnull Long total) {
     this.total = total;
   }
 
 
-  public BatchSummary successful(@jakarta.annotation.Nonnull Integer successful) {
+  public BatchSummary successful(@jakarta.annotation.Nonnull Long successful) {
     this.successful = successful;
     return this;
   }
@@ -97,19 +97,19 @@ public class BatchSummary {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_SUCCESSFUL, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getSuccessful() {
+  public Long getSuccessful() {
     return successful;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_SUCCESSFUL, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setSuccessful(@jakarta.annotation.Nonnull Integer successful) {
+  public void setSuccessful(@jakarta.annotation.Nonnull Long successful) {
     this.successful = successful;
   }
 
 
-  public BatchSummary failed(@jakarta.annotation.Nonnull Integer failed) {
+  public BatchSummary failed(@jakarta.annotation.Nonnull Long failed) {
     this.failed = failed;
     return this;
   }
@@ -122,19 +122,19 @@ public class BatchSummary {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_FAILED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getFailed() {
+  public Long getFailed() {
     return failed;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_FAILED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setFailed(@jakarta.annotation.Nonnull Integer failed) {
+  public void setFailed(@jakarta.annotation.Nonnull Long failed) {
     this.failed = failed;
   }
 
 
-  public BatchSummary durationMs(@jakarta.annotation.Nonnull Integer durationMs) {
+  public BatchSummary durationMs(@jakarta.annotation.Nonnull Long durationMs) {
     this.durationMs = durationMs;
     return this;
   }
@@ -147,14 +147,14 @@ public class BatchSummary {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_DURATION_MS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getDurationMs() {
+  public Long getDurationMs() {
     return durationMs;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_DURATION_MS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setDurationMs(@jakarta.annotation.Nonnull Integer durationMs) {
+  public void setDurationMs(@jakarta.annotation.Nonnull Long durationMs) {
     this.durationMs = durationMs;
   }
 

@@ -120,7 +120,7 @@ public class DeletedResource {
 
   public static final String JSON_PROPERTY_DELETED_AT = "deleted_at";
   @jakarta.annotation.Nonnull
-  private Integer deletedAt;
+  private Long deletedAt;
 
   public DeletedResource() { 
   }
@@ -197,7 +197,7 @@ public class DeletedResource {
   }
 
 
-  public DeletedResource deletedAt(@jakarta.annotation.Nonnull Integer deletedAt) {
+  public DeletedResource deletedAt(@jakarta.annotation.Nonnull Long deletedAt) {
     this.deletedAt = deletedAt;
     return this;
   }
@@ -209,14 +209,14 @@ public class DeletedResource {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_DELETED_AT, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getDeletedAt() {
+  public Long getDeletedAt() {
     return deletedAt;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_DELETED_AT, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setDeletedAt(@jakarta.annotation.Nonnull Integer deletedAt) {
+  public void setDeletedAt(@jakarta.annotation.Nonnull Long deletedAt) {
     this.deletedAt = deletedAt;
   }
 

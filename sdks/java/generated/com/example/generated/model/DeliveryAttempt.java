@@ -97,11 +97,11 @@ public class DeliveryAttempt {
 
   public static final String JSON_PROPERTY_CREATED = "created";
   @jakarta.annotation.Nonnull
-  private Integer created;
+  private Long created;
 
   public static final String JSON_PROPERTY_ATTEMPT = "attempt";
   @jakarta.annotation.Nonnull
-  private Integer attempt;
+  private Long attempt;
 
   /**
    * Gets or Sets status
@@ -247,7 +247,7 @@ public class DeliveryAttempt {
   }
 
 
-  public DeliveryAttempt created(@jakarta.annotation.Nonnull Integer created) {
+  public DeliveryAttempt created(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
     return this;
   }
@@ -259,19 +259,19 @@ public class DeliveryAttempt {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getCreated() {
+  public Long getCreated() {
     return created;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setCreated(@jakarta.annotation.Nonnull Integer created) {
+  public void setCreated(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
   }
 
 
-  public DeliveryAttempt attempt(@jakarta.annotation.Nonnull Integer attempt) {
+  public DeliveryAttempt attempt(@jakarta.annotation.Nonnull Long attempt) {
     this.attempt = attempt;
     return this;
   }
@@ -283,14 +283,14 @@ public class DeliveryAttempt {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_ATTEMPT, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getAttempt() {
+  public Long getAttempt() {
     return attempt;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_ATTEMPT, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setAttempt(@jakarta.annotation.Nonnull Integer attempt) {
+  public void setAttempt(@jakarta.annotation.Nonnull Long attempt) {
     this.attempt = attempt;
   }
 

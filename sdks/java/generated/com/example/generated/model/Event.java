@@ -140,7 +140,7 @@ public class Event {
 
   public static final String JSON_PROPERTY_CREATED = "created";
   @jakarta.annotation.Nonnull
-  private Integer created;
+  private Long created;
 
   public static final String JSON_PROPERTY_API_VERSION = "api_version";
   @jakarta.annotation.Nonnull
@@ -233,7 +233,7 @@ public class Event {
   }
 
 
-  public Event created(@jakarta.annotation.Nonnull Integer created) {
+  public Event created(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
     return this;
   }
@@ -245,14 +245,14 @@ public class Event {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getCreated() {
+  public Long getCreated() {
     return created;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setCreated(@jakarta.annotation.Nonnull Integer created) {
+  public void setCreated(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
   }
 

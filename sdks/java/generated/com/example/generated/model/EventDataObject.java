@@ -229,7 +229,7 @@ public class EventDataObject extends AbstractOpenApiSchema {
         mappings.put("limit", LimitNotice.class);
         mappings.put("resource", Resource.class);
         mappings.put("webhook_endpoint", WebhookEndpoint.class);
-        mappings.put("Object", EventDataObject.class);
+        mappings.put("EventDataObject", EventDataObject.class);
         JSON.registerDiscriminator(EventDataObject.class, "object", mappings);
     }
 

@@ -92,19 +92,19 @@ public class LimitNotice {
 
   public static final String JSON_PROPERTY_LIMIT = "limit";
   @jakarta.annotation.Nonnull
-  private Integer limit;
+  private Long limit;
 
   public static final String JSON_PROPERTY_CURRENT_VALUE = "current_value";
   @jakarta.annotation.Nonnull
-  private Integer currentValue;
+  private Long currentValue;
 
   public static final String JSON_PROPERTY_WINDOW_START = "window_start";
   @jakarta.annotation.Nonnull
-  private Integer windowStart;
+  private Long windowStart;
 
   public static final String JSON_PROPERTY_WINDOW_END = "window_end";
   @jakarta.annotation.Nonnull
-  private Integer windowEnd;
+  private Long windowEnd;
 
   public LimitNotice() { 
   }
@@ -181,7 +181,7 @@ public class LimitNotice {
   }
 
 
-  public LimitNotice limit(@jakarta.annotation.Nonnull Integer limit) {
+  public LimitNotice limit(@jakarta.annotation.Nonnull Long limit) {
     this.limit = limit;
     return this;
   }
@@ -193,19 +193,19 @@ public class LimitNotice {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_LIMIT, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getLimit() {
+  public Long getLimit() {
     return limit;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_LIMIT, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setLimit(@jakarta.annotation.Nonnull Integer limit) {
+  public void setLimit(@jakarta.annotation.Nonnull Long limit) {
     this.limit = limit;
   }
 
 
-  public LimitNotice currentValue(@jakarta.annotation.Nonnull Integer currentValue) {
+  public LimitNotice currentValue(@jakarta.annotation.Nonnull Long currentValue) {
     this.currentValue = currentValue;
     return this;
   }
@@ -217,19 +217,19 @@ public class LimitNotice {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_CURRENT_VALUE, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getCurrentValue() {
+  public Long getCurrentValue() {
     return currentValue;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_CURRENT_VALUE, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setCurrentValue(@jakarta.annotation.Nonnull Integer currentValue) {
+  public void setCurrentValue(@jakarta.annotation.Nonnull Long currentValue) {
     this.currentValue = currentValue;
   }
 
 
-  public LimitNotice windowStart(@jakarta.annotation.Nonnull Integer windowStart) {
+  public LimitNotice windowStart(@jakarta.annotation.Nonnull Long windowStart) {
     this.windowStart = windowStart;
     return this;
   }
@@ -241,19 +241,19 @@ public class LimitNotice {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_WINDOW_START, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getWindowStart() {
+  public Long getWindowStart() {
     return windowStart;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_WINDOW_START, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setWindowStart(@jakarta.annotation.Nonnull Integer windowStart) {
+  public void setWindowStart(@jakarta.annotation.Nonnull Long windowStart) {
     this.windowStart = windowStart;
   }
 
 
-  public LimitNotice windowEnd(@jakarta.annotation.Nonnull Integer windowEnd) {
+  public LimitNotice windowEnd(@jakarta.annotation.Nonnull Long windowEnd) {
     this.windowEnd = windowEnd;
     return this;
   }
@@ -265,14 +265,14 @@ public class LimitNotice {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_WINDOW_END, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getWindowEnd() {
+  public Long getWindowEnd() {
     return windowEnd;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_WINDOW_END, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setWindowEnd(@jakarta.annotation.Nonnull Integer windowEnd) {
+  public void setWindowEnd(@jakarta.annotation.Nonnull Long windowEnd) {
     this.windowEnd = windowEnd;
   }
 

@@ -38,24 +38,24 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 public class ListResourcesCreatedParameter {
   public static final String JSON_PROPERTY_GT = "gt";
   @jakarta.annotation.Nullable
-  private Integer gt;
+  private Long gt;
 
   public static final String JSON_PROPERTY_GTE = "gte";
   @jakarta.annotation.Nullable
-  private Integer gte;
+  private Long gte;
 
   public static final String JSON_PROPERTY_LT = "lt";
   @jakarta.annotation.Nullable
-  private Integer lt;
+  private Long lt;
 
   public static final String JSON_PROPERTY_LTE = "lte";
   @jakarta.annotation.Nullable
-  private Integer lte;
+  private Long lte;
 
   public ListResourcesCreatedParameter() { 
   }
 
-  public ListResourcesCreatedParameter gt(@jakarta.annotation.Nullable Integer gt) {
+  public ListResourcesCreatedParameter gt(@jakarta.annotation.Nullable Long gt) {
     this.gt = gt;
     return this;
   }
@@ -68,19 +68,19 @@ public class ListResourcesCreatedParameter {
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_GT, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public Integer getGt() {
+  public Long getGt() {
     return gt;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_GT, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public void setGt(@jakarta.annotation.Nullable Integer gt) {
+  public void setGt(@jakarta.annotation.Nullable Long gt) {
     this.gt = gt;
   }
 
 
-  public ListResourcesCreatedParameter gte(@jakarta.annotation.Nullable Integer gte) {
+  public ListResourcesCreatedParameter gte(@jakarta.annotation.Nullable Long gte) {
     this.gte = gte;
     return this;
   }
@@ -93,19 +93,19 @@ public class ListResourcesCreatedParameter {
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_GTE, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public Integer getGte() {
+  public Long getGte() {
     return gte;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_GTE, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public void setGte(@jakarta.annotation.Nullable Integer gte) {
+  public void setGte(@jakarta.annotation.Nullable Long gte) {
     this.gte = gte;
   }
 
 
-  public ListResourcesCreatedParameter lt(@jakarta.annotation.Nullable Integer lt) {
+  public ListResourcesCreatedParameter lt(@jakarta.annotation.Nullable Long lt) {
     this.lt = lt;
     return this;
   }
@@ -118,19 +118,19 @@ public class ListResourcesCreatedParameter {
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_LT, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public Integer getLt() {
+  public Long getLt() {
     return lt;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_LT, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public void setLt(@jakarta.annotation.Nullable Integer lt) {
+  public void setLt(@jakarta.annotation.Nullable Long lt) {
     this.lt = lt;
   }
 
 
-  public ListResourcesCreatedParameter lte(@jakarta.annotation.Nullable Integer lte) {
+  public ListResourcesCreatedParameter lte(@jakarta.annotation.Nullable Long lte) {
     this.lte = lte;
     return this;
   }
@@ -143,14 +143,14 @@ public class ListResourcesCreatedParameter {
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_LTE, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public Integer getLte() {
+  public Long getLte() {
     return lte;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_LTE, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public void setLte(@jakarta.annotation.Nullable Integer lte) {
+  public void setLte(@jakarta.annotation.Nullable Long lte) {
     this.lte = lte;
   }
 

@@ -41,7 +41,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 public class MetricsLast24h {
   public static final String JSON_PROPERTY_REQUESTS = "requests";
   @jakarta.annotation.Nonnull
-  private Integer requests;
+  private Long requests;
 
   public static final String JSON_PROPERTY_SUCCESS_RATE = "success_rate";
   @jakarta.annotation.Nullable
@@ -49,24 +49,24 @@ public class MetricsLast24h {
 
   public static final String JSON_PROPERTY_ERRORS = "errors";
   @jakarta.annotation.Nonnull
-  private Integer errors;
+  private Long errors;
 
   public static final String JSON_PROPERTY_AVG_LATENCY_MS = "avg_latency_ms";
   @jakarta.annotation.Nullable
-  private Integer avgLatencyMs;
+  private Long avgLatencyMs;
 
   public static final String JSON_PROPERTY_P95_LATENCY_MS = "p95_latency_ms";
   @jakarta.annotation.Nullable
-  private Integer p95LatencyMs;
+  private Long p95LatencyMs;
 
   public static final String JSON_PROPERTY_P99_LATENCY_MS = "p99_latency_ms";
   @jakarta.annotation.Nullable
-  private Integer p99LatencyMs;
+  private Long p99LatencyMs;
 
   public MetricsLast24h() { 
   }
 
-  public MetricsLast24h requests(@jakarta.annotation.Nonnull Integer requests) {
+  public MetricsLast24h requests(@jakarta.annotation.Nonnull Long requests) {
     this.requests = requests;
     return this;
   }
@@ -79,14 +79,14 @@ public class MetricsLast24h {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_REQUESTS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getRequests() {
+  public Long getRequests() {
     return requests;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_REQUESTS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setRequests(@jakarta.annotation.Nonnull Integer requests) {
+  public void setRequests(@jakarta.annotation.Nonnull Long requests) {
     this.requests = requests;
   }
 
@@ -117,7 +117,7 @@ public class MetricsLast24h {
   }
 
 
-  public MetricsLast24h errors(@jakarta.annotation.Nonnull Integer errors) {
+  public MetricsLast24h errors(@jakarta.annotation.Nonnull Long errors) {
     this.errors = errors;
     return this;
   }
@@ -130,19 +130,19 @@ public class MetricsLast24h {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_ERRORS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getErrors() {
+  public Long getErrors() {
     return errors;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_ERRORS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setErrors(@jakarta.annotation.Nonnull Integer errors) {
+  public void setErrors(@jakarta.annotation.Nonnull Long errors) {
     this.errors = errors;
   }
 
 
-  public MetricsLast24h avgLatencyMs(@jakarta.annotation.Nullable Integer avgLatencyMs) {
+  public MetricsLast24h avgLatencyMs(@jakarta.annotation.Nullable Long avgLatencyMs) {
     this.avgLatencyMs = avgLatencyMs;
     return this;
   }
@@ -154,19 +154,19 @@ public class MetricsLast24h {
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_AVG_LATENCY_MS, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public Integer getAvgLatencyMs() {
+  public Long getAvgLatencyMs() {
     return avgLatencyMs;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_AVG_LATENCY_MS, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public void setAvgLatencyMs(@jakarta.annotation.Nullable Integer avgLatencyMs) {
+  public void setAvgLatencyMs(@jakarta.annotation.Nullable Long avgLatencyMs) {
     this.avgLatencyMs = avgLatencyMs;
   }
 
 
-  public MetricsLast24h p95LatencyMs(@jakarta.annotation.Nullable Integer p95LatencyMs) {
+  public MetricsLast24h p95LatencyMs(@jakarta.annotation.Nullable Long p95LatencyMs) {
     this.p95LatencyMs = p95LatencyMs;
     return this;
   }
@@ -178,19 +178,19 @@ public class MetricsLast24h {
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_P95_LATENCY_MS, required = false)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getP95LatencyMs() {
+  public Long getP95LatencyMs() {
     return p95LatencyMs;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_P95_LATENCY_MS, required = false)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setP95LatencyMs(@jakarta.annotation.Nullable Integer p95LatencyMs) {
+  public void setP95LatencyMs(@jakarta.annotation.Nullable Long p95LatencyMs) {
     this.p95LatencyMs = p95LatencyMs;
   }
 
 
-  public MetricsLast24h p99LatencyMs(@jakarta.annotation.Nullable Integer p99LatencyMs) {
+  public MetricsLast24h p99LatencyMs(@jakarta.annotation.Nullable Long p99LatencyMs) {
     this.p99LatencyMs = p99LatencyMs;
     return this;
   }
@@ -202,14 +202,14 @@ public class MetricsLast24h {
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_P99_LATENCY_MS, required = false)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getP99LatencyMs() {
+  public Long getP99LatencyMs() {
     return p99LatencyMs;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_P99_LATENCY_MS, required = false)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setP99LatencyMs(@jakarta.annotation.Nullable Integer p99LatencyMs) {
+  public void setP99LatencyMs(@jakarta.annotation.Nullable Long p99LatencyMs) {
     this.p99LatencyMs = p99LatencyMs;
   }
 

@@ -39,7 +39,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 public class MetricsLifetime {
   public static final String JSON_PROPERTY_REQUESTS = "requests";
   @jakarta.annotation.Nonnull
-  private Integer requests;
+  private Long requests;
 
   public static final String JSON_PROPERTY_SUCCESS_RATE = "success_rate";
   @jakarta.annotation.Nullable
@@ -47,16 +47,16 @@ public class MetricsLifetime {
 
   public static final String JSON_PROPERTY_ERRORS = "errors";
   @jakarta.annotation.Nonnull
-  private Integer errors;
+  private Long errors;
 
   public static final String JSON_PROPERTY_AVG_LATENCY_MS = "avg_latency_ms";
   @jakarta.annotation.Nullable
-  private Integer avgLatencyMs;
+  private Long avgLatencyMs;
 
   public MetricsLifetime() { 
   }
 
-  public MetricsLifetime requests(@jakarta.annotation.Nonnull Integer requests) {
+  public MetricsLifetime requests(@jakarta.annotation.Nonnull Long requests) {
     this.requests = requests;
     return this;
   }
@@ -69,14 +69,14 @@ public class MetricsLifetime {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_REQUESTS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getRequests() {
+  public Long getRequests() {
     return requests;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_REQUESTS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setRequests(@jakarta.annotation.Nonnull Integer requests) {
+  public void setRequests(@jakarta.annotation.Nonnull Long requests) {
     this.requests = requests;
   }
 
@@ -107,7 +107,7 @@ public class MetricsLifetime {
   }
 
 
-  public MetricsLifetime errors(@jakarta.annotation.Nonnull Integer errors) {
+  public MetricsLifetime errors(@jakarta.annotation.Nonnull Long errors) {
     this.errors = errors;
     return this;
   }
@@ -120,19 +120,19 @@ public class MetricsLifetime {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_ERRORS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getErrors() {
+  public Long getErrors() {
     return errors;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_ERRORS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setErrors(@jakarta.annotation.Nonnull Integer errors) {
+  public void setErrors(@jakarta.annotation.Nonnull Long errors) {
     this.errors = errors;
   }
 
 
-  public MetricsLifetime avgLatencyMs(@jakarta.annotation.Nullable Integer avgLatencyMs) {
+  public MetricsLifetime avgLatencyMs(@jakarta.annotation.Nullable Long avgLatencyMs) {
     this.avgLatencyMs = avgLatencyMs;
     return this;
   }
@@ -144,14 +144,14 @@ public class MetricsLifetime {
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_AVG_LATENCY_MS, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public Integer getAvgLatencyMs() {
+  public Long getAvgLatencyMs() {
     return avgLatencyMs;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_AVG_LATENCY_MS, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public void setAvgLatencyMs(@jakarta.annotation.Nullable Integer avgLatencyMs) {
+  public void setAvgLatencyMs(@jakarta.annotation.Nullable Long avgLatencyMs) {
     this.avgLatencyMs = avgLatencyMs;
   }
 

@@ -46,15 +46,15 @@ public class Provisioning {
 
   public static final String JSON_PROPERTY_ESTIMATED_COMPLETION = "estimated_completion";
   @jakarta.annotation.Nullable
-  private Integer estimatedCompletion;
+  private Long estimatedCompletion;
 
   public static final String JSON_PROPERTY_STEPS_COMPLETED = "steps_completed";
   @jakarta.annotation.Nonnull
-  private Integer stepsCompleted;
+  private Long stepsCompleted;
 
   public static final String JSON_PROPERTY_STEPS_TOTAL = "steps_total";
   @jakarta.annotation.Nonnull
-  private Integer stepsTotal;
+  private Long stepsTotal;
 
   public Provisioning() { 
   }
@@ -83,7 +83,7 @@ public class Provisioning {
   }
 
 
-  public Provisioning estimatedCompletion(@jakarta.annotation.Nullable Integer estimatedCompletion) {
+  public Provisioning estimatedCompletion(@jakarta.annotation.Nullable Long estimatedCompletion) {
     this.estimatedCompletion = estimatedCompletion;
     return this;
   }
@@ -95,19 +95,19 @@ public class Provisioning {
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_ESTIMATED_COMPLETION, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public Integer getEstimatedCompletion() {
+  public Long getEstimatedCompletion() {
     return estimatedCompletion;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_ESTIMATED_COMPLETION, required = false)
   @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
-  public void setEstimatedCompletion(@jakarta.annotation.Nullable Integer estimatedCompletion) {
+  public void setEstimatedCompletion(@jakarta.annotation.Nullable Long estimatedCompletion) {
     this.estimatedCompletion = estimatedCompletion;
   }
 
 
-  public Provisioning stepsCompleted(@jakarta.annotation.Nonnull Integer stepsCompleted) {
+  public Provisioning stepsCompleted(@jakarta.annotation.Nonnull Long stepsCompleted) {
     this.stepsCompleted = stepsCompleted;
     return this;
   }
@@ -120,19 +120,19 @@ public class Provisioning {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_STEPS_COMPLETED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getStepsCompleted() {
+  public Long getStepsCompleted() {
     return stepsCompleted;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_STEPS_COMPLETED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setStepsCompleted(@jakarta.annotation.Nonnull Integer stepsCompleted) {
+  public void setStepsCompleted(@jakarta.annotation.Nonnull Long stepsCompleted) {
     this.stepsCompleted = stepsCompleted;
   }
 
 
-  public Provisioning stepsTotal(@jakarta.annotation.Nonnull Integer stepsTotal) {
+  public Provisioning stepsTotal(@jakarta.annotation.Nonnull Long stepsTotal) {
     this.stepsTotal = stepsTotal;
     return this;
   }
@@ -145,14 +145,14 @@ public class Provisioning {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_STEPS_TOTAL, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getStepsTotal() {
+  public Long getStepsTotal() {
     return stepsTotal;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_STEPS_TOTAL, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setStepsTotal(@jakarta.annotation.Nonnull Integer stepsTotal) {
+  public void setStepsTotal(@jakarta.annotation.Nonnull Long stepsTotal) {
     this.stepsTotal = stepsTotal;
   }
 

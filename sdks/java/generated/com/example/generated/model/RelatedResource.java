@@ -102,11 +102,11 @@ public class RelatedResource {
 
   public static final String JSON_PROPERTY_CREATED = "created";
   @jakarta.annotation.Nonnull
-  private Integer created;
+  private Long created;
 
   public static final String JSON_PROPERTY_UPDATED = "updated";
   @jakarta.annotation.Nonnull
-  private Integer updated;
+  private Long updated;
 
   public static final String JSON_PROPERTY_LIVEMODE = "livemode";
   @jakarta.annotation.Nonnull
@@ -195,7 +195,7 @@ public class RelatedResource {
   }
 
 
-  public RelatedResource created(@jakarta.annotation.Nonnull Integer created) {
+  public RelatedResource created(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
     return this;
   }
@@ -207,19 +207,19 @@ public class RelatedResource {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getCreated() {
+  public Long getCreated() {
     return created;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setCreated(@jakarta.annotation.Nonnull Integer created) {
+  public void setCreated(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
   }
 
 
-  public RelatedResource updated(@jakarta.annotation.Nonnull Integer updated) {
+  public RelatedResource updated(@jakarta.annotation.Nonnull Long updated) {
     this.updated = updated;
     return this;
   }
@@ -231,14 +231,14 @@ public class RelatedResource {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_UPDATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getUpdated() {
+  public Long getUpdated() {
     return updated;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_UPDATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setUpdated(@jakarta.annotation.Nonnull Integer updated) {
+  public void setUpdated(@jakarta.annotation.Nonnull Long updated) {
     this.updated = updated;
   }
 

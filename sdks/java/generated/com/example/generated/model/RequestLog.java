@@ -85,7 +85,7 @@ public class RequestLog {
 
   public static final String JSON_PROPERTY_CREATED = "created";
   @jakarta.annotation.Nonnull
-  private Integer created;
+  private Long created;
 
   public static final String JSON_PROPERTY_METHOD = "method";
   @jakarta.annotation.Nonnull
@@ -97,7 +97,7 @@ public class RequestLog {
 
   public static final String JSON_PROPERTY_STATUS = "status";
   @jakarta.annotation.Nonnull
-  private Integer status;
+  private Long status;
 
   public static final String JSON_PROPERTY_LATENCY_MS = "latency_ms";
   @jakarta.annotation.Nonnull
@@ -154,7 +154,7 @@ public class RequestLog {
   }
 
 
-  public RequestLog created(@jakarta.annotation.Nonnull Integer created) {
+  public RequestLog created(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
     return this;
   }
@@ -166,14 +166,14 @@ public class RequestLog {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getCreated() {
+  public Long getCreated() {
     return created;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setCreated(@jakarta.annotation.Nonnull Integer created) {
+  public void setCreated(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
   }
 
@@ -226,7 +226,7 @@ public class RequestLog {
   }
 
 
-  public RequestLog status(@jakarta.annotation.Nonnull Integer status) {
+  public RequestLog status(@jakarta.annotation.Nonnull Long status) {
     this.status = status;
     return this;
   }
@@ -238,14 +238,14 @@ public class RequestLog {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_STATUS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getStatus() {
+  public Long getStatus() {
     return status;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_STATUS, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setStatus(@jakarta.annotation.Nonnull Integer status) {
+  public void setStatus(@jakarta.annotation.Nonnull Long status) {
     this.status = status;
   }
 

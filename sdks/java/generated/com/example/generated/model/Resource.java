@@ -106,11 +106,11 @@ public class Resource {
 
   public static final String JSON_PROPERTY_CREATED = "created";
   @jakarta.annotation.Nonnull
-  private Integer created;
+  private Long created;
 
   public static final String JSON_PROPERTY_UPDATED = "updated";
   @jakarta.annotation.Nonnull
-  private Integer updated;
+  private Long updated;
 
   public static final String JSON_PROPERTY_LIVEMODE = "livemode";
   @jakarta.annotation.Nonnull
@@ -207,7 +207,7 @@ public class Resource {
   }
 
 
-  public Resource created(@jakarta.annotation.Nonnull Integer created) {
+  public Resource created(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
     return this;
   }
@@ -219,19 +219,19 @@ public class Resource {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getCreated() {
+  public Long getCreated() {
     return created;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setCreated(@jakarta.annotation.Nonnull Integer created) {
+  public void setCreated(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
   }
 
 
-  public Resource updated(@jakarta.annotation.Nonnull Integer updated) {
+  public Resource updated(@jakarta.annotation.Nonnull Long updated) {
     this.updated = updated;
     return this;
   }
@@ -243,14 +243,14 @@ public class Resource {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_UPDATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getUpdated() {
+  public Long getUpdated() {
     return updated;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_UPDATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setUpdated(@jakarta.annotation.Nonnull Integer updated) {
+  public void setUpdated(@jakarta.annotation.Nonnull Long updated) {
     this.updated = updated;
   }
 

@@ -37,20 +37,20 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 public class ResourceLimits {
   public static final String JSON_PROPERTY_MAX_REQUESTS_PER_MINUTE = "max_requests_per_minute";
   @jakarta.annotation.Nonnull
-  private Integer maxRequestsPerMinute;
+  private Long maxRequestsPerMinute;
 
   public static final String JSON_PROPERTY_MAX_BATCH_SIZE = "max_batch_size";
   @jakarta.annotation.Nonnull
-  private Integer maxBatchSize;
+  private Long maxBatchSize;
 
   public static final String JSON_PROPERTY_MAX_PAYLOAD_BYTES = "max_payload_bytes";
   @jakarta.annotation.Nonnull
-  private Integer maxPayloadBytes;
+  private Long maxPayloadBytes;
 
   public ResourceLimits() { 
   }
 
-  public ResourceLimits maxRequestsPerMinute(@jakarta.annotation.Nonnull Integer maxRequestsPerMinute) {
+  public ResourceLimits maxRequestsPerMinute(@jakarta.annotation.Nonnull Long maxRequestsPerMinute) {
     this.maxRequestsPerMinute = maxRequestsPerMinute;
     return this;
   }
@@ -63,19 +63,19 @@ public class ResourceLimits {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_MAX_REQUESTS_PER_MINUTE, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getMaxRequestsPerMinute() {
+  public Long getMaxRequestsPerMinute() {
     return maxRequestsPerMinute;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_MAX_REQUESTS_PER_MINUTE, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setMaxRequestsPerMinute(@jakarta.annotation.Nonnull Integer maxRequestsPerMinute) {
+  public void setMaxRequestsPerMinute(@jakarta.annotation.Nonnull Long maxRequestsPerMinute) {
     this.maxRequestsPerMinute = maxRequestsPerMinute;
   }
 
 
-  public ResourceLimits maxBatchSize(@jakarta.annotation.Nonnull Integer maxBatchSize) {
+  public ResourceLimits maxBatchSize(@jakarta.annotation.Nonnull Long maxBatchSize) {
     this.maxBatchSize = maxBatchSize;
     return this;
   }
@@ -87,19 +87,19 @@ public class ResourceLimits {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_MAX_BATCH_SIZE, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getMaxBatchSize() {
+  public Long getMaxBatchSize() {
     return maxBatchSize;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_MAX_BATCH_SIZE, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setMaxBatchSize(@jakarta.annotation.Nonnull Integer maxBatchSize) {
+  public void setMaxBatchSize(@jakarta.annotation.Nonnull Long maxBatchSize) {
     this.maxBatchSize = maxBatchSize;
   }
 
 
-  public ResourceLimits maxPayloadBytes(@jakarta.annotation.Nonnull Integer maxPayloadBytes) {
+  public ResourceLimits maxPayloadBytes(@jakarta.annotation.Nonnull Long maxPayloadBytes) {
     this.maxPayloadBytes = maxPayloadBytes;
     return this;
   }
@@ -111,14 +111,14 @@ public class ResourceLimits {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_MAX_PAYLOAD_BYTES, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getMaxPayloadBytes() {
+  public Long getMaxPayloadBytes() {
     return maxPayloadBytes;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_MAX_PAYLOAD_BYTES, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setMaxPayloadBytes(@jakarta.annotation.Nonnull Integer maxPayloadBytes) {
+  public void setMaxPayloadBytes(@jakarta.annotation.Nonnull Long maxPayloadBytes) {
     this.maxPayloadBytes = maxPayloadBytes;
   }
 

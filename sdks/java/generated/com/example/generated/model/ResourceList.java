@@ -132,7 +132,7 @@ public class ResourceList {
 
   public static final String JSON_PROPERTY_TOTAL_COUNT = "total_count";
   @jakarta.annotation.Nonnull
-  private Integer totalCount;
+  private Long totalCount;
 
   public ResourceList() { 
   }
@@ -241,7 +241,7 @@ public class ResourceList {
   }
 
 
-  public ResourceList totalCount(@jakarta.annotation.Nonnull Integer totalCount) {
+  public ResourceList totalCount(@jakarta.annotation.Nonnull Long totalCount) {
     this.totalCount = totalCount;
     return this;
   }
@@ -254,14 +254,14 @@ public class ResourceList {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_TOTAL_COUNT, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getTotalCount() {
+  public Long getTotalCount() {
     return totalCount;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_TOTAL_COUNT, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setTotalCount(@jakarta.annotation.Nonnull Integer totalCount) {
+  public void setTotalCount(@jakarta.annotation.Nonnull Long totalCount) {
     this.totalCount = totalCount;
   }
 

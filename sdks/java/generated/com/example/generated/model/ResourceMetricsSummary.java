@@ -38,7 +38,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 public class ResourceMetricsSummary {
   public static final String JSON_PROPERTY_REQUESTS_TODAY = "requests_today";
   @jakarta.annotation.Nonnull
-  private Integer requestsToday;
+  private Long requestsToday;
 
   public static final String JSON_PROPERTY_SUCCESS_RATE = "success_rate";
   @jakarta.annotation.Nullable
@@ -46,12 +46,12 @@ public class ResourceMetricsSummary {
 
   public static final String JSON_PROPERTY_AVG_LATENCY_MS = "avg_latency_ms";
   @jakarta.annotation.Nullable
-  private Integer avgLatencyMs;
+  private Long avgLatencyMs;
 
   public ResourceMetricsSummary() { 
   }
 
-  public ResourceMetricsSummary requestsToday(@jakarta.annotation.Nonnull Integer requestsToday) {
+  public ResourceMetricsSummary requestsToday(@jakarta.annotation.Nonnull Long requestsToday) {
     this.requestsToday = requestsToday;
     return this;
   }
@@ -64,14 +64,14 @@ public class ResourceMetricsSummary {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_REQUESTS_TODAY, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getRequestsToday() {
+  public Long getRequestsToday() {
     return requestsToday;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_REQUESTS_TODAY, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setRequestsToday(@jakarta.annotation.Nonnull Integer requestsToday) {
+  public void setRequestsToday(@jakarta.annotation.Nonnull Long requestsToday) {
     this.requestsToday = requestsToday;
   }
 
@@ -102,7 +102,7 @@ public class ResourceMetricsSummary {
   }
 
 
-  public ResourceMetricsSummary avgLatencyMs(@jakarta.annotation.Nullable Integer avgLatencyMs) {
+  public ResourceMetricsSummary avgLatencyMs(@jakarta.annotation.Nullable Long avgLatencyMs) {
     this.avgLatencyMs = avgLatencyMs;
     return this;
   }
@@ -114,14 +114,14 @@ public class ResourceMetricsSummary {
   @jakarta.annotation.Nullable
   @JsonProperty(value = JSON_PROPERTY_AVG_LATENCY_MS, required = false)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getAvgLatencyMs() {
+  public Long getAvgLatencyMs() {
     return avgLatencyMs;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_AVG_LATENCY_MS, required = false)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setAvgLatencyMs(@jakarta.annotation.Nullable Integer avgLatencyMs) {
+  public void setAvgLatencyMs(@jakarta.annotation.Nullable Long avgLatencyMs) {
     this.avgLatencyMs = avgLatencyMs;
   }
 

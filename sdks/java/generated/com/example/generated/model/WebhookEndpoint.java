@@ -199,7 +199,7 @@ public class WebhookEndpoint {
 
   public static final String JSON_PROPERTY_CREATED = "created";
   @jakarta.annotation.Nonnull
-  private Integer created;
+  private Long created;
 
   public static final String JSON_PROPERTY_LIVEMODE = "livemode";
   @jakarta.annotation.Nonnull
@@ -396,7 +396,7 @@ public class WebhookEndpoint {
   }
 
 
-  public WebhookEndpoint created(@jakarta.annotation.Nonnull Integer created) {
+  public WebhookEndpoint created(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
     return this;
   }
@@ -408,14 +408,14 @@ public class WebhookEndpoint {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getCreated() {
+  public Long getCreated() {
     return created;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_CREATED, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setCreated(@jakarta.annotation.Nonnull Integer created) {
+  public void setCreated(@jakarta.annotation.Nonnull Long created) {
     this.created = created;
   }
 

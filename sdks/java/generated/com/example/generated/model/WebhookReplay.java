@@ -35,12 +35,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 public class WebhookReplay {
   public static final String JSON_PROPERTY_SINCE = "since";
   @jakarta.annotation.Nonnull
-  private Integer since;
+  private Long since;
 
   public WebhookReplay() { 
   }
 
-  public WebhookReplay since(@jakarta.annotation.Nonnull Integer since) {
+  public WebhookReplay since(@jakarta.annotation.Nonnull Long since) {
     this.since = since;
     return this;
   }
@@ -53,14 +53,14 @@ public class WebhookReplay {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_SINCE, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getSince() {
+  public Long getSince() {
     return since;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_SINCE, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setSince(@jakarta.annotation.Nonnull Integer since) {
+  public void setSince(@jakarta.annotation.Nonnull Long since) {
     this.since = since;
   }
 

@@ -88,7 +88,7 @@ public class WebhookReplayResult {
 
   public static final String JSON_PROPERTY_SINCE = "since";
   @jakarta.annotation.Nonnull
-  private Integer since;
+  private Long since;
 
   public static final String JSON_PROPERTY_EVENTS = "events";
   @jakarta.annotation.Nonnull
@@ -96,7 +96,7 @@ public class WebhookReplayResult {
 
   public static final String JSON_PROPERTY_COUNT = "count";
   @jakarta.annotation.Nonnull
-  private Integer count;
+  private Long count;
 
   public WebhookReplayResult() { 
   }
@@ -149,7 +149,7 @@ public class WebhookReplayResult {
   }
 
 
-  public WebhookReplayResult since(@jakarta.annotation.Nonnull Integer since) {
+  public WebhookReplayResult since(@jakarta.annotation.Nonnull Long since) {
     this.since = since;
     return this;
   }
@@ -161,14 +161,14 @@ public class WebhookReplayResult {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_SINCE, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getSince() {
+  public Long getSince() {
     return since;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_SINCE, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setSince(@jakarta.annotation.Nonnull Integer since) {
+  public void setSince(@jakarta.annotation.Nonnull Long since) {
     this.since = since;
   }
 
@@ -205,7 +205,7 @@ public class WebhookReplayResult {
   }
 
 
-  public WebhookReplayResult count(@jakarta.annotation.Nonnull Integer count) {
+  public WebhookReplayResult count(@jakarta.annotation.Nonnull Long count) {
     this.count = count;
     return this;
   }
@@ -217,14 +217,14 @@ public class WebhookReplayResult {
   @jakarta.annotation.Nonnull
   @JsonProperty(value = JSON_PROPERTY_COUNT, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public Integer getCount() {
+  public Long getCount() {
     return count;
   }
 
 
   @JsonProperty(value = JSON_PROPERTY_COUNT, required = true)
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
-  public void setCount(@jakarta.annotation.Nonnull Integer count) {
+  public void setCount(@jakarta.annotation.Nonnull Long count) {
     this.count = count;
   }
 
