@@ -1,0 +1,38 @@
+package com.example.service;
+
+import com.example.ExampleClient;
+import com.example.Page;
+import com.example.RequestOptions;
+import com.example.generated.model.DeliveryAttempt;
+import com.example.generated.model.DeliveryAttemptList;
+import com.example.generated.model.Event;
+import com.example.generated.model.EventList;
+import com.example.generated.model.EventResendResult;
+import java.util.Map;
+
+/** /v1/events, their delivery attempts and resending. */
+public final class EventService extends AbstractService {
+  public EventService(ExampleClient client) { super(client); }
+
+  public Page<Event> list(Map<String, Object> params) { return list(params, null); }
+  /** params: limit, starting_after, ending_before, created, type. */
+  public Page<Event> list(Map<String, Object> params, RequestOptions opts) {
+    return page("/v1/events", params, opts, EventList.class, EventList::getData, EventList::getHasMore, Event::getId);
+  }
+
+  public Event retrieve(String id) { return retrieve(id, null); }
+  public Event retrieve(String id, RequestOptions opts) { return call("GET", "/v1/events/" + segment(id), null, opts, Event.class); }
+
+  /** params: webhook_endpoint (one; all subscribed ones if absent). */
+  public EventResendResult resend(String id, Object params) { return resend(id, params, null); }
+  public EventResendResult resend(String id, Object params, RequestOptions opts) {
+    return call("POST", "/v1/events/" + segment(id) + "/resend", params, opts, EventResendResult.class);
+  }
+
+  /** The delivery attempts of one event. */
+  public Page<DeliveryAttempt> deliveries(String id, Map<String, Object> params) { return deliveries(id, params, null); }
+  public Page<DeliveryAttempt> deliveries(String id, Map<String, Object> params, RequestOptions opts) {
+    return page("/v1/events/" + segment(id) + "/deliveries", params, opts, DeliveryAttemptList.class,
+        DeliveryAttemptList::getData, DeliveryAttemptList::getHasMore, DeliveryAttempt::getId);
+  }
+}

@@ -1,0 +1,48 @@
+package com.example.service;
+
+import com.example.ExampleClient;
+import com.example.Page;
+import com.example.RequestOptions;
+import com.example.generated.model.DeletedResource;
+import com.example.generated.model.Resource;
+import com.example.generated.model.ResourceCreate;
+import com.example.generated.model.ResourceList;
+import com.example.generated.model.ResourceUpdate;
+import java.util.Map;
+
+/** /v1/resources. Parameters as a generated model or a Map (name, type, configuration, metadata, expand). */
+public final class ResourceService extends AbstractService {
+  public ResourceService(ExampleClient client) { super(client); }
+
+  public Resource create(ResourceCreate params) { return create(params, null); }
+  public Resource create(ResourceCreate params, RequestOptions opts) { return call("POST", "/v1/resources", params, opts, Resource.class); }
+  public Resource create(Map<String, Object> params) { return create(params, null); }
+  public Resource create(Map<String, Object> params, RequestOptions opts) { return call("POST", "/v1/resources", params, opts, Resource.class); }
+
+  public Resource retrieve(String id) { return retrieve(id, null, null); }
+  /** params: expand (a list of metrics, logs, related_resources). */
+  public Resource retrieve(String id, Map<String, Object> params, RequestOptions opts) {
+    return call("GET", "/v1/resources/" + segment(id), params, opts, Resource.class);
+  }
+
+  /** opts.ifMatch: update only the version you read (its ETag), else 412. */
+  public Resource update(String id, ResourceUpdate params, RequestOptions opts) {
+    return call("PATCH", "/v1/resources/" + segment(id), params, opts, Resource.class);
+  }
+  public Resource update(String id, Map<String, Object> params) { return update(id, params, null); }
+  public Resource update(String id, Map<String, Object> params, RequestOptions opts) {
+    return call("PATCH", "/v1/resources/" + segment(id), params, opts, Resource.class);
+  }
+
+  public DeletedResource delete(String id) { return delete(id, null); }
+  public DeletedResource delete(String id, RequestOptions opts) {
+    return call("DELETE", "/v1/resources/" + segment(id), null, opts, DeletedResource.class);
+  }
+
+  public Page<Resource> list() { return list(null, null); }
+  public Page<Resource> list(Map<String, Object> params) { return list(params, null); }
+  /** params: limit, starting_after, ending_before, created (gt/gte/lt/lte), status, expand. */
+  public Page<Resource> list(Map<String, Object> params, RequestOptions opts) {
+    return page("/v1/resources", params, opts, ResourceList.class, ResourceList::getData, ResourceList::getHasMore, Resource::getId);
+  }
+}

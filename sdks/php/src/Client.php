@@ -1,0 +1,76 @@
+<?php
+
+namespace Example;
+
+use Example\Service\BatchService;
+use Example\Service\EventService;
+use Example\Service\ResourceService;
+use Example\Service\WebhookEndpointService;
+
+/**
+ * The entry point:
+ *
+ *     $client = new \Example\Client(['api_key' => 'sk_test_...']);
+ *     $resource = $client->resources->create(['name' => 'My First Resource', 'type' => 'production']);
+ *
+ * Options: api_key (required), base_url, api_version (pins every call; else the
+ * account's), max_retries (default 2), timeout (seconds, default 80).
+ */
+final class Client
+{
+    public const VERSION = '2.0.0';
+    public const DEFAULT_BASE_URL = 'https://api.example.com';
+
+    /** @var ResourceService */
+    public $resources;
+    /** @var BatchService */
+    public $batch;
+    /** @var WebhookEndpointService */
+    public $webhookEndpoints;
+    /** @var EventService */
+    public $events;
+
+    /** @var ApiRequestor */
+    private $requestor;
+    /** @var ?ApiResponse */
+    private $lastResponse;
+
+    /** @param string|array<string, mixed> $config an API key, or options */
+    public function __construct($config, ?callable $sleeper = null)
+    {
+        if (is_string($config)) {
+            $config = ['api_key' => $config];
+        }
+        if (!isset($config['api_key']) || !is_string($config['api_key']) || $config['api_key'] === '') {
+            throw new \InvalidArgumentException('api_key is required (sk_test_... or sk_live_...)');
+        }
+        $this->requestor = new ApiRequestor([
+            'api_key' => $config['api_key'],
+            'base_url' => $config['base_url'] ?? self::DEFAULT_BASE_URL,
+            'api_version' => $config['api_version'] ?? null,
+            'max_retries' => (int) ($config['max_retries'] ?? 2),
+            'timeout' => (float) ($config['timeout'] ?? 80),
+        ], $sleeper);
+        $this->resources = new ResourceService($this);
+        $this->batch = new BatchService($this);
+        $this->webhookEndpoints = new WebhookEndpointService($this);
+        $this->events = new EventService($this);
+    }
+
+    public function requestor(): ApiRequestor
+    {
+        return $this->requestor;
+    }
+
+    /** The HTTP answer of the last call: requestId(), idempotentReplayed(), etag(), headers. */
+    public function getLastResponse(): ?ApiResponse
+    {
+        return $this->lastResponse;
+    }
+
+    /** @internal set by the services */
+    public function setLastResponse(ApiResponse $response): void
+    {
+        $this->lastResponse = $response;
+    }
+}

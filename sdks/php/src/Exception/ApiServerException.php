@@ -1,0 +1,8 @@
+<?php
+
+namespace Example\Exception;
+
+/** api_error (5xx): retried automatically. */
+class ApiServerException extends ApiErrorException
+{
+}

@@ -1,0 +1,8 @@
+<?php
+
+namespace Example\Exception;
+
+/** resource_not_found (404). */
+class NotFoundException extends ApiErrorException
+{
+}

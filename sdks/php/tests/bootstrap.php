@@ -1,0 +1,4 @@
+<?php
+
+require __DIR__ . '/../autoload.php';
+require __DIR__ . '/TestCase.php';
