@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -19,8 +19,8 @@ var _ MappedNullable = &BatchOperationResult{}
 
 // BatchOperationResult One operation's answer, in the order given: its status and what the single call would have answered (an error object when it failed; 424 batch_rolled_back for operations an atomic batch did not commit).
 type BatchOperationResult struct {
-	Status int32 `json:"status"`
-	Body   Body  `json:"body"`
+	Status int32                    `json:"status"`
+	Body   BatchOperationResultBody `json:"body"`
 	// True when the operation's idempotency_key replayed
 	IdempotentReplayed   NullableBool `json:"idempotent_replayed,omitempty"`
 	AdditionalProperties map[string]interface{}
@@ -32,7 +32,7 @@ type _BatchOperationResult BatchOperationResult
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewBatchOperationResult(status int32, body Body) *BatchOperationResult {
+func NewBatchOperationResult(status int32, body BatchOperationResultBody) *BatchOperationResult {
 	this := BatchOperationResult{}
 	this.Status = status
 	this.Body = body
@@ -72,9 +72,9 @@ func (o *BatchOperationResult) SetStatus(v int32) {
 }
 
 // GetBody returns the Body field value
-func (o *BatchOperationResult) GetBody() Body {
+func (o *BatchOperationResult) GetBody() BatchOperationResultBody {
 	if o == nil {
-		var ret Body
+		var ret BatchOperationResultBody
 		return ret
 	}
 
@@ -83,7 +83,7 @@ func (o *BatchOperationResult) GetBody() Body {
 
 // GetBodyOk returns a tuple with the Body field value
 // and a boolean to check if the value has been set.
-func (o *BatchOperationResult) GetBodyOk() (*Body, bool) {
+func (o *BatchOperationResult) GetBodyOk() (*BatchOperationResultBody, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -91,7 +91,7 @@ func (o *BatchOperationResult) GetBodyOk() (*Body, bool) {
 }
 
 // SetBody sets field value
-func (o *BatchOperationResult) SetBody(v Body) {
+func (o *BatchOperationResult) SetBody(v BatchOperationResultBody) {
 	o.Body = v
 }
 

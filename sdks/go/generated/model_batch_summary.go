@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -19,10 +19,10 @@ var _ MappedNullable = &BatchSummary{}
 
 // BatchSummary struct for BatchSummary
 type BatchSummary struct {
-	Total                int32 `json:"total"`
-	Successful           int32 `json:"successful"`
-	Failed               int32 `json:"failed"`
-	DurationMs           int32 `json:"duration_ms"`
+	Total                int64 `json:"total"`
+	Successful           int64 `json:"successful"`
+	Failed               int64 `json:"failed"`
+	DurationMs           int64 `json:"duration_ms"`
 	AdditionalProperties map[string]interface{}
 }
 
@@ -32,7 +32,7 @@ type _BatchSummary BatchSummary
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewBatchSummary(total int32, successful int32, failed int32, durationMs int32) *BatchSummary {
+func NewBatchSummary(total int64, successful int64, failed int64, durationMs int64) *BatchSummary {
 	this := BatchSummary{}
 	this.Total = total
 	this.Successful = successful
@@ -50,9 +50,9 @@ func NewBatchSummaryWithDefaults() *BatchSummary {
 }
 
 // GetTotal returns the Total field value
-func (o *BatchSummary) GetTotal() int32 {
+func (o *BatchSummary) GetTotal() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -61,7 +61,7 @@ func (o *BatchSummary) GetTotal() int32 {
 
 // GetTotalOk returns a tuple with the Total field value
 // and a boolean to check if the value has been set.
-func (o *BatchSummary) GetTotalOk() (*int32, bool) {
+func (o *BatchSummary) GetTotalOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -69,14 +69,14 @@ func (o *BatchSummary) GetTotalOk() (*int32, bool) {
 }
 
 // SetTotal sets field value
-func (o *BatchSummary) SetTotal(v int32) {
+func (o *BatchSummary) SetTotal(v int64) {
 	o.Total = v
 }
 
 // GetSuccessful returns the Successful field value
-func (o *BatchSummary) GetSuccessful() int32 {
+func (o *BatchSummary) GetSuccessful() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -85,7 +85,7 @@ func (o *BatchSummary) GetSuccessful() int32 {
 
 // GetSuccessfulOk returns a tuple with the Successful field value
 // and a boolean to check if the value has been set.
-func (o *BatchSummary) GetSuccessfulOk() (*int32, bool) {
+func (o *BatchSummary) GetSuccessfulOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -93,14 +93,14 @@ func (o *BatchSummary) GetSuccessfulOk() (*int32, bool) {
 }
 
 // SetSuccessful sets field value
-func (o *BatchSummary) SetSuccessful(v int32) {
+func (o *BatchSummary) SetSuccessful(v int64) {
 	o.Successful = v
 }
 
 // GetFailed returns the Failed field value
-func (o *BatchSummary) GetFailed() int32 {
+func (o *BatchSummary) GetFailed() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -109,7 +109,7 @@ func (o *BatchSummary) GetFailed() int32 {
 
 // GetFailedOk returns a tuple with the Failed field value
 // and a boolean to check if the value has been set.
-func (o *BatchSummary) GetFailedOk() (*int32, bool) {
+func (o *BatchSummary) GetFailedOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -117,14 +117,14 @@ func (o *BatchSummary) GetFailedOk() (*int32, bool) {
 }
 
 // SetFailed sets field value
-func (o *BatchSummary) SetFailed(v int32) {
+func (o *BatchSummary) SetFailed(v int64) {
 	o.Failed = v
 }
 
 // GetDurationMs returns the DurationMs field value
-func (o *BatchSummary) GetDurationMs() int32 {
+func (o *BatchSummary) GetDurationMs() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -133,7 +133,7 @@ func (o *BatchSummary) GetDurationMs() int32 {
 
 // GetDurationMsOk returns a tuple with the DurationMs field value
 // and a boolean to check if the value has been set.
-func (o *BatchSummary) GetDurationMsOk() (*int32, bool) {
+func (o *BatchSummary) GetDurationMsOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -141,7 +141,7 @@ func (o *BatchSummary) GetDurationMsOk() (*int32, bool) {
 }
 
 // SetDurationMs sets field value
-func (o *BatchSummary) SetDurationMs(v int32) {
+func (o *BatchSummary) SetDurationMs(v int64) {
 	o.DurationMs = v
 }
 

@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -22,10 +22,10 @@ type LimitNotice struct {
 	Object               string `json:"object"`
 	Resource             string `json:"resource" validate:"regexp=^res_[0-9a-z]{24}$"`
 	LimitType            string `json:"limit_type"`
-	Limit                int32  `json:"limit"`
-	CurrentValue         int32  `json:"current_value"`
-	WindowStart          int32  `json:"window_start"`
-	WindowEnd            int32  `json:"window_end"`
+	Limit                int64  `json:"limit"`
+	CurrentValue         int64  `json:"current_value"`
+	WindowStart          int64  `json:"window_start"`
+	WindowEnd            int64  `json:"window_end"`
 	AdditionalProperties map[string]interface{}
 }
 
@@ -35,7 +35,7 @@ type _LimitNotice LimitNotice
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewLimitNotice(object string, resource string, limitType string, limit int32, currentValue int32, windowStart int32, windowEnd int32) *LimitNotice {
+func NewLimitNotice(object string, resource string, limitType string, limit int64, currentValue int64, windowStart int64, windowEnd int64) *LimitNotice {
 	this := LimitNotice{}
 	this.Object = object
 	this.Resource = resource
@@ -128,9 +128,9 @@ func (o *LimitNotice) SetLimitType(v string) {
 }
 
 // GetLimit returns the Limit field value
-func (o *LimitNotice) GetLimit() int32 {
+func (o *LimitNotice) GetLimit() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -139,7 +139,7 @@ func (o *LimitNotice) GetLimit() int32 {
 
 // GetLimitOk returns a tuple with the Limit field value
 // and a boolean to check if the value has been set.
-func (o *LimitNotice) GetLimitOk() (*int32, bool) {
+func (o *LimitNotice) GetLimitOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -147,14 +147,14 @@ func (o *LimitNotice) GetLimitOk() (*int32, bool) {
 }
 
 // SetLimit sets field value
-func (o *LimitNotice) SetLimit(v int32) {
+func (o *LimitNotice) SetLimit(v int64) {
 	o.Limit = v
 }
 
 // GetCurrentValue returns the CurrentValue field value
-func (o *LimitNotice) GetCurrentValue() int32 {
+func (o *LimitNotice) GetCurrentValue() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -163,7 +163,7 @@ func (o *LimitNotice) GetCurrentValue() int32 {
 
 // GetCurrentValueOk returns a tuple with the CurrentValue field value
 // and a boolean to check if the value has been set.
-func (o *LimitNotice) GetCurrentValueOk() (*int32, bool) {
+func (o *LimitNotice) GetCurrentValueOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -171,14 +171,14 @@ func (o *LimitNotice) GetCurrentValueOk() (*int32, bool) {
 }
 
 // SetCurrentValue sets field value
-func (o *LimitNotice) SetCurrentValue(v int32) {
+func (o *LimitNotice) SetCurrentValue(v int64) {
 	o.CurrentValue = v
 }
 
 // GetWindowStart returns the WindowStart field value
-func (o *LimitNotice) GetWindowStart() int32 {
+func (o *LimitNotice) GetWindowStart() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -187,7 +187,7 @@ func (o *LimitNotice) GetWindowStart() int32 {
 
 // GetWindowStartOk returns a tuple with the WindowStart field value
 // and a boolean to check if the value has been set.
-func (o *LimitNotice) GetWindowStartOk() (*int32, bool) {
+func (o *LimitNotice) GetWindowStartOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -195,14 +195,14 @@ func (o *LimitNotice) GetWindowStartOk() (*int32, bool) {
 }
 
 // SetWindowStart sets field value
-func (o *LimitNotice) SetWindowStart(v int32) {
+func (o *LimitNotice) SetWindowStart(v int64) {
 	o.WindowStart = v
 }
 
 // GetWindowEnd returns the WindowEnd field value
-func (o *LimitNotice) GetWindowEnd() int32 {
+func (o *LimitNotice) GetWindowEnd() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -211,7 +211,7 @@ func (o *LimitNotice) GetWindowEnd() int32 {
 
 // GetWindowEndOk returns a tuple with the WindowEnd field value
 // and a boolean to check if the value has been set.
-func (o *LimitNotice) GetWindowEndOk() (*int32, bool) {
+func (o *LimitNotice) GetWindowEndOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -219,7 +219,7 @@ func (o *LimitNotice) GetWindowEndOk() (*int32, bool) {
 }
 
 // SetWindowEnd sets field value
-func (o *LimitNotice) SetWindowEnd(v int32) {
+func (o *LimitNotice) SetWindowEnd(v int64) {
 	o.WindowEnd = v
 }
 

@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -19,10 +19,10 @@ var _ MappedNullable = &ListEventsCreatedParameter{}
 
 // ListEventsCreatedParameter struct for ListEventsCreatedParameter
 type ListEventsCreatedParameter struct {
-	Gt  *int32 `json:"gt,omitempty"`
-	Gte *int32 `json:"gte,omitempty"`
-	Lt  *int32 `json:"lt,omitempty"`
-	Lte *int32 `json:"lte,omitempty"`
+	Gt  *int64 `json:"gt,omitempty"`
+	Gte *int64 `json:"gte,omitempty"`
+	Lt  *int64 `json:"lt,omitempty"`
+	Lte *int64 `json:"lte,omitempty"`
 }
 
 // NewListEventsCreatedParameter instantiates a new ListEventsCreatedParameter object
@@ -43,9 +43,9 @@ func NewListEventsCreatedParameterWithDefaults() *ListEventsCreatedParameter {
 }
 
 // GetGt returns the Gt field value if set, zero value otherwise.
-func (o *ListEventsCreatedParameter) GetGt() int32 {
+func (o *ListEventsCreatedParameter) GetGt() int64 {
 	if o == nil || IsNil(o.Gt) {
-		var ret int32
+		var ret int64
 		return ret
 	}
 	return *o.Gt
@@ -53,7 +53,7 @@ func (o *ListEventsCreatedParameter) GetGt() int32 {
 
 // GetGtOk returns a tuple with the Gt field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *ListEventsCreatedParameter) GetGtOk() (*int32, bool) {
+func (o *ListEventsCreatedParameter) GetGtOk() (*int64, bool) {
 	if o == nil || IsNil(o.Gt) {
 		return nil, false
 	}
@@ -69,15 +69,15 @@ func (o *ListEventsCreatedParameter) HasGt() bool {
 	return false
 }
 
-// SetGt gets a reference to the given int32 and assigns it to the Gt field.
-func (o *ListEventsCreatedParameter) SetGt(v int32) {
+// SetGt gets a reference to the given int64 and assigns it to the Gt field.
+func (o *ListEventsCreatedParameter) SetGt(v int64) {
 	o.Gt = &v
 }
 
 // GetGte returns the Gte field value if set, zero value otherwise.
-func (o *ListEventsCreatedParameter) GetGte() int32 {
+func (o *ListEventsCreatedParameter) GetGte() int64 {
 	if o == nil || IsNil(o.Gte) {
-		var ret int32
+		var ret int64
 		return ret
 	}
 	return *o.Gte
@@ -85,7 +85,7 @@ func (o *ListEventsCreatedParameter) GetGte() int32 {
 
 // GetGteOk returns a tuple with the Gte field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *ListEventsCreatedParameter) GetGteOk() (*int32, bool) {
+func (o *ListEventsCreatedParameter) GetGteOk() (*int64, bool) {
 	if o == nil || IsNil(o.Gte) {
 		return nil, false
 	}
@@ -101,15 +101,15 @@ func (o *ListEventsCreatedParameter) HasGte() bool {
 	return false
 }
 
-// SetGte gets a reference to the given int32 and assigns it to the Gte field.
-func (o *ListEventsCreatedParameter) SetGte(v int32) {
+// SetGte gets a reference to the given int64 and assigns it to the Gte field.
+func (o *ListEventsCreatedParameter) SetGte(v int64) {
 	o.Gte = &v
 }
 
 // GetLt returns the Lt field value if set, zero value otherwise.
-func (o *ListEventsCreatedParameter) GetLt() int32 {
+func (o *ListEventsCreatedParameter) GetLt() int64 {
 	if o == nil || IsNil(o.Lt) {
-		var ret int32
+		var ret int64
 		return ret
 	}
 	return *o.Lt
@@ -117,7 +117,7 @@ func (o *ListEventsCreatedParameter) GetLt() int32 {
 
 // GetLtOk returns a tuple with the Lt field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *ListEventsCreatedParameter) GetLtOk() (*int32, bool) {
+func (o *ListEventsCreatedParameter) GetLtOk() (*int64, bool) {
 	if o == nil || IsNil(o.Lt) {
 		return nil, false
 	}
@@ -133,15 +133,15 @@ func (o *ListEventsCreatedParameter) HasLt() bool {
 	return false
 }
 
-// SetLt gets a reference to the given int32 and assigns it to the Lt field.
-func (o *ListEventsCreatedParameter) SetLt(v int32) {
+// SetLt gets a reference to the given int64 and assigns it to the Lt field.
+func (o *ListEventsCreatedParameter) SetLt(v int64) {
 	o.Lt = &v
 }
 
 // GetLte returns the Lte field value if set, zero value otherwise.
-func (o *ListEventsCreatedParameter) GetLte() int32 {
+func (o *ListEventsCreatedParameter) GetLte() int64 {
 	if o == nil || IsNil(o.Lte) {
-		var ret int32
+		var ret int64
 		return ret
 	}
 	return *o.Lte
@@ -149,7 +149,7 @@ func (o *ListEventsCreatedParameter) GetLte() int32 {
 
 // GetLteOk returns a tuple with the Lte field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *ListEventsCreatedParameter) GetLteOk() (*int32, bool) {
+func (o *ListEventsCreatedParameter) GetLteOk() (*int64, bool) {
 	if o == nil || IsNil(o.Lte) {
 		return nil, false
 	}
@@ -165,8 +165,8 @@ func (o *ListEventsCreatedParameter) HasLte() bool {
 	return false
 }
 
-// SetLte gets a reference to the given int32 and assigns it to the Lte field.
-func (o *ListEventsCreatedParameter) SetLte(v int32) {
+// SetLte gets a reference to the given int64 and assigns it to the Lte field.
+func (o *ListEventsCreatedParameter) SetLte(v int64) {
 	o.Lte = &v
 }
 

@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -19,10 +19,10 @@ var _ MappedNullable = &ListResourcesCreatedParameter{}
 
 // ListResourcesCreatedParameter struct for ListResourcesCreatedParameter
 type ListResourcesCreatedParameter struct {
-	Gt                   *int32 `json:"gt,omitempty"`
-	Gte                  *int32 `json:"gte,omitempty"`
-	Lt                   *int32 `json:"lt,omitempty"`
-	Lte                  *int32 `json:"lte,omitempty"`
+	Gt                   *int64 `json:"gt,omitempty"`
+	Gte                  *int64 `json:"gte,omitempty"`
+	Lt                   *int64 `json:"lt,omitempty"`
+	Lte                  *int64 `json:"lte,omitempty"`
 	AdditionalProperties map[string]interface{}
 }
 
@@ -46,9 +46,9 @@ func NewListResourcesCreatedParameterWithDefaults() *ListResourcesCreatedParamet
 }
 
 // GetGt returns the Gt field value if set, zero value otherwise.
-func (o *ListResourcesCreatedParameter) GetGt() int32 {
+func (o *ListResourcesCreatedParameter) GetGt() int64 {
 	if o == nil || IsNil(o.Gt) {
-		var ret int32
+		var ret int64
 		return ret
 	}
 	return *o.Gt
@@ -56,7 +56,7 @@ func (o *ListResourcesCreatedParameter) GetGt() int32 {
 
 // GetGtOk returns a tuple with the Gt field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *ListResourcesCreatedParameter) GetGtOk() (*int32, bool) {
+func (o *ListResourcesCreatedParameter) GetGtOk() (*int64, bool) {
 	if o == nil || IsNil(o.Gt) {
 		return nil, false
 	}
@@ -72,15 +72,15 @@ func (o *ListResourcesCreatedParameter) HasGt() bool {
 	return false
 }
 
-// SetGt gets a reference to the given int32 and assigns it to the Gt field.
-func (o *ListResourcesCreatedParameter) SetGt(v int32) {
+// SetGt gets a reference to the given int64 and assigns it to the Gt field.
+func (o *ListResourcesCreatedParameter) SetGt(v int64) {
 	o.Gt = &v
 }
 
 // GetGte returns the Gte field value if set, zero value otherwise.
-func (o *ListResourcesCreatedParameter) GetGte() int32 {
+func (o *ListResourcesCreatedParameter) GetGte() int64 {
 	if o == nil || IsNil(o.Gte) {
-		var ret int32
+		var ret int64
 		return ret
 	}
 	return *o.Gte
@@ -88,7 +88,7 @@ func (o *ListResourcesCreatedParameter) GetGte() int32 {
 
 // GetGteOk returns a tuple with the Gte field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *ListResourcesCreatedParameter) GetGteOk() (*int32, bool) {
+func (o *ListResourcesCreatedParameter) GetGteOk() (*int64, bool) {
 	if o == nil || IsNil(o.Gte) {
 		return nil, false
 	}
@@ -104,15 +104,15 @@ func (o *ListResourcesCreatedParameter) HasGte() bool {
 	return false
 }
 
-// SetGte gets a reference to the given int32 and assigns it to the Gte field.
-func (o *ListResourcesCreatedParameter) SetGte(v int32) {
+// SetGte gets a reference to the given int64 and assigns it to the Gte field.
+func (o *ListResourcesCreatedParameter) SetGte(v int64) {
 	o.Gte = &v
 }
 
 // GetLt returns the Lt field value if set, zero value otherwise.
-func (o *ListResourcesCreatedParameter) GetLt() int32 {
+func (o *ListResourcesCreatedParameter) GetLt() int64 {
 	if o == nil || IsNil(o.Lt) {
-		var ret int32
+		var ret int64
 		return ret
 	}
 	return *o.Lt
@@ -120,7 +120,7 @@ func (o *ListResourcesCreatedParameter) GetLt() int32 {
 
 // GetLtOk returns a tuple with the Lt field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *ListResourcesCreatedParameter) GetLtOk() (*int32, bool) {
+func (o *ListResourcesCreatedParameter) GetLtOk() (*int64, bool) {
 	if o == nil || IsNil(o.Lt) {
 		return nil, false
 	}
@@ -136,15 +136,15 @@ func (o *ListResourcesCreatedParameter) HasLt() bool {
 	return false
 }
 
-// SetLt gets a reference to the given int32 and assigns it to the Lt field.
-func (o *ListResourcesCreatedParameter) SetLt(v int32) {
+// SetLt gets a reference to the given int64 and assigns it to the Lt field.
+func (o *ListResourcesCreatedParameter) SetLt(v int64) {
 	o.Lt = &v
 }
 
 // GetLte returns the Lte field value if set, zero value otherwise.
-func (o *ListResourcesCreatedParameter) GetLte() int32 {
+func (o *ListResourcesCreatedParameter) GetLte() int64 {
 	if o == nil || IsNil(o.Lte) {
-		var ret int32
+		var ret int64
 		return ret
 	}
 	return *o.Lte
@@ -152,7 +152,7 @@ func (o *ListResourcesCreatedParameter) GetLte() int32 {
 
 // GetLteOk returns a tuple with the Lte field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *ListResourcesCreatedParameter) GetLteOk() (*int32, bool) {
+func (o *ListResourcesCreatedParameter) GetLteOk() (*int64, bool) {
 	if o == nil || IsNil(o.Lte) {
 		return nil, false
 	}
@@ -168,8 +168,8 @@ func (o *ListResourcesCreatedParameter) HasLte() bool {
 	return false
 }
 
-// SetLte gets a reference to the given int32 and assigns it to the Lte field.
-func (o *ListResourcesCreatedParameter) SetLte(v int32) {
+// SetLte gets a reference to the given int64 and assigns it to the Lte field.
+func (o *ListResourcesCreatedParameter) SetLte(v int64) {
 	o.Lte = &v
 }
 

@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -19,14 +19,14 @@ var _ MappedNullable = &MetricsLast24h{}
 
 // MetricsLast24h struct for MetricsLast24h
 type MetricsLast24h struct {
-	Requests int32 `json:"requests"`
+	Requests int64 `json:"requests"`
 	// Percent of answers below 400; null with no requests
 	SuccessRate  NullableFloat32 `json:"success_rate"`
-	Errors       int32           `json:"errors"`
-	AvgLatencyMs NullableInt32   `json:"avg_latency_ms,omitempty"`
+	Errors       int64           `json:"errors"`
+	AvgLatencyMs NullableInt64   `json:"avg_latency_ms,omitempty"`
 	// Upper bound of the log-scale bucket holding the 95th percentile
-	P95LatencyMs NullableInt32 `json:"p95_latency_ms"`
-	P99LatencyMs NullableInt32 `json:"p99_latency_ms"`
+	P95LatencyMs NullableInt64 `json:"p95_latency_ms"`
+	P99LatencyMs NullableInt64 `json:"p99_latency_ms"`
 }
 
 type _MetricsLast24h MetricsLast24h
@@ -35,7 +35,7 @@ type _MetricsLast24h MetricsLast24h
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewMetricsLast24h(requests int32, successRate NullableFloat32, errors int32, p95LatencyMs NullableInt32, p99LatencyMs NullableInt32) *MetricsLast24h {
+func NewMetricsLast24h(requests int64, successRate NullableFloat32, errors int64, p95LatencyMs NullableInt64, p99LatencyMs NullableInt64) *MetricsLast24h {
 	this := MetricsLast24h{}
 	this.Requests = requests
 	this.SuccessRate = successRate
@@ -54,9 +54,9 @@ func NewMetricsLast24hWithDefaults() *MetricsLast24h {
 }
 
 // GetRequests returns the Requests field value
-func (o *MetricsLast24h) GetRequests() int32 {
+func (o *MetricsLast24h) GetRequests() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -65,7 +65,7 @@ func (o *MetricsLast24h) GetRequests() int32 {
 
 // GetRequestsOk returns a tuple with the Requests field value
 // and a boolean to check if the value has been set.
-func (o *MetricsLast24h) GetRequestsOk() (*int32, bool) {
+func (o *MetricsLast24h) GetRequestsOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -73,7 +73,7 @@ func (o *MetricsLast24h) GetRequestsOk() (*int32, bool) {
 }
 
 // SetRequests sets field value
-func (o *MetricsLast24h) SetRequests(v int32) {
+func (o *MetricsLast24h) SetRequests(v int64) {
 	o.Requests = v
 }
 
@@ -104,9 +104,9 @@ func (o *MetricsLast24h) SetSuccessRate(v float32) {
 }
 
 // GetErrors returns the Errors field value
-func (o *MetricsLast24h) GetErrors() int32 {
+func (o *MetricsLast24h) GetErrors() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -115,7 +115,7 @@ func (o *MetricsLast24h) GetErrors() int32 {
 
 // GetErrorsOk returns a tuple with the Errors field value
 // and a boolean to check if the value has been set.
-func (o *MetricsLast24h) GetErrorsOk() (*int32, bool) {
+func (o *MetricsLast24h) GetErrorsOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -123,14 +123,14 @@ func (o *MetricsLast24h) GetErrorsOk() (*int32, bool) {
 }
 
 // SetErrors sets field value
-func (o *MetricsLast24h) SetErrors(v int32) {
+func (o *MetricsLast24h) SetErrors(v int64) {
 	o.Errors = v
 }
 
 // GetAvgLatencyMs returns the AvgLatencyMs field value if set, zero value otherwise (both if not set or set to explicit null).
-func (o *MetricsLast24h) GetAvgLatencyMs() int32 {
+func (o *MetricsLast24h) GetAvgLatencyMs() int64 {
 	if o == nil || IsNil(o.AvgLatencyMs.Get()) {
-		var ret int32
+		var ret int64
 		return ret
 	}
 	return *o.AvgLatencyMs.Get()
@@ -139,7 +139,7 @@ func (o *MetricsLast24h) GetAvgLatencyMs() int32 {
 // GetAvgLatencyMsOk returns a tuple with the AvgLatencyMs field value if set, nil otherwise
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
-func (o *MetricsLast24h) GetAvgLatencyMsOk() (*int32, bool) {
+func (o *MetricsLast24h) GetAvgLatencyMsOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -155,8 +155,8 @@ func (o *MetricsLast24h) HasAvgLatencyMs() bool {
 	return false
 }
 
-// SetAvgLatencyMs gets a reference to the given NullableInt32 and assigns it to the AvgLatencyMs field.
-func (o *MetricsLast24h) SetAvgLatencyMs(v int32) {
+// SetAvgLatencyMs gets a reference to the given NullableInt64 and assigns it to the AvgLatencyMs field.
+func (o *MetricsLast24h) SetAvgLatencyMs(v int64) {
 	o.AvgLatencyMs.Set(&v)
 }
 
@@ -171,10 +171,10 @@ func (o *MetricsLast24h) UnsetAvgLatencyMs() {
 }
 
 // GetP95LatencyMs returns the P95LatencyMs field value
-// If the value is explicit nil, the zero value for int32 will be returned
-func (o *MetricsLast24h) GetP95LatencyMs() int32 {
+// If the value is explicit nil, the zero value for int64 will be returned
+func (o *MetricsLast24h) GetP95LatencyMs() int64 {
 	if o == nil || o.P95LatencyMs.Get() == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -184,7 +184,7 @@ func (o *MetricsLast24h) GetP95LatencyMs() int32 {
 // GetP95LatencyMsOk returns a tuple with the P95LatencyMs field value
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
-func (o *MetricsLast24h) GetP95LatencyMsOk() (*int32, bool) {
+func (o *MetricsLast24h) GetP95LatencyMsOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -192,15 +192,15 @@ func (o *MetricsLast24h) GetP95LatencyMsOk() (*int32, bool) {
 }
 
 // SetP95LatencyMs sets field value
-func (o *MetricsLast24h) SetP95LatencyMs(v int32) {
+func (o *MetricsLast24h) SetP95LatencyMs(v int64) {
 	o.P95LatencyMs.Set(&v)
 }
 
 // GetP99LatencyMs returns the P99LatencyMs field value
-// If the value is explicit nil, the zero value for int32 will be returned
-func (o *MetricsLast24h) GetP99LatencyMs() int32 {
+// If the value is explicit nil, the zero value for int64 will be returned
+func (o *MetricsLast24h) GetP99LatencyMs() int64 {
 	if o == nil || o.P99LatencyMs.Get() == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -210,7 +210,7 @@ func (o *MetricsLast24h) GetP99LatencyMs() int32 {
 // GetP99LatencyMsOk returns a tuple with the P99LatencyMs field value
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
-func (o *MetricsLast24h) GetP99LatencyMsOk() (*int32, bool) {
+func (o *MetricsLast24h) GetP99LatencyMsOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -218,7 +218,7 @@ func (o *MetricsLast24h) GetP99LatencyMsOk() (*int32, bool) {
 }
 
 // SetP99LatencyMs sets field value
-func (o *MetricsLast24h) SetP99LatencyMs(v int32) {
+func (o *MetricsLast24h) SetP99LatencyMs(v int64) {
 	o.P99LatencyMs.Set(&v)
 }
 

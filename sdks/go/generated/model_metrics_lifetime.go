@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -19,11 +19,11 @@ var _ MappedNullable = &MetricsLifetime{}
 
 // MetricsLifetime struct for MetricsLifetime
 type MetricsLifetime struct {
-	Requests int32 `json:"requests"`
+	Requests int64 `json:"requests"`
 	// Percent of answers below 400; null with no requests
 	SuccessRate          NullableFloat32 `json:"success_rate"`
-	Errors               int32           `json:"errors"`
-	AvgLatencyMs         NullableInt32   `json:"avg_latency_ms,omitempty"`
+	Errors               int64           `json:"errors"`
+	AvgLatencyMs         NullableInt64   `json:"avg_latency_ms,omitempty"`
 	AdditionalProperties map[string]interface{}
 }
 
@@ -33,7 +33,7 @@ type _MetricsLifetime MetricsLifetime
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewMetricsLifetime(requests int32, successRate NullableFloat32, errors int32) *MetricsLifetime {
+func NewMetricsLifetime(requests int64, successRate NullableFloat32, errors int64) *MetricsLifetime {
 	this := MetricsLifetime{}
 	this.Requests = requests
 	this.SuccessRate = successRate
@@ -50,9 +50,9 @@ func NewMetricsLifetimeWithDefaults() *MetricsLifetime {
 }
 
 // GetRequests returns the Requests field value
-func (o *MetricsLifetime) GetRequests() int32 {
+func (o *MetricsLifetime) GetRequests() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -61,7 +61,7 @@ func (o *MetricsLifetime) GetRequests() int32 {
 
 // GetRequestsOk returns a tuple with the Requests field value
 // and a boolean to check if the value has been set.
-func (o *MetricsLifetime) GetRequestsOk() (*int32, bool) {
+func (o *MetricsLifetime) GetRequestsOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -69,7 +69,7 @@ func (o *MetricsLifetime) GetRequestsOk() (*int32, bool) {
 }
 
 // SetRequests sets field value
-func (o *MetricsLifetime) SetRequests(v int32) {
+func (o *MetricsLifetime) SetRequests(v int64) {
 	o.Requests = v
 }
 
@@ -100,9 +100,9 @@ func (o *MetricsLifetime) SetSuccessRate(v float32) {
 }
 
 // GetErrors returns the Errors field value
-func (o *MetricsLifetime) GetErrors() int32 {
+func (o *MetricsLifetime) GetErrors() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -111,7 +111,7 @@ func (o *MetricsLifetime) GetErrors() int32 {
 
 // GetErrorsOk returns a tuple with the Errors field value
 // and a boolean to check if the value has been set.
-func (o *MetricsLifetime) GetErrorsOk() (*int32, bool) {
+func (o *MetricsLifetime) GetErrorsOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -119,14 +119,14 @@ func (o *MetricsLifetime) GetErrorsOk() (*int32, bool) {
 }
 
 // SetErrors sets field value
-func (o *MetricsLifetime) SetErrors(v int32) {
+func (o *MetricsLifetime) SetErrors(v int64) {
 	o.Errors = v
 }
 
 // GetAvgLatencyMs returns the AvgLatencyMs field value if set, zero value otherwise (both if not set or set to explicit null).
-func (o *MetricsLifetime) GetAvgLatencyMs() int32 {
+func (o *MetricsLifetime) GetAvgLatencyMs() int64 {
 	if o == nil || IsNil(o.AvgLatencyMs.Get()) {
-		var ret int32
+		var ret int64
 		return ret
 	}
 	return *o.AvgLatencyMs.Get()
@@ -135,7 +135,7 @@ func (o *MetricsLifetime) GetAvgLatencyMs() int32 {
 // GetAvgLatencyMsOk returns a tuple with the AvgLatencyMs field value if set, nil otherwise
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
-func (o *MetricsLifetime) GetAvgLatencyMsOk() (*int32, bool) {
+func (o *MetricsLifetime) GetAvgLatencyMsOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -151,8 +151,8 @@ func (o *MetricsLifetime) HasAvgLatencyMs() bool {
 	return false
 }
 
-// SetAvgLatencyMs gets a reference to the given NullableInt32 and assigns it to the AvgLatencyMs field.
-func (o *MetricsLifetime) SetAvgLatencyMs(v int32) {
+// SetAvgLatencyMs gets a reference to the given NullableInt64 and assigns it to the AvgLatencyMs field.
+func (o *MetricsLifetime) SetAvgLatencyMs(v int64) {
 	o.AvgLatencyMs.Set(&v)
 }
 

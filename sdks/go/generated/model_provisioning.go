@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -19,10 +19,11 @@ var _ MappedNullable = &Provisioning{}
 
 // Provisioning struct for Provisioning
 type Provisioning struct {
-	Status               string        `json:"status"`
-	EstimatedCompletion  NullableInt32 `json:"estimated_completion,omitempty"`
-	StepsCompleted       int32         `json:"steps_completed"`
-	StepsTotal           int32         `json:"steps_total"`
+	Status string `json:"status"`
+	// After a rotation with a grace period: when the previous secret stops signing
+	EstimatedCompletion  NullableInt64 `json:"estimated_completion,omitempty"`
+	StepsCompleted       int64         `json:"steps_completed"`
+	StepsTotal           int64         `json:"steps_total"`
 	AdditionalProperties map[string]interface{}
 }
 
@@ -32,7 +33,7 @@ type _Provisioning Provisioning
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewProvisioning(status string, stepsCompleted int32, stepsTotal int32) *Provisioning {
+func NewProvisioning(status string, stepsCompleted int64, stepsTotal int64) *Provisioning {
 	this := Provisioning{}
 	this.Status = status
 	this.StepsCompleted = stepsCompleted
@@ -73,9 +74,9 @@ func (o *Provisioning) SetStatus(v string) {
 }
 
 // GetEstimatedCompletion returns the EstimatedCompletion field value if set, zero value otherwise (both if not set or set to explicit null).
-func (o *Provisioning) GetEstimatedCompletion() int32 {
+func (o *Provisioning) GetEstimatedCompletion() int64 {
 	if o == nil || IsNil(o.EstimatedCompletion.Get()) {
-		var ret int32
+		var ret int64
 		return ret
 	}
 	return *o.EstimatedCompletion.Get()
@@ -84,7 +85,7 @@ func (o *Provisioning) GetEstimatedCompletion() int32 {
 // GetEstimatedCompletionOk returns a tuple with the EstimatedCompletion field value if set, nil otherwise
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
-func (o *Provisioning) GetEstimatedCompletionOk() (*int32, bool) {
+func (o *Provisioning) GetEstimatedCompletionOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -100,8 +101,8 @@ func (o *Provisioning) HasEstimatedCompletion() bool {
 	return false
 }
 
-// SetEstimatedCompletion gets a reference to the given NullableInt32 and assigns it to the EstimatedCompletion field.
-func (o *Provisioning) SetEstimatedCompletion(v int32) {
+// SetEstimatedCompletion gets a reference to the given NullableInt64 and assigns it to the EstimatedCompletion field.
+func (o *Provisioning) SetEstimatedCompletion(v int64) {
 	o.EstimatedCompletion.Set(&v)
 }
 
@@ -116,9 +117,9 @@ func (o *Provisioning) UnsetEstimatedCompletion() {
 }
 
 // GetStepsCompleted returns the StepsCompleted field value
-func (o *Provisioning) GetStepsCompleted() int32 {
+func (o *Provisioning) GetStepsCompleted() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -127,7 +128,7 @@ func (o *Provisioning) GetStepsCompleted() int32 {
 
 // GetStepsCompletedOk returns a tuple with the StepsCompleted field value
 // and a boolean to check if the value has been set.
-func (o *Provisioning) GetStepsCompletedOk() (*int32, bool) {
+func (o *Provisioning) GetStepsCompletedOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -135,14 +136,14 @@ func (o *Provisioning) GetStepsCompletedOk() (*int32, bool) {
 }
 
 // SetStepsCompleted sets field value
-func (o *Provisioning) SetStepsCompleted(v int32) {
+func (o *Provisioning) SetStepsCompleted(v int64) {
 	o.StepsCompleted = v
 }
 
 // GetStepsTotal returns the StepsTotal field value
-func (o *Provisioning) GetStepsTotal() int32 {
+func (o *Provisioning) GetStepsTotal() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -151,7 +152,7 @@ func (o *Provisioning) GetStepsTotal() int32 {
 
 // GetStepsTotalOk returns a tuple with the StepsTotal field value
 // and a boolean to check if the value has been set.
-func (o *Provisioning) GetStepsTotalOk() (*int32, bool) {
+func (o *Provisioning) GetStepsTotalOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -159,7 +160,7 @@ func (o *Provisioning) GetStepsTotalOk() (*int32, bool) {
 }
 
 // SetStepsTotal sets field value
-func (o *Provisioning) SetStepsTotal(v int32) {
+func (o *Provisioning) SetStepsTotal(v int64) {
 	o.StepsTotal = v
 }
 

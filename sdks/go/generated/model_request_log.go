@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -22,10 +22,10 @@ type RequestLog struct {
 	// The request's Request-Id
 	Id        string  `json:"id" validate:"regexp=^req_[0-9a-zA-Z]+$"`
 	Object    string  `json:"object"`
-	Created   int32   `json:"created"`
+	Created   int64   `json:"created"`
 	Method    string  `json:"method"`
 	Path      string  `json:"path"`
-	Status    int32   `json:"status"`
+	Status    int64   `json:"status"`
 	LatencyMs float32 `json:"latency_ms"`
 }
 
@@ -35,7 +35,7 @@ type _RequestLog RequestLog
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewRequestLog(id string, object string, created int32, method string, path string, status int32, latencyMs float32) *RequestLog {
+func NewRequestLog(id string, object string, created int64, method string, path string, status int64, latencyMs float32) *RequestLog {
 	this := RequestLog{}
 	this.Id = id
 	this.Object = object
@@ -104,9 +104,9 @@ func (o *RequestLog) SetObject(v string) {
 }
 
 // GetCreated returns the Created field value
-func (o *RequestLog) GetCreated() int32 {
+func (o *RequestLog) GetCreated() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -115,7 +115,7 @@ func (o *RequestLog) GetCreated() int32 {
 
 // GetCreatedOk returns a tuple with the Created field value
 // and a boolean to check if the value has been set.
-func (o *RequestLog) GetCreatedOk() (*int32, bool) {
+func (o *RequestLog) GetCreatedOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -123,7 +123,7 @@ func (o *RequestLog) GetCreatedOk() (*int32, bool) {
 }
 
 // SetCreated sets field value
-func (o *RequestLog) SetCreated(v int32) {
+func (o *RequestLog) SetCreated(v int64) {
 	o.Created = v
 }
 
@@ -176,9 +176,9 @@ func (o *RequestLog) SetPath(v string) {
 }
 
 // GetStatus returns the Status field value
-func (o *RequestLog) GetStatus() int32 {
+func (o *RequestLog) GetStatus() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -187,7 +187,7 @@ func (o *RequestLog) GetStatus() int32 {
 
 // GetStatusOk returns a tuple with the Status field value
 // and a boolean to check if the value has been set.
-func (o *RequestLog) GetStatusOk() (*int32, bool) {
+func (o *RequestLog) GetStatusOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -195,7 +195,7 @@ func (o *RequestLog) GetStatusOk() (*int32, bool) {
 }
 
 // SetStatus sets field value
-func (o *RequestLog) SetStatus(v int32) {
+func (o *RequestLog) SetStatus(v int64) {
 	o.Status = v
 }
 

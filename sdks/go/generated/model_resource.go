@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -21,8 +21,8 @@ var _ MappedNullable = &Resource{}
 type Resource struct {
 	Id            string                `json:"id" validate:"regexp=^res_[0-9a-z]{24}$"`
 	Object        string                `json:"object"`
-	Created       int32                 `json:"created"`
-	Updated       int32                 `json:"updated"`
+	Created       int64                 `json:"created"`
+	Updated       int64                 `json:"updated"`
 	Livemode      bool                  `json:"livemode"`
 	Name          string                `json:"name"`
 	Type          ResourceType          `json:"type"`
@@ -44,7 +44,7 @@ type _Resource Resource
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewResource(id string, object string, created int32, updated int32, livemode bool, name string, type_ ResourceType, status Status, configuration ResourceConfiguration, metadata map[string]string) *Resource {
+func NewResource(id string, object string, created int64, updated int64, livemode bool, name string, type_ ResourceType, status Status, configuration ResourceConfiguration, metadata map[string]string) *Resource {
 	this := Resource{}
 	this.Id = id
 	this.Object = object
@@ -116,9 +116,9 @@ func (o *Resource) SetObject(v string) {
 }
 
 // GetCreated returns the Created field value
-func (o *Resource) GetCreated() int32 {
+func (o *Resource) GetCreated() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -127,7 +127,7 @@ func (o *Resource) GetCreated() int32 {
 
 // GetCreatedOk returns a tuple with the Created field value
 // and a boolean to check if the value has been set.
-func (o *Resource) GetCreatedOk() (*int32, bool) {
+func (o *Resource) GetCreatedOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -135,14 +135,14 @@ func (o *Resource) GetCreatedOk() (*int32, bool) {
 }
 
 // SetCreated sets field value
-func (o *Resource) SetCreated(v int32) {
+func (o *Resource) SetCreated(v int64) {
 	o.Created = v
 }
 
 // GetUpdated returns the Updated field value
-func (o *Resource) GetUpdated() int32 {
+func (o *Resource) GetUpdated() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -151,7 +151,7 @@ func (o *Resource) GetUpdated() int32 {
 
 // GetUpdatedOk returns a tuple with the Updated field value
 // and a boolean to check if the value has been set.
-func (o *Resource) GetUpdatedOk() (*int32, bool) {
+func (o *Resource) GetUpdatedOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -159,7 +159,7 @@ func (o *Resource) GetUpdatedOk() (*int32, bool) {
 }
 
 // SetUpdated sets field value
-func (o *Resource) SetUpdated(v int32) {
+func (o *Resource) SetUpdated(v int64) {
 	o.Updated = v
 }
 

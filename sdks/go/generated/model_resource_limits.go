@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -20,9 +20,9 @@ var _ MappedNullable = &ResourceLimits{}
 // ResourceLimits What a resource allows (limits.py); on every answer of the resource API.
 type ResourceLimits struct {
 	// configuration.rate_limit if set, else the plan's rate
-	MaxRequestsPerMinute int32 `json:"max_requests_per_minute"`
-	MaxBatchSize         int32 `json:"max_batch_size"`
-	MaxPayloadBytes      int32 `json:"max_payload_bytes"`
+	MaxRequestsPerMinute int64 `json:"max_requests_per_minute"`
+	MaxBatchSize         int64 `json:"max_batch_size"`
+	MaxPayloadBytes      int64 `json:"max_payload_bytes"`
 }
 
 type _ResourceLimits ResourceLimits
@@ -31,7 +31,7 @@ type _ResourceLimits ResourceLimits
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewResourceLimits(maxRequestsPerMinute int32, maxBatchSize int32, maxPayloadBytes int32) *ResourceLimits {
+func NewResourceLimits(maxRequestsPerMinute int64, maxBatchSize int64, maxPayloadBytes int64) *ResourceLimits {
 	this := ResourceLimits{}
 	this.MaxRequestsPerMinute = maxRequestsPerMinute
 	this.MaxBatchSize = maxBatchSize
@@ -48,9 +48,9 @@ func NewResourceLimitsWithDefaults() *ResourceLimits {
 }
 
 // GetMaxRequestsPerMinute returns the MaxRequestsPerMinute field value
-func (o *ResourceLimits) GetMaxRequestsPerMinute() int32 {
+func (o *ResourceLimits) GetMaxRequestsPerMinute() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -59,7 +59,7 @@ func (o *ResourceLimits) GetMaxRequestsPerMinute() int32 {
 
 // GetMaxRequestsPerMinuteOk returns a tuple with the MaxRequestsPerMinute field value
 // and a boolean to check if the value has been set.
-func (o *ResourceLimits) GetMaxRequestsPerMinuteOk() (*int32, bool) {
+func (o *ResourceLimits) GetMaxRequestsPerMinuteOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -67,14 +67,14 @@ func (o *ResourceLimits) GetMaxRequestsPerMinuteOk() (*int32, bool) {
 }
 
 // SetMaxRequestsPerMinute sets field value
-func (o *ResourceLimits) SetMaxRequestsPerMinute(v int32) {
+func (o *ResourceLimits) SetMaxRequestsPerMinute(v int64) {
 	o.MaxRequestsPerMinute = v
 }
 
 // GetMaxBatchSize returns the MaxBatchSize field value
-func (o *ResourceLimits) GetMaxBatchSize() int32 {
+func (o *ResourceLimits) GetMaxBatchSize() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -83,7 +83,7 @@ func (o *ResourceLimits) GetMaxBatchSize() int32 {
 
 // GetMaxBatchSizeOk returns a tuple with the MaxBatchSize field value
 // and a boolean to check if the value has been set.
-func (o *ResourceLimits) GetMaxBatchSizeOk() (*int32, bool) {
+func (o *ResourceLimits) GetMaxBatchSizeOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -91,14 +91,14 @@ func (o *ResourceLimits) GetMaxBatchSizeOk() (*int32, bool) {
 }
 
 // SetMaxBatchSize sets field value
-func (o *ResourceLimits) SetMaxBatchSize(v int32) {
+func (o *ResourceLimits) SetMaxBatchSize(v int64) {
 	o.MaxBatchSize = v
 }
 
 // GetMaxPayloadBytes returns the MaxPayloadBytes field value
-func (o *ResourceLimits) GetMaxPayloadBytes() int32 {
+func (o *ResourceLimits) GetMaxPayloadBytes() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -107,7 +107,7 @@ func (o *ResourceLimits) GetMaxPayloadBytes() int32 {
 
 // GetMaxPayloadBytesOk returns a tuple with the MaxPayloadBytes field value
 // and a boolean to check if the value has been set.
-func (o *ResourceLimits) GetMaxPayloadBytesOk() (*int32, bool) {
+func (o *ResourceLimits) GetMaxPayloadBytesOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -115,7 +115,7 @@ func (o *ResourceLimits) GetMaxPayloadBytesOk() (*int32, bool) {
 }
 
 // SetMaxPayloadBytes sets field value
-func (o *ResourceLimits) SetMaxPayloadBytes(v int32) {
+func (o *ResourceLimits) SetMaxPayloadBytes(v int64) {
 	o.MaxPayloadBytes = v
 }
 

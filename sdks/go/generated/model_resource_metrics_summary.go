@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -19,9 +19,9 @@ var _ MappedNullable = &ResourceMetricsSummary{}
 
 // ResourceMetricsSummary expand[]=data.metrics on a list: the UTC day so far.
 type ResourceMetricsSummary struct {
-	RequestsToday int32           `json:"requests_today"`
+	RequestsToday int64           `json:"requests_today"`
 	SuccessRate   NullableFloat32 `json:"success_rate"`
-	AvgLatencyMs  NullableInt32   `json:"avg_latency_ms"`
+	AvgLatencyMs  NullableInt64   `json:"avg_latency_ms"`
 }
 
 type _ResourceMetricsSummary ResourceMetricsSummary
@@ -30,7 +30,7 @@ type _ResourceMetricsSummary ResourceMetricsSummary
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewResourceMetricsSummary(requestsToday int32, successRate NullableFloat32, avgLatencyMs NullableInt32) *ResourceMetricsSummary {
+func NewResourceMetricsSummary(requestsToday int64, successRate NullableFloat32, avgLatencyMs NullableInt64) *ResourceMetricsSummary {
 	this := ResourceMetricsSummary{}
 	this.RequestsToday = requestsToday
 	this.SuccessRate = successRate
@@ -47,9 +47,9 @@ func NewResourceMetricsSummaryWithDefaults() *ResourceMetricsSummary {
 }
 
 // GetRequestsToday returns the RequestsToday field value
-func (o *ResourceMetricsSummary) GetRequestsToday() int32 {
+func (o *ResourceMetricsSummary) GetRequestsToday() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -58,7 +58,7 @@ func (o *ResourceMetricsSummary) GetRequestsToday() int32 {
 
 // GetRequestsTodayOk returns a tuple with the RequestsToday field value
 // and a boolean to check if the value has been set.
-func (o *ResourceMetricsSummary) GetRequestsTodayOk() (*int32, bool) {
+func (o *ResourceMetricsSummary) GetRequestsTodayOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -66,7 +66,7 @@ func (o *ResourceMetricsSummary) GetRequestsTodayOk() (*int32, bool) {
 }
 
 // SetRequestsToday sets field value
-func (o *ResourceMetricsSummary) SetRequestsToday(v int32) {
+func (o *ResourceMetricsSummary) SetRequestsToday(v int64) {
 	o.RequestsToday = v
 }
 
@@ -97,10 +97,10 @@ func (o *ResourceMetricsSummary) SetSuccessRate(v float32) {
 }
 
 // GetAvgLatencyMs returns the AvgLatencyMs field value
-// If the value is explicit nil, the zero value for int32 will be returned
-func (o *ResourceMetricsSummary) GetAvgLatencyMs() int32 {
+// If the value is explicit nil, the zero value for int64 will be returned
+func (o *ResourceMetricsSummary) GetAvgLatencyMs() int64 {
 	if o == nil || o.AvgLatencyMs.Get() == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -110,7 +110,7 @@ func (o *ResourceMetricsSummary) GetAvgLatencyMs() int32 {
 // GetAvgLatencyMsOk returns a tuple with the AvgLatencyMs field value
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
-func (o *ResourceMetricsSummary) GetAvgLatencyMsOk() (*int32, bool) {
+func (o *ResourceMetricsSummary) GetAvgLatencyMsOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -118,7 +118,7 @@ func (o *ResourceMetricsSummary) GetAvgLatencyMsOk() (*int32, bool) {
 }
 
 // SetAvgLatencyMs sets field value
-func (o *ResourceMetricsSummary) SetAvgLatencyMs(v int32) {
+func (o *ResourceMetricsSummary) SetAvgLatencyMs(v int64) {
 	o.AvgLatencyMs.Set(&v)
 }
 

@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -27,11 +27,15 @@ type WebhookEndpoint struct {
 	Description NullableString    `json:"description,omitempty"`
 	Status      string            `json:"status"`
 	Metadata    map[string]string `json:"metadata"`
-	Created     int32             `json:"created"`
+	Created     int64             `json:"created"`
 	Livemode    bool              `json:"livemode"`
 	// The offending parameter, bracket form for nested ones
-	Secret               NullableString `json:"secret,omitempty"`
-	AdditionalProperties map[string]interface{}
+	Secret NullableString `json:"secret,omitempty"`
+	// The offending parameter, bracket form for nested ones
+	SecretRedacted NullableString `json:"secret_redacted,omitempty"`
+	// After a rotation with a grace period: when the previous secret stops signing
+	PreviousSecretExpiresAt NullableInt64 `json:"previous_secret_expires_at,omitempty"`
+	AdditionalProperties    map[string]interface{}
 }
 
 type _WebhookEndpoint WebhookEndpoint
@@ -40,7 +44,7 @@ type _WebhookEndpoint WebhookEndpoint
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewWebhookEndpoint(id string, object string, url string, enabledEvents []string, status string, metadata map[string]string, created int32, livemode bool) *WebhookEndpoint {
+func NewWebhookEndpoint(id string, object string, url string, enabledEvents []string, status string, metadata map[string]string, created int64, livemode bool) *WebhookEndpoint {
 	this := WebhookEndpoint{}
 	this.Id = id
 	this.Object = object
@@ -249,9 +253,9 @@ func (o *WebhookEndpoint) SetMetadata(v map[string]string) {
 }
 
 // GetCreated returns the Created field value
-func (o *WebhookEndpoint) GetCreated() int32 {
+func (o *WebhookEndpoint) GetCreated() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -260,7 +264,7 @@ func (o *WebhookEndpoint) GetCreated() int32 {
 
 // GetCreatedOk returns a tuple with the Created field value
 // and a boolean to check if the value has been set.
-func (o *WebhookEndpoint) GetCreatedOk() (*int32, bool) {
+func (o *WebhookEndpoint) GetCreatedOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -268,7 +272,7 @@ func (o *WebhookEndpoint) GetCreatedOk() (*int32, bool) {
 }
 
 // SetCreated sets field value
-func (o *WebhookEndpoint) SetCreated(v int32) {
+func (o *WebhookEndpoint) SetCreated(v int64) {
 	o.Created = v
 }
 
@@ -339,6 +343,92 @@ func (o *WebhookEndpoint) UnsetSecret() {
 	o.Secret.Unset()
 }
 
+// GetSecretRedacted returns the SecretRedacted field value if set, zero value otherwise (both if not set or set to explicit null).
+func (o *WebhookEndpoint) GetSecretRedacted() string {
+	if o == nil || IsNil(o.SecretRedacted.Get()) {
+		var ret string
+		return ret
+	}
+	return *o.SecretRedacted.Get()
+}
+
+// GetSecretRedactedOk returns a tuple with the SecretRedacted field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *WebhookEndpoint) GetSecretRedactedOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.SecretRedacted.Get(), o.SecretRedacted.IsSet()
+}
+
+// HasSecretRedacted returns a boolean if a field has been set.
+func (o *WebhookEndpoint) HasSecretRedacted() bool {
+	if o != nil && o.SecretRedacted.IsSet() {
+		return true
+	}
+
+	return false
+}
+
+// SetSecretRedacted gets a reference to the given NullableString and assigns it to the SecretRedacted field.
+func (o *WebhookEndpoint) SetSecretRedacted(v string) {
+	o.SecretRedacted.Set(&v)
+}
+
+// SetSecretRedactedNil sets the value for SecretRedacted to be an explicit nil
+func (o *WebhookEndpoint) SetSecretRedactedNil() {
+	o.SecretRedacted.Set(nil)
+}
+
+// UnsetSecretRedacted ensures that no value is present for SecretRedacted, not even an explicit nil
+func (o *WebhookEndpoint) UnsetSecretRedacted() {
+	o.SecretRedacted.Unset()
+}
+
+// GetPreviousSecretExpiresAt returns the PreviousSecretExpiresAt field value if set, zero value otherwise (both if not set or set to explicit null).
+func (o *WebhookEndpoint) GetPreviousSecretExpiresAt() int64 {
+	if o == nil || IsNil(o.PreviousSecretExpiresAt.Get()) {
+		var ret int64
+		return ret
+	}
+	return *o.PreviousSecretExpiresAt.Get()
+}
+
+// GetPreviousSecretExpiresAtOk returns a tuple with the PreviousSecretExpiresAt field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *WebhookEndpoint) GetPreviousSecretExpiresAtOk() (*int64, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.PreviousSecretExpiresAt.Get(), o.PreviousSecretExpiresAt.IsSet()
+}
+
+// HasPreviousSecretExpiresAt returns a boolean if a field has been set.
+func (o *WebhookEndpoint) HasPreviousSecretExpiresAt() bool {
+	if o != nil && o.PreviousSecretExpiresAt.IsSet() {
+		return true
+	}
+
+	return false
+}
+
+// SetPreviousSecretExpiresAt gets a reference to the given NullableInt64 and assigns it to the PreviousSecretExpiresAt field.
+func (o *WebhookEndpoint) SetPreviousSecretExpiresAt(v int64) {
+	o.PreviousSecretExpiresAt.Set(&v)
+}
+
+// SetPreviousSecretExpiresAtNil sets the value for PreviousSecretExpiresAt to be an explicit nil
+func (o *WebhookEndpoint) SetPreviousSecretExpiresAtNil() {
+	o.PreviousSecretExpiresAt.Set(nil)
+}
+
+// UnsetPreviousSecretExpiresAt ensures that no value is present for PreviousSecretExpiresAt, not even an explicit nil
+func (o *WebhookEndpoint) UnsetPreviousSecretExpiresAt() {
+	o.PreviousSecretExpiresAt.Unset()
+}
+
 func (o WebhookEndpoint) MarshalJSON() ([]byte, error) {
 	toSerialize, err := o.ToMap()
 	if err != nil {
@@ -362,6 +452,12 @@ func (o WebhookEndpoint) ToMap() (map[string]interface{}, error) {
 	toSerialize["livemode"] = o.Livemode
 	if o.Secret.IsSet() {
 		toSerialize["secret"] = o.Secret.Get()
+	}
+	if o.SecretRedacted.IsSet() {
+		toSerialize["secret_redacted"] = o.SecretRedacted.Get()
+	}
+	if o.PreviousSecretExpiresAt.IsSet() {
+		toSerialize["previous_secret_expires_at"] = o.PreviousSecretExpiresAt.Get()
 	}
 
 	for key, value := range o.AdditionalProperties {

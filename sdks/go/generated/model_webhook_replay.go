@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -20,7 +20,11 @@ var _ MappedNullable = &WebhookReplay{}
 // WebhookReplay struct for WebhookReplay
 type WebhookReplay struct {
 	// Replay failed deliveries of events created at or after this time
-	Since int32 `json:"since"`
+	Since int64  `json:"since"`
+	Limit *int32 `json:"limit,omitempty"`
+	// The offending parameter, bracket form for nested ones
+	StartingAfter        NullableString `json:"starting_after,omitempty"`
+	AdditionalProperties map[string]interface{}
 }
 
 type _WebhookReplay WebhookReplay
@@ -29,9 +33,11 @@ type _WebhookReplay WebhookReplay
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewWebhookReplay(since int32) *WebhookReplay {
+func NewWebhookReplay(since int64) *WebhookReplay {
 	this := WebhookReplay{}
 	this.Since = since
+	var limit int32 = 1000
+	this.Limit = &limit
 	return &this
 }
 
@@ -40,13 +46,15 @@ func NewWebhookReplay(since int32) *WebhookReplay {
 // but it doesn't guarantee that properties required by API are set
 func NewWebhookReplayWithDefaults() *WebhookReplay {
 	this := WebhookReplay{}
+	var limit int32 = 1000
+	this.Limit = &limit
 	return &this
 }
 
 // GetSince returns the Since field value
-func (o *WebhookReplay) GetSince() int32 {
+func (o *WebhookReplay) GetSince() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -55,7 +63,7 @@ func (o *WebhookReplay) GetSince() int32 {
 
 // GetSinceOk returns a tuple with the Since field value
 // and a boolean to check if the value has been set.
-func (o *WebhookReplay) GetSinceOk() (*int32, bool) {
+func (o *WebhookReplay) GetSinceOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -63,8 +71,83 @@ func (o *WebhookReplay) GetSinceOk() (*int32, bool) {
 }
 
 // SetSince sets field value
-func (o *WebhookReplay) SetSince(v int32) {
+func (o *WebhookReplay) SetSince(v int64) {
 	o.Since = v
+}
+
+// GetLimit returns the Limit field value if set, zero value otherwise.
+func (o *WebhookReplay) GetLimit() int32 {
+	if o == nil || IsNil(o.Limit) {
+		var ret int32
+		return ret
+	}
+	return *o.Limit
+}
+
+// GetLimitOk returns a tuple with the Limit field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *WebhookReplay) GetLimitOk() (*int32, bool) {
+	if o == nil || IsNil(o.Limit) {
+		return nil, false
+	}
+	return o.Limit, true
+}
+
+// HasLimit returns a boolean if a field has been set.
+func (o *WebhookReplay) HasLimit() bool {
+	if o != nil && !IsNil(o.Limit) {
+		return true
+	}
+
+	return false
+}
+
+// SetLimit gets a reference to the given int32 and assigns it to the Limit field.
+func (o *WebhookReplay) SetLimit(v int32) {
+	o.Limit = &v
+}
+
+// GetStartingAfter returns the StartingAfter field value if set, zero value otherwise (both if not set or set to explicit null).
+func (o *WebhookReplay) GetStartingAfter() string {
+	if o == nil || IsNil(o.StartingAfter.Get()) {
+		var ret string
+		return ret
+	}
+	return *o.StartingAfter.Get()
+}
+
+// GetStartingAfterOk returns a tuple with the StartingAfter field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *WebhookReplay) GetStartingAfterOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.StartingAfter.Get(), o.StartingAfter.IsSet()
+}
+
+// HasStartingAfter returns a boolean if a field has been set.
+func (o *WebhookReplay) HasStartingAfter() bool {
+	if o != nil && o.StartingAfter.IsSet() {
+		return true
+	}
+
+	return false
+}
+
+// SetStartingAfter gets a reference to the given NullableString and assigns it to the StartingAfter field.
+func (o *WebhookReplay) SetStartingAfter(v string) {
+	o.StartingAfter.Set(&v)
+}
+
+// SetStartingAfterNil sets the value for StartingAfter to be an explicit nil
+func (o *WebhookReplay) SetStartingAfterNil() {
+	o.StartingAfter.Set(nil)
+}
+
+// UnsetStartingAfter ensures that no value is present for StartingAfter, not even an explicit nil
+func (o *WebhookReplay) UnsetStartingAfter() {
+	o.StartingAfter.Unset()
 }
 
 func (o WebhookReplay) MarshalJSON() ([]byte, error) {
@@ -78,6 +161,17 @@ func (o WebhookReplay) MarshalJSON() ([]byte, error) {
 func (o WebhookReplay) ToMap() (map[string]interface{}, error) {
 	toSerialize := map[string]interface{}{}
 	toSerialize["since"] = o.Since
+	if !IsNil(o.Limit) {
+		toSerialize["limit"] = o.Limit
+	}
+	if o.StartingAfter.IsSet() {
+		toSerialize["starting_after"] = o.StartingAfter.Get()
+	}
+
+	for key, value := range o.AdditionalProperties {
+		toSerialize[key] = value
+	}
+
 	return toSerialize, nil
 }
 

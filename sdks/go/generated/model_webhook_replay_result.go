@@ -1,7 +1,7 @@
 /*
 Resource API
 
-Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 API version: 1.0.0
 */
@@ -19,11 +19,16 @@ var _ MappedNullable = &WebhookReplayResult{}
 
 // WebhookReplayResult struct for WebhookReplayResult
 type WebhookReplayResult struct {
-	Object               string   `json:"object"`
-	WebhookEndpoint      string   `json:"webhook_endpoint"`
-	Since                int32    `json:"since"`
-	Events               []string `json:"events"`
-	Count                int32    `json:"count"`
+	Object          string   `json:"object"`
+	WebhookEndpoint string   `json:"webhook_endpoint"`
+	Since           int64    `json:"since"`
+	Events          []string `json:"events"`
+	// How many events this call queued (at most `limit`)
+	Count int64 `json:"count"`
+	// Failed events that match and were not queued by this call
+	Remaining int64 `json:"remaining"`
+	// Call again with `starting_after` = the last of `events`
+	HasMore              bool `json:"has_more"`
 	AdditionalProperties map[string]interface{}
 }
 
@@ -33,13 +38,15 @@ type _WebhookReplayResult WebhookReplayResult
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewWebhookReplayResult(object string, webhookEndpoint string, since int32, events []string, count int32) *WebhookReplayResult {
+func NewWebhookReplayResult(object string, webhookEndpoint string, since int64, events []string, count int64, remaining int64, hasMore bool) *WebhookReplayResult {
 	this := WebhookReplayResult{}
 	this.Object = object
 	this.WebhookEndpoint = webhookEndpoint
 	this.Since = since
 	this.Events = events
 	this.Count = count
+	this.Remaining = remaining
+	this.HasMore = hasMore
 	return &this
 }
 
@@ -100,9 +107,9 @@ func (o *WebhookReplayResult) SetWebhookEndpoint(v string) {
 }
 
 // GetSince returns the Since field value
-func (o *WebhookReplayResult) GetSince() int32 {
+func (o *WebhookReplayResult) GetSince() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -111,7 +118,7 @@ func (o *WebhookReplayResult) GetSince() int32 {
 
 // GetSinceOk returns a tuple with the Since field value
 // and a boolean to check if the value has been set.
-func (o *WebhookReplayResult) GetSinceOk() (*int32, bool) {
+func (o *WebhookReplayResult) GetSinceOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -119,7 +126,7 @@ func (o *WebhookReplayResult) GetSinceOk() (*int32, bool) {
 }
 
 // SetSince sets field value
-func (o *WebhookReplayResult) SetSince(v int32) {
+func (o *WebhookReplayResult) SetSince(v int64) {
 	o.Since = v
 }
 
@@ -148,9 +155,9 @@ func (o *WebhookReplayResult) SetEvents(v []string) {
 }
 
 // GetCount returns the Count field value
-func (o *WebhookReplayResult) GetCount() int32 {
+func (o *WebhookReplayResult) GetCount() int64 {
 	if o == nil {
-		var ret int32
+		var ret int64
 		return ret
 	}
 
@@ -159,7 +166,7 @@ func (o *WebhookReplayResult) GetCount() int32 {
 
 // GetCountOk returns a tuple with the Count field value
 // and a boolean to check if the value has been set.
-func (o *WebhookReplayResult) GetCountOk() (*int32, bool) {
+func (o *WebhookReplayResult) GetCountOk() (*int64, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -167,8 +174,56 @@ func (o *WebhookReplayResult) GetCountOk() (*int32, bool) {
 }
 
 // SetCount sets field value
-func (o *WebhookReplayResult) SetCount(v int32) {
+func (o *WebhookReplayResult) SetCount(v int64) {
 	o.Count = v
+}
+
+// GetRemaining returns the Remaining field value
+func (o *WebhookReplayResult) GetRemaining() int64 {
+	if o == nil {
+		var ret int64
+		return ret
+	}
+
+	return o.Remaining
+}
+
+// GetRemainingOk returns a tuple with the Remaining field value
+// and a boolean to check if the value has been set.
+func (o *WebhookReplayResult) GetRemainingOk() (*int64, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return &o.Remaining, true
+}
+
+// SetRemaining sets field value
+func (o *WebhookReplayResult) SetRemaining(v int64) {
+	o.Remaining = v
+}
+
+// GetHasMore returns the HasMore field value
+func (o *WebhookReplayResult) GetHasMore() bool {
+	if o == nil {
+		var ret bool
+		return ret
+	}
+
+	return o.HasMore
+}
+
+// GetHasMoreOk returns a tuple with the HasMore field value
+// and a boolean to check if the value has been set.
+func (o *WebhookReplayResult) GetHasMoreOk() (*bool, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return &o.HasMore, true
+}
+
+// SetHasMore sets field value
+func (o *WebhookReplayResult) SetHasMore(v bool) {
+	o.HasMore = v
 }
 
 func (o WebhookReplayResult) MarshalJSON() ([]byte, error) {
@@ -186,6 +241,8 @@ func (o WebhookReplayResult) ToMap() (map[string]interface{}, error) {
 	toSerialize["since"] = o.Since
 	toSerialize["events"] = o.Events
 	toSerialize["count"] = o.Count
+	toSerialize["remaining"] = o.Remaining
+	toSerialize["has_more"] = o.HasMore
 
 	for key, value := range o.AdditionalProperties {
 		toSerialize[key] = value

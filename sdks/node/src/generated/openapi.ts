@@ -151,7 +151,7 @@ export interface paths {
         head?: never;
         /**
          * Update a resource
-         * @description Updates the given fields; the rest is left as is. `metadata` keys merge (an empty value removes a key). Send `If-Match` with the ETag you read to refuse a lost update (412). Send an `Idempotency-Key` to retry safely.
+         * @description Updates the given fields; the rest is left as is (`metadata` is replaced as a whole; `metadata=` clears it). Send `If-Match` with the ETag you read to refuse a lost update (412). Send an `Idempotency-Key` to retry safely.
          */
         patch: operations["update_resource"];
         trace?: never;
@@ -414,7 +414,7 @@ export interface components {
          *     operations an atomic batch did not commit).
          */
         BatchOperationResult: {
-            /** Body */
+            /** BatchOperationResultBody */
             body: components["schemas"]["Resource"] | components["schemas"]["DeletedResource"] | components["schemas"]["ResourceList"] | components["schemas"]["Error"];
             /**
              * Idempotent Replayed
@@ -548,13 +548,25 @@ export interface components {
         };
         /** BatchSummary */
         BatchSummary: {
-            /** Duration Ms */
+            /**
+             * Duration Ms
+             * Format: int64
+             */
             duration_ms: number;
-            /** Failed */
+            /**
+             * Failed
+             * Format: int64
+             */
             failed: number;
-            /** Successful */
+            /**
+             * Successful
+             * Format: int64
+             */
             successful: number;
-            /** Total */
+            /**
+             * Total
+             * Format: int64
+             */
             total: number;
         } & {
             [key: string]: unknown;
@@ -574,7 +586,10 @@ export interface components {
              * @constant
              */
             deleted: true;
-            /** Deleted At */
+            /**
+             * Deleted At
+             * Format: int64
+             */
             deleted_at: number;
             /** Id */
             id: string;
@@ -610,9 +625,15 @@ export interface components {
         };
         /** DeliveryAttempt */
         DeliveryAttempt: {
-            /** Attempt */
+            /**
+             * Attempt
+             * Format: int64
+             */
             attempt: number;
-            /** Created */
+            /**
+             * Created
+             * Format: int64
+             */
             created: number;
             /** Event */
             event: string;
@@ -679,7 +700,7 @@ export interface components {
              * Code
              * @enum {string}
              */
-            code: "api_key_invalid" | "api_key_query_not_allowed" | "batch_rolled_back" | "body_invalid" | "body_too_large" | "content_type_unsupported" | "expand_invalid" | "idempotency_key_in_use" | "idempotency_key_reused" | "internal_error" | "livemode_not_allowed" | "method_not_allowed" | "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "parameters_exclusive" | "precondition_failed" | "rate_limited" | "request_invalid" | "resource_conflict" | "resource_missing" | "resource_not_ready" | "resource_rate_limited" | "service_unavailable" | "status_transition_invalid" | "timeout" | "url_invalid" | "webhook_endpoint_disabled" | "webhook_url_invalid";
+            code: "api_key_invalid" | "api_key_query_not_allowed" | "batch_rolled_back" | "body_invalid" | "body_too_large" | "content_type_unsupported" | "expand_invalid" | "idempotency_key_in_use" | "idempotency_key_reused" | "internal_error" | "livemode_not_allowed" | "method_not_allowed" | "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "parameters_exclusive" | "precondition_failed" | "rate_limited" | "request_invalid" | "resource_conflict" | "resource_missing" | "resource_not_ready" | "resource_rate_limited" | "service_unavailable" | "status_transition_invalid" | "timeout" | "url_invalid" | "webhook_endpoint_disabled" | "webhook_endpoint_limit_reached" | "webhook_url_invalid";
             /**
              * Doc Url
              * @description Where this error code is explained (errors.md#<code>)
@@ -756,7 +777,10 @@ export interface components {
         Event: {
             /** Api Version */
             api_version: string;
-            /** Created */
+            /**
+             * Created
+             * Format: int64
+             */
             created: number;
             data: components["schemas"]["EventData"];
             /** Id */
@@ -780,7 +804,7 @@ export interface components {
         };
         /** EventData */
         EventData: {
-            /** Object */
+            /** EventDataObject */
             object: components["schemas"]["Resource"] | components["schemas"]["WebhookEndpoint"] | components["schemas"]["LimitNotice"];
             /**
              * Previous Attributes
@@ -913,9 +937,15 @@ export interface components {
          * @description data.object of resource.limit_exceeded (limits.py): a resource's own rate limit was crossed.
          */
         LimitNotice: {
-            /** Current Value */
+            /**
+             * Current Value
+             * Format: int64
+             */
             current_value: number;
-            /** Limit */
+            /**
+             * Limit
+             * Format: int64
+             */
             limit: number;
             /** Limit Type */
             limit_type: string;
@@ -926,9 +956,15 @@ export interface components {
             object: "limit";
             /** Resource */
             resource: string;
-            /** Window End */
+            /**
+             * Window End
+             * Format: int64
+             */
             window_end: number;
-            /** Window Start */
+            /**
+             * Window Start
+             * Format: int64
+             */
             window_start: number;
         } & {
             [key: string]: unknown;
@@ -940,7 +976,10 @@ export interface components {
              * @default null
              */
             avg_latency_ms?: number | null;
-            /** Errors */
+            /**
+             * Errors
+             * Format: int64
+             */
             errors: number;
             /**
              * P95 Latency Ms
@@ -949,7 +988,10 @@ export interface components {
             p95_latency_ms: number | null;
             /** P99 Latency Ms */
             p99_latency_ms: number | null;
-            /** Requests */
+            /**
+             * Requests
+             * Format: int64
+             */
             requests: number;
             /**
              * Success Rate
@@ -964,9 +1006,15 @@ export interface components {
              * @default null
              */
             avg_latency_ms?: number | null;
-            /** Errors */
+            /**
+             * Errors
+             * Format: int64
+             */
             errors: number;
-            /** Requests */
+            /**
+             * Requests
+             * Format: int64
+             */
             requests: number;
             /**
              * Success Rate
@@ -983,9 +1031,15 @@ export interface components {
             estimated_completion?: number | null;
             /** Status */
             status: string;
-            /** Steps Completed */
+            /**
+             * Steps Completed
+             * Format: int64
+             */
             steps_completed: number;
-            /** Steps Total */
+            /**
+             * Steps Total
+             * Format: int64
+             */
             steps_total: number;
         } & {
             [key: string]: unknown;
@@ -996,7 +1050,10 @@ export interface components {
          */
         RelatedResource: {
             configuration: components["schemas"]["ResourceConfiguration"];
-            /** Created */
+            /**
+             * Created
+             * Format: int64
+             */
             created: number;
             /** Id */
             id: string;
@@ -1027,7 +1084,10 @@ export interface components {
             provisioning?: components["schemas"]["Provisioning"] | null;
             status: components["schemas"]["Status"];
             type: components["schemas"]["ResourceType"];
-            /** Updated */
+            /**
+             * Updated
+             * Format: int64
+             */
             updated: number;
         } & {
             [key: string]: unknown;
@@ -1049,7 +1109,10 @@ export interface components {
         };
         /** RequestLog */
         RequestLog: {
-            /** Created */
+            /**
+             * Created
+             * Format: int64
+             */
             created: number;
             /**
              * Id
@@ -1067,7 +1130,10 @@ export interface components {
             object: "request_log";
             /** Path */
             path: string;
-            /** Status */
+            /**
+             * Status
+             * Format: int64
+             */
             status: number;
         };
         /**
@@ -1122,7 +1188,10 @@ export interface components {
          */
         Resource: {
             configuration: components["schemas"]["ResourceConfiguration"];
-            /** Created */
+            /**
+             * Created
+             * Format: int64
+             */
             created: number;
             /** Id */
             id: string;
@@ -1157,7 +1226,10 @@ export interface components {
             related_resources?: components["schemas"]["RelatedResources"] | null;
             status: components["schemas"]["Status"];
             type: components["schemas"]["ResourceType"];
-            /** Updated */
+            /**
+             * Updated
+             * Format: int64
+             */
             updated: number;
         } & {
             [key: string]: unknown;
@@ -1246,12 +1318,19 @@ export interface components {
          * @description What a resource allows (limits.py); on every answer of the resource API.
          */
         ResourceLimits: {
-            /** Max Batch Size */
+            /**
+             * Max Batch Size
+             * Format: int64
+             */
             max_batch_size: number;
-            /** Max Payload Bytes */
+            /**
+             * Max Payload Bytes
+             * Format: int64
+             */
             max_payload_bytes: number;
             /**
              * Max Requests Per Minute
+             * Format: int64
              * @description configuration.rate_limit if set, else the plan's rate
              */
             max_requests_per_minute: number;
@@ -1308,7 +1387,10 @@ export interface components {
              * @constant
              */
             object: "list";
-            /** Total Count */
+            /**
+             * Total Count
+             * Format: int64
+             */
             total_count: number;
             /**
              * Url
@@ -1333,7 +1415,10 @@ export interface components {
         ResourceMetricsSummary: {
             /** Avg Latency Ms */
             avg_latency_ms: number | null;
-            /** Requests Today */
+            /**
+             * Requests Today
+             * Format: int64
+             */
             requests_today: number;
             /** Success Rate */
             success_rate: number | null;
@@ -1389,7 +1474,10 @@ export interface components {
          *     }
          */
         WebhookEndpoint: {
-            /** Created */
+            /**
+             * Created
+             * Format: int64
+             */
             created: number;
             /**
              * Description
@@ -1412,11 +1500,23 @@ export interface components {
              */
             object: "webhook_endpoint";
             /**
+             * Previous Secret Expires At
+             * @description After a rotation with a grace period: when the previous secret stops signing
+             * @default null
+             */
+            previous_secret_expires_at?: number | null;
+            /**
              * Secret
-             * @description Shown at creation and rotation only
+             * @description Shown at creation and rotation only; null in a replay of either (Idempotency-Key)
              * @default null
              */
             secret?: string | null;
+            /**
+             * Secret Redacted
+             * @description In a replay of a creation or rotation: which secret it showed (whsec_... and its last 4)
+             * @default null
+             */
+            secret_redacted?: string | null;
             /**
              * Status
              * @enum {string}
@@ -1532,10 +1632,21 @@ export interface components {
         /** WebhookReplay */
         WebhookReplay: {
             /**
+             * Limit
+             * @default 1000
+             */
+            limit?: number;
+            /**
              * Since
+             * Format: int64
              * @description Replay failed deliveries of events created at or after this time
              */
             since: number;
+            /**
+             * Starting After
+             * @default null
+             */
+            starting_after?: string | null;
         };
         /**
          * WebhookReplayResult
@@ -1546,25 +1657,57 @@ export interface components {
          *       "events": [
          *         "evt_01hq3k5v7w9x0y2z4a6b8c0f"
          *       ],
-         *       "count": 1
+         *       "count": 1,
+         *       "remaining": 0,
+         *       "has_more": false
          *     }
          */
         WebhookReplayResult: {
-            /** Count */
+            /**
+             * Count
+             * Format: int64
+             * @description How many events this call queued (at most `limit`)
+             */
             count: number;
             /** Events */
             events: string[];
+            /**
+             * Has More
+             * @description Call again with `starting_after` = the last of `events`
+             */
+            has_more: boolean;
             /**
              * Object
              * @constant
              */
             object: "webhook_replay";
-            /** Since */
+            /**
+             * Remaining
+             * Format: int64
+             * @description Failed events that match and were not queued by this call
+             */
+            remaining: number;
+            /**
+             * Since
+             * Format: int64
+             */
             since: number;
             /** Webhook Endpoint */
             webhook_endpoint: string;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * WebhookSecretRotate
+         * @description POST /v1/webhook_endpoints/{id}/rotate_secret.
+         */
+        WebhookSecretRotate: {
+            /**
+             * Expires In
+             * @description Seconds the current secret keeps signing beside the new one (default and most: 86400). 0 ends it at once, for a leaked secret.
+             * @default null
+             */
+            expires_in?: number | null;
         };
     };
     responses: never;
@@ -1582,7 +1725,7 @@ export interface components {
         /** @description IETF draft RateLimit-Policy: `"default";q=<per minute>;w=60`, plus the monthly quota if any */
         "RateLimit-Policy": string;
         /**
-         * @description This request's id; also in error bodies and events. Quote it to support
+         * @description This request's id; also in error bodies and events. Quote it to support. req_... from the functions; API Gateway's own errors (401, 403, 404 for unknown URLs, 413, 429, 504) carry its request id as a UUID (docs/errors.md)
          * @example req_8a7b6c5d4e3f2g1h
          */
         "Request-Id": string;
@@ -2024,13 +2167,25 @@ export interface operations {
         parameters: {
             query?: {
                 created?: {
-                    /** Gt */
+                    /**
+                     * Gt
+                     * Format: int64
+                     */
                     gt?: number;
-                    /** Gte */
+                    /**
+                     * Gte
+                     * Format: int64
+                     */
                     gte?: number;
-                    /** Lt */
+                    /**
+                     * Lt
+                     * Format: int64
+                     */
                     lt?: number;
-                    /** Lte */
+                    /**
+                     * Lte
+                     * Format: int64
+                     */
                     lte?: number;
                 };
                 ending_before?: string;
@@ -3209,13 +3364,25 @@ export interface operations {
         parameters: {
             query?: {
                 created?: {
-                    /** Gt */
+                    /**
+                     * Gt
+                     * Format: int64
+                     */
                     gt?: number;
-                    /** Gte */
+                    /**
+                     * Gte
+                     * Format: int64
+                     */
                     gte?: number;
-                    /** Lt */
+                    /**
+                     * Lt
+                     * Format: int64
+                     */
                     lt?: number;
-                    /** Lte */
+                    /**
+                     * Lte
+                     * Format: int64
+                     */
                     lte?: number;
                 };
                 ending_before?: string;
@@ -6515,7 +6682,9 @@ export interface operations {
                      *       "events": [
                      *         "evt_01hq3k5v7w9x0y2z4a6b8c0f"
                      *       ],
-                     *       "count": 1
+                     *       "count": 1,
+                     *       "remaining": 0,
+                     *       "has_more": false
                      *     }
                      */
                     "application/json": components["schemas"]["WebhookReplayResult"];
@@ -6822,7 +6991,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description JSON. The API also takes the same parameters form encoded (application/x-www-form-urlencoded) with bracket nesting, as Stripe does: `configuration[timeout_ms]=10000`, `metadata[team]=core`, `enabled_events[]=*`; same validation and errors either way. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WebhookSecretRotate"];
+            };
+        };
         responses: {
             /** @description Success */
             200: {

@@ -128,7 +128,7 @@ class Error(ApiObject):
 class ErrorDetail(ApiObject):
     """ErrorDetail"""
     type: Literal["api_error", "authentication_error", "conflict_error", "idempotency_error", "invalid_request_error", "permission_error", "rate_limit_error", "resource_not_found", "timeout_error"]
-    code: Literal["api_key_invalid", "api_key_query_not_allowed", "batch_rolled_back", "body_invalid", "body_too_large", "content_type_unsupported", "expand_invalid", "idempotency_key_in_use", "idempotency_key_reused", "internal_error", "livemode_not_allowed", "method_not_allowed", "parameter_invalid", "parameter_missing", "parameter_unknown", "parameters_exclusive", "precondition_failed", "rate_limited", "request_invalid", "resource_conflict", "resource_missing", "resource_not_ready", "resource_rate_limited", "service_unavailable", "status_transition_invalid", "timeout", "url_invalid", "webhook_endpoint_disabled", "webhook_url_invalid"]
+    code: Literal["api_key_invalid", "api_key_query_not_allowed", "batch_rolled_back", "body_invalid", "body_too_large", "content_type_unsupported", "expand_invalid", "idempotency_key_in_use", "idempotency_key_reused", "internal_error", "livemode_not_allowed", "method_not_allowed", "parameter_invalid", "parameter_missing", "parameter_unknown", "parameters_exclusive", "precondition_failed", "rate_limited", "request_invalid", "resource_conflict", "resource_missing", "resource_not_ready", "resource_rate_limited", "service_unavailable", "status_transition_invalid", "timeout", "url_invalid", "webhook_endpoint_disabled", "webhook_endpoint_limit_reached", "webhook_url_invalid"]
     message: str
     param: str | None
     """The offending parameter, bracket form for nested ones"""
@@ -411,7 +411,11 @@ class WebhookEndpoint(ApiObject):
     created: int
     livemode: bool
     secret: str | None
-    """Shown at creation and rotation only"""
+    """Shown at creation and rotation only; null in a replay of either (Idempotency-Key)"""
+    secret_redacted: str | None
+    """In a replay of a creation or rotation: which secret it showed (whsec_... and its last 4)"""
+    previous_secret_expires_at: int | None
+    """After a rotation with a grace period: when the previous secret stops signing"""
     _fields: ClassVar[dict[str, Any]] = {}
     _required: ClassVar[tuple[str, ...]] = ('id', 'object', 'url', 'enabled_events', 'status', 'metadata', 'created', 'livemode')
     _consts: ClassVar[dict[str, Any]] = {'object': 'webhook_endpoint'}
@@ -437,8 +441,13 @@ class WebhookReplayResult(ApiObject):
     since: int
     events: list[str]
     count: int
+    """How many events this call queued (at most `limit`)"""
+    remaining: int
+    """Failed events that match and were not queued by this call"""
+    has_more: bool
+    """Call again with `starting_after` = the last of `events`"""
     _fields: ClassVar[dict[str, Any]] = {}
-    _required: ClassVar[tuple[str, ...]] = ('object', 'webhook_endpoint', 'since', 'events', 'count')
+    _required: ClassVar[tuple[str, ...]] = ('object', 'webhook_endpoint', 'since', 'events', 'count', 'remaining', 'has_more')
     _consts: ClassVar[dict[str, Any]] = {'object': 'webhook_replay'}
     _closed: ClassVar[bool] = False
 
@@ -561,6 +570,14 @@ class WebhookEndpointUpdateParams(TypedDict, total=False):
 class WebhookReplayParams(TypedDict, total=False):
     since: Required[int]
     """Replay failed deliveries of events created at or after this time"""
+    limit: int
+    starting_after: str | None
+
+
+class WebhookSecretRotateParams(TypedDict, total=False):
+    """POST /v1/webhook_endpoints/{id}/rotate_secret."""
+    expires_in: int | None
+    """Seconds the current secret keeps signing beside the new one (default and most: 86400). 0 ends it at once, for a leaked secret."""
 
 
 # every response object, by name (ApiObject._parse resolves nested objects here)
@@ -613,7 +630,7 @@ OPERATIONS: dict[str, Operation] = {
     "get_webhook_endpoint": Operation("GET", "/v1/webhook_endpoints/{id}", query=(), body=False, response="WebhookEndpoint"),
     "update_webhook_endpoint": Operation("PATCH", "/v1/webhook_endpoints/{id}", query=(), body=True, response="WebhookEndpoint"),
     "delete_webhook_endpoint": Operation("DELETE", "/v1/webhook_endpoints/{id}", query=(), body=False, response="DeletedWebhookEndpoint"),
-    "rotate_webhook_secret": Operation("POST", "/v1/webhook_endpoints/{id}/rotate_secret", query=(), body=False, response="WebhookEndpoint"),
+    "rotate_webhook_secret": Operation("POST", "/v1/webhook_endpoints/{id}/rotate_secret", query=(), body=True, response="WebhookEndpoint"),
     "replay_webhook_deliveries": Operation("POST", "/v1/webhook_endpoints/{id}/replay", query=(), body=True, response="WebhookReplayResult"),
     "list_events": Operation("GET", "/v1/events", query=(('limit', 'limit', None), ('starting_after', 'starting_after', None), ('ending_before', 'ending_before', None), ('created', 'created', 'deepObject'), ('type', 'type', None)), body=False, response="EventList"),
     "get_event": Operation("GET", "/v1/events/{id}", query=(), body=False, response="Event"),

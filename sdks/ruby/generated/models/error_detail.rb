@@ -1,7 +1,7 @@
 =begin
 #Resource API
 
-#Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+#Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 The version of the OpenAPI document: 1.0.0
 
@@ -192,7 +192,7 @@ module Example::Models
         invalid_properties.push('invalid value for "request_id", request_id cannot be nil.')
       end
 
-      pattern = Regexp.new(/^req_[0-9a-zA-Z]+$/)
+      pattern = Regexp.new(/^(req_[0-9a-zA-Z]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/)
       if @request_id !~ pattern
         invalid_properties.push("invalid value for \"request_id\", must conform to the pattern #{pattern}.")
       end
@@ -208,13 +208,13 @@ module Example::Models
       type_validator = EnumAttributeValidator.new('String', ["api_error", "authentication_error", "conflict_error", "idempotency_error", "invalid_request_error", "permission_error", "rate_limit_error", "resource_not_found", "timeout_error"])
       return false unless type_validator.valid?(@type)
       return false if @code.nil?
-      code_validator = EnumAttributeValidator.new('String', ["api_key_invalid", "api_key_query_not_allowed", "batch_rolled_back", "body_invalid", "body_too_large", "content_type_unsupported", "expand_invalid", "idempotency_key_in_use", "idempotency_key_reused", "internal_error", "livemode_not_allowed", "method_not_allowed", "parameter_invalid", "parameter_missing", "parameter_unknown", "parameters_exclusive", "precondition_failed", "rate_limited", "request_invalid", "resource_conflict", "resource_missing", "resource_not_ready", "resource_rate_limited", "service_unavailable", "status_transition_invalid", "timeout", "url_invalid", "webhook_endpoint_disabled", "webhook_url_invalid"])
+      code_validator = EnumAttributeValidator.new('String', ["api_key_invalid", "api_key_query_not_allowed", "batch_rolled_back", "body_invalid", "body_too_large", "content_type_unsupported", "expand_invalid", "idempotency_key_in_use", "idempotency_key_reused", "internal_error", "livemode_not_allowed", "method_not_allowed", "parameter_invalid", "parameter_missing", "parameter_unknown", "parameters_exclusive", "precondition_failed", "rate_limited", "request_invalid", "resource_conflict", "resource_missing", "resource_not_ready", "resource_rate_limited", "service_unavailable", "status_transition_invalid", "timeout", "url_invalid", "webhook_endpoint_disabled", "webhook_endpoint_limit_reached", "webhook_url_invalid"])
       return false unless code_validator.valid?(@code)
       return false if @message.nil?
       return false if @message.to_s.length < 1
       return false if @doc_url.nil?
       return false if @request_id.nil?
-      return false if @request_id !~ Regexp.new(/^req_[0-9a-zA-Z]+$/)
+      return false if @request_id !~ Regexp.new(/^(req_[0-9a-zA-Z]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/)
       true
     end
 
@@ -231,7 +231,7 @@ module Example::Models
     # Custom attribute writer method checking allowed values (enum).
     # @param [Object] code Object to be assigned
     def code=(code)
-      validator = EnumAttributeValidator.new('String', ["api_key_invalid", "api_key_query_not_allowed", "batch_rolled_back", "body_invalid", "body_too_large", "content_type_unsupported", "expand_invalid", "idempotency_key_in_use", "idempotency_key_reused", "internal_error", "livemode_not_allowed", "method_not_allowed", "parameter_invalid", "parameter_missing", "parameter_unknown", "parameters_exclusive", "precondition_failed", "rate_limited", "request_invalid", "resource_conflict", "resource_missing", "resource_not_ready", "resource_rate_limited", "service_unavailable", "status_transition_invalid", "timeout", "url_invalid", "webhook_endpoint_disabled", "webhook_url_invalid"])
+      validator = EnumAttributeValidator.new('String', ["api_key_invalid", "api_key_query_not_allowed", "batch_rolled_back", "body_invalid", "body_too_large", "content_type_unsupported", "expand_invalid", "idempotency_key_in_use", "idempotency_key_reused", "internal_error", "livemode_not_allowed", "method_not_allowed", "parameter_invalid", "parameter_missing", "parameter_unknown", "parameters_exclusive", "precondition_failed", "rate_limited", "request_invalid", "resource_conflict", "resource_missing", "resource_not_ready", "resource_rate_limited", "service_unavailable", "status_transition_invalid", "timeout", "url_invalid", "webhook_endpoint_disabled", "webhook_endpoint_limit_reached", "webhook_url_invalid"])
       unless validator.valid?(code)
         nil # lenient: kept as sent
       end
@@ -269,7 +269,7 @@ module Example::Models
         nil # lenient: a missing field stays nil
       end
 
-      pattern = Regexp.new(/^req_[0-9a-zA-Z]+$/)
+      pattern = Regexp.new(/^(req_[0-9a-zA-Z]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/)
       if request_id !~ pattern
         nil # lenient: kept as sent
       end

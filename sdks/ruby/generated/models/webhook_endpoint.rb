@@ -1,7 +1,7 @@
 =begin
 #Resource API
 
-#Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+#Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 The version of the OpenAPI document: 1.0.0
 
@@ -37,6 +37,12 @@ module Example::Models
     # The offending parameter, bracket form for nested ones
     attr_accessor :secret
 
+    # The offending parameter, bracket form for nested ones
+    attr_accessor :secret_redacted
+
+    # After a rotation with a grace period: when the previous secret stops signing
+    attr_accessor :previous_secret_expires_at
+
     class EnumAttributeValidator
       attr_reader :datatype
       attr_reader :allowable_values
@@ -71,7 +77,9 @@ module Example::Models
         :'metadata' => :'metadata',
         :'created' => :'created',
         :'livemode' => :'livemode',
-        :'secret' => :'secret'
+        :'secret' => :'secret',
+        :'secret_redacted' => :'secret_redacted',
+        :'previous_secret_expires_at' => :'previous_secret_expires_at'
       }
     end
 
@@ -97,7 +105,9 @@ module Example::Models
         :'metadata' => :'Hash<String, String>',
         :'created' => :'Integer',
         :'livemode' => :'Boolean',
-        :'secret' => :'String'
+        :'secret' => :'String',
+        :'secret_redacted' => :'String',
+        :'previous_secret_expires_at' => :'Integer'
       }
     end
 
@@ -105,7 +115,9 @@ module Example::Models
     def self.openapi_nullable
       Set.new([
         :'description',
-        :'secret'
+        :'secret',
+        :'secret_redacted',
+        :'previous_secret_expires_at'
       ])
     end
 
@@ -193,6 +205,14 @@ module Example::Models
 
       if attributes.key?(:'secret')
         self.secret = attributes[:'secret']
+      end
+
+      if attributes.key?(:'secret_redacted')
+        self.secret_redacted = attributes[:'secret_redacted']
+      end
+
+      if attributes.key?(:'previous_secret_expires_at')
+        self.previous_secret_expires_at = attributes[:'previous_secret_expires_at']
       end
     end
 
@@ -350,7 +370,9 @@ module Example::Models
           metadata == o.metadata &&
           created == o.created &&
           livemode == o.livemode &&
-          secret == o.secret
+          secret == o.secret &&
+          secret_redacted == o.secret_redacted &&
+          previous_secret_expires_at == o.previous_secret_expires_at
     end
 
     # @see the `==` method
@@ -362,7 +384,7 @@ module Example::Models
     # Calculates hash code according to all attributes.
     # @return [Integer] Hash code
     def hash
-      [id, object, url, enabled_events, description, status, metadata, created, livemode, secret].hash
+      [id, object, url, enabled_events, description, status, metadata, created, livemode, secret, secret_redacted, previous_secret_expires_at].hash
     end
 
     # Builds the object from hash

@@ -1,7 +1,7 @@
 =begin
 #Resource API
 
-#Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+#Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 The version of the OpenAPI document: 1.0.0
 
@@ -18,10 +18,17 @@ module Example::Models
     # Replay failed deliveries of events created at or after this time
     attr_accessor :since
 
+    attr_accessor :limit
+
+    # The offending parameter, bracket form for nested ones
+    attr_accessor :starting_after
+
     # Attribute mapping from ruby-style variable name to JSON key.
     def self.attribute_map
       {
-        :'since' => :'since'
+        :'since' => :'since',
+        :'limit' => :'limit',
+        :'starting_after' => :'starting_after'
       }
     end
 
@@ -38,13 +45,16 @@ module Example::Models
     # Attribute type mapping.
     def self.openapi_types
       {
-        :'since' => :'Integer'
+        :'since' => :'Integer',
+        :'limit' => :'Integer',
+        :'starting_after' => :'String'
       }
     end
 
     # List of attributes with nullable: true
     def self.openapi_nullable
       Set.new([
+        :'starting_after'
       ])
     end
 
@@ -79,6 +89,16 @@ module Example::Models
       else
         self.since = nil
       end
+
+      if attributes.key?(:'limit')
+        self.limit = attributes[:'limit']
+      else
+        self.limit = 1000
+      end
+
+      if attributes.key?(:'starting_after')
+        self.starting_after = attributes[:'starting_after']
+      end
     end
 
     # Show invalid properties with the reasons. Usually used together with valid?
@@ -94,6 +114,14 @@ module Example::Models
         invalid_properties.push('invalid value for "since", must be greater than or equal to 0.')
       end
 
+      if !@limit.nil? && @limit > 1000
+        invalid_properties.push('invalid value for "limit", must be smaller than or equal to 1000.')
+      end
+
+      if !@limit.nil? && @limit < 1
+        invalid_properties.push('invalid value for "limit", must be greater than or equal to 1.')
+      end
+
       invalid_properties
     end
 
@@ -103,6 +131,8 @@ module Example::Models
       warn '[DEPRECATED] the `valid?` method is obsolete'
       return false if @since.nil?
       return false if @since < 0
+      return false if !@limit.nil? && @limit > 1000
+      return false if !@limit.nil? && @limit < 1
       true
     end
 
@@ -120,12 +150,32 @@ module Example::Models
       @since = since
     end
 
+    # Custom attribute writer method with validation
+    # @param [Object] limit Value to be assigned
+    def limit=(limit)
+      if limit.nil?
+        nil # lenient: a missing field stays nil
+      end
+
+      if limit > 1000
+        nil # lenient: kept as sent
+      end
+
+      if limit < 1
+        nil # lenient: kept as sent
+      end
+
+      @limit = limit
+    end
+
     # Checks equality by comparing each attribute.
     # @param [Object] Object to be compared
     def ==(o)
       return true if self.equal?(o)
       self.class == o.class &&
-          since == o.since
+          since == o.since &&
+          limit == o.limit &&
+          starting_after == o.starting_after
     end
 
     # @see the `==` method
@@ -137,7 +187,7 @@ module Example::Models
     # Calculates hash code according to all attributes.
     # @return [Integer] Hash code
     def hash
-      [since].hash
+      [since, limit, starting_after].hash
     end
 
     # Builds the object from hash

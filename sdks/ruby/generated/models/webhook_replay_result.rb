@@ -1,7 +1,7 @@
 =begin
 #Resource API
 
-#Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+#Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
 
 The version of the OpenAPI document: 1.0.0
 
@@ -23,7 +23,14 @@ module Example::Models
 
     attr_accessor :events
 
+    # How many events this call queued (at most `limit`)
     attr_accessor :count
+
+    # Failed events that match and were not queued by this call
+    attr_accessor :remaining
+
+    # Call again with `starting_after` = the last of `events`
+    attr_accessor :has_more
 
     class EnumAttributeValidator
       attr_reader :datatype
@@ -54,7 +61,9 @@ module Example::Models
         :'webhook_endpoint' => :'webhook_endpoint',
         :'since' => :'since',
         :'events' => :'events',
-        :'count' => :'count'
+        :'count' => :'count',
+        :'remaining' => :'remaining',
+        :'has_more' => :'has_more'
       }
     end
 
@@ -75,7 +84,9 @@ module Example::Models
         :'webhook_endpoint' => :'String',
         :'since' => :'Integer',
         :'events' => :'Array<String>',
-        :'count' => :'Integer'
+        :'count' => :'Integer',
+        :'remaining' => :'Integer',
+        :'has_more' => :'Boolean'
       }
     end
 
@@ -142,6 +153,18 @@ module Example::Models
       else
         self.count = nil
       end
+
+      if attributes.key?(:'remaining')
+        self.remaining = attributes[:'remaining']
+      else
+        self.remaining = nil
+      end
+
+      if attributes.key?(:'has_more')
+        self.has_more = attributes[:'has_more']
+      else
+        self.has_more = nil
+      end
     end
 
     # Show invalid properties with the reasons. Usually used together with valid?
@@ -169,6 +192,14 @@ module Example::Models
         invalid_properties.push('invalid value for "count", count cannot be nil.')
       end
 
+      if @remaining.nil?
+        invalid_properties.push('invalid value for "remaining", remaining cannot be nil.')
+      end
+
+      if @has_more.nil?
+        invalid_properties.push('invalid value for "has_more", has_more cannot be nil.')
+      end
+
       invalid_properties
     end
 
@@ -183,6 +214,8 @@ module Example::Models
       return false if @since.nil?
       return false if @events.nil?
       return false if @count.nil?
+      return false if @remaining.nil?
+      return false if @has_more.nil?
       true
     end
 
@@ -236,6 +269,26 @@ module Example::Models
       @count = count
     end
 
+    # Custom attribute writer method with validation
+    # @param [Object] remaining Value to be assigned
+    def remaining=(remaining)
+      if remaining.nil?
+        nil # lenient: a missing field stays nil
+      end
+
+      @remaining = remaining
+    end
+
+    # Custom attribute writer method with validation
+    # @param [Object] has_more Value to be assigned
+    def has_more=(has_more)
+      if has_more.nil?
+        nil # lenient: a missing field stays nil
+      end
+
+      @has_more = has_more
+    end
+
     # Checks equality by comparing each attribute.
     # @param [Object] Object to be compared
     def ==(o)
@@ -245,7 +298,9 @@ module Example::Models
           webhook_endpoint == o.webhook_endpoint &&
           since == o.since &&
           events == o.events &&
-          count == o.count
+          count == o.count &&
+          remaining == o.remaining &&
+          has_more == o.has_more
     end
 
     # @see the `==` method
@@ -257,7 +312,7 @@ module Example::Models
     # Calculates hash code according to all attributes.
     # @return [Integer] Hash code
     def hash
-      [object, webhook_endpoint, since, events, count].hash
+      [object, webhook_endpoint, since, events, count, remaining, has_more].hash
     end
 
     # Builds the object from hash

@@ -1,6 +1,6 @@
 /*
  * Resource API
- * Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+ * Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
  *
  * The version of the OpenAPI document: 1.0.0
  * 
@@ -46,7 +46,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
   WebhookEndpoint.JSON_PROPERTY_METADATA,
   WebhookEndpoint.JSON_PROPERTY_CREATED,
   WebhookEndpoint.JSON_PROPERTY_LIVEMODE,
-  WebhookEndpoint.JSON_PROPERTY_SECRET
+  WebhookEndpoint.JSON_PROPERTY_SECRET,
+  WebhookEndpoint.JSON_PROPERTY_SECRET_REDACTED,
+  WebhookEndpoint.JSON_PROPERTY_PREVIOUS_SECRET_EXPIRES_AT
 })
 @jakarta.annotation.Generated(value = "org.openapitools.codegen.languages.JavaClientCodegen", comments = "Generator version: 7.26.0")
 public class WebhookEndpoint {
@@ -208,6 +210,14 @@ public class WebhookEndpoint {
   public static final String JSON_PROPERTY_SECRET = "secret";
   @jakarta.annotation.Nullable
   private String secret;
+
+  public static final String JSON_PROPERTY_SECRET_REDACTED = "secret_redacted";
+  @jakarta.annotation.Nullable
+  private String secretRedacted;
+
+  public static final String JSON_PROPERTY_PREVIOUS_SECRET_EXPIRES_AT = "previous_secret_expires_at";
+  @jakarta.annotation.Nullable
+  private Long previousSecretExpiresAt;
 
   public WebhookEndpoint() { 
   }
@@ -467,6 +477,54 @@ public class WebhookEndpoint {
     this.secret = secret;
   }
 
+
+  public WebhookEndpoint secretRedacted(@jakarta.annotation.Nullable String secretRedacted) {
+    this.secretRedacted = secretRedacted;
+    return this;
+  }
+
+  /**
+   * The offending parameter, bracket form for nested ones
+   * @return secretRedacted
+   */
+  @jakarta.annotation.Nullable
+  @JsonProperty(value = JSON_PROPERTY_SECRET_REDACTED, required = false)
+  @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
+  public String getSecretRedacted() {
+    return secretRedacted;
+  }
+
+
+  @JsonProperty(value = JSON_PROPERTY_SECRET_REDACTED, required = false)
+  @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
+  public void setSecretRedacted(@jakarta.annotation.Nullable String secretRedacted) {
+    this.secretRedacted = secretRedacted;
+  }
+
+
+  public WebhookEndpoint previousSecretExpiresAt(@jakarta.annotation.Nullable Long previousSecretExpiresAt) {
+    this.previousSecretExpiresAt = previousSecretExpiresAt;
+    return this;
+  }
+
+  /**
+   * After a rotation with a grace period: when the previous secret stops signing
+   * @return previousSecretExpiresAt
+   */
+  @jakarta.annotation.Nullable
+  @JsonProperty(value = JSON_PROPERTY_PREVIOUS_SECRET_EXPIRES_AT, required = false)
+  @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
+  public Long getPreviousSecretExpiresAt() {
+    return previousSecretExpiresAt;
+  }
+
+
+  @JsonProperty(value = JSON_PROPERTY_PREVIOUS_SECRET_EXPIRES_AT, required = false)
+  @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
+  public void setPreviousSecretExpiresAt(@jakarta.annotation.Nullable Long previousSecretExpiresAt) {
+    this.previousSecretExpiresAt = previousSecretExpiresAt;
+  }
+
   /**
    * A container for additional, undeclared properties.
    * This is a holder for any undeclared properties as specified with
@@ -532,13 +590,15 @@ public class WebhookEndpoint {
         Objects.equals(this.metadata, webhookEndpoint.metadata) &&
         Objects.equals(this.created, webhookEndpoint.created) &&
         Objects.equals(this.livemode, webhookEndpoint.livemode) &&
-        Objects.equals(this.secret, webhookEndpoint.secret)&&
+        Objects.equals(this.secret, webhookEndpoint.secret) &&
+        Objects.equals(this.secretRedacted, webhookEndpoint.secretRedacted) &&
+        Objects.equals(this.previousSecretExpiresAt, webhookEndpoint.previousSecretExpiresAt)&&
         Objects.equals(this.additionalProperties, webhookEndpoint.additionalProperties);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, _object, url, enabledEvents, description, status, metadata, created, livemode, secret, additionalProperties);
+    return Objects.hash(id, _object, url, enabledEvents, description, status, metadata, created, livemode, secret, secretRedacted, previousSecretExpiresAt, additionalProperties);
   }
 
   @Override
@@ -555,6 +615,8 @@ public class WebhookEndpoint {
     sb.append("    created: ").append(toIndentedString(created)).append("\n");
     sb.append("    livemode: ").append(toIndentedString(livemode)).append("\n");
     sb.append("    secret: ").append(toIndentedString(secret)).append("\n");
+    sb.append("    secretRedacted: ").append(toIndentedString(secretRedacted)).append("\n");
+    sb.append("    previousSecretExpiresAt: ").append(toIndentedString(previousSecretExpiresAt)).append("\n");
     sb.append("    additionalProperties: ").append(toIndentedString(additionalProperties)).append("\n");
     sb.append("}");
     return sb.toString();

@@ -1,6 +1,6 @@
 /*
  * Resource API
- * Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+ * Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
  *
  * The version of the OpenAPI document: 1.0.0
  * 
@@ -29,13 +29,23 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * WebhookReplay
  */
 @JsonPropertyOrder({
-  WebhookReplay.JSON_PROPERTY_SINCE
+  WebhookReplay.JSON_PROPERTY_SINCE,
+  WebhookReplay.JSON_PROPERTY_LIMIT,
+  WebhookReplay.JSON_PROPERTY_STARTING_AFTER
 })
 @jakarta.annotation.Generated(value = "org.openapitools.codegen.languages.JavaClientCodegen", comments = "Generator version: 7.26.0")
 public class WebhookReplay {
   public static final String JSON_PROPERTY_SINCE = "since";
   @jakarta.annotation.Nonnull
   private Long since;
+
+  public static final String JSON_PROPERTY_LIMIT = "limit";
+  @jakarta.annotation.Nullable
+  private Integer limit = 1000;
+
+  public static final String JSON_PROPERTY_STARTING_AFTER = "starting_after";
+  @jakarta.annotation.Nullable
+  private String startingAfter;
 
   public WebhookReplay() { 
   }
@@ -65,6 +75,56 @@ public class WebhookReplay {
   }
 
 
+  public WebhookReplay limit(@jakarta.annotation.Nullable Integer limit) {
+    this.limit = limit;
+    return this;
+  }
+
+  /**
+   * Get limit
+   * minimum: 1
+   * maximum: 1000
+   * @return limit
+   */
+  @jakarta.annotation.Nullable
+  @JsonProperty(value = JSON_PROPERTY_LIMIT, required = false)
+  @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
+  public Integer getLimit() {
+    return limit;
+  }
+
+
+  @JsonProperty(value = JSON_PROPERTY_LIMIT, required = false)
+  @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
+  public void setLimit(@jakarta.annotation.Nullable Integer limit) {
+    this.limit = limit;
+  }
+
+
+  public WebhookReplay startingAfter(@jakarta.annotation.Nullable String startingAfter) {
+    this.startingAfter = startingAfter;
+    return this;
+  }
+
+  /**
+   * The offending parameter, bracket form for nested ones
+   * @return startingAfter
+   */
+  @jakarta.annotation.Nullable
+  @JsonProperty(value = JSON_PROPERTY_STARTING_AFTER, required = false)
+  @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
+  public String getStartingAfter() {
+    return startingAfter;
+  }
+
+
+  @JsonProperty(value = JSON_PROPERTY_STARTING_AFTER, required = false)
+  @JsonInclude(value = JsonInclude.Include.USE_DEFAULTS)
+  public void setStartingAfter(@jakarta.annotation.Nullable String startingAfter) {
+    this.startingAfter = startingAfter;
+  }
+
+
   /**
    * Return true if this WebhookReplay object is equal to o.
    */
@@ -77,12 +137,14 @@ public class WebhookReplay {
       return false;
     }
     WebhookReplay webhookReplay = (WebhookReplay) o;
-    return Objects.equals(this.since, webhookReplay.since);
+    return Objects.equals(this.since, webhookReplay.since) &&
+        Objects.equals(this.limit, webhookReplay.limit) &&
+        Objects.equals(this.startingAfter, webhookReplay.startingAfter);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(since);
+    return Objects.hash(since, limit, startingAfter);
   }
 
   @Override
@@ -90,6 +152,8 @@ public class WebhookReplay {
     StringBuilder sb = new StringBuilder();
     sb.append("class WebhookReplay {\n");
     sb.append("    since: ").append(toIndentedString(since)).append("\n");
+    sb.append("    limit: ").append(toIndentedString(limit)).append("\n");
+    sb.append("    startingAfter: ").append(toIndentedString(startingAfter)).append("\n");
     sb.append("}");
     return sb.toString();
   }

@@ -1,6 +1,6 @@
 /*
  * Resource API
- * Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_url_invalid` (400 invalid_request_error)
+ * Resources with cursor pagination, idempotency keys, test and live keys, and one error object. API version 2024-01-15 (pin one per request with the `Api-Version` header: 2023-09-15, 2023-11-01, 2024-01-15). Error codes:  - `api_key_invalid` (401 authentication_error) - `api_key_query_not_allowed` (401 authentication_error) - `batch_rolled_back` (424 invalid_request_error) - `body_invalid` (400 invalid_request_error) - `body_too_large` (413 invalid_request_error) - `content_type_unsupported` (415 invalid_request_error) - `expand_invalid` (400 invalid_request_error) - `idempotency_key_in_use` (409 conflict_error) - `idempotency_key_reused` (400 idempotency_error) - `internal_error` (500 api_error) - `livemode_not_allowed` (403 permission_error) - `method_not_allowed` (405 invalid_request_error) - `parameter_invalid` (400 invalid_request_error) - `parameter_missing` (400 invalid_request_error) - `parameter_unknown` (400 invalid_request_error) - `parameters_exclusive` (400 invalid_request_error) - `precondition_failed` (412 conflict_error) - `rate_limited` (429 rate_limit_error) - `request_invalid` (400 invalid_request_error) - `resource_conflict` (409 conflict_error) - `resource_missing` (404 resource_not_found) - `resource_not_ready` (409 conflict_error) - `resource_rate_limited` (429 rate_limit_error) - `service_unavailable` (503 api_error) - `status_transition_invalid` (409 conflict_error) - `timeout` (504 timeout_error) - `url_invalid` (404 invalid_request_error) - `webhook_endpoint_disabled` (409 conflict_error) - `webhook_endpoint_limit_reached` (400 invalid_request_error) - `webhook_url_invalid` (400 invalid_request_error)
  *
  * The version of the OpenAPI document: 1.0.0
  * 
@@ -39,7 +39,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
   WebhookReplayResult.JSON_PROPERTY_WEBHOOK_ENDPOINT,
   WebhookReplayResult.JSON_PROPERTY_SINCE,
   WebhookReplayResult.JSON_PROPERTY_EVENTS,
-  WebhookReplayResult.JSON_PROPERTY_COUNT
+  WebhookReplayResult.JSON_PROPERTY_COUNT,
+  WebhookReplayResult.JSON_PROPERTY_REMAINING,
+  WebhookReplayResult.JSON_PROPERTY_HAS_MORE
 })
 @jakarta.annotation.Generated(value = "org.openapitools.codegen.languages.JavaClientCodegen", comments = "Generator version: 7.26.0")
 public class WebhookReplayResult {
@@ -97,6 +99,14 @@ public class WebhookReplayResult {
   public static final String JSON_PROPERTY_COUNT = "count";
   @jakarta.annotation.Nonnull
   private Long count;
+
+  public static final String JSON_PROPERTY_REMAINING = "remaining";
+  @jakarta.annotation.Nonnull
+  private Long remaining;
+
+  public static final String JSON_PROPERTY_HAS_MORE = "has_more";
+  @jakarta.annotation.Nonnull
+  private Boolean hasMore;
 
   public WebhookReplayResult() { 
   }
@@ -211,7 +221,7 @@ public class WebhookReplayResult {
   }
 
   /**
-   * Get count
+   * How many events this call queued (at most &#x60;limit&#x60;)
    * @return count
    */
   @jakarta.annotation.Nonnull
@@ -226,6 +236,54 @@ public class WebhookReplayResult {
   @JsonInclude(value = JsonInclude.Include.ALWAYS)
   public void setCount(@jakarta.annotation.Nonnull Long count) {
     this.count = count;
+  }
+
+
+  public WebhookReplayResult remaining(@jakarta.annotation.Nonnull Long remaining) {
+    this.remaining = remaining;
+    return this;
+  }
+
+  /**
+   * Failed events that match and were not queued by this call
+   * @return remaining
+   */
+  @jakarta.annotation.Nonnull
+  @JsonProperty(value = JSON_PROPERTY_REMAINING, required = true)
+  @JsonInclude(value = JsonInclude.Include.ALWAYS)
+  public Long getRemaining() {
+    return remaining;
+  }
+
+
+  @JsonProperty(value = JSON_PROPERTY_REMAINING, required = true)
+  @JsonInclude(value = JsonInclude.Include.ALWAYS)
+  public void setRemaining(@jakarta.annotation.Nonnull Long remaining) {
+    this.remaining = remaining;
+  }
+
+
+  public WebhookReplayResult hasMore(@jakarta.annotation.Nonnull Boolean hasMore) {
+    this.hasMore = hasMore;
+    return this;
+  }
+
+  /**
+   * Call again with &#x60;starting_after&#x60; &#x3D; the last of &#x60;events&#x60;
+   * @return hasMore
+   */
+  @jakarta.annotation.Nonnull
+  @JsonProperty(value = JSON_PROPERTY_HAS_MORE, required = true)
+  @JsonInclude(value = JsonInclude.Include.ALWAYS)
+  public Boolean getHasMore() {
+    return hasMore;
+  }
+
+
+  @JsonProperty(value = JSON_PROPERTY_HAS_MORE, required = true)
+  @JsonInclude(value = JsonInclude.Include.ALWAYS)
+  public void setHasMore(@jakarta.annotation.Nonnull Boolean hasMore) {
+    this.hasMore = hasMore;
   }
 
   /**
@@ -288,13 +346,15 @@ public class WebhookReplayResult {
         Objects.equals(this.webhookEndpoint, webhookReplayResult.webhookEndpoint) &&
         Objects.equals(this.since, webhookReplayResult.since) &&
         Objects.equals(this.events, webhookReplayResult.events) &&
-        Objects.equals(this.count, webhookReplayResult.count)&&
+        Objects.equals(this.count, webhookReplayResult.count) &&
+        Objects.equals(this.remaining, webhookReplayResult.remaining) &&
+        Objects.equals(this.hasMore, webhookReplayResult.hasMore)&&
         Objects.equals(this.additionalProperties, webhookReplayResult.additionalProperties);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(_object, webhookEndpoint, since, events, count, additionalProperties);
+    return Objects.hash(_object, webhookEndpoint, since, events, count, remaining, hasMore, additionalProperties);
   }
 
   @Override
@@ -306,6 +366,8 @@ public class WebhookReplayResult {
     sb.append("    since: ").append(toIndentedString(since)).append("\n");
     sb.append("    events: ").append(toIndentedString(events)).append("\n");
     sb.append("    count: ").append(toIndentedString(count)).append("\n");
+    sb.append("    remaining: ").append(toIndentedString(remaining)).append("\n");
+    sb.append("    hasMore: ").append(toIndentedString(hasMore)).append("\n");
     sb.append("    additionalProperties: ").append(toIndentedString(additionalProperties)).append("\n");
     sb.append("}");
     return sb.toString();
