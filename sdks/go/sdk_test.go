@@ -480,7 +480,7 @@ func TestWebhookEndpointsAndEvents(t *testing.T) {
 	if !found {
 		t.Fatal("endpoint not listed")
 	}
-	replay, err := c.WebhookEndpoints.Replay(ctx, we.Id, &example.WebhookReplayParams{Since: int32(start - 60)})
+	replay, err := c.WebhookEndpoints.Replay(ctx, we.Id, &example.WebhookReplayParams{Since: start - 60})
 	if err != nil || replay.WebhookEndpoint != we.Id {
 		t.Fatalf("replay: %v", err)
 	}
