@@ -43,6 +43,11 @@ def is_valid(value: str, prefix: str) -> bool:
     return len(body) == TIME_CHARS + RANDOM_CHARS and all(c in _INDEX for c in body)
 
 
+def pattern(prefix: str) -> str:
+    """The regular expression of the ids is_valid takes (for documents)."""
+    return f"^{prefix}_[{ALPHABET}]{{{TIME_CHARS + RANDOM_CHARS}}}$"
+
+
 def created_ms(value: str, prefix: str) -> int:
     body = value[len(prefix) + 1 : len(prefix) + 1 + TIME_CHARS]
     ms = 0

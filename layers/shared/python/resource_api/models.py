@@ -300,7 +300,7 @@ class WebhookReplay(_Strict):
     # At most this many events are queued by one call (deliveries.REPLAY_MAX_EVENTS).
     limit: int = Field(1000, ge=1, le=1000)
     # The last event of the previous call's answer: continue after it (has_more).
-    starting_after: str | None = None
+    starting_after: str | None = Field(None, json_schema_extra={"pattern": ids.pattern("evt")})
     idempotency_key: str | None = Field(None, min_length=1, max_length=255)
 
     @field_validator("starting_after")
