@@ -77,11 +77,12 @@ class LocalCloud:
         env = {**os.environ, "MOTO_PORT": str(self.moto_port)}
         self.log(f"starting moto on {self.moto_url}")
         self.moto = subprocess.Popen(
-            # moto's server, one request at a time (see localcloud/motoserver.py)
+            # moto's server, one request at a time (see localcloud/motoserver.py). Its stderr
+            # is ours: a skipped speed-up's warning, a shim that stops the start, a 500's
+            # traceback (the access log is off unless LOCAL_ACCESS_LOG is set).
             [sys.executable, "-m", "localcloud.motoserver", "-H", "127.0.0.1", "-p", str(self.moto_port)],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + 30

@@ -1,10 +1,14 @@
-"""`python -m localcloud.motoserver -H HOST -p PORT`: moto's server, one DynamoDB request
-at a time, and with DynamoDB streams that survive a cancelled transaction.
+"""`python -m localcloud.motoserver -H HOST -p PORT`: moto's server, with the local
+cloud's shims and speed-ups (localcloud/motopatches/, docs/localcloud.md), one DynamoDB
+request at a time.
 
 moto's backends are not thread-safe: DynamoDB's TransactWriteItems deep-copies the table
 for its rollback while another request thread may be writing it ("dictionary changed size
 during iteration"). With Step Functions executions writing in the background while the
-API writes too, concurrent writes are the norm, so DynamoDB requests are serialised here.
+API writes too, concurrent writes are the norm, so DynamoDB requests are serialised here
+(Serialized: a correctness shim, on any moto version). The speed-ups of this module (the
+direct DynamoDB route, keep-alive connections) are registered in motopatches/speedups.py
+and, like the others, used only on the pinned moto version.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gc
 import io
+import logging
 import os
 import socket
 import threading
@@ -25,93 +30,21 @@ from localcloud import httpheaders, motopatches
 
 
 def keep_stream_on_rollback() -> None:
-    """moto rolls a cancelled TransactWriteItems back by putting a deep copy of the whole
-    table in its place, stream shard included. Every open shard iterator (the local
-    stream poller's) then reads a shard nobody writes to any more, and the stream goes
-    silent after the first cancelled transaction (a 409, a provisioning step's failed
-    condition). Keep the live shard instead, trimmed back to the records it held before
-    the transaction, as DynamoDB's stream never shows a cancelled transaction."""
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.table import StreamShard
-
-    # moto deep-copies the table for the rollback once per item of every transaction;
-    # with the stream shard in the copy, each transaction cost time and memory in
-    # proportion to every stream record so far (cyclic garbage the GC frees late: GBs
-    # over a test session, OOM-killed servers). The live shard is what is kept anyway
-    # (below), so the copies share it instead of copying it.
-    StreamShard.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
-
-    original = DynamoDBBackend.transact_write_items
-    if getattr(original, "keeps_stream", False):
-        return
-    import copy as real_copy
-
-    import moto.dynamodb.models as backend_module
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
-
-    class NoTableCopy:
-        """moto also deep-copies every table a transaction touches before running it (its
-        rollback plan), so each transaction cost time in proportion to the table: the
-        local cloud slowed down as tests filled it. The rollback below restores only
-        the items the transaction touched, so the table copy is skipped."""
-
-        @staticmethod
-        def deepcopy(value: Any, memo: Any = None) -> Any:
-            return value if isinstance(value, Table) else real_copy.deepcopy(value, memo)
-
-    def touched(self: Any, transact_items: Any) -> list[tuple[Any, Any, Any, Any]]:
-        out = []
-        for entry in transact_items:
-            _, op = next(iter(entry.items()))
-            table = self.tables.get(op.get("TableName"))
-            if table is None:
-                continue
-            raw = op.get("Key") or op.get("Item") or {}
-            if table.hash_key_attr not in raw:
-                continue
-            hash_key = DynamoType(raw[table.hash_key_attr])
-            range_key = DynamoType(raw[table.range_key_attr]) if table.range_key_attr in raw else None
-            out.append((table, hash_key, range_key, real_copy.deepcopy(table.get_item(hash_key, range_key))))
-        return out
-
-    def restore(before: list[tuple[Any, Any, Any, Any]]) -> None:
-        for table, hash_key, range_key, item in reversed(before):
-            if range_key is None:
-                if item is None:
-                    table.items.pop(hash_key, None)
-                else:
-                    table.items[hash_key] = item
-            elif item is None:
-                table.items.get(hash_key, {}).pop(range_key, None)
-            else:
-                table.items[hash_key][range_key] = item
-
-    def transact_write_items(self: Any, transact_items: Any) -> Any:
-        shards = [
-            (table.stream_shard, len(table.stream_shard.items))
-            for table in self.tables.values()
-            if table.stream_shard is not None
-        ]
-        before = touched(self, transact_items)
-        backend_module.copy = NoTableCopy  # DynamoDB requests are serialised (below)
-        try:
-            return original(self, transact_items)
-        except Exception:
-            restore(before)
-            for shard, count in shards:  # DynamoDB's stream never shows a cancelled transaction
-                del shard.items[count:]
-            raise
-        finally:
-            backend_module.copy = real_copy
-
-    transact_write_items.keeps_stream = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    """For in-process moto (tests, bench): the shims (a cancelled transaction leaves the
+    stream as it was and flowing, localcloud/motopatches/shims.py) and, on the pinned moto,
+    the item-level rollback that spares moto's copy of every table a transaction touches."""
+    motopatches.apply_shims()
+    motopatches.apply_speedups(["item_level_rollback"])
 
 
 class Serialized:
-    def __init__(self, app: Any) -> None:
+    """DynamoDB requests one at a time (a correctness shim: moto's backends are not
+    thread-safe, see the module docstring); with `direct`, by the shorter route of
+    dynamodb_view (the speed-up direct_dynamodb_route)."""
+
+    def __init__(self, app: Any, direct: bool = True) -> None:
         self.app = app
+        self.direct = direct
         self.lock = threading.Lock()
         self.views: dict[str, Any] = {}
 
@@ -143,7 +76,8 @@ class Serialized:
         """DynamoDB's moto view without Flask around it (see dynamodb_view), or None for
         the ordinary route (through the dispatcher and Flask)."""
         if (
-            environ.get("REQUEST_METHOD") != "POST"
+            not self.direct
+            or environ.get("REQUEST_METHOD") != "POST"
             or environ.get("PATH_INFO") != "/"
             or "HTTP_ORIGIN" in environ
             or not isinstance(self.app, DomainDispatcherApplication)
@@ -157,7 +91,8 @@ class Serialized:
 
 def dynamodb_view(dispatcher: DomainDispatcherApplication, environ: dict) -> Any:
     """moto's handler for a DynamoDB (or DynamoDB Streams) request, called as moto's Flask
-    view calls it, as a WSGI application, or None if the route is not the expected one.
+    view calls it, as a WSGI application, or None if the route is not the expected one
+    (the speed-up direct_dynamodb_route).
 
     Each request used to find its backend by inferring the service from its headers
     (listing moto's package directory on the way), then went through Flask: request
@@ -205,7 +140,8 @@ def dynamodb_view(dispatcher: DomainDispatcherApplication, environ: dict) -> Any
 
 
 class KeepAliveRequestHandler(MotoRequestHandler):
-    """moto's request handler (werkzeug's dev server), with HTTP/1.1 keep-alive.
+    """moto's request handler (werkzeug's dev server), with HTTP/1.1 keep-alive (the
+    speed-up keep_alive_connections).
 
     werkzeug's dev server answers every request with `Connection: close`, so each AWS
     call of the local cloud opened a new TCP connection and this server started a new
@@ -376,16 +312,31 @@ def freeze_survivors(phase: str, info: dict[str, Any]) -> None:
         gc.freeze()
 
 
+def make_app() -> Serialized:
+    """moto's WSGI application as this server serves it (after motopatches.apply())."""
+    return Serialized(DomainDispatcherApplication(create_backend_app),
+                      direct=motopatches.applied("direct_dynamodb_route"))
+
+
+def request_handler() -> type[MotoRequestHandler]:
+    return KeepAliveRequestHandler if motopatches.applied("keep_alive_connections") else MotoRequestHandler
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=int(os.environ.get("MOTO_PORT", "5000")))
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))  # Step Functions tasks call back here
-    keep_stream_on_rollback()
-    motopatches.apply()
+    # werkzeug's start-up banner off; its request errors and motopatches' warnings go to
+    # stderr, which the local cloud shows (`make run`).
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # moto's Step Functions interpreter logs every failed state with the repr of the whole
+    # program (kilobytes a line); the failure is in the execution's history anyway.
+    logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+    motopatches.apply()  # raises (the server does not start) if a correctness shim cannot apply
     httpheaders.install()  # the requests this server reads (and its Step Functions tasks' AWS responses)
-    app = Serialized(DomainDispatcherApplication(create_backend_app))
+    app = make_app()
     # moto, botocore's models and Flask are hundreds of thousands of objects that live as
     # long as the server; out of the cyclic collector's way, its full collections only
     # walk what requests made (tables, stream records, executions).
@@ -396,10 +347,7 @@ def main() -> None:
         global PROFILE
         PROFILE = Profile(os.environ["MOTO_PROFILE"], app.lock)
         PROFILE.install()
-    run_simple(
-        args.host, args.port, app,
-        threaded=True, request_handler=KeepAliveRequestHandler,
-    )
+    run_simple(args.host, args.port, app, threaded=True, request_handler=request_handler())
 
 
 if __name__ == "__main__":

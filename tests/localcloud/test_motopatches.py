@@ -1,263 +1,192 @@
-"""The local moto server's speed-ups (localcloud/motopatches.py, the keep-alive request
-handler and the DynamoDB route of localcloud/motoserver.py) answer exactly as moto does.
+"""The local cloud's moto speed-ups (localcloud/motopatches/) answer exactly as moto does,
+each apply on the pinned moto version only, and a skipped one says so.
 
-The same scripted DynamoDB session runs twice in child processes (so the patches stay
-out of the other tests' moto): with moto as installed and with the patches applied; every
-answer (items of every type, updates, conditions, errors, queries with paging, index
-queries, transactions, stream records) must be the same. Then a real server is asked over
-one kept-alive connection."""
+The comparison: the scripted sessions of moto_sessions.py run in a child process (so the
+patches stay out of this process's moto), first with the shims only, then again after
+each speed-up is added; a speed-up whose session answers differ from the step before it
+changed what moto answers. After a moto bump, the failing test names the speed-up.
+"""
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
+import warnings
+
+import pytest
+
+from localcloud.motopatches import registry
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-SESSION = r"""
-import json, os, sys
-os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
-import boto3
-from botocore.exceptions import ClientError
-from moto import mock_aws
-from resource_api import schema
-
-if sys.argv[1] == "patched":
-    from localcloud import motopatches
-    from localcloud.motoserver import keep_stream_on_rollback
-    keep_stream_on_rollback()
-    motopatches.apply()
-elif sys.argv[1] == "rollback-only":
-    from localcloud.motoserver import keep_stream_on_rollback
-    keep_stream_on_rollback()
-
-VOLATILE = {"CreationDateTime", "ApproximateCreationDateTime", "eventID", "RequestId", "HTTPHeaders",
-            "LatestStreamLabel", "LatestStreamArn", "StreamArn", "TableId", "TableArn", "IndexArn",
-            "LastEvaluatedShardId", "SequenceNumber", "NextShardIterator", "ShardIterator", "StartingSequenceNumber",
-            "StreamLabel", "RetryAttempts",
-            "SizeBytes"}  # of a stream record: the length of its JSON, timestamp included
-
-def clean(value):
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items() if k not in VOLATILE}
-    if isinstance(value, list):
-        return [clean(v) for v in value]
-    if isinstance(value, bytes):
-        return "bytes:" + value.hex()
-    return value
-
-out = []
-def call(fn, **kwargs):
-    try:
-        out.append(clean(fn(**kwargs)))
-    except ClientError as e:
-        out.append({"error": e.response["Error"], "status": e.response["ResponseMetadata"]["HTTPStatusCode"]})
-
-with mock_aws():
-    ddb = boto3.client("dynamodb", region_name="us-east-1")
-    ddb.create_table(**schema.create_table_request("t"))
-    T = "t"
-    rich = {
-        "pk": {"S": "acct#1"}, "sk": {"S": "res#000"}, "s": {"S": "text é"}, "empty": {"S": ""},
-        "n": {"N": "12.50"}, "neg": {"N": "-3"}, "b": {"B": bytes([0, 1, 2, 255])},
-        "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": [b"x", b"\x00y"]},
-        "t": {"BOOL": True}, "f": {"BOOL": False}, "null": {"NULL": True},
-        "m": {"M": {"inner": {"M": {"deep": {"L": [{"S": "x"}, {"N": "1"}, {"NULL": True}, {"M": {}}, {"L": []}]}}},
-                    "e": {"M": {}}, "flag": {"BOOL": False}}},
-        "l": {"L": [{"S": "a"}, {"L": [{"N": "2"}, {"B": b"z"}]}, {"SS": ["q"]}, {"BOOL": True}]},
-        "gsi1pk": {"S": "status#active"}, "gsi1sk": {"S": "res#000"},
-    }
-    call(ddb.put_item, TableName=T, Item=rich)
-    call(ddb.get_item, TableName=T, Key={"pk": rich["pk"], "sk": rich["sk"]})
-    call(ddb.get_item, TableName=T, Key={"pk": rich["pk"], "sk": rich["sk"]}, ProjectionExpression="m.inner, l[1], #s",
-         ExpressionAttributeNames={"#s": "s"})
-    call(ddb.put_item, TableName=T, Item={**rich, "s": {"S": "changed"}}, ReturnValues="ALL_OLD")
-    call(ddb.put_item, TableName=T, Item=rich, ConditionExpression="attribute_not_exists(pk)")
-    call(ddb.put_item, TableName=T, Item=rich, ConditionExpression="attribute_not_exists(pk)",
-         ReturnValuesOnConditionCheckFailure="ALL_OLD")
-    for i in range(1, 25):
-        call(ddb.put_item, TableName=T, Item={"pk": {"S": "acct#1"}, "sk": {"S": f"res#{i:03d}"}, "n": {"N": str(i)},
-             "gsi1pk": {"S": "status#active" if i % 2 else "status#pending"}, "gsi1sk": {"S": f"res#{i:03d}"}})
-        call(ddb.put_item, TableName=T, Item={"pk": {"S": f"acct#{i + 1}"}, "sk": {"S": "res#000"}, "n": {"N": str(i)}})
-    updates = [
-        ("ADD used :n, #cur :n SET expires_at = :exp REMOVE #stale", {"#cur": "w1", "#stale": "w0"},
-         {":n": {"N": "1"}, ":exp": {"N": "99"}}),
-        ("ADD used :n, #cur :n SET expires_at = :exp REMOVE #stale", {"#cur": "w2", "#stale": "w1"},
-         {":n": {"N": "1"}, ":exp": {"N": "100"}}),
-        ("SET m.inner.deep[0] = :v, l = list_append(l, :more), cnt = if_not_exists(cnt, :zero) + :one",
-         None, {":v": {"S": "y"}, ":more": {"L": [{"N": "9"}]}, ":zero": {"N": "0"}, ":one": {"N": "1"}}),
-        ("SET cnt = cnt - :one, #a.#b = :v DELETE ss :gone", {"#a": "m", "#b": "flag"},
-         {":one": {"N": "1"}, ":v": {"BOOL": True}, ":gone": {"SS": ["a"]}}),
-        ("REMOVE l[0], l[2], m.e", None, None),
-        ("SET missing.path = :v", None, {":v": {"S": "x"}}),
-        ("SET pk = :v", None, {":v": {"S": "x"}}),
-        ("SET a = :v, a = :v", None, {":v": {"S": "x"}}),
-        ("SET nope = :undefined", None, {":v": {"S": "x"}}),
-        ("ADD ss :n", None, {":n": {"N": "1"}}),
-        ("SET #s = :s", {"#s": "s"}, {":s": {"S": ""}}),
-    ]
-    for expression, names, values in updates:
-        for returns in ("ALL_NEW", "UPDATED_OLD"):
-            kwargs = {"TableName": T, "Key": {"pk": rich["pk"], "sk": rich["sk"]}, "UpdateExpression": expression,
-                      "ReturnValues": returns}
-            if names:
-                kwargs["ExpressionAttributeNames"] = names
-            if values:
-                kwargs["ExpressionAttributeValues"] = values
-            call(ddb.update_item, **kwargs)
-    call(ddb.update_item, TableName=T, Key={"pk": {"S": "acct#1"}, "sk": {"S": "res#001"}},
-         UpdateExpression="SET n = :n", ConditionExpression="n = :old",
-         ExpressionAttributeValues={":n": {"N": "5"}, ":old": {"N": "7"}})
-    for kwargs in (
-        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "acct#1"}}},
-        {"KeyConditionExpression": "pk = :p AND sk BETWEEN :lo AND :hi", "Limit": 5,
-         "ExpressionAttributeValues": {":p": {"S": "acct#1"}, ":lo": {"S": "res#003"}, ":hi": {"S": "res#020"}}},
-        {"KeyConditionExpression": "pk = :p AND begins_with(sk, :b)", "ScanIndexForward": False, "Limit": 4,
-         "ExpressionAttributeValues": {":p": {"S": "acct#1"}, ":b": {"S": "res#01"}}},
-        {"KeyConditionExpression": "pk = :p", "FilterExpression": "n > :three", "Limit": 7,
-         "ExpressionAttributeValues": {":p": {"S": "acct#1"}, ":three": {"N": "3"}}},
-        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "acct#7"}}},
-        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "nobody"}}},
-        {"KeyConditionExpression": "pk = :p", "Select": "COUNT", "ExpressionAttributeValues": {":p": {"S": "acct#1"}}},
-        {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p", "Limit": 6,
-         "ExpressionAttributeValues": {":p": {"S": "status#active"}}},
-        {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p AND gsi1sk > :s", "ScanIndexForward": False,
-         "ExpressionAttributeValues": {":p": {"S": "status#pending"}, ":s": {"S": "res#010"}}},
-    ):
-        kwargs = {"TableName": T, **kwargs}
-        pages = 0
-        while pages < 10:
-            pages += 1
-            try:
-                resp = ddb.query(**kwargs)
-            except ClientError as e:
-                out.append({"error": e.response["Error"]})
-                break
-            out.append(clean(resp))
-            if "LastEvaluatedKey" not in resp:
-                break
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-    key = {"pk": {"S": "acct#1"}, "sk": {"S": "counter"}}
-    ok = [
-        {"Put": {"TableName": T, "Item": {"pk": {"S": "acct#1"}, "sk": {"S": "res#100"}, "m": rich["m"]},
-                 "ConditionExpression": "attribute_not_exists(pk)"}},
-        {"Update": {"TableName": T, "Key": key, "UpdateExpression": "ADD #c :one",
-                    "ExpressionAttributeNames": {"#c": "count"}, "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-    ]
-    call(ddb.transact_write_items, TransactItems=ok)
-    call(ddb.transact_write_items, TransactItems=ok)  # the Put's condition fails: cancelled
-    call(ddb.transact_write_items, TransactItems=[
-        {"ConditionCheck": {"TableName": T, "Key": key, "ConditionExpression": "#c = :one",
-                            "ExpressionAttributeNames": {"#c": "count"}, "ExpressionAttributeValues": {":one": {"N": "1"}},
-                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
-        {"Delete": {"TableName": T, "Key": {"pk": {"S": "acct#1"}, "sk": {"S": "res#100"}}}},
-    ])
-    call(ddb.get_item, TableName=T, Key=key)
-    call(ddb.batch_get_item, RequestItems={T: {"Keys": [{"pk": rich["pk"], "sk": rich["sk"]}, key]}})
-    call(ddb.delete_item, TableName=T, Key={"pk": rich["pk"], "sk": rich["sk"]}, ReturnValues="ALL_OLD")
-    call(ddb.get_item, TableName="missing", Key=key)
-    # the 400 KB item limit, reached by one attribute and by the last of many
-    call(ddb.put_item, TableName=T, Item={"pk": {"S": "big"}, "sk": {"S": "one"}, "v": {"S": "x" * 406000}})
-    many = {"pk": {"S": "big"}, "sk": {"S": "many"}, **{f"a{i:03d}": {"S": "y" * 4000} for i in range(100)}}
-    call(ddb.put_item, TableName=T, Item=many)
-    call(ddb.put_item, TableName=T, Item={**many, "a100": {"S": "y" * 4000}, "a101": {"S": "y" * 4000}})
-    call(ddb.get_item, TableName=T, Key={"pk": {"S": "big"}, "sk": {"S": "many"}}, ProjectionExpression="a099, pk")
-    call(ddb.transact_write_items, TransactItems=[
-        {"Put": {"TableName": T, "Item": {**many, "sk": {"S": "many2"}, "n": {"N": "1"}, "m": {"M": {"k": {"L": [{"S": "z"}]}}}}}},
-    ])
-    call(ddb.get_item, TableName=T, Key={"pk": {"S": "big"}, "sk": {"S": "many2"}}, ProjectionExpression="n, m")
-    streams = boto3.client("dynamodbstreams", region_name="us-east-1")
-    arn = ddb.describe_table(TableName=T)["Table"]["LatestStreamArn"]
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-    while it:
-        resp = streams.get_records(ShardIterator=it, Limit=40)
-        if not resp["Records"]:
-            break
-        out.append(clean(resp["Records"]))
-        it = resp.get("NextShardIterator")
-print(json.dumps(out, sort_keys=True))
-"""
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "layers", "shared", "python")])}
+SESSIONS: dict[str, dict] = {}
 
 
-def _session(mode: str) -> list:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "layers", "shared", "python")])}
-    out = subprocess.run([sys.executable, "-c", SESSION, mode], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout)
+def _session(kind: str) -> dict:
+    """{speed-up name or "shims only": (status, answers, answers of the step before)}."""
+    if kind not in SESSIONS:
+        out = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "localcloud", "moto_sessions.py"), kind],
+                             cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stderr[-3000:]
+        steps = json.loads(out.stdout)["steps"]
+        SESSIONS[kind] = {name: (status, answers, steps[i - 1][2] if i else None)
+                          for i, (name, status, answers) in enumerate(steps)}
+    return SESSIONS[kind]
 
 
-def test_patched_moto_answers_a_dynamodb_session_exactly_as_moto_does():
-    plain, patched = _session("rollback-only"), _session("patched")
-    assert len(plain) == len(patched) > 100
-    for i, (a, b) in enumerate(zip(plain, patched)):
-        assert a == b, f"answer {i} differs:\n{json.dumps(a)[:1500]}\n{json.dumps(b)[:1500]}"
-    # the session did reach what it is meant to cover
-    text = json.dumps(plain)
+def _first_difference(before: list, after: list) -> str:
+    if len(before) != len(after):
+        return f"{len(before)} answers without it, {len(after)} with it"
+    for i, (a, b) in enumerate(zip(before, after)):
+        if a != b:
+            return f"answer {i} differs:\nwithout: {json.dumps(a)[:1500]}\nwith:    {json.dumps(b)[:1500]}"
+    return ""
+
+
+@pytest.mark.parametrize("name", [p.name for p in registry.SPEEDUPS])
+def test_the_speed_up_leaves_every_answer_as_moto_gives_it(name):
+    patch = next(p for p in registry.SPEEDUPS if p.name == name)
+    status, answers, before = _session(patch.session)[name]
+    assert status == "applied", f"{name} was not applied: {status}"
+    difference = _first_difference(before, answers)
+    assert not difference, f"the speed-up {name} changes what moto answers ({patch.session} session): {difference}"
+
+
+def test_the_sessions_reach_what_they_are_meant_to_cover():
+    dynamodb = json.dumps(_session("dynamodb")["shims only"][1])
     for needle in ('"BS"', '"NULL"', '"LastEvaluatedKey"', "ConditionalCheckFailedException",
                    "TransactionCanceledException", "ValidationException", '"OldImage"', '"Count"',
                    "Item size has exceeded the maximum allowed size"):
+        assert needle in dynamodb, needle
+    sfn = _session("stepfunctions")["shims only"][1]
+    statuses = [answer["status"] for answer in sfn if isinstance(answer, dict) and "status" in answer]
+    assert statuses.count("SUCCEEDED") == 3 and statuses.count("FAILED") == 2, statuses
+    text = json.dumps(sfn)
+    for needle in ("MapIterationSucceeded", "TaskFailed", "WriteFailed", "States.Runtime", "tag#w", "ChoiceStateEntered"):
         assert needle in text, needle
+    assert _session("server")["shims only"][1] == _session("dynamodb")["shims only"][1]  # the same session
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def test_on_the_pinned_moto_every_patch_applies_without_a_warning():
+    script = (
+        "import json, warnings\n"
+        "warnings.simplefilter('always')\n"
+        "from localcloud import motopatches\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    status = motopatches.apply()\n"
+        "print(json.dumps({'status': status, 'warnings': [str(w.message) for w in caught\n"
+        "                  if issubclass(w.category, motopatches.MotoPatchWarning)]}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**ENV, registry.SELECTION_ENV: "all"},
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout)
+    assert result["warnings"] == []
+    assert result["status"] == {p.name: "applied" for p in registry.SPEEDUPS}
 
 
-def _request(conn: http.client.HTTPConnection, target: str, body: dict, headers: dict | None = None):
-    payload = json.dumps(body).encode()
-    conn.request("POST", "/", body=payload, headers={
-        "X-Amz-Target": target,
-        "Content-Type": "application/x-amz-json-1.0",
-        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, "
-        "SignedHeaders=host, Signature=x",
-        **(headers or {}),
-    })
-    resp = conn.getresponse()
-    return resp.status, dict(resp.getheaders()), json.loads(resp.read() or b"{}")
+def test_the_pinned_version_is_the_one_requirements_dev_names_and_the_one_installed(tmp_path):
+    with open(registry.REQUIREMENTS) as f:
+        lines = [line.strip() for line in f if line.strip().startswith("moto")]
+    assert len(lines) == 1 and lines[0].split("==")[1] == registry.pinned_moto_version()
+    assert registry.installed_moto_version() == registry.pinned_moto_version(), (
+        "the virtualenv's moto is not the one requirements-dev.txt pins: `make install`")
+    for text, pinned in (
+        ("boto3==1.0\nmoto[server]==5.2.5\n", "5.2.5"),
+        ("motor==3.0\nmoto == 5.3.0 ; python_version >= '3.10'\n", "5.3.0"),
+        ("moto[server,dynamodb]==6.0.0rc1  # a comment\n", "6.0.0rc1"),
+        ("moto>=5\n", None),
+        ("# moto==5.2.5\nboto3\n", None),
+    ):
+        (tmp_path / "req.txt").write_text(text)
+        assert registry.pinned_moto_version(str(tmp_path / "req.txt")) == pinned, text
+    assert registry.pinned_moto_version(str(tmp_path / "absent.txt")) is None
 
 
-def test_the_server_keeps_connections_alive_and_answers_each_request_in_turn():
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "layers", "shared", "python")])}
-    proc = subprocess.Popen([sys.executable, "-m", "localcloud.motoserver", "-p", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and proc.poll() is None, "moto server did not start"
-                time.sleep(0.1)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        status, headers, body = _request(conn, "DynamoDB_20120810.CreateTable", {
-            "TableName": "k", "BillingMode": "PAY_PER_REQUEST",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-        })
-        assert status == 200, body
-        sock = conn.sock
-        assert headers.get("Connection") != "close" and headers.get("Access-Control-Allow-Origin") == "*"
-        for i in range(20):
-            item = {"pk": {"S": f"k{i}"}, "v": {"S": "x" * (i * 100)}}
-            assert _request(conn, "DynamoDB_20120810.PutItem", {"TableName": "k", "Item": item})[0] == 200
-            status, _, body = _request(conn, "DynamoDB_20120810.GetItem", {"TableName": "k", "Key": {"pk": {"S": f"k{i}"}}})
-            assert status == 200 and body["Item"] == item
-        status, headers, body = _request(conn, "DynamoDB_20120810.GetItem", {"TableName": "nope", "Key": {"pk": {"S": "a"}}})
-        assert status == 400 and body["__type"].endswith("ResourceNotFoundException")
-        assert conn.sock is sock  # one connection throughout
-        status, headers, _ = _request(conn, "DynamoDB_20120810.ListTables", {}, {"Connection": "close"})
-        assert status == 200 and headers.get("Connection") == "close"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+# --- the rules, on a registry of stand-in patches (moto itself is left alone) ---------------
+
+
+@pytest.fixture
+def stand_ins(monkeypatch, tmp_path):
+    """An empty registry with a requirements file pinning the installed moto."""
+    monkeypatch.setattr(registry, "SHIMS", [])
+    monkeypatch.setattr(registry, "SPEEDUPS", [])
+    monkeypatch.setattr(registry, "STATUS", {})
+    monkeypatch.delenv(registry.SELECTION_ENV, raising=False)
+    requirements = tmp_path / "requirements-dev.txt"
+    requirements.write_text(f"moto[server]=={registry.installed_moto_version()}\n")
+    monkeypatch.setattr(registry, "REQUIREMENTS", str(requirements))
+    calls: list[str] = []
+
+    def make(name: str, *targets: str, kind: str = "speedup") -> None:
+        def apply() -> None:
+            calls.append(name)
+
+        apply.__name__ = name
+        apply.__doc__ = f"{name}: what it does."
+        (registry.shim if kind == "shim" else registry.speedup)(*targets, session="dynamodb")(apply)
+
+    return make, calls, requirements
+
+
+def test_a_speed_up_is_skipped_with_a_warning_naming_it_on_another_moto_version(stand_ins):
+    make, calls, requirements = stand_ins
+    make("fast_one", "moto:__version__")
+    make("fast_two", "moto:__version__")
+    requirements.write_text("moto[server]==0.0.1\n")
+    with pytest.warns(registry.MotoPatchWarning) as caught:
+        status = registry.apply_speedups()
+    assert calls == []
+    message = " ".join(str(w.message) for w in caught)
+    assert "fast_one" in message and "fast_two" in message and "pins 0.0.1" in message
+    assert status["fast_one"].startswith("skipped: moto ") and "pins 0.0.1" in status["fast_one"]
+
+
+def test_a_speed_up_whose_target_is_missing_is_skipped_with_a_warning_and_the_others_apply(stand_ins):
+    make, calls, _ = stand_ins
+    make("fast_gone", "moto.dynamodb.models:DynamoDBBackend.no_such_method")
+    make("fast_here", "moto.dynamodb.models:DynamoDBBackend.transact_write_items")
+    with pytest.warns(registry.MotoPatchWarning, match="fast_gone.*DynamoDBBackend.no_such_method"):
+        status = registry.apply_speedups()
+    assert calls == ["fast_here"]
+    assert status == {"fast_gone": "skipped: moto.dynamodb.models:DynamoDBBackend.no_such_method not found in moto "
+                                    f"{registry.installed_moto_version()}", "fast_here": "applied"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        registry.apply_speedups()  # each tried once per process, and warned about once
+    assert calls == ["fast_here"]
+
+
+def test_a_shim_that_cannot_apply_stops_the_start(stand_ins):
+    make, calls, requirements = stand_ins
+    make("aws_like", "moto.nowhere:thing", kind="shim")
+    requirements.write_text("moto[server]==0.0.1\n")  # a shim applies on any version, or raises
+    with pytest.raises(registry.MotoShimError, match="aws_like.*moto.nowhere:thing"):
+        registry.apply_shims()
+    assert calls == []
+
+
+def test_shims_apply_on_any_moto_version(stand_ins):
+    make, calls, requirements = stand_ins
+    make("aws_like", "moto:__version__", kind="shim")
+    requirements.write_text("moto[server]==0.0.1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        registry.apply_shims()
+    assert calls == ["aws_like"]
+
+
+def test_local_moto_speedups_selects_by_name(stand_ins, monkeypatch):
+    make, calls, _ = stand_ins
+    make("fast_one", "moto:__version__")
+    make("fast_two", "moto:__version__")
+    monkeypatch.setenv(registry.SELECTION_ENV, "none")
+    assert registry.apply_speedups() == {"fast_one": "skipped: not selected (LOCAL_MOTO_SPEEDUPS)",
+                                         "fast_two": "skipped: not selected (LOCAL_MOTO_SPEEDUPS)"}
+    monkeypatch.setenv(registry.SELECTION_ENV, "fast_two")
+    assert registry.apply_speedups()["fast_two"] == "applied" and calls == ["fast_two"]
+    monkeypatch.setenv(registry.SELECTION_ENV, "fast_three")
+    with pytest.warns(registry.MotoPatchWarning, match="no speed-up named fast_three"):
+        registry.apply_speedups()

@@ -1,20 +1,39 @@
-"""The local moto server's item-level transaction rollback (localcloud/motoserver.py),
-in a child process so the patch stays out of the other tests' moto."""
+"""The local moto server (localcloud/motoserver.py): the shim's AWS behaviour (a cancelled
+transaction leaves the table and its stream as they were, and the stream flowing), which
+moto as installed still lacks; keep-alive connections; and what it says when a patch
+cannot apply. Patched moto only ever runs in child processes, so the patches stay out of
+the other tests' moto."""
 
+from __future__ import annotations
+
+import http.client
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "layers", "shared", "python")])}
 
-SCRIPT = r"""
-import os, boto3
+CANCELLED = r"""
+import json, os, sys, boto3
 os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
 from moto import mock_aws
-from localcloud.motoserver import keep_stream_on_rollback
+from localcloud import motopatches
 from resource_api import schema
 
-keep_stream_on_rollback()
+mode = sys.argv[1]
+if mode == "shim":
+    motopatches.apply_shims()
+elif mode == "shim+speedups":
+    from localcloud.motoserver import keep_stream_on_rollback
+    keep_stream_on_rollback()  # what in-process tests use: the shim and the item-level rollback
+    assert motopatches.applied("item_level_rollback")
+seen = {}
 with mock_aws():
     ddb = boto3.client("dynamodb", region_name="us-east-1")
     ddb.create_table(**schema.create_table_request("t"))
@@ -23,10 +42,13 @@ with mock_aws():
     arn = ddb.describe_table(TableName="t")["Table"]["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
 
-    def records():
-        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        return streams.get_records(ShardIterator=it)["Records"]
+    def read(iterator):
+        resp = streams.get_records(ShardIterator=iterator)
+        return [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in resp["Records"]], resp["NextShardIterator"]
 
+    # a poller's iterator, as the local cloud's stream poller holds one
+    seen["before"], polled = read(streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"])
     update = {"Update": {"TableName": "t", "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
               "UpdateExpression": "SET x = :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}
     new = {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}, "sk": {"S": "1"}}}}
@@ -34,21 +56,146 @@ with mock_aws():
                "ConditionExpression": "attribute_exists(pk)"}}
     try:
         ddb.transact_write_items(TransactItems=[update, new, failing])
-        raise SystemExit("the transaction should have been cancelled")
-    except ddb.exceptions.TransactionCanceledException:
-        pass
-    assert ddb.get_item(TableName="t", Key={"pk": {"S": "a"}, "sk": {"S": "1"}})["Item"]["x"] == {"N": "0"}
-    assert "Item" not in ddb.get_item(TableName="t", Key={"pk": {"S": "b"}, "sk": {"S": "1"}})
-    assert len(records()) == 1  # only the first put: the cancelled transaction left no record
+        seen["cancelled"] = False
+    except ddb.exceptions.TransactionCanceledException as e:
+        seen["cancelled"] = [r["Code"] for r in e.response["CancellationReasons"]]
+    seen["x"] = ddb.get_item(TableName="t", Key={"pk": {"S": "a"}, "sk": {"S": "1"}})["Item"]["x"]
+    seen["b"] = "Item" in ddb.get_item(TableName="t", Key={"pk": {"S": "b"}, "sk": {"S": "1"}})
+    seen["after cancel"], polled = read(polled)
     ddb.transact_write_items(TransactItems=[update, new])
-    recs = records()
-    assert [r["eventName"] for r in recs] == ["INSERT", "MODIFY", "INSERT"]
-    assert recs[1]["dynamodb"]["OldImage"]["x"] == {"N": "0"} and recs[1]["dynamodb"]["NewImage"]["x"] == {"N": "1"}
-print("ok")
+    ddb.put_item(TableName="t", Item={"pk": {"S": "c"}, "sk": {"S": "1"}})
+    seen["after commit"], polled = read(polled)
+    fresh = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    seen["whole stream"] = read(fresh)[0]
+print(json.dumps(seen))
 """
 
+AWS = {  # what DynamoDB does
+    "before": [["INSERT", "a"]],
+    "cancelled": ["None", "None", "ConditionalCheckFailed"],
+    "x": {"N": "0"},  # the update was rolled back
+    "b": False,  # so was the new item
+    "after cancel": [],  # a cancelled transaction writes no stream record
+    "after commit": [["MODIFY", "a"], ["INSERT", "b"], ["INSERT", "c"]],  # the open iterator reads on
+    "whole stream": [["INSERT", "a"], ["MODIFY", "a"], ["INSERT", "b"], ["INSERT", "c"]],
+}
 
-def test_cancelled_transactions_restore_only_their_items_and_leave_no_stream_records():
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "layers", "shared", "python")])}
-    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+def _cancelled(mode: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", CANCELLED, mode], cwd=ROOT, env=ENV, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("mode", ["shim", "shim+speedups"])
+def test_a_cancelled_transaction_leaves_the_table_and_its_stream_as_dynamodb_does(mode):
+    assert _cancelled(mode) == AWS
+
+
+def test_moto_as_installed_still_needs_the_shim():
+    seen = _cancelled("moto")
+    assert seen["x"] == AWS["x"] and seen["b"] is False  # moto does roll the items back
+    assert seen != AWS, "moto now keeps the stream across a cancelled transaction: the shim can go"
+    # what it does instead: the open iterator shows the cancelled writes, then nothing more
+    assert seen["after cancel"] == [["MODIFY", "a"], ["INSERT", "b"]] and seen["after commit"] == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(code: str, port: int) -> subprocess.Popen:
+    """A moto server process, `code` run first; stderr kept for the test to read."""
+    script = f"import sys\n{code}\nfrom localcloud import motoserver\nsys.argv = ['motoserver', '-p', '{port}']\n" \
+             "motoserver.main()\n"
+    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_until_listening(proc: subprocess.Popen, port: int) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline and proc.poll() is None, "moto server did not start"
+            time.sleep(0.1)
+
+
+def _request(conn: http.client.HTTPConnection, target: str, body: dict, headers: dict | None = None):
+    payload = json.dumps(body).encode()
+    conn.request("POST", "/", body=payload, headers={
+        "X-Amz-Target": target,
+        "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=host, Signature=x",
+        **(headers or {}),
+    })
+    resp = conn.getresponse()
+    return resp.status, dict(resp.getheaders()), json.loads(resp.read() or b"{}")
+
+
+def test_the_server_keeps_connections_alive_and_answers_each_request_in_turn():
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "localcloud.motoserver", "-p", str(port)], cwd=ROOT, env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_until_listening(proc, port)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        status, headers, body = _request(conn, "DynamoDB_20120810.CreateTable", {
+            "TableName": "k", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        })
+        assert status == 200, body
+        sock = conn.sock
+        assert headers.get("Connection") != "close" and headers.get("Access-Control-Allow-Origin") == "*"
+        for i in range(20):
+            item = {"pk": {"S": f"k{i}"}, "v": {"S": "x" * (i * 100)}}
+            assert _request(conn, "DynamoDB_20120810.PutItem", {"TableName": "k", "Item": item})[0] == 200
+            status, _, body = _request(conn, "DynamoDB_20120810.GetItem", {"TableName": "k", "Key": {"pk": {"S": f"k{i}"}}})
+            assert status == 200 and body["Item"] == item
+        status, headers, body = _request(conn, "DynamoDB_20120810.GetItem", {"TableName": "nope", "Key": {"pk": {"S": "a"}}})
+        assert status == 400 and body["__type"].endswith("ResourceNotFoundException")
+        assert conn.sock is sock  # one connection throughout
+        status, headers, _ = _request(conn, "DynamoDB_20120810.ListTables", {}, {"Connection": "close"})
+        assert status == 200 and headers.get("Connection") == "close"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_on_another_moto_version_the_server_says_which_speed_ups_it_skipped_and_serves_as_moto(tmp_path):
+    requirements = tmp_path / "requirements-dev.txt"
+    requirements.write_text("moto[server]==0.0.1\n")
+    port = _free_port()
+    proc = _start(f"from localcloud.motopatches import registry\nregistry.REQUIREMENTS = {str(requirements)!r}", port)
+    try:
+        _wait_until_listening(proc, port)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        status, headers, _ = _request(conn, "DynamoDB_20120810.ListTables", {})
+        assert status == 200 and headers.get("Connection") == "close"  # werkzeug's own handler: no keep-alive
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=10)
+    assert "MotoPatchWarning: moto speed-ups skipped" in stderr and "pins 0.0.1" in stderr
+    from localcloud.motopatches import registry
+
+    for patch in registry.SPEEDUPS:
+        assert patch.name in stderr
+    assert " * Running on" not in stderr  # only what is worth reading
+
+
+def test_a_shim_that_cannot_apply_stops_the_server_with_the_reason():
+    port = _free_port()
+    broken = ("import dataclasses\nfrom localcloud.motopatches import registry\n"
+              "registry.SHIMS[0] = dataclasses.replace(registry.SHIMS[0], targets=('moto.dynamodb.models:Gone',))")
+    proc = _start(broken, port)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "MotoShimError: moto shim 'stream_survives_cancelled_transactions' cannot apply" in stderr
+    assert "moto.dynamodb.models:Gone not found" in stderr

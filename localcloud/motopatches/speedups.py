@@ -1,6 +1,9 @@
-"""Speed-ups for the local moto server (localcloud/motoserver.py), none of which changes
-what any request answers. Each patch is a cache of something moto recomputes on every
-request, or a shorter route to the same bytes; each says what it saves.
+"""Speed-ups for the local moto server (localcloud/motoserver.py): none of them changes
+what any request answers. Each is a cache of something moto recomputes on every request,
+or a shorter route to the same bytes, written against the internals of the moto version
+pinned in requirements-dev.txt; they apply on that version only (registry.py), and
+tests/localcloud/test_motopatches.py checks, one speed-up at a time, that moto answers
+the same with it as without.
 
 Measured before (docs/performance.md, "Local throughput"): the moto server spent 50 to
 150 ms of CPU per API request. Most of it went to
@@ -17,40 +20,27 @@ Measured before (docs/performance.md, "Local throughput"): the moto server spent
   directory (about 150 stat calls, twice per request), and the handler's method names
   found with inspect.getmembers, on every request.
 
-`apply()` is idempotent; motoserver.main() calls it before serving.
+Each function here is registered (in the order they apply) with what it patches; a
+function only patches, the registry decides whether it runs.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import threading
 from enum import Enum
 from typing import Any
 
-_applied = False
-
-
-def apply() -> None:
-    global _applied
-    if _applied:
-        return
-    _applied = True
-    cache_moto_module_list()
-    cache_handler_method_names()
-    fast_attribute_value_serializer()
-    cache_member_lookups()
-    partition_scoped_queries()
-    linear_item_size_checks()
-    faster_update_expressions()
-    cache_state_machine_programs()
-    cache_jsonpath_parsers()
-    cache_step_functions_clients()
+from . import registry
+from .registry import speedup
 
 
 # --- per-request bookkeeping ---------------------------------------------------------
 
 
+@speedup("moto.backends:list_of_moto_modules", session="server")
 def cache_moto_module_list() -> None:
     """moto.backends.list_of_moto_modules() lists moto's package directory (os.listdir
     plus an isdir per entry) each time it is asked; the dispatcher asks twice per
@@ -58,17 +48,15 @@ def cache_moto_module_list() -> None:
     import moto.backends as backends
 
     original = backends.list_of_moto_modules
-    if getattr(original, "cached", False):
-        return
     modules = tuple(original())
 
     def list_of_moto_modules() -> tuple[str, ...]:
         return modules
 
-    list_of_moto_modules.cached = True  # type: ignore[attr-defined]
     backends.list_of_moto_modules = list_of_moto_modules  # type: ignore[assignment]
 
 
+@speedup("moto.core.responses:method_names_from_class", session="dynamodb")
 def cache_handler_method_names() -> None:
     """BaseResponse.call_action runs inspect.getmembers over the handler class on every
     request to see whether the action is one of its methods. Classes do not grow
@@ -76,15 +64,43 @@ def cache_handler_method_names() -> None:
     import moto.core.responses as responses
 
     original = responses.method_names_from_class
-    if getattr(original, "cached", False):
-        return
     cached = functools.lru_cache(maxsize=None)(original)
 
     def method_names_from_class(clazz: object) -> list[str]:
         return cached(clazz)
 
-    method_names_from_class.cached = True  # type: ignore[attr-defined]
     responses.method_names_from_class = method_names_from_class  # type: ignore[assignment]
+
+
+@speedup(
+    "moto.moto_server.werkzeug_app:DomainDispatcherApplication.get_application",
+    "moto.moto_server.werkzeug_app:BackendRequest",
+    "moto.core.utils:convert_to_flask_response",
+    "moto.core.request:normalize_request",
+    "moto.moto_api:recorder._record_request",
+    "flask:Response",
+    session="server",
+)
+def direct_dynamodb_route() -> None:
+    """DynamoDB requests go straight to moto's handler (motoserver.dynamodb_view), not
+    through the dispatcher's service inference and Flask (request context, URL routing,
+    after-request hooks), whose outcome for these requests is always the same view and
+    one CORS header. Nothing to patch: motoserver.Serialized takes that route when this
+    is applied."""
+
+
+@speedup(
+    "moto.moto_server.werkzeug_app:MotoRequestHandler",
+    "werkzeug.serving:WSGIRequestHandler.make_environ",
+    "werkzeug.debug.tbtools:DebugTraceback",
+    "http.server:BaseHTTPRequestHandler.flush_headers",
+    session="server",
+)
+def keep_alive_connections() -> None:
+    """HTTP/1.1 keep-alive (motoserver.KeepAliveRequestHandler): werkzeug's dev server
+    answers every request with `Connection: close`, so each AWS call of the local cloud
+    cost a TCP connect, a server thread and a new urllib3 connection. Nothing to patch:
+    motoserver.main serves with that handler when this is applied."""
 
 
 # --- DynamoDB responses ----------------------------------------------------------------
@@ -99,6 +115,12 @@ def _string(value: Any) -> Any:
     return str(value) if value not in [None, {}, []] else value
 
 
+@speedup(
+    "moto.core.serialize:BaseJSONSerializer._serialize_type_structure",
+    "moto.core.serialize:BaseJSONSerializer._base64",
+    "moto.core.serialize:BaseJSONSerializer.get_serialized_name",
+    session="dynamodb",
+)
 def fast_attribute_value_serializer() -> None:
     """Serialize DynamoDB's AttributeValue structures directly.
 
@@ -114,8 +136,6 @@ def fast_attribute_value_serializer() -> None:
     from moto.core.serialize import BaseJSONSerializer
 
     original = BaseJSONSerializer._serialize_type_structure
-    if getattr(original, "fast_attribute_values", False):
-        return
 
     def convert(self: Any, value: Any, shape: Any) -> tuple[bool, Any]:
         """(True, the serialized AttributeValue) or (False, None) to fall back."""
@@ -179,11 +199,16 @@ def fast_attribute_value_serializer() -> None:
                 return
         original(self, serialized, value, shape, key)
 
-    _serialize_type_structure.fast_attribute_values = True  # type: ignore[attr-defined]
     _serialize_type_structure.original = original  # type: ignore[attr-defined]
     BaseJSONSerializer._serialize_type_structure = _serialize_type_structure  # type: ignore[method-assign]
 
 
+@speedup(
+    "moto.core.serialize:BaseJSONSerializer.get_value",
+    "moto.core.serialize:AttributePickerContext",
+    "moto.core.serialize:XFormedAttributePicker.get_possible_keys",
+    session="dynamodb",
+)
 def cache_member_lookups() -> None:
     """moto's serializer finds each member of each structure in the result through its
     value picker: six alias providers, each asked whether it has an alias for the
@@ -196,8 +221,6 @@ def cache_member_lookups() -> None:
     from moto.core.serialize import AttributePickerContext, BaseJSONSerializer, XFormedAttributePicker
 
     original = BaseJSONSerializer.get_value
-    if getattr(original, "cached_lookups", False):
-        return
     candidates: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
     def get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
@@ -218,10 +241,11 @@ def cache_member_lookups() -> None:
                 return value[candidate]
         return None
 
-    get_value.cached_lookups = True  # type: ignore[attr-defined]
     BaseJSONSerializer.get_value = get_value  # type: ignore[method-assign]
 
 
+@speedup("moto.dynamodb.models.table:Table.query", "moto.dynamodb.models.table:Table.all_items",
+         session="dynamodb")
 def partition_scoped_queries() -> None:
     """moto answers a Query on a table's own key by walking every item of the table and
     keeping those of the asked partition (Table.all_items, then a filter on the hash
@@ -235,8 +259,6 @@ def partition_scoped_queries() -> None:
     from moto.dynamodb.models.table import Table
 
     original_query = Table.query
-    if getattr(original_query, "partition_scoped", False):
-        return
     original_all_items = Table.all_items
     scope = threading.local()
     signature = inspect.signature(original_query)
@@ -265,11 +287,18 @@ def partition_scoped_queries() -> None:
         finally:
             scope.partition = None
 
-    query.partition_scoped = True  # type: ignore[attr-defined]
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]
 
 
+@speedup(
+    "moto.dynamodb.models.dynamo_type:Item.__init__",
+    "moto.dynamodb.models.dynamo_type:LimitedSizeDict",
+    "moto.dynamodb.models.dynamo_type:DynamoType.size",
+    "moto.dynamodb.models.utilities:bytesize",
+    "moto.dynamodb.exceptions:ItemSizeTooLarge",
+    session="dynamodb",
+)
 def linear_item_size_checks() -> None:
     """moto builds an Item (every PutItem, every Put of a transaction, every item a
     request deserialises) attribute by attribute into a LimitedSizeDict, whose
@@ -284,8 +313,6 @@ def linear_item_size_checks() -> None:
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
     from moto.dynamodb.models.utilities import bytesize
 
-    if getattr(Item.__init__, "linear_size_checks", False):
-        return
     setitem = dict.__setitem__
 
     def __init__(self: Any, hash_key: Any, range_key: Any, attrs: Any) -> None:
@@ -306,33 +333,24 @@ def linear_item_size_checks() -> None:
             else:
                 total += new
 
-    __init__.linear_size_checks = True  # type: ignore[attr-defined]
     Item.__init__ = __init__  # type: ignore[method-assign]
 
 
-def faster_update_expressions() -> None:
-    """moto parses an UpdateExpression twice per UpdateItem (the handler and the backend
-    each call UpdateExpressionParser.make), deep-copies the syntax tree through pickle's
-    generic protocol, and walks the copy with ten validators, each asking isinstance()
-    of abstract base classes for every node. Three changes, same results:
+# --- DynamoDB update expressions ----------------------------------------------------------
+# moto parses an UpdateExpression twice per UpdateItem (the handler and the backend each
+# call UpdateExpressionParser.make), deep-copies the syntax tree through pickle's generic
+# protocol, and walks the copy with ten validators, each asking isinstance() of abstract
+# base classes for every node. Four changes, same results (UpdateItem -15% CPU in-process).
 
-    - make() keeps its tree per expression string (a rate-limit or counter update has
-      the same few expressions every time). Nothing changes a parsed tree in place:
-      the validator deep-copies it first and works on the copy (the backend then
-      normalises that copy), the handler only reads it. A failing parse is not kept;
-    - Node.__deepcopy__ copies a node's attributes as copy.deepcopy's default would
-      (a new instance, each attribute deep-copied with the same memo), without
-      __reduce_ex__ and copyreg;
-    - the validators' walk asks once per (validator class, node class) whether and by
-      which entry of its processing map a node is processed, instead of per node (the
-      maps are fixed per class, and no class is registered with an ABC at run time)."""
-    import copy
 
-    from moto.dynamodb.parsing import ast_nodes
+@speedup("moto.dynamodb.parsing.expressions:UpdateExpressionParser.make", session="dynamodb")
+def cache_update_expression_trees() -> None:
+    """make() keeps its tree per expression string (a rate-limit or counter update has
+    the same few expressions every time). Nothing changes a parsed tree in place: the
+    validator deep-copies it first and works on the copy (the backend then normalises
+    that copy), the handler only reads it. A failing parse is not kept."""
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
-    if getattr(UpdateExpressionParser.make, "cached", False):
-        return
     make = UpdateExpressionParser.make.__func__  # type: ignore[attr-defined]
     trees = functools.lru_cache(maxsize=512)(lambda cls, expression: make(cls, expression))
 
@@ -341,12 +359,22 @@ def faster_update_expressions() -> None:
             return make(cls, expression_str)
         return trees(cls, expression_str)
 
-    cached_make.cached = True  # type: ignore[attr-defined]
     UpdateExpressionParser.make = classmethod(cached_make)  # type: ignore[method-assign,assignment]
 
-    node_cls = ast_nodes.Node
-    deepcopy = copy.deepcopy
 
+@speedup("moto.dynamodb.parsing.ast_nodes:Node", session="dynamodb")
+def cheaper_ast_copies() -> None:
+    """Node.__deepcopy__ copies a node's attributes as copy.deepcopy's default would (a
+    new instance, each attribute deep-copied with the same memo), without __reduce_ex__
+    and copyreg, and with atoms and child lists copied in place of a dispatch each."""
+    import copy
+
+    from moto.dynamodb.parsing import ast_nodes
+
+    node_cls = ast_nodes.Node
+    if "__deepcopy__" in node_cls.__dict__:
+        raise RuntimeError("moto's Node has a __deepcopy__ of its own now: this speed-up may be obsolete")
+    deepcopy = copy.deepcopy
     atomic = (str, int, float, bool, type(None))
 
     def node_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
@@ -368,9 +396,23 @@ def faster_update_expressions() -> None:
         new.__dict__.update(state)
         return new
 
-    if "__deepcopy__" not in node_cls.__dict__:
-        node_cls.__deepcopy__ = node_deepcopy  # type: ignore[attr-defined]
+    node_cls.__deepcopy__ = node_deepcopy  # type: ignore[attr-defined]
 
+
+@speedup(
+    "moto.dynamodb.parsing.ast_nodes:DepthFirstTraverser.traverse_node_recursively",
+    "moto.dynamodb.parsing.ast_nodes:DepthFirstTraverser.pre_processing_of_child",
+    "moto.dynamodb.parsing.ast_nodes:DepthFirstTraverser._processing_map",
+    "moto.dynamodb.parsing.ast_nodes:DepthFirstTraverser.nodes_to_be_processed",
+    session="dynamodb",
+)
+def cached_validator_dispatch() -> None:
+    """The validators' walk asks once per (validator class, node class) whether and by
+    which entry of its processing map a node is processed, instead of per node (the
+    maps are fixed per class, and no class is registered with an ABC at run time)."""
+    from moto.dynamodb.parsing import ast_nodes
+
+    node_cls = ast_nodes.Node
     is_node: dict[type, bool] = {}
     handled_by: dict[tuple[type, type], Any] = {}
     missing = object()
@@ -402,15 +444,23 @@ def faster_update_expressions() -> None:
         return node
 
     ast_nodes.DepthFirstTraverser.traverse_node_recursively = traverse_node_recursively  # type: ignore[method-assign]
-    skip_repeated_static_checks()
 
 
+@speedup(
+    "moto.dynamodb.parsing.validators:UpdateExpressionValidator.validate",
+    "moto.dynamodb.parsing.validators:UpdateExpressionValidator.get_ast_processors",
+    "moto.dynamodb.parsing.validators:ActionCountValidator",
+    "moto.dynamodb.parsing.validators:OverlappingPathsValidator",
+    "moto.dynamodb.parsing.validators:UpdateHashRangeKeyValidator",
+    session="dynamodb",
+)
 def skip_repeated_static_checks() -> None:
     """Of the ten processors moto's UpdateExpressionValidator runs over an update's syntax
     tree, the first three only check the expression itself: at most one clause of each
     kind (ActionCountValidator), no two actions on overlapping paths
     (OverlappingPathsValidator), no action on a key attribute (UpdateHashRangeKeyValidator).
-    Their verdict depends on the parsed expression (kept per string, above), the
+    Their verdict depends on the parsed expression (kept per string by
+    cache_update_expression_trees: without it no expression is seen twice), the
     attribute names and the table's key attributes, not on the item or the values, and
     they return the tree as they got it. Once all of them passed for an expression with
     given names and keys, they are not run again for it; the other seven (values,
@@ -419,8 +469,6 @@ def skip_repeated_static_checks() -> None:
     from moto.dynamodb.parsing import validators
 
     cls = validators.UpdateExpressionValidator
-    if getattr(cls.validate, "skips_static_checks", False):
-        return
     static = (validators.ActionCountValidator, validators.OverlappingPathsValidator,
               validators.UpdateHashRangeKeyValidator)
     original_init = cls.__init__
@@ -450,7 +498,6 @@ def skip_repeated_static_checks() -> None:
             passed[id(source)] = (source, done | {key})
         return node
 
-    validate.skips_static_checks = True  # type: ignore[attr-defined]
     cls.__init__ = __init__  # type: ignore[method-assign]
     cls.validate = validate  # type: ignore[method-assign]
 
@@ -458,6 +505,12 @@ def skip_repeated_static_checks() -> None:
 # --- Step Functions ----------------------------------------------------------------------
 
 
+@speedup(
+    "moto.stepfunctions.parser.asl.parse.asl_parser:AmazonStateLanguageParser.parse",
+    "moto.stepfunctions.parser.asl.component.component:Component",
+    "moto.stepfunctions.parser.asl.component.eval_component:EvalComponent.heap_key",
+    session="stepfunctions",
+)
 def cache_state_machine_programs() -> None:
     """Every execution start parsed the state machine's ASL document with ANTLR (tens of
     milliseconds, with full-context prediction) and built its evaluation components
@@ -476,8 +529,6 @@ def cache_state_machine_programs() -> None:
 
     parser_cls = asl_parser.AmazonStateLanguageParser
     original = parser_cls.__dict__["parse"].__func__
-    if getattr(original, "cached_programs", False):
-        return
     programs: dict[str, tuple[Any, Any]] = {}
     lock = threading.Lock()
 
@@ -510,10 +561,16 @@ def cache_state_machine_programs() -> None:
                     programs[definition] = cached
         return cached
 
-    parse.cached_programs = True  # type: ignore[attr-defined]
     parser_cls.parse = staticmethod(parse)  # type: ignore[method-assign]
 
 
+@speedup(
+    "moto.stepfunctions.parser.asl.utils.json_path:parse",
+    "moto.stepfunctions.parser.asl.component.common.path.result_path:parse",
+    "jsonpath_ng:parse",
+    "jsonpath_ng.ext:parse",
+    session="stepfunctions",
+)
 def cache_jsonpath_parsers() -> None:
     """moto's Step Functions evaluate JSONPaths with jsonpath_ng's parse(), which builds
     a new PLY parser (its LALR tables regenerated, not read from disk) for every path it
@@ -526,8 +583,6 @@ def cache_jsonpath_parsers() -> None:
     from moto.stepfunctions.parser.asl.utils import json_path
 
     for module, parse in ((json_path, jsonpath_ng.ext.parse), (result_path, jsonpath_ng.parse)):
-        if getattr(module.parse, "cached", False):
-            continue
         cached = functools.lru_cache(maxsize=1024)(parse)
 
         def caching_parse(path: str, *args: Any, _cached: Any = cached, _parse: Any = parse) -> Any:
@@ -535,10 +590,14 @@ def cache_jsonpath_parsers() -> None:
                 return _parse(path, *args)
             return _cached(path)
 
-        caching_parse.cached = True  # type: ignore[attr-defined]
         module.parse = caching_parse
 
 
+@speedup(
+    "moto.stepfunctions.parser.asl.utils.boto_client:boto_client_for",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb:boto_client_for",
+    session="stepfunctions",
+)
 def cache_step_functions_clients() -> None:
     """Each SDK or service integration task of an execution made a new boto3 client (its
     service model, endpoint rules and event hooks loaded again) and so a new connection
@@ -547,8 +606,6 @@ def cache_step_functions_clients() -> None:
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     original = boto_client.boto_client_for
-    if getattr(original, "cached", False):
-        return
     clients: dict[Any, Any] = {}
     lock = threading.Lock()
 
@@ -563,22 +620,85 @@ def cache_step_functions_clients() -> None:
                     clients[key] = client
         return client
 
-    boto_client_for.cached = True  # type: ignore[attr-defined]
-    import importlib
+    # Modules that took moto's function by name (`from ... import boto_client_for`) when
+    # they were imported get this one; those imported later take it from boto_client.
+    boto_client.boto_client_for = boto_client_for
+    for name, module in list(sys.modules.items()):
+        if name.startswith("moto.stepfunctions.") and getattr(module, "boto_client_for", None) is original:
+            module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
 
-    for name in (
-        "moto.stepfunctions.parser.asl.utils.boto_client",
-        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
-        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb",
-        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs",
-        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns",
-        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
-        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_events",
-        "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
-    ):
+
+# --- DynamoDB transactions -----------------------------------------------------------------
+
+
+@speedup(
+    "moto.dynamodb.models:DynamoDBBackend.transact_write_items",
+    "moto.dynamodb.models:copy",
+    "moto.dynamodb.models.table:Table",
+    "moto.dynamodb.models.dynamo_type:DynamoType",
+    session="dynamodb",
+)
+def item_level_rollback() -> None:
+    """moto deep-copies every table a TransactWriteItems touches before running it (its
+    rollback plan: on cancellation the copies replace the tables), so each transaction
+    cost time in proportion to the table, and the local cloud slowed down as tests
+    filled it. Here the table copy is skipped (moto's "rollback" then puts the same
+    table back) and a cancelled transaction restores the items it touched, as they were
+    before it. DynamoDB requests are serialised in the moto server (motoserver.Serialized),
+    so nothing else writes meanwhile. Wraps the shim stream_survives_cancelled_transactions,
+    which trims the stream."""
+    import copy as real_copy
+
+    import moto.dynamodb.models as backend_module
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    if not registry.applied("stream_survives_cancelled_transactions"):
+        raise RuntimeError("apply the shims first (it wraps stream_survives_cancelled_transactions)")
+    original = DynamoDBBackend.transact_write_items
+
+    class NoTableCopy:
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else real_copy.deepcopy(value, memo)
+
+    def touched(self: Any, transact_items: Any) -> list[tuple[Any, Any, Any, Any]]:
+        out = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            raw = op.get("Key") or op.get("Item") or {}
+            if table.hash_key_attr not in raw:
+                continue
+            hash_key = DynamoType(raw[table.hash_key_attr])
+            range_key = DynamoType(raw[table.range_key_attr]) if table.range_key_attr in raw else None
+            out.append((table, hash_key, range_key, real_copy.deepcopy(table.get_item(hash_key, range_key))))
+        return out
+
+    def restore(before: list[tuple[Any, Any, Any, Any]]) -> None:
+        for table, hash_key, range_key, item in reversed(before):
+            if range_key is None:
+                if item is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = item
+            elif item is None:
+                table.items.get(hash_key, {}).pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = item
+
+    def transact_write_items(self: Any, transact_items: Any) -> Any:
+        before = touched(self, transact_items)
+        backend_module.copy = NoTableCopy  # type: ignore[assignment]
         try:
-            module = importlib.import_module(name)
+            return original(self, transact_items)
         except Exception:
-            continue
-        if hasattr(module, "boto_client_for"):
-            module.boto_client_for = boto_client_for
+            restore(before)
+            raise
+        finally:
+            backend_module.copy = real_copy
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]

@@ -1,0 +1,40 @@
+"""The local cloud's changes to moto, in two kinds (registry.py says the rules):
+
+- shims.py: correctness shims, where moto behaves unlike AWS; applied on any moto
+  version, and the moto server refuses to start if one cannot apply;
+- speedups.py: same answers, faster; applied only on the moto version pinned in
+  requirements-dev.txt, otherwise skipped with a MotoPatchWarning naming each.
+
+`apply()` is idempotent; motoserver.main() calls it before serving. docs/localcloud.md
+lists them all and says how to bump moto.
+"""
+
+from __future__ import annotations
+
+from . import shims, speedups  # noqa: F401 - they register their patches
+from .registry import (
+    SELECTION_ENV,
+    SHIMS,
+    SPEEDUPS,
+    STATUS,
+    MotoPatchWarning,
+    MotoShimError,
+    applied,
+    apply_shims,
+    apply_speedups,
+    installed_moto_version,
+    missing_targets,
+    pinned_moto_version,
+)
+
+__all__ = [
+    "SELECTION_ENV", "SHIMS", "SPEEDUPS", "STATUS", "MotoPatchWarning", "MotoShimError", "applied", "apply",
+    "apply_shims", "apply_speedups", "installed_moto_version", "missing_targets", "pinned_moto_version",
+]
+
+
+def apply(names: list[str] | None = None) -> dict[str, str]:
+    """Every shim, then the speed-ups `names` (default: LOCAL_MOTO_SPEEDUPS, which is all
+    of them by default); the status of each speed-up ("applied" or why not)."""
+    apply_shims()
+    return apply_speedups(names)

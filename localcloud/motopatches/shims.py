@@ -1,0 +1,60 @@
+"""Correctness shims: where moto behaves unlike AWS, and the local cloud needs AWS's
+behaviour. They apply on any moto version, and the moto server does not start if one
+cannot (registry.MotoShimError). Each has a test in tests/localcloud that shows the AWS
+behaviour it restores, and that moto as installed still lacks it (when moto gains it,
+that test says the shim can go).
+
+The other shim of the local cloud is not a patch of moto but of how its server is run:
+`motoserver.Serialized` serves DynamoDB requests one at a time, since moto's backends are
+not thread-safe (concurrent transactions failed with "dictionary changed size during
+iteration"); DynamoDB's own requests are atomic, whatever runs beside them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .registry import shim
+
+
+@shim(
+    "moto.dynamodb.models:DynamoDBBackend.transact_write_items",
+    "moto.dynamodb.models.table:StreamShard",
+    session="dynamodb",
+)
+def stream_survives_cancelled_transactions() -> None:
+    """DynamoDB: a cancelled TransactWriteItems leaves no record in the table's stream, and
+    the stream goes on with the next write. moto rolls a cancelled transaction back by
+    putting the deep copies it took beforehand in place of the tables, stream shard
+    included: records of the writes it had made before the failing condition stayed in the
+    live shard, and every open shard iterator (the local stream poller's) read that shard,
+    which nobody wrote to any more. The stream went silent after the first cancelled
+    transaction (a 409, a provisioning step's failed condition).
+
+    Here the copies share the live shard (StreamShard.__deepcopy__ returns the shard
+    itself, which also spares copying every stream record so far once per item of every
+    transaction: GBs over a test session), and a cancelled transaction trims the shard
+    back to the records it held before."""
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import StreamShard
+
+    StreamShard.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: Any) -> Any:
+        shards = [
+            (table.stream_shard, len(table.stream_shard.items))
+            for table in self.tables.values()
+            if table.stream_shard is not None
+        ]
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for shard, count in shards:  # DynamoDB's stream never shows a cancelled transaction
+                del shard.items[count:]
+            for table in self.tables.values():  # the restored copy is the table the shard belongs to now
+                if table.stream_shard is not None:
+                    table.stream_shard.table = table
+            raise
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
