@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import warnings
 from typing import Any
 
 _LINE = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r\n]*)\r?\n\Z")
@@ -57,5 +58,12 @@ def parse_header_lines(lines: list[bytes], _class: Any = http.client.HTTPMessage
 def install() -> None:
     """Use it for every parse in this process (idempotent)."""
     if not hasattr(http.client, "_read_headers") or not hasattr(http.client, "_parse_header_lines"):
-        return  # another Python's http.client: leave it as it is
+        # another Python's http.client: leave it as it is, and say so (a speed-up lost)
+        warnings.warn(
+            "localcloud.httpheaders: this Python's http.client has no _read_headers/_parse_header_lines; "
+            "the local gateway keeps the standard (slower) header parser",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return
     http.client.parse_headers = parse_headers  # type: ignore[assignment]
