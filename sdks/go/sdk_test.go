@@ -7,15 +7,20 @@ package example_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,7 +103,6 @@ func newParams(name string, meta map[string]string) *example.ResourceCreateParam
 func TestContractFlow(t *testing.T) {
 	c := apiClient(t)
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	start := time.Now().Unix()
 
 	created, err := c.Resources.Create(ctx, newParams("Go flow", map[string]string{"run": run}))
 	if err != nil {
@@ -115,76 +119,23 @@ func TestContractFlow(t *testing.T) {
 		t.Fatalf("retrieve: %+v etag %q", got.Resource, got.LastResponse.ETag)
 	}
 
-	// 260 more through three batches, so that the list spans pages
-	want := map[string]bool{created.Id: true}
-	for b := 0; b < 3; b++ {
-		var ops []example.BatchOperation
-		for i := 0; i < 100 && len(want)+len(ops) < 261; i++ {
-			ops = append(ops, example.BatchOperation{Method: "POST", Path: "/v1/resources",
-				Body: map[string]interface{}{"name": fmt.Sprintf("Go batch %d-%d", b, i), "type": "staging", "metadata": map[string]string{"run": run}}})
-		}
-		res, err := c.Batch.Do(ctx, &example.BatchParams{Operations: ops})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, r := range res.Results {
-			var obj example.Resource
-			if r.Status != 201 || r.Decode(&obj) != nil || obj.Id == "" {
-				t.Fatalf("batch op %d: %d %s", i, r.Status, r.Body)
-			}
-			want[obj.Id] = true
-		}
-	}
-	if len(want) != 261 {
-		t.Fatalf("made %d resources", len(want))
-	}
-	window := &example.RangeFilter{Gte: example.Int64(start - 1), Lte: example.Int64(time.Now().Unix() + 1)}
-
-	it := c.Resources.List(ctx, &example.ResourceListParams{ListParams: example.ListParams{Limit: 100, Created: window}})
-	var order []string
-	pages := map[*example.Response]bool{}
-	for it.Next() {
-		r := it.Current()
-		pages[it.LastResponse] = true
-		if r.Metadata["run"] == run {
-			order = append(order, r.Id)
-		}
-	}
-	if err := it.Err(); err != nil {
+	// a batch types each result: a created resource decodes as one
+	res, err := c.Batch.Do(ctx, &example.BatchParams{Operations: []example.BatchOperation{{Method: "POST", Path: "/v1/resources",
+		Body: map[string]interface{}{"name": "Go batch", "type": "staging", "metadata": map[string]string{"run": run}}}}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(order) != 261 || len(pages) < 3 {
-		t.Fatalf("auto-pagination saw %d of 261 in %d pages", len(order), len(pages))
-	}
-	seen := map[string]bool{}
-	for _, id := range order {
-		if !want[id] || seen[id] {
-			t.Fatalf("unexpected or repeated id %s", id)
-		}
-		seen[id] = true
-	}
-	if !sort.SliceIsSorted(order, func(i, j int) bool { return order[i] > order[j] }) {
-		t.Fatal("list is not newest first")
+	var batched example.Resource
+	if len(res.Results) != 1 || res.Results[0].Status != 201 || res.Results[0].Decode(&batched) != nil || batched.Metadata["run"] != run {
+		t.Fatalf("batch: %+v", res.Results)
 	}
 
-	// backward from the oldest: every newer one, oldest first, the filter carried
-	back := c.Resources.List(ctx, &example.ResourceListParams{ListParams: example.ListParams{Limit: 100, Created: window, EndingBefore: order[len(order)-1]}})
-	var backward []string
-	for back.Next() {
-		if back.Current().Metadata["run"] == run {
-			backward = append(backward, back.Current().Id)
-		}
-	}
-	if err := back.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(backward) != 260 || backward[0] != order[len(order)-2] || backward[259] != order[0] {
-		t.Fatalf("backward pagination: %d objects", len(backward))
-	}
+	// list: auto-pagination over the session's shared set, both ways
+	paginateTheSharedSet(t)
 
 	// PATCH with If-Match, then a stale ETag is refused (412, not retried). Provisioning
 	// changes the resource (and its ETag) until it settles: wait for that first.
-	for deadline := time.Now().Add(60 * time.Second); got.Status == example.StatusPending && time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+	for deadline := time.Now().Add(120 * time.Second); got.Status == example.StatusPending && time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
 		if got, err = c.Resources.Retrieve(ctx, created.Id, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -216,6 +167,88 @@ func TestContractFlow(t *testing.T) {
 	var apiErr *example.APIError
 	if !errors.As(err, &apiErr) || apiErr.Type != "resource_not_found" {
 		t.Fatalf("a typed error unwraps to *APIError: %v", err)
+	}
+}
+
+// recorder is an http.RoundTripper that keeps the URL of every request it sends.
+type recorder struct{ urls []*url.URL }
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.urls = append(r.urls, req.URL)
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// paginateTheSharedSet walks the session's pagination set (sdks/README.md): a created range
+// holding exactly SDK_PAGINATION_COUNT resources, with other resources of the account on
+// both sides of it, so that a filter not carried to a page would show.
+func paginateTheSharedSet(t *testing.T) {
+	t.Helper()
+	num := func(name string) int64 {
+		n, err := strconv.ParseInt(env(t, name), 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return n
+	}
+	gte, lte, count := num("SDK_PAGINATION_CREATED_GTE"), num("SDK_PAGINATION_CREATED_LTE"), int(num("SDK_PAGINATION_COUNT"))
+	window := &example.RangeFilter{Gte: example.Int64(gte), Lte: example.Int64(lte)}
+	rec := &recorder{}
+	c := apiClient(t, example.WithHTTPClient(&http.Client{Transport: rec, Timeout: 60 * time.Second}))
+
+	all := c.Resources.List(ctx, &example.ResourceListParams{ListParams: example.ListParams{Limit: 1}})
+	if !all.Next() || all.TotalCount == nil || *all.TotalCount <= int64(count) {
+		t.Fatalf("the account should hold more than the set's %d resources: %v %v", count, all.TotalCount, all.Err())
+	}
+
+	rec.urls = nil
+	it := c.Resources.List(ctx, &example.ResourceListParams{ListParams: example.ListParams{Limit: 100, Created: window}})
+	var order []string
+	seen := map[string]bool{}
+	pages := map[*example.Response]bool{}
+	for it.Next() {
+		r := it.Current()
+		pages[it.LastResponse] = true
+		if r.Created < gte || r.Created > lte || seen[r.Id] {
+			t.Fatalf("%s (created %d) is outside [%d, %d] or repeated", r.Id, r.Created, gte, lte)
+		}
+		seen[r.Id] = true
+		order = append(order, r.Id)
+	}
+	if err := it.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != count || len(pages) < 3 || len(rec.urls) < len(pages) {
+		t.Fatalf("auto-pagination saw %d of %d in %d pages (%d requests)", len(order), count, len(pages), len(rec.urls))
+	}
+	for i, u := range rec.urls {
+		q := u.Query()
+		if q.Get("created[gte]") != strconv.FormatInt(gte, 10) || q.Get("created[lte]") != strconv.FormatInt(lte, 10) ||
+			q.Get("limit") != "100" || (q.Get("starting_after") != "") != (i > 0) {
+			t.Fatalf("page %d: %s", i+1, u)
+		}
+	}
+	if !sort.SliceIsSorted(order, func(i, j int) bool { return order[i] > order[j] }) {
+		t.Fatal("list is not newest first")
+	}
+
+	// backward from the oldest: every newer one, oldest first, the filter carried
+	rec.urls = nil
+	back := c.Resources.List(ctx, &example.ResourceListParams{ListParams: example.ListParams{Limit: 100, Created: window, EndingBefore: order[len(order)-1]}})
+	var backward []string
+	for back.Next() {
+		backward = append(backward, back.Current().Id)
+	}
+	if err := back.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(backward) != count-1 || backward[0] != order[len(order)-2] || backward[count-2] != order[0] ||
+		!sort.StringsAreSorted(backward) {
+		t.Fatalf("backward pagination: %d objects", len(backward))
+	}
+	for i, u := range rec.urls {
+		if u.Query().Get("created[lte]") != strconv.FormatInt(lte, 10) || u.Query().Get("ending_before") == "" {
+			t.Fatalf("backward page %d: %s", i+1, u)
+		}
 	}
 }
 
@@ -408,6 +441,23 @@ func loadFixture(t *testing.T) (fixture, http.Header) {
 	return f, h
 }
 
+// resigned is the delivery's headers signed again, correctly (the fixture's secret), at another time.
+func resigned(t *testing.T, f fixture, h http.Header, ts int64) http.Header {
+	t.Helper()
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(f.Secret, "whsec_"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "%s.%d.%s", h.Get("webhook-id"), ts, f.Payload)
+	out := h.Clone()
+	out.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+	out.Set("webhook-signature", "v1,"+base64.StdEncoding.EncodeToString(m.Sum(nil)))
+	return out
+}
+
+// The delivery is made once per test session and may be older than the tolerance by now: it is
+// checked as of its own timestamp (Now), and re-signed copies show what the real clock does.
 func TestWebhookVerification(t *testing.T) {
 	f, h := loadFixture(t)
 	ts, _ := strconv.ParseInt(h.Get("webhook-timestamp"), 10, 64)
@@ -435,7 +485,18 @@ func TestWebhookVerification(t *testing.T) {
 	if _, err := example.ConstructEventWithOptions([]byte(f.Payload), h, old); !errors.As(err, &sigErr) {
 		t.Fatalf("old timestamp: %v", err)
 	}
-	if _, err := example.ConstructEvent([]byte(f.Payload), h, "whsec_"+"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI="); err == nil {
+	// at the real clock (ConstructEvent's default): signed just now verifies, 10 minutes ago fails
+	now := time.Now().Unix()
+	if ev, err := example.ConstructEvent([]byte(f.Payload), resigned(t, f, h, now), f.Secret); err != nil || ev.Id != f.EventID {
+		t.Fatalf("signed just now: %v", err)
+	}
+	if _, err := example.ConstructEvent([]byte(f.Payload), resigned(t, f, h, now-600), f.Secret); !errors.As(err, &sigErr) ||
+		!strings.Contains(err.Error(), "tolerance") {
+		t.Fatalf("signed 10 minutes ago: %v", err)
+	}
+	wrong := opts
+	wrong.Secrets = []string{"whsec_" + "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI="}
+	if _, err := example.ConstructEventWithOptions([]byte(f.Payload), h, wrong); !errors.As(err, &sigErr) {
 		t.Fatal("wrong secret accepted")
 	}
 	// during a rotation the endpoint's secrets are tried in turn
@@ -486,9 +547,9 @@ func TestWebhookEndpointsAndEvents(t *testing.T) {
 	}
 
 	// any resource.created event will do (the account's events are published
-	// asynchronously, behind whatever the other tests created)
+	// asynchronously: the session's shared pagination set made the first ones)
 	var ev *example.Event
-	for deadline := time.Now().Add(60 * time.Second); ev == nil && time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+	for deadline := time.Now().Add(120 * time.Second); ev == nil && time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
 		it := c.Events.List(ctx, &example.EventListParams{Type: "resource.created", ListParams: example.ListParams{Limit: 3}})
 		if it.Next() {
 			ev = it.Current()

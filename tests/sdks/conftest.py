@@ -1,11 +1,21 @@
 """The environment every SDK's test.sh gets (the SDK contract): a fresh account on the
-session's local cloud, the scripted stub, and a real signed webhook delivery.
+session's local cloud, the scripted stub, a real signed webhook delivery, and a set of
+resources to paginate.
 
     SDK_API_URL          base URL of the local cloud
     SDK_API_KEY          a test-mode secret key of a fresh account (plan "scale")
     SDK_STUB_URL         the scripted stub (tests/sdks/stub.py)
     SDK_WEBHOOK_FIXTURE  a JSON file: {"payload": raw body, "headers": {lower-case name: value},
                          "secret": "whsec_...", "event_id": "evt_...", "event_type": "resource.created"}
+    SDK_PAGINATION_CREATED_GTE, SDK_PAGINATION_CREATED_LTE
+                         Unix seconds: the created range of the account's pagination set, which
+                         holds exactly SDK_PAGINATION_COUNT resources and nothing else
+    SDK_PAGINATION_COUNT 260
+
+All of it is made once per session, before any SDK's tests run. Every resource starts a
+provisioning execution and puts records on the one local event pipeline (a few a second
+on a loaded machine): one shared set of 260, not 260 per SDK, keeps the pipeline short
+enough for the tests that wait on an event or a delivery.
 """
 
 from __future__ import annotations
@@ -21,8 +31,8 @@ import pytest
 
 from .stub import Stub
 
-WAIT_S = 180.0  # a delivery takes ~1-2 s on an idle local cloud; SDK tests ahead of it may leave
-# hundreds of events in the stream processor's queue
+WAIT_S = 120.0  # a delivery takes ~1-2 s on an idle local cloud (made before anything else is)
+PAGINATION_COUNT = 260  # more than 250: at 100 a page, at least 3 pages
 
 
 @pytest.fixture(scope="session")
@@ -89,24 +99,80 @@ def real_delivery(api: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
+def sdk_webhook(cloud, tmp_path_factory) -> dict[str, Any]:
+    """The real delivery, made once per session before the SDK account holds anything, on
+    an account of its own (the SDK account's writes must not reach its receiver): `path`
+    of the SDK_WEBHOOK_FIXTURE file, the `delivery` in it, and that account's `api_key`.
+    It may be many minutes old when an SDK verifies it: the SDKs verify it as of its own
+    webhook-timestamp, and show a stale timestamp refused at the real clock separately."""
+    key = cloud.new_account()["keys"]["test"]
+    delivery = real_delivery(cloud.client(key))
+    path = tmp_path_factory.mktemp("sdk-webhook") / "webhook.json"
+    path.write_text(json.dumps(delivery, indent=2))
+    return {"path": str(path), "delivery": delivery, "api_key": key}
+
+
+@pytest.fixture(scope="session")
 def sdk_account(cloud) -> dict[str, Any]:
     """One fresh account (plan scale) for every SDK of the session: each SDK's tests find
-    what they made themselves (by id, created range)."""
+    what they made themselves (by id), and the shared pagination set by its created range."""
     return cloud.new_account()
 
 
+def _create_resources(api: Any, count: int, name: str) -> list[dict[str, Any]]:
+    """`count` resources through POST /v1/batch (100 a call), in order."""
+    made: list[dict[str, Any]] = []
+    while len(made) < count:
+        ops = [
+            {"method": "POST", "path": "/v1/resources", "body": {"name": f"{name} {len(made) + i}", "type": "development"}}
+            for i in range(min(100, count - len(made)))
+        ]
+        resp = api.post("/v1/batch", json={"operations": ops}, timeout=120)
+        assert resp.status_code == 200, resp.text
+        for result in resp.json()["results"]:
+            assert result["status"] == 201, result
+            made.append(result["body"])
+    return made
+
+
+def _next_second() -> None:
+    """Wait until the local cloud's clock has moved past the second of the last write: it
+    runs at the wall clock's pace (whatever its offset), so > 1 s of waiting does it."""
+    time.sleep(1.1)
+
+
+@pytest.fixture(scope="session")
+def sdk_pagination(cloud, sdk_account, sdk_webhook) -> dict[str, str]:
+    """The shared pagination set: PAGINATION_COUNT resources of the SDK account in a created
+    range of their own, with one resource just before the range and one just after it (so
+    a filter dropped on a later page shows as an object too many). Made after the webhook
+    delivery (`sdk_webhook`), so that delivery never waits behind the set's events."""
+    api = cloud.client(sdk_account["keys"]["test"])
+    _create_resources(api, 1, "Before the pagination set")
+    _next_second()
+    made = _create_resources(api, PAGINATION_COUNT, "Pagination set")
+    _next_second()
+    _create_resources(api, 1, "After the pagination set")
+    low, high = min(r["created"] for r in made), max(r["created"] for r in made)
+    window = {"created[gte]": low, "created[lte]": high}
+    listed = api.get("/v1/resources", params={**window, "limit": 1})
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["total_count"] == PAGINATION_COUNT, f"{window} holds {listed.json()['total_count']}"
+    assert api.get("/v1/resources", params={"limit": 1}).json()["total_count"] == PAGINATION_COUNT + 2
+    return {
+        "SDK_PAGINATION_CREATED_GTE": str(low),
+        "SDK_PAGINATION_CREATED_LTE": str(high),
+        "SDK_PAGINATION_COUNT": str(PAGINATION_COUNT),
+    }
+
+
 @pytest.fixture
-def sdk_env(cloud, sdk_account, sdk_stub, tmp_path) -> dict[str, str]:
-    """The SDK_* variables for sdks/<lang>/test.sh. The webhook fixture is a delivery made
-    for this test (its webhook-timestamp is fresh: verification has a 5 minute tolerance)."""
-    # The delivery is made on an account of its own: the SDK account's writes (hundreds of
-    # resources per SDK) must not reach its receiver.
-    api = cloud.client(cloud.new_account()["keys"]["test"])
-    fixture = tmp_path / "webhook.json"
-    fixture.write_text(json.dumps(real_delivery(api), indent=2))
+def sdk_env(cloud, sdk_account, sdk_stub, sdk_webhook, sdk_pagination) -> dict[str, str]:
+    """The SDK_* variables for sdks/<lang>/test.sh (sdks/README.md)."""
     return {
         "SDK_API_URL": cloud.url,
         "SDK_API_KEY": sdk_account["keys"]["test"],
         "SDK_STUB_URL": sdk_stub.url,
-        "SDK_WEBHOOK_FIXTURE": str(fixture),
+        "SDK_WEBHOOK_FIXTURE": sdk_webhook["path"],
+        **sdk_pagination,
     }

@@ -1,10 +1,30 @@
 /** The environment tests/sdks/conftest.py hands to test.sh (SDK-CONTRACT.md). */
 import { Client, type ClientOptions } from "../src";
 
-export function env(name: "SDK_API_URL" | "SDK_API_KEY" | "SDK_STUB_URL" | "SDK_WEBHOOK_FIXTURE"): string {
+export type EnvName =
+  | "SDK_API_URL"
+  | "SDK_API_KEY"
+  | "SDK_STUB_URL"
+  | "SDK_WEBHOOK_FIXTURE"
+  | "SDK_PAGINATION_CREATED_GTE"
+  | "SDK_PAGINATION_CREATED_LTE"
+  | "SDK_PAGINATION_COUNT";
+
+export function env(name: EnvName): string {
   const value = process.env[name];
   if (value === undefined || value === "") throw new Error(`${name} is not set: run through tests/sdks/test_node.py`);
   return value;
+}
+
+/**
+ * The session's shared pagination set (sdks/README.md): a created range holding exactly `count`
+ * resources, made before any SDK's tests, with other resources of the account on both sides.
+ */
+export function paginationSet(): { created: { gte: number; lte: number }; count: number } {
+  return {
+    created: { gte: Number(env("SDK_PAGINATION_CREATED_GTE")), lte: Number(env("SDK_PAGINATION_CREATED_LTE")) },
+    count: Number(env("SDK_PAGINATION_COUNT")),
+  };
 }
 
 /** A client of the local cloud with the session's fresh test key. */

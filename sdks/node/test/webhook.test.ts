@@ -4,6 +4,7 @@
  * verifier is checked against the API's signer, not against itself.
  */
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 
@@ -20,9 +21,18 @@ interface Fixture {
 
 const fixture = JSON.parse(readFileSync(env("SDK_WEBHOOK_FIXTURE"), "utf8")) as Fixture;
 const signedAt = Number(fixture.headers["webhook-timestamp"]);
-// The fixture was signed when the test session started; verify as of a moment later than that.
+// The fixture was signed when the test session started, maybe longer ago than the tolerance:
+// verify it as of a moment after its own timestamp (the real clock is checked on re-signed copies).
 const soon = { now: signedAt + 5 };
 const WRONG_SECRET = "whsec_" + Buffer.alloc(32, 7).toString("base64");
+
+/** The delivery signed again, correctly (the fixture's secret), at another time. */
+function resigned(timestamp: number): Record<string, string> {
+  const key = Buffer.from(fixture.secret.slice("whsec_".length), "base64");
+  const signed = `${fixture.headers["webhook-id"]}.${timestamp}.${fixture.payload}`;
+  const signature = `v1,${createHmac("sha256", key).update(signed).digest("base64")}`;
+  return { ...fixture.headers, "webhook-timestamp": String(timestamp), "webhook-signature": signature };
+}
 
 function rejects(fn: () => unknown, why: RegExp): void {
   assert.throws(fn, (e: unknown) => {
@@ -62,6 +72,13 @@ describe("Webhook.constructEvent on a real delivery", () => {
     Webhook.constructEvent(fixture.payload, fixture.headers, fixture.secret, { now: signedAt + 3000, tolerance: 3600 });
     const moved = { ...fixture.headers, "webhook-timestamp": String(signedAt + 1) };
     rejects(() => Webhook.constructEvent(fixture.payload, moved, fixture.secret, soon), /No signature matches/);
+  });
+
+  test("at the real clock (no `now`): signed just now verifies, signed 10 minutes ago fails", () => {
+    const now = Math.floor(Date.now() / 1000);
+    assert.equal(Webhook.constructEvent(fixture.payload, resigned(now), fixture.secret).id, fixture.event_id);
+    rejects(() => Webhook.constructEvent(fixture.payload, resigned(now - 600), fixture.secret), /tolerance/);
+    rejects(() => Webhook.constructEvent(fixture.payload, fixture.headers, fixture.secret, { now: signedAt + 600 }), /tolerance/);
   });
 
   test("the wrong secret fails; during a rotation any of the secrets verifies", () => {

@@ -28,7 +28,7 @@ final class ContractTest extends TestCase
         $this->assertFalse($client->getLastResponse()->idempotentReplayed());
 
         // provisioning changes the resource (and its ETag) until it is active: read it then
-        $deadline = microtime(true) + 60;
+        $deadline = microtime(true) + 120;
         $got = $client->resources->retrieve($created->getId());
         while ($got->getStatus() !== 'active' && microtime(true) < $deadline) {
             usleep(200000);
@@ -128,8 +128,8 @@ final class ContractTest extends TestCase
         $this->assertContains($endpoint->getId(), $listed);
 
         // Events are written off the request path (the table's stream), which a busy
-        // machine can leave minutes behind: any event of the account will do here.
-        $client->resources->create(['name' => 'Evented', 'type' => 'production']);
+        // machine can leave minutes behind: any event of the account will do here (the
+        // session's shared pagination set made the first ones).
         $event = null;
         $deadline = microtime(true) + 120;
         while ($event === null && microtime(true) < $deadline) {
@@ -150,33 +150,54 @@ final class ContractTest extends TestCase
         $this->assertTrue($client->webhookEndpoints->delete($endpoint->getId())->getDeleted());
     }
 
+    /**
+     * The session's shared pagination set (sdks/README.md): a created range holding exactly
+     * SDK_PAGINATION_COUNT resources, with other resources of the account on both sides of it.
+     * @return array{0: array{gte: int, lte: int}, 1: int}
+     */
+    private static function paginationSet(): array
+    {
+        $window = ['gte' => (int) self::env('SDK_PAGINATION_CREATED_GTE'), 'lte' => (int) self::env('SDK_PAGINATION_CREATED_LTE')];
+        return [$window, (int) self::env('SDK_PAGINATION_COUNT')];
+    }
+
     public function testAutoPaginationForwardAndBackwardOverMoreThan250(): void
     {
         $client = self::client();
-        $since = time() - 1;
-        $ids = [];
-        foreach ([100, 100, 60] as $n) {
-            $ops = [];
-            for ($i = 0; $i < $n; $i++) {
-                $ops[] = ['method' => 'POST', 'path' => '/v1/resources', 'body' => ['name' => 'page item ' . count($ids) . "-$i", 'type' => 'development']];
-            }
-            $result = $client->batch->create(['operations' => $ops]);
-            foreach ($result['results'] as $item) {
-                $this->assertSame(201, $item['status']);
-                $ids[] = $item['body']['id'];
-            }
-        }
-        $this->assertCount(260, $ids);
-        $filters = ['created' => ['gte' => $since, 'lte' => time() + 1], 'limit' => 100];
+        [$window, $count] = self::paginationSet();
+        $this->assertGreaterThan(250, $count);
+        $this->assertGreaterThan($count, $client->resources->all(['limit' => 1])->totalCount, 'the account holds resources outside the range');
+        $filters = ['created' => $window, 'limit' => 100];
 
+        $first = $client->resources->all($filters);
         $forward = [];
-        foreach ($client->resources->all($filters)->autoPagingIterator() as $resource) {
+        foreach ($first->autoPagingIterator() as $resource) {
             $this->assertInstanceOf(Resource::class, $resource);
-            $this->assertGreaterThanOrEqual($since, $resource->getCreated());
+            $this->assertGreaterThanOrEqual($window['gte'], $resource->getCreated());
+            $this->assertLessThanOrEqual($window['lte'], $resource->getCreated());
             $forward[] = $resource->getId();
         }
+        $this->assertCount($count, $forward, 'every object of the set, and nothing else');
         $this->assertSame($forward, array_values(array_unique($forward)), 'no object twice');
-        $this->assertSame([], array_diff($ids, $forward), 'every created object is listed');
+        $newestFirst = $forward;
+        rsort($newestFirst, SORT_STRING);
+        $this->assertSame($newestFirst, $forward, 'newest first');
+        // the same pages one by one: at least 3, each filtered (its total_count is the range's, not the account's)
+        $pages = [$first];
+        while ($pages[count($pages) - 1]->hasMore) {
+            $pages[] = $pages[count($pages) - 1]->nextPage();
+        }
+        $this->assertGreaterThanOrEqual(3, count($pages));
+        $this->assertSame(array_fill(0, count($pages), $count), array_map(static function ($p) {
+            return $p->totalCount;
+        }, $pages));
+        $paged = [];
+        foreach ($pages as $page) {
+            foreach ($page->data as $resource) {
+                $paged[] = $resource->getId();
+            }
+        }
+        $this->assertSame($forward, $paged);
 
         $oldest = $forward[count($forward) - 1];
         $backward = [];

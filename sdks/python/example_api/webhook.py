@@ -88,10 +88,12 @@ class Webhook:
         *,
         tolerance: int = DEFAULT_TOLERANCE_S,
         allow_hex_only: bool = False,
+        now: float | None = None,
     ) -> Event:
         """Verify, then parse: the typed Event (event.data.object a Resource, WebhookEndpoint
-        or LimitNotice by its `object`)."""
-        Webhook.verify(payload, headers, secret, tolerance=tolerance, allow_hex_only=allow_hex_only)
+        or LimitNotice by its `object`). `now` (Unix seconds) is the clock the timestamp is
+        checked against: the real one unless given (e.g. to check a stored delivery)."""
+        Webhook.verify(payload, headers, secret, tolerance=tolerance, allow_hex_only=allow_hex_only, now=now)
         try:
             data = json.loads(payload)
         except ValueError as exc:

@@ -18,10 +18,9 @@ from .conftest import env
 T = TypeVar("T")
 
 
-def eventually(fn: Callable[[], T | None], timeout: float = 180.0) -> T:
-    """Events are made off the request path (the table's stream): wait for one. (The local
-    cloud's stream processor may still be working through the other tests' hundreds of
-    resources.)"""
+def eventually(fn: Callable[[], T | None], timeout: float = 120.0) -> T:
+    """Wait for what is made off the request path (provisioning, events, deliveries): the
+    local cloud's pipeline may still be working through the session's other writes."""
     deadline = time.monotonic() + timeout
     while True:
         value = fn()
@@ -91,6 +90,14 @@ def test_typed_errors_carry_code_param_and_request_id(client: example_api.Client
     assert unauthenticated.value.http_status == 401
 
 
+def pagination_set() -> tuple[example_api.models.CreatedFilter, int]:
+    """The session's shared set (sdks/README.md): a created range holding exactly
+    SDK_PAGINATION_COUNT resources, made before any SDK's tests, with others on both sides."""
+    window: example_api.models.CreatedFilter = {
+        "gte": int(env("SDK_PAGINATION_CREATED_GTE")), "lte": int(env("SDK_PAGINATION_CREATED_LTE"))}
+    return window, int(env("SDK_PAGINATION_COUNT"))
+
+
 def test_webhook_endpoints_and_events(client: example_api.Client) -> None:
     endpoint = client.webhook_endpoints.create(
         url="http://127.0.0.1:9/sdk-python", enabled_events=["resource.created"], description="SDK test")
@@ -105,56 +112,64 @@ def test_webhook_endpoints_and_events(client: example_api.Client) -> None:
     replay = client.webhook_endpoints.replay(endpoint.id, since=0)
     assert replay.object == "webhook_replay" and replay.webhook_endpoint == endpoint.id
 
-    resource = client.resources.create(name="Evented", type="production")
-    event = eventually(lambda: next(
-        (e for e in client.events.list(type="resource.created", created={"gte": resource.created}, limit=100)
-         .auto_paging_iter() if isinstance(e.data.object, example_api.Resource) and e.data.object.id == resource.id),
-        None))
+    # An event of the shared pagination set: made at the start of the session, first in the
+    # event pipeline's queue (an event of a resource made now would wait behind the rest).
+    window, _ = pagination_set()
+    event = eventually(lambda: next(iter(client.events.list(type="resource.created", created=window, limit=1)), None),
+                       timeout=120)
     assert event.type == "resource.created" and event.request is not None
     assert (event.request.id or "").startswith("req_")
     again = client.events.retrieve(event.id)
-    assert isinstance(again.data.object, example_api.Resource) and again.data.object.name == "Evented"
-    deliveries = eventually(lambda: client.events.list_deliveries(event.id).data or None)
-    assert all(isinstance(d, example_api.DeliveryAttempt) and d.event == event.id for d in deliveries)
+    assert isinstance(again.data.object, example_api.Resource) and again.id == event.id
+    assert window["gte"] <= again.data.object.created <= window["lte"]
+    assert again.data.object.name == client.resources.retrieve(again.data.object.id).name
     resent = client.events.resend(event.id, webhook_endpoint=endpoint.id)
     assert resent.webhook_endpoints == [endpoint.id]
+    # the resend is a delivery attempt of its own (failed: nothing listens on port 9)
+    deliveries = eventually(lambda: [d for d in client.events.list_deliveries(event.id, limit=100).auto_paging_iter()
+                                     if d.webhook_endpoint == endpoint.id] or None, timeout=120)
+    assert all(isinstance(d, example_api.DeliveryAttempt) and d.event == event.id for d in deliveries)
 
     gone = client.webhook_endpoints.delete(endpoint.id)
     assert gone.deleted is True
 
 
-def test_auto_pagination_over_300_objects_both_ways_with_filters(client: example_api.Client) -> None:
-    # Given 300 resources made in three batches of 100 (typed results)
-    ids: list[str] = []
-    created: list[int] = []
-    for chunk in range(3):
-        result = client.batch.create(operations=[
-            {"method": "POST", "path": "/v1/resources", "body": {"name": f"page {chunk}-{i}", "type": "development"}}
-            for i in range(100)
-        ])
-        assert isinstance(result, example_api.BatchResult) and result.summary.successful == 100
-        for r in result.results:
-            assert r.status == 201 and isinstance(r.body, example_api.Resource)
-            ids.append(r.body.id)
-            created.append(r.body.created)
-    window: example_api.models.CreatedFilter = {"gte": min(created), "lte": max(created)}
-    mine = set(ids)
+def test_auto_pagination_over_more_than_250_objects_both_ways_with_filters(client: example_api.Client) -> None:
+    # Given the shared set, and resources of the account outside its created range
+    window, count = pagination_set()
+    assert count > 250
+    everything = client.resources.list(limit=1).total_count
+    assert everything is not None and everything > count
 
-    # When every page of a filtered list is walked forward (newest first)
+    # When every page of the filtered list is walked forward (newest first)
     first = client.resources.list(limit=100, created=window)
-    assert len(first.data) == 100 and first.has_more
-    forward = [r.id for r in first.auto_paging_iter() if r.id in mine]
-    # Then each of them comes once, in the API's order (ids sort by creation time)
-    assert sorted(forward) == sorted(ids) and forward == sorted(forward, reverse=True)
+    assert len(first.data) == 100 and first.has_more and first.total_count == count
+    walked = list(first.auto_paging_iter())
+    forward = [r.id for r in walked]
+    # Then each of the set comes once, and nothing else, in the API's order (ids sort by creation time)
+    assert len(forward) == len(set(forward)) == count
+    assert all(window["gte"] <= r.created <= window["lte"] for r in walked)
+    assert forward == sorted(forward, reverse=True)
+    # over at least 3 pages, each of them filtered (a page's total_count is its filter's, not the account's)
+    pages = [first]
+    while (after := pages[-1].next_page()) is not None:
+        pages.append(after)
+    assert len(pages) >= 3 and all(p.total_count == count for p in pages)
+    assert [r.id for p in pages for r in p.data] == forward
 
-    # And backward from the oldest with ending_before (the filter carried along)
-    oldest = min(ids)
-    back = [r.id for r in client.resources.list(limit=100, created=window, ending_before=oldest).auto_paging_iter()]
-    assert [i for i in back if i in mine] == sorted(mine - {oldest}) and back == sorted(back)
+    # And backward from the oldest with ending_before (the filter carried along): every newer one, oldest first
+    oldest = forward[-1]
+    back = client.resources.list(limit=100, created=window, ending_before=oldest).auto_paging_iter()
+    assert [r.id for r in back] == sorted(forward)[1:]
 
-    # A batch with a failing operation types the failure as the error object
-    result = client.batch.create(operations=[{"method": "GET", "path": "/v1/resources/res_0000000000000000000000zz"}])
-    failed = result.results[0]
+    # A batch types each result: a created Resource, and a failing operation as the error object
+    result = client.batch.create(operations=[
+        {"method": "POST", "path": "/v1/resources", "body": {"name": "Batched", "type": "development"}},
+        {"method": "GET", "path": "/v1/resources/res_0000000000000000000000zz"},
+    ])
+    assert isinstance(result, example_api.BatchResult) and result.summary.successful == 1
+    made, failed = result.results
+    assert made.status == 201 and isinstance(made.body, example_api.Resource) and made.body.name == "Batched"
     assert failed.status == 404 and isinstance(failed.body, example_api.Error)
     assert failed.body.error.code == "resource_missing"
 

@@ -5,8 +5,10 @@
 # them with that environment (tests/sdks/test_ruby.py from pytest).
 
 require "minitest/autorun"
+require "base64"
 require "json"
 require "net/http"
+require "openssl"
 require "socket"
 require "example"
 
@@ -44,7 +46,6 @@ class ContractFlowTest < Minitest::Test
   def test_create_retrieve_list_update_delete
     c = api_client
     run = "rb#{Time.now.to_f.to_s.delete(".")}"
-    start = Time.now.to_i
 
     created = c.resources.create({ name: "Ruby flow", type: "production", metadata: { run: run } })
     assert_equal "pending", created.status
@@ -56,36 +57,16 @@ class ContractFlowTest < Minitest::Test
     refute_nil got.metrics
     assert_instance_of Example::Models::Resource, got
 
-    want = [created.id]
-    3.times do |b|
-      ops = (0...[100, 261 - want.size].min).map do |i|
-        { method: "POST", path: "/v1/resources", body: { name: "Ruby batch #{b}-#{i}", type: "staging", metadata: { run: run } } }
-      end
-      next if ops.empty?
+    # a batch types each result: a created resource is a Resource
+    res = c.batch({ operations: [{ method: "POST", path: "/v1/resources", body: { name: "Ruby batch", type: "staging", metadata: { run: run } } }] })
+    assert_equal [201], res.results.map(&:status)
+    assert_instance_of Example::Models::Resource, res.results[0].body
+    assert_equal run, res.results[0].body.metadata["run"]
 
-      res = c.batch({ operations: ops })
-      res.results.each do |r|
-        assert_equal 201, r.status
-        assert_instance_of Example::Models::Resource, r.body
-        want << r.body.id
-      end
-    end
-    assert_equal 261, want.uniq.size
-    window = { gte: start - 1, lte: Time.now.to_i + 1 }
-
-    page = c.resources.list(limit: 100, created: window)
-    assert_kind_of Enumerable, page
-    order = page.auto_paging_each.select { |r| r.metadata["run"] == run }.map(&:id)
-    assert_equal want.sort, order.sort, "auto-pagination saw #{order.size} of 261"
-    assert_equal order.sort.reverse, order, "newest first"
-
-    # backward from the oldest: every newer one, oldest first, the filter carried
-    back = c.resources.list(limit: 100, created: window, ending_before: order.last)
-    backward = back.auto_paging_each.select { |r| r.metadata["run"] == run }.map(&:id)
-    assert_equal order[0...-1].reverse, backward
+    paginate_the_shared_set(c)
 
     # If-Match: provisioning changes the resource (and its ETag) until it settles
-    deadline = Time.now + 60
+    deadline = Time.now + 120
     while got.status == "pending" && Time.now < deadline
       sleep 0.25
       got = c.resources.retrieve(created.id)
@@ -104,6 +85,33 @@ class ContractFlowTest < Minitest::Test
     refute_nil e.request_id
     refute_nil e.doc_url
     assert_kind_of Example::APIError, e
+  end
+
+  # The session's shared pagination set (sdks/README.md): a created range holding exactly
+  # SDK_PAGINATION_COUNT resources, with other resources of the account on both sides of it.
+  def paginate_the_shared_set(c)
+    window = { gte: Integer(env("SDK_PAGINATION_CREATED_GTE")), lte: Integer(env("SDK_PAGINATION_CREATED_LTE")) }
+    count = Integer(env("SDK_PAGINATION_COUNT"))
+    assert_operator c.resources.list(limit: 1).total_count, :>, count, "the account holds resources outside the range"
+
+    first = c.resources.list(limit: 100, created: window)
+    assert_kind_of Enumerable, first
+    walked = first.auto_paging_each.to_a
+    order = walked.map(&:id)
+    assert_equal count, order.uniq.size, "auto-pagination saw #{order.size} of #{count}"
+    assert_equal count, order.size, "no object twice"
+    assert(walked.all? { |r| r.created.between?(window[:gte], window[:lte]) }, "only the range")
+    assert_equal order.sort.reverse, order, "newest first"
+    # the same pages one by one: at least 3, each filtered (its total_count is the range's, not the account's)
+    pages = [first]
+    pages << pages.last.next_page while pages.last.has_more?
+    assert_operator pages.size, :>=, 3
+    assert_equal [count] * pages.size, pages.map(&:total_count)
+    assert_equal order, pages.flat_map { |p| p.data.map(&:id) }
+
+    # backward from the oldest: every newer one, oldest first, the filter carried
+    back = c.resources.list(limit: 100, created: window, ending_before: order.last)
+    assert_equal order[0...-1].reverse, back.auto_paging_each.map(&:id)
   end
 
   def test_invalid_request_error
@@ -141,9 +149,9 @@ class ContractFlowTest < Minitest::Test
     assert c.webhook_endpoints.list(limit: 2).auto_paging_each.any? { |w| w.id == we.id }
     assert_equal we.id, c.webhook_endpoints.replay(we.id, { since: Time.now.to_i - 60 }).webhook_endpoint
 
-    # any resource.created event (published asynchronously, behind the other tests' writes)
+    # any resource.created event (published asynchronously: the shared pagination set made the first ones)
     ev = nil
-    deadline = Time.now + 60
+    deadline = Time.now + 120
     until ev || Time.now > deadline
       ev = c.events.list(type: "resource.created", limit: 3).first
       sleep 0.25 unless ev
@@ -246,6 +254,8 @@ end
 class WebhookTest < Minitest::Test
   include Env
 
+  # The delivery is made once per test session and may be older than the tolerance by now: it is
+  # checked as of its own timestamp (now:), and re-signed copies show what the real clock does.
   def setup
     @f = JSON.parse(File.read(env("SDK_WEBHOOK_FIXTURE")))
     @ts = @f["headers"]["webhook-timestamp"].to_i
@@ -269,6 +279,22 @@ class WebhookTest < Minitest::Test
     assert_raises(Example::SignatureVerificationError) do
       Example::Webhook.construct_event(@f["payload"], @f["headers"], @f["secret"], now: Time.at(@ts + 360))
     end
+  end
+
+  # The delivery signed again, correctly (the fixture's secret), at another time.
+  def resigned(timestamp)
+    key = Base64.strict_decode64(@f["secret"].delete_prefix("whsec_"))
+    mac = OpenSSL::HMAC.digest("SHA256", key, "#{@f["headers"]["webhook-id"]}.#{timestamp}.#{@f["payload"]}")
+    @f["headers"].merge("webhook-timestamp" => timestamp.to_s, "webhook-signature" => "v1,#{Base64.strict_encode64(mac)}")
+  end
+
+  def test_at_the_real_clock_signed_now_verifies_and_signed_10_minutes_ago_fails
+    now = Time.now.to_i
+    assert_equal @f["event_id"], Example::Webhook.construct_event(@f["payload"], resigned(now), @f["secret"]).id
+    e = assert_raises(Example::SignatureVerificationError) do
+      Example::Webhook.construct_event(@f["payload"], resigned(now - 600), @f["secret"])
+    end
+    assert_match(/tolerance/, e.message)
   end
 
   def test_wrong_secret_fails_and_rotation_tries_each_secret

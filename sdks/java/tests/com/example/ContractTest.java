@@ -50,7 +50,7 @@ class ContractTest {
 
     // provisioning changes the resource (and its ETag) until it is active: read it then
     Resource got = client.resources().retrieve(created.getId());
-    for (long deadline = System.currentTimeMillis() + 60_000; got.getStatus() != Status.ACTIVE && System.currentTimeMillis() < deadline; ) {
+    for (long deadline = System.currentTimeMillis() + 120_000; got.getStatus() != Status.ACTIVE && System.currentTimeMillis() < deadline; ) {
       Thread.sleep(200);
       got = client.resources().retrieve(created.getId());
     }
@@ -135,8 +135,8 @@ class ContractTest {
     assertTrue(listed.contains(endpoint.getId()));
 
     // Events are written off the request path (the table's stream), which a busy machine
-    // can leave minutes behind: any event of the account will do here.
-    client.resources().create(Map.of("name", "Evented", "type", "production"));
+    // can leave minutes behind: any event of the account will do here (the session's shared
+    // pagination set made the first ones).
     Event event = null;
     long deadline = System.currentTimeMillis() + 120_000;
     while (event == null && System.currentTimeMillis() < deadline) {
@@ -154,35 +154,56 @@ class ContractTest {
     assertEquals(DeletedWebhookEndpoint.DeletedEnum.TRUE, client.webhookEndpoints().delete(endpoint.getId()).getDeleted());
   }
 
+  /**
+   * The session's shared pagination set (sdks/README.md): a created range holding exactly
+   * SDK_PAGINATION_COUNT resources, with other resources of the account on both sides of it.
+   */
+  private static Map<String, Object> paginationWindow() {
+    Map<String, Object> window = new LinkedHashMap<>();
+    window.put("gte", Long.parseLong(TestSupport.env("SDK_PAGINATION_CREATED_GTE")));
+    window.put("lte", Long.parseLong(TestSupport.env("SDK_PAGINATION_CREATED_LTE")));
+    return window;
+  }
+
+  private static long totalCount(Page<?> page) throws Exception {
+    return Json.MAPPER.readTree(page.lastResponse().body()).get("total_count").asLong();
+  }
+
   @Test
   @Order(6)
-  void autoPaginationForwardAndBackwardOverMoreThan250() {
+  void autoPaginationForwardAndBackwardOverMoreThan250() throws Exception {
     ExampleClient client = TestSupport.client().build();
-    long since = System.currentTimeMillis() / 1000 - 1;
-    List<String> ids = new ArrayList<>();
-    for (int n : new int[] {100, 100, 60}) {
-      List<Map<String, Object>> ops = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        ops.add(Map.of("method", "POST", "path", "/v1/resources", "body", Map.of("name", "page item " + ids.size() + "-" + i, "type", "development")));
-      }
-      BatchResult result = client.batch().create(Map.of("operations", ops));
-      for (BatchOperationResult item : result.getResults()) {
-        assertEquals(201, item.getStatus());
-        ids.add(((Resource) item.getBody().getActualInstance()).getId());
-      }
-    }
-    assertEquals(260, ids.size());
+    Map<String, Object> window = paginationWindow();
+    long gte = (Long) window.get("gte");
+    long lte = (Long) window.get("lte");
+    int count = Integer.parseInt(TestSupport.env("SDK_PAGINATION_COUNT"));
+    assertTrue(count > 250);
+    assertTrue(totalCount(client.resources().list(Map.of("limit", 1))) > count, "the account holds resources outside the range");
     Map<String, Object> filters = new LinkedHashMap<>();
-    filters.put("created", Map.of("gte", since, "lte", System.currentTimeMillis() / 1000 + 1));
+    filters.put("created", window);
     filters.put("limit", 100);
 
+    Page<Resource> first = client.resources().list(filters);
     List<String> forward = new ArrayList<>();
-    for (Resource r : client.resources().list(filters).autoPagingIterable()) {
-      assertTrue(r.getCreated() >= since);
+    for (Resource r : first.autoPagingIterable()) {
+      assertTrue(r.getCreated() >= gte && r.getCreated() <= lte, r.getId() + " is outside the range");
       forward.add(r.getId());
     }
+    assertEquals(count, forward.size(), "every object of the set, and nothing else");
     assertEquals(forward.size(), new HashSet<>(forward).size(), "no object twice");
-    assertTrue(forward.containsAll(ids), "every created object is listed");
+    List<String> newestFirst = new ArrayList<>(forward);
+    newestFirst.sort(Collections.reverseOrder());
+    assertEquals(newestFirst, forward, "newest first");
+    // the same pages one by one: at least 3, each filtered (its total_count is the range's, not the account's)
+    List<Page<Resource>> pages = new ArrayList<>(List.of(first));
+    while (pages.get(pages.size() - 1).hasMore()) pages.add(pages.get(pages.size() - 1).nextPage());
+    assertTrue(pages.size() >= 3, pages.size() + " pages");
+    List<String> paged = new ArrayList<>();
+    for (Page<Resource> page : pages) {
+      assertEquals(count, totalCount(page));
+      for (Resource r : page) paged.add(r.getId());
+    }
+    assertEquals(forward, paged);
 
     Map<String, Object> backwardParams = new LinkedHashMap<>(filters);
     backwardParams.put("ending_before", forward.get(forward.size() - 1));
@@ -191,5 +212,12 @@ class ContractTest {
     List<String> expected = new ArrayList<>(forward.subList(0, forward.size() - 1));
     Collections.reverse(expected);
     assertEquals(expected, backward);
+
+    // a batch types each result: a created resource is a Resource
+    BatchResult result = client.batch().create(Map.of("operations", List.of(
+        Map.of("method", "POST", "path", "/v1/resources", "body", Map.of("name", "Batched", "type", "development")))));
+    BatchOperationResult item = result.getResults().get(0);
+    assertEquals(201, item.getStatus());
+    assertEquals("Batched", ((Resource) item.getBody().getActualInstance()).getName());
   }
 }
