@@ -25,7 +25,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
-from resource_api import db, keys
+from resource_api.core import db, keys
 
 TABLE = os.environ.get("TABLE_NAME", "resource-api")
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"

@@ -1,5 +1,5 @@
 """The DynamoDB table, built from the same definition the local cloud uses
-(resource_api.schema), and the table's access kinds of the route table ("read",
+(resource_api.core.table), and the table's access kinds of the route table ("read",
 "write", "count", "resource_limit", "authenticate"). Writes are scoped by partition
 key (dynamodb:LeadingKeys, patterns in resource_api.keys): docs/deploy.md lists what
 each function may touch."""
@@ -9,7 +9,8 @@ from __future__ import annotations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
-from resource_api import keys, routes, schema
+from resource_api.core import keys, table
+from resource_api import routes
 
 from .access import Access
 from .config import Config
@@ -42,7 +43,7 @@ def _attribute(request: dict, key_schema: list[dict], key_type: str) -> dynamodb
 class Data(Construct):
     def __init__(self, scope: Construct, id: str, *, config: Config, access: Access, monitoring: Monitoring) -> None:
         super().__init__(scope, id)
-        request = schema.create_table_request()
+        request = table.create_table_request()
         if request["BillingMode"] != "PAY_PER_REQUEST":
             raise ValueError("the table is on-demand: nothing is paid at rest but storage")
         self.table = dynamodb.Table(
@@ -56,7 +57,7 @@ class Data(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            time_to_live_attribute=schema.TTL_ATTRIBUTE,
+            time_to_live_attribute=table.TTL_ATTRIBUTE,
             stream=dynamodb.StreamViewType[request["StreamSpecification"]["StreamViewType"]],
             deletion_protection=config.production,
             removal_policy=config.removal_policy,

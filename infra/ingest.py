@@ -25,7 +25,8 @@ from aws_cdk import aws_lambda_destinations as lambda_destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_logs_destinations as destinations
 from constructs import Construct
-from resource_api import keys, metrics
+from resource_api.core import keys
+from resource_api.metrics import store as metrics
 
 from .config import SERVICE_NAME, Config
 from .functions import construct_id, python_function

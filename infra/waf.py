@@ -17,7 +17,7 @@ import json
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
-from resource_api.errors import CODES
+from resource_api.core.errors import CODES
 
 WINDOW_S = 300  # WAF's evaluation window for the rate-based rule
 RULE_NAME = "RateLimitPerIp"

@@ -32,7 +32,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from resource_api import keys, queues, routes, stream
+from resource_api.core import keys
+from resource_api.events import queues
+from resource_api import routes, stream
 
 from .access import Access
 from .config import SERVICE_NAME, Config

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from resource_api.gateway_responses import GATEWAY_RESPONSES, response_headers, template
+from resource_api.frame.gateway_responses import GATEWAY_RESPONSES, response_headers, template
 
 # API Gateway's own message ($context.error.message) for what the local gateway answers.
 MESSAGES = {

@@ -2,5 +2,4 @@
 
 from resource_api.http import Api
 
-api = Api("delete_resource").serve_operation()
-handler = api.handler
+handler = Api("delete_resource").serve_operation().handler

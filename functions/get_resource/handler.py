@@ -2,5 +2,4 @@
 
 from resource_api.http import Api
 
-api = Api("get_resource").serve_operation()
-handler = api.handler
+handler = Api("get_resource").serve_operation().handler

@@ -2,5 +2,4 @@
 
 from resource_api.http import Api
 
-api = Api("list_resources").serve_operation()
-handler = api.handler
+handler = Api("list_resources").serve_operation().handler

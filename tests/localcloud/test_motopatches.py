@@ -25,7 +25,7 @@ os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
 import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from resource_api import schema
+from resource_api.core import table as schema
 
 if sys.argv[1] == "patched":
     from localcloud import motopatches

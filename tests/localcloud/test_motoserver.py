@@ -12,7 +12,7 @@ import os, boto3
 os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
 from moto import mock_aws
 from localcloud.motoserver import keep_stream_on_rollback
-from resource_api import schema
+from resource_api.core import table as schema
 
 keep_stream_on_rollback()
 with mock_aws():

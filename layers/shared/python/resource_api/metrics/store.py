@@ -32,10 +32,10 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
-from . import clock, db, ids, keys, schema
+from ..core import clock, db, ids, keys, table
 
 if TYPE_CHECKING:  # the ingestion imports this module and needs no request context
-    from .context import RequestContext
+    from ..frame.request import RequestContext
 
 ENTITY = "resource_metrics"
 LOG_ENTITY = "resource_log"
@@ -95,12 +95,11 @@ def resource_id_of(route_path: str, path_params: dict[str, str]) -> str | None:
     return None
 
 
-def recording_functions() -> list[str]:
-    """The functions whose request lines can be resource_request records (the routes
-    under /v1/resources/{id}): their log groups are subscribed to the ingestion."""
-    from .routes import ROUTES
-
-    return [r.function for r in ROUTES if resource_id_of(r.path, {"id": "res"}) is not None]
+def recording_functions(routes: Any) -> list[str]:
+    """The functions of the route table `routes` (routes.ROUTES) whose request lines can
+    be resource_request records (the routes under /v1/resources/{id}): their log groups
+    are subscribed to the ingestion."""
+    return [r.function for r in routes if resource_id_of(r.path, {"id": "res"}) is not None]
 
 
 def request_record(
@@ -154,7 +153,7 @@ def log_item(
         "status": status,
         "latency_ms": round(latency_ms, 2),
         "at_ms": at_ms,
-        schema.TTL_ATTRIBUTE: at_ms // 1000 + LOG_TTL_S,
+        table.TTL_ATTRIBUTE: at_ms // 1000 + LOG_TTL_S,
     }
 
 
@@ -273,7 +272,7 @@ def logs(account_id: str, mode: str, resource_id: str, limit: int = LOG_LIMIT) -
         Limit=limit + 1,
     )
     items = [db.from_item(i) or {} for i in resp.get("Items", [])]
-    items = [i for i in items if int(i.get(schema.TTL_ATTRIBUTE, 0)) > now]
+    items = [i for i in items if int(i.get(table.TTL_ATTRIBUTE, 0)) > now]
     return {
         "object": "list",
         "data": [render_log(i) for i in items[:limit]],

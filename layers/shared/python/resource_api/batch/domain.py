@@ -1,6 +1,6 @@
 """POST /v1/batch: up to 100 operations in one request.
 
-Each operation runs through the same registry as the single call (operations.py):
+Each operation runs the same endpoint declaration as the single call (routes.py):
 same validation, idempotency (per-operation `idempotency_key`), rate limiting (one
 count per operation) and events. One failing operation does not stop the others.
 
@@ -20,10 +20,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import db, idempotency, keys, params, ratelimit, routes, versions
-from .context import RequestContext
-from .errors import ApiError, error_body
-from .operations import OPERATIONS
+from .. import routes
+from ..core import db, keys, versions
+from ..core.errors import ApiError, error_body
+from ..frame import idempotency, key_limits, params
+from ..frame.request import RequestContext
 
 MAX_OPERATIONS = 100
 MAX_TRANSACTION_ITEMS = 100
@@ -73,7 +74,7 @@ class Item:
     path_params: dict[str, str]
     index: int
     op: BatchOperation
-    route: routes.Route
+    route: routes.Endpoint
     params: Any = None
     result: dict[str, Any] = field(default_factory=dict)
 
@@ -84,7 +85,7 @@ def _plan(ctx: RequestContext, request: BatchRequest) -> list[Item]:
     for i, op in enumerate(request.operations):
         path = op.path.split("?", 1)[0]
         route, path_params, allowed = routes.match(op.method, path)
-        if route is None or route.function not in OPERATIONS:
+        if route is None or not route.batchable:
             if path.rstrip("/") == "/v1/batch":
                 msg = "Batches cannot be nested."
             elif allowed:
@@ -108,10 +109,9 @@ def _plan(ctx: RequestContext, request: BatchRequest) -> list[Item]:
 
 
 def _validate(item: Item) -> None:
-    operation = OPERATIONS[item.route.function]
-    model = operation.body or operation.query
+    model = item.route.params_model
     data = dict(item.op.body or {})
-    if operation.query is not None and "?" in item.op.path:
+    if item.route.query is not None and "?" in item.op.path:
         data = {**params.parse_query(_query_pairs(item.op.path)), **data}
     try:
         item.params = params.validate(model, data) if model is not None else None
@@ -143,13 +143,13 @@ def _run_one(item: Item) -> dict[str, Any]:
         _validate(item)
     except ApiError as exc:
         return _error(item, exc)
-    operation = OPERATIONS[item.route.function]
+    operation = item.route.operation
 
     def shape(body: Any) -> idempotency.Outcome:
         return idempotency.Outcome(item.route.status, body)
 
     def work() -> idempotency.Outcome:
-        return shape(operation.run(item, item.params))
+        return shape(operation(item, item.params))
 
     data = item.params.model_dump(mode="json", exclude={"idempotency_key"}) if item.params is not None else {}
     print_ = idempotency.fingerprint(item.route.method, item.route.path, item.path_params, data)
@@ -196,7 +196,7 @@ def _attempt_atomic(ctx: RequestContext, items: list[Item]) -> tuple[list[dict[s
             try:
                 _validate(item)
                 before = len(groups)
-                bodies.append(OPERATIONS[item.route.function].run(item, item.params))
+                bodies.append(item.route.operation(item, item.params))
                 owners += [item.index] * (len(groups) - before)
             except ApiError as exc:
                 return [_error(i, exc) if i is item else _not_run(i, item.index) for i in items], item.index, False
@@ -290,7 +290,7 @@ def run(call: Any, request: BatchRequest) -> dict[str, Any]:
     items = _plan(ctx, request)
     if len(items) > 1 and ctx.principal.key_id:  # the batch request itself was counted once
         try:
-            call.response_headers.update(ratelimit.hit(ctx.principal, cost=len(items) - 1).headers())
+            call.response_headers.update(key_limits.hit(ctx.principal, cost=len(items) - 1).headers())
         except ApiError as exc:
             call.response_headers.update(exc.headers)
             raise

@@ -42,7 +42,8 @@ from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger
 
-from . import clock, db, ids, keys, metrics
+from ..core import clock, db, ids, keys
+from . import store as metrics
 
 log = Logger(service="resource-api", child=True)
 

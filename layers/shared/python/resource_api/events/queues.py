@@ -101,7 +101,7 @@ def client():  # noqa: ANN201 - a boto3 SQS client
     """The SQS client, built lazily once per process (tests may `set_client`)."""
     global _client
     if _client is None:
-        from . import db
+        from ..core import db
 
         _client = db.aws_client("sqs")
     return _client

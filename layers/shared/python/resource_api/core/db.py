@@ -10,7 +10,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any
 
-from .schema import table_name
+from .table import table_name
 
 if TYPE_CHECKING:
     from .errors import ApiError

@@ -37,11 +37,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import clock, db, events, ids, keys, lists, queues, schema, signing, urlguard, webhook_endpoints
-from .errors import ApiError
+from ..core import clock, db, ids, keys, lists, table
+from . import domain as events, queues
+from ..webhooks import signing, urlguard, domain as webhook_endpoints
+from ..core.errors import ApiError
 
 if TYPE_CHECKING:  # annotations only: the delivery function does not build the API's models
-    from .context import RequestContext
+    from ..frame.request import RequestContext
     from .models import DeliveryListParams, WebhookReplay
 
 PREFIX = "dlv"
@@ -245,7 +247,7 @@ def _record(
         "error": "; ".join(part for part in (resp.error, note) if part) or None,
         "response_body": resp.body or None,
         "next_attempt_at": next_attempt_at,
-        schema.TTL_ATTRIBUTE: now_ms // 1000 + events.RETENTION_S,
+        table.TTL_ATTRIBUTE: now_ms // 1000 + events.RETENTION_S,
     }
     db.client().put_item(TableName=db.table(), Item=db.to_item(item))
 
@@ -460,10 +462,10 @@ def _charge(ctx: RequestContext, wanted: int) -> int:
     principal = ctx.principal
     if wanted == 0 or not principal.key_id:
         return wanted
-    from . import ratelimit  # noqa: PLC0415 - the API's frame has it loaded; the delivery function never replays
+    from ..frame import key_limits  # noqa: PLC0415 - the API's frame has it loaded; the delivery function never replays
 
-    now = ratelimit.peek(principal)
+    now = key_limits.peek(principal)
     left = min(now.remaining, wanted if now.quota_remaining is None else now.quota_remaining)
     n = min(wanted, left) or wanted  # nothing left (as last seen): the count below answers 429
-    ratelimit.hit(principal, cost=n)  # refused whole (429, nothing counted) if others took it meanwhile
+    key_limits.hit(principal, cost=n)  # refused whole (429, nothing counted) if others took it meanwhile
     return n

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import clock, db, ids, keys, lists, signing, urlguard
-from .errors import ApiError
+from ..core import clock, db, ids, keys, lists
+from . import signing, urlguard
+from ..core.errors import ApiError
 
 if TYPE_CHECKING:  # annotations only: the webhook delivery function loads this module, not the models
-    from .context import RequestContext
+    from ..frame.request import RequestContext
     from .models import WebhookEndpointCreate, WebhookEndpointListParams, WebhookEndpointUpdate
 
 PREFIX = "we"
@@ -141,7 +142,7 @@ def _transact(ctx: RequestContext, items: list[dict[str, Any]], body: dict[str, 
     """One transaction with the request's idempotency record (idempotency.transact)."""
     # Here, not at import: the API's frame has it loaded already; the webhook delivery
     # function, which loads this module too, never writes an endpoint this way.
-    from . import idempotency  # noqa: PLC0415
+    from ..frame import idempotency  # noqa: PLC0415
 
     idempotency.transact(items, body)
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import db, keys, metrics
-from .context import RequestContext
-from .errors import ApiError
+from ..core import db, keys
+from ..metrics import store as metrics
+from ..frame.request import RequestContext
+from ..core.errors import ApiError
 
 MAX_DEPTH = 4
 MAX_PATHS = 20
@@ -120,7 +121,7 @@ def list_items(ctx: RequestContext, bodies: list[dict[str, Any]], tree: Tree) ->
 def related(ctx: RequestContext, body: dict[str, Any], tree: Tree) -> dict[str, Any]:
     """Other resources of the same account, mode and type, newest first (bounded: one
     gsi2 query of RELATED_LIMIT + 2 items)."""
-    from . import resources  # noqa: PLC0415 (resources imports this module)
+    from . import domain as resources  # noqa: PLC0415 (resources imports this module)
 
     resp = db.client().query(
         TableName=db.table(),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from .errors import CODES, doc_url
+from ..core.errors import CODES, doc_url
 
 # API Gateway response type -> (status, our error code, message or None for the code's own)
 GATEWAY_RESPONSES: dict[str, tuple[int, str, str | None]] = {

@@ -31,13 +31,16 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import clock, db, ids, keys, lists, queues, schema, webhook_endpoints
-from .errors import ApiError
+from ..core import clock, db, ids, keys, lists, table
+from . import queues
+from .drafts import DRAFTERS, Draft, previous_attributes  # noqa: F401 - Draft, previous_attributes: this module's API too
+from ..webhooks import domain as webhook_endpoints
+from ..core.errors import ApiError
 
 if TYPE_CHECKING:  # annotations only: the webhook delivery function loads this module, not the models
-    from .context import RequestContext
+    from ..frame.request import RequestContext
     from .models import EventListParams, EventResend
-    from .stream import Change
+    from ..core.changes import Change
 
 PREFIX = "evt"
 ENTITY = "event"
@@ -45,36 +48,6 @@ API_VERSION = "2024-01-15"
 RETENTION_S = 30 * 86_400
 NOTICE_TTL_S = 86_400
 NOTICE_TYPES = {"resource.limit_exceeded"}
-
-
-@dataclass(frozen=True)
-class Draft:
-    type: str
-    created_ms: int
-    account_id: str
-    mode: str
-    object: dict[str, Any]
-    previous_attributes: dict[str, Any] | None
-    request_id: str | None
-    idempotency_key: str | None
-
-
-# --- from changes to events ------------------------------------------------------------
-
-
-def previous_attributes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The fields that changed, with their old values (None where a field is new).
-    Nested objects (configuration, metadata) list only their changed keys."""
-    out: dict[str, Any] = {}
-    for name in list(old) + [k for k in new if k not in old]:
-        before, after = old.get(name), new.get(name)
-        if before == after:
-            continue
-        if isinstance(before, dict) and isinstance(after, dict):
-            out[name] = previous_attributes(before, after)
-        else:
-            out[name] = before
-    return out
 
 
 def _request_of(change: Change) -> tuple[str | None, str | None]:
@@ -93,42 +66,9 @@ def drafts(change: Change) -> list[Draft]:
     base = {"account_id": item.get("account_id", ""), "mode": item.get("mode", "")}
     request_id, idem = _request_of(change)
     req = {"request_id": request_id, "idempotency_key": idem}
-    # Only the stream processor derives events (and already imports this module lazily);
-    # resources pulls the pydantic models and the request path's modules.
-    from . import resources  # noqa: PLC0415
-
-    if entity == "resource" and change.name == "INSERT":
-        obj = resources.render(new)
-        return [Draft("resource.created", ids.created_ms(new["id"], "res"), object=obj, previous_attributes=None, **base, **req)]
-    if entity == "resource" and change.name == "MODIFY":
-        before, after = resources.render(old), resources.render(new)
-        prev = previous_attributes(before, after)
-        if not prev:
-            return []
-        # (`updated` has seconds only: an update in the second of the creation still sorts after it)
-        when = max(int(after["updated"]) * 1000, ids.created_ms(new["id"], "res") + 1)
-        out = [Draft("resource.updated", when, object=after, previous_attributes=prev, **base, **req)]
-        if before["status"] != after["status"]:
-            out.append(
-                Draft(
-                    "resource.status_changed",
-                    when,
-                    object=after,
-                    previous_attributes={"status": before["status"]},
-                    **base,
-                    **req,
-                )
-            )
-        return out
-    if entity == "resource" and change.name == "REMOVE":
-        # A DELETE does not read the resource: the old image is the object, and the
-        # tombstone written in the same transaction names the request and the time.
-        tomb = resources.deletion(base["account_id"], base["mode"], old["id"]) or {}
-        deleted_at = int(tomb.get("deleted_at") or change.created)
-        obj = {**resources.render(old), "deleted": True, "deleted_at": deleted_at}
-        req = {"request_id": tomb.get("request_id"), "idempotency_key": tomb.get("idempotency_key")}
-        # A deletion is the last change of a resource: the end of its second
-        return [Draft("resource.deleted", deleted_at * 1000 + 999, object=obj, previous_attributes=None, **base, **req)]
+    drafter = DRAFTERS.get(entity or "")
+    if drafter is not None:
+        return drafter(change, base, req)
     if entity == "notice" and change.name == "INSERT":
         return [
             Draft(new["event_type"], ids.created_ms(new["id"], "ntc"), object=new["object"], previous_attributes=None, **base, **req)
@@ -176,7 +116,7 @@ def api_version(account_id: str) -> str:
     cached = _versions.get(account_id)
     if cached is not None and now - cached[1] < VERSION_CACHE_S:
         return cached[0]
-    from . import accounts, versions  # noqa: PLC0415 (the stream processor's path only)
+    from ..core import accounts, versions  # noqa: PLC0415 (the stream processor's path only)
 
     version = versions.resolve(None, (accounts.get_account(account_id) or {}).get("api_version"))
     _versions[account_id] = (version, now)
@@ -226,7 +166,7 @@ def publish(account_id: str, mode: str, event: dict[str, Any]) -> None:
         "created": event["created"],
         "body": dumps(event),
         "fanned_out": False,
-        schema.TTL_ATTRIBUTE: event["created"] + RETENTION_S,
+        table.TTL_ATTRIBUTE: event["created"] + RETENTION_S,
     }
     try:
         db.client().put_item(
@@ -285,7 +225,7 @@ def notice_item(
         "object": obj,
         "request_id": request_id,
         "idempotency_key": idempotency_key,
-        schema.TTL_ATTRIBUTE: clock.now_s() + NOTICE_TTL_S,
+        table.TTL_ATTRIBUTE: clock.now_s() + NOTICE_TTL_S,
     }
 
 
@@ -300,7 +240,7 @@ def emit_notice(account_id: str, mode: str, event_type: str, obj: dict[str, Any]
 
 def _alive(item: dict[str, Any] | None) -> dict[str, Any] | None:
     """Events past their 30 days are absent, whether or not TTL has removed them yet."""
-    if item is None or int(item.get(schema.TTL_ATTRIBUTE, 0)) <= clock.now_s():
+    if item is None or int(item.get(table.TTL_ATTRIBUTE, 0)) <= clock.now_s():
         return None
     return item
 

@@ -25,7 +25,7 @@ import math
 import os
 from typing import Any
 
-from . import accounts, clock, db, keys, plans
+from ..core import accounts, clock, db, keys, plans
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,13 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from . import clock, conditional, db, expand, idempotency, ids, keys, limits, lists, provisioning
-from .context import RequestContext
-from .errors import ApiError
+from ..core import clock, db, ids, keys, lists
+from ..frame import conditional, idempotency
+from . import expand, rate_limit, provisioning
+from ..core.changes import Change
+from ..events.drafts import Draft, previous_attributes, register_drafter
+from ..frame.request import RequestContext
+from ..core.errors import ApiError
 from .models import ListParams, ResourceCreate, ResourceUpdate, Status
 
 PREFIX = "res"
@@ -42,7 +46,7 @@ def render(item: dict[str, Any], ctx: RequestContext | None = None) -> dict[str,
     if item.get("provisioning"):
         out["provisioning"] = item["provisioning"]
     if ctx is not None:
-        out["limits"] = limits.block(item, ctx)
+        out["limits"] = rate_limit.block(item, ctx)
     return out
 
 
@@ -82,7 +86,7 @@ def _transact(items: list[dict[str, Any]], ctx: RequestContext, response: Any, *
     the same transaction (`response` is the body the logic then returns). With `stale`,
     a failed condition on the first item raises _Stale with that item as it is now (the
     item asks for ReturnValuesOnConditionCheckFailure=ALL_OLD)."""
-    from .batch import collecting
+    from ..batch.domain import collecting
 
     pending = collecting.get()
     if pending is not None:  # planning an atomic batch: it commits everything at once
@@ -184,7 +188,7 @@ def load(ctx: RequestContext, resource_id: str, *, consistent: bool = True) -> d
 def retrieve(ctx: RequestContext, resource_id: str, expand_paths: list[str] | None = None) -> dict[str, Any]:
     expansions = expand.parse(expand_paths)
     item = load(ctx, resource_id, consistent=False)
-    limits.admit(ctx, item)
+    rate_limit.admit(ctx, item)
     return expand.resource(ctx, render(item, ctx), expansions)
 
 
@@ -211,7 +215,7 @@ def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dic
     expansions = expand.parse(params.expand)
     # With an Idempotency-Key the key's lock is on this item and returned it: no read.
     current = idempotency.locked_item(keys.resource(ctx.account_id, ctx.mode, resource_id)) or load(ctx, resource_id)
-    limits.admit(ctx, current)
+    rate_limit.admit(ctx, current)
     _check_precondition(ctx, current)
     new = dict(current)
     fields = params.model_fields_set
@@ -293,13 +297,13 @@ def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
     would have. With If-Match the resource is read first (the ETag is of its body)."""
     if not ids.is_valid(resource_id, PREFIX):
         raise _not_found(resource_id)
-    from .batch import collecting
+    from ..batch.domain import collecting
 
     # An atomic batch plans from what it read (its one transaction cannot re-plan one item).
     current = load(ctx, resource_id) if ctx.if_match or collecting.get() is not None else None
     for attempt in range(4):
         if current is not None:
-            limits.admit(ctx, current)
+            rate_limit.admit(ctx, current)
             _check_precondition(ctx, current)
         state = _state(current) if current is not None else _SETTLED
         try:
@@ -347,7 +351,7 @@ def _delete(ctx: RequestContext, resource_id: str, state: dict[str, Any], versio
         # After the commit (an atomic batch's too), so a failed stop leaves nothing behind:
         # the execution's remaining steps are conditional on the resource and end it as
         # Cancelled.
-        from .batch import after_commit
+        from ..batch.domain import after_commit
 
         after_commit(lambda: provisioning.stop(resource_id))
     return body
@@ -459,3 +463,47 @@ def list_(ctx: RequestContext, params: ListParams) -> dict[str, Any]:
         "has_more": has_more,
         "total_count": total,
     }
+
+
+# --- the events a resource's changes make (registered with events/domain.py, which
+# renders no resource itself) ------------------------------------------------------
+
+
+def event_drafts(change: Change, base: dict[str, Any], req: dict[str, Any]) -> list[Draft]:
+    new, old = change.new or {}, change.old or {}
+    if change.name == "INSERT":
+        obj = render(new)
+        return [Draft("resource.created", ids.created_ms(new["id"], "res"), object=obj, previous_attributes=None, **base, **req)]
+    if change.name == "MODIFY":
+        before, after = render(old), render(new)
+        prev = previous_attributes(before, after)
+        if not prev:
+            return []
+        # (`updated` has seconds only: an update in the second of the creation still sorts after it)
+        when = max(int(after["updated"]) * 1000, ids.created_ms(new["id"], "res") + 1)
+        out = [Draft("resource.updated", when, object=after, previous_attributes=prev, **base, **req)]
+        if before["status"] != after["status"]:
+            out.append(
+                Draft(
+                    "resource.status_changed",
+                    when,
+                    object=after,
+                    previous_attributes={"status": before["status"]},
+                    **base,
+                    **req,
+                )
+            )
+        return out
+    if change.name == "REMOVE":
+        # A DELETE does not read the resource: the old image is the object, and the
+        # tombstone written in the same transaction names the request and the time.
+        tomb = deletion(base["account_id"], base["mode"], old["id"]) or {}
+        deleted_at = int(tomb.get("deleted_at") or change.created)
+        obj = {**render(old), "deleted": True, "deleted_at": deleted_at}
+        req = {"request_id": tomb.get("request_id"), "idempotency_key": tomb.get("idempotency_key")}
+        # A deletion is the last change of a resource: the end of its second
+        return [Draft("resource.deleted", deleted_at * 1000 + 999, object=obj, previous_attributes=None, **base, **req)]
+    return []
+
+
+register_drafter("resource", event_drafts)

@@ -6,8 +6,8 @@ deliveries.py produce, and what errors.py's `error_body` produces; keep them in 
 (tests/reliability/test_openapi.py checks real responses against them). Objects allow
 fields added later (e.g. expanded ones); the error object allows nothing else.
 
-`RESPONSES` maps a route's function to the model of its success answer; a route not
-listed is documented as a plain JSON object until its owner adds a line here.
+An endpoint names the model of its success answer in its declaration (`response=` in
+<entity>/api.py); one that names none is documented as a plain JSON object (AnyObject).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .context import REQUEST_ID_PATTERN
-from .errors import CODES
-from .models import EVENT_TYPES, ResourceType, Status
+from .frame.request import REQUEST_ID_PATTERN
+from .core.errors import CODES
+from .webhooks.models import EVENT_TYPES
+from .resources.models import ResourceType, Status
 
 ERROR_TYPES = tuple(sorted({c.type for c in CODES.values()}))
 ERROR_CODES = tuple(sorted(CODES))
@@ -360,29 +361,3 @@ class BatchResult(_Object):
 
 class AnyObject(_Object):
     """An answer whose model its route's owner has not declared yet."""
-
-
-# route function -> the model of its success answer
-RESPONSES: dict[str, type[BaseModel]] = {
-    "create_resource": Resource,
-    "batch": BatchResult,
-    "list_resources": ResourceList,
-    "get_resource": Resource,
-    "update_resource": Resource,
-    "delete_resource": DeletedResource,
-    "create_webhook_endpoint": WebhookEndpoint,
-    "list_webhook_endpoints": WebhookEndpointList,
-    "get_webhook_endpoint": WebhookEndpoint,
-    "update_webhook_endpoint": WebhookEndpoint,
-    "delete_webhook_endpoint": DeletedWebhookEndpoint,
-    "rotate_webhook_secret": WebhookEndpoint,
-    "replay_webhook_deliveries": WebhookReplayResult,
-    "list_events": EventList,
-    "get_event": Event,
-    "list_event_deliveries": DeliveryAttemptList,
-    "resend_event": EventResendResult,
-}
-
-
-def response_model(function: str) -> type[BaseModel]:
-    return RESPONSES.get(function, AnyObject)

@@ -18,9 +18,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from . import clock, db, keys, params, ratelimit, schema
-from .context import RequestContext
-from .errors import ApiError
+from ..core import clock, db, keys, table
+from ..frame import params, key_limits
+from ..frame.request import RequestContext
+from ..core.errors import ApiError
 
 logger = Logger(service="resource-api", child=True)
 
@@ -33,7 +34,7 @@ _ADMITTED = "resource_rate_admitted"  # ctx.extras: resources already counted fo
 def block(item: dict[str, Any], ctx: RequestContext) -> dict[str, int]:
     """The `limits` block of a resource as the caller's plan and its configuration make it."""
     configured = (item.get("configuration") or {}).get("rate_limit")
-    per_minute = int(configured) if configured else ratelimit.plan_limits(ctx.principal).requests_per_minute
+    per_minute = int(configured) if configured else key_limits.plan_limits(ctx.principal).requests_per_minute
     return {
         "max_requests_per_minute": per_minute,
         "max_batch_size": MAX_BATCH_SIZE,
@@ -60,7 +61,7 @@ def admit(ctx: RequestContext, item: dict[str, Any]) -> None:
             TableName=db.table(),
             Key=db.to_item(keys.resource_rate_window(ctx.account_id, ctx.mode, item["id"], window)),
             UpdateExpression="ADD n :one SET #ttl = if_not_exists(#ttl, :exp)",
-            ExpressionAttributeNames={"#ttl": schema.TTL_ATTRIBUTE},
+            ExpressionAttributeNames={"#ttl": table.TTL_ATTRIBUTE},
             ExpressionAttributeValues=db.values(one=1, exp=window_end + 2 * WINDOW),
             ReturnValues="UPDATED_NEW",
         )
@@ -90,7 +91,7 @@ def admit(ctx: RequestContext, item: dict[str, Any]) -> None:
 def _notify(ctx: RequestContext, resource_id: str, limit: int, count: int, window: int) -> None:
     """Write the resource.limit_exceeded notice (once per window: only the request
     whose count is limit + 1 gets here)."""
-    from . import events  # noqa: PLC0415 (rare path: keeps events and the webhook modules out of the import)
+    from ..events import domain as events  # noqa: PLC0415 (rare path: keeps events and the webhook modules out of the import)
 
     obj = {
         "object": "limit",

@@ -1,0 +1,518 @@
+"""Idempotency keys with Stripe's semantics, as DynamoDB items with a 24 h TTL.
+
+    first request with a key  -> lock (IN_PROGRESS), run, store the response (COMPLETED)
+    same key, same request     -> the stored response, replayed (Idempotent-Replayed: true)
+    same key, other request    -> 400 idempotency_key_reused; nothing runs
+    same key while in flight   -> 409 idempotency_key_in_use with Retry-After
+    lock of a dead invocation  -> expires with the invocation's own deadline; a retry proceeds
+
+The record completes in the same DynamoDB transaction as the logic's own writes
+(`transact`): the lock's token is that transaction's fence, so the work and its stored
+response commit together or not at all. A lost completion write cannot leave work done
+without its record (a retry would do it twice), and a lock that expired and was taken
+over by another attempt makes this attempt's writes fail instead of doubling them.
+Logic that writes outside `transact` is completed after it returns, as before.
+A request that changes one existing item (a resource PATCH) locks that item instead
+of the key's record (`execute(item_key=...)`): the lock returns the item, so the logic
+reads nothing, and its transaction writes the key's completed record beside the fenced
+change (docs/idempotency.md).
+
+The record is scoped to account + mode + key. "Same request" means the same method,
+route, path parameters and validated parameters, so a form body and a JSON body with
+the same values are the same request. Validation failures never reach this module
+(nothing is stored); everything after work began is stored, 5xx included, except
+errors known to have written nothing (throttling), which release the lock.
+
+Why not Powertools' idempotency utility: it reads the wall clock directly (our expiry
+tests move the service clock instead of sleeping 24 h), deletes the record whenever
+the function raises (we must keep 5xx), and with a composite key puts every record
+of a function in one static partition. The state machine is small; it lives here.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core import clock, db, keys
+from .request import RequestContext
+from ..core.errors import ApiError, error_body
+
+TTL_SECONDS = 24 * 3600
+HEADER = "Idempotency-Key"
+MAX_LENGTH = 255
+IN_PROGRESS, COMPLETED = "IN_PROGRESS", "COMPLETED"
+LOCK_PREFIX = "idempotency_lock_"  # + key hash: a lock held on the item a request writes
+# Fields an answer shows once, by the `object` of the answer: a webhook endpoint's
+# signing secret (at creation and rotation). The stored answer, which every replay of
+# the key returns, never holds them: `secret` is null there and `secret_redacted`
+# says which secret it was (`whsec_...` and its last 4 characters), as
+# docs/idempotency.md describes.
+SHOWN_ONCE = {"webhook_endpoint": "secret"}
+
+
+@dataclass
+class Outcome:
+    """A response, as stored and replayed."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    replayed: bool = False
+
+
+def check_key(value: str | None, param: str = HEADER) -> str | None:
+    if value is None:
+        return None
+    if not 1 <= len(value) <= MAX_LENGTH or not all(32 <= ord(c) < 127 for c in value):
+        raise ApiError(
+            "parameter_invalid",
+            f"{HEADER} must be 1-{MAX_LENGTH} printable ASCII characters.",
+            param=param,
+        )
+    return value
+
+
+def fingerprint(method: str, route: str, path_params: dict[str, str], params: dict[str, Any]) -> str:
+    canonical = json.dumps(
+        {"method": method, "route": route, "path": path_params, "params": params},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class _Pending:
+    """The request whose idempotency record the logic's transaction may complete."""
+
+    ctx: RequestContext
+    key: str
+    token: str
+    shape: Callable[[Any], Outcome]
+    committed: Outcome | None = None  # completed inside the logic's transaction
+    unknown: bool = False  # that transaction failed without proving it wrote nothing
+    print_: str = ""
+    item_key: dict[str, str] | None = None  # the lock is on this item (see execute)
+    item: dict[str, Any] | None = None  # that item as the lock returned it (or as it is now)
+
+
+_pending: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("idempotency_pending", default=None)
+
+
+def _key(ctx: RequestContext, key: str) -> dict[str, str]:
+    return keys.idempotency(ctx.account_id, ctx.mode, hashlib.sha256(key.encode()).hexdigest())
+
+
+def _in_use(store: bool = True) -> ApiError:
+    return ApiError("idempotency_key_in_use", headers={"Retry-After": "1"}, store=store)
+
+
+def _reused() -> ApiError:
+    return ApiError("idempotency_key_reused", param=HEADER)
+
+
+def _acquire(ctx: RequestContext, key: str, print_: str, lock_ms: int) -> tuple[str | None, Outcome | None]:
+    """(lock token, None) when this request may run; (None, stored outcome) to replay."""
+    now_ms = clock.now_ms()
+    token = uuid.uuid4().hex
+    item = {
+        **_key(ctx, key),
+        "entity": "idempotency",
+        "state": IN_PROGRESS,
+        "fingerprint": print_,
+        "lock": token,
+        "locked_until": now_ms + lock_ms,
+        "request_id": ctx.request_id,
+        "expires_at": now_ms // 1000 + TTL_SECONDS,
+    }
+    try:
+        db.client().put_item(
+            TableName=db.table(),
+            Item=db.to_item(item),
+            ConditionExpression=(
+                "attribute_not_exists(pk) OR expires_at < :now "
+                "OR (#s = :progress AND locked_until < :now_ms)"
+            ),
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues=db.values(now=now_ms // 1000, now_ms=now_ms, progress=IN_PROGRESS),
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+        return token, None
+    except Exception as exc:
+        if db.error_code(exc) != "ConditionalCheckFailedException":
+            raise db.translate(exc) from exc
+        old = db.from_item(getattr(exc, "response", {}).get("Item"))
+    if old is None:  # not returned by this DynamoDB: read it
+        old = db.from_item(
+            db.client()
+            .get_item(TableName=db.table(), Key=db.to_item(_key(ctx, key)), ConsistentRead=True)
+            .get("Item")
+        )
+    if old is None:
+        raise _in_use()  # released between our write and read: the retry will proceed
+    return None, _replay(old, print_)
+
+
+def _replay(record: dict[str, Any], print_: str) -> Outcome:
+    """A key's record as the answer to this request: its stored response, or 400 if the
+    record is another request's, or 409 while it runs."""
+    if record["fingerprint"] != print_:
+        raise _reused()
+    if record["state"] != COMPLETED:
+        raise _in_use()
+    stored = record["response"]
+    return Outcome(
+        status=stored["status"], body=json.loads(stored["body"]), headers=stored.get("headers") or {}, replayed=True
+    )
+
+
+class _KeyTaken(ApiError):
+    """The key's record exists already (another attempt or request stored it): what this
+    attempt did was not committed, and the record decides the answer."""
+
+    def __init__(self) -> None:
+        super().__init__("idempotency_key_in_use", store=False)
+
+
+def _lock_attribute(key: str) -> str:
+    return LOCK_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _stale_locks(item: dict[str, Any], now_ms: int, own: str) -> list[str]:
+    return [k for k, v in item.items() if k.startswith(LOCK_PREFIX) and k != own
+            and isinstance(v, dict) and int(v.get("until", 0)) < now_ms]
+
+
+def _acquire_on(
+    ctx: RequestContext, key: str, print_: str, lock_ms: int, item_key: dict[str, str]
+) -> tuple[str | None, dict[str, Any] | None, Outcome | None]:
+    """The lock on the item the work will write (one write that also returns it):
+    (token, the item, None) when this request may run; (None, None, stored outcome) to
+    replay. Raises 409 while another attempt holds it, and the answer of the key's
+    record, or a 404, when the item does not exist."""
+    now_ms = clock.now_ms()
+    token = uuid.uuid4().hex
+    attr = _lock_attribute(key)
+    try:
+        resp = db.client().update_item(
+            TableName=db.table(),
+            Key=db.to_item(item_key),
+            UpdateExpression="SET #lk = :lock",
+            ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#lk) OR #lk.#until < :now_ms)",
+            ExpressionAttributeNames={"#lk": attr, "#until": "until"},
+            ExpressionAttributeValues=db.values(
+                lock={"token": token, "until": now_ms + lock_ms, "request_id": ctx.request_id},
+                now_ms=now_ms,
+            ),
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+        return token, db.from_item(resp.get("Attributes")), None
+    except Exception as exc:
+        if db.error_code(exc) != "ConditionalCheckFailedException":
+            raise db.translate(exc) from exc
+        old = db.from_item(getattr(exc, "response", {}).get("Item"))
+    if old is None:  # not returned by this DynamoDB: read it
+        try:
+            old = db.from_item(
+                db.client().get_item(TableName=db.table(), Key=db.to_item(item_key), ConsistentRead=True).get("Item")
+            )
+        except Exception as exc:
+            raise db.translate(exc) from exc
+    if old is not None:
+        raise _in_use()  # another attempt with this key holds the item
+    replay = _recorded(ctx, key, print_)
+    if replay is not None:
+        return None, None, replay
+    return None, None, None  # no such item, and no record: the work answers (404)
+
+
+def _recorded(ctx: RequestContext, key: str, print_: str) -> Outcome | None:
+    """The key's stored answer to replay; raises if the record belongs to another
+    request (400) or is still running (409). None if there is no record."""
+    old = db.from_item(
+        db.client().get_item(TableName=db.table(), Key=db.to_item(_key(ctx, key)), ConsistentRead=True).get("Item")
+    )
+    if old is None or old.get("expires_at", 0) < clock.now_s():
+        return None
+    return _replay(old, print_)
+
+
+def _record_put(ctx: RequestContext, key: str, print_: str, outcome: Outcome) -> dict[str, Any]:
+    """The key's record, completed, written where none is (or only an expired one)."""
+    now_ms = clock.now_ms()
+    return dict(
+        TableName=db.table(),
+        Item=db.to_item({
+            **_key(ctx, key),
+            "entity": "idempotency",
+            "state": COMPLETED,
+            "fingerprint": print_,
+            "request_id": ctx.request_id,
+            "expires_at": now_ms // 1000 + TTL_SECONDS,
+            "response": _stored(outcome),
+        }),
+        ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
+        ExpressionAttributeValues=db.values(now=now_ms // 1000),
+    )
+
+
+def _release_on(pending: _Pending) -> None:
+    try:
+        db.client().update_item(
+            TableName=db.table(),
+            Key=db.to_item(pending.item_key),
+            UpdateExpression="REMOVE #lk",
+            ConditionExpression="#lk.#token = :token",
+            ExpressionAttributeNames={"#lk": _lock_attribute(pending.key), "#token": "token"},
+            ExpressionAttributeValues=db.values(token=pending.token),
+        )
+    except Exception:
+        pass  # taken over, or gone: the lock expires on its own
+
+
+def locked_item(item_key: dict[str, str]) -> dict[str, Any] | None:
+    """The item the current request's idempotency lock is on, as the lock returned it
+    (the logic then needs no read), if the lock is on that item."""
+    pending = _pending.get()
+    if pending is not None and pending.item_key == item_key and pending.committed is None:
+        return pending.item
+    return None
+
+
+def shown_once(body: Any) -> Any:
+    """`body` as it is stored and replayed: without what the first answer shows once."""
+    field_ = SHOWN_ONCE.get(body.get("object")) if isinstance(body, dict) else None
+    if field_ is None or not body.get(field_):
+        return body
+    value = str(body[field_])
+    prefix = value.split("_", 1)[0] + "_" if "_" in value else ""
+    return {**body, field_: None, f"{field_}_redacted": f"{prefix}...{value[-4:]}"}
+
+
+def _stored(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "status": outcome.status,
+        "body": json.dumps(shown_once(outcome.body), separators=(",", ":")),
+        "headers": outcome.headers,
+    }
+
+
+def _completion(ctx: RequestContext, key: str, token: str, outcome: Outcome) -> dict[str, Any]:
+    """The write that stores the response, if this attempt still holds the lock."""
+    return dict(
+        TableName=db.table(),
+        Key=db.to_item(_key(ctx, key)),
+        UpdateExpression="SET #s = :done, #r = :response REMOVE #l, locked_until",
+        ConditionExpression="#l = :token",
+        ExpressionAttributeNames={"#s": "state", "#r": "response", "#l": "lock"},
+        ExpressionAttributeValues=db.values(
+            done=COMPLETED,
+            token=token,
+            response=_stored(outcome),
+        ),
+    )
+
+
+def transact(items: list[dict[str, Any]], response: Any) -> None:
+    """Commit the logic's `items` in one DynamoDB transaction, with the completion of the
+    current request's idempotency record (its stored answer built from `response`, the
+    body the logic is about to return) when the request has a key.
+
+    Raises what DynamoDB raised. If the transaction was cancelled because this attempt
+    no longer holds the lock (it expired and another attempt took over), raises
+    `idempotency_key_in_use`: nothing was written and the other attempt's answer wins.
+    """
+    pending = _pending.get()
+    outcome = None
+    fenced = None
+    if pending is not None and pending.committed is None:
+        outcome = pending.shape(response)
+        if pending.item_key is not None:
+            items, fenced = _fence(items, pending)
+            items = [*items, {"Put": _record_put(pending.ctx, pending.key, pending.print_, outcome)}]
+        else:
+            items = [*items, {"Update": _completion(pending.ctx, pending.key, pending.token, outcome)}]
+    try:
+        db.client().transact_write_items(
+            TransactItems=items,
+            # A token per transaction makes botocore's own retries of it idempotent
+            # (32 hex characters: DynamoDB takes at most 36).
+            ClientRequestToken=uuid.uuid4().hex,
+        )
+    except Exception as exc:
+        if pending is not None and outcome is not None:
+            reasons = db.cancellation_reasons(exc)
+            if fenced is not None and reasons:
+                if reasons[-1] == "ConditionalCheckFailed":
+                    raise _KeyTaken() from exc  # the key's record exists: it answers
+                if reasons[fenced] == "ConditionalCheckFailed":
+                    now = db.cancellation_items(exc)[fenced]
+                    lock = (now or {}).get(_lock_attribute(pending.key)) or {}
+                    if now is not None and lock.get("token") != pending.token:
+                        raise _in_use(store=False) from exc  # taken over: the other attempt's answer wins
+                    pending.item = now  # the item as it is now: the logic may start again from it
+            elif reasons and reasons[-1] == "ConditionalCheckFailed":
+                raise _in_use() from exc
+            if not reasons:
+                # A timeout or 500 may hide a commit. The fence settles it: releasing the
+                # lock only works if the completion did not commit, and a retry then
+                # either replays the committed answer or runs from scratch.
+                pending.unknown = True
+        raise
+    if pending is not None and outcome is not None:
+        pending.committed = outcome
+
+
+def _fence(items: list[dict[str, Any]], pending: _Pending) -> tuple[list[dict[str, Any]], int]:
+    """The logic's items with its Put of the locked item made conditional on this
+    attempt still holding the lock, and taking the lock (and expired ones) off."""
+    assert pending.item_key is not None
+    target = db.to_item(pending.item_key)
+    for i, op in enumerate(items):
+        put = op.get("Put")
+        if put is not None and all(put["Item"].get(k) == v for k, v in target.items()):
+            break
+    else:
+        raise ValueError("a request locked on an item must Put that item in its transaction")
+    own = _lock_attribute(pending.key)
+    drop = {own, *_stale_locks(pending.item or {}, clock.now_ms(), own)}
+    put = {**put, "Item": {k: v for k, v in put["Item"].items() if k not in drop}}
+    condition = put.get("ConditionExpression")
+    put["ConditionExpression"] = ("(" + condition + ") AND " if condition else "") + "#lk_own.#lk_token = :lk_token"
+    put["ExpressionAttributeNames"] = {**put.get("ExpressionAttributeNames", {}), "#lk_own": own, "#lk_token": "token"}
+    put["ExpressionAttributeValues"] = {**put.get("ExpressionAttributeValues", {}), **db.values(lk_token=pending.token)}
+    put["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return [*items[:i], {"Put": put}, *items[i + 1 :]], i
+
+
+def _complete(ctx: RequestContext, key: str, token: str, outcome: Outcome) -> None:
+    try:
+        db.client().update_item(**_completion(ctx, key, token, outcome))
+    except Exception as exc:
+        # Our lock expired and another attempt took over; its result will be stored.
+        if db.error_code(exc) != "ConditionalCheckFailedException":
+            raise
+
+
+def _release(ctx: RequestContext, key: str, token: str) -> None:
+    try:
+        db.client().delete_item(
+            TableName=db.table(),
+            Key=db.to_item(_key(ctx, key)),
+            ConditionExpression="#l = :token",
+            ExpressionAttributeNames={"#l": "lock"},
+            ExpressionAttributeValues=db.values(token=token),
+        )
+    except Exception:
+        pass  # the lock expires on its own
+
+
+def execute(
+    ctx: RequestContext,
+    key: str | None,
+    print_: str,
+    work: Callable[[], Outcome],
+    lock_ms: int = 30_000,
+    shape: Callable[[Any], Outcome] | None = None,
+    item_key: dict[str, str] | None = None,
+) -> Outcome:
+    """Run `work` at most once per (account, mode, key), replaying its outcome after.
+
+    `shape` turns a response body into the Outcome `work` returns for it, so logic that
+    writes through `transact` can store its answer in its own transaction; without it
+    the record is completed after `work` returns.
+
+    With `item_key` (the one existing item the work writes, e.g. the resource a PATCH
+    changes), the lock is taken on that item instead of on the key's record: one write
+    that also returns the item (`locked_item`), so the logic needs no read. The logic's
+    transaction must Put that item; the Put is fenced on the lock and takes it off, and
+    the key's record is written, completed, in the same transaction."""
+    if key is None:
+        scope = _pending.set(None)  # not an outer request's key either (batch operations)
+        try:
+            return _run(ctx, work)[0]
+        finally:
+            _pending.reset(scope)
+    if item_key is not None and shape is not None:
+        return _execute_on(ctx, key, print_, work, lock_ms, shape, item_key)
+    token, replay = _acquire(ctx, key, print_, lock_ms)
+    if replay is not None:
+        return replay
+    assert token is not None
+    pending = _Pending(ctx, key, token, shape) if shape is not None else None
+    scope = _pending.set(pending)
+    try:
+        outcome, keep = _run(ctx, work)
+    finally:
+        _pending.reset(scope)
+    if pending is not None and pending.committed is not None:
+        return pending.committed  # stored with the work itself: what every replay answers
+    if keep and not (pending is not None and pending.unknown):
+        _complete(ctx, key, token, outcome)
+    else:
+        _release(ctx, key, token)
+    return outcome
+
+
+def _execute_on(
+    ctx: RequestContext,
+    key: str,
+    print_: str,
+    work: Callable[[], Outcome],
+    lock_ms: int,
+    shape: Callable[[Any], Outcome],
+    item_key: dict[str, str],
+) -> Outcome:
+    token, item, replay = _acquire_on(ctx, key, print_, lock_ms, item_key)
+    if replay is not None:
+        return replay
+    if token is None:  # no such item and no record: the work answers it (a 404), unstored
+        return _run(ctx, work)[0]
+    pending = _Pending(ctx, key, token, shape, print_=print_, item_key=item_key, item=item)
+    scope = _pending.set(pending)
+    try:
+        outcome, keep = _run(ctx, work)
+    except _KeyTaken:
+        outcome, keep = None, False
+    finally:
+        _pending.reset(scope)
+    if pending.committed is not None:
+        return pending.committed  # stored with the work itself: what every replay answers
+    if outcome is not None and keep and not pending.unknown:
+        try:  # an answer without a commit (an error after the work began): stored as ever
+            db.client().put_item(**_record_put(ctx, key, print_, outcome))
+        except Exception as exc:
+            if db.error_code(exc) != "ConditionalCheckFailedException":
+                _release_on(pending)
+                raise db.translate(exc) from exc
+            outcome = None
+    _release_on(pending)
+    if outcome is None:  # the key's record was there first: it answers
+        stored = _recorded(ctx, key, print_)
+        if stored is None:
+            raise _in_use()
+        return stored
+    return outcome
+
+
+def _run(ctx: RequestContext, work: Callable[[], Outcome]) -> tuple[Outcome, bool]:
+    """The outcome of `work`, and whether it may be stored."""
+    try:
+        return work(), True
+    except _KeyTaken:
+        raise
+    except ApiError as exc:
+        return Outcome(exc.status, exc.body(ctx.request_id), exc.headers), exc.store
+    except Exception:
+        from aws_lambda_powertools import Logger
+
+        Logger(service="resource-api").exception("unhandled error")
+        return Outcome(500, error_body("internal_error", request_id=ctx.request_id)), True
