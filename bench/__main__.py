@@ -6,6 +6,7 @@ cannot touch another's) under a share of a 9.5-minute budget:
 
     size        deployment size of every function asset and layer
     coldstart   handler import vs third-party floor, peak RSS
+    frame       one function's cold start on our frame vs FastAPI + Mangum vs no framework
     cpu         handler CPU vs a minimal handler (in-process moto)
     roundtrips  AWS calls and DynamoDB capacity per operation (in-process local cloud)
     load        throughput and latency over real HTTP against a local cloud
@@ -34,6 +35,7 @@ BUDGET_S = 570
 PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "size": ([], [], 300, 10),
     "coldstart": (["--runs", "7"], ["--runs", "2"], 150, 60),
+    "frame": (["--runs", "7"], ["--runs", "2"], 45, 20),
     "cpu": (["--requests", "30"], ["--requests", "12"], 90, 40),
     "roundtrips": ([], [], 190, 90),
     "load": (["--seconds", "10"], ["--seconds", "3"], 130, 110),
@@ -120,7 +122,7 @@ def main(argv: list[str]) -> int:
         timeout = min(longest, BUDGET_S - (time.monotonic() - started) - reserve)
         print(f">> bench: {name} (up to {timeout:.0f} s)", file=sys.stderr, flush=True)
         phase_args = list(quick_args if quick else args)
-        if name in ("coldstart", "roundtrips"):  # they trim their own work to fit
+        if name in ("coldstart", "frame", "roundtrips"):  # they trim their own work to fit
             phase_args += ["--budget", str(max(20.0, timeout - 15))]
         results[name] = run_phase(name, phase_args, timeout)
     memory_mb, memory_source = discover.lambda_memory_mb()

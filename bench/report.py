@@ -96,6 +96,17 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
             add(f"import <= {IMPORT_RATIO}x floor", name,
                 f"{row['import_ms']} ms vs floor {row['floor_ms']} ms = {row['ratio']}x (CPU {row['cpu_ratio']}x)",
                 row["ratio"] <= IMPORT_RATIO)
+    frame = results.get("frame") or {}
+    shipped, framework = (frame.get("variants") or {}).get("shipped", {}), (frame.get("variants") or {}).get("framework", {})
+    if "cold_ms" in shipped and "cold_ms" in framework:
+        add("frame cold start <= framework's (docs/performance.md, Frame)", frame.get("function", "?"),
+            f"import + first call {shipped['cold_ms']} ms vs FastAPI + Mangum {framework['cold_ms']} ms = "
+            f"{shipped['cold_ms_vs_framework']}x (CPU {shipped['cold_cpu_ms_vs_framework']}x); "
+            f"floor {shipped.get('cold_ms_vs_floor')}x",
+            shipped["cold_ms"] <= framework["cold_ms"])
+    else:
+        add("frame cold start <= framework's (docs/performance.md, Frame)", "get_resource",
+            frame.get("na") or shipped.get("na") or framework.get("na") or "not measured", None)
     size = results.get("size") or {}
     if "na" in size:
         add(f"asset + layers < {SIZE_MB} MB", "all functions", size["na"], None)
@@ -166,6 +177,24 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
 # --- the table ------------------------------------------------------------------------------
 
 
+def render_frame(frame: dict[str, Any]) -> str:
+    """Phase 1b: one function's cold start three ways (bench/frame.py)."""
+    head = (f"\n### 1b. Frame: {frame.get('function', 'get_resource')} cold start on our frame vs FastAPI + Mangum "
+            f"vs no framework (median of {frame.get('runs', '?')} fresh interpreters each"
+            f"{'; CUT OFF: ' + frame['cut_off'] if frame.get('cut_off') else ''})\n")
+    if "na" in frame:
+        return head + f"n/a: {frame['na']}"
+    rows = []
+    for name, r in (frame.get("variants") or {}).items():
+        if "na" in r:
+            rows.append([name, "n/a", "", "", "", "", "", r["na"]])
+            continue
+        rows.append([name, r["import_ms"], r["first_ms"], r["warm_ms"], r["cold_ms"], f"{r.get('cold_ms_vs_floor')}x",
+                     f"{r.get('cold_cpu_ms_vs_floor')}x", "/".join(map(str, r["status"]))])
+    return head + _table(["variant", "import ms", "first call ms", "warm call ms", "cold (import + first) ms",
+                          "cold vs floor", "cold CPU vs floor", "status"], rows)
+
+
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
     cells = [[str(c) for c in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
@@ -199,6 +228,8 @@ def render(results: dict[str, Any]) -> str:
                          f"{r['rss_mb']} / {r['floor_rss_mb']}", _verdict(r["ratio"] <= IMPORT_RATIO)])
     parts.append(_table(["function", "import ms", "floor ms", "ratio (<=1.25x)", "CPU ratio", "peak RSS MB (floor)",
                          "target"], rows) if rows else f"n/a: {cold.get('na', 'not measured')}")
+
+    parts.append(render_frame(results.get("frame") or {}))
 
     size = results.get("size") or {}
     parts.append("\n### 2. Deployment size (unzipped; every function ships with every layer)\n")

@@ -156,7 +156,7 @@ def _pip_install(target: Path, platform_args: list[str]) -> None:
         "--no-compile", "--no-input", "--target", str(target), "-r", str(REQUIREMENTS), *platform_args,
     ]
     subprocess.run(cmd, check=True)
-    # Console scripts (fastapi's CLI) are of no use in a layer.
+    # Console scripts (a package's CLI) are of no use in a layer.
     shutil.rmtree(target / "bin", ignore_errors=True)
     found = FORBIDDEN & set(distributions(target))
     if found:

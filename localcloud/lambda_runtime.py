@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import importlib
 import json
@@ -32,7 +31,7 @@ def freeze_when_warm() -> None:
     the garbage collector's permanent generation (gc.freeze), as motoserver does after
     its start-up.
 
-    What a warm container keeps (the handler's modules, FastAPI apps, pydantic models,
+    What a warm container keeps (the handler's modules, pydantic models,
     boto3 clients with their service models and endpoint rules, made on first use) is
     a hundred thousand objects that live as long as the process. Left in the collector's
     oldest generation, every full collection walked them all, with the GIL held: pauses
@@ -110,10 +109,6 @@ def check_payload(event: Any) -> None:
 
 def invoke(function: str, event: dict[str, Any]) -> Any:
     check_payload(event)
-    # Mangum drives each invocation on the thread's event loop, as in a Lambda sandbox.
-    if getattr(_thread, "loop", None) is None:
-        _thread.loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(_thread.loop)
     outer = getattr(_thread, "function", None)
     _thread.function = function
     try:

@@ -115,3 +115,21 @@ def test_metrics_ingestion_is_costed_per_request_and_charged_to_resource_routes(
     # And the round-trip table shows the batch as its own row
     results = {"machine": {}, "roundtrips": {**roundtrips, "operations": {}}, "cost": out, "prices": {}}
     assert "metrics ingestion of 20 GETs on 2 resources (off the request path)" in report.render(results)
+
+
+def test_frame_phase_ratios_and_its_target():
+    from bench import frame
+
+    def sample(imp: float, first: float) -> dict:
+        return {"import_ms": imp, "first_ms": first, "warm_ms": 5.0, "import_cpu_ms": imp, "first_cpu_ms": first,
+                "warm_cpu_ms": 5.0, "status": [404, 404]}
+
+    got = frame.summarise({"shipped": [sample(100, 150)] * 3, "framework": [sample(250, 150)] * 3,
+                           "floor": [sample(20, 180)] * 3}, {})
+    shipped = got["variants"]["shipped"]
+    assert shipped["cold_ms"] == 250 and shipped["cold_ms_vs_floor"] == 1.25 and shipped["cold_ms_vs_framework"] == 0.62
+    target = [t for t in report.evaluate({"frame": got}) if t["target"].startswith("frame cold start")]
+    assert target[0]["verdict"] == "PASS"
+    assert "1b. Frame" in report.render({"frame": got})
+    slower = frame.summarise({"shipped": [sample(300, 150)], "framework": [sample(250, 150)], "floor": [sample(20, 180)]}, {})
+    assert [t for t in report.evaluate({"frame": slower}) if t["target"].startswith("frame")][0]["verdict"] == "FAIL"

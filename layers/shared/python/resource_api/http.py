@@ -1,6 +1,12 @@
-"""The frame every function shares: a FastAPI app behind Mangum serving one route of
-the route table, turning every failure into the spec's error object, and adding
-`Request-Id` to every response.
+"""The frame every function shares: an API Gateway REST proxy event in, a proxy
+response out, for the one route of the route table the function serves; every failure
+(refused input, an unhandled exception, a malformed event) answered with the spec's
+error object, and `Request-Id` on every answer.
+
+No web framework: the function serves one route, API Gateway has already routed,
+and validation is the endpoint's pydantic model (params.validate), so an ASGI app
+would only translate the event there and back. `make bench` measures what that costs
+(bench/frame.py, docs/performance.md "Frame").
 
 A handler module is three lines of wiring around one logic call:
 
@@ -15,17 +21,15 @@ A handler module is three lines of wiring around one logic call:
 
 from __future__ import annotations
 
+import binascii
 import json
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
-from fastapi import FastAPI, Request
-from mangum import Mangum
 from pydantic import BaseModel
-from starlette.exceptions import HTTPException
-from starlette.responses import Response
 
 from . import conditional, idempotency, metrics, params, ratelimit, versions
 from .context import RequestContext, request_id_of
@@ -37,30 +41,46 @@ logger = Logger(service="resource-api")
 M = TypeVar("M", bound=BaseModel)
 
 
-class Result:
-    """A success answer with a status or headers other than the route's default."""
+class Headers:
+    """Request headers, looked up case-insensitively. A header API Gateway gives with
+    several values (`multiValueHeaders`) reads as them joined by ", " (RFC 9110 5.3)."""
 
-    def __init__(self, body: Any, status: int | None = None, headers: dict[str, str] | None = None):
-        self.body = body
-        self.status = status
-        self.headers = headers or {}
+    def __init__(self, event: dict[str, Any]) -> None:
+        self._values = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        for k, v in (event.get("multiValueHeaders") or {}).items():
+            self._values[str(k).lower()] = ", ".join(map(str, v)) if isinstance(v, list) else ""
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self._values.get(name.lower(), default)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._values
+
+
+def _body_of(event: dict[str, Any]) -> bytes:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:  # base64.b64decode's own call, without importing base64 on every cold start
+            return binascii.a2b_base64(body.encode("ascii") if isinstance(body, str) else body)
+        except (binascii.Error, ValueError):
+            raise ApiError("body_invalid", "The request body is not valid base64.") from None
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
 
 
 class Req:
     """One request as the endpoint sees it."""
 
-    def __init__(self, request: Request, body: bytes) -> None:
-        self.request = request
-        self.event: dict[str, Any] = request.scope.get("aws.event") or {}
-        self.raw_body = body
-        self.ctx = RequestContext.from_event(self.event)
-        self.path_params: dict[str, str] = dict(self.event.get("pathParameters") or {})
-        self.headers = request.headers
+    def __init__(self, event: dict[str, Any], context: Any) -> None:
+        self.event = event
+        self.context = context  # Lambda's: its remaining time bounds idempotency locks
+        self.ctx = RequestContext.from_event(event)
+        self.path_params: dict[str, str] = dict(event.get("pathParameters") or {})
+        self.headers = Headers(event)
         # Headers every answer to this request carries (rate limits, API version).
         self.response_headers: dict[str, str] = {}
 
     def body_data(self) -> dict[str, Any]:
-        return params.parse_body(self.raw_body, self.headers.get("content-type"))
+        return params.parse_body(_body_of(self.event), self.headers.get("content-type"))
 
     def body(self, model: type[M]) -> M:
         return params.validate(model, self.body_data())
@@ -77,13 +97,16 @@ class Req:
         return params.validate(model, self.query_data())
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        content=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-        status_code=status,
-        media_type="application/json",
-        headers=headers,
-    )
+def proxy_response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """A proxy response: the body as compact JSON (none for 304), header names in lower
+    case (HTTP's are case-insensitive; `Request-Id` is added last, as written)."""
+    out = {k.lower(): v for k, v in (headers or {}).items()}
+    text = ""
+    if status != 304:
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        out["content-length"] = str(len(text.encode("utf-8")))
+        out["content-type"] = "application/json"
+    return {"statusCode": status, "headers": out, "multiValueHeaders": {}, "body": text, "isBase64Encoded": False}
 
 
 WRITE_METHODS = {"POST", "PATCH", "DELETE"}
@@ -93,31 +116,27 @@ QUERY_KEY = "api_key"  # the spec's `?api_key=` authentication (routes with quer
 class Api:
     def __init__(self, function: str) -> None:
         self.route: Route = route_for(function)
-        self.app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-        self.app.add_exception_handler(HTTPException, self._routing_error)
-        self._mangum = Mangum(self.app, lifespan="off")
+        self._endpoint: Callable[[Req, Any], Any] | None = None
         # What the endpoint accepts, for the OpenAPI document and tooling.
         self.body_model: type[BaseModel] | None = None
         self.query_model: type[BaseModel] | None = None
         self.lock_item: Callable[[Any], dict[str, str] | None] | None = None  # see operations.Operation
 
     def endpoint(
-        self,
-        fn: Callable[..., Any] | None = None,
-        *,
-        body: type[BaseModel] | None = None,
-        query: type[BaseModel] | None = None,
-    ) -> Any:
-        """Register the route's endpoint.
+        self, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None
+    ) -> Callable[[Callable[[Req, Any], Any]], Callable[[Req, Any], Any]]:
+        """Register the route's endpoint: `@api.endpoint(body=Model)` (or `query=Model`).
 
-        `@api.endpoint(body=Model)` (or `query=Model`): the frame validates the input and
-        calls `fn(req, params)`; write methods then get idempotency keys for free, with
-        the validated parameters as the request's fingerprint. Bare `@api.endpoint`
-        calls `fn(req)` and leaves parsing to it.
+        The frame validates the input and calls `fn(req, params)`; write methods then get
+        idempotency keys for free, with the validated parameters as the request's
+        fingerprint.
         """
-        if fn is None:
-            return lambda f: self._register(f, body, query)
-        return self._register(fn, None, None)
+
+        def register(fn: Callable[[Req, Any], Any]) -> Callable[[Req, Any], Any]:
+            self._endpoint, self.body_model, self.query_model = fn, body, query
+            return fn
+
+        return register
 
     def serve_operation(self) -> Api:
         """Serve the route's entry of the operations registry (operations.py)."""
@@ -128,52 +147,64 @@ class Api:
         self.endpoint(body=op.body, query=op.query)(op.run)
         return self
 
-    def _register(self, fn: Callable[..., Any], body_model: Any, query_model: Any) -> Callable[..., Any]:
+    def handler(self, event: Any, context: Any) -> dict[str, Any]:
+        """The Lambda entry point."""
+        event = event if isinstance(event, dict) else {}
+        request_id = request_id_of(event)
+        logger.append_keys(request_id=request_id)
+        try:
+            response = self._answer(event, context, request_id)
+        except Exception:  # a malformed event, or a bug in the frame itself
+            logger.exception("unhandled error")
+            response = proxy_response(500, error_body("internal_error", request_id=request_id))
+        response["headers"]["Request-Id"] = request_id
+        return response
+
+    def _answer(self, event: dict[str, Any], context: Any, request_id: str) -> dict[str, Any]:
         route = self.route
-        self.body_model, self.query_model = body_model, query_model
+        path = unquote(event.get("path") or "/")
+        # API Gateway's execute-api URL gives the path without the stage (/resources);
+        # a custom domain mapped at /v1 gives it with (/v1/resources). Routes use the latter.
+        if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+            path = API_PREFIX + path
+        if self._endpoint is None or not route.pattern.match(path):
+            return proxy_response(404, error_body("url_invalid", request_id=request_id))
+        if event.get("httpMethod") != route.method:
+            return proxy_response(405, error_body("method_not_allowed", request_id=request_id))
+        started = time.perf_counter()
+        req: Req | None = None
+        try:
+            req = Req(event, context)
+            outcome = self._serve(req, self._endpoint)
+            headers = {**req.response_headers, **outcome.headers}
+            if outcome.replayed:
+                headers["Idempotent-Replayed"] = "true"
+            response = proxy_response(outcome.status, outcome.body, headers)
+        except ApiError as exc:  # refused before any work began: nothing stored
+            headers = {**(req.response_headers if req else {}), **exc.headers}
+            response = proxy_response(exc.status, exc.body(request_id), headers)
+        except Exception:
+            logger.exception("unhandled error")
+            response = proxy_response(500, error_body("internal_error", request_id=request_id))
+        latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        status = response["statusCode"]
+        line = {
+            "method": route.method,
+            "route": route.path,
+            "status": status,
+            "latency_ms": latency_ms,
+            "account_id": req.ctx.account_id if req else None,
+            "mode": req.ctx.mode if req else None,
+        }
+        if req is not None:
+            # A request on one resource: this line is also its record for the per-resource
+            # metrics and logs, ingested off the request path (metrics.py, ingest.py).
+            line.update(metrics.request_record(req.ctx, route.method, route.path, req.path_params, status, latency_ms))
+        logger.info("request", extra=line)
+        return response
 
-        async def serve(request: Request) -> Response:
-            started = time.perf_counter()
-            raw = await request.body()
-            req: Req | None = None
-            try:
-                req = Req(request, raw)
-                outcome = self._serve(req, fn, body_model, query_model)
-                headers = {**req.response_headers, **outcome.headers}
-                if outcome.replayed:
-                    headers["Idempotent-Replayed"] = "true"
-                if outcome.status == 304:
-                    response = Response(status_code=304, headers=headers)
-                else:
-                    response = json_response(outcome.status, outcome.body, headers)
-            except ApiError as exc:  # refused before any work began: nothing stored
-                headers = {**(req.response_headers if req else {}), **exc.headers}
-                response = json_response(exc.status, exc.body(_request_id(request)), headers)
-            except Exception:
-                logger.exception("unhandled error")
-                response = json_response(500, error_body("internal_error", request_id=_request_id(request)))
-            latency_ms = round((time.perf_counter() - started) * 1000, 2)
-            line = {
-                "method": route.method,
-                "route": route.path,
-                "status": response.status_code,
-                "latency_ms": latency_ms,
-                "account_id": req.ctx.account_id if req else None,
-                "mode": req.ctx.mode if req else None,
-            }
-            if req is not None:
-                # A request on one resource: this line is also its record for the per-resource
-                # metrics and logs, ingested off the request path (metrics.py, ingest.py).
-                line.update(metrics.request_record(req.ctx, route.method, route.path, req.path_params,
-                                                   response.status_code, latency_ms))
-            logger.info("request", extra=line)
-            return response
-
-        self.app.add_api_route(route.path, serve, methods=[route.method])
-        return fn
-
-    def _serve(self, req: Req, fn: Callable[..., Any], body_model: Any, query_model: Any) -> Outcome:
-        route = self.route
+    def _serve(self, req: Req, fn: Callable[[Req, Any], Any]) -> Outcome:
+        route, body_model, query_model = self.route, self.body_model, self.query_model
         if not route.query_key and QUERY_KEY in (req.event.get("queryStringParameters") or {}):
             raise ApiError("api_key_query_not_allowed", param=QUERY_KEY)
         ctx = req.ctx
@@ -193,17 +224,14 @@ class Api:
 
         def shape(result: Any) -> Outcome:
             """The answer for what the endpoint returned (also what idempotency stores)."""
-            if isinstance(result, Result):
-                outcome = Outcome(result.status or route.status, result.body, dict(result.headers))
-            else:
-                outcome = Outcome(route.status, result)
+            outcome = Outcome(route.status, result)
             body = outcome.body
             if 200 <= outcome.status < 300 and isinstance(body, dict) and not body.get("deleted"):
                 outcome.headers.setdefault("ETag", conditional.etag(body, weak=body.get("object") == "list"))
             return outcome
 
         def work() -> Outcome:
-            return shape(fn(req) if body_model is None and query_model is None else fn(req, params))
+            return shape(fn(req, params))
 
         if route.method not in WRITE_METHODS:
             outcome = idempotency.execute(ctx, None, "", work)
@@ -230,7 +258,7 @@ class Api:
             params.model_dump(mode="json", exclude={"idempotency_key"}) if params is not None else req.body_data()
         )
         print_ = idempotency.fingerprint(route.method, route.path, req.path_params, data)
-        context = req.request.scope.get("aws.context")
+        context = req.context
         remaining = context.get_remaining_time_in_millis() if context is not None else 30_000
         item_key = self.lock_item(req) if self.lock_item is not None else None
         return idempotency.execute(ctx, key, print_, work, lock_ms=remaining + 1_000, shape=shape, item_key=item_key)
@@ -249,26 +277,3 @@ class Api:
                 req.response_headers.update(exc.headers)
                 raise
         req.response_headers.update(limits.headers())
-
-    async def _routing_error(self, request: Request, exc: HTTPException) -> Response:
-        code = "method_not_allowed" if exc.status_code == 405 else "url_invalid"
-        return json_response(exc.status_code, error_body(code, request_id=_request_id(request)))
-
-    def handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        """The Lambda entry point."""
-        request_id = request_id_of(event)
-        logger.append_keys(request_id=request_id)
-        path = event.get("path") or "/"
-        # API Gateway's execute-api URL gives the path without the stage (/resources);
-        # a custom domain mapped at /v1 gives it with (/v1/resources). Routes use the latter.
-        if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
-            event = {**event, "path": API_PREFIX + path}
-        response = self._mangum(event, context)
-        headers = response.setdefault("headers", {}) or {}
-        headers["Request-Id"] = request_id
-        response["headers"] = headers
-        return response
-
-
-def _request_id(request: Request) -> str:
-    return request_id_of(request.scope.get("aws.event") or {})
