@@ -2,7 +2,7 @@
 
 Each takes an API Gateway REST proxy event (with the authorizer's context) and returns
 a proxy response, like the real handler, but parses with the standard library, builds
-the DynamoDB requests inline and renders with json.dumps: no frame (resource_api.http), no
+the DynamoDB requests inline and renders with json.dumps: no frame (resource_api.frame.http), no
 pydantic, no idempotency or rate-limit modules, no logging. They reuse only the key
 builders (`keys`) and the attribute-value conversions (`db.to_item`/`from_item`), so
 they address the same items. Like the real endpoints they write no per-resource metrics:

@@ -1,5 +1,5 @@
 """POST /v1/batch"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-handler = Api("batch").serve_operation().handler
+handler = handler_for("batch")

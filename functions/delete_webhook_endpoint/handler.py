@@ -1,5 +1,5 @@
 """DELETE /v1/webhook_endpoints/{id}"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-handler = Api("delete_webhook_endpoint").serve_operation().handler
+handler = handler_for("delete_webhook_endpoint")

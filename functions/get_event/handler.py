@@ -1,5 +1,5 @@
 """GET /v1/events/{id}"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-handler = Api("get_event").serve_operation().handler
+handler = handler_for("get_event")

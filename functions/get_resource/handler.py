@@ -1,5 +1,5 @@
 """GET /v1/resources/{id}"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-handler = Api("get_resource").serve_operation().handler
+handler = handler_for("get_resource")

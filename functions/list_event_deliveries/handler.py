@@ -1,5 +1,5 @@
 """GET /v1/events/{id}/deliveries"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-handler = Api("list_event_deliveries").serve_operation().handler
+handler = handler_for("list_event_deliveries")

@@ -1,5 +1,5 @@
 """GET /v1/events"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-handler = Api("list_events").serve_operation().handler
+handler = handler_for("list_events")

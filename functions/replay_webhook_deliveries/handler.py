@@ -1,5 +1,5 @@
 """POST /v1/webhook_endpoints/{id}/replay"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-handler = Api("replay_webhook_deliveries").serve_operation().handler
+handler = handler_for("replay_webhook_deliveries")

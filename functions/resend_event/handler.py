@@ -1,5 +1,5 @@
 """POST /v1/events/{id}/resend"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-handler = Api("resend_event").serve_operation().handler
+handler = handler_for("resend_event")

@@ -1,5 +1,5 @@
 """POST /v1/webhook_endpoints/{id}/rotate_secret"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-handler = Api("rotate_webhook_secret").serve_operation().handler
+handler = handler_for("rotate_webhook_secret")

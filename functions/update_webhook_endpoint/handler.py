@@ -1,5 +1,5 @@
 """PATCH /v1/webhook_endpoints/{id}"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-handler = Api("update_webhook_endpoint").serve_operation().handler
+handler = handler_for("update_webhook_endpoint")

@@ -4,12 +4,14 @@ functions and least-privilege grants from it; the local gateway routes requests 
 the batch endpoint runs the batchable ones; the OpenAPI document describes them all.
 
 Registering an entity is one line of ENTITIES; adding an endpoint is one declaration in
-its entity's api.py plus the two-line functions/<function>/handler.py that serves it.
+its entity's api.py plus functions/<function>/handler.py, one line: handler_for(function).
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 
 from .frame.endpoint import (  # noqa: F401 - the route table's vocabulary, for infra/ and tools
     API_PREFIX,
@@ -38,7 +40,6 @@ ROUTES: tuple[Endpoint, ...] = tuple(
 # The function that authenticates every route (an API Gateway REQUEST authorizer).
 AUTHORIZER_FUNCTION = "authorizer"
 AUTHORIZER_ACCESS = frozenset({AUTHENTICATE})
-Route = Endpoint  # temporary, for http.py until it moves into frame/ (issue 16)
 
 
 def route_for(function: str) -> Endpoint:
@@ -58,3 +59,12 @@ def match(method: str, path: str) -> tuple[Endpoint | None, dict[str, str], list
             if route.method == method:
                 return route, m.groupdict(), allowed
     return None, {}, allowed
+
+
+def handler_for(function: str) -> Callable[[Any, Any], dict[str, Any]]:
+    """The Lambda handler of the endpoint `function` serves (functions/<function>/handler.py)."""
+    # Here, not at import: the authorizer and the CDK app read the route table without
+    # the frame (pydantic, Powertools).
+    from .frame.http import Api  # noqa: PLC0415
+
+    return Api(route_for(function)).handler

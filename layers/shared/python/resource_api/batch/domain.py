@@ -12,44 +12,20 @@ operation that failed.
 
 from __future__ import annotations
 
-import contextvars
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import routes
-from ..core import db, keys, versions
+from ..core import db, versions
 from ..core.errors import ApiError, error_body
-from ..frame import idempotency, key_limits, params
+from ..frame import idempotency, key_limits, params, unit
 from ..frame.request import RequestContext
 
 MAX_OPERATIONS = 100
 MAX_TRANSACTION_ITEMS = 100
-
-# While set, resources._transact hands its items here instead of writing them.
-collecting: contextvars.ContextVar[list[list[dict[str, Any]]] | None] = contextvars.ContextVar(
-    "batch_collecting", default=None
-)
-# While an atomic batch is planned: what its operations do once their writes committed.
-_after_commit: contextvars.ContextVar[list[Callable[[], Any]] | None] = contextvars.ContextVar(
-    "batch_after_commit", default=None
-)
-
-
-def after_commit(action: Callable[[], Any]) -> None:
-    """Run `action` once the current write has committed: now, or, while an atomic batch
-    is planned, after its one transaction committed (never if it did not). E.g. stopping
-    a deleted pending resource's provisioning: an atomic batch that rolls back must
-    leave it provisioning."""
-    pending = _after_commit.get()
-    if pending is None:
-        action()
-    else:
-        pending.append(action)
-
 
 class BatchOperation(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -77,6 +53,7 @@ class Item:
     route: routes.Endpoint
     params: Any = None
     result: dict[str, Any] = field(default_factory=dict)
+    locked_item: dict[str, Any] | None = None  # a batch's operations lock no item (see frame/http.py)
 
 
 def _plan(ctx: RequestContext, request: BatchRequest) -> list[Item]:
@@ -148,13 +125,16 @@ def _run_one(item: Item) -> dict[str, Any]:
     def shape(body: Any) -> idempotency.Outcome:
         return idempotency.Outcome(item.route.status, body)
 
-    def work() -> idempotency.Outcome:
-        return shape(operation(item, item.params))
+    def work(attempt: idempotency.Attempt | None) -> idempotency.Outcome:
+        result = operation(item, item.params)
+        if isinstance(result, unit.Unit):  # committed on its own, with its key's record
+            return unit.commit(result, shape, attempt)
+        return shape(result)
 
     data = item.params.model_dump(mode="json", exclude={"idempotency_key"}) if item.params is not None else {}
     print_ = idempotency.fingerprint(item.route.method, item.route.path, item.path_params, data)
     try:
-        outcome = idempotency.execute(item.ctx, item.ctx.idempotency_key, print_, work, shape=shape)
+        outcome = idempotency.execute(item.ctx, item.ctx.idempotency_key, print_, work)
     except ApiError as exc:  # in use / reused
         return _error(item, exc)
     result: dict[str, Any] = {"status": outcome.status, "body": outcome.body}
@@ -184,26 +164,27 @@ def _run_atomic(ctx: RequestContext, items: list[Item]) -> tuple[list[dict[str, 
     raise AssertionError("unreachable")
 
 
+def _plan_atomic(item: Item) -> unit.Unit:
+    """The operation's unit of work, planned from what it read: its one transaction
+    cannot plan one operation again, so a unit planned on an assumption (a DELETE that
+    expects a settled resource) is planned again from a read first."""
+    planned = item.route.operation(item, item.params)
+    if not isinstance(planned, unit.Unit):
+        raise AssertionError(f"{item.route.function} writes nothing to commit atomically")
+    if planned.assumed and planned.replan is not None:
+        planned = planned.replan(None)
+    return planned
+
+
 def _attempt_atomic(ctx: RequestContext, items: list[Item]) -> tuple[list[dict[str, Any]], int | None, bool]:
-    groups: list[list[dict[str, Any]]] = []
-    owners: list[int] = []
-    bodies: list[Any] = []
-    actions: list[Callable[[], Any]] = []
-    token = collecting.set(groups)
-    later = _after_commit.set(actions)
-    try:
-        for item in items:
-            try:
-                _validate(item)
-                before = len(groups)
-                bodies.append(item.route.operation(item, item.params))
-                owners += [item.index] * (len(groups) - before)
-            except ApiError as exc:
-                return [_error(i, exc) if i is item else _not_run(i, item.index) for i in items], item.index, False
-    finally:
-        collecting.reset(token)
-        _after_commit.reset(later)
-    writes, write_owner = _merge(ctx, groups, owners, items)
+    units: list[unit.Unit] = []
+    for item in items:
+        try:
+            _validate(item)
+            units.append(_plan_atomic(item))
+        except ApiError as exc:
+            return [_error(i, exc) if i is item else _not_run(i, item.index) for i in items], item.index, False
+    writes, write_owner = _merge(units, items)
     if len(writes) > MAX_TRANSACTION_ITEMS:
         raise ApiError(
             "parameter_invalid",
@@ -224,30 +205,23 @@ def _attempt_atomic(ctx: RequestContext, items: list[Item]) -> tuple[list[dict[s
         else:
             err = db.translate(exc)
         return [_error(i, err) if i.index == failed else _not_run(i, failed) for i in items], failed, raced
-    for action in actions:
-        action()
-    return [{"status": i.route.status, "body": b} for i, b in zip(items, bodies)], None, False
+    for planned in units:
+        for action in planned.after:
+            action()
+    return [{"status": i.route.status, "body": u.body} for i, u in zip(items, units)], None, False
 
 
-def _merge(
-    ctx: RequestContext, groups: list[list[dict[str, Any]]], owners: list[int], items: list[Item]
-) -> tuple[list[dict[str, Any]], list[int | None]]:
-    """One transaction from the operations' writes: counter updates summed into one."""
-    counter_key = db.to_item(keys.resource_counter(ctx.account_id, ctx.mode))
-    deltas: dict[str, int] = {}
+def _merge(units: list[unit.Unit], items: list[Item]) -> tuple[list[dict[str, Any]], list[int | None]]:
+    """One transaction from the operations' units: their writes (each object changed by
+    one operation at most), then their counter deltas summed per counter item."""
     writes: list[dict[str, Any]] = []
     owner: list[int | None] = []
     seen: dict[str, int] = {}
-    for group, who in zip(groups, owners):
-        for write in group:
-            (kind, body), = write.items()
+    for planned, item in zip(units, items):
+        who = item.index
+        for write in planned.writes:
+            (body,) = write.values()
             key = body.get("Key") or {k: body["Item"][k] for k in ("pk", "sk")}
-            if kind == "Update" and key == counter_key:
-                names = body["ExpressionAttributeNames"]
-                for placeholder, value in body["ExpressionAttributeValues"].items():
-                    name = names["#" + placeholder[1:]]
-                    deltas[name] = deltas.get(name, 0) + int(value["N"])
-                continue
             ident = f"{key['pk']['S']}|{key['sk']['S']}"
             if ident in seen and seen[ident] != who:
                 raise ApiError(
@@ -259,20 +233,8 @@ def _merge(
             seen[ident] = who
             writes.append(write)
             owner.append(who)
-    deltas = {k: v for k, v in deltas.items() if v}
-    if deltas:
-        names = {f"#c{i}": n for i, n in enumerate(deltas)}
-        writes.append(
-            {
-                "Update": {
-                    "TableName": db.table(),
-                    "Key": counter_key,
-                    "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(deltas))),
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": {f":c{i}": {"N": str(v)} for i, v in enumerate(deltas.values())},
-                }
-            }
-        )
+    for counter in unit.merge_counters([c for planned in units for c in planned.counters]):
+        writes.append(counter.write())
         owner.append(None)
     return writes, owner
 

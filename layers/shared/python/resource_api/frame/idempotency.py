@@ -7,11 +7,11 @@
     lock of a dead invocation  -> expires with the invocation's own deadline; a retry proceeds
 
 The record completes in the same DynamoDB transaction as the logic's own writes
-(`transact`): the lock's token is that transaction's fence, so the work and its stored
+(the unit of work commits through `Attempt.commit`, frame/unit.py): the lock's token is that transaction's fence, so the work and its stored
 response commit together or not at all. A lost completion write cannot leave work done
 without its record (a retry would do it twice), and a lock that expired and was taken
 over by another attempt makes this attempt's writes fail instead of doubling them.
-Logic that writes outside `transact` is completed after it returns, as before.
+Logic that writes outside a unit of work is completed after it returns.
 A request that changes one existing item (a resource PATCH) locks that item instead
 of the key's record (`execute(item_key=...)`): the lock returns the item, so the logic
 reads nothing, and its transaction writes the key's completed record beside the fenced
@@ -31,7 +31,6 @@ of a function in one static partition. The state machine is small; it lives here
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import json
 import uuid
@@ -42,6 +41,7 @@ from typing import Any
 from ..core import clock, db, keys
 from .request import RequestContext
 from ..core.errors import ApiError, error_body
+from . import unit
 
 TTL_SECONDS = 24 * 3600
 HEADER = "Idempotency-Key"
@@ -89,21 +89,64 @@ def fingerprint(method: str, route: str, path_params: dict[str, str], params: di
 
 
 @dataclass
-class _Pending:
-    """The request whose idempotency record the logic's transaction may complete."""
+class Attempt:
+    """One attempt at a request with a key: the lock it holds (on the key's record, or
+    on the item the request changes) and what became of its commit. The request's unit
+    of work commits through it (frame/unit.py), so its record is one more write of the
+    work's own transaction."""
 
     ctx: RequestContext
     key: str
     token: str
-    shape: Callable[[Any], Outcome]
-    committed: Outcome | None = None  # completed inside the logic's transaction
+    committed: Outcome | None = None  # completed inside the work's transaction
     unknown: bool = False  # that transaction failed without proving it wrote nothing
     print_: str = ""
     item_key: dict[str, str] | None = None  # the lock is on this item (see execute)
     item: dict[str, Any] | None = None  # that item as the lock returned it (or as it is now)
 
+    def locked(self, item_key: dict[str, str] | None) -> dict[str, Any] | None:
+        """The item the lock is on, as the lock returned it (the work then needs no read),
+        if the lock is on `item_key`."""
+        if item_key is not None and self.item_key == item_key and self.committed is None:
+            return self.item
+        return None
 
-_pending: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("idempotency_pending", default=None)
+    def commit(self, items: list[dict[str, Any]], outcome: Outcome) -> None:
+        """Commit `items` in one DynamoDB transaction with this attempt's record,
+        completed with `outcome` (the answer the work is about to give).
+
+        Raises what DynamoDB raised. If the transaction was cancelled because this
+        attempt no longer holds the lock (it expired and another attempt took over),
+        raises `idempotency_key_in_use`: nothing was written and the other attempt's
+        answer wins."""
+        fenced = None
+        if self.item_key is not None:
+            items, fenced = _fence(items, self)
+            items = [*items, {"Put": _record_put(self.ctx, self.key, self.print_, outcome)}]
+        else:
+            items = [*items, {"Update": _completion(self.ctx, self.key, self.token, outcome)}]
+        try:
+            unit.transact(items)
+        except Exception as exc:
+            reasons = db.cancellation_reasons(exc)
+            if fenced is not None and reasons:
+                if reasons[-1] == "ConditionalCheckFailed":
+                    raise _KeyTaken() from exc  # the key's record exists: it answers
+                if reasons[fenced] == "ConditionalCheckFailed":
+                    now = db.cancellation_items(exc)[fenced]
+                    lock = (now or {}).get(_lock_attribute(self.key)) or {}
+                    if now is not None and lock.get("token") != self.token:
+                        raise _in_use(store=False) from exc  # taken over: the other attempt's answer wins
+                    self.item = now  # the item as it is now: the work may plan again from it
+            elif reasons and reasons[-1] == "ConditionalCheckFailed":
+                raise _in_use() from exc
+            if not reasons:
+                # A timeout or 500 may hide a commit. The fence settles it: releasing the
+                # lock only works if the completion did not commit, and a retry then
+                # either replays the committed answer or runs from scratch.
+                self.unknown = True
+            raise
+        self.committed = outcome
 
 
 def _key(ctx: RequestContext, key: str) -> dict[str, str]:
@@ -264,7 +307,7 @@ def _record_put(ctx: RequestContext, key: str, print_: str, outcome: Outcome) ->
     )
 
 
-def _release_on(pending: _Pending) -> None:
+def _release_on(pending: Attempt) -> None:
     try:
         db.client().update_item(
             TableName=db.table(),
@@ -276,15 +319,6 @@ def _release_on(pending: _Pending) -> None:
         )
     except Exception:
         pass  # taken over, or gone: the lock expires on its own
-
-
-def locked_item(item_key: dict[str, str]) -> dict[str, Any] | None:
-    """The item the current request's idempotency lock is on, as the lock returned it
-    (the logic then needs no read), if the lock is on that item."""
-    pending = _pending.get()
-    if pending is not None and pending.item_key == item_key and pending.committed is None:
-        return pending.item
-    return None
 
 
 def shown_once(body: Any) -> Any:
@@ -321,57 +355,7 @@ def _completion(ctx: RequestContext, key: str, token: str, outcome: Outcome) -> 
     )
 
 
-def transact(items: list[dict[str, Any]], response: Any) -> None:
-    """Commit the logic's `items` in one DynamoDB transaction, with the completion of the
-    current request's idempotency record (its stored answer built from `response`, the
-    body the logic is about to return) when the request has a key.
-
-    Raises what DynamoDB raised. If the transaction was cancelled because this attempt
-    no longer holds the lock (it expired and another attempt took over), raises
-    `idempotency_key_in_use`: nothing was written and the other attempt's answer wins.
-    """
-    pending = _pending.get()
-    outcome = None
-    fenced = None
-    if pending is not None and pending.committed is None:
-        outcome = pending.shape(response)
-        if pending.item_key is not None:
-            items, fenced = _fence(items, pending)
-            items = [*items, {"Put": _record_put(pending.ctx, pending.key, pending.print_, outcome)}]
-        else:
-            items = [*items, {"Update": _completion(pending.ctx, pending.key, pending.token, outcome)}]
-    try:
-        db.client().transact_write_items(
-            TransactItems=items,
-            # A token per transaction makes botocore's own retries of it idempotent
-            # (32 hex characters: DynamoDB takes at most 36).
-            ClientRequestToken=uuid.uuid4().hex,
-        )
-    except Exception as exc:
-        if pending is not None and outcome is not None:
-            reasons = db.cancellation_reasons(exc)
-            if fenced is not None and reasons:
-                if reasons[-1] == "ConditionalCheckFailed":
-                    raise _KeyTaken() from exc  # the key's record exists: it answers
-                if reasons[fenced] == "ConditionalCheckFailed":
-                    now = db.cancellation_items(exc)[fenced]
-                    lock = (now or {}).get(_lock_attribute(pending.key)) or {}
-                    if now is not None and lock.get("token") != pending.token:
-                        raise _in_use(store=False) from exc  # taken over: the other attempt's answer wins
-                    pending.item = now  # the item as it is now: the logic may start again from it
-            elif reasons and reasons[-1] == "ConditionalCheckFailed":
-                raise _in_use() from exc
-            if not reasons:
-                # A timeout or 500 may hide a commit. The fence settles it: releasing the
-                # lock only works if the completion did not commit, and a retry then
-                # either replays the committed answer or runs from scratch.
-                pending.unknown = True
-        raise
-    if pending is not None and outcome is not None:
-        pending.committed = outcome
-
-
-def _fence(items: list[dict[str, Any]], pending: _Pending) -> tuple[list[dict[str, Any]], int]:
+def _fence(items: list[dict[str, Any]], pending: Attempt) -> tuple[list[dict[str, Any]], int]:
     """The logic's items with its Put of the locked item made conditional on this
     attempt still holding the lock, and taking the lock (and expired ones) off."""
     assert pending.item_key is not None
@@ -419,43 +403,34 @@ def execute(
     ctx: RequestContext,
     key: str | None,
     print_: str,
-    work: Callable[[], Outcome],
+    work: Callable[[Attempt | None], Outcome],
     lock_ms: int = 30_000,
-    shape: Callable[[Any], Outcome] | None = None,
     item_key: dict[str, str] | None = None,
 ) -> Outcome:
     """Run `work` at most once per (account, mode, key), replaying its outcome after.
 
-    `shape` turns a response body into the Outcome `work` returns for it, so logic that
-    writes through `transact` can store its answer in its own transaction; without it
-    the record is completed after `work` returns.
+    `work` gets the Attempt that holds the key (None without a key): a unit of work
+    commits through it (frame/unit.py), storing the answer in its own transaction;
+    work that does not is completed after it returns.
 
     With `item_key` (the one existing item the work writes, e.g. the resource a PATCH
     changes), the lock is taken on that item instead of on the key's record: one write
-    that also returns the item (`locked_item`), so the logic needs no read. The logic's
-    transaction must Put that item; the Put is fenced on the lock and takes it off, and
-    the key's record is written, completed, in the same transaction."""
+    that also returns the item (`Attempt.locked`), so the work needs no read. The
+    work's transaction must Put that item; the Put is fenced on the lock and takes it
+    off, and the key's record is written, completed, in the same transaction."""
     if key is None:
-        scope = _pending.set(None)  # not an outer request's key either (batch operations)
-        try:
-            return _run(ctx, work)[0]
-        finally:
-            _pending.reset(scope)
-    if item_key is not None and shape is not None:
-        return _execute_on(ctx, key, print_, work, lock_ms, shape, item_key)
+        return _run(ctx, lambda: work(None))[0]
+    if item_key is not None:
+        return _execute_on(ctx, key, print_, work, lock_ms, item_key)
     token, replay = _acquire(ctx, key, print_, lock_ms)
     if replay is not None:
         return replay
     assert token is not None
-    pending = _Pending(ctx, key, token, shape) if shape is not None else None
-    scope = _pending.set(pending)
-    try:
-        outcome, keep = _run(ctx, work)
-    finally:
-        _pending.reset(scope)
-    if pending is not None and pending.committed is not None:
-        return pending.committed  # stored with the work itself: what every replay answers
-    if keep and not (pending is not None and pending.unknown):
+    attempt = Attempt(ctx, key, token)
+    outcome, keep = _run(ctx, lambda: work(attempt))
+    if attempt.committed is not None:
+        return attempt.committed  # stored with the work itself: what every replay answers
+    if keep and not attempt.unknown:
         _complete(ctx, key, token, outcome)
     else:
         _release(ctx, key, token)
@@ -466,35 +441,31 @@ def _execute_on(
     ctx: RequestContext,
     key: str,
     print_: str,
-    work: Callable[[], Outcome],
+    work: Callable[[Attempt | None], Outcome],
     lock_ms: int,
-    shape: Callable[[Any], Outcome],
     item_key: dict[str, str],
 ) -> Outcome:
     token, item, replay = _acquire_on(ctx, key, print_, lock_ms, item_key)
     if replay is not None:
         return replay
     if token is None:  # no such item and no record: the work answers it (a 404), unstored
-        return _run(ctx, work)[0]
-    pending = _Pending(ctx, key, token, shape, print_=print_, item_key=item_key, item=item)
-    scope = _pending.set(pending)
+        return _run(ctx, lambda: work(None))[0]
+    attempt = Attempt(ctx, key, token, print_=print_, item_key=item_key, item=item)
     try:
-        outcome, keep = _run(ctx, work)
+        outcome, keep = _run(ctx, lambda: work(attempt))
     except _KeyTaken:
         outcome, keep = None, False
-    finally:
-        _pending.reset(scope)
-    if pending.committed is not None:
-        return pending.committed  # stored with the work itself: what every replay answers
-    if outcome is not None and keep and not pending.unknown:
+    if attempt.committed is not None:
+        return attempt.committed  # stored with the work itself: what every replay answers
+    if outcome is not None and keep and not attempt.unknown:
         try:  # an answer without a commit (an error after the work began): stored as ever
             db.client().put_item(**_record_put(ctx, key, print_, outcome))
         except Exception as exc:
             if db.error_code(exc) != "ConditionalCheckFailedException":
-                _release_on(pending)
+                _release_on(attempt)
                 raise db.translate(exc) from exc
             outcome = None
-    _release_on(pending)
+    _release_on(attempt)
     if outcome is None:  # the key's record was there first: it answers
         stored = _recorded(ctx, key, print_)
         if stored is None:

@@ -7,12 +7,12 @@ never needs a scan.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from ..core import clock, db, ids, keys, lists
-from ..frame import conditional, idempotency
+from ..frame import conditional
+from ..frame import unit
+from ..frame.unit import Counter, Unit
 from . import expand, rate_limit, provisioning
 from ..core.changes import Change
 from ..events.drafts import Draft, previous_attributes, register_drafter
@@ -60,51 +60,14 @@ def _not_found(resource_id: str) -> ApiError:
     return ApiError("resource_missing", f"No such resource: '{resource_id}'.", param="id")
 
 
-def _counter_update(ctx: RequestContext, changes: dict[str, int]) -> dict[str, Any]:
-    names = {f"#c{i}": name for i, name in enumerate(changes)}
-    vals = {f":c{i}": {"N": str(delta)} for i, delta in enumerate(changes.values())}
-    return {
-        "Update": {
-            "TableName": db.table(),
-            "Key": db.to_item(keys.resource_counter(ctx.account_id, ctx.mode)),
-            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(changes))),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": vals,
-        }
-    }
+def _counter(ctx: RequestContext, changes: dict[str, int]) -> Counter:
+    """The account's resource counts (total, per status, capacity reserved) moving by `changes`."""
+    return Counter(keys.resource_counter(ctx.account_id, ctx.mode), changes)
 
 
-class _Stale(Exception):
-    """A write's condition on the resource failed: the resource as it is now (None if gone)."""
-
-    def __init__(self, item: dict[str, Any] | None) -> None:
-        self.item = item
-
-
-def _transact(items: list[dict[str, Any]], ctx: RequestContext, response: Any, *, stale: bool = False) -> None:
-    """Commit one write of the logic, with the request's idempotency record completed in
-    the same transaction (`response` is the body the logic then returns). With `stale`,
-    a failed condition on the first item raises _Stale with that item as it is now (the
-    item asks for ReturnValuesOnConditionCheckFailure=ALL_OLD)."""
-    from ..batch.domain import collecting
-
-    pending = collecting.get()
-    if pending is not None:  # planning an atomic batch: it commits everything at once
-        pending.append(items)
-        return
-    try:
-        idempotency.transact(items, response)
-    except ApiError:
-        raise
-    except Exception as exc:  # botocore ClientError and transport errors
-        if db.error_code(exc) == "TransactionCanceledException":
-            reasons = db.cancellation_reasons(exc)
-            if stale and reasons and reasons[0] == "ConditionalCheckFailed":
-                raise _Stale(db.cancellation_items(exc)[0]) from exc
-            if "ConditionalCheckFailed" in reasons:
-                # Someone else wrote first: with If-Match that is a failed precondition.
-                raise ApiError("precondition_failed" if ctx.if_match else "resource_conflict") from exc
-        raise db.translate(exc) from exc
+def _conflict(ctx: RequestContext) -> ApiError:
+    """Someone else wrote first: with If-Match that is a failed precondition."""
+    return ApiError("precondition_failed" if ctx.if_match else "resource_conflict")
 
 
 def _item_for(ctx: RequestContext, resource: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +84,7 @@ def _item_for(ctx: RequestContext, resource: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
+def plan_create(ctx: RequestContext, params: ResourceCreate) -> Unit:
     expansions = expand.parse(params.expand)
     now_ms = clock.now_ms()
     now = now_ms // 1000
@@ -144,21 +107,8 @@ def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
     }
     item = _item_for(ctx, resource)
     body = expand.resource(ctx, render(item, ctx), expansions)
-    _transact(
-        [
-            {
-                "Put": {
-                    "TableName": db.table(),
-                    "Item": db.to_item(item),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            _counter_update(ctx, {"total": 1, resource["status"]: 1}),
-        ],
-        ctx,
-        body,
-    )
-    return body
+    put = {"TableName": db.table(), "Item": db.to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}
+    return Unit(body, [{"Put": put}], [_counter(ctx, {"total": 1, resource["status"]: 1})], conflict=_conflict(ctx))
 
 
 def lock_key(ctx: RequestContext, resource_id: str) -> dict[str, str] | None:
@@ -192,29 +142,30 @@ def retrieve(ctx: RequestContext, resource_id: str, expand_paths: list[str] | No
     return expand.resource(ctx, render(item, ctx), expansions)
 
 
-def _retry_on_conflict(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """Run a read-modify-write again when its version check lost a race (a provisioning
-    step bumps the version too): it re-reads and re-applies the request, so only a
-    persistent conflict reaches the client. If-Match failures are never retried."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        for attempt in range(3):
-            try:
-                return fn(*args, **kwargs)
-            except ApiError as exc:
-                if exc.code != "resource_conflict" or attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    return wrapper
+UPDATE_ATTEMPTS = 3  # a version check that lost a race (a provisioning step bumps it too) plans again
 
 
-@_retry_on_conflict
-def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dict[str, Any]:
+def plan_update(
+    ctx: RequestContext, resource_id: str, params: ResourceUpdate, current: dict[str, Any] | None = None
+) -> Unit:
+    """The PATCH of a resource, planned from `current` (the item an idempotency lock
+    returned) or from a read. When its version check loses a race, the commit plans it
+    again from the resource as it is now, so only a persistent conflict reaches the
+    client. If-Match failures are never planned again."""
     expansions = expand.parse(params.expand)
-    # With an Idempotency-Key the key's lock is on this item and returned it: no read.
-    current = idempotency.locked_item(keys.resource(ctx.account_id, ctx.mode, resource_id)) or load(ctx, resource_id)
+    if current is None:
+        current = load(ctx, resource_id)
+    return _plan_update(ctx, resource_id, params, expansions, current, UPDATE_ATTEMPTS)
+
+
+def _plan_update(
+    ctx: RequestContext,
+    resource_id: str,
+    params: ResourceUpdate,
+    expansions: dict[str, Any],
+    current: dict[str, Any],
+    attempts: int,
+) -> Unit:
     rate_limit.admit(ctx, current)
     _check_precondition(ctx, current)
     new = dict(current)
@@ -244,19 +195,22 @@ def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dic
     new["idempotency_key"] = ctx.idempotency_key
     new.update(keys.resource_index(ctx.account_id, ctx.mode, new["status"], resource_id))
     put = {
-        "Put": {
-            "TableName": db.table(),
-            "Item": db.to_item(new),
-            "ConditionExpression": "version = :v",
-            "ExpressionAttributeValues": db.values(v=current["version"]),
-        }
+        "TableName": db.table(),
+        "Item": db.to_item(new),
+        "ConditionExpression": "version = :v",
+        "ExpressionAttributeValues": db.values(v=current["version"]),
     }
-    items = [put]
+    counters = []
     if new["status"] != current["status"]:
-        items.append(_counter_update(ctx, {current["status"]: -1, new["status"]: 1}))
+        counters.append(_counter(ctx, {current["status"]: -1, new["status"]: 1}))
     body = expand.resource(ctx, render(new, ctx), expansions)
-    _transact(items, ctx, body)
-    return body
+
+    def replan(now: dict[str, Any] | None) -> Unit:
+        # The item as the failed condition returned it (a fenced lock asks for it), or read.
+        return _plan_update(ctx, resource_id, params, expansions, now or load(ctx, resource_id), attempts - 1)
+
+    again = replan if attempts > 1 and not ctx.if_match else None
+    return Unit(body, [{"Put": put}], counters, conflict=_conflict(ctx), replan=again, attempts=attempts)
 
 
 # What a DELETE expects of a resource it has not read: settled (active, its capacity
@@ -290,71 +244,61 @@ def _expected(state: dict[str, Any], version: int | None) -> tuple[str, dict[str
     return " AND ".join(cond), names, db.values(**values)
 
 
-def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
+DELETE_ATTEMPTS = 4
+
+
+def plan_delete(ctx: RequestContext, resource_id: str) -> Unit:
     """One transaction, without reading the resource first: it is deleted on the
     condition that it is in the usual state (_SETTLED). If it is not, the failed
     condition returns it (ALL_OLD) and the delete is planned from it exactly, as a read
     would have. With If-Match the resource is read first (the ETag is of its body)."""
     if not ids.is_valid(resource_id, PREFIX):
         raise _not_found(resource_id)
-    from ..batch.domain import collecting
-
-    # An atomic batch plans from what it read (its one transaction cannot re-plan one item).
-    current = load(ctx, resource_id) if ctx.if_match or collecting.get() is not None else None
-    for attempt in range(4):
-        if current is not None:
-            rate_limit.admit(ctx, current)
-            _check_precondition(ctx, current)
-        state = _state(current) if current is not None else _SETTLED
-        try:
-            return _delete(ctx, resource_id, state, current["version"] if current is not None else None)
-        except _Stale as exc:
-            if attempt == 3:
-                raise ApiError("precondition_failed" if ctx.if_match else "resource_conflict") from exc
-            # Changed since, or never settled: plan again from the resource as it is
-            # (a failed condition without the item means gone, or a DynamoDB that did
-            # not return it: the read answers 404 or the item).
-            current = exc.item or load(ctx, resource_id)
-    raise AssertionError("unreachable")
+    current = load(ctx, resource_id) if ctx.if_match else None
+    return _plan_delete(ctx, resource_id, current, DELETE_ATTEMPTS)
 
 
-def _delete(ctx: RequestContext, resource_id: str, state: dict[str, Any], version: int | None) -> dict[str, Any]:
+def _plan_delete(ctx: RequestContext, resource_id: str, current: dict[str, Any] | None, attempts: int) -> Unit:
+    if current is not None:
+        rate_limit.admit(ctx, current)
+        _check_precondition(ctx, current)
+    state = _state(current) if current is not None else _SETTLED
+    version = current["version"] if current is not None else None
     now = clock.now_s()
     body = {"id": resource_id, "object": "resource", "deleted": True, "deleted_at": now}
     cond, names, values = _expected(state, version)
-    _transact(
-        [
-            {
-                "Delete": {
-                    "TableName": db.table(),
-                    "Key": db.to_item(keys.resource(ctx.account_id, ctx.mode, resource_id)),
-                    "ConditionExpression": cond,
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": values,
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            },
-            # Capacity taken by provisioning (ReserveCapacity) is given back, and the
-            # runtime configuration goes with the resource (docs/provisioning.md).
-            _counter_update(
-                ctx, {"total": -1, state["status"]: -1, **({"reserved": -1} if state["capacity_reserved"] else {})}
-            ),
-            {"Delete": {"TableName": db.table(), "Key": db.to_item(keys.resource_runtime(ctx.account_id, ctx.mode, resource_id))}},
-            # Carries this request's id to the resource.deleted event (see events.py).
-            {"Put": {"TableName": db.table(), "Item": db.to_item(_tombstone(ctx, resource_id, now))}},
-        ],
-        ctx,
-        body,
-        stale=True,
-    )
-    if state["status"] == Status.pending.value:
-        # After the commit (an atomic batch's too), so a failed stop leaves nothing behind:
-        # the execution's remaining steps are conditional on the resource and end it as
-        # Cancelled.
-        from ..batch.domain import after_commit
+    runtime = keys.resource_runtime(ctx.account_id, ctx.mode, resource_id)
+    writes = [
+        {
+            "Delete": {
+                "TableName": db.table(),
+                "Key": db.to_item(keys.resource(ctx.account_id, ctx.mode, resource_id)),
+                "ConditionExpression": cond,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        # The runtime configuration goes with the resource (docs/provisioning.md).
+        {"Delete": {"TableName": db.table(), "Key": db.to_item(runtime)}},
+        # Carries this request's id to the resource.deleted event (see event_drafts below).
+        {"Put": {"TableName": db.table(), "Item": db.to_item(_tombstone(ctx, resource_id, now))}},
+    ]
+    # Capacity taken by provisioning (ReserveCapacity) is given back.
+    reserved = {"reserved": -1} if state["capacity_reserved"] else {}
+    counter = _counter(ctx, {"total": -1, state["status"]: -1, **reserved})
+    # After the commit (an atomic batch's too), so a failed stop leaves nothing behind:
+    # the execution's remaining steps are conditional on the resource and end it as Cancelled.
+    after = [lambda: provisioning.stop(resource_id)] if state["status"] == Status.pending.value else []
 
-        after_commit(lambda: provisioning.stop(resource_id))
-    return body
+    def replan(now_item: dict[str, Any] | None) -> Unit:
+        # Changed since, or never settled: plan again from the resource as it is (a failed
+        # condition without the item means gone, or a DynamoDB that did not return it:
+        # the read answers 404 or the item).
+        return _plan_delete(ctx, resource_id, now_item or load(ctx, resource_id), attempts - 1)
+
+    return Unit(body, writes, [counter], after, conflict=_conflict(ctx), replan=replan, attempts=attempts,
+                assumed=current is None)
 
 
 TOMBSTONE_TTL_S = 86_400
@@ -463,6 +407,21 @@ def list_(ctx: RequestContext, params: ListParams) -> dict[str, Any]:
         "has_more": has_more,
         "total_count": total,
     }
+
+
+# --- planned and committed at once (no idempotency key): for tools and tests --------
+
+
+def create(ctx: RequestContext, params: ResourceCreate) -> dict[str, Any]:
+    return unit.apply(plan_create(ctx, params))
+
+
+def update(ctx: RequestContext, resource_id: str, params: ResourceUpdate) -> dict[str, Any]:
+    return unit.apply(plan_update(ctx, resource_id, params))
+
+
+def delete(ctx: RequestContext, resource_id: str) -> dict[str, Any]:
+    return unit.apply(plan_delete(ctx, resource_id))
 
 
 # --- the events a resource's changes make (registered with events/domain.py, which

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from ..core import clock, db, ids, keys, lists
 from . import signing, urlguard
 from ..core.errors import ApiError
+from ..frame import unit
+from ..frame.unit import Unit
 
 if TYPE_CHECKING:  # annotations only: the webhook delivery function loads this module, not the models
     from ..frame.request import RequestContext
@@ -82,7 +84,7 @@ def check_url(url: str) -> str:
         raise ApiError("webhook_url_invalid", f"The webhook URL {exc}.", param="url") from None
 
 
-def create(ctx: RequestContext, params: WebhookEndpointCreate) -> dict[str, Any]:
+def plan_create(ctx: RequestContext, params: WebhookEndpointCreate) -> Unit:
     url = check_url(params.url)
     now_ms = clock.now_ms()
     item = {
@@ -104,22 +106,15 @@ def create(ctx: RequestContext, params: WebhookEndpointCreate) -> dict[str, Any]
     item["sk"] = item["id"]
     body = render(item, with_secret=True)
     put = {"TableName": db.table(), "Item": db.to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}
-    try:
-        # The endpoint and its count move together: the count's condition keeps
-        # MAX_ENDPOINTS under any concurrency.
-        _transact(ctx, [{"Put": put}, _count(ctx, +1)], body)
-    except ApiError:
-        raise
-    except Exception as exc:
-        if db.cancellation_reasons(exc)[1:2] == ["ConditionalCheckFailed"]:
-            raise ApiError(
-                "webhook_endpoint_limit_reached",
-                f"This account already has {MAX_ENDPOINTS} webhook endpoints in {ctx.mode} mode, the most "
-                "it may have; delete one before creating another.",
-                store=False,  # nothing was written: a retry after a delete may succeed
-            ) from exc
-        raise db.translate(exc) from exc
-    return body
+    # The endpoint and its count move together: the count's condition keeps
+    # MAX_ENDPOINTS under any concurrency.
+    full = ApiError(
+        "webhook_endpoint_limit_reached",
+        f"This account already has {MAX_ENDPOINTS} webhook endpoints in {ctx.mode} mode, the most "
+        "it may have; delete one before creating another.",
+        store=False,  # nothing was written: a retry after a delete may succeed
+    )
+    return Unit(body, [{"Put": put}, _count(ctx, +1)], failures={1: full})
 
 
 def _count(ctx: RequestContext, delta: int) -> dict[str, Any]:
@@ -136,15 +131,6 @@ def _count(ctx: RequestContext, delta: int) -> dict[str, Any]:
         update["ConditionExpression"] = "attribute_not_exists(#n) OR #n <= :most"
         update["ExpressionAttributeValues"] = db.values(d=delta, most=MAX_ENDPOINTS - delta)
     return {"Update": update}
-
-
-def _transact(ctx: RequestContext, items: list[dict[str, Any]], body: dict[str, Any]) -> None:
-    """One transaction with the request's idempotency record (idempotency.transact)."""
-    # Here, not at import: the API's frame has it loaded already; the webhook delivery
-    # function, which loads this module too, never writes an endpoint this way.
-    from ..frame import idempotency  # noqa: PLC0415
-
-    idempotency.transact(items, body)
 
 
 def load(account_id: str, mode: str, endpoint_id: str, *, consistent: bool = True) -> dict[str, Any] | None:
@@ -212,7 +198,7 @@ def update(ctx: RequestContext, endpoint_id: str, params: WebhookEndpointUpdate)
     return render(new)
 
 
-def delete(ctx: RequestContext, endpoint_id: str) -> dict[str, Any]:
+def plan_delete(ctx: RequestContext, endpoint_id: str) -> Unit:
     _load(ctx, endpoint_id)
     body = {"id": endpoint_id, "object": "webhook_endpoint", "deleted": True}
     delete_ = {
@@ -220,15 +206,8 @@ def delete(ctx: RequestContext, endpoint_id: str) -> dict[str, Any]:
         "Key": db.to_item(keys.webhook_endpoint(ctx.account_id, ctx.mode, endpoint_id)),
         "ConditionExpression": "attribute_exists(pk)",
     }
-    try:
-        _transact(ctx, [{"Delete": delete_}, _count(ctx, -1)], body)
-    except ApiError:
-        raise
-    except Exception as exc:
-        if db.cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
-            raise _not_found(endpoint_id) from exc  # deleted meanwhile: counted once
-        raise db.translate(exc) from exc
-    return body
+    # Deleted meanwhile: counted once.
+    return Unit(body, [{"Delete": delete_}, _count(ctx, -1)], failures={0: _not_found(endpoint_id)})
 
 
 def rotate_secret(ctx: RequestContext, endpoint_id: str, expires_in: int | None = None) -> dict[str, Any]:
@@ -339,3 +318,14 @@ def disable(item: dict[str, Any], reason: str) -> bool:
             return False
         raise
     return True
+
+
+# --- planned and committed at once (no idempotency key): for tools and tests --------
+
+
+def create(ctx: RequestContext, params: WebhookEndpointCreate) -> dict[str, Any]:
+    return unit.apply(plan_create(ctx, params))
+
+
+def delete(ctx: RequestContext, endpoint_id: str) -> dict[str, Any]:
+    return unit.apply(plan_delete(ctx, endpoint_id))

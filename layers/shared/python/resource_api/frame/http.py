@@ -8,15 +8,14 @@ and validation is the endpoint's pydantic model (params.validate), so an ASGI ap
 would only translate the event there and back. `make bench` measures what that costs
 (bench/frame.py, docs/performance.md "Frame").
 
-A handler module is three lines of wiring around one logic call:
+`Api(endpoint)` serves one endpoint declaration (frame/endpoint.py): it validates the
+input with the declared model, runs the declared operation, and, if the operation
+returns a unit of work (frame/unit.py), commits it, with the request's idempotency
+record when it has a key. A handler module binds its declaration by function name:
 
-    api = Api("get_resource")
+    from resource_api.routes import handler_for
 
-    @api.endpoint(query=RetrieveParams)
-    def get_resource(req: Req, params: RetrieveParams) -> dict:
-        return resources.retrieve(req.ctx, req.path_params["id"])
-
-    handler = api.handler
+    handler = handler_for("get_resource")
 """
 
 from __future__ import annotations
@@ -31,11 +30,14 @@ from urllib.parse import unquote
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
-from . import conditional, idempotency, metrics, params, ratelimit, versions
-from .context import RequestContext, request_id_of
-from .errors import ApiError, error_body
-from .idempotency import Outcome
-from .routes import API_PREFIX, Route, route_for
+from ..core import versions
+from ..core.errors import ApiError, error_body
+from ..metrics import store as metrics
+from . import conditional, idempotency, key_limits, params, unit
+from .endpoint import API_PREFIX, Endpoint
+from .idempotency import Attempt, Outcome
+from .request import RequestContext, request_id_of
+from .unit import Unit
 
 logger = Logger(service="resource-api")
 M = TypeVar("M", bound=BaseModel)
@@ -78,6 +80,9 @@ class Req:
         self.headers = Headers(event)
         # Headers every answer to this request carries (rate limits, API version).
         self.response_headers: dict[str, str] = {}
+        # The item the request's idempotency lock holds, as the lock returned it (the
+        # endpoint's lock_item), so the operation needs no read of it.
+        self.locked_item: dict[str, Any] | None = None
 
     def body_data(self) -> dict[str, Any]:
         return params.parse_body(_body_of(self.event), self.headers.get("content-type"))
@@ -114,38 +119,14 @@ QUERY_KEY = "api_key"  # the spec's `?api_key=` authentication (routes with quer
 
 
 class Api:
-    def __init__(self, function: str) -> None:
-        self.route: Route = route_for(function)
-        self._endpoint: Callable[[Req, Any], Any] | None = None
-        # What the endpoint accepts, for the OpenAPI document and tooling.
-        self.body_model: type[BaseModel] | None = None
-        self.query_model: type[BaseModel] | None = None
-        self.lock_item: Callable[[Any], dict[str, str] | None] | None = None  # see operations.Operation
+    """The Lambda handler of one endpoint."""
 
-    def endpoint(
-        self, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None
-    ) -> Callable[[Callable[[Req, Any], Any]], Callable[[Req, Any], Any]]:
-        """Register the route's endpoint: `@api.endpoint(body=Model)` (or `query=Model`).
-
-        The frame validates the input and calls `fn(req, params)`; write methods then get
-        idempotency keys for free, with the validated parameters as the request's
-        fingerprint.
-        """
-
-        def register(fn: Callable[[Req, Any], Any]) -> Callable[[Req, Any], Any]:
-            self._endpoint, self.body_model, self.query_model = fn, body, query
-            return fn
-
-        return register
-
-    def serve_operation(self) -> Api:
-        """Serve the route's entry of the operations registry (operations.py)."""
-        from .operations import OPERATIONS
-
-        op = OPERATIONS[self.route.function]
-        self.lock_item = op.lock_item
-        self.endpoint(body=op.body, query=op.query)(op.run)
-        return self
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.route = endpoint
+        self._endpoint: Callable[[Req, Any], Any] | None = endpoint.operation
+        self.body_model: type[BaseModel] | None = endpoint.body_model
+        self.query_model: type[BaseModel] | None = endpoint.query_model
+        self.lock_item: Callable[[Any], dict[str, str] | None] | None = endpoint.lock
 
     def handler(self, event: Any, context: Any) -> dict[str, Any]:
         """The Lambda entry point."""
@@ -198,7 +179,7 @@ class Api:
         }
         if req is not None:
             # A request on one resource: this line is also its record for the per-resource
-            # metrics and logs, ingested off the request path (metrics.py, ingest.py).
+            # metrics and logs, ingested off the request path (metrics/store.py, metrics/ingest.py).
             line.update(metrics.request_record(req.ctx, route.method, route.path, req.path_params, status, latency_ms))
         logger.info("request", extra=line)
         return response
@@ -230,8 +211,14 @@ class Api:
                 outcome.headers.setdefault("ETag", conditional.etag(body, weak=body.get("object") == "list"))
             return outcome
 
-        def work() -> Outcome:
-            return shape(fn(req, params))
+        def work(attempt: Attempt | None) -> Outcome:
+            req.locked_item = attempt.locked(item_key) if attempt is not None else None
+            result = fn(req, params)
+            if isinstance(result, Unit):  # what the operation wants written: committed here
+                return unit.commit(result, shape, attempt)
+            return shape(result)
+
+        item_key: dict[str, str] | None = None
 
         if route.method not in WRITE_METHODS:
             outcome = idempotency.execute(ctx, None, "", work)
@@ -261,7 +248,7 @@ class Api:
         context = req.context
         remaining = context.get_remaining_time_in_millis() if context is not None else 30_000
         item_key = self.lock_item(req) if self.lock_item is not None else None
-        return idempotency.execute(ctx, key, print_, work, lock_ms=remaining + 1_000, shape=shape, item_key=item_key)
+        return idempotency.execute(ctx, key, print_, work, lock_ms=remaining + 1_000, item_key=item_key)
 
     def _count(self, req: Req, peek: bool = False) -> None:
         """Count the request against the key's limits; the headers go on every answer."""
@@ -269,10 +256,10 @@ class Api:
         if not principal.key_id:
             return
         if peek:
-            limits = ratelimit.peek(principal)
+            limits = key_limits.peek(principal)
         else:
             try:
-                limits = ratelimit.hit(principal)
+                limits = key_limits.hit(principal)
             except ApiError as exc:
                 req.response_headers.update(exc.headers)
                 raise
