@@ -407,7 +407,7 @@ def _operation(route: routes.Endpoint, comps: _Components) -> dict[str, Any]:
     op: dict[str, Any] = {
         "operationId": route.function,
         "summary": route.summary or route.function.replace("_", " "),
-        "description": DESCRIPTIONS[route.function],
+        "description": DESCRIPTIONS.get(route.function, route.summary),
         "tags": [route.path.split("/")[2]],
         "parameters": [],
     }

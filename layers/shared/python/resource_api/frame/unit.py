@@ -117,7 +117,8 @@ def commit(unit: Unit, answer: Callable[[Any], Outcome], attempt: Attempt | None
     idempotency record when `attempt` holds its key (stored as `answer(body)`, the
     response the request then gives). Plans again while writes[0]'s condition fails,
     up to unit.attempts plans; then unit.conflict answers."""
-    for n in range(unit.attempts):
+    attempts = unit.attempts  # in all, however many the plans after this one allow
+    for n in range(attempts):
         outcome = answer(unit.body)
         try:
             if attempt is not None:
@@ -129,7 +130,7 @@ def commit(unit: Unit, answer: Callable[[Any], Outcome], attempt: Attempt | None
         except Exception as exc:  # botocore ClientError and transport errors
             err = failure(unit, exc)
             if isinstance(err, Stale):
-                if n + 1 < unit.attempts:
+                if n + 1 < attempts:
                     assert unit.replan is not None
                     unit = unit.replan(err.item)
                     continue

@@ -13,7 +13,8 @@ from ..core import clock, db, ids, keys, lists
 from ..frame import conditional
 from ..frame import unit
 from ..frame.unit import Counter, Unit
-from . import expand, rate_limit, provisioning
+from . import expand, provisioning, rate_limit
+from .render import render
 from ..core.changes import Change
 from ..events.drafts import Draft, previous_attributes, register_drafter
 from ..frame.request import RequestContext
@@ -26,28 +27,6 @@ PROVISIONING_ESTIMATE_S = 30
 _MAX_RANDOM = ids.ALPHABET[-1] * ids.RANDOM_CHARS
 # Statuses a client may move between with PATCH.
 CLIENT_STATUSES = {Status.active.value, Status.paused.value, Status.archived.value}
-
-
-def render(item: dict[str, Any], ctx: RequestContext | None = None) -> dict[str, Any]:
-    """The public resource object. With the request's context it carries `limits`
-    (they depend on the caller's plan); events render without it."""
-    out = {
-        "id": item["id"],
-        "object": "resource",
-        "created": item["created"],
-        "updated": item["updated"],
-        "livemode": item["mode"] == "live",
-        "name": item["name"],
-        "type": item["type"],
-        "status": item["status"],
-        "configuration": item["configuration"],
-        "metadata": item.get("metadata") or {},
-    }
-    if item.get("provisioning"):
-        out["provisioning"] = item["provisioning"]
-    if ctx is not None:
-        out["limits"] = rate_limit.block(item, ctx)
-    return out
 
 
 def _check_precondition(ctx: RequestContext, current: dict[str, Any]) -> None:

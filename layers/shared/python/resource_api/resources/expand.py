@@ -23,6 +23,7 @@ from typing import Any
 
 from ..core import db, keys
 from ..metrics import store as metrics
+from .render import render
 from ..frame.request import RequestContext
 from ..core.errors import ApiError
 
@@ -121,8 +122,6 @@ def list_items(ctx: RequestContext, bodies: list[dict[str, Any]], tree: Tree) ->
 def related(ctx: RequestContext, body: dict[str, Any], tree: Tree) -> dict[str, Any]:
     """Other resources of the same account, mode and type, newest first (bounded: one
     gsi2 query of RELATED_LIMIT + 2 items)."""
-    from . import domain as resources  # noqa: PLC0415 (resources imports this module)
-
     resp = db.client().query(
         TableName=db.table(),
         IndexName="gsi2",
@@ -133,7 +132,7 @@ def related(ctx: RequestContext, body: dict[str, Any], tree: Tree) -> dict[str, 
     )
     items = [db.from_item(i) or {} for i in resp.get("Items", [])]
     others = [i for i in items if i.get("id") != body["id"]]
-    data = [resources.render(i, ctx) for i in others[:RELATED_LIMIT]]
+    data = [render(i, ctx) for i in others[:RELATED_LIMIT]]
     list_items(ctx, data, tree.get("data", {}))
     return {
         "object": "list",
