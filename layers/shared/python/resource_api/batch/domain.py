@@ -43,8 +43,8 @@ class BatchRequest(BaseModel):
 
 
 @dataclass
-class Item:
-    """One operation of the batch, as the operations registry sees it (a `Call`)."""
+class OperationRequest:
+    """One operation of the batch, as its endpoint's operation sees it (a frame.request.Request)."""
 
     ctx: RequestContext
     path_params: dict[str, str]
@@ -56,10 +56,10 @@ class Item:
     locked_item: dict[str, Any] | None = None  # a batch's operations lock no item (see frame/http.py)
 
 
-def _plan(ctx: RequestContext, request: BatchRequest) -> list[Item]:
+def _plan(ctx: RequestContext, batch: BatchRequest) -> list[OperationRequest]:
     """Match every operation to a route before anything runs."""
     items = []
-    for i, op in enumerate(request.operations):
+    for i, op in enumerate(batch.operations):
         path = op.path.split("?", 1)[0]
         route, path_params, allowed = routes.match(op.method, path)
         if route is None or not route.batchable:
@@ -70,22 +70,22 @@ def _plan(ctx: RequestContext, request: BatchRequest) -> list[Item]:
             else:
                 msg = f"Unrecognized path {path}; batches take /v1/resources operations."
             raise ApiError("parameter_invalid", msg, param=f"operations[{i}][path]")
-        if request.atomic and op.method == "GET":
+        if batch.atomic and op.method == "GET":
             raise ApiError(
                 "parameter_invalid", "Atomic batches take write operations only.", param=f"operations[{i}][method]"
             )
-        if request.atomic and op.idempotency_key:
+        if batch.atomic and op.idempotency_key:
             raise ApiError(
                 "parameter_invalid",
                 "Operations of an atomic batch cannot have their own idempotency_key; "
                 "send one Idempotency-Key for the whole batch.",
                 param=f"operations[{i}][idempotency_key]",
             )
-        items.append(Item(replace(ctx, idempotency_key=op.idempotency_key, extras={}), path_params, i, op, route))
+        items.append(OperationRequest(replace(ctx, idempotency_key=op.idempotency_key, extras={}), path_params, i, op, route))
     return items
 
 
-def _validate(item: Item) -> None:
+def _validate(item: OperationRequest) -> None:
     model = item.route.params_model
     data = dict(item.op.body or {})
     if item.route.query is not None and "?" in item.op.path:
@@ -111,11 +111,11 @@ def _query_pairs(path: str) -> dict[str, list[str]]:
     return out
 
 
-def _error(item: Item, exc: ApiError) -> dict[str, Any]:
+def _error(item: OperationRequest, exc: ApiError) -> dict[str, Any]:
     return {"status": exc.status, "body": exc.body(item.ctx.request_id)}
 
 
-def _run_one(item: Item) -> dict[str, Any]:
+def _run_one(item: OperationRequest) -> dict[str, Any]:
     try:
         _validate(item)
     except ApiError as exc:
@@ -143,7 +143,7 @@ def _run_one(item: Item) -> dict[str, Any]:
     return result
 
 
-def _not_run(item: Item, failed: int) -> dict[str, Any]:
+def _not_run(item: OperationRequest, failed: int) -> dict[str, Any]:
     return {
         "status": 424,
         "body": error_body(
@@ -154,7 +154,7 @@ def _not_run(item: Item, failed: int) -> dict[str, Any]:
     }
 
 
-def _run_atomic(ctx: RequestContext, items: list[Item]) -> tuple[list[dict[str, Any]], int | None]:
+def _run_atomic(ctx: RequestContext, items: list[OperationRequest]) -> tuple[list[dict[str, Any]], int | None]:
     """Plan and commit; a commit that lost a race to another writer (say a provisioning
     step) wrote nothing, so it is planned again from fresh reads, twice at most."""
     for attempt in range(3):
@@ -164,7 +164,7 @@ def _run_atomic(ctx: RequestContext, items: list[Item]) -> tuple[list[dict[str, 
     raise AssertionError("unreachable")
 
 
-def _plan_atomic(item: Item) -> unit.Unit:
+def _plan_atomic(item: OperationRequest) -> unit.Unit:
     """The operation's unit of work, planned from what it read: its one transaction
     cannot plan one operation again, so a unit planned on an assumption (a DELETE that
     expects a settled resource) is planned again from a read first."""
@@ -176,7 +176,7 @@ def _plan_atomic(item: Item) -> unit.Unit:
     return planned
 
 
-def _attempt_atomic(ctx: RequestContext, items: list[Item]) -> tuple[list[dict[str, Any]], int | None, bool]:
+def _attempt_atomic(ctx: RequestContext, items: list[OperationRequest]) -> tuple[list[dict[str, Any]], int | None, bool]:
     units: list[unit.Unit] = []
     for item in items:
         try:
@@ -211,7 +211,7 @@ def _attempt_atomic(ctx: RequestContext, items: list[Item]) -> tuple[list[dict[s
     return [{"status": i.route.status, "body": u.body} for i, u in zip(items, units)], None, False
 
 
-def _merge(units: list[unit.Unit], items: list[Item]) -> tuple[list[dict[str, Any]], list[int | None]]:
+def _merge(units: list[unit.Unit], items: list[OperationRequest]) -> tuple[list[dict[str, Any]], list[int | None]]:
     """One transaction from the operations' units: their writes (each object changed by
     one operation at most), then their counter deltas summed per counter item."""
     writes: list[dict[str, Any]] = []
@@ -239,25 +239,25 @@ def _merge(units: list[unit.Unit], items: list[Item]) -> tuple[list[dict[str, An
     return writes, owner
 
 
-def run(call: Any, request: BatchRequest) -> dict[str, Any]:
-    """Run a batch for `call` (the HTTP frame's Req: its ctx and response headers)."""
+def run(request: Any, batch: BatchRequest) -> dict[str, Any]:
+    """Run `batch` for `request` (the frame's HttpRequest: its ctx and response headers)."""
     started = time.perf_counter()
-    ctx: RequestContext = call.ctx
+    ctx: RequestContext = request.ctx
     if ctx.api_version and ctx.api_version < versions.BATCH_SINCE:
         raise ApiError(
             "parameter_invalid",
             f"Batch operations exist from API version {versions.BATCH_SINCE}.",
             param=versions.HEADER,
         )
-    items = _plan(ctx, request)
+    items = _plan(ctx, batch)
     if len(items) > 1 and ctx.principal.key_id:  # the batch request itself was counted once
         try:
-            call.response_headers.update(key_limits.hit(ctx.principal, cost=len(items) - 1).headers())
+            request.response_headers.update(key_limits.hit(ctx.principal, cost=len(items) - 1).headers())
         except ApiError as exc:
-            call.response_headers.update(exc.headers)
+            request.response_headers.update(exc.headers)
             raise
     failed_op: int | None = None
-    if request.atomic:
+    if batch.atomic:
         results, failed_op = _run_atomic(ctx, items)
     else:
         results = [_run_one(item) for item in items]
@@ -272,6 +272,6 @@ def run(call: Any, request: BatchRequest) -> dict[str, Any]:
             "duration_ms": round((time.perf_counter() - started) * 1000),
         },
     }
-    if request.atomic:
+    if batch.atomic:
         out["atomic"] = {"committed": failed_op is None, "failed_operation": failed_op}
     return out

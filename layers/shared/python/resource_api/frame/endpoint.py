@@ -68,10 +68,10 @@ class Endpoint:
     body: str | None = None  # the request model of a body ("module:Model")
     query: str | None = None  # the request model of a query string
     response: str | None = None  # the model of the success answer (documentation)
-    # operation(call, params) -> the answer's body; `call` has .ctx and .path_params
-    # (the frame's request, or one operation of a batch).
+    # operation(request, params) -> the answer's body, or a unit of work (frame/unit.py)
+    # that the caller commits; `request` is a frame.request.Request.
     run: str | None = None
-    # lock_item(call) -> the one existing item a request with an Idempotency-Key locks
+    # lock_item(request) -> the one existing item a request with an Idempotency-Key locks
     # instead of the key's own record (frame/idempotency.py), or None.
     lock_item: str | None = None
     batchable: bool = False  # POST /v1/batch may run it

@@ -69,8 +69,8 @@ def _body_of(event: dict[str, Any]) -> bytes:
     return body.encode("utf-8") if isinstance(body, str) else bytes(body)
 
 
-class Req:
-    """One request as the endpoint sees it."""
+class HttpRequest:
+    """One HTTP request (a `Request`, frame/request.py), as the frame reads it from the event."""
 
     def __init__(self, event: dict[str, Any], context: Any) -> None:
         self.event = event
@@ -123,7 +123,7 @@ class Api:
 
     def __init__(self, endpoint: Endpoint) -> None:
         self.route = endpoint
-        self._endpoint: Callable[[Req, Any], Any] | None = endpoint.operation
+        self._endpoint: Callable[[HttpRequest, Any], Any] | None = endpoint.operation
         self.body_model: type[BaseModel] | None = endpoint.body_model
         self.query_model: type[BaseModel] | None = endpoint.query_model
         self.lock_item: Callable[[Any], dict[str, str] | None] | None = endpoint.lock
@@ -153,9 +153,9 @@ class Api:
         if event.get("httpMethod") != route.method:
             return proxy_response(405, error_body("method_not_allowed", request_id=request_id))
         started = time.perf_counter()
-        req: Req | None = None
+        req: HttpRequest | None = None
         try:
-            req = Req(event, context)
+            req = HttpRequest(event, context)
             outcome = self._serve(req, self._endpoint)
             headers = {**req.response_headers, **outcome.headers}
             if outcome.replayed:
@@ -184,7 +184,7 @@ class Api:
         logger.info("request", extra=line)
         return response
 
-    def _serve(self, req: Req, fn: Callable[[Req, Any], Any]) -> Outcome:
+    def _serve(self, req: HttpRequest, fn: Callable[[HttpRequest, Any], Any]) -> Outcome:
         route, body_model, query_model = self.route, self.body_model, self.query_model
         if not route.query_key and QUERY_KEY in (req.event.get("queryStringParameters") or {}):
             raise ApiError("api_key_query_not_allowed", param=QUERY_KEY)
@@ -250,7 +250,7 @@ class Api:
         item_key = self.lock_item(req) if self.lock_item is not None else None
         return idempotency.execute(ctx, key, print_, work, lock_ms=remaining + 1_000, item_key=item_key)
 
-    def _count(self, req: Req, peek: bool = False) -> None:
+    def _count(self, req: HttpRequest, peek: bool = False) -> None:
         """Count the request against the key's limits; the headers go on every answer."""
         principal = req.ctx.principal
         if not principal.key_id:

@@ -1,9 +1,11 @@
-"""What a function knows about the request it serves, read from the API Gateway event."""
+"""The request, by one name: `Request` is what an endpoint's operation sees of it (the
+frame's HttpRequest, or one operation of a batch), and its `ctx` (RequestContext) is who
+asks and how, read from the API Gateway event."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..core.accounts import Principal
 
@@ -61,3 +63,14 @@ class RequestContext:
             path=event.get("path", "/"),
             account_api_version=auth.get("api_version") or None,
         )
+
+
+class Request(Protocol):
+    """A request as an endpoint's operation sees it (`operation(request, params)`, see
+    frame/endpoint.py): the frame's HttpRequest, or one operation of a batch."""
+
+    ctx: RequestContext
+    path_params: dict[str, str]
+    # The item the request's idempotency lock holds, as the lock returned it (the
+    # endpoint's lock_item), so the operation needs no read of it; None otherwise.
+    locked_item: dict[str, Any] | None

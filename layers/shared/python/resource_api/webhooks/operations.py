@@ -5,30 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..frame.request import Request
 from ..frame.unit import Unit
 from . import domain
 from .models import WebhookEndpointCreate, WebhookEndpointListParams, WebhookEndpointUpdate, WebhookSecretRotate
 
 
-def create(call: Any, params: WebhookEndpointCreate) -> Unit:
-    return domain.plan_create(call.ctx, params)
+def create(request: Request, params: WebhookEndpointCreate) -> Unit:
+    return domain.plan_create(request.ctx, params)
 
 
-def list_(call: Any, params: WebhookEndpointListParams) -> dict[str, Any]:
-    return domain.list_(call.ctx, params)
+def list_(request: Request, params: WebhookEndpointListParams) -> dict[str, Any]:
+    return domain.list_(request.ctx, params)
 
 
-def retrieve(call: Any, params: Any) -> dict[str, Any]:
-    return domain.retrieve(call.ctx, call.path_params["id"])
+def retrieve(request: Request, params: Any) -> dict[str, Any]:
+    return domain.retrieve(request.ctx, request.path_params["id"])
 
 
-def update(call: Any, params: WebhookEndpointUpdate) -> dict[str, Any]:
-    return domain.update(call.ctx, call.path_params["id"], params)
+def update(request: Request, params: WebhookEndpointUpdate) -> dict[str, Any]:
+    return domain.update(request.ctx, request.path_params["id"], params)
 
 
-def delete(call: Any, params: Any) -> Unit:
-    return domain.plan_delete(call.ctx, call.path_params["id"])
+def delete(request: Request, params: Any) -> Unit:
+    return domain.plan_delete(request.ctx, request.path_params["id"])
 
 
-def rotate_secret(call: Any, params: WebhookSecretRotate) -> dict[str, Any]:
-    return domain.rotate_secret(call.ctx, call.path_params["id"], params.expires_in)
+def rotate_secret(request: Request, params: WebhookSecretRotate) -> dict[str, Any]:
+    return domain.rotate_secret(request.ctx, request.path_params["id"], params.expires_in)
