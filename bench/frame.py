@@ -12,7 +12,7 @@ sample, three ways, laid out as bench.coldstart lays out a deployed function:
                this comparison only (they do not ship).
     floor      bench.minimal.get_resource: no framework, no pydantic, no logging. At init
                only the standard library and the key builders/attribute conversions
-               (resource_api.keys, resource_api.db); on the first call boto3, one
+               (resource_api.core.keys, resource_api.core.db); on the first call boto3, one
                DynamoDB client and the same two DynamoDB calls as the real handler
                (rate-limit UpdateItem, GetItem), answered with json.dumps.
 

@@ -6,7 +6,7 @@ the DynamoDB requests inline and renders with json.dumps: no frame (resource_api
 pydantic, no idempotency or rate-limit modules, no logging. They reuse only the key
 builders (`keys`) and the attribute-value conversions (`db.to_item`/`from_item`), so
 they address the same items. Like the real endpoints they write no per-resource metrics:
-those are ingested off the request path from the real frame's log line (resource_api.ingest).
+those are ingested off the request path from the real frame's log line (resource_api.metrics.ingest).
 
 They exist to be timed beside the real handlers (bench.cpu); bench.cpu checks that
 each makes the same sequence of AWS calls as its real endpoint and reports it when

@@ -156,7 +156,7 @@ class Api(Construct):
             self._method_not_allowed(self.rest_api.root.resource_for_path(path), methods)
 
         # Substitution-only templates (not VTL) and header mappings, from the definitions
-        # the local gateway renders too (resource_api.gateway_responses).
+        # the local gateway renders too (resource_api.frame.gateway_responses).
         for response_type, (status, _code, _message) in GATEWAY_RESPONSES.items():
             self.rest_api.add_gateway_response(
                 f"GatewayResponse{construct_id(response_type.lower())}",

@@ -1,7 +1,7 @@
 """The DynamoDB table, built from the same definition the local cloud uses
 (resource_api.core.table), and the table's access kinds of the route table ("read",
 "write", "count", "resource_limit", "authenticate"). Writes are scoped by partition
-key (dynamodb:LeadingKeys, patterns in resource_api.keys): docs/deploy.md lists what
+key (dynamodb:LeadingKeys, patterns in resource_api.core.keys): docs/deploy.md lists what
 each function may touch."""
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Data(Construct):
 
     def grant_partitions(self, grantee: iam.IGrantable, actions: tuple[str, ...], partitions: tuple[str, ...]) -> None:
         """`actions` on the table's items whose partition key matches one of `partitions`
-        (dynamodb:LeadingKeys, keys.py). ForAllValues: every key a request names must
+        (dynamodb:LeadingKeys, core/keys.py). ForAllValues: every key a request names must
         match, so a BatchWriteItem with one foreign key is refused whole. Table ARN only:
         no index, so no Query on an index either."""
         iam.Grant.add_to_principal(
@@ -109,7 +109,7 @@ class Data(Construct):
         self.grant_partitions(grantee, COUNT_ACTIONS, keys.COUNTER_PARTITIONS)
 
     def grant_resource_limit(self, grantee: iam.IGrantable) -> None:
-        """A resource's rate-limit windows and limit notices (limits.py)."""
+        """A resource's rate-limit windows and limit notices (resources/rate_limit.py)."""
         self.grant_partitions(grantee, COUNT_ACTIONS, keys.RESOURCE_LIMIT_PARTITIONS)
 
     def grant_authenticate(self, grantee: iam.IGrantable) -> None:

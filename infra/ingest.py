@@ -6,7 +6,7 @@
                                                  on-failure destination)--> failure queue (alarm)
 
 The API functions never write metrics: the frame logs one line per request, and on a
-request on one resource that line is its record (resource_api.metrics.request_record).
+request on one resource that line is its record (resource_api.metrics.store.request_record).
 CloudWatch Logs invokes the ingest function asynchronously with batches of matching
 lines; Lambda retries a failed invocation twice, then sends an invocation record to
 the failure queue (its `requestPayload` is the event: invoke the function with it to

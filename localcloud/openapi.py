@@ -83,7 +83,7 @@ def _validator_patches(model: type[BaseModel]) -> dict[str, list[Any]]:
             elif name == "_type" and field == "type":
                 patches.setdefault(field, []).append(lambda s: {**_not_null(s), "enum": list(EVENT_TYPES)})
     if "idempotency_key" in model.model_fields:
-        # http.py takes it only as printable ASCII, like the header
+        # frame/http.py takes it only as printable ASCII, like the header
         patches.setdefault("idempotency_key", []).append(_printable)
     if "expand" in model.model_fields:
         # expand.parse takes these paths only (anything else is 400 expand_invalid)
@@ -93,7 +93,7 @@ def _validator_patches(model: type[BaseModel]) -> dict[str, list[Any]]:
 
 
 def expand_paths(*, on_list: bool) -> list[str]:
-    """Every path `expand[]` takes (expand.py): on a resource its own fields and its
+    """Every path `expand[]` takes (resources/expand.py): on a resource its own fields and its
     related resources' item fields; on a list, the items' fields under `data.`."""
     items = [f"data.{f}" for f in expand.ON_LIST_ITEM]
     if on_list:
@@ -182,7 +182,7 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in schema.items() if not (k == "default" and v is None)}
 
 
-ID_BODY = "[0-9a-hjkmnp-tv-z]{24}"  # ids.py: 10 time + 14 random characters, Crockford base32
+ID_BODY = "[0-9a-hjkmnp-tv-z]{24}"  # core/ids.py: 10 time + 14 random characters, Crockford base32
 CURSORS = ("starting_after", "ending_before")
 
 
@@ -252,7 +252,7 @@ def _error_response(status: int, route: routes.Endpoint) -> dict[str, Any]:
     }
 
 
-# ratelimit.py's headers, on every answer to a request with a valid key
+# frame/key_limits.py's headers, on every answer to a request with a valid key
 RATE_LIMIT_HEADERS = (
     "X-RateLimit-Limit",
     "X-RateLimit-Remaining",
@@ -261,10 +261,10 @@ RATE_LIMIT_HEADERS = (
     "RateLimit-Policy",
     "RateLimit",
 )
-# limits.py's, when a resource's own configuration[rate_limit] refuses a request
+# resources/rate_limit.py's, when a resource's own configuration[rate_limit] refuses a request
 RESOURCE_RATE_LIMIT_HEADERS = ("Resource-RateLimit-Limit", "Resource-RateLimit-Remaining", "Resource-RateLimit-Reset")
-# Retry-After: 429 (ratelimit.py, limits.py), 409 idempotency_key_in_use (idempotency.py),
-# 500/503 from the database layer (db.py)
+# Retry-After: 429 (frame/key_limits.py, resources/rate_limit.py), 409 idempotency_key_in_use (frame/idempotency.py),
+# 500/503 from the database layer (core/db.py)
 RETRY_AFTER_STATUSES = (409, 429, 500, 503)
 
 

@@ -1,5 +1,5 @@
 """API Gateway's gateway responses as API Gateway renders them: the templates and header
-mappings the stack installs (resource_api.gateway_responses), with variable substitution
+mappings the stack installs (resource_api.frame.gateway_responses), with variable substitution
 only, since gateway response templates are not processed by the VTL engine.
 
 - `$context.a.b` and `${context.a.b}` are replaced by the context variable's value, and

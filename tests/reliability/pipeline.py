@@ -13,7 +13,7 @@ localcloud/pollers.py does it in the local cloud, so a test can stop anywhere:
   it does not report failed are deleted; a failed one comes back when the visibility
   timeout the function gave it runs out (the queue's own, 6 minutes, if it gave none or
   died); the queue's redrive policy moves it to the DLQ after the last attempt. Time is
-  the functions' clock (`resource_api.clock`): when nothing is visible, the queue jumps
+  the functions' clock (`resource_api.core.clock`): when nothing is visible, the queue jumps
   the clock to the next retry, so three days of retries take a second. (The harness
   holds received messages in moto for real and makes them visible when the virtual
   clock says so: moto's SQS runs on the wall clock, and refuses a 12-hour visibility

@@ -3,7 +3,7 @@
 The authorizer and the webhook delivery function are measured against a floor of only
 the third-party modules their code imports (Powertools' Logger; for the delivery
 function boto3 too, which it imports at init). These tests keep them from
-pulling the API's request path back in: the pydantic models (resource_api.models,
+pulling the API's request path back in: the pydantic models (resource_api.<entity>.models,
 through resources or an annotation), the error catalogue, or modules loaded only on a
 rare path (decimal); and they pin down where the delivery function's clients are built:
 through the shared caches, before its first batch starts its thread pool, and nowhere

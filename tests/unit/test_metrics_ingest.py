@@ -25,7 +25,7 @@ _event_ids = itertools.count(1)
 
 
 def line(ctx, rid: str, *, method: str = "GET", status: int = 200, latency_ms: float = 5.0) -> str:
-    """The frame's request line for one request (http.py), as Powertools prints it."""
+    """The frame's request line for one request (frame/http.py), as Powertools prints it."""
     fields = {
         "level": "INFO",
         "location": "serve:166",

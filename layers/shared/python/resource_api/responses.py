@@ -1,8 +1,8 @@
 """Response models: the shape of every object the API answers, for the OpenAPI
 document (localcloud/openapi.py) and for the tests that hold real responses to it.
 
-They describe what `render` in resources.py, webhook_endpoints.py, events.py and
-deliveries.py produce, and what errors.py's `error_body` produces; keep them in step
+They describe what `render` in resources/domain.py, webhooks/domain.py, events/domain.py and
+events/deliveries.py produce, and what core/errors.py's `error_body` produces; keep them in step
 (tests/reliability/test_openapi.py checks real responses against them). Objects allow
 fields added later (e.g. expanded ones); the error object allows nothing else.
 

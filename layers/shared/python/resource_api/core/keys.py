@@ -35,7 +35,7 @@ DELIVERY_WRITE_PARTITIONS = ("*#DLV#*", "*#WHE")
 # The stream processor's writes: the events it makes of changes (it reads what it needs).
 EVENT_PARTITIONS = ("*#EVT",)
 # The per-resource metrics and request logs: written only by the metrics_ingest function
-# (ingest.py), off the request path; the API functions only read them.
+# (metrics/ingest.py), off the request path; the API functions only read them.
 METRICS_PARTITIONS = ("*#RESMET#*", "*#RESLOG#*")
 # Resource items (resource_partition): the ingestion's existence check (ConditionCheck).
 RESOURCE_PARTITIONS = ("*#RES",)
@@ -88,7 +88,7 @@ def resource_runtime(account_id: str, mode: str, resource_id: str) -> dict[str, 
 
 def resource_type_index(account_id: str, mode: str, type_: str, resource_id: str) -> dict[str, str]:
     """GSI (gsi2) entry that lists resources of one type, newest first (the
-    `related_resources` expansion, see expand.py)."""
+    `related_resources` expansion, see resources/expand.py)."""
     return {"gsi2pk": f"{account_id}#{mode}#RES#TYPE#{type_}", "gsi2sk": resource_id}
 
 
@@ -97,7 +97,7 @@ def resource_type_partition(account_id: str, mode: str, type_: str) -> str:
 
 
 def resource_metrics(account_id: str, mode: str, resource_id: str) -> dict[str, str]:
-    """A resource's request counters and latency histograms (metrics.py): one item per
+    """A resource's request counters and latency histograms (metrics/store.py): one item per
     resource, in its own partition so every resource's writes spread out."""
     return {"pk": f"{account_id}#{mode}#RESMET#{resource_id}", "sk": "METRICS"}
 

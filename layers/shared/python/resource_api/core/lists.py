@@ -1,6 +1,6 @@
 """Cursor lists over time-sortable ids, shared by every list endpoint.
 
-Ids sort by creation time (see ids.py), so one sort-key range expresses the
+Ids sort by creation time (see core/ids.py), so one sort-key range expresses the
 `created[gt|gte|lt|lte]` filter and the `starting_after` / `ending_before` cursor
 together; a cursor keeps working after its object is gone.
 """

@@ -2,7 +2,7 @@
 
 Each attempt loads the event and the endpoint afresh, checks the URL again (SSRF
 guard) and connects to the address it vetted, POSTs the event's stored JSON with fresh
-signatures (signing.py), follows no redirect, and records the attempt. The whole
+signatures (webhooks/signing.py), follows no redirect, and records the attempt. The whole
 attempt (connect, TLS, request, answer) has one deadline: DELIVERY_TIMEOUT_S
 (WEBHOOK_DELIVERY_TIMEOUT_S), cut to the invocation's remaining time less
 INVOCATION_MARGIN_S, so a receiver that drips its answer fails its own attempt (a

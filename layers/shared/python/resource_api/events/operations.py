@@ -1,13 +1,13 @@
 """What each event endpoint runs (events/api.py): the request's parts handed to the domain
-(events/domain.py, events/deliveries.py)."""
+(events/domain.py); the delivery endpoints' are in delivery_operations.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..frame.request import Request
-from . import deliveries, domain
-from .models import DeliveryListParams, EventListParams, EventResend, WebhookReplay
+from . import domain
+from .models import EventListParams, EventResend
 
 
 def list_(request: Request, params: EventListParams) -> dict[str, Any]:
@@ -20,11 +20,3 @@ def retrieve(request: Request, params: Any) -> dict[str, Any]:
 
 def resend(request: Request, params: EventResend) -> dict[str, Any]:
     return domain.resend(request.ctx, request.path_params["id"], params)
-
-
-def list_deliveries(request: Request, params: DeliveryListParams) -> dict[str, Any]:
-    return deliveries.list_for_event(request.ctx, request.path_params["id"], params)
-
-
-def replay(request: Request, params: WebhookReplay) -> dict[str, Any]:
-    return deliveries.replay(request.ctx, request.path_params["id"], params)

@@ -1,8 +1,8 @@
 """The webhook delivery queues: one definition read by the CDK construct
-(infra/webhooks.py) and by the local cloud, like schema.py for the table.
+(infra/webhooks.py) and by the local cloud, like core/table.py for the table.
 
 Retries are re-scheduled through the message's visibility timeout (see
-deliveries.py), so the queue only has to keep a message for the whole retry schedule
+events/deliveries.py), so the queue only has to keep a message for the whole retry schedule
 (about 3 days, so 14 days of retention) and hand it to the DLQ once every scheduled
 attempt has been received.
 """

@@ -9,7 +9,7 @@ local cloud emulates it (localcloud/pollers.py). For each resource of a batch:
 
 - one TransactWriteItems (chunked at DynamoDB's 100 items) of
     a ConditionCheck that the resource still exists,
-    the metrics item's `ADD`s (lifetime, hour, latency bucket: metrics.py's layout),
+    the metrics item's `ADD`s (lifetime, hour, latency bucket: metrics/store.py's layout),
     one Put per request of its log entry, with `attribute_not_exists(pk)`;
 - a 2xx DELETE (the resource is gone) deletes the metrics item instead, and the other
   records of that resource are dropped, like those of any resource that no longer

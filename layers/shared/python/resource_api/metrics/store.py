@@ -5,7 +5,7 @@ route under `/v1/resources/{id}`) is recorded by the HTTP frame's one structured
 line per request: `request_record` gives the fields that make that line a
 `"record": "resource_request"` line (who, which resource, which request, status,
 latency, time). A CloudWatch Logs subscription filter on the functions' log groups
-hands those lines to the `metrics_ingest` function (resource_api.ingest), which writes
+hands those lines to the `metrics_ingest` function (resource_api.metrics.ingest), which writes
 the counters and log entries below, exactly once per request, off the request path:
 metrics and logs are eventually consistent (docs/expand-and-metrics.md).
 
@@ -48,7 +48,7 @@ BUCKETS_PER_DOUBLING = 4
 MAX_BUCKET = 80  # 2^20 ms, about 17.5 minutes
 HOUR_ATTR = re.compile(r"^h(\d+)(n|e|s|b\d+)$")
 # The request line of a request on one resource carries RECORD_FIELD = RECORD_MARKER:
-# the subscription filter's pattern (infra) and the ingestion's parser (ingest.py) match it.
+# the subscription filter's pattern (infra) and the ingestion's parser (metrics/ingest.py) match it.
 RECORD_FIELD = "record"
 RECORD_MARKER = "resource_request"
 INGEST_FUNCTION = "metrics_ingest"  # functions/metrics_ingest: the subscription's destination

@@ -7,7 +7,7 @@ name, so a replayed stream batch, a retried start or a duplicate request can nev
 start a second one (Step Functions refuses a second execution of the same name).
 
 The execution input carries everything the state machine needs as ready-made
-DynamoDB values (every key from keys.py, the plan's limit from plans.py, the step
+DynamoDB values (every key from core/keys.py, the plan's limit from core/plans.py, the step
 pacing), so the definition itself is plain service integrations on the table:
 
     ValidateConfiguration -> ReserveCapacity -> WriteRuntimeConfiguration

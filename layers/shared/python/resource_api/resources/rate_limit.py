@@ -5,7 +5,7 @@ else the requests per minute of the caller's plan. When the resource has a
 `rate_limit`, requests on it (GET, PATCH, DELETE of /v1/resources/{id}) are counted in
 one-minute windows, one small TTL'd item per resource and window (one UpdateItem
 `ADD n :1` per request). The request whose ADD returns `rate_limit + 1` is the one that
-crosses the limit: it alone writes the `resource.limit_exceeded` notice (events.py
+crosses the limit: it alone writes the `resource.limit_exceeded` notice (events/domain.py
 turns its INSERT into the event), so the event is emitted once per window however
 many requests are refused. Refused requests stay counted (giving them back would let
 the count cross the limit again and emit a second event).

@@ -302,7 +302,7 @@ def mark_failed(item: dict[str, Any], now: int) -> int:
 def disable(item: dict[str, Any], reason: str) -> bool:
     """Switch an endpoint off on the pipeline's own initiative (410 Gone, or failing for
     days). The MODIFY record this writes becomes the webhook_endpoint.disabled notice
-    event (see events.py). False if it was not enabled (any more)."""
+    event (see events/domain.py). False if it was not enabled (any more)."""
     try:
         db.client().update_item(
             TableName=db.table(),
