@@ -12,7 +12,8 @@ import pytest
 from standardwebhooks import Webhook
 
 from resource_api.core import db, keys
-from resource_api.events import deliveries, domain as events, queues
+from resource_api.events import deliveries, drafts, queues
+from resource_api.events import domain as events
 from resource_api.webhooks import signing, urlguard, domain as webhook_endpoints
 from resource_api import stream
 from resource_api.core.errors import ApiError
@@ -295,7 +296,7 @@ def test_event_ids_are_derived_from_the_stream_record():
 def test_previous_attributes_list_only_what_changed():
     old = {"name": "A", "configuration": {"timeout_ms": 5000, "batch_size": 100}, "metadata": {"x": "1"}, "status": "active"}
     new = {"name": "B", "configuration": {"timeout_ms": 7500, "batch_size": 100}, "metadata": {"y": "2"}, "status": "active"}
-    assert events.previous_attributes(old, new) == {
+    assert drafts.previous_attributes(old, new) == {
         "name": "A",
         "configuration": {"timeout_ms": 5000},
         "metadata": {"x": "1", "y": None},

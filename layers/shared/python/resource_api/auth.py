@@ -25,8 +25,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .core import accounts
 from . import routes
+from .core import accounts
 
 
 class Unauthorized(Exception):

@@ -16,10 +16,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .frame.request import REQUEST_ID_PATTERN
 from .core.errors import CODES
-from .webhooks.models import EVENT_TYPES
+from .frame.request import REQUEST_ID_PATTERN
 from .resources.models import ResourceType, Status
+from .webhooks.models import EVENT_TYPES
 
 ERROR_TYPES = tuple(sorted({c.type for c in CODES.values()}))
 ERROR_CODES = tuple(sorted(CODES))

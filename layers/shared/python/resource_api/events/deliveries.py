@@ -38,9 +38,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core import clock, db, ids, keys, lists, table
-from . import domain as events, queues
-from ..webhooks import signing, urlguard, domain as webhook_endpoints
 from ..core.errors import ApiError
+from ..webhooks import domain as webhook_endpoints, signing, urlguard
+from . import domain as events, queues
 
 if TYPE_CHECKING:  # annotations only: the delivery function does not build the API's models
     from ..frame.request import RequestContext

@@ -32,15 +32,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core import clock, db, ids, keys, lists, table
-from . import queues
-from .drafts import DRAFTERS, Draft, previous_attributes  # noqa: F401 - Draft, previous_attributes: this module's API too
-from ..webhooks import domain as webhook_endpoints
 from ..core.errors import ApiError
+from ..webhooks import domain as webhook_endpoints
+from . import queues
+from .drafts import DRAFTERS, Draft
 
 if TYPE_CHECKING:  # annotations only: the webhook delivery function loads this module, not the models
+    from ..core.changes import Change
     from ..frame.request import RequestContext
     from .models import EventListParams, EventResend
-    from ..core.changes import Change
 
 PREFIX = "evt"
 ENTITY = "event"

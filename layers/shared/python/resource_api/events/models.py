@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ..core import ids
-from ..frame.models import CreatedFilter, _cursor_of, _Strict
+from ..frame.models import CreatedFilter, _Strict, _cursor_of
 from ..webhooks.models import EVENT_TYPES
 
 

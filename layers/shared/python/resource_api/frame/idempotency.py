@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core import clock, db, keys
-from .request import RequestContext
 from ..core.errors import ApiError, error_body
 from . import unit
+from .request import RequestContext
 
 TTL_SECONDS = 24 * 3600
 HEADER = "Idempotency-Key"

@@ -10,16 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import clock, db, ids, keys, lists
-from ..frame import conditional
-from ..frame import unit
+from ..core.changes import Change
+from ..core.errors import ApiError
+from ..events.drafts import Draft, previous_attributes, register_drafter
+from ..frame import conditional, unit
+from ..frame.request import RequestContext
 from ..frame.unit import Counter, Unit
 from . import expand, provisioning, rate_limit
-from .render import render
-from ..core.changes import Change
-from ..events.drafts import Draft, previous_attributes, register_drafter
-from ..frame.request import RequestContext
-from ..core.errors import ApiError
 from .models import ListParams, ResourceCreate, ResourceUpdate, Status
+from .render import render
 
 PREFIX = "res"
 PROVISIONING_STEPS = 5

@@ -22,10 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import db, keys
+from ..core.errors import ApiError
+from ..frame.request import RequestContext
 from ..metrics import store as metrics
 from .render import render
-from ..frame.request import RequestContext
-from ..core.errors import ApiError
 
 MAX_DEPTH = 4
 MAX_PATHS = 20

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ..core import ids
-from ..frame.models import CreatedFilter, Name, _check_metadata, _Strict
+from ..frame.models import CreatedFilter, Name, _Strict, _check_metadata
 
 
 class ResourceType(str, Enum):

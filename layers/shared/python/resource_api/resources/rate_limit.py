@@ -19,9 +19,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from ..core import clock, db, keys, table
-from ..frame import params, key_limits
-from ..frame.request import RequestContext
 from ..core.errors import ApiError
+from ..frame import key_limits, params
+from ..frame.request import RequestContext
 
 logger = Logger(service="resource-api", child=True)
 

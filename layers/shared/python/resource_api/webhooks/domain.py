@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core import clock, db, ids, keys, lists
-from . import signing, urlguard
 from ..core.errors import ApiError
 from ..frame import unit
 from ..frame.unit import Unit
+from . import signing, urlguard
 
 if TYPE_CHECKING:  # annotations only: the webhook delivery function loads this module, not the models
     from ..frame.request import RequestContext
