@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.local:
         _use_local()
 
-    from resource_api import accounts
+    from resource_api.core import accounts
 
     if args.command == "create-account":
         account = accounts.create_account(plan=args.plan, account_id=args.account_id, name=args.name)

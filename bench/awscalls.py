@@ -43,7 +43,7 @@ class Call:
     function: str | None  # the Lambda function whose invocation made it (None: outside any)
     scenario: str | None
     invocation: int | None
-    caller: str = ""  # our module that made the call (resource_api.idempotency, ...)
+    caller: str = ""  # our module that made the call (resource_api.frame.idempotency, ...)
     keys: list[str] = field(default_factory=list)  # key shapes touched (DynamoDB)
     error: str | None = None
     injected_capacity_request: bool = False
@@ -242,7 +242,7 @@ class Recorder:
         frame = sys._getframe(2)
         while frame is not None:
             name = frame.f_globals.get("__name__", "")
-            if (name.startswith("resource_api.") and name != "resource_api.db") or name == "handler" or (
+            if (name.startswith("resource_api.") and name != "resource_api.core.db") or name == "handler" or (
                 name.startswith("functions.")
             ):
                 return name

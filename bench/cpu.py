@@ -91,7 +91,8 @@ class World:
         from moto import mock_aws
 
         from localcloud.gateway import Gateway
-        from resource_api import accounts, db, routes, schema
+        from resource_api.core import accounts, db, table
+        from resource_api import routes
 
         from localcloud import motoserver
 
@@ -102,7 +103,7 @@ class World:
         self.mock = mock_aws()
         self.mock.start()
         self.client = boto3.client("dynamodb")
-        request = schema.create_table_request()
+        request = table.create_table_request()
         request.pop("StreamSpecification", None)
         self.client.create_table(**request)
         db.set_client(self.client)
@@ -113,7 +114,7 @@ class World:
         self.routes = {r.function: r for r in routes.ROUTES}
 
     def close(self) -> None:
-        from resource_api import db
+        from resource_api.core import db
 
         db.set_client(None)
         self.mock.stop()
@@ -139,7 +140,7 @@ class World:
         which writes the same items), then settled as provisioning would (active)."""
         from bench import minimal
         from localcloud import lambda_runtime
-        from resource_api import db
+        from resource_api.core import db
 
         event = self.event("create_resource", "/v1/resources", b"name=seed&type=production")
         if cheap:
@@ -194,9 +195,9 @@ def measure_endpoint(function: str, requests: int) -> dict[str, Any]:
             ops[variant] = list(clock.ops)
         # Both count rate limits in leases by the same policy: from the same start, the
         # timed requests of both make the same calls (checked below).
-        from resource_api import ratelimit
+        from resource_api.frame import key_limits
 
-        ratelimit.forget_leases()
+        key_limits.forget_leases()
         minimal.forget_leases()
         # In-process moto's tables are part of this harness, not of either handler: left
         # in the collector's oldest generation, every full collection walks them, and the

@@ -3,7 +3,7 @@
 One function (GET /v1/resources/{id}, the most called) in a fresh interpreter per
 sample, three ways, laid out as bench.coldstart lays out a deployed function:
 
-    shipped    its handler as deployed: resource_api.http, the thin adapter (proxy
+    shipped    its handler as deployed: resource_api.frame.http, the thin adapter (proxy
                event in, proxy response out, no ASGI)
     framework  the same handler behind FastAPI + Mangum, as the frame was built until
                issue 16: the app with the route, Mangum translating the event to ASGI and
@@ -12,7 +12,7 @@ sample, three ways, laid out as bench.coldstart lays out a deployed function:
                this comparison only (they do not ship).
     floor      bench.minimal.get_resource: no framework, no pydantic, no logging. At init
                only the standard library and the key builders/attribute conversions
-               (resource_api.keys, resource_api.db); on the first call boto3, one
+               (resource_api.core.keys, resource_api.core.db); on the first call boto3, one
                DynamoDB client and the same two DynamoDB calls as the real handler
                (rate-limit UpdateItem, GetItem), answered with json.dumps.
 
@@ -73,11 +73,13 @@ elif variant == "framework":
 
     async def serve(request: Request) -> Response:
         await request.body()
-        out = handler.api.handler(request.scope["aws.event"], request.scope["aws.context"])
+        out = handler.handler(request.scope["aws.event"], request.scope["aws.context"])
         return Response(content=out["body"], status_code=out["statusCode"], headers=out["headers"])
 
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    app.add_api_route(handler.api.route.path, serve, methods=[handler.api.route.method])
+    from resource_api.routes import route_for
+    route = route_for("get_resource")
+    app.add_api_route(route.path, serve, methods=[route.method])
     handle = Mangum(app, lifespan="off")
 else:
     import handler
@@ -226,11 +228,11 @@ def discover_free_port() -> int:
 def _create_table(env: dict[str, str]) -> None:
     import boto3
 
-    from resource_api import schema
+    from resource_api.core import table
 
     client = boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"],
                           aws_access_key_id="bench", aws_secret_access_key="bench")
-    client.create_table(**schema.create_table_request(env["TABLE_NAME"]))
+    client.create_table(**table.create_table_request(env["TABLE_NAME"]))
 
 
 def main(argv: list[str]) -> int:

@@ -2,11 +2,11 @@
 
 Each takes an API Gateway REST proxy event (with the authorizer's context) and returns
 a proxy response, like the real handler, but parses with the standard library, builds
-the DynamoDB requests inline and renders with json.dumps: no frame (resource_api.http), no
+the DynamoDB requests inline and renders with json.dumps: no frame (resource_api.frame.http), no
 pydantic, no idempotency or rate-limit modules, no logging. They reuse only the key
 builders (`keys`) and the attribute-value conversions (`db.to_item`/`from_item`), so
 they address the same items. Like the real endpoints they write no per-resource metrics:
-those are ingested off the request path from the real frame's log line (resource_api.ingest).
+those are ingested off the request path from the real frame's log line (resource_api.metrics.ingest).
 
 They exist to be timed beside the real handlers (bench.cpu); bench.cpu checks that
 each makes the same sequence of AWS calls as its real endpoint and reports it when
@@ -25,7 +25,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
-from resource_api import db, keys
+from resource_api.core import db, keys
 
 TABLE = os.environ.get("TABLE_NAME", "resource-api")
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"

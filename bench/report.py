@@ -75,7 +75,7 @@ def check_write(summary: dict[str, Any]) -> tuple[bool, str]:
 
 
 def _describe(call: dict[str, Any]) -> str:
-    caller = call["caller"].rsplit(".", 1)[-1] if call["caller"] else "?"
+    caller = call["caller"].removeprefix("resource_api.") if call["caller"] else "?"  # e.g. resources.domain
     return f"{_op(call)} by {caller}"
 
 

@@ -360,7 +360,7 @@ def ingestion(rec: Recorder, client: Client, cloud: Any, activity: Activity, ids
         return rec.select(scenario=label, functions={INGEST_FUNCTION}), subscription.delivered - before, log_bytes
 
     activity.wait_quiet(0.5, 20)
-    from resource_api import ingest as ingest_module
+    from resource_api.metrics import ingest as ingest_module
 
     ingest_module._checked.clear()  # as in a fresh container, or the first batch of a clock hour
     warm_calls, _, _ = batch("ingestion/warm-up", 1)

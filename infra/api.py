@@ -17,8 +17,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from resource_api import routes
-from resource_api.errors import CODES
-from resource_api.gateway_responses import GATEWAY_RESPONSES, response_headers, template
+from resource_api.core.errors import CODES
+from resource_api.frame.gateway_responses import GATEWAY_RESPONSES, response_headers, template
 
 from .access import Access
 from .config import SERVICE_NAME, Config
@@ -156,7 +156,7 @@ class Api(Construct):
             self._method_not_allowed(self.rest_api.root.resource_for_path(path), methods)
 
         # Substitution-only templates (not VTL) and header mappings, from the definitions
-        # the local gateway renders too (resource_api.gateway_responses).
+        # the local gateway renders too (resource_api.frame.gateway_responses).
         for response_type, (status, _code, _message) in GATEWAY_RESPONSES.items():
             self.rest_api.add_gateway_response(
                 f"GatewayResponse{construct_id(response_type.lower())}",
@@ -188,7 +188,7 @@ class Api(Construct):
         CfnOutput(self, "ApiUrl", value=self.rest_api.url, description="execute-api URL of stage v1 (the /v1 prefix is the stage)")
         monitoring.watch_api(self.rest_api, STAGE)
 
-    def authorizer_for(self, route: routes.Route) -> apigw.IAuthorizer:
+    def authorizer_for(self, route: routes.Endpoint) -> apigw.IAuthorizer:
         """The authorizer of a route. Routes that also take the spec's `?api_key=` query
         parameter (route.query_key) get the same function without result caching: API
         Gateway caches only on identity sources and refuses, before the function runs,

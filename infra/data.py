@@ -1,7 +1,7 @@
 """The DynamoDB table, built from the same definition the local cloud uses
-(resource_api.schema), and the table's access kinds of the route table ("read",
+(resource_api.core.table), and the table's access kinds of the route table ("read",
 "write", "count", "resource_limit", "authenticate"). Writes are scoped by partition
-key (dynamodb:LeadingKeys, patterns in resource_api.keys): docs/deploy.md lists what
+key (dynamodb:LeadingKeys, patterns in resource_api.core.keys): docs/deploy.md lists what
 each function may touch."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
-from resource_api import keys, routes, schema
+from resource_api.core import keys, table
+from resource_api import routes
 
 from .access import Access
 from .config import Config
@@ -42,7 +43,7 @@ def _attribute(request: dict, key_schema: list[dict], key_type: str) -> dynamodb
 class Data(Construct):
     def __init__(self, scope: Construct, id: str, *, config: Config, access: Access, monitoring: Monitoring) -> None:
         super().__init__(scope, id)
-        request = schema.create_table_request()
+        request = table.create_table_request()
         if request["BillingMode"] != "PAY_PER_REQUEST":
             raise ValueError("the table is on-demand: nothing is paid at rest but storage")
         self.table = dynamodb.Table(
@@ -56,7 +57,7 @@ class Data(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            time_to_live_attribute=schema.TTL_ATTRIBUTE,
+            time_to_live_attribute=table.TTL_ATTRIBUTE,
             stream=dynamodb.StreamViewType[request["StreamSpecification"]["StreamViewType"]],
             deletion_protection=config.production,
             removal_policy=config.removal_policy,
@@ -92,7 +93,7 @@ class Data(Construct):
 
     def grant_partitions(self, grantee: iam.IGrantable, actions: tuple[str, ...], partitions: tuple[str, ...]) -> None:
         """`actions` on the table's items whose partition key matches one of `partitions`
-        (dynamodb:LeadingKeys, keys.py). ForAllValues: every key a request names must
+        (dynamodb:LeadingKeys, core/keys.py). ForAllValues: every key a request names must
         match, so a BatchWriteItem with one foreign key is refused whole. Table ARN only:
         no index, so no Query on an index either."""
         iam.Grant.add_to_principal(
@@ -108,7 +109,7 @@ class Data(Construct):
         self.grant_partitions(grantee, COUNT_ACTIONS, keys.COUNTER_PARTITIONS)
 
     def grant_resource_limit(self, grantee: iam.IGrantable) -> None:
-        """A resource's rate-limit windows and limit notices (limits.py)."""
+        """A resource's rate-limit windows and limit notices (resources/rate_limit.py)."""
         self.grant_partitions(grantee, COUNT_ACTIONS, keys.RESOURCE_LIMIT_PARTITIONS)
 
     def grant_authenticate(self, grantee: iam.IGrantable) -> None:

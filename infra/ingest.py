@@ -6,7 +6,7 @@
                                                  on-failure destination)--> failure queue (alarm)
 
 The API functions never write metrics: the frame logs one line per request, and on a
-request on one resource that line is its record (resource_api.metrics.request_record).
+request on one resource that line is its record (resource_api.metrics.store.request_record).
 CloudWatch Logs invokes the ingest function asynchronously with batches of matching
 lines; Lambda retries a failed invocation twice, then sends an invocation record to
 the failure queue (its `requestPayload` is the event: invoke the function with it to
@@ -25,7 +25,8 @@ from aws_cdk import aws_lambda_destinations as lambda_destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_logs_destinations as destinations
 from constructs import Construct
-from resource_api import keys, metrics
+from resource_api.core import keys
+from resource_api.metrics import store as metrics
 
 from .config import SERVICE_NAME, Config
 from .functions import construct_id, python_function

@@ -28,7 +28,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-from resource_api import provisioning, routes
+from resource_api.resources import provisioning
+from resource_api import routes
 
 from . import statemachines
 from .config import Config

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput, Environment, Stack, Tags
 from constructs import Construct
-from resource_api import metrics
+from resource_api import routes
+from resource_api.metrics import store as metrics
 
 from .access import Access
 from .api import Api
@@ -49,7 +50,7 @@ class ResourceApiStack(Stack):
         self.ingest = MetricsIngest(
             self, "MetricsIngest", config=config, layers=self.layers, table=self.data.table, monitoring=self.monitoring
         )
-        for function in metrics.recording_functions():
+        for function in metrics.recording_functions(routes.ROUTES):
             self.ingest.subscribe(function, self.api.log_groups[function])
 
         CfnOutput(self, "TableName", value=self.data.table.table_name, description="TABLE_NAME for apictl")

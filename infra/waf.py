@@ -4,7 +4,7 @@ the authorizer or any function (so a flood of requests with bad keys costs no La
 invocation and no DynamoDB read). Off by default: a web ACL costs a monthly fee at rest
 (docs/deploy.md).
 
-Per-account rate limits stay the service's (resource_api.ratelimit): this is the
+Per-account rate limits stay the service's (resource_api.frame.key_limits): this is the
 per-IP backstop in front of them. A blocked request is answered by WAF itself, with a
 static body in the spec's error object form (429 rate_limited, Retry-After); it never
 reached API Gateway, so it has no request id.
@@ -17,7 +17,7 @@ import json
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
-from resource_api.errors import CODES
+from resource_api.core.errors import CODES
 
 WINDOW_S = 300  # WAF's evaluation window for the rate-based rule
 RULE_NAME = "RateLimitPerIp"

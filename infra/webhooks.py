@@ -7,7 +7,7 @@ delivery queue with its DLQ, and the delivery function.
     delivery queue --(event source mapping: partial batch failures)--> webhook_delivery
                    --(after the last scheduled attempt: redrive)--> DLQ (alarm)
 
-Queue settings come from resource_api.queues, the definition the local cloud uses too.
+Queue settings come from resource_api.events.queues, the definition the local cloud uses too.
 Registers the "send_webhooks" access kind of the route table: it grants sqs:SendMessage
 on the delivery queue and gives the function WEBHOOK_QUEUE_URL.
 
@@ -32,7 +32,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from resource_api import keys, queues, routes, stream
+from resource_api.core import keys
+from resource_api.events import queues
+from resource_api import routes, stream
 
 from .access import Access
 from .config import SERVICE_NAME, Config

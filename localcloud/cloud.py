@@ -111,20 +111,20 @@ class LocalCloud:
     def create_tables(self) -> None:
         import boto3
 
-        from resource_api import schema
+        from resource_api.core import table
 
         client = boto3.client("dynamodb")
-        client.create_table(**schema.create_table_request())
+        client.create_table(**table.create_table_request())
         client.update_time_to_live(
-            TableName=schema.table_name(),
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": schema.TTL_ATTRIBUTE},
+            TableName=table.table_name(),
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": table.TTL_ATTRIBUTE},
         )
 
     def create_queues(self) -> None:
         """The webhook delivery queue and its DLQ, from the definition CDK uses."""
         import boto3
 
-        from resource_api import queues
+        from resource_api.events import queues
 
         sqs = boto3.client("sqs")
         dlq_request, queue_request = queues.create_queue_requests()
@@ -140,7 +140,7 @@ class LocalCloud:
         create_state_machine(self.moto_url, os.environ["TABLE_NAME"])
 
     def bootstrap_account(self) -> None:
-        from resource_api import accounts
+        from resource_api.core import accounts
 
         accounts.create_account(plan="scale", account_id=DEMO_ACCOUNT, name="Demo account")
         secrets = list(self.api_keys)
@@ -150,18 +150,19 @@ class LocalCloud:
             self.keys[mode] = key["secret"]
 
     def start_pollers(self) -> None:
-        from resource_api import schema
+        from resource_api.core import table
 
-        from resource_api import queues
+        from resource_api.events import queues
 
-        from resource_api import metrics
+        from resource_api import routes
+        from resource_api.metrics import store as metrics
 
         from .pollers import LogSubscription, SqsPoller, StreamPoller
 
-        self.pollers.append(StreamPoller(schema.table_name(), "stream_processor"))
+        self.pollers.append(StreamPoller(table.table_name(), "stream_processor"))
         self.pollers.append(SqsPoller(os.environ[queues.QUEUE_URL_ENV], "webhook_delivery"))
         # The resource routes' resource_request log lines -> metrics_ingest (infra/ingest.py)
-        self.log_subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions())
+        self.log_subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions(routes.ROUTES))
         self.log_subscription.install()
         self.pollers.append(self.log_subscription)
         for poller in self.pollers:

@@ -15,10 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from resource_api import clock, routes
+from resource_api.core import clock
+from resource_api import routes
 from resource_api.auth import Unauthorized
-from resource_api.context import request_id_of
-from resource_api.errors import error_body
+from resource_api.frame.request import request_id_of
+from resource_api.core.errors import error_body
 
 from . import lambda_runtime, templates
 

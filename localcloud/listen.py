@@ -72,7 +72,7 @@ class _TemporaryKey:
         for p in (ROOT, os.path.join(ROOT, "layers", "shared", "python")):
             if p not in sys.path:
                 sys.path.insert(0, p)
-        from resource_api import accounts
+        from resource_api.core import accounts
 
         self.accounts = accounts
         key = accounts.add_key(DEMO_ACCOUNT, "test")

@@ -1,6 +1,6 @@
-"""The OpenAPI 3.1 document of the whole API, generated from the route table, the
-request models each endpoint validates with (`api.body_model` / `api.query_model` of
-functions/<function>/handler.py) and the response models of resource_api/schemas.py;
+"""The OpenAPI 3.1 document of the whole API, generated from the route table: the
+endpoint declarations (resource_api/<entity>/api.py), their request models and the
+response models they name (resource_api/responses.py);
 and a small self-contained HTML page of it (no CDN: the local cloud is offline).
 
 The local cloud serves them at /v1/openapi.json and /docs; `python -m localcloud.openapi`
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import html
-import importlib
 import json
 import sys
 from functools import lru_cache
@@ -19,8 +18,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from resource_api import errors, expand, idempotency, models, routes, schemas, signing, versions
-from resource_api.context import REQUEST_ID_PATTERN
+from resource_api.core import errors, versions
+from resource_api.resources import expand
+from resource_api.frame import idempotency
+from resource_api import responses, routes
+from resource_api.frame import models as shared_models
+from resource_api.resources.models import ListParams
+from resource_api.webhooks.models import EVENT_TYPES
+from resource_api.webhooks import signing
+from resource_api.frame.request import REQUEST_ID_PATTERN
 
 from . import openapi_examples as examples
 
@@ -31,22 +37,22 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 
-def _models_of(function: str) -> tuple[type[BaseModel] | None, type[BaseModel] | None]:
-    api = importlib.import_module(f"functions.{function}.handler").api
-    return api.body_model, api.query_model
+def _response_model(route: routes.Endpoint) -> type[BaseModel]:
+    """The model of the endpoint's success answer (a plain object if it declares none)."""
+    return route.response_model or responses.AnyObject
 
 
 # What the models' own validators check beyond their type hints, so the document says
 # it too (a generated valid request must be accepted): validator name -> schema patch.
 METADATA_SCHEMA = {
     "type": "object",
-    "maxProperties": models.METADATA_MAX_KEYS,
-    "propertyNames": {"minLength": 1, "maxLength": models.METADATA_KEY_MAX, "pattern": "^[^\\[\\]]+$"},
+    "maxProperties": shared_models.METADATA_MAX_KEYS,
+    "propertyNames": {"minLength": 1, "maxLength": shared_models.METADATA_KEY_MAX, "pattern": "^[^\\[\\]]+$"},
     # Strings. (Numbers are taken too and stored as strings, booleans are not; the
     # document says string only, so generated clients get a plain string map.)
-    "additionalProperties": {"type": "string", "maxLength": models.METADATA_VALUE_MAX},
-    "description": f"Key-value pairs: at most {models.METADATA_MAX_KEYS} keys of at most "
-    f"{models.METADATA_KEY_MAX} characters (no brackets), values at most {models.METADATA_VALUE_MAX}; "
+    "additionalProperties": {"type": "string", "maxLength": shared_models.METADATA_VALUE_MAX},
+    "description": f"Key-value pairs: at most {shared_models.METADATA_MAX_KEYS} keys of at most "
+    f"{shared_models.METADATA_KEY_MAX} characters (no brackets), values at most {shared_models.METADATA_VALUE_MAX}; "
     "`metadata=` (empty) clears it",
 }
 # One array of one enum (an anyOf of a const ["*"] and an array breaks generators):
@@ -54,7 +60,7 @@ METADATA_SCHEMA = {
 EVENT_TYPES_SCHEMA = {
     "type": "array",
     "minItems": 1,
-    "items": {"type": "string", "enum": ["*", *models.EVENT_TYPES]},
+    "items": {"type": "string", "enum": ["*", *EVENT_TYPES]},
     "description": 'Event types to send. ["*"] means every type (now and added later) and must be alone; '
     "repeated types are sent once",
     "examples": [["resource.created", "resource.deleted"], ["*"]],
@@ -75,19 +81,19 @@ def _validator_patches(model: type[BaseModel]) -> dict[str, list[Any]]:
             elif name == "_check_enabled_events":
                 patches.setdefault(field, []).append(lambda s: dict(EVENT_TYPES_SCHEMA))
             elif name == "_type" and field == "type":
-                patches.setdefault(field, []).append(lambda s: {**_not_null(s), "enum": list(models.EVENT_TYPES)})
+                patches.setdefault(field, []).append(lambda s: {**_not_null(s), "enum": list(EVENT_TYPES)})
     if "idempotency_key" in model.model_fields:
-        # http.py takes it only as printable ASCII, like the header
+        # frame/http.py takes it only as printable ASCII, like the header
         patches.setdefault("idempotency_key", []).append(_printable)
     if "expand" in model.model_fields:
         # expand.parse takes these paths only (anything else is 400 expand_invalid)
-        on_list = model is models.ListParams
+        on_list = model is ListParams
         patches.setdefault("expand", []).append(lambda s: _expand_schema(s, on_list=on_list))
     return patches
 
 
 def expand_paths(*, on_list: bool) -> list[str]:
-    """Every path `expand[]` takes (expand.py): on a resource its own fields and its
+    """Every path `expand[]` takes (resources/expand.py): on a resource its own fields and its
     related resources' item fields; on a list, the items' fields under `data.`."""
     items = [f"data.{f}" for f in expand.ON_LIST_ITEM]
     if on_list:
@@ -176,14 +182,14 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in schema.items() if not (k == "default" and v is None)}
 
 
-ID_BODY = "[0-9a-hjkmnp-tv-z]{24}"  # ids.py: 10 time + 14 random characters, Crockford base32
+ID_BODY = "[0-9a-hjkmnp-tv-z]{24}"  # core/ids.py: 10 time + 14 random characters, Crockford base32
 CURSORS = ("starting_after", "ending_before")
 
 
 def _cursor_pattern(function: str) -> str:
     """The id pattern of the objects a list route returns (its cursors are such ids)."""
     prefix = "[a-z]+"
-    data = schemas.response_model(function).model_fields.get("data")
+    data = _response_model(routes.route_for(function)).model_fields.get("data")
     item = getattr(data.annotation, "__args__", [None])[0] if data is not None else None
     if item is not None and "id" in getattr(item, "model_fields", {}):
         for meta in item.model_fields["id"].metadata:
@@ -233,7 +239,7 @@ def _common_headers() -> dict[str, Any]:
     return {name: _header(name) for name in ("Request-Id", versions.HEADER, *RATE_LIMIT_HEADERS)}
 
 
-def _error_response(status: int, route: routes.Route) -> dict[str, Any]:
+def _error_response(status: int, route: routes.Endpoint) -> dict[str, Any]:
     headers = _common_headers()
     if status in RETRY_AFTER_STATUSES:
         headers["Retry-After"] = _header("Retry-After")
@@ -246,7 +252,7 @@ def _error_response(status: int, route: routes.Route) -> dict[str, Any]:
     }
 
 
-# ratelimit.py's headers, on every answer to a request with a valid key
+# frame/key_limits.py's headers, on every answer to a request with a valid key
 RATE_LIMIT_HEADERS = (
     "X-RateLimit-Limit",
     "X-RateLimit-Remaining",
@@ -255,10 +261,10 @@ RATE_LIMIT_HEADERS = (
     "RateLimit-Policy",
     "RateLimit",
 )
-# limits.py's, when a resource's own configuration[rate_limit] refuses a request
+# resources/rate_limit.py's, when a resource's own configuration[rate_limit] refuses a request
 RESOURCE_RATE_LIMIT_HEADERS = ("Resource-RateLimit-Limit", "Resource-RateLimit-Remaining", "Resource-RateLimit-Reset")
-# Retry-After: 429 (ratelimit.py, limits.py), 409 idempotency_key_in_use (idempotency.py),
-# 500/503 from the database layer (db.py)
+# Retry-After: 429 (frame/key_limits.py, resources/rate_limit.py), 409 idempotency_key_in_use (frame/idempotency.py),
+# 500/503 from the database layer (core/db.py)
 RETRY_AFTER_STATUSES = (409, 429, 500, 503)
 
 
@@ -321,7 +327,7 @@ ERROR_STATUSES = {
 }
 
 
-def _error_statuses(route: routes.Route) -> list[int]:
+def _error_statuses(route: routes.Endpoint) -> list[int]:
     """The error statuses a route can answer."""
     statuses = [400, 401, 403, 429, 500, 503]
     if "{" in route.path:
@@ -333,7 +339,7 @@ def _error_statuses(route: routes.Route) -> list[int]:
     return sorted(statuses)
 
 
-def _links(route: routes.Route) -> dict[str, Any]:
+def _links(route: routes.Endpoint) -> dict[str, Any]:
     """Stateful testing: an object created here (or listed here) can be read, changed
     and deleted by the routes under `{path}/{id}`."""
     if route.method not in ("POST", "GET") or "{" in route.path:
@@ -346,7 +352,7 @@ def _links(route: routes.Route) -> dict[str, Any]:
     return links
 
 
-def _headers(route: routes.Route) -> list[dict[str, Any]]:
+def _headers(route: routes.Endpoint) -> list[dict[str, Any]]:
     out = [
         {
             "in": "header",
@@ -396,12 +402,12 @@ def _headers(route: routes.Route) -> list[dict[str, Any]]:
     return out
 
 
-def _operation(route: routes.Route, comps: _Components) -> dict[str, Any]:
-    body_model, query_model = _models_of(route.function)
+def _operation(route: routes.Endpoint, comps: _Components) -> dict[str, Any]:
+    body_model, query_model = route.body_model, route.query_model
     op: dict[str, Any] = {
         "operationId": route.function,
         "summary": route.summary or route.function.replace("_", " "),
-        "description": DESCRIPTIONS[route.function],
+        "description": DESCRIPTIONS.get(route.function, route.summary),
         "tags": [route.path.split("/")[2]],
         "parameters": [],
     }
@@ -429,7 +435,7 @@ def _operation(route: routes.Route, comps: _Components) -> dict[str, Any]:
             "content": {JSON: media},
             "x-form-encoded": True,
         }
-    success = comps.add(schemas.response_model(route.function), mode="serialization")
+    success = comps.add(_response_model(route), mode="serialization")
     ok_headers = {**_common_headers(), "ETag": _header("ETag")}
     if route.method in ("POST", "PATCH", "DELETE"):
         ok_headers["Idempotent-Replayed"] = _header("Idempotent-Replayed")
@@ -547,7 +553,7 @@ def _webhooks() -> dict[str, Any]:
         {"in": "header", "name": name, "required": req, "description": desc, "schema": schema}
         for name, (req, desc, schema) in SIGNATURE_HEADERS.items()
     ]
-    for event_type in models.EVENT_TYPES:
+    for event_type in EVENT_TYPES:
         example = {**examples.EVENT, "type": event_type}
         out[event_type] = {
             "post": {
@@ -628,11 +634,11 @@ def _drop_unused(doc: dict[str, Any]) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     comps = _Components()
-    comps.add(schemas.Error, mode="serialization")
+    comps.add(responses.Error, mode="serialization")
     paths: dict[str, Any] = {}
     for route in routes.ROUTES:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, comps)
-    comps.add(schemas.Event, mode="serialization")  # the webhooks' body
+    comps.add(responses.Event, mode="serialization")  # the webhooks' body
     for name, example in examples.SCHEMAS.items():
         comps.schemas[name]["examples"] = [example]
     codes = "\n".join(f"- `{c}` ({s.status} {s.type})" for c, s in sorted(errors.CODES.items()))

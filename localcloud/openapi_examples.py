@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from resource_api import errors
+from resource_api.core import errors
 
 RES = "res_01hq3k5v7w9x0y2z4a6b8c0d"
 RES_2 = "res_01hq3k6a2b4c6d8e0f2g4h6j"

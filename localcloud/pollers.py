@@ -253,7 +253,7 @@ class LogSubscription(threading.Thread):
     def install(self, logger_name: str = "resource-api") -> None:
         """Take the matching records the functions log (without changing what is printed)."""
         from aws_lambda_powertools import Logger
-        from resource_api import metrics
+        from resource_api.metrics import store as metrics
 
         self.logger_name = logger_name
         Logger(service=logger_name)  # the functions' logger, configured as they configure it (first time only)
@@ -318,7 +318,7 @@ class LogSubscription(threading.Thread):
         return True
 
     def _deliver(self, group: str, events: list[tuple[str, int, str]]) -> bool:
-        from resource_api.ingest import subscription_event
+        from resource_api.metrics.ingest import subscription_event
 
         try:
             lambda_runtime.invoke(self.function, subscription_event(group, events))

@@ -32,7 +32,7 @@ def create_state_machine(moto_url: str, table_name: str) -> str:
     """Create it and point the functions at it (the environment CDK gives them)."""
     import boto3
 
-    from resource_api import provisioning
+    from resource_api.resources import provisioning
 
     enable_execution(moto_url)
     arn = boto3.client("stepfunctions").create_state_machine(

@@ -1,5 +1,5 @@
 """API Gateway's gateway responses as API Gateway renders them: the templates and header
-mappings the stack installs (resource_api.gateway_responses), with variable substitution
+mappings the stack installs (resource_api.frame.gateway_responses), with variable substitution
 only, since gateway response templates are not processed by the VTL engine.
 
 - `$context.a.b` and `${context.a.b}` are replaced by the context variable's value, and
@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from resource_api.gateway_responses import GATEWAY_RESPONSES, response_headers, template
+from resource_api.frame.gateway_responses import GATEWAY_RESPONSES, response_headers, template
 
 # API Gateway's own message ($context.error.message) for what the local gateway answers.
 MESSAGES = {

@@ -107,7 +107,7 @@ class WorkerPool:
 
     def copy_state(self, path: str) -> None:
         """After the main gateway applied a /_local control: the same state in every worker."""
-        from resource_api import clock
+        from resource_api.core import clock
 
         if path == "/_local/clock":
             message = ("clock", clock._offset, clock._frozen)
@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default="worker")
     args = parser.parse_args(argv)
 
-    from resource_api import clock, metrics
+    from resource_api.core import clock
+    from resource_api.metrics import store as metrics
 
     from . import httpheaders
     from .gateway import Gateway
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
 
     gateway.admin_relay = admin_relay
     # The resource routes' resource_request log lines -> metrics_ingest, as in the main process.
-    subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions())
+    subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions(routes.ROUTES))
     subscription.install()
     subscription.start()
     warm_handlers()

@@ -44,20 +44,21 @@ def aws() -> Iterator[None]:
     import boto3
     from moto import mock_aws
 
-    from resource_api import db, ratelimit, schema
+    from resource_api.core import db, table
+    from resource_api.frame import key_limits
 
     with mock_aws():
         client = boto3.client("dynamodb")
-        client.create_table(**schema.create_table_request())
+        client.create_table(**table.create_table_request())
         db.set_client(client)
-        ratelimit.forget_leases()  # a fresh table: what this process leased is gone
+        key_limits.forget_leases()  # a fresh table: what this process leased is gone
         yield
         db.set_client(None)
 
 
 @pytest.fixture
 def principal(aws):
-    from resource_api import accounts
+    from resource_api.core import accounts
 
     account = accounts.create_account(plan="scale")
     return accounts.Principal(account_id=account["id"], mode="test", key_id="key_test", plan="scale")
@@ -65,7 +66,7 @@ def principal(aws):
 
 @pytest.fixture
 def ctx(principal):
-    from resource_api.context import RequestContext
+    from resource_api.frame.request import RequestContext
 
     return RequestContext(principal=principal, request_id="req_" + "0" * 32)
 

@@ -1,14 +1,5 @@
 """POST /v1/batch"""
 
-from resource_api import batch
-from resource_api.http import Api, Req
+from resource_api.routes import handler_for
 
-api = Api("batch")
-
-
-@api.endpoint(body=batch.BatchRequest)
-def run_batch(req: Req, params: batch.BatchRequest) -> dict:
-    return batch.run(req, params)
-
-
-handler = api.handler
+handler = handler_for("batch")

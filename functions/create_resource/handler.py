@@ -1,6 +1,5 @@
 """POST /v1/resources"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-api = Api("create_resource").serve_operation()
-handler = api.handler
+handler = handler_for("create_resource")

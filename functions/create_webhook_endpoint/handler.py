@@ -1,15 +1,5 @@
 """POST /v1/webhook_endpoints"""
 
-from resource_api import webhook_endpoints
-from resource_api.http import Api, Req
-from resource_api.models import WebhookEndpointCreate
+from resource_api.routes import handler_for
 
-api = Api("create_webhook_endpoint")
-
-
-@api.endpoint(body=WebhookEndpointCreate)
-def create_webhook_endpoint(req: Req, params: WebhookEndpointCreate) -> dict:
-    return webhook_endpoints.create(req.ctx, params)
-
-
-handler = api.handler
+handler = handler_for("create_webhook_endpoint")

@@ -1,6 +1,5 @@
 """DELETE /v1/resources/{id}"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-api = Api("delete_resource").serve_operation()
-handler = api.handler
+handler = handler_for("delete_resource")

@@ -1,15 +1,5 @@
 """DELETE /v1/webhook_endpoints/{id}"""
 
-from resource_api import webhook_endpoints
-from resource_api.http import Api, Req
-from resource_api.models import WriteParams
+from resource_api.routes import handler_for
 
-api = Api("delete_webhook_endpoint")
-
-
-@api.endpoint(body=WriteParams)
-def delete_webhook_endpoint(req: Req, params: WriteParams) -> dict:
-    return webhook_endpoints.delete(req.ctx, req.path_params["id"])
-
-
-handler = api.handler
+handler = handler_for("delete_webhook_endpoint")

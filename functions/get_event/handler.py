@@ -1,15 +1,5 @@
 """GET /v1/events/{id}"""
 
-from resource_api import events
-from resource_api.http import Api, Req
-from resource_api.models import NoParams
+from resource_api.routes import handler_for
 
-api = Api("get_event")
-
-
-@api.endpoint(query=NoParams)
-def get_event(req: Req, params: NoParams) -> dict:
-    return events.retrieve(req.ctx, req.path_params["id"])
-
-
-handler = api.handler
+handler = handler_for("get_event")

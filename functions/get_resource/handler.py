@@ -1,6 +1,5 @@
 """GET /v1/resources/{id}"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-api = Api("get_resource").serve_operation()
-handler = api.handler
+handler = handler_for("get_resource")

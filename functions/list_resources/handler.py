@@ -1,6 +1,5 @@
 """GET /v1/resources"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-api = Api("list_resources").serve_operation()
-handler = api.handler
+handler = handler_for("list_resources")

@@ -4,7 +4,7 @@ makes Lambda deliver the event again."""
 
 from aws_lambda_powertools import Logger
 
-from resource_api.ingest import handle_event
+from resource_api.metrics.ingest import handle_event
 
 logger = Logger(service="resource-api")
 

@@ -1,15 +1,5 @@
 """POST /v1/events/{id}/resend"""
 
-from resource_api import events
-from resource_api.http import Api, Req
-from resource_api.models import EventResend
+from resource_api.routes import handler_for
 
-api = Api("resend_event")
-
-
-@api.endpoint(body=EventResend)
-def resend_event(req: Req, params: EventResend) -> dict:
-    return events.resend(req.ctx, req.path_params["id"], params)
-
-
-handler = api.handler
+handler = handler_for("resend_event")

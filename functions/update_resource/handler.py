@@ -1,6 +1,5 @@
 """PATCH /v1/resources/{id}"""
 
-from resource_api.http import Api
+from resource_api.routes import handler_for
 
-api = Api("update_resource").serve_operation()
-handler = api.handler
+handler = handler_for("update_resource")

@@ -5,7 +5,7 @@ imported at init; its clients are built by the first batch, before its thread po
 import boto3  # noqa: F401 - loaded at init, where Lambda gives the CPU burst
 from aws_lambda_powertools import Logger
 
-from resource_api.deliveries import handle_batch
+from resource_api.events.deliveries import handle_batch
 
 logger = Logger(service="resource-api")
 

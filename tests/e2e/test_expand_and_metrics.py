@@ -22,7 +22,7 @@ INGESTION_DEADLINE_S = 15.0
 
 def wait_ingested(cloud, api, rid: str, requests_made: int, timeout: float = INGESTION_DEADLINE_S) -> float:
     """Wait until `requests_made` requests on the resource are counted; the seconds it took."""
-    from resource_api import db, keys
+    from resource_api.core import db, keys
 
     ddb, started = cloud.dynamodb(), time.monotonic()
     key = db.to_item(keys.resource_metrics(api.account["id"], "test", rid))
@@ -262,7 +262,7 @@ def window_start(cloud):
 
 
 def _notices(cloud, account_id):
-    from resource_api import db
+    from resource_api.core import db
 
     resp = cloud.dynamodb().query(
         TableName=NOTICE_TABLE,

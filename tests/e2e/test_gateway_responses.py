@@ -17,9 +17,9 @@ import pytest
 import requests
 
 from localcloud import templates
-from resource_api.context import REQUEST_ID_PATTERN
-from resource_api.gateway_responses import GATEWAY_RESPONSES, response_headers, template
-from resource_api.schemas import Error
+from resource_api.frame.request import REQUEST_ID_PATTERN
+from resource_api.frame.gateway_responses import GATEWAY_RESPONSES, response_headers, template
+from resource_api.responses import Error
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # What API Gateway's messages look like ($context.error.message) for the DEFAULT_* types.

@@ -135,7 +135,7 @@ def test_concurrent_duplicates_create_exactly_one_object(api):
 def _idempotency_item(cloud, api, k):
     import hashlib
 
-    from resource_api import keys
+    from resource_api.core import keys
 
     ddb = boto3.client("dynamodb", endpoint_url=cloud.moto_url, region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")

@@ -7,7 +7,7 @@ import re
 
 import requests
 
-from resource_api.context import REQUEST_ID_PATTERN
+from resource_api.frame.request import REQUEST_ID_PATTERN
 
 ERROR_KEYS = {"type", "code", "message", "doc_url", "request_id"}
 

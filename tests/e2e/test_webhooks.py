@@ -283,7 +283,8 @@ def test_every_event_type_reaches_a_local_receiver_with_the_documented_payload(c
     # When a limit is exceeded (the rate limiter writes a notice; see events.notice_item)
     import boto3  # noqa: F401
 
-    from resource_api import db, events
+    from resource_api.core import db
+    from resource_api.events import domain as events
 
     item = events.notice_item(
         api.account["id"],  # type: ignore[attr-defined]

@@ -19,7 +19,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
-from resource_api import keys, routes
+from resource_api.core import keys
+from resource_api import routes
 
 from infra.functions import FUNCTIONS
 

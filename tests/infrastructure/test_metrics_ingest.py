@@ -8,14 +8,16 @@ from __future__ import annotations
 import json
 import re
 
-from resource_api import keys, metrics, routes
+from resource_api.core import keys
+from resource_api.metrics import store as metrics
+from resource_api import routes
 
 from infra import ingest
 
 from .test_stack import as_list, functions_by_name, policy_statements
 from .test_webhooks import _function, _grants
 
-RECORDING = metrics.recording_functions()
+RECORDING = metrics.recording_functions(routes.ROUTES)
 
 
 def _ingest(synth) -> tuple[str, dict]:

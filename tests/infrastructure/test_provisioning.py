@@ -13,7 +13,8 @@ from moto import mock_aws
 from infra import statemachines
 from infra.provisioning import dynamodb_actions
 from localcloud import provisioning as local_provisioning
-from resource_api import provisioning, routes
+from resource_api.resources import provisioning
+from resource_api import routes
 
 
 def _machine(synth) -> tuple[str, dict]:
@@ -56,17 +57,18 @@ def test_the_deployed_and_the_local_definition_are_the_same_document(synth):
 
 def test_moto_runs_the_synthesized_definition(sandbox, monkeypatch):
     # Given the synthesized definition (not the file) in moto with execution on
-    from resource_api import accounts, db, resources, schema
-    from resource_api.context import RequestContext
-    from resource_api.models import ResourceCreate
+    from resource_api.core import accounts, db, table
+    from resource_api.resources import domain as resources
+    from resource_api.frame.request import RequestContext
+    from resource_api.resources.models import ResourceCreate
 
     monkeypatch.setenv(provisioning.STEP_SECONDS_ENV, "0")
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         ddb = boto3.client("dynamodb")
-        ddb.create_table(**schema.create_table_request())
+        ddb.create_table(**table.create_table_request())
         sfn = boto3.client("stepfunctions")
         arn = sfn.create_state_machine(
-            name="synthesized", definition=_deployed_definition(sandbox, schema.table_name()),
+            name="synthesized", definition=_deployed_definition(sandbox, table.table_name()),
             roleArn="arn:aws:iam::123456789012:role/provisioning",
         )["stateMachineArn"]
         monkeypatch.setenv(provisioning.STATE_MACHINE_ARN_ENV, arn)

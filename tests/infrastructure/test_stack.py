@@ -4,8 +4,9 @@ and the schema, not resource counts."""
 from __future__ import annotations
 
 import pytest
-from resource_api import routes, schema
-from resource_api.gateway_responses import GATEWAY_RESPONSES, template
+from resource_api import routes
+from resource_api.core import table
+from resource_api.frame.gateway_responses import GATEWAY_RESPONSES, template
 
 from infra import data
 from infra.api import AUTHORIZER_CACHE, METHODS, STAGE
@@ -189,7 +190,7 @@ def granted_actions(synth, fn: dict) -> dict[str, list]:
 def test_each_function_role_grants_exactly_its_route_dynamodb_access(synth):
     table_id = next(iter(synth.of_type("AWS::DynamoDB::Table")))
     table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
-    index_arns = [{"Fn::Join": ["", [table_arn, f"/index/{name}"]]} for name in schema.INDEXES]
+    index_arns = [{"Fn::Join": ["", [table_arn, f"/index/{name}"]]} for name in table.INDEXES]
     for name, (_, fn) in functions_by_name(synth).items():
         granted = granted_actions(synth, fn)
         dynamo = {a: r for a, r in granted.items() if a.startswith("dynamodb:")}
@@ -237,7 +238,7 @@ def test_other_actions_follow_exactly_the_route_access_kinds(synth):
 def test_a_read_route_cannot_write_data(synth):
     """A read route may write only usage counters (rate limits, metrics, request logs),
     and only items whose partition key is a counter's."""
-    from resource_api import keys
+    from resource_api.core import keys
 
     fns = functions_by_name(synth)
     readers = [r.function for r in routes.ROUTES if r.access - {routes.RESOURCE_LIMIT} == {routes.READ, routes.COUNT}]
@@ -327,16 +328,16 @@ def test_custom_domain_maps_v1_only_when_configured(sandbox, production):
 # --- data -----------------------------------------------------------------------------------
 
 
-def test_table_is_the_schema_table_with_ttl_stream_and_pitr(synth):
-    (table,) = synth.of_type("AWS::DynamoDB::Table").values()
-    props = table["Properties"]
-    request = schema.create_table_request()
+def test_table_is_the_declared_table_with_ttl_stream_and_pitr(synth):
+    (resource,) = synth.of_type("AWS::DynamoDB::Table").values()
+    props = resource["Properties"]
+    request = table.create_table_request()
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["KeySchema"] == request["KeySchema"]
     assert sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == request["AttributeDefinitions"]
     assert props["GlobalSecondaryIndexes"] == request["GlobalSecondaryIndexes"]
-    assert props["StreamSpecification"] == {"StreamViewType": schema.STREAM_VIEW} == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
-    assert props["TimeToLiveSpecification"] == {"AttributeName": schema.TTL_ATTRIBUTE, "Enabled": True}
+    assert props["StreamSpecification"] == {"StreamViewType": table.STREAM_VIEW} == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": table.TTL_ATTRIBUTE, "Enabled": True}
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert "TableName" not in props  # CloudFormation names it: stages can share a region
 

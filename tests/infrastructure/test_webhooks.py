@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from resource_api import queues, routes, stream
+from resource_api.events import queues
+from resource_api import routes, stream
 
 from infra import webhooks
 from infra.functions import FUNCTIONS

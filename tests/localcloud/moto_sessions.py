@@ -72,7 +72,7 @@ class Recorder:
 
 
 def dynamodb_session(client) -> list:
-    from resource_api import schema
+    from resource_api.core import table as schema
 
     r = Recorder()
     call = r.call
@@ -264,7 +264,7 @@ ASL = {
 
 
 def stepfunctions_session(client) -> list:
-    from resource_api import schema
+    from resource_api.core import table as schema
 
     r = Recorder()
     ddb, sfn = client("dynamodb"), client("stepfunctions")

@@ -5,7 +5,7 @@ called on every request. Seen through a revoked key, in-process on moto."""
 from __future__ import annotations
 
 from localcloud.gateway import Gateway
-from resource_api import accounts
+from resource_api.core import accounts
 
 
 def _status(gateway: Gateway, path: str, header: str) -> int:

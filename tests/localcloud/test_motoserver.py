@@ -24,7 +24,7 @@ import json, os, sys, boto3
 os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
 from moto import mock_aws
 from localcloud import motopatches
-from resource_api import schema
+from resource_api.core import table as schema
 
 mode = sys.argv[1]
 if mode == "shim":

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from resource_api import routes
-from resource_api.accounts import Principal
+from resource_api.core.accounts import Principal
 
 
 class Context:
@@ -36,7 +36,7 @@ def event(
     json_body: bool = False,
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
-) -> tuple[routes.Route, dict[str, Any]]:
+) -> tuple[routes.Endpoint, dict[str, Any]]:
     route, path_params, _ = routes.match(method, path)
     assert route is not None, (method, path)
     hdrs = dict(headers or {})

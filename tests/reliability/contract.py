@@ -9,8 +9,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from localcloud import openapi
-from resource_api.context import REQUEST_ID_PATTERN
-from resource_api.schemas import INTERNAL_FIELDS
+from resource_api.frame.request import REQUEST_ID_PATTERN
+from resource_api.responses import INTERNAL_FIELDS
 
 ERROR_KEYS = {"type", "code", "message", "doc_url", "request_id"}
 # Headers of HTTP itself, not of the API: they need no declaration in the document.

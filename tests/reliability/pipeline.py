@@ -13,7 +13,7 @@ localcloud/pollers.py does it in the local cloud, so a test can stop anywhere:
   it does not report failed are deleted; a failed one comes back when the visibility
   timeout the function gave it runs out (the queue's own, 6 minutes, if it gave none or
   died); the queue's redrive policy moves it to the DLQ after the last attempt. Time is
-  the functions' clock (`resource_api.clock`): when nothing is visible, the queue jumps
+  the functions' clock (`resource_api.core.clock`): when nothing is visible, the queue jumps
   the clock to the next retry, so three days of retries take a second. (The harness
   holds received messages in moto for real and makes them visible when the virtual
   clock says so: moto's SQS runs on the wall clock, and refuses a 12-hour visibility
@@ -49,10 +49,13 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from localcloud import lambda_runtime
 from localcloud.motoserver import keep_stream_on_rollback
 from localcloud.pollers import _sqs_record, _stream_record
-from resource_api import accounts, clock, db, provisioning, queues, schema, webhook_endpoints
-from resource_api.accounts import Principal
-from resource_api.context import RequestContext
-from resource_api.models import WebhookEndpointCreate
+from resource_api.core import accounts, clock, db, table
+from resource_api.resources import provisioning
+from resource_api.events import queues
+from resource_api.webhooks import domain as webhook_endpoints
+from resource_api.core.accounts import Principal
+from resource_api.frame.request import RequestContext
+from resource_api.webhooks.models import WebhookEndpointCreate
 
 from . import apigw
 
@@ -505,7 +508,7 @@ def world(*, with_provisioning: bool = False) -> Iterator[World]:
         mp.setenv("STAGE", "local")  # http to 127.0.0.1 is allowed, as in the local cloud
         mp.delenv(queues.SCHEDULE_ENV, raising=False)  # the deployed retry schedule: ~3 days
         mp.setattr(standardwebhooks.webhooks, "datetime", _VirtualDatetime)
-        boto3.client("dynamodb").create_table(**schema.create_table_request())
+        boto3.client("dynamodb").create_table(**table.create_table_request())
         sqs = boto3.client("sqs")
         dlq_request, queue_request = queues.create_queue_requests("pipeline-webhooks")
         dlq_url = sqs.create_queue(**dlq_request)["QueueUrl"]
@@ -522,7 +525,7 @@ def world(*, with_provisioning: bool = False) -> Iterator[World]:
             sfn = clients["stepfunctions"] = db.aws_client("stepfunctions")
             machine = sfn.create_state_machine(
                 name="resource-api-provisioning",
-                definition=statemachines.render(TableName=schema.table_name()),
+                definition=statemachines.render(TableName=table.table_name()),
                 roleArn="arn:aws:iam::123456789012:role/provisioning",
             )["stateMachineArn"]
             mp.setenv(provisioning.STATE_MACHINE_ARN_ENV, machine)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from resource_api.params import MAX_BODY_BYTES
+from resource_api.frame.params import MAX_BODY_BYTES
 
 from . import contract, figures
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
-from resource_api import accounts, clock, db, keys
+from resource_api.core import accounts, clock, db, keys
 
 from . import apigw, figures
 from .pipeline import Http, aws_error
@@ -339,7 +339,7 @@ def _stored_resource(p: accounts.Principal, rid: str) -> dict[str, Any]:
 
 
 def _locks_on(item: dict[str, Any]) -> list[str]:
-    from resource_api import idempotency
+    from resource_api.frame import idempotency
 
     return [k for k in item if k.startswith(idempotency.LOCK_PREFIX)]
 
@@ -409,7 +409,7 @@ def test_a_patch_whose_lock_was_taken_over_writes_nothing(injector):
 
 
 def test_patch_lock_edges_in_flight_refused_errors_stored_gone_resource_replayed(injector):
-    from resource_api import idempotency
+    from resource_api.frame import idempotency
 
     p = new_principal()
     rid = seed_active(p)
@@ -444,6 +444,6 @@ def test_patch_lock_edges_in_flight_refused_errors_stored_gone_resource_replayed
 
 
 def _lock_for(key: str) -> str:
-    from resource_api import idempotency
+    from resource_api.frame import idempotency
 
     return idempotency._lock_attribute(key)

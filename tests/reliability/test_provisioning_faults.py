@@ -16,9 +16,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from resource_api import db, keys, provisioning, resources
-from resource_api.accounts import Principal
-from resource_api.models import ResourceCreate
+from resource_api.core import db, keys
+from resource_api.resources import provisioning, domain as resources
+from resource_api.core.accounts import Principal
+from resource_api.resources.models import ResourceCreate
 
 from . import figures, pipeline
 from .pipeline import World

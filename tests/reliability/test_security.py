@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 import requests
 
-from resource_api import accounts, routes
+from resource_api.core import accounts
+from resource_api import routes
 
 from . import apigw, contract, figures
 
@@ -43,7 +44,7 @@ def _owner_objects(api) -> dict[str, str]:
     return ids
 
 
-def _minimal_body(route: routes.Route) -> dict[str, Any] | None:
+def _minimal_body(route: routes.Endpoint) -> dict[str, Any] | None:
     if route.method == "PATCH":
         return {"metadata[x]": "y"}
     if route.function == "replay_webhook_deliveries":
@@ -186,7 +187,7 @@ def test_secrets_never_appear_in_logs_events_errors_or_lists(aws, capsys, caplog
     call("GET", "/v1/resources", query={"starting_after": live_key})
     created = call("POST", "/v1/resources", body={"name": "abc", "type": "staging"})
     # the events that writes make
-    from resource_api import events as events_module  # noqa: F401 - events are rendered from the stream
+    from resource_api.events import domain as events_module  # noqa: F401 - events are rendered from the stream
 
     logs = capsys.readouterr()
     text = logs.out + logs.err + "\n".join(r.getMessage() + json.dumps(getattr(r, "__dict__", {}), default=str)

@@ -16,9 +16,12 @@ from typing import Any
 
 import pytest
 
-from resource_api import clock, deliveries, queues, resources, webhook_endpoints
-from resource_api.accounts import Principal
-from resource_api.models import ResourceCreate, ResourceUpdate
+from resource_api.core import clock
+from resource_api.events import deliveries, queues
+from resource_api.resources import domain as resources
+from resource_api.webhooks import domain as webhook_endpoints
+from resource_api.core.accounts import Principal
+from resource_api.resources.models import ResourceCreate, ResourceUpdate
 
 from . import apigw, figures, pipeline
 from .pipeline import Died, World

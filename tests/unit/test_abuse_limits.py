@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from resource_api import accounts, clock, db, deliveries, events, ids, keys, ratelimit, webhook_endpoints
-from resource_api.context import RequestContext
-from resource_api.errors import ApiError
-from resource_api.models import WebhookEndpointCreate, WebhookEndpointListParams, WebhookReplay
+from resource_api.core import accounts, clock, db, ids, keys
+from resource_api.events import deliveries, domain as events
+from resource_api.frame import key_limits
+from resource_api.webhooks import domain as webhook_endpoints
+from resource_api.frame.request import RequestContext
+from resource_api.core.errors import ApiError
+from resource_api.webhooks.models import WebhookEndpointCreate, WebhookEndpointListParams
+from resource_api.events.models import WebhookReplay
 
 from .test_webhooks import drain, queue  # noqa: F401 - the SQS delivery queue fixture
 
@@ -95,7 +99,7 @@ def test_one_replay_queues_at_most_1000_and_says_what_is_left(aws, queue, frozen
     some = deliveries.replay(ctx, endpoint["id"], WebhookReplay(since=since, limit=3))
     assert some["events"] == failed[:3] and some["remaining"] == len(failed) - 3
     # Every queued delivery was counted like a request (1000 + 5 + 3)
-    assert ratelimit.peek(ctx.principal).limit - ratelimit.peek(ctx.principal).remaining == 1008
+    assert key_limits.peek(ctx.principal).limit - key_limits.peek(ctx.principal).remaining == 1008
 
 
 def test_replay_queues_what_the_rate_limit_leaves_then_answers_429(aws, queue, frozen):  # noqa: F811
@@ -104,19 +108,19 @@ def test_replay_queues_what_the_rate_limit_leaves_then_answers_429(aws, queue, f
     (endpoint,) = _create(ctx)
     stored = webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"])
     failed = _failed_events(ctx, stored, 150)
-    ratelimit.hit(ctx.principal)  # the replay request itself, as the frame counts it
+    key_limits.hit(ctx.principal)  # the replay request itself, as the frame counts it
     # When it replays: what the window has left is queued, and said
     first = deliveries.replay(ctx, endpoint["id"], WebhookReplay(since=0))
     assert first["count"] == 99 and first["events"] == failed[:99] and first["remaining"] == 51
     assert len(drain(queue)) == 99
-    assert ratelimit.peek(ctx.principal).remaining == 0
+    assert key_limits.peek(ctx.principal).remaining == 0
     # And the next one in the same window queues nothing: 429 with Retry-After
     with pytest.raises(ApiError) as exc:
         deliveries.replay(ctx, endpoint["id"], WebhookReplay(since=0, starting_after=first["events"][-1]))
     assert exc.value.code == "rate_limited" and exc.value.status == 429 and int(exc.value.headers["Retry-After"]) >= 1
     assert drain(queue) == []
     # And nothing was counted by the refusal
-    assert ratelimit.peek(ctx.principal).remaining == 0 and ratelimit.peek(ctx.principal).limit == 100
+    assert key_limits.peek(ctx.principal).remaining == 0 and key_limits.peek(ctx.principal).limit == 100
 
 
 def test_a_replay_with_nothing_to_queue_costs_nothing_extra(aws, queue, frozen):  # noqa: F811
@@ -124,11 +128,11 @@ def test_a_replay_with_nothing_to_queue_costs_nothing_extra(aws, queue, frozen):
     (endpoint,) = _create(ctx)
     body = deliveries.replay(ctx, endpoint["id"], WebhookReplay(since=0))
     assert body["count"] == 0 and body["has_more"] is False
-    assert ratelimit.peek(ctx.principal).remaining == 100
+    assert key_limits.peek(ctx.principal).remaining == 100
 
 
 def test_replay_refuses_a_cursor_that_is_not_an_event_id():
-    from resource_api.params import validate
+    from resource_api.frame.params import validate
 
     with pytest.raises(ApiError) as exc:
         validate(WebhookReplay, {"since": "0", "starting_after": "we_0000"})

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from resource_api import accounts, routes
+from resource_api.core import accounts
+from resource_api import routes
 from resource_api.auth import Unauthorized, authorize
 
 NON_WEBHOOK = routes.route_for("get_resource")  # GET /v1/resources/{id}: the cached authorizer
@@ -27,7 +28,7 @@ def victim(aws) -> dict[str, str]:
     }
 
 
-def event(route: routes.Route, headers: dict[str, str] | None = None, query: dict[str, str] | None = None,
+def event(route: routes.Endpoint, headers: dict[str, str] | None = None, query: dict[str, str] | None = None,
           multi_headers: dict[str, list[str]] | None = None) -> dict:
     """A REQUEST authorizer event as API Gateway builds it for `route`."""
     headers = dict(headers or {})

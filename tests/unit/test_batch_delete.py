@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from resource_api import provisioning, resources
+from resource_api.resources import provisioning, domain as resources
 from tests.reliability import apigw
 
 from .test_provisioning import prov  # noqa: F401 - the fixture

@@ -19,7 +19,7 @@ def test_discovers_route_functions_the_authorizer_and_event_functions():
 def test_recorder_counts_calls_injects_capacity_and_models_units(aws):
     import boto3
 
-    from resource_api import db
+    from resource_api.core import db
 
     recorder = awscalls.Recorder()
     recorder.install()
@@ -52,14 +52,14 @@ def _summary(*calls: tuple[str, str, str]) -> dict:
 
 
 def test_targets_are_checked_as_written():
-    rate = ("UpdateItem", "resource_api.ratelimit", "pk=RATE#{key_id} sk={n}")
-    idem_put = ("PutItem", "resource_api.idempotency", "pk=IDEM#x sk=IDEM")
-    get = ("GetItem", "resource_api.resources", "pk=a sk=b")
+    rate = ("UpdateItem", "resource_api.frame.key_limits", "pk=RATE#{key_id} sk={n}")
+    idem_put = ("PutItem", "resource_api.frame.idempotency", "pk=IDEM#x sk=IDEM")
+    get = ("GetItem", "resource_api.resources.domain", "pk=a sk=b")
     assert report.check_get(_summary(rate, get))[0]
-    assert not report.check_get(_summary(rate, get, ("PutItem", "resource_api.metrics", "pk=M sk=1")))[0]
-    assert report.check_list(_summary(("Query", "resource_api.resources", ""), get))[0]
-    assert not report.check_list(_summary(("Query", "resource_api.resources", ""), get, rate))[0]
-    tx = ("TransactWriteItems", "resource_api.resources", "pk=a sk=b")
+    assert not report.check_get(_summary(rate, get, ("PutItem", "resource_api.metrics.store", "pk=M sk=1")))[0]
+    assert report.check_list(_summary(("Query", "resource_api.resources.domain", ""), get))[0]
+    assert not report.check_list(_summary(("Query", "resource_api.resources.domain", ""), get, rate))[0]
+    tx = ("TransactWriteItems", "resource_api.resources.domain", "pk=a sk=b")
     assert report.check_write(_summary(rate, idem_put, tx))[0]
     assert not report.check_write(_summary(rate, idem_put, get, tx))[0]  # a read before the transaction
 

@@ -3,7 +3,7 @@
 The authorizer and the webhook delivery function are measured against a floor of only
 the third-party modules their code imports (Powertools' Logger; for the delivery
 function boto3 too, which it imports at init). These tests keep them from
-pulling the API's request path back in: the pydantic models (resource_api.models,
+pulling the API's request path back in: the pydantic models (resource_api.<entity>.models,
 through resources or an annotation), the error catalogue, or modules loaded only on a
 rare path (decimal); and they pin down where the delivery function's clients are built:
 through the shared caches, before its first batch starts its thread pool, and nowhere
@@ -20,8 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from resource_api import db
-from resource_api.errors import ApiError
+from resource_api.core import db
+from resource_api.core.errors import ApiError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,12 +44,12 @@ def loaded_after(module: str) -> set[str]:
 @pytest.mark.parametrize(
     ("module", "not_loaded"),
     [
-        ("resource_api.auth", {"pydantic", "resource_api.models", "resource_api.errors", "decimal"}),
+        ("resource_api.auth", {"pydantic", "resource_api.frame.models", "resource_api.core.errors", "decimal"}),
         (
-            "resource_api.deliveries",
+            "resource_api.events.deliveries",
             # boto3: importing deliveries loads no SDK (list_event_deliveries and
             # replay_webhook_deliveries import it too); the delivery function's handler does.
-            {"pydantic", "resource_api.models", "resource_api.resources", "resource_api.idempotency",
+            {"pydantic", "resource_api.frame.models", "resource_api.resources.domain", "resource_api.frame.idempotency",
              "boto3"},
         ),
     ],
@@ -61,11 +61,12 @@ def test_small_functions_do_not_load_the_request_path(module, not_loaded):
 INIT_CHECK = """
 import json, sys
 import functions.webhook_delivery.handler as h
-from resource_api import db, queues
+from resource_api.core import db
+from resource_api.events import queues
 at_init = {
     "boto3": "boto3" in sys.modules,
     "clients": [db._client is not None, queues._client is not None],
-    "request_path": sorted({"pydantic", "resource_api.models", "resource_api.resources"} & set(sys.modules)),
+    "request_path": sorted({"pydantic", "resource_api.frame.models", "resource_api.resources.domain"} & set(sys.modules)),
 }
 h.handle_batch([])
 print(json.dumps({
@@ -91,7 +92,7 @@ def test_the_delivery_function_loads_the_sdk_at_init_and_builds_clients_before_i
 
 
 def test_init_clients_uses_the_caches_tests_set_or_clear(monkeypatch):
-    from resource_api import deliveries, queues
+    from resource_api.events import deliveries, queues
 
     # Given clients a test has set
     dynamodb, sqs = object(), object()

@@ -15,9 +15,12 @@ from collections import Counter
 
 import pytest
 
-from resource_api import db, events, keys, resources, stream
-from resource_api.errors import ApiError
-from resource_api.models import ResourceCreate, ResourceUpdate
+from resource_api.core import db, keys
+from resource_api.events import domain as events
+from resource_api.resources import domain as resources
+from resource_api import stream
+from resource_api.core.errors import ApiError
+from resource_api.resources.models import ResourceCreate, ResourceUpdate
 
 from .test_webhooks import queue, stored_events, stream_records  # noqa: F401 (queue: a fixture)
 

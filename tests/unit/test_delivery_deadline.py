@@ -17,8 +17,12 @@ from collections.abc import Iterator
 import pytest
 from standardwebhooks import Webhook
 
-from resource_api import deliveries, stream, urlguard, webhook_endpoints
-from resource_api.models import DeliveryListParams, ResourceCreate, WebhookEndpointCreate
+from resource_api.events import deliveries
+from resource_api import stream
+from resource_api.webhooks import urlguard, domain as webhook_endpoints
+from resource_api.events.models import DeliveryListParams
+from resource_api.resources.models import ResourceCreate
+from resource_api.webhooks.models import WebhookEndpointCreate
 from tests.reliability.apigw import Context
 from tests.unit.test_webhooks import _sqs_event, queue, stream_records  # noqa: F401 - fixture
 
@@ -101,7 +105,7 @@ def _batch_with(ctx, queue, receivers) -> tuple[dict, list[dict]]:  # noqa: F811
         name: webhook_endpoints.create(ctx, WebhookEndpointCreate(url=r.url(f"/{name}"), enabled_events=["*"]))
         for name, r in receivers.items()
     }
-    from resource_api import resources
+    from resource_api.resources import domain as resources
 
     resources.create(ctx, ResourceCreate(name="Deadline", type="staging"))
     stream.handle_batch(stream_records())

@@ -3,7 +3,7 @@
 import os
 import re
 
-from resource_api.errors import CODES, error_body
+from resource_api.core.errors import CODES, error_body
 
 DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "errors.md")
 

@@ -7,9 +7,12 @@ import dataclasses
 
 import pytest
 
-from resource_api import clock, db, expand, limits, metrics, resources
-from resource_api.errors import ApiError
-from resource_api.models import ResourceCreate
+from resource_api import routes
+from resource_api.core import clock, db
+from resource_api.resources import expand, rate_limit, domain as resources
+from resource_api.metrics import store as metrics
+from resource_api.core.errors import ApiError
+from resource_api.resources.models import ResourceCreate
 
 from tests.unit.test_metrics_ingest import record as ingested
 
@@ -193,10 +196,10 @@ def test_resource_rate_limit_refuses_and_notifies_once_per_window(ctx, frozen_cl
 def test_a_request_is_counted_once_against_the_resource_limit(ctx):
     item = {"id": "res_x", "configuration": {"rate_limit": 1}}
     one = new_ctx(ctx, 1)
-    limits.admit(one, item)
-    limits.admit(one, item)  # the same request re-reading the resource (conflict retry)
+    rate_limit.admit(one, item)
+    rate_limit.admit(one, item)  # the same request re-reading the resource (conflict retry)
     with pytest.raises(ApiError):
-        limits.admit(new_ctx(ctx, 2), item)
+        rate_limit.admit(new_ctx(ctx, 2), item)
 
 
 # --- the frame's record ------------------------------------------------------------------------
@@ -207,7 +210,7 @@ def test_only_requests_on_one_resource_are_recorded(ctx):
     assert metrics.resource_id_of("/v1/resources/{id}/sub", {"id": "res_1"}) == "res_1"
     assert metrics.resource_id_of("/v1/resources", {}) is None
     assert metrics.resource_id_of("/v1/events/{id}", {"id": "evt_1"}) is None
-    assert metrics.recording_functions() == ["get_resource", "update_resource", "delete_resource"]
+    assert metrics.recording_functions(routes.ROUTES) == ["get_resource", "update_resource", "delete_resource"]
     rid = "res_" + "0" * 10 + "a" * 14
     route = "/v1/resources/{id}"
     record = metrics.request_record(ctx, "PATCH", route, {"id": rid}, 400, 3.5)

@@ -1,4 +1,4 @@
-"""The frame (resource_api.http) as Lambda calls it: an API Gateway REST proxy event in,
+"""The frame (resource_api.frame.http) as Lambda calls it: an API Gateway REST proxy event in,
 a proxy response out, on in-process moto. What it took over from FastAPI + Mangum
 (issue 16): headers read case-insensitively and from `multiValueHeaders`, base64 bodies,
 routing errors, and the spec's error object with `Request-Id` for every failure, malformed
@@ -77,7 +77,8 @@ def test_routing_errors_and_malformed_events_get_the_error_object(principal, man
 
 
 def test_an_unhandled_exception_is_a_500_error_object_and_a_request_line(principal, monkeypatch):
-    from resource_api import http, resources
+    from resource_api.frame import http
+    from resource_api.resources import domain as resources
 
     def boom(*args, **kwargs):
         raise RuntimeError("a bug")

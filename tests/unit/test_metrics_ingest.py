@@ -11,8 +11,11 @@ import time
 
 import pytest
 
-from resource_api import clock, db, ingest, keys, metrics, resources
-from resource_api.models import ResourceCreate
+from resource_api import routes
+from resource_api.core import clock, db, keys
+from resource_api.metrics import ingest, store as metrics
+from resource_api.resources import domain as resources
+from resource_api.resources.models import ResourceCreate
 
 ROUTE = "/v1/resources/{id}"
 _event_ids = itertools.count(1)
@@ -22,7 +25,7 @@ _event_ids = itertools.count(1)
 
 
 def line(ctx, rid: str, *, method: str = "GET", status: int = 200, latency_ms: float = 5.0) -> str:
-    """The frame's request line for one request (http.py), as Powertools prints it."""
+    """The frame's request line for one request (frame/http.py), as Powertools prints it."""
     fields = {
         "level": "INFO",
         "location": "serve:166",
@@ -257,11 +260,11 @@ def test_the_frame_logs_the_record_and_the_local_subscription_delivers_it(ctx, m
     from localcloud import lambda_runtime
     from localcloud.pollers import LogSubscription
 
-    from resource_api import accounts
+    from resource_api.core import accounts
 
     rid = _create(ctx)
     key = accounts.add_key(ctx.account_id, "test")
-    subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions())
+    subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions(routes.ROUTES))
     subscription.install()
     try:
         for method, status_expected in (("GET", 200), ("PATCH", 400)):

@@ -20,11 +20,13 @@ from moto import mock_aws
 
 from infra import statemachines
 from localcloud.motoserver import keep_stream_on_rollback
-from resource_api import accounts, db, keys, plans, provisioning, resources, schema, stream
-from resource_api.accounts import Principal
-from resource_api.context import RequestContext
-from resource_api.errors import ApiError
-from resource_api.models import ListParams, ResourceCreate, ResourceUpdate
+from resource_api.core import accounts, db, keys, plans, table
+from resource_api.resources import provisioning, domain as resources
+from resource_api import stream
+from resource_api.core.accounts import Principal
+from resource_api.frame.request import RequestContext
+from resource_api.core.errors import ApiError
+from resource_api.resources.models import ListParams, ResourceCreate, ResourceUpdate
 
 STEP_STATES = list(provisioning.STEPS)
 
@@ -117,17 +119,17 @@ def prov(monkeypatch) -> Iterator[Provisioning]:
     keep_stream_on_rollback()  # the local cloud's moto fix (a cancelled transaction kept the stream)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         ddb = boto3.client("dynamodb")
-        ddb.create_table(**schema.create_table_request())
+        ddb.create_table(**table.create_table_request())
         sfn = boto3.client("stepfunctions")
         machine = sfn.create_state_machine(
             name="resource-api-provisioning",
-            definition=statemachines.render(TableName=schema.table_name()),
+            definition=statemachines.render(TableName=table.table_name()),
             roleArn="arn:aws:iam::123456789012:role/provisioning",
         )["stateMachineArn"]
         monkeypatch.setenv(provisioning.STATE_MACHINE_ARN_ENV, machine)
         db.set_client(ddb)
         provisioning.set_client(sfn)
-        stream_arn = ddb.describe_table(TableName=schema.table_name())["Table"]["LatestStreamArn"]
+        stream_arn = ddb.describe_table(TableName=table.table_name())["Table"]["LatestStreamArn"]
         yield Provisioning(ddb, sfn, machine, boto3.client("dynamodbstreams"), stream_arn)
         db.set_client(None)
         provisioning.set_client(None)

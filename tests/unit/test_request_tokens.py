@@ -11,8 +11,9 @@ import re
 import pytest
 
 from infra import statemachines
-from resource_api import db, ids, provisioning, resources
-from resource_api.models import ResourceCreate
+from resource_api.core import db, ids
+from resource_api.resources import provisioning, domain as resources
+from resource_api.resources.models import ResourceCreate
 from tests.reliability import apigw
 
 DYNAMODB_MAX = 36

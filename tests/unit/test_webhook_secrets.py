@@ -13,8 +13,12 @@ import time
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from resource_api import db, deliveries, queues, resources, signing, stream, webhook_endpoints
-from resource_api.models import ResourceCreate
+from resource_api.core import db
+from resource_api.events import deliveries, queues
+from resource_api.resources import domain as resources
+from resource_api.webhooks import signing, domain as webhook_endpoints
+from resource_api import stream
+from resource_api.resources.models import ResourceCreate
 from tests.reliability import apigw
 from tests.unit.test_webhooks import _sqs_event, queue, stream_records  # noqa: F401 - fixture
 

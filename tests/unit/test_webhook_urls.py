@@ -9,9 +9,15 @@ import json
 
 import pytest
 
-from resource_api import db, deliveries, keys, resources, stream, urlguard, webhook_endpoints
-from resource_api.errors import ApiError
-from resource_api.models import DeliveryListParams, ResourceCreate, WebhookEndpointCreate
+from resource_api.core import db, keys
+from resource_api.events import deliveries
+from resource_api.resources import domain as resources
+from resource_api import stream
+from resource_api.webhooks import urlguard, domain as webhook_endpoints
+from resource_api.core.errors import ApiError
+from resource_api.events.models import DeliveryListParams
+from resource_api.resources.models import ResourceCreate
+from resource_api.webhooks.models import WebhookEndpointCreate
 from tests.reliability import apigw
 from tests.unit.test_delivery_deadline import Receiver
 from tests.unit.test_webhooks import PROD, _sqs_event, queue, stream_records  # noqa: F401 - fixture

@@ -11,9 +11,14 @@ import random
 import pytest
 from standardwebhooks import Webhook
 
-from resource_api import db, deliveries, events, keys, queues, signing, stream, urlguard, webhook_endpoints
-from resource_api.errors import ApiError
-from resource_api.models import ResourceCreate, ResourceUpdate, WebhookEndpointCreate
+from resource_api.core import db, keys
+from resource_api.events import deliveries, drafts, queues
+from resource_api.events import domain as events
+from resource_api.webhooks import signing, urlguard, domain as webhook_endpoints
+from resource_api import stream
+from resource_api.core.errors import ApiError
+from resource_api.resources.models import ResourceCreate, ResourceUpdate
+from resource_api.webhooks.models import WebhookEndpointCreate
 
 PROD = urlguard.Policy(frozenset({"https"}), allow_loopback=False)
 
@@ -126,7 +131,7 @@ def stream_records() -> list[dict]:
     import boto3
 
     from localcloud.pollers import _stream_record
-    from resource_api import db
+    from resource_api.core import db
 
     arn = db.client().describe_table(TableName=db.table())["Table"]["LatestStreamArn"]
     streams = boto3.client("dynamodbstreams")
@@ -156,13 +161,13 @@ def drain(sqs) -> list[dict]:
 
 
 def stored_events(ctx) -> list[dict]:
-    from resource_api.models import EventListParams
+    from resource_api.events.models import EventListParams
 
     return events.list_(ctx, EventListParams(limit=100))["data"]
 
 
 def test_an_aborted_write_emits_nothing(ctx, queue, monkeypatch):
-    from resource_api import resources
+    from resource_api.resources import domain as resources
 
     webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/hooks", enabled_events=["*"]))
     res = resources.create(ctx, ResourceCreate(name="Kept", type="staging"))
@@ -191,7 +196,7 @@ def test_an_aborted_write_emits_nothing(ctx, queue, monkeypatch):
 
 
 def test_a_batch_processed_twice_yields_no_duplicate_events_or_messages(ctx, queue):
-    from resource_api import resources
+    from resource_api.resources import domain as resources
 
     webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/a", enabled_events=["*"]))
     webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/b", enabled_events=["resource.deleted"]))
@@ -217,14 +222,16 @@ def test_a_batch_processed_twice_yields_no_duplicate_events_or_messages(ctx, que
 def test_the_stream_filter_drops_only_records_no_subscriber_acts_on(ctx, queue):
     """The event source mapping's filter (stream.FILTERS, applied locally by the poller):
     every record that makes an event or starts provisioning passes; the rest do not."""
-    from resource_api import accounts, ratelimit, resources
+    from resource_api.core import accounts
+    from resource_api.frame import key_limits
+    from resource_api.resources import domain as resources
 
     endpoint = webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/f", enabled_events=["*"]))
     res = resources.create(ctx, ResourceCreate(name="Filtered", type="staging"))
     resources.update(ctx, res["id"], ResourceUpdate(name="Filtered Renamed"))
     resources.delete(ctx, res["id"])
     for _ in range(3):
-        ratelimit.hit(accounts.Principal(ctx.account_id, "test", "key_filter", "free"))
+        key_limits.hit(accounts.Principal(ctx.account_id, "test", "key_filter", "free"))
     stream.handle_batch(stream_records())  # stores the events: their items are records too
     stored = db.from_item(
         db.client().get_item(TableName=db.table(), Key=db.to_item(keys.webhook_endpoint(ctx.account_id, ctx.mode, endpoint["id"])))["Item"]
@@ -253,7 +260,7 @@ def test_the_stream_filter_drops_only_records_no_subscriber_acts_on(ctx, queue):
 
 
 def test_a_half_done_fan_out_is_finished_by_the_retry(ctx, queue, monkeypatch):
-    from resource_api import resources
+    from resource_api.resources import domain as resources
 
     webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/a", enabled_events=["*"]))
     resources.create(ctx, ResourceCreate(name="Half", type="staging"))
@@ -281,7 +288,7 @@ def test_event_ids_are_derived_from_the_stream_record():
     assert a != events.event_id(change, "resource.status_changed", 1_700_000_000_000)
     other = stream.Change("rec-2", "INSERT", "2", 0, None, {"entity": "x"})
     assert a != events.event_id(other, "resource.updated", 1_700_000_000_000)
-    from resource_api import ids
+    from resource_api.core import ids
 
     assert ids.is_valid(a, "evt") and ids.created_ms(a, "evt") == 1_700_000_000_000
 
@@ -289,7 +296,7 @@ def test_event_ids_are_derived_from_the_stream_record():
 def test_previous_attributes_list_only_what_changed():
     old = {"name": "A", "configuration": {"timeout_ms": 5000, "batch_size": 100}, "metadata": {"x": "1"}, "status": "active"}
     new = {"name": "B", "configuration": {"timeout_ms": 7500, "batch_size": 100}, "metadata": {"y": "2"}, "status": "active"}
-    assert events.previous_attributes(old, new) == {
+    assert drafts.previous_attributes(old, new) == {
         "name": "A",
         "configuration": {"timeout_ms": 5000},
         "metadata": {"x": "1", "y": None},
@@ -337,7 +344,7 @@ def _sqs_event(sqs, count: int) -> list[dict]:
 
 
 def test_delivery_batch_reports_only_failed_messages_and_reschedules_them(ctx, queue):
-    from resource_api import resources
+    from resource_api.resources import domain as resources
 
     ok = webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/ok", enabled_events=["*"]))
     bad = webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/bad", enabled_events=["*"]))
@@ -361,7 +368,7 @@ def test_delivery_batch_reports_only_failed_messages_and_reschedules_them(ctx, q
 
 
 def test_delivery_rechecks_the_url_and_never_connects_to_an_unsafe_address(ctx, queue, monkeypatch):
-    from resource_api import resources
+    from resource_api.resources import domain as resources
 
     ep = webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/x", enabled_events=["*"]))
     resources.create(ctx, ResourceCreate(name="Rebind", type="staging"))
@@ -374,7 +381,7 @@ def test_delivery_rechecks_the_url_and_never_connects_to_an_unsafe_address(ctx, 
     assert called == []
     assert len(result["batchItemFailures"]) == 1
     evt = json.loads(records[0]["body"])["event"]
-    from resource_api.models import DeliveryListParams
+    from resource_api.events.models import DeliveryListParams
 
     (attempt,) = deliveries.list_for_event(ctx, evt, DeliveryListParams())["data"]
     assert attempt["status"] == "failed" and attempt["error"].startswith("refused: the URL must be an https URL")
@@ -382,7 +389,8 @@ def test_delivery_rechecks_the_url_and_never_connects_to_an_unsafe_address(ctx, 
 
 
 def test_events_are_rendered_in_the_accounts_default_api_version(ctx, queue):
-    from resource_api import accounts, resources
+    from resource_api.core import accounts
+    from resource_api.resources import domain as resources
 
     # Given an account pinned to an older API version (apictl set-api-version)
     accounts.set_api_version(ctx.account_id, "2023-11-01")

@@ -25,7 +25,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import accounts, routes
+from . import routes
+from .core import accounts
 
 
 class Unauthorized(Exception):

@@ -15,36 +15,9 @@ resources change, and cost no invocation.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from . import db
-
-
-@dataclass(frozen=True)
-class Change:
-    event_id: str  # the stream record's eventID: stable across retries of the batch
-    name: str  # INSERT | MODIFY | REMOVE
-    sequence_number: str
-    created: int  # ApproximateCreationDateTime, epoch seconds
-    old: dict[str, Any] | None
-    new: dict[str, Any] | None
-
-    @property
-    def entity(self) -> str | None:
-        return (self.new or self.old or {}).get("entity")
-
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Change:
-        ddb = record["dynamodb"]
-        return cls(
-            event_id=record["eventID"],
-            name=record["eventName"],
-            sequence_number=ddb["SequenceNumber"],
-            created=int(float(ddb.get("ApproximateCreationDateTime", 0))),
-            old=db.from_item(ddb.get("OldImage")),
-            new=db.from_item(ddb.get("NewImage")),
-        )
+from .core.changes import Change
 
 
 Subscriber = Callable[[Change], None]
@@ -73,7 +46,9 @@ def accepts(record: dict[str, Any]) -> bool:
 
 def subscribers() -> list[Subscriber]:
     """Who sees each change, in order. One line per subscriber."""
-    from . import events, provisioning
+    from .events import domain as events
+    from .resources import domain as resources  # noqa: F401 - registers the resource.* events with events
+    from .resources import provisioning
 
     return [
         events.on_change,  # events + webhook fan-out

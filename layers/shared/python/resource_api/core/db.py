@@ -1,0 +1,161 @@
+"""The DynamoDB client, item (de)serialisation and AWS error translation.
+
+The client is built lazily, once per process; tests and the local cloud reach a
+moto endpoint through `AWS_ENDPOINT_URL`, or replace it with `set_client`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+from .table import table_name
+
+if TYPE_CHECKING:
+    from .errors import ApiError
+
+log = logging.getLogger(__name__)
+_client: Any = None
+
+# Failures after which nothing was written: safe to retry as a new attempt.
+THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+}
+
+
+def aws_client(service: str) -> Any:
+    """A boto3 client with the timeouts and retries every AWS call of ours uses.
+    AWS_READ_TIMEOUT raises the read timeout (the local cloud's moto serves one request
+    at a time and can be slower than 5 s under load)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        config=Config(
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=2,
+            read_timeout=float(os.environ.get("AWS_READ_TIMEOUT", "5")),
+            tcp_keepalive=True,
+        ),
+    )
+
+
+def client() -> Any:
+    global _client
+    if _client is None:
+        _client = aws_client("dynamodb")
+    return _client
+
+
+def set_client(value: Any) -> None:
+    global _client
+    _client = value
+
+
+def table() -> str:
+    return table_name()
+
+
+# --- attribute values -----------------------------------------------------------
+
+
+def _to(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, (int, float)):
+        return {"N": str(value)}
+    if isinstance(value, dict):
+        return {"M": {k: _to(v) for k, v in value.items()}}
+    if isinstance(value, (list, tuple)):
+        return {"L": [_to(v) for v in value]}
+    # Our items never hold a Decimal (from_item reads numbers as int or float), so the
+    # decimal module is loaded only if one is ever passed, not at every cold start.
+    from decimal import Decimal  # noqa: PLC0415
+
+    if isinstance(value, Decimal):
+        return {"N": str(value)}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _from(value: dict[str, Any]) -> Any:
+    (kind, inner), = value.items()
+    if kind == "S":
+        return inner
+    if kind == "N":
+        return int(inner) if inner.lstrip("-").isdigit() else float(inner)
+    if kind == "BOOL":
+        return inner
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {k: _from(v) for k, v in inner.items()}
+    if kind == "L":
+        return [_from(v) for v in inner]
+    if kind == "SS":
+        return set(inner)
+    raise TypeError(f"unsupported attribute type {kind}")
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _to(v) for k, v in data.items() if v is not None}
+
+
+def from_item(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {k: _from(v) for k, v in item.items()}
+
+
+def values(**kwargs: Any) -> dict[str, Any]:
+    """ExpressionAttributeValues from keyword arguments: values(s='x') -> {':s': {'S': 'x'}}."""
+    return {f":{k}": _to(v) for k, v in kwargs.items()}
+
+
+# --- errors -------------------------------------------------------------------
+
+
+def error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None) or {}
+    return response.get("Error", {}).get("Code", "")
+
+
+def translate(exc: Exception) -> ApiError:
+    """An AWS failure as the error the client should see (retryable where it is)."""
+    # The failure path only: the authorizer never loads the error catalogue otherwise.
+    from .errors import ApiError  # noqa: PLC0415
+
+    code = error_code(exc)
+    log.warning("dynamodb call failed: %s", code or type(exc).__name__)
+    if code == "TransactionCanceledException" and set(cancellation_reasons(exc)) & THROTTLED:
+        code = "ThrottlingException"
+    if code in THROTTLED:
+        return ApiError(
+            "service_unavailable",
+            "The service is temporarily busy and nothing was written. Retry with exponential "
+            "backoff and the same Idempotency-Key.",
+            headers={"Retry-After": "1"},
+            store=False,
+        )
+    # Anything else (internal errors, timeouts) may or may not have been written:
+    # an idempotent retry replays this answer rather than risk a second execution.
+    return ApiError("internal_error", headers={"Retry-After": "1"})
+
+
+def cancellation_reasons(exc: Exception) -> list[str]:
+    response = getattr(exc, "response", None) or {}
+    return [r.get("Code", "None") for r in response.get("CancellationReasons", [])]
+
+
+def cancellation_items(exc: Exception) -> list[dict[str, Any] | None]:
+    """Per transaction item, the item as it was when its condition failed (for items
+    that asked ReturnValuesOnConditionCheckFailure=ALL_OLD; None where absent)."""
+    response = getattr(exc, "response", None) or {}
+    return [from_item(r.get("Item")) for r in response.get("CancellationReasons", [])]

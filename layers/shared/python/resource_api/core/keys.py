@@ -1,0 +1,195 @@
+"""Every DynamoDB key of the single table is built here and nowhere else.
+
+Items of one account and mode share a partition prefix `{account}#{mode}`, so test
+and live data, and different accounts, can never meet in one query.
+"""
+
+from __future__ import annotations
+
+COUNTER_SK = "#COUNT"
+
+# --- IAM: what each kind of function may touch --------------------------------------
+# Partition key patterns (dynamodb:LeadingKeys, StringLike: `*` is any run of characters,
+# '#' included) that infra/ grants, per access kind. Keep them in step with the builders
+# below: tests/infrastructure/test_least_privilege.py records every DynamoDB call the
+# functions make in the local cloud and checks each against the deployed policies.
+#
+# The authorizer: an API key by its hash, then the key's account (plan, API version).
+AUTH_PARTITIONS = ("APIKEY#*", "ACCOUNT#*")
+# The usage counters every route writes, reads included (routes.COUNT): its key's
+# rate-limit windows.
+COUNTER_PARTITIONS = ("RATE#*",)
+# A resource's own rate-limit windows and the limit notices they raise (an INSERT there
+# becomes a resource.limit_exceeded event): the routes that apply
+# configuration.rate_limit only (routes.RESOURCE_LIMIT).
+RESOURCE_LIMIT_PARTITIONS = ("*#RESRATE#*", "*#NOTICE")
+# Writes of the API's write routes (routes.WRITE): resources and their counter, runtime
+# configurations (removed with their resource), deletion tombstones, idempotency
+# records, webhook endpoints and their count. Never API keys, accounts, events,
+# delivery attempts or notices.
+API_WRITE_PARTITIONS = ("*#RES", "*#RUNTIME", "*#RESDEL", "IDEM#*", "*#WHE")
+# The webhook delivery function: reads the event and the endpoint; writes the attempt
+# log and the endpoint's failure streak / disabling.
+DELIVERY_READ_PARTITIONS = ("*#EVT", "*#WHE")
+DELIVERY_WRITE_PARTITIONS = ("*#DLV#*", "*#WHE")
+# The stream processor's writes: the events it makes of changes (it reads what it needs).
+EVENT_PARTITIONS = ("*#EVT",)
+# The per-resource metrics and request logs: written only by the metrics_ingest function
+# (metrics/ingest.py), off the request path; the API functions only read them.
+METRICS_PARTITIONS = ("*#RESMET#*", "*#RESLOG#*")
+# Resource items (resource_partition): the ingestion's existence check (ConditionCheck).
+RESOURCE_PARTITIONS = ("*#RES",)
+
+
+def account(account_id: str) -> dict[str, str]:
+    return {"pk": f"ACCOUNT#{account_id}", "sk": "ACCOUNT"}
+
+
+def api_key(key_hash: str) -> dict[str, str]:
+    return {"pk": f"APIKEY#{key_hash}", "sk": "APIKEY"}
+
+
+def api_key_index(account_id: str, key_id: str) -> dict[str, str]:
+    """GSI entry listing an account's keys."""
+    return {"gsi1pk": f"ACCOUNT#{account_id}#APIKEYS", "gsi1sk": key_id}
+
+
+def api_keys_of(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}#APIKEYS"
+
+
+def resource_partition(account_id: str, mode: str) -> str:
+    return f"{account_id}#{mode}#RES"
+
+
+def resource(account_id: str, mode: str, resource_id: str) -> dict[str, str]:
+    return {"pk": resource_partition(account_id, mode), "sk": resource_id}
+
+
+def resource_status_partition(account_id: str, mode: str, status: str) -> str:
+    return f"{account_id}#{mode}#RES#{status}"
+
+
+def resource_index(account_id: str, mode: str, status: str, resource_id: str) -> dict[str, str]:
+    """GSI entry that lists resources by status, newest first."""
+    return {"gsi1pk": resource_status_partition(account_id, mode, status), "gsi1sk": resource_id}
+
+
+def resource_counter(account_id: str, mode: str) -> dict[str, str]:
+    """One item per account and mode holding `total` and a count per status."""
+    return {"pk": resource_partition(account_id, mode), "sk": COUNTER_SK}
+
+
+def resource_runtime(account_id: str, mode: str, resource_id: str) -> dict[str, str]:
+    """A resource's runtime configuration, written by provisioning. Its own partition,
+    so resource lists (a sort-key range of the resource partition) never meet it."""
+    return {"pk": f"{account_id}#{mode}#RUNTIME", "sk": resource_id}
+
+
+def resource_type_index(account_id: str, mode: str, type_: str, resource_id: str) -> dict[str, str]:
+    """GSI (gsi2) entry that lists resources of one type, newest first (the
+    `related_resources` expansion, see resources/expand.py)."""
+    return {"gsi2pk": f"{account_id}#{mode}#RES#TYPE#{type_}", "gsi2sk": resource_id}
+
+
+def resource_type_partition(account_id: str, mode: str, type_: str) -> str:
+    return f"{account_id}#{mode}#RES#TYPE#{type_}"
+
+
+def resource_metrics(account_id: str, mode: str, resource_id: str) -> dict[str, str]:
+    """A resource's request counters and latency histograms (metrics/store.py): one item per
+    resource, in its own partition so every resource's writes spread out."""
+    return {"pk": f"{account_id}#{mode}#RESMET#{resource_id}", "sk": "METRICS"}
+
+
+def resource_log_partition(account_id: str, mode: str, resource_id: str) -> str:
+    return f"{account_id}#{mode}#RESLOG#{resource_id}"
+
+
+def resource_log(account_id: str, mode: str, resource_id: str, at_ms: int, request_id: str) -> dict[str, str]:
+    """One request on a resource (the `logs` expansion), sorted by time; TTL-cleaned."""
+    return {"pk": resource_log_partition(account_id, mode, resource_id), "sk": resource_log_sort(at_ms, request_id)}
+
+
+def resource_log_sort(at_ms: int, request_id: str = "") -> str:
+    return f"{at_ms:013d}#{request_id}"
+
+
+def resource_rate_window(account_id: str, mode: str, resource_id: str, window: int) -> dict[str, str]:
+    """Requests on one resource in one minute window (its configuration.rate_limit)."""
+    return {"pk": f"{account_id}#{mode}#RESRATE#{resource_id}", "sk": f"W#{window}"}
+
+
+def idempotency(account_id: str, mode: str, key_hash: str) -> dict[str, str]:
+    """An idempotency record: its own partition, scoped to account and mode."""
+    return {"pk": f"IDEM#{account_id}#{mode}#{key_hash}", "sk": "IDEM"}
+
+
+# --- events and webhooks ------------------------------------------------------------
+
+
+def resource_tombstone(account_id: str, mode: str, resource_id: str) -> dict[str, str]:
+    """A short-lived item written in the same transaction as a resource's deletion, so
+    the stream carries the deleting request's id (the REMOVE record's old image has the
+    previous request's)."""
+    return {"pk": f"{account_id}#{mode}#RESDEL", "sk": resource_id}
+
+
+def notice(account_id: str, mode: str, notice_id: str) -> dict[str, str]:
+    """A short-lived item whose INSERT becomes an event of its `event_type`
+    (e.g. resource.limit_exceeded)."""
+    return {"pk": f"{account_id}#{mode}#NOTICE", "sk": notice_id}
+
+
+def event_partition(account_id: str, mode: str) -> str:
+    return f"{account_id}#{mode}#EVT"
+
+
+def event(account_id: str, mode: str, event_id: str) -> dict[str, str]:
+    return {"pk": event_partition(account_id, mode), "sk": event_id}
+
+
+def event_type_partition(account_id: str, mode: str, event_type: str) -> str:
+    return f"{account_id}#{mode}#EVT#{event_type}"
+
+
+def event_type_index(account_id: str, mode: str, event_type: str, event_id: str) -> dict[str, str]:
+    """GSI entry that lists events of one type, newest first."""
+    return {"gsi1pk": event_type_partition(account_id, mode, event_type), "gsi1sk": event_id}
+
+
+def webhook_endpoint_partition(account_id: str, mode: str) -> str:
+    return f"{account_id}#{mode}#WHE"
+
+
+def webhook_endpoint(account_id: str, mode: str, endpoint_id: str) -> dict[str, str]:
+    return {"pk": webhook_endpoint_partition(account_id, mode), "sk": endpoint_id}
+
+
+def webhook_endpoint_counter(account_id: str, mode: str) -> dict[str, str]:
+    """How many endpoints an account has in a mode (`count`), moved in the same
+    transaction as each create and delete; sorts before every `we_` id."""
+    return {"pk": webhook_endpoint_partition(account_id, mode), "sk": COUNTER_SK}
+
+
+def delivery_partition(account_id: str, mode: str, event_id: str) -> str:
+    """Delivery attempts of one event."""
+    return f"{account_id}#{mode}#DLV#{event_id}"
+
+
+def delivery(account_id: str, mode: str, event_id: str, attempt_id: str) -> dict[str, str]:
+    return {"pk": delivery_partition(account_id, mode, event_id), "sk": attempt_id}
+
+
+def endpoint_deliveries_partition(account_id: str, mode: str, endpoint_id: str) -> str:
+    return f"{account_id}#{mode}#WHE#{endpoint_id}#DLV"
+
+
+def endpoint_delivery_index(account_id: str, mode: str, endpoint_id: str, attempt_id: str) -> dict[str, str]:
+    """GSI entry listing an endpoint's delivery attempts by time (replay of failures)."""
+    return {"gsi1pk": endpoint_deliveries_partition(account_id, mode, endpoint_id), "gsi1sk": attempt_id}
+
+
+def rate_limit(key_id: str, month: str) -> dict[str, str]:
+    """A key's request counters for one month (per-minute windows inside)."""
+    return {"pk": f"RATE#{key_id}", "sk": month}

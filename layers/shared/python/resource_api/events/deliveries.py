@@ -1,0 +1,471 @@
+"""Webhook delivery: one SQS message = one event for one endpoint.
+
+Each attempt loads the event and the endpoint afresh, checks the URL again (SSRF
+guard) and connects to the address it vetted, POSTs the event's stored JSON with fresh
+signatures (webhooks/signing.py), follows no redirect, and records the attempt. The whole
+attempt (connect, TLS, request, answer) has one deadline: DELIVERY_TIMEOUT_S
+(WEBHOOK_DELIVERY_TIMEOUT_S), cut to the invocation's remaining time less
+INVOCATION_MARGIN_S, so a receiver that drips its answer fails its own attempt (a
+timeout, retried on the schedule) and the rest of the batch is still reported. Then:
+
+    2xx                       -> done (the message is deleted)
+    410 Gone                  -> the endpoint is disabled (notice event), message dropped
+    anything else, or no answer -> retried: the message's visibility timeout is set to
+                                 the next delay of the schedule (queues.RETRY_SCHEDULE_S,
+                                 +-20 % jitter), or to Retry-After when a 429/502/503/504
+                                 asks for longer; after the last attempt the next receive
+                                 moves it to the DLQ (redrive maxReceiveCount)
+    failing for DISABLE_AFTER_S -> the endpoint is disabled (notice event)
+
+The attempt number is SQS's ApproximateReceiveCount, so a crash of the function itself
+also counts as an attempt (and Lambda's own retry after the visibility timeout).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.client
+import json
+import os
+import random
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..core import clock, db, ids, keys, lists, table
+from ..core.errors import ApiError
+from ..webhooks import domain as webhook_endpoints, signing, urlguard
+from . import domain as events, queues
+
+if TYPE_CHECKING:  # annotations only: the delivery function does not build the API's models
+    from ..frame.request import RequestContext
+    from .models import DeliveryListParams, WebhookReplay
+
+PREFIX = "dlv"
+ENTITY = "delivery_attempt"
+DELIVERY_TIMEOUT_ENV = "WEBHOOK_DELIVERY_TIMEOUT_S"
+DELIVERY_TIMEOUT_S = 15.0  # one attempt, start to end (Stripe's figure too)
+# Kept back from the invocation's remaining time: enough to record the attempts,
+# re-schedule the failed ones and answer the batch before Lambda's timeout.
+INVOCATION_MARGIN_S = 5.0
+DISABLE_AFTER_ENV = "WEBHOOK_DISABLE_AFTER_S"
+DISABLE_AFTER_S = 5 * 86_400
+BACKOFF_STATUSES = {429, 502, 503, 504}
+RESPONSE_KEEP = 1000  # characters of the receiver's answer kept in the log
+USER_AGENT = "ResourceAPI-Webhooks/1.0 (+https://standardwebhooks.com)"
+
+
+@dataclass
+class Response:
+    status: int | None
+    duration_ms: int
+    body: str = ""
+    retry_after: float | None = None
+    error: str | None = None
+
+
+# (target, body, headers, seconds the whole attempt may take) -> what happened; never raises
+Poster = Callable[[urlguard.Target, bytes, dict[str, str], float], Response]
+
+
+# --- HTTP -------------------------------------------------------------------------
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """Connects to the vetted address, whatever the name resolves to by now."""
+
+    def __init__(self, target: urlguard.Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self._address = target.address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, target: urlguard.Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout, context=ssl.create_default_context())
+        self._address = target.address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        # The handshake after `self.sock` is set, so the deadline's watchdog can cut it too.
+        self.sock = self._context.wrap_socket(  # type: ignore[attr-defined]
+            sock, server_hostname=self.host, do_handshake_on_connect=False
+        )
+        self.sock.do_handshake()
+
+
+class _Deadline:
+    """Cuts a connection at its deadline, whatever call is blocked on it.
+
+    A socket timeout bounds one blocking call, not the request: a receiver that sends
+    one byte per second never trips it. At the deadline this shuts the socket down
+    (the descriptor stays open until the connection's own close), which ends the call
+    blocked on it at once: the TLS handshake, the send, or the read. The timer
+    is cancelled when the attempt ends, and the lock keeps it off a socket that closed."""
+
+    def __init__(self, conn: http.client.HTTPConnection, seconds: float) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._over = False
+        self.fired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._over:
+                return
+            self.fired = True
+            sock = self._conn.sock
+            if sock is not None:
+                try:  # the plain socket's shutdown: an SSLSocket's own would unwrap it under the reader
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._over = True
+        self._timer.cancel()
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def delivery_timeout_s() -> float:
+    return float(os.environ.get(DELIVERY_TIMEOUT_ENV, DELIVERY_TIMEOUT_S))
+
+
+def _timed_out(started: float, seconds: float) -> Response:
+    return Response(None, int((time.monotonic() - started) * 1000), error=f"timed out after {seconds:.1f} s")
+
+
+def post(target: urlguard.Target, body: bytes, headers: dict[str, str], seconds: float) -> Response:
+    """POST without following redirects, all of it (connect, TLS, send, the answer)
+    within `seconds`. Never raises: whatever the receiver does is this attempt's result."""
+    started = time.monotonic()
+    if seconds <= 0:
+        return Response(None, 0, error="not attempted: the invocation had no time left")
+    conn_type = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
+    conn = conn_type(target, timeout=seconds)
+    deadline = _Deadline(conn, seconds)
+    try:
+        with deadline:
+            conn.request("POST", target.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            text = resp.read(64 * 1024).decode("utf-8", "replace")
+        if deadline.fired or time.monotonic() - started > seconds:
+            return _timed_out(started, seconds)
+        return Response(
+            resp.status,
+            int((time.monotonic() - started) * 1000),
+            body=text[:RESPONSE_KEEP],
+            retry_after=_retry_after(resp.getheader("Retry-After")),
+        )
+    except Exception as exc:  # noqa: BLE001 - a receiver's misbehaviour is a failed attempt, not a crash
+        if deadline.fired or isinstance(exc, TimeoutError):
+            return _timed_out(started, seconds)
+        return Response(None, int((time.monotonic() - started) * 1000), error=f"{type(exc).__name__}: {exc}"[:300])
+    finally:
+        conn.close()
+
+
+# --- the schedule ------------------------------------------------------------------
+
+
+def next_delay(attempt: int, response: Response | None = None, rng: random.Random | None = None) -> float | None:
+    """Seconds until the attempt after `attempt` (1-based), or None when the schedule is
+    spent."""
+    schedule = queues.retry_schedule()
+    if attempt > len(schedule):
+        return None
+    base = schedule[attempt - 1]
+    delay = base * (1 + (rng or random).uniform(-queues.JITTER, queues.JITTER))
+    if response is not None and response.status in BACKOFF_STATUSES and response.retry_after is not None:
+        delay = max(delay, response.retry_after)
+    return min(max(delay, 0.0), queues.MAX_VISIBILITY_S - 60)
+
+
+def disable_after_s() -> float:
+    return float(os.environ.get(DISABLE_AFTER_ENV, DISABLE_AFTER_S))
+
+
+# --- one message -------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    ok: bool  # True: delete the message; False: report it failed (retry / DLQ)
+    visibility_s: int | None = None
+
+
+def _record(
+    msg: dict[str, Any], endpoint: dict[str, Any], attempt: int, resp: Response, succeeded: bool,
+    next_attempt_at: int | None, note: str | None,
+) -> None:
+    now_ms = clock.now_ms()
+    attempt_id = ids.new_id(PREFIX, now_ms)
+    account_id, mode = msg["account_id"], msg["mode"]
+    item = {
+        **keys.delivery(account_id, mode, msg["event"], attempt_id),
+        **keys.endpoint_delivery_index(account_id, mode, endpoint["id"], attempt_id),
+        "entity": ENTITY,
+        "id": attempt_id,
+        "account_id": account_id,
+        "mode": mode,
+        "event": msg["event"],
+        "webhook_endpoint": endpoint["id"],
+        "url": endpoint["url"],
+        "created": now_ms // 1000,
+        "attempt": attempt,
+        "reason": msg.get("reason", "event"),
+        "succeeded": succeeded,
+        "http_status": resp.status,
+        "duration_ms": resp.duration_ms,
+        # both: the connection error of a last attempt and that its message goes to the DLQ
+        "error": "; ".join(part for part in (resp.error, note) if part) or None,
+        "response_body": resp.body or None,
+        "next_attempt_at": next_attempt_at,
+        table.TTL_ATTRIBUTE: now_ms // 1000 + events.RETENTION_S,
+    }
+    db.client().put_item(TableName=db.table(), Item=db.to_item(item))
+
+
+def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: float | None = None) -> Outcome:
+    """One message: POST, record, decide. `deadline` (time.monotonic()) is the latest the
+    attempt may end by (the invocation's), on top of the delivery timeout."""
+    account_id, mode = msg["account_id"], msg["mode"]
+    event = events.load(account_id, mode, msg["event"])
+    if event is None:
+        return Outcome(True)  # expired: nothing left to deliver
+    endpoint = webhook_endpoints.load(account_id, mode, msg["webhook_endpoint"])
+    if endpoint is None or endpoint["status"] != webhook_endpoints.ENABLED:
+        return Outcome(True)  # deleted or disabled since: deliveries stop
+    body = event["body"].encode("utf-8")
+    try:
+        target = urlguard.check(endpoint["url"])
+    except urlguard.UnsafeUrl as exc:
+        resp = Response(None, 0, error=f"refused: the URL {exc}")
+    else:
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            **signing.headers(webhook_endpoints.signing_secrets(endpoint), msg["event"], clock.now_s(), body),
+        }
+        seconds = delivery_timeout_s()
+        if deadline is not None:
+            seconds = min(seconds, deadline - time.monotonic())
+        resp = poster(target, body, headers, seconds)
+    now = clock.now_s()
+    if resp.status is not None and 200 <= resp.status < 300:
+        _record(msg, endpoint, attempt, resp, True, None, None)
+        webhook_endpoints.mark_succeeded(endpoint)
+        return Outcome(True)
+    if resp.status is not None and 300 <= resp.status < 400:
+        resp.error = resp.error or "redirects are not followed"
+    if resp.status == 410:
+        _record(msg, endpoint, attempt, resp, False, None, "410 Gone: the endpoint was disabled")
+        webhook_endpoints.disable(endpoint, "The endpoint answered 410 Gone.")
+        return Outcome(True)
+    since = webhook_endpoints.mark_failed(endpoint, now)
+    if now - since >= disable_after_s():
+        days = (now - since) / 86_400
+        _record(msg, endpoint, attempt, resp, False, None, f"failing for {days:.1f} days: the endpoint was disabled")
+        webhook_endpoints.disable(endpoint, f"Deliveries failed for {days:.1f} days.")
+        return Outcome(True)
+    delay = next_delay(attempt, resp)
+    if delay is None:
+        _record(msg, endpoint, attempt, resp, False, None, "last attempt: the message goes to the dead-letter queue")
+        return Outcome(False, 0)
+    _record(msg, endpoint, attempt, resp, False, now + int(round(delay)), None)
+    return Outcome(False, int(round(delay)))
+
+
+def init_clients() -> None:
+    """Build the AWS clients deliveries use (DynamoDB; SQS to re-schedule a failed one).
+
+    `handle_batch` calls this before it starts its thread pool: boto3 clients must not be
+    created concurrently from its default session (boto/boto3#1592). They go into the
+    same per-process caches as ever (`db.client()`, `queues.client()`), so tests and the
+    local cloud that `set_client` them, or clear them, are still obeyed."""
+    db.client()
+    queues.client()
+
+
+def handle_batch(
+    records: Iterable[dict[str, Any]], poster: Poster = post, remaining_ms: Callable[[], int] | None = None
+) -> dict[str, Any]:
+    """A Lambda SQS batch, delivered concurrently; failed messages are reported (partial
+    batch response) after their visibility was set to the next retry's delay.
+
+    `remaining_ms` is the invocation's clock (context.get_remaining_time_in_millis):
+    every attempt ends INVOCATION_MARGIN_S before it runs out, so the batch is always
+    answered and a slow receiver fails only its own message."""
+    records = list(records)
+    deadline = time.monotonic() + remaining_ms() / 1000 - INVOCATION_MARGIN_S if remaining_ms is not None else None
+    init_clients()
+
+    def one(record: dict[str, Any]) -> Outcome:
+        try:
+            msg = json.loads(record["body"])
+            attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
+            outcome = deliver(msg, attempt, poster, deadline)
+        except Exception:
+            from aws_lambda_powertools import Logger
+
+            Logger(service="resource-api").exception("delivery failed", extra={"message_id": record.get("messageId")})
+            return Outcome(False)  # the queue's own visibility timeout re-schedules it
+        if not outcome.ok and outcome.visibility_s is not None:
+            try:
+                queues.client().change_message_visibility(
+                    QueueUrl=queues.queue_url(), ReceiptHandle=record["receiptHandle"], VisibilityTimeout=outcome.visibility_s
+                )
+            except Exception:
+                from aws_lambda_powertools import Logger
+
+                Logger(service="resource-api").exception("could not re-schedule", extra={"message_id": record.get("messageId")})
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(records), queues.BATCH_SIZE))) as pool:
+        outcomes = list(pool.map(one, records))
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": r["messageId"]} for r, o in zip(records, outcomes) if not o.ok
+        ]
+    }
+
+
+# --- the API -------------------------------------------------------------------------
+
+
+def render(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": item["id"],
+        "object": "webhook_delivery_attempt",
+        "event": item["event"],
+        "webhook_endpoint": item["webhook_endpoint"],
+        "url": item["url"],
+        "created": item["created"],
+        "attempt": item["attempt"],
+        "reason": item.get("reason", "event"),
+        "status": "succeeded" if item["succeeded"] else "failed",
+        "http_status": item.get("http_status"),
+        "duration_ms": item.get("duration_ms"),
+        "error": item.get("error"),
+        "response_body": item.get("response_body"),
+        "next_attempt_at": item.get("next_attempt_at"),
+        "livemode": item["mode"] == "live",
+    }
+
+
+def list_for_event(ctx: RequestContext, evt_id: str, params: DeliveryListParams) -> dict[str, Any]:
+    events.retrieve(ctx, evt_id)  # 404 for an unknown or expired event
+    low, high = lists.bounds(PREFIX, None, params.starting_after, params.ending_before)
+    query = lists.partition_query(keys.delivery_partition(ctx.account_id, ctx.mode, evt_id))
+    try:
+        items, has_more = lists.page(query, low=low, high=high, limit=params.limit, ending_before=params.ending_before)
+    except Exception as exc:
+        raise db.translate(exc) from exc
+    return {
+        "object": "list",
+        "url": f"/v1/events/{evt_id}/deliveries",
+        "data": [render(i) for i in items],
+        "has_more": has_more,
+    }
+
+
+REPLAY_MAX_EVENTS = 1000  # queued by one replay call at most (its `limit`)
+
+
+def replay(ctx: RequestContext, endpoint_id: str, params: WebhookReplay) -> dict[str, Any]:
+    """Deliver again the events whose latest attempt to this endpoint since
+    `params.since` failed, oldest event first, after `params.starting_after`.
+
+    One call queues at most `params.limit` (<= REPLAY_MAX_EVENTS) deliveries, and each
+    one is counted against the caller's rate limit like a request: as many as the key
+    has left in this window (and month) are queued, none when it has nothing left
+    (429). The answer says how many it queued and how many are left (`remaining`,
+    `has_more`); the next call passes the last queued event as `starting_after`."""
+    endpoint = webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint_id)
+    if endpoint is None:
+        raise ApiError("resource_missing", f"No such webhook endpoint: '{endpoint_id}'.", param="id")
+    if endpoint["status"] != webhook_endpoints.ENABLED:
+        raise ApiError("webhook_endpoint_disabled", param="id")
+    latest: dict[str, bool] = {}  # event -> did its latest attempt succeed (attempt ids sort by time)
+    start = None
+    try:
+        while True:
+            extra = {"ExclusiveStartKey": start} if start else {}
+            resp = db.client().query(
+                TableName=db.table(),
+                IndexName="gsi1",
+                KeyConditionExpression="gsi1pk = :p AND gsi1sk >= :lo",
+                ExpressionAttributeValues=db.values(
+                    p=keys.endpoint_deliveries_partition(ctx.account_id, ctx.mode, endpoint_id),
+                    lo=ids.lower_bound(PREFIX, params.since),
+                ),
+                **extra,
+            )
+            for raw in resp.get("Items", []):
+                item = db.from_item(raw) or {}
+                latest[item["event"]] = bool(item["succeeded"])
+            start = resp.get("LastEvaluatedKey")
+            if not start:
+                break
+    except Exception as exc:
+        raise db.translate(exc) from exc
+    # Events past their retention are gone (an event id carries its creation time).
+    alive_from = ids.lower_bound(events.PREFIX, clock.now_s() - events.RETENTION_S + 1)
+    after = params.starting_after or ""
+    failed = sorted(e for e, ok in latest.items() if not ok and e >= alive_from and e > after)
+    queued = failed[: _charge(ctx, min(len(failed), params.limit))]
+    try:
+        queues.send([events.message(ctx.account_id, ctx.mode, e, endpoint_id, "replay") for e in queued])
+    except Exception as exc:
+        raise db.translate(exc) from exc
+    return {
+        "object": "webhook_replay",
+        "webhook_endpoint": endpoint_id,
+        "since": params.since,
+        "events": queued,
+        "count": len(queued),
+        "remaining": len(failed) - len(queued),
+        "has_more": len(failed) > len(queued),
+    }
+
+
+def _charge(ctx: RequestContext, wanted: int) -> int:
+    """Count up to `wanted` queued deliveries against the caller's rate limit and
+    monthly quota: as many as are left (as this container last saw them). Raises the
+    429 when none are left. Returns how many were counted."""
+    principal = ctx.principal
+    if wanted == 0 or not principal.key_id:
+        return wanted
+    from ..frame import key_limits  # noqa: PLC0415 - the API's frame has it loaded; the delivery function never replays
+
+    now = key_limits.peek(principal)
+    left = min(now.remaining, wanted if now.quota_remaining is None else now.quota_remaining)
+    n = min(wanted, left) or wanted  # nothing left (as last seen): the count below answers 429
+    key_limits.hit(principal, cost=n)  # refused whole (429, nothing counted) if others took it meanwhile
+    return n

@@ -1,0 +1,125 @@
+"""Domain logic without DynamoDB: resource operations plan a unit of work (frame/unit.py)
+from what they are given, and the commit's rules (plan again on a stale condition, sum
+an atomic batch's counters) are plain code. Any call to DynamoDB fails these tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from resource_api.core import db, keys
+from resource_api.core.accounts import Principal
+from resource_api.core.errors import ApiError
+from resource_api.frame import unit
+from resource_api.frame.request import RequestContext
+from resource_api.frame.unit import Counter, Unit
+from resource_api.resources import domain
+from resource_api.resources.models import ResourceCreate, ResourceUpdate
+
+RID = "res_01hf7yat00jg3044bweht3mk"
+
+
+class NoDynamoDB:
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"DynamoDB was called: {name}")
+
+
+@pytest.fixture(autouse=True)
+def no_dynamodb():
+    db.set_client(NoDynamoDB())
+    yield
+    db.set_client(None)
+
+
+@pytest.fixture
+def ctx() -> RequestContext:
+    return RequestContext(Principal("acct_unit", "test", "key_unit", "free"), "req_" + "1" * 32)
+
+
+def stored(ctx: RequestContext, status: str = "active", **extra: Any) -> dict[str, Any]:
+    return {
+        **keys.resource(ctx.account_id, ctx.mode, RID), "id": RID, "account_id": ctx.account_id, "mode": ctx.mode,
+        "entity": "resource", "created": 1_700_000_000, "updated": 1_700_000_000, "name": "Stored", "type": "staging",
+        "status": status, "configuration": {"timeout_ms": 5000}, "metadata": {}, "version": 4, **extra,
+    }
+
+
+def deltas(u: Unit) -> dict[str, int]:
+    (counter,) = u.counters
+    assert counter.key == keys.resource_counter("acct_unit", "test")
+    return counter.deltas
+
+
+def test_create_plans_one_put_and_the_counts_it_moves(ctx):
+    u = domain.plan_create(ctx, ResourceCreate(name="Planned", type="staging"))
+    (write,) = u.writes
+    assert write["Put"]["ConditionExpression"] == "attribute_not_exists(pk)"
+    assert deltas(u) == {"total": 1, "pending": 1}
+    assert u.body["object"] == "resource" and u.body["status"] == "pending" and u.body["name"] == "Planned"
+    assert u.conflict is not None and u.conflict.code == "resource_conflict"
+
+
+def test_update_plans_from_the_item_it_is_given_and_moves_the_status_counts(ctx):
+    u = domain.plan_update(ctx, RID, ResourceUpdate(status="paused"), stored(ctx))
+    (write,) = u.writes
+    assert write["Put"]["ConditionExpression"] == "version = :v"
+    assert write["Put"]["ExpressionAttributeValues"] == {":v": {"N": "4"}}
+    assert deltas(u) == {"active": -1, "paused": 1}
+    assert u.body["status"] == "paused" and u.replan is not None and u.attempts == domain.UPDATE_ATTEMPTS
+    # And a rename moves no count
+    assert domain.plan_update(ctx, RID, ResourceUpdate(name="Renamed"), stored(ctx)).counters == []
+
+
+def test_update_with_if_match_is_never_planned_again(ctx):
+    ctx.if_match = '"' + "0" * 32 + '"'
+    with pytest.raises(ApiError) as refused:
+        domain.plan_update(ctx, RID, ResourceUpdate(name="Renamed"), stored(ctx))
+    assert refused.value.code == "precondition_failed"
+
+
+def test_delete_plans_without_a_read_and_again_from_the_item_as_it_is(ctx):
+    blind = domain.plan_delete(ctx, RID)
+    assert blind.assumed and blind.after == []
+    assert deltas(blind) == {"total": -1, "active": -1, "reserved": -1}
+    # Given the resource was still pending: the plan from it gives back no capacity and
+    # stops its provisioning once committed
+    again = blind.replan(stored(ctx, status="pending"))
+    assert not again.assumed and deltas(again) == {"total": -1, "pending": -1} and len(again.after) == 1
+    assert "version = :v" in again.writes[0]["Delete"]["ConditionExpression"]
+
+
+class Cancelled(Exception):
+    def __init__(self, *reasons: dict[str, Any]) -> None:
+        self.response = {"Error": {"Code": "TransactionCanceledException"}, "CancellationReasons": list(reasons)}
+
+
+def test_commit_plans_again_while_the_first_condition_fails_then_answers_the_conflict(monkeypatch):
+    sent: list[list[dict[str, Any]]] = []
+    now = {"pk": {"S": "A"}, "sk": {"S": "B"}, "version": {"N": "2"}}
+
+    def transact(items):
+        sent.append(items)
+        raise Cancelled({"Code": "ConditionalCheckFailed", "Item": now})
+
+    monkeypatch.setattr(unit, "transact", transact)
+    seen: list[Any] = []
+
+    def plan(item: dict[str, Any] | None, left: int = 3) -> Unit:
+        seen.append(item)
+        return Unit({"n": left}, [{"Put": {"Item": {}}}], conflict=ApiError("resource_conflict"),
+                    replan=(lambda i: plan(i, left - 1)) if left > 1 else None, attempts=left)
+
+    with pytest.raises(ApiError) as conflict:
+        unit.commit(plan(None), lambda body: body)
+    assert conflict.value.code == "resource_conflict"
+    assert len(sent) == 3 and seen == [None, {"pk": "A", "sk": "B", "version": 2}, {"pk": "A", "sk": "B", "version": 2}]
+
+
+def test_an_atomic_batch_sums_counters_per_item_and_drops_what_cancels_out():
+    a, b = {"pk": "C#1", "sk": "C"}, {"pk": "C#2", "sk": "C"}
+    merged = unit.merge_counters([
+        Counter(a, {"total": 1, "pending": 1}), Counter(b, {"toys": 1}), Counter(a, {"total": -1, "active": -1}),
+    ])
+    assert merged == [Counter(a, {"pending": 1, "active": -1}), Counter(b, {"toys": 1})]
+    assert merged[0].write()["Update"]["UpdateExpression"] == "ADD #c0 :c0, #c1 :c1"
