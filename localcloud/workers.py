@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default="worker")
     args = parser.parse_args(argv)
 
+    from resource_api import routes
     from resource_api.core import clock
     from resource_api.metrics import store as metrics
 
