@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from resource_api.core import accounts, clock, db, ids, keys
-from resource_api.events import deliveries, domain as events
+from resource_api.events import attempts, deliveries, domain as events
 from resource_api.frame import key_limits
 from resource_api.webhooks import domain as webhook_endpoints
 from resource_api.frame.request import RequestContext
@@ -84,19 +84,19 @@ def test_one_replay_queues_at_most_1000_and_says_what_is_left(aws, queue, frozen
     ctx = _context("scale")
     (endpoint,) = _create(ctx)
     stored = webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"])
-    failed = _failed_events(ctx, stored, deliveries.REPLAY_MAX_EVENTS + 5)
+    failed = _failed_events(ctx, stored, attempts.REPLAY_MAX_EVENTS + 5)
     since = clock.now_s() - 120
 
-    first = deliveries.replay(ctx, endpoint["id"], WebhookReplay(since=since))
+    first = attempts.replay(ctx, endpoint["id"], WebhookReplay(since=since))
     assert first["count"] == 1000 and first["events"] == failed[:1000]
     assert first["remaining"] == 5 and first["has_more"] is True
     assert [m["event"] for m in drain(queue)] == failed[:1000]
     # The next call continues after the last queued event
-    rest = deliveries.replay(ctx, endpoint["id"], WebhookReplay(since=since, starting_after=first["events"][-1]))
+    rest = attempts.replay(ctx, endpoint["id"], WebhookReplay(since=since, starting_after=first["events"][-1]))
     assert rest["events"] == failed[1000:] and rest["remaining"] == 0 and rest["has_more"] is False
     assert {m["reason"] for m in drain(queue)} == {"replay"}
     # A smaller page when asked
-    some = deliveries.replay(ctx, endpoint["id"], WebhookReplay(since=since, limit=3))
+    some = attempts.replay(ctx, endpoint["id"], WebhookReplay(since=since, limit=3))
     assert some["events"] == failed[:3] and some["remaining"] == len(failed) - 3
     # Every queued delivery was counted like a request (1000 + 5 + 3)
     assert key_limits.peek(ctx.principal).limit - key_limits.peek(ctx.principal).remaining == 1008
@@ -110,13 +110,13 @@ def test_replay_queues_what_the_rate_limit_leaves_then_answers_429(aws, queue, f
     failed = _failed_events(ctx, stored, 150)
     key_limits.hit(ctx.principal)  # the replay request itself, as the frame counts it
     # When it replays: what the window has left is queued, and said
-    first = deliveries.replay(ctx, endpoint["id"], WebhookReplay(since=0))
+    first = attempts.replay(ctx, endpoint["id"], WebhookReplay(since=0))
     assert first["count"] == 99 and first["events"] == failed[:99] and first["remaining"] == 51
     assert len(drain(queue)) == 99
     assert key_limits.peek(ctx.principal).remaining == 0
     # And the next one in the same window queues nothing: 429 with Retry-After
     with pytest.raises(ApiError) as exc:
-        deliveries.replay(ctx, endpoint["id"], WebhookReplay(since=0, starting_after=first["events"][-1]))
+        attempts.replay(ctx, endpoint["id"], WebhookReplay(since=0, starting_after=first["events"][-1]))
     assert exc.value.code == "rate_limited" and exc.value.status == 429 and int(exc.value.headers["Retry-After"]) >= 1
     assert drain(queue) == []
     # And nothing was counted by the refusal
@@ -126,7 +126,7 @@ def test_replay_queues_what_the_rate_limit_leaves_then_answers_429(aws, queue, f
 def test_a_replay_with_nothing_to_queue_costs_nothing_extra(aws, queue, frozen):  # noqa: F811
     ctx = _context("free")
     (endpoint,) = _create(ctx)
-    body = deliveries.replay(ctx, endpoint["id"], WebhookReplay(since=0))
+    body = attempts.replay(ctx, endpoint["id"], WebhookReplay(since=0))
     assert body["count"] == 0 and body["has_more"] is False
     assert key_limits.peek(ctx.principal).remaining == 100
 
@@ -140,4 +140,4 @@ def test_replay_refuses_a_cursor_that_is_not_an_event_id():
     with pytest.raises(ApiError) as exc:
         validate(WebhookReplay, {"since": "0", "limit": "1001"})
     assert exc.value.param == "limit"
-    assert validate(WebhookReplay, {"since": "0"}).limit == deliveries.REPLAY_MAX_EVENTS
+    assert validate(WebhookReplay, {"since": "0"}).limit == attempts.REPLAY_MAX_EVENTS

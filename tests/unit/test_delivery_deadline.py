@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 from standardwebhooks import Webhook
 
-from resource_api.events import deliveries
+from resource_api.events import attempts, deliveries
 from resource_api import stream
 from resource_api.webhooks import urlguard, domain as webhook_endpoints
 from resource_api.events.models import DeliveryListParams
@@ -96,7 +96,7 @@ def receivers() -> Iterator[dict[str, Receiver]]:
 def _attempts(ctx, record: dict) -> list[dict]:
     """The attempts of this message (its event, to its endpoint)."""
     msg = json.loads(record["body"])
-    listed = deliveries.list_for_event(ctx, msg["event"], DeliveryListParams())["data"]
+    listed = attempts.list_for_event(ctx, msg["event"], DeliveryListParams())["data"]
     return [a for a in listed if a["webhook_endpoint"] == msg["webhook_endpoint"]]
 
 

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from resource_api.core import db, keys
-from resource_api.events import deliveries
+from resource_api.events import attempts, deliveries
 from resource_api.resources import domain as resources
 from resource_api import stream
 from resource_api.webhooks import urlguard, domain as webhook_endpoints
@@ -116,10 +116,10 @@ def test_a_delivery_to_a_stored_odd_url_does_not_crash_the_batch(ctx, queue, loc
     assert result == {"batchItemFailures": [{"itemIdentifier": broken_msg["messageId"]}]}
     assert len(receiver.requests) == 1
     evt = json.loads(records[0]["body"])["event"]
-    attempts = {a["webhook_endpoint"]: a for a in deliveries.list_for_event(ctx, evt, DeliveryListParams())["data"]}
-    assert attempts[odd["id"]]["status"] == "succeeded"
-    assert attempts[broken["id"]]["status"] == "failed"
-    assert attempts[broken["id"]]["error"] == "refused: the URL must not contain control characters"
+    by_endpoint = {a["webhook_endpoint"]: a for a in attempts.list_for_event(ctx, evt, DeliveryListParams())["data"]}
+    assert by_endpoint[odd["id"]]["status"] == "succeeded"
+    assert by_endpoint[broken["id"]]["status"] == "failed"
+    assert by_endpoint[broken["id"]]["error"] == "refused: the URL must not contain control characters"
 
 
 def test_a_delivery_to_a_stored_odd_url_requests_the_encoded_path():

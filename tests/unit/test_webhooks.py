@@ -12,7 +12,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from resource_api.core import db, keys
-from resource_api.events import deliveries, drafts, queues
+from resource_api.events import attempts, deliveries, drafts, queues
 from resource_api.events import domain as events
 from resource_api.webhooks import signing, urlguard, domain as webhook_endpoints
 from resource_api import stream
@@ -383,7 +383,7 @@ def test_delivery_rechecks_the_url_and_never_connects_to_an_unsafe_address(ctx, 
     evt = json.loads(records[0]["body"])["event"]
     from resource_api.events.models import DeliveryListParams
 
-    (attempt,) = deliveries.list_for_event(ctx, evt, DeliveryListParams())["data"]
+    (attempt,) = attempts.list_for_event(ctx, evt, DeliveryListParams())["data"]
     assert attempt["status"] == "failed" and attempt["error"].startswith("refused: the URL must be an https URL")
     assert attempt["webhook_endpoint"] == ep["id"]
 

@@ -28,7 +28,7 @@ MAX_OPERATIONS = 100
 MAX_TRANSACTION_ITEMS = 100
 
 class BatchOperation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     method: Literal["GET", "POST", "PATCH", "DELETE"]
     path: str = Field(..., min_length=1, max_length=512)
     body: dict[str, Any] | None = None
@@ -36,7 +36,7 @@ class BatchOperation(BaseModel):
 
 
 class BatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     operations: list[BatchOperation] = Field(..., min_length=1, max_length=MAX_OPERATIONS)
     atomic: bool = False
     idempotency_key: str | None = Field(None, min_length=1, max_length=255)

@@ -35,19 +35,13 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..core import clock, db, ids, keys, lists, table
-from ..core.errors import ApiError
+from ..core import clock, db, ids, keys, table
 from ..webhooks import domain as webhook_endpoints, signing, urlguard
 from . import domain as events, queues
+from .attempts import ENTITY, PREFIX
 
-if TYPE_CHECKING:  # annotations only: the delivery function does not build the API's models
-    from ..frame.request import RequestContext
-    from .models import DeliveryListParams, WebhookReplay
-
-PREFIX = "dlv"
-ENTITY = "delivery_attempt"
 DELIVERY_TIMEOUT_ENV = "WEBHOOK_DELIVERY_TIMEOUT_S"
 DELIVERY_TIMEOUT_S = 15.0  # one attempt, start to end (Stripe's figure too)
 # Kept back from the invocation's remaining time: enough to record the attempts,
@@ -354,118 +348,3 @@ def handle_batch(
             {"itemIdentifier": r["messageId"]} for r, o in zip(records, outcomes) if not o.ok
         ]
     }
-
-
-# --- the API -------------------------------------------------------------------------
-
-
-def render(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": item["id"],
-        "object": "webhook_delivery_attempt",
-        "event": item["event"],
-        "webhook_endpoint": item["webhook_endpoint"],
-        "url": item["url"],
-        "created": item["created"],
-        "attempt": item["attempt"],
-        "reason": item.get("reason", "event"),
-        "status": "succeeded" if item["succeeded"] else "failed",
-        "http_status": item.get("http_status"),
-        "duration_ms": item.get("duration_ms"),
-        "error": item.get("error"),
-        "response_body": item.get("response_body"),
-        "next_attempt_at": item.get("next_attempt_at"),
-        "livemode": item["mode"] == "live",
-    }
-
-
-def list_for_event(ctx: RequestContext, evt_id: str, params: DeliveryListParams) -> dict[str, Any]:
-    events.retrieve(ctx, evt_id)  # 404 for an unknown or expired event
-    low, high = lists.bounds(PREFIX, None, params.starting_after, params.ending_before)
-    query = lists.partition_query(keys.delivery_partition(ctx.account_id, ctx.mode, evt_id))
-    try:
-        items, has_more = lists.page(query, low=low, high=high, limit=params.limit, ending_before=params.ending_before)
-    except Exception as exc:
-        raise db.translate(exc) from exc
-    return {
-        "object": "list",
-        "url": f"/v1/events/{evt_id}/deliveries",
-        "data": [render(i) for i in items],
-        "has_more": has_more,
-    }
-
-
-REPLAY_MAX_EVENTS = 1000  # queued by one replay call at most (its `limit`)
-
-
-def replay(ctx: RequestContext, endpoint_id: str, params: WebhookReplay) -> dict[str, Any]:
-    """Deliver again the events whose latest attempt to this endpoint since
-    `params.since` failed, oldest event first, after `params.starting_after`.
-
-    One call queues at most `params.limit` (<= REPLAY_MAX_EVENTS) deliveries, and each
-    one is counted against the caller's rate limit like a request: as many as the key
-    has left in this window (and month) are queued, none when it has nothing left
-    (429). The answer says how many it queued and how many are left (`remaining`,
-    `has_more`); the next call passes the last queued event as `starting_after`."""
-    endpoint = webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint_id)
-    if endpoint is None:
-        raise ApiError("resource_missing", f"No such webhook endpoint: '{endpoint_id}'.", param="id")
-    if endpoint["status"] != webhook_endpoints.ENABLED:
-        raise ApiError("webhook_endpoint_disabled", param="id")
-    latest: dict[str, bool] = {}  # event -> did its latest attempt succeed (attempt ids sort by time)
-    start = None
-    try:
-        while True:
-            extra = {"ExclusiveStartKey": start} if start else {}
-            resp = db.client().query(
-                TableName=db.table(),
-                IndexName="gsi1",
-                KeyConditionExpression="gsi1pk = :p AND gsi1sk >= :lo",
-                ExpressionAttributeValues=db.values(
-                    p=keys.endpoint_deliveries_partition(ctx.account_id, ctx.mode, endpoint_id),
-                    lo=ids.lower_bound(PREFIX, params.since),
-                ),
-                **extra,
-            )
-            for raw in resp.get("Items", []):
-                item = db.from_item(raw) or {}
-                latest[item["event"]] = bool(item["succeeded"])
-            start = resp.get("LastEvaluatedKey")
-            if not start:
-                break
-    except Exception as exc:
-        raise db.translate(exc) from exc
-    # Events past their retention are gone (an event id carries its creation time).
-    alive_from = ids.lower_bound(events.PREFIX, clock.now_s() - events.RETENTION_S + 1)
-    after = params.starting_after or ""
-    failed = sorted(e for e, ok in latest.items() if not ok and e >= alive_from and e > after)
-    queued = failed[: _charge(ctx, min(len(failed), params.limit))]
-    try:
-        queues.send([events.message(ctx.account_id, ctx.mode, e, endpoint_id, "replay") for e in queued])
-    except Exception as exc:
-        raise db.translate(exc) from exc
-    return {
-        "object": "webhook_replay",
-        "webhook_endpoint": endpoint_id,
-        "since": params.since,
-        "events": queued,
-        "count": len(queued),
-        "remaining": len(failed) - len(queued),
-        "has_more": len(failed) > len(queued),
-    }
-
-
-def _charge(ctx: RequestContext, wanted: int) -> int:
-    """Count up to `wanted` queued deliveries against the caller's rate limit and
-    monthly quota: as many as are left (as this container last saw them). Raises the
-    429 when none are left. Returns how many were counted."""
-    principal = ctx.principal
-    if wanted == 0 or not principal.key_id:
-        return wanted
-    from ..frame import key_limits  # noqa: PLC0415 - the API's frame has it loaded; the delivery function never replays
-
-    now = key_limits.peek(principal)
-    left = min(now.remaining, wanted if now.quota_remaining is None else now.quota_remaining)
-    n = min(wanted, left) or wanted  # nothing left (as last seen): the count below answers 429
-    key_limits.hit(principal, cost=n)  # refused whole (429, nothing counted) if others took it meanwhile
-    return n

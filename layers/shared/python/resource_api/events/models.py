@@ -50,7 +50,7 @@ class EventResend(_Strict):
 
 class WebhookReplay(_Strict):
     since: int = Field(..., ge=0, description="Replay failed deliveries of events created at or after this time")
-    # At most this many events are queued by one call (deliveries.REPLAY_MAX_EVENTS).
+    # At most this many events are queued by one call (attempts.REPLAY_MAX_EVENTS).
     limit: int = Field(1000, ge=1, le=1000)
     # The last event of the previous call's answer: continue after it (has_more).
     starting_after: str | None = Field(None, json_schema_extra={"pattern": ids.pattern("evt")})

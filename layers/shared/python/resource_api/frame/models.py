@@ -18,7 +18,7 @@ METADATA_VALUE_MAX = 500
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, coerce_numbers_to_str=True, defer_build=True)
 
     @field_validator("*", mode="before")
     @classmethod
