@@ -295,16 +295,32 @@ class ListResourcesCreatedParameter implements ModelInterface, ArrayAccess, \Jso
     {
         $invalidProperties = [];
 
+        if (!is_null($this->container['gt']) && ($this->container['gt'] > 9223372036854775807)) {
+            $invalidProperties[] = "invalid value for 'gt', must be smaller than or equal to 9223372036854775807.";
+        }
+
         if (!is_null($this->container['gt']) && ($this->container['gt'] < 0)) {
             $invalidProperties[] = "invalid value for 'gt', must be bigger than or equal to 0.";
+        }
+
+        if (!is_null($this->container['gte']) && ($this->container['gte'] > 9223372036854775807)) {
+            $invalidProperties[] = "invalid value for 'gte', must be smaller than or equal to 9223372036854775807.";
         }
 
         if (!is_null($this->container['gte']) && ($this->container['gte'] < 0)) {
             $invalidProperties[] = "invalid value for 'gte', must be bigger than or equal to 0.";
         }
 
+        if (!is_null($this->container['lt']) && ($this->container['lt'] > 9223372036854775807)) {
+            $invalidProperties[] = "invalid value for 'lt', must be smaller than or equal to 9223372036854775807.";
+        }
+
         if (!is_null($this->container['lt']) && ($this->container['lt'] < 0)) {
             $invalidProperties[] = "invalid value for 'lt', must be bigger than or equal to 0.";
+        }
+
+        if (!is_null($this->container['lte']) && ($this->container['lte'] > 9223372036854775807)) {
+            $invalidProperties[] = "invalid value for 'lte', must be smaller than or equal to 9223372036854775807.";
         }
 
         if (!is_null($this->container['lte']) && ($this->container['lte'] < 0)) {
@@ -348,6 +364,9 @@ class ListResourcesCreatedParameter implements ModelInterface, ArrayAccess, \Jso
         if (is_null($gt)) {
             throw new \InvalidArgumentException('non-nullable gt cannot be null');
         }
+        if (($gt > 9223372036854775807)) {
+            throw new \InvalidArgumentException('invalid value for $gt when calling ListResourcesCreatedParameter., must be smaller than or equal to 9223372036854775807.');
+        }
         if (($gt < 0)) {
             throw new \InvalidArgumentException('invalid value for $gt when calling ListResourcesCreatedParameter., must be bigger than or equal to 0.');
         }
@@ -378,6 +397,9 @@ class ListResourcesCreatedParameter implements ModelInterface, ArrayAccess, \Jso
     {
         if (is_null($gte)) {
             throw new \InvalidArgumentException('non-nullable gte cannot be null');
+        }
+        if (($gte > 9223372036854775807)) {
+            throw new \InvalidArgumentException('invalid value for $gte when calling ListResourcesCreatedParameter., must be smaller than or equal to 9223372036854775807.');
         }
         if (($gte < 0)) {
             throw new \InvalidArgumentException('invalid value for $gte when calling ListResourcesCreatedParameter., must be bigger than or equal to 0.');
@@ -410,6 +432,9 @@ class ListResourcesCreatedParameter implements ModelInterface, ArrayAccess, \Jso
         if (is_null($lt)) {
             throw new \InvalidArgumentException('non-nullable lt cannot be null');
         }
+        if (($lt > 9223372036854775807)) {
+            throw new \InvalidArgumentException('invalid value for $lt when calling ListResourcesCreatedParameter., must be smaller than or equal to 9223372036854775807.');
+        }
         if (($lt < 0)) {
             throw new \InvalidArgumentException('invalid value for $lt when calling ListResourcesCreatedParameter., must be bigger than or equal to 0.');
         }
@@ -440,6 +465,9 @@ class ListResourcesCreatedParameter implements ModelInterface, ArrayAccess, \Jso
     {
         if (is_null($lte)) {
             throw new \InvalidArgumentException('non-nullable lte cannot be null');
+        }
+        if (($lte > 9223372036854775807)) {
+            throw new \InvalidArgumentException('invalid value for $lte when calling ListResourcesCreatedParameter., must be smaller than or equal to 9223372036854775807.');
         }
         if (($lte < 0)) {
             throw new \InvalidArgumentException('invalid value for $lte when calling ListResourcesCreatedParameter., must be bigger than or equal to 0.');

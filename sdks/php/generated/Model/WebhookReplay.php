@@ -291,6 +291,10 @@ class WebhookReplay implements ModelInterface, ArrayAccess, \JsonSerializable
         if ($this->container['since'] === null) {
             $invalidProperties[] = "'since' can't be null";
         }
+        if (($this->container['since'] > 9223372036854775807)) {
+            $invalidProperties[] = "invalid value for 'since', must be smaller than or equal to 9223372036854775807.";
+        }
+
         if (($this->container['since'] < 0)) {
             $invalidProperties[] = "invalid value for 'since', must be bigger than or equal to 0.";
         }
@@ -339,6 +343,9 @@ class WebhookReplay implements ModelInterface, ArrayAccess, \JsonSerializable
     {
         if (is_null($since)) {
             throw new \InvalidArgumentException('non-nullable since cannot be null');
+        }
+        if (($since > 9223372036854775807)) {
+            throw new \InvalidArgumentException('invalid value for $since when calling WebhookReplay., must be smaller than or equal to 9223372036854775807.');
         }
         if (($since < 0)) {
             throw new \InvalidArgumentException('invalid value for $since when calling WebhookReplay., must be bigger than or equal to 0.');

@@ -107,16 +107,32 @@ module Example::Models
     def list_invalid_properties
       warn '[DEPRECATED] the `list_invalid_properties` method is obsolete'
       invalid_properties = Array.new
+      if !@gt.nil? && @gt > 9223372036854775807
+        invalid_properties.push('invalid value for "gt", must be smaller than or equal to 9223372036854775807.')
+      end
+
       if !@gt.nil? && @gt < 0
         invalid_properties.push('invalid value for "gt", must be greater than or equal to 0.')
+      end
+
+      if !@gte.nil? && @gte > 9223372036854775807
+        invalid_properties.push('invalid value for "gte", must be smaller than or equal to 9223372036854775807.')
       end
 
       if !@gte.nil? && @gte < 0
         invalid_properties.push('invalid value for "gte", must be greater than or equal to 0.')
       end
 
+      if !@lt.nil? && @lt > 9223372036854775807
+        invalid_properties.push('invalid value for "lt", must be smaller than or equal to 9223372036854775807.')
+      end
+
       if !@lt.nil? && @lt < 0
         invalid_properties.push('invalid value for "lt", must be greater than or equal to 0.')
+      end
+
+      if !@lte.nil? && @lte > 9223372036854775807
+        invalid_properties.push('invalid value for "lte", must be smaller than or equal to 9223372036854775807.')
       end
 
       if !@lte.nil? && @lte < 0
@@ -130,9 +146,13 @@ module Example::Models
     # @return true if the model is valid
     def valid?
       warn '[DEPRECATED] the `valid?` method is obsolete'
+      return false if !@gt.nil? && @gt > 9223372036854775807
       return false if !@gt.nil? && @gt < 0
+      return false if !@gte.nil? && @gte > 9223372036854775807
       return false if !@gte.nil? && @gte < 0
+      return false if !@lt.nil? && @lt > 9223372036854775807
       return false if !@lt.nil? && @lt < 0
+      return false if !@lte.nil? && @lte > 9223372036854775807
       return false if !@lte.nil? && @lte < 0
       true
     end
@@ -142,6 +162,10 @@ module Example::Models
     def gt=(gt)
       if gt.nil?
         nil # lenient: a missing field stays nil
+      end
+
+      if gt > 9223372036854775807
+        nil # lenient: kept as sent
       end
 
       if gt < 0
@@ -158,6 +182,10 @@ module Example::Models
         nil # lenient: a missing field stays nil
       end
 
+      if gte > 9223372036854775807
+        nil # lenient: kept as sent
+      end
+
       if gte < 0
         nil # lenient: kept as sent
       end
@@ -172,6 +200,10 @@ module Example::Models
         nil # lenient: a missing field stays nil
       end
 
+      if lt > 9223372036854775807
+        nil # lenient: kept as sent
+      end
+
       if lt < 0
         nil # lenient: kept as sent
       end
@@ -184,6 +216,10 @@ module Example::Models
     def lte=(lte)
       if lte.nil?
         nil # lenient: a missing field stays nil
+      end
+
+      if lte > 9223372036854775807
+        nil # lenient: kept as sent
       end
 
       if lte < 0

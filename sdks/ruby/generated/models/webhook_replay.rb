@@ -110,6 +110,10 @@ module Example::Models
         invalid_properties.push('invalid value for "since", since cannot be nil.')
       end
 
+      if @since > 9223372036854775807
+        invalid_properties.push('invalid value for "since", must be smaller than or equal to 9223372036854775807.')
+      end
+
       if @since < 0
         invalid_properties.push('invalid value for "since", must be greater than or equal to 0.')
       end
@@ -130,6 +134,7 @@ module Example::Models
     def valid?
       warn '[DEPRECATED] the `valid?` method is obsolete'
       return false if @since.nil?
+      return false if @since > 9223372036854775807
       return false if @since < 0
       return false if !@limit.nil? && @limit > 1000
       return false if !@limit.nil? && @limit < 1
@@ -141,6 +146,10 @@ module Example::Models
     def since=(since)
       if since.nil?
         nil # lenient: a missing field stays nil
+      end
+
+      if since > 9223372036854775807
+        nil # lenient: kept as sent
       end
 
       if since < 0

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ..core import ids
-from ..frame.models import CreatedFilter, _Strict, _cursor_of
+from ..frame.models import UNIX_TIME_MAX, CreatedFilter, _Strict, _cursor_of
 from ..webhooks.models import EVENT_TYPES
 
 
@@ -49,7 +49,7 @@ class EventResend(_Strict):
 
 
 class WebhookReplay(_Strict):
-    since: int = Field(..., ge=0, description="Replay failed deliveries of events created at or after this time")
+    since: int = Field(..., ge=0, le=UNIX_TIME_MAX, description="Replay failed deliveries of events created at or after this time")
     # At most this many events are queued by one call (attempts.REPLAY_MAX_EVENTS).
     limit: int = Field(1000, ge=1, le=1000)
     # The last event of the previous call's answer: continue after it (has_more).

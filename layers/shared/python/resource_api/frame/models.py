@@ -54,11 +54,16 @@ def _check_metadata(value: Any) -> Any:
     return {k: str(v) for k, v in value.items()}
 
 
+# The largest Unix time a parameter takes: the document calls these int64, so a larger
+# number is refused (400 parameter_invalid), not taken as some time far in the future.
+UNIX_TIME_MAX = 2**63 - 1
+
+
 class CreatedFilter(_Strict):
-    gt: int | None = Field(None, ge=0)
-    gte: int | None = Field(None, ge=0)
-    lt: int | None = Field(None, ge=0)
-    lte: int | None = Field(None, ge=0)
+    gt: int | None = Field(None, ge=0, le=UNIX_TIME_MAX)
+    gte: int | None = Field(None, ge=0, le=UNIX_TIME_MAX)
+    lt: int | None = Field(None, ge=0, le=UNIX_TIME_MAX)
+    lte: int | None = Field(None, ge=0, le=UNIX_TIME_MAX)
 
 
 def _cursor_of(prefix: str, what: str) -> Any:

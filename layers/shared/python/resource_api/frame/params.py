@@ -86,10 +86,15 @@ def nest(pairs: list[tuple[str, str]], *, dotted: bool = False) -> dict[str, Any
     return _lists(out)
 
 
+# Maps whose keys are the caller's own: `metadata[0]=x` is the key "0", never a list.
+KEYED_BY_CALLER = frozenset({"metadata"})
+
+
 def _lists(node: Any) -> Any:
-    """Dicts keyed 0..n-1 (`operations[0][method]=...`) become lists, as Stripe reads them."""
+    """Dicts keyed 0..n-1 (`operations[0][method]=...`) become lists, as Stripe reads them
+    (except the maps of KEYED_BY_CALLER, whose keys may be digits)."""
     if isinstance(node, dict):
-        node = {k: _lists(v) for k, v in node.items()}
+        node = {k: v if k in KEYED_BY_CALLER and isinstance(v, dict) else _lists(v) for k, v in node.items()}
         if node and all(k.isdigit() for k in node) and sorted(map(int, node)) == list(range(len(node))):
             return [node[str(i)] for i in range(len(node))]
         return node

@@ -111,10 +111,22 @@ namespace Example.Api.Model
         /// <returns>Validation Result</returns>
         IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
         {
+            // Gt (long) maximum
+            if (this.Gt > (long)9223372036854775807)
+            {
+                yield return new ValidationResult("Invalid value for Gt, must be a value less than or equal to 9223372036854775807.", new [] { "Gt" });
+            }
+
             // Gt (long) minimum
             if (this.Gt < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Gt, must be a value greater than or equal to 0.", new [] { "Gt" });
+            }
+
+            // Gte (long) maximum
+            if (this.Gte > (long)9223372036854775807)
+            {
+                yield return new ValidationResult("Invalid value for Gte, must be a value less than or equal to 9223372036854775807.", new [] { "Gte" });
             }
 
             // Gte (long) minimum
@@ -123,10 +135,22 @@ namespace Example.Api.Model
                 yield return new ValidationResult("Invalid value for Gte, must be a value greater than or equal to 0.", new [] { "Gte" });
             }
 
+            // Lt (long) maximum
+            if (this.Lt > (long)9223372036854775807)
+            {
+                yield return new ValidationResult("Invalid value for Lt, must be a value less than or equal to 9223372036854775807.", new [] { "Lt" });
+            }
+
             // Lt (long) minimum
             if (this.Lt < (long)0)
             {
                 yield return new ValidationResult("Invalid value for Lt, must be a value greater than or equal to 0.", new [] { "Lt" });
+            }
+
+            // Lte (long) maximum
+            if (this.Lte > (long)9223372036854775807)
+            {
+                yield return new ValidationResult("Invalid value for Lte, must be a value less than or equal to 9223372036854775807.", new [] { "Lte" });
             }
 
             // Lte (long) minimum

@@ -112,6 +112,12 @@ namespace Example.Api.Model
         /// <returns>Validation Result</returns>
         IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
         {
+            // Since (long) maximum
+            if (this.Since > (long)9223372036854775807)
+            {
+                yield return new ValidationResult("Invalid value for Since, must be a value less than or equal to 9223372036854775807.", new [] { "Since" });
+            }
+
             // Since (long) minimum
             if (this.Since < (long)0)
             {

@@ -63,6 +63,7 @@ public class ListEventsCreatedParameter {
   /**
    * Get gt
    * minimum: 0
+   * maximum: 9223372036854775807
    * @return gt
    */
   @jakarta.annotation.Nullable
@@ -88,6 +89,7 @@ public class ListEventsCreatedParameter {
   /**
    * Get gte
    * minimum: 0
+   * maximum: 9223372036854775807
    * @return gte
    */
   @jakarta.annotation.Nullable
@@ -113,6 +115,7 @@ public class ListEventsCreatedParameter {
   /**
    * Get lt
    * minimum: 0
+   * maximum: 9223372036854775807
    * @return lt
    */
   @jakarta.annotation.Nullable
@@ -138,6 +141,7 @@ public class ListEventsCreatedParameter {
   /**
    * Get lte
    * minimum: 0
+   * maximum: 9223372036854775807
    * @return lte
    */
   @jakarta.annotation.Nullable

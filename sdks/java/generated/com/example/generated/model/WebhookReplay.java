@@ -58,6 +58,7 @@ public class WebhookReplay {
   /**
    * Replay failed deliveries of events created at or after this time
    * minimum: 0
+   * maximum: 9223372036854775807
    * @return since
    */
   @jakarta.annotation.Nonnull
