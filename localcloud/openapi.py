@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from resource_api.core import errors, versions
+from resource_api.core import errors, ids, versions
 from resource_api.resources import expand
 from resource_api.frame import idempotency
 from resource_api import responses, routes
@@ -182,7 +182,6 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in schema.items() if not (k == "default" and v is None)}
 
 
-ID_BODY = "[0-9a-hjkmnp-tv-z]{24}"  # core/ids.py: 10 time + 14 random characters, Crockford base32
 CURSORS = ("starting_after", "ending_before")
 
 
@@ -196,7 +195,7 @@ def _cursor_pattern(function: str) -> str:
             pattern = getattr(meta, "pattern", None)
             if pattern and "_" in pattern:
                 prefix = pattern.lstrip("^").split("_", 1)[0]
-    return f"^{prefix}_{ID_BODY}$"
+    return ids.pattern(prefix)
 
 
 def _query_parameters(model: type[BaseModel], comps: _Components, function: str = "") -> list[dict[str, Any]]:
