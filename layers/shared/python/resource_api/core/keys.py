@@ -39,6 +39,9 @@ EVENT_PARTITIONS = ("*#EVT",)
 METRICS_PARTITIONS = ("*#RESMET#*", "*#RESLOG#*")
 # Resource items (resource_partition): the ingestion's existence check (ConditionCheck).
 RESOURCE_PARTITIONS = ("*#RES",)
+# The account-wide request logs (requestlogs/store.py): the log items by time, the
+# request-id pointers and the hourly usage aggregates. Written only by the ingestion.
+REQUEST_LOG_PARTITIONS = ("*#REQLOG", "*#REQID#*", "*#REQUSE")
 
 
 def account(account_id: str) -> dict[str, str]:
@@ -113,6 +116,37 @@ def resource_log(account_id: str, mode: str, resource_id: str, at_ms: int, reque
 
 def resource_log_sort(at_ms: int, request_id: str = "") -> str:
     return f"{at_ms:013d}#{request_id}"
+
+
+def request_log_partition(account_id: str, mode: str) -> str:
+    """Every logged request of an account and mode, sorted by time (requestlogs/store.py)."""
+    return f"{account_id}#{mode}#REQLOG"
+
+
+def request_log_sort(at_ms: int, request_id: str = "") -> str:
+    return f"{at_ms:013d}#{request_id}"
+
+
+def request_log(account_id: str, mode: str, at_ms: int, request_id: str) -> dict[str, str]:
+    return {"pk": request_log_partition(account_id, mode), "sk": request_log_sort(at_ms, request_id)}
+
+
+def request_log_pointer(account_id: str, mode: str, request_id: str) -> dict[str, str]:
+    """A request id -> its log item's sort key; its conditional Put makes ingestion exactly once."""
+    return {"pk": f"{account_id}#{mode}#REQID#{request_id}", "sk": "REQID"}
+
+
+def request_usage_partition(account_id: str, mode: str) -> str:
+    return f"{account_id}#{mode}#REQUSE"
+
+
+def request_usage_sort(hour: int) -> str:
+    return f"H{hour:010d}"
+
+
+def request_usage(account_id: str, mode: str, hour: int) -> dict[str, str]:
+    """The request counters of one clock hour (epoch seconds // 3600) of an account and mode."""
+    return {"pk": request_usage_partition(account_id, mode), "sk": request_usage_sort(hour)}
 
 
 def resource_rate_window(account_id: str, mode: str, resource_id: str, window: int) -> dict[str, str]:

@@ -1,0 +1,46 @@
+"""Secrets out, size capped: what every request-log text goes through before it is
+logged (the frame, on the request path) and again before it is stored (the ingestion).
+
+Secrets are API keys (`sk_test_...`, `sk_live_...`) and webhook signing secrets
+(`whsec_...`), wherever they appear (a JSON or form body, a query string, a header);
+each is replaced by its prefix and REDACTED, so the reader still sees which kind of
+secret was there. Texts are capped at BODY_CAP bytes of UTF-8 (cut on a character
+boundary), with a marker saying how much was cut.
+"""
+
+from __future__ import annotations
+
+import re
+
+BODY_CAP = 4096  # bytes of UTF-8 per stored body (request and response each)
+TEXT_CAP = 512  # bytes of a short text (user agent, path, idempotency key)
+REDACTED = "REDACTED"
+# The secret's prefix, then its characters: keys are [0-9A-Za-z]; a whsec_ secret is
+# base64 (+ / =). A `\b`-less start: a secret glued to other text is still a secret.
+_SECRET = re.compile(r"(sk_(?:test|live)_|rk_(?:test|live)_|whsec_)[0-9A-Za-z+/=_%\-]+")
+# The same prefixes escaped the way JSON or a form encoding may write them.
+_ESCAPED = re.compile(r"(sk(?:_|%5[Ff]|\\u005[Ff])(?:test|live)(?:_|%5[Ff]|\\u005[Ff])|whsec(?:_|%5[Ff]|\\u005[Ff]))[0-9A-Za-z+/=%\\]+")
+
+
+def redact(text: str) -> str:
+    """`text` with every API key and webhook secret replaced by `<prefix>REDACTED`."""
+    if "sk_" not in text and "whsec" not in text and "%5" not in text and "\\u" not in text and "rk_" not in text:
+        return text
+    text = _SECRET.sub(lambda m: m.group(1) + REDACTED, text)
+    return _ESCAPED.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def cap(text: str, limit: int = BODY_CAP) -> str:
+    """`text` cut to `limit` bytes of UTF-8, with a marker of what was cut."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    kept = data[:limit].decode("utf-8", errors="ignore")
+    return f"{kept}...[truncated {len(data) - len(kept.encode('utf-8'))} bytes]"
+
+
+def clean(text: str | None, limit: int = BODY_CAP) -> str | None:
+    """Redacted, then capped (redacting first: a cut never leaves part of a secret)."""
+    if text is None:
+        return None
+    return cap(redact(str(text)), limit)
