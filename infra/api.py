@@ -18,7 +18,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 from resource_api import routes
 from resource_api.core.errors import CODES
-from resource_api.frame.gateway_responses import GATEWAY_RESPONSES, response_headers, template
+from resource_api.frame.gateway_responses import ACCESS_LOG_FORMAT, GATEWAY_RESPONSES, response_headers, template
 
 from .access import Access
 from .config import SERVICE_NAME, Config
@@ -273,29 +273,3 @@ class Api(Construct):
             "This ANY method is a MOCK integration that only answers 405 method_not_allowed with an Allow "
             "header, before authentication as the local gateway does; it runs no backend and returns no data.",
         )
-
-
-# One JSON line per request in the access log.
-ACCESS_LOG_FORMAT = {
-    "requestId": "$context.requestId",
-    "extendedRequestId": "$context.extendedRequestId",
-    "ip": "$context.identity.sourceIp",
-    "requestTime": "$context.requestTimeEpoch",
-    "httpMethod": "$context.httpMethod",
-    "resourcePath": "$context.resourcePath",
-    "path": "$context.path",
-    "status": "$context.status",
-    "protocol": "$context.protocol",
-    "responseLength": "$context.responseLength",
-    "responseLatency": "$context.responseLatency",
-    "integrationLatency": "$context.integrationLatency",
-    "integrationStatus": "$context.integrationStatus",
-    "errorType": "$context.error.responseType",
-    "errorMessage": "$context.error.message",
-    "authorizerStatus": "$context.authorizer.status",
-    "authorizerLatency": "$context.authorizer.latency",
-    "principalId": "$context.authorizer.principalId",
-    "accountId": "$context.authorizer.account_id",
-    "mode": "$context.authorizer.mode",
-    "userAgent": "$context.identity.userAgent",
-}

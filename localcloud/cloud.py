@@ -72,6 +72,12 @@ class LocalCloud:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def dashboard_url(self) -> str:
+        """The dashboard's base URL, as error objects' request_log_url name it
+        (`{dashboard_url}/logs/{request_id}`): DASHBOARD_URL when given, else the
+        dashboard's place on this local cloud."""
+        return os.environ.get("DASHBOARD_URL", "").strip().rstrip("/") or f"{self.url}/dashboard"
+
     def start_moto(self) -> None:
         self.moto_port = self.moto_port or free_port()
         env = {**os.environ, "MOTO_PORT": str(self.moto_port)}
@@ -156,13 +162,14 @@ class LocalCloud:
 
         from resource_api import routes
         from resource_api.metrics import store as metrics
+        from resource_api.requestlogs import capture
 
         from .pollers import LogSubscription, SqsPoller, StreamPoller
 
         self.pollers.append(StreamPoller(table.table_name(), "stream_processor"))
         self.pollers.append(SqsPoller(os.environ[queues.QUEUE_URL_ENV], "webhook_delivery"))
-        # The resource routes' resource_request log lines -> metrics_ingest (infra/ingest.py)
-        self.log_subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions(routes.ROUTES))
+        # Every function's request lines (and the gateway's access lines) -> metrics_ingest (infra/ingest.py)
+        self.log_subscription = LogSubscription(metrics.INGEST_FUNCTION, capture.subscribed_functions(routes))
         self.log_subscription.install()
         self.pollers.append(self.log_subscription)
         for poller in self.pollers:
@@ -181,8 +188,12 @@ class LocalCloud:
         self.bootstrap_account()
         self.start_pollers()
         gateway = Gateway(auth_cache_ttl=self.auth_cache_ttl)
+        gateway.access_log = self.log_subscription.publish  # the answers it makes itself
+        gateway.redeliver_logs = self.log_subscription.redeliver
         self.server = gateway.serve(self.host, self.port, reuse_port=self.workers > 1)
         self.port = self.server.server_address[1]
+        # Error objects' request_log_url (core/errors.py): before any request, workers inherit it.
+        os.environ["DASHBOARD_URL"] = self.dashboard_url()
         threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True).start()
         if self.workers > 1:
             from .workers import WorkerPool
