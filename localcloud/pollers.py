@@ -291,9 +291,12 @@ class LogSubscription(threading.Thread):
         if std.getEffectiveLevel() > logging.INFO:
             std.setLevel(logging.INFO)  # the records are INFO lines, as deployed (POWERTOOLS_LOG_LEVEL=INFO)
 
-    def publish(self, group: str, message: str) -> None:
-        """A line of another log group (the local gateway's access log), delivered like the rest."""
-        self.queue.append((group, f"{next(self._ids):056d}", int(time.time() * 1000), message))
+    def publish(self, message: str, group: str | None = None) -> None:
+        """A line of another log group (by default the local gateway's access log),
+        delivered like the rest."""
+        from resource_api.requestlogs import capture
+
+        self.queue.append((group or capture.ACCESS_LOG_GROUP, f"{next(self._ids):056d}", int(time.time() * 1000), message))
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:

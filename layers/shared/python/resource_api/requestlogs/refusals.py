@@ -21,7 +21,7 @@ from ..core.errors import CODES, error_body
 from . import capture
 from .store import normalize_id
 
-log = Logger(service="resource-api", child=True)
+log = Logger(service="resource-api")  # the frame's logger: its level is the request line's
 
 
 def _log(event: dict[str, Any], *, account_id: str, mode: str, key_id: str, last4: str, code: str) -> None:
