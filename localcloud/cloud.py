@@ -162,7 +162,7 @@ class LocalCloud:
 
         from resource_api import routes
         from resource_api.metrics import store as metrics
-        from resource_api.requestlogs import capture
+        from resource_api.frame import request_log as capture
 
         from .pollers import LogSubscription, SqsPoller, StreamPoller
 

@@ -257,7 +257,7 @@ class LogSubscription(threading.Thread):
     def install(self, logger_name: str = "resource-api") -> None:
         """Take the matching records the functions log (without changing what is printed)."""
         from aws_lambda_powertools import Logger
-        from resource_api.requestlogs import capture
+        from resource_api.frame import request_log as capture
 
         self.logger_name = logger_name
         Logger(service=logger_name)  # the functions' logger, configured as they configure it (first time only)
@@ -294,7 +294,7 @@ class LogSubscription(threading.Thread):
     def publish(self, message: str, group: str | None = None) -> None:
         """A line of another log group (by default the local gateway's access log),
         delivered like the rest."""
-        from resource_api.requestlogs import capture
+        from resource_api.frame import request_log as capture
 
         self.queue.append((group or capture.ACCESS_LOG_GROUP, f"{next(self._ids):056d}", int(time.time() * 1000), message))
 

@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
 
     gateway.admin_relay = admin_relay
     # The request log lines and the gateway's access lines -> metrics_ingest, as in the main process.
-    from resource_api.requestlogs import capture
+    from resource_api.frame import request_log as capture
 
     subscription = LogSubscription(metrics.INGEST_FUNCTION, capture.subscribed_functions(routes))
     gateway.access_log = subscription.publish

@@ -33,7 +33,7 @@ from pydantic import BaseModel
 from ..core import clock, versions
 from ..core.errors import ApiError, error_body
 from ..metrics import store as metrics
-from ..requestlogs import capture
+from . import request_log as capture
 from . import conditional, idempotency, key_limits, params, unit
 from .endpoint import API_PREFIX, Endpoint
 from .idempotency import Attempt, Outcome

@@ -43,8 +43,6 @@ from typing import Any, NamedTuple
 from aws_lambda_powertools import Logger
 
 from ..core import clock, db, ids, keys
-from ..requestlogs import ingest as requestlogs_ingest
-from ..requestlogs import store as requestlogs_store
 from . import store as metrics
 
 log = Logger(service="resource-api", child=True)
@@ -181,24 +179,16 @@ def handle_event(event: dict[str, Any]) -> dict[str, int]:
     if payload.get("messageType") != "DATA_MESSAGE":  # CONTROL_MESSAGE: CloudWatch checking the destination
         return {"records": 0, "ignored": 0}
     records: list[Record] = []
-    logged: list[dict[str, Any]] = []
     ignored = 0
     for entry in payload.get("logEvents") or []:
-        message = entry.get("message") or ""
-        record, request_log = parse(message), requestlogs_ingest.parse(message)
-        if record is not None:
-            records.append(record)
-        if request_log is not None:
-            logged.append(request_log)
-        if record is None and request_log is None:
+        record = parse(entry.get("message") or "")
+        if record is None:
             ignored += 1
+        else:
+            records.append(record)
     if ignored:
-        log.warning("ignored %d log events that are no records", ignored)
+        log.warning("ignored %d log events that are not resource_request records", ignored)
     summary = ingest(records)
-    # The same lines (and the access log's) are the account's request logs (requestlogs/).
-    written = requestlogs_store.write(logged)
-    summary["request_logs"] = written["written"]
-    summary["request_log_duplicates"] = written["duplicates"]
     summary["ignored"] = ignored
     return summary
 

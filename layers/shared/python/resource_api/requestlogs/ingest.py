@@ -1,4 +1,5 @@
-"""Log lines -> request-log records (the metrics_ingest function's second job).
+"""The log ingestion (functions/metrics_ingest): log lines -> per-resource metrics
+(metrics/ingest.py) and request-log records (store.py), each exactly once.
 
 Three kinds of lines reach the ingestion through CloudWatch Logs subscriptions
 (infra/ingest.py; locally localcloud/pollers.py LogSubscription):
@@ -21,11 +22,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 from ..core.accounts import MODES
 from ..core.errors import CODES, error_body
+from ..core.redact import TEXT_CAP, clean
+from ..frame import request_log as capture
 from ..frame.gateway_responses import GATEWAY_RESPONSES
-from . import capture, store
-from .redact import TEXT_CAP, clean
+from ..metrics import ingest as metrics_ingest
+from . import store
+
+log = Logger(service="resource-api", child=True)
 
 _TEXTS = {  # field -> cap
     "path": TEXT_CAP, "query": None, "user_agent": TEXT_CAP, "source_ip": 64, "idempotency_key": 255,
@@ -124,3 +131,30 @@ def _valid(record: dict[str, Any]) -> dict[str, Any] | None:
         if v is not None:
             out[name] = clean(str(v)) if limit is None else clean(str(v), limit)
     return out
+
+
+def handle_event(event: dict[str, Any]) -> dict[str, int]:
+    """Ingest one CloudWatch Logs event: the resource_request lines' metrics, then every
+    record's request log. Raises (so the event is delivered again) when either could
+    not be written; what was written is recognised as duplicates then."""
+    payload = metrics_ingest.decode(event)
+    if payload.get("messageType") != "DATA_MESSAGE":  # CONTROL_MESSAGE: CloudWatch checking the destination
+        return {"records": 0, "ignored": 0}
+    resource_records: list[metrics_ingest.Record] = []
+    logged: list[dict[str, Any]] = []
+    ignored = 0
+    for entry in payload.get("logEvents") or []:
+        message = entry.get("message") or ""
+        resource_record, record = metrics_ingest.parse(message), parse(message)
+        if resource_record is not None:
+            resource_records.append(resource_record)
+        if record is not None:
+            logged.append(record)
+        if resource_record is None and record is None:
+            ignored += 1
+    if ignored:
+        log.warning("ignored %d log events that are no records", ignored)
+    summary = metrics_ingest.ingest(resource_records)
+    written = store.write(logged)
+    summary.update(request_logs=written["written"], request_log_duplicates=written["duplicates"], ignored=ignored)
+    return summary

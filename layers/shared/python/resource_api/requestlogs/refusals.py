@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 from ..core import accounts, clock, db, keys
 from ..core.accounts import Principal
 from ..core.errors import CODES, error_body
-from . import capture
+from ..frame import request_log as capture
 from .store import normalize_id
 
 log = Logger(service="resource-api")  # the frame's logger: its level is the request line's

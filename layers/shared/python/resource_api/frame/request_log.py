@@ -2,7 +2,7 @@
 the frame's one structured line per request (and of the authorizer's line for a
 request it refuses). Light on purpose: it runs on the request path, after the answer
 is made; the line is printed by the function and ingested off the request path
-(requestlogs/ingest.py). Texts are redacted and capped here (redact.py), so no secret
+(requestlogs/ingest.py). Texts are redacted and capped here (core/redact.py), so no secret
 reaches CloudWatch Logs either.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .redact import TEXT_CAP, clean
+from ..core.redact import TEXT_CAP, clean
 
 # The marker of a line that is a request-log record (the subscription filter and the
 # local subscription select lines by it): "resource_request" lines (metrics/store.py)
