@@ -18,7 +18,13 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 from resource_api import routes
 from resource_api.core.errors import CODES
-from resource_api.frame.gateway_responses import ACCESS_LOG_FORMAT, GATEWAY_RESPONSES, response_headers, template
+from resource_api.frame.gateway_responses import (
+    ACCESS_LOG_FORMAT,
+    DASHBOARD_URL_VARIABLE,
+    GATEWAY_RESPONSES,
+    response_headers,
+    template,
+)
 
 from .access import Access
 from .config import SERVICE_NAME, Config
@@ -65,9 +71,11 @@ class Api(Construct):
         self.functions: dict[str, lambda_.Function] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
 
-        access_logs = logs.LogGroup(
+        access_logs = self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=config.log_retention, removal_policy=config.removal_policy
         )
+        if config.dashboard_url:  # error objects' request_log_url (core/errors.py, gateway responses)
+            self.environment["DASHBOARD_URL"] = config.dashboard_url
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
@@ -88,6 +96,8 @@ class Api(Construct):
                 metrics_enabled=False,
                 throttling_rate_limit=config.throttle_rate_limit,
                 throttling_burst_limit=config.throttle_burst_limit,
+                # the gateway responses' request_log_url: $stageVariables.dashboardUrl
+                variables={DASHBOARD_URL_VARIABLE: config.dashboard_url} if config.dashboard_url else None,
             ),
         )
 
@@ -163,7 +173,7 @@ class Api(Construct):
                 type=apigw.ResponseType.of(response_type),
                 # DEFAULT_4XX/5XX keep API Gateway's own status (415, 403, 502, ...).
                 status_code=None if response_type.startswith("DEFAULT_") else str(status),
-                templates={"application/json": template(response_type, config.doc_base_url)},
+                templates={"application/json": template(response_type, config.doc_base_url, bool(config.dashboard_url))},
                 response_headers=response_headers(response_type),
             )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Environment, Stack, Tags
 from constructs import Construct
 from resource_api import routes
-from resource_api.metrics import store as metrics
+from resource_api.frame import request_log
 
 from .access import Access
 from .api import Api
@@ -46,12 +46,13 @@ class ResourceApiStack(Stack):
         # Constructs that register access kinds (e.g. provisioning's "start_execution")
         # go above this line: the API grants its functions from what is registered.
         self.api = Api(self, "Api", config=config, layers=self.layers, table=self.data.table, access=self.access, monitoring=self.monitoring)
-        # Per-resource metrics and request logs, from the resource routes' log lines (off the request path).
+        # Per-resource metrics and request logs, from the functions' and the access log's lines (off the request path).
         self.ingest = MetricsIngest(
             self, "MetricsIngest", config=config, layers=self.layers, table=self.data.table, monitoring=self.monitoring
         )
-        for function in metrics.recording_functions(routes.ROUTES):
+        for function in request_log.subscribed_functions(routes):
             self.ingest.subscribe(function, self.api.log_groups[function])
+        self.ingest.subscribe_access_log(self.api.access_logs)
 
         CfnOutput(self, "TableName", value=self.data.table.table_name, description="TABLE_NAME for apictl")
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)

@@ -21,7 +21,13 @@ import os
 import re
 from typing import Any
 
-from resource_api.frame.gateway_responses import ACCESS_LOG_FORMAT, GATEWAY_RESPONSES, response_headers, template
+from resource_api.frame.gateway_responses import (
+    ACCESS_LOG_FORMAT,
+    DASHBOARD_URL_VARIABLE,
+    GATEWAY_RESPONSES,
+    response_headers,
+    template,
+)
 
 # API Gateway's own message ($context.error.message) for what the local gateway answers.
 MESSAGES = {
@@ -82,16 +88,17 @@ def variables(
     return found
 
 
-def stage_variables() -> dict[str, str]:
+def stage_variables(dashboard_url: str | None = None) -> dict[str, str]:
     """The stage's variables as the stack sets them: dashboardUrl when the stage has a
-    dashboard (the local cloud sets DASHBOARD_URL, infra/api.py the stage variable)."""
-    url = os.environ.get("DASHBOARD_URL", "").strip().rstrip("/")
-    return {"stageVariables.dashboardUrl": url} if url else {}
+    dashboard (deployed: infra/api.py's stage variable; locally DASHBOARD_URL, which the
+    local cloud sets, or `dashboard_url`)."""
+    url = (dashboard_url if dashboard_url is not None else os.environ.get("DASHBOARD_URL", "")).strip().rstrip("/")
+    return {f"stageVariables.{DASHBOARD_URL_VARIABLE}": url} if url else {}
 
 
 def gateway_response(
     response_type: str, request_id: str, *, status: int | None = None, message: str | None = None,
-    base_doc_url: str | None = None,
+    base_doc_url: str | None = None, dashboard_url: str | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """(status, headers, body) of a gateway response, rendered from the stack's template.
     status: API Gateway's own status, which DEFAULT_4XX/5XX keep (the stack sets the
@@ -100,9 +107,9 @@ def gateway_response(
     if not response_type.startswith("DEFAULT_"):
         status = default_status
     found = variables(response_type, request_id, message)
-    found.update(stage_variables())
+    found.update(stage_variables(dashboard_url))
     headers = {name: mapped(expr, found) for name, expr in response_headers(response_type).items()}
-    body = render(template(response_type, base_doc_url, dashboard="stageVariables.dashboardUrl" in found), found)
+    body = render(template(response_type, base_doc_url, dashboard=f"stageVariables.{DASHBOARD_URL_VARIABLE}" in found), found)
     return status or default_status, headers, body.encode("utf-8")
 
 
