@@ -41,6 +41,11 @@ class Config:
     # Optional AWS WAF web ACL on the API stage: block an IP address that sends more
     # than this many requests in 5 minutes (None: no web ACL, nothing paid at rest).
     waf_rate_limit: int | None = None
+    # Lambda SnapStart on every Python function (`-c snapstart=true`): each deploy publishes
+    # a version, snapshots its initialised memory, and everything that invokes a function
+    # (API Gateway, the authorizer, the stream, the queue, the log subscription) goes
+    # through its `live` alias. Off by default (docs/performance.md, SnapStart).
+    snapstart: bool = False
 
     @property
     def production(self) -> bool:
@@ -93,8 +98,12 @@ class Config:
         waf = get("waf_rate_limit", "WAF_RATE_LIMIT")
         if waf is not None and not (waf.isdigit() and 10 <= int(waf) <= 2_000_000_000):
             raise ValueError(f"waf_rate_limit is requests per IP in 5 minutes, 10..2000000000 (got {waf!r})")
+        snapstart = (get("snapstart", "SNAPSTART", "false") or "false").lower()
+        if snapstart not in ("true", "false", "1", "0"):
+            raise ValueError(f"snapstart is true or false (got {snapstart!r})")
         return cls(
             stage=stage,
+            snapstart=snapstart in ("true", "1"),
             region=region,
             account=get("account", "CDK_DEFAULT_ACCOUNT"),
             doc_base_url=get("doc_base_url", "DOC_BASE_URL", DEFAULT_DOC_BASE_URL).rstrip("/"),

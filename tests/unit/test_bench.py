@@ -3,7 +3,9 @@ synthetic figures, in a few seconds. The benchmark itself is `make bench`."""
 
 from __future__ import annotations
 
-from bench import awscalls, cost, discover, report, size
+import pytest
+
+from bench import awscalls, cost, discover, instructions, report, size
 
 
 def test_discovers_route_functions_the_authorizer_and_event_functions():
@@ -133,3 +135,73 @@ def test_frame_phase_ratios_and_its_target():
     assert "1b. Frame" in report.render({"frame": got})
     slower = frame.summarise({"shipped": [sample(300, 150)], "framework": [sample(250, 150)], "floor": [sample(20, 180)]}, {})
     assert [t for t in report.evaluate({"frame": slower}) if t["target"].startswith("frame")][0]["verdict"] == "FAIL"
+
+
+def test_a_new_function_is_discovered_and_may_declare_a_framework_in_its_floor(tmp_path, monkeypatch):
+    """A folder with a handler.py is measured with no change to bench/; a web framework
+    its code imports stays out of its floor unless functions/<name>/bench.json declares it."""
+    import json
+
+    monkeypatch.setattr(discover, "FUNCTIONS", tmp_path)
+    for name in ("dashboard", "api_like"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "handler.py").write_text("")
+    (tmp_path / "dashboard" / discover.DECLARATION).write_text(json.dumps(
+        {"kind": "http", "floor_includes": ["fastapi", "starlette"], "why": "a FastAPI app by design"}))
+    found = {f.name: f for f in discover.functions()}
+    assert found["dashboard"].kind == "http" and found["dashboard"].floor_includes == ("fastapi", "starlette")
+    assert found["api_like"].kind == "event" and found["api_like"].floor_includes == ()
+    imports = [["fastapi", ["FastAPI"]], ["pydantic", ["BaseModel"]], ["mangum", ["Mangum"]]]
+    floor, kept_out = discover.floor_imports(imports, found["dashboard"].floor_includes)
+    assert floor == [["fastapi", ["FastAPI"]], ["pydantic", ["BaseModel"]]] and kept_out == [["mangum", ["Mangum"]]]
+    floor, kept_out = discover.floor_imports(imports, ())
+    assert floor == [["pydantic", ["BaseModel"]]] and len(kept_out) == 2
+    (tmp_path / "api_like" / discover.DECLARATION).write_text(json.dumps({"floor": ["fastapi"]}))
+    with pytest.raises(ValueError, match="unknown keys"):
+        discover.functions()
+
+
+def test_import_targets_gate_on_instruction_counts_not_wall_clock():
+    from bench.coldstart import IMPORT_RATIO
+
+    row = {"kind": "http", "instructions": 600_000_000, "floor_instructions": 500_000_000, "ratio": 1.2,
+           "import_ms": 300.0, "floor_ms": 100.0, "wall_ratio": 3.0, "rss_mb": 1, "floor_rss_mb": 1}
+    over = {**row, "instructions": 610_000_000, "ratio": 1.22, "import_ms": 100.0, "wall_ratio": 1.0}
+    uncounted = {"kind": "event", "instructions_na": "valgrind is not installed", "import_ms": 1.0, "floor_ms": 1.0,
+                 "wall_ratio": 1.0, "rss_mb": 1, "floor_rss_mb": 1}
+    results = {"coldstart": {"functions": {"a": row, "b": over, "c": uncounted}, "instructions": {}}}
+    verdicts = {t["subject"]: t["verdict"] for t in report.evaluate(results) if t["target"].startswith("import")}
+    assert IMPORT_RATIO == 1.2
+    assert verdicts == {"a": "PASS", "b": "FAIL", "c": "n/a"}  # a slow wall clock fails nothing; no count is no PASS
+    assert "600.0M" in report.render_coldstart(results["coldstart"])
+
+
+@pytest.mark.skipif(instructions.unavailable() is not None, reason="valgrind not installed")
+def test_instruction_counts_of_forked_children_repeat_exactly():
+    """The counting method itself: two children forked from one state doing the same
+    import execute the same number of instructions (the count is not a clock)."""
+    script = (
+        "import json, os\n"
+        "def child():\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        import fractions\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(pid, 0)\n"
+        "    return pid\n"
+        "def empty():\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(pid, 0)\n"
+        "    return pid\n"
+        "out = {'e1': empty(), 'a': child(), 'e2': empty(), 'b': child()}\n"
+        "os.write(1, json.dumps(out).encode())\n"
+        "os._exit(0)\n"
+    )
+    result = instructions.count_forks(script, [], {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, timeout=300)
+    pids, counts = result["out"], result["counts"]
+    first = counts[pids["a"]] - counts[pids["e1"]]
+    second = counts[pids["b"]] - counts[pids["e2"]]
+    assert first > 1_000_000  # importing fractions (and decimal, numbers, ...) is real work
+    assert instructions.spread([first, second]) < 1e-3
