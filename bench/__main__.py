@@ -131,6 +131,7 @@ def main(argv: list[str]) -> int:
     prices = cost.load_prices()
     results["prices"] = {k: prices[k] for k in ("region", "as_of", "source")}
     results["cost"] = cost.model(results.get("roundtrips"), results.get("cpu"), memory_mb, prices)
+    results["cold_start_cost"] = cost.cold_start_options(prices, memory_mb, results.get("coldstart"))
     results["targets"] = report.evaluate(results)
     results["seconds"] = round(time.monotonic() - started, 1)
     results["machine"]["load_after"] = _load()

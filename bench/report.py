@@ -252,6 +252,25 @@ def render_coldstart(cold: dict[str, Any]) -> str:
     return head + table + ("\n" + "\n".join(notes) if notes else "")
 
 
+def render_cold_start_cost(c: dict[str, Any]) -> str:
+    """Section 4b: what a cold start costs on demand, with provisioned concurrency, with SnapStart."""
+    if not c:
+        return ""
+    mem = c.get("memory_mb")
+    on_demand = c.get("on_demand_init_per_million_cold_starts")
+    rows = [
+        ["on demand (no option)", "0", "n/a" if on_demand is None else f"{on_demand} (INIT billed as duration, "
+         f"~{c.get('on_demand_init_s_modelled')} s modelled from the import)", "every cold start runs INIT"],
+        ["provisioned concurrency, 1 environment", c["provisioned_per_environment_month"], "0 up to its concurrency",
+         f"duration {round(100 * c['provisioned_duration_discount'])}% cheaper while it serves"],
+        ["SnapStart (-c snapstart=true)", c["snapstart_cache_per_version_month"],
+         f"{c['snapstart_restore_per_million_cold_starts']} (restore)",
+         f"as dear as 1 provisioned environment at {c['snapstart_breakeven_cold_starts_per_month']:,} cold starts/month"],
+    ]
+    return (f"\n### 4b. A cold start's cost: on demand vs provisioned concurrency vs SnapStart (per function, {mem} MB "
+            "arm64; prices.json)\n\n" + _table(["option", "$/month at rest", "$ per million cold starts", "note"], rows))
+
+
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
     cells = [[str(c) for c in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
@@ -368,6 +387,8 @@ def render(results: dict[str, Any]) -> str:
                 f"{k} {v}" for k, v in d["parts"].items())])
     parts.append(_table(["operation", "warm $/M", "cold $/M", "floor (API GW REST) $/M", "breakdown (warm)"], rows)
                  if rows else "n/a")
+
+    parts.append(render_cold_start_cost(results.get("cold_start_cost") or {}))
 
     load = results.get("load") or {}
     cut = f" CUT OFF: {load['cut_off']}." if load.get("cut_off") else ""

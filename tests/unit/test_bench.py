@@ -205,3 +205,15 @@ def test_instruction_counts_of_forked_children_repeat_exactly():
     second = counts[pids["b"]] - counts[pids["e2"]]
     assert first > 1_000_000  # importing fractions (and decimal, numbers, ...) is real work
     assert instructions.spread([first, second]) < 1e-3
+
+
+def test_cold_start_options_price_snapstart_beside_provisioned_concurrency():
+    prices = cost.load_prices()
+    c = cost.cold_start_options(prices, 512, {"functions": {"a": {"import_ms": 100.0}, "b": {"na": "x"}}})
+    # 0.5 GB for 30 days: provisioned concurrency at its GB-second price, SnapStart's cache at its own.
+    assert c["provisioned_per_environment_month"] == round(0.5 * 30 * 86400 * 0.0000033334, 2) == 4.32
+    assert c["snapstart_cache_per_version_month"] == 1.95
+    assert c["snapstart_restore_per_million_cold_starts"] == round(0.5 * 0.0001397998 * 1e6, 2)
+    assert 0 < c["on_demand_init_per_million_cold_starts"] < c["snapstart_restore_per_million_cold_starts"]
+    assert abs(c["snapstart_breakeven_cold_starts_per_month"] * 0.5 * 0.0001397998 - (4.32 - 1.95)) < 0.01
+    assert "SnapStart" in report.render_cold_start_cost(c)
