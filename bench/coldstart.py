@@ -48,10 +48,13 @@ from bench import discover, instructions
 
 ROOT = discover.ROOT
 # The gating target: import instructions at most this many times the floor's. Set from
-# the counts (docs/performance.md, "1. Cold start"): the functions' highest ratio was
-# 1.157x on 2026-12-07; 1.20x leaves room for a few small modules, not for a new
-# subsystem on the import path (1.25x, the wall-clock target before, sat inside its noise).
-IMPORT_RATIO = 1.20
+# the counts (docs/performance.md, "1. Cold start"): on 2026-12-07 the highest ratio was
+# 1.2175x (update_resource; the resource functions 1.2174-1.2175x, the event endpoints
+# 1.207-1.208x, the rest 1.05-1.18x). Counts repeat to ~1e-7, so the margin need not
+# cover noise, only deliberate growth: 1.22x leaves the resource functions ~1.3M
+# instructions (a few tenths of a millisecond) before an addition to their import path
+# must be paid for elsewhere. (1.25x, the wall-clock target before, sat inside its noise.)
+IMPORT_RATIO = 1.22
 CHUNK = 6  # functions counted by one Valgrind process (count_all)
 
 DISCOVER = r"""
@@ -281,7 +284,7 @@ def summarise(functions: dict[str, dict[str, Any]], layout: str, build_note: str
         "runs": min(rounds) if rounds else 0, "runs_max": max(rounds) if rounds else 0, "layout": layout,
         "build": build_note, "python": sys.version.split()[0], "target_ratio": IMPORT_RATIO,
         "instructions": {
-            "tool": "valgrind --tool=cachegrind --cache-sim=no, PYTHONHASHSEED=0, python -s -B, one process per floor",
+            "tool": "valgrind --tool=cachegrind --cache-sim=no, PYTHONHASHSEED=0, python -s -B -P, one process per floor chunk",
             "na": counted.get("na_all"),
             "baseline": baseline if isinstance(baseline, int) else None,
             "jobs": counted.get("jobs"),
