@@ -91,5 +91,6 @@ def test_the_flag_takes_only_true_or_false():
 
     assert Config.from_node(App(context={"snapstart": "true"}).node, env={}).snapstart
     assert not Config.from_node(App().node, env={}).snapstart
+    assert Config.from_node(App().node, env={"SNAPSTART": "true"}).snapstart  # SNAPSTART=true make synth
     with pytest.raises(ValueError, match="snapstart"):
         Config.from_node(App(context={"snapstart": "yes"}).node, env={})
