@@ -14,11 +14,12 @@ on every run, so what is left to vary is only what reads the clock or the random
 source: about 1e-7 of a count.
 
 Note: `python -E` (and `-I`) ignore PYTHONHASHSEED, so the counted processes run with
-`-s -B` and an explicit environment instead; with `-E` the same import varies by ~1e-3.
+`-s -B -P` and an explicit environment instead; with `-E` the same import varies by
+~1e-3. `-P` keeps the current directory off sys.path: a `-c` process would otherwise
+list it (/tmp, whose contents change all the time) on its first import, another ~1e-3.
 
-    count(script, args, env)        -> instructions of the whole process
     count_forks(script, args, env)  -> instructions of each child a script forks
-    counts([...], jobs)             -> several at once (two at a time on 2 cores)
+    jobs()                          -> how many counts to run at once (the cores, at most 2)
 """
 
 from __future__ import annotations
@@ -30,10 +31,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 PID_REFS = re.compile(r"^==(\d+)== I\s+refs:\s+([\d,]+)", re.M)
 ERRORS = re.compile(r"^BENCH-ERROR (\d+) (.*)$", re.M)
 FLAGS = ["-s", "-B", "-P"]  # not -E: it would ignore PYTHONHASHSEED; -P: no cwd (/tmp, always changing) on sys.path
@@ -58,21 +57,8 @@ def jobs() -> int:
 
 
 def command(script: str, args: list[str], python: str | None = None) -> list[str]:
-    return [*os.environ.get("BENCH_VG_PREFIX", "").split(), "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+    return ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
             python or sys.executable, *FLAGS, "-c", script, *args]
-
-
-def count(script: str, args: list[str], env: dict[str, str], timeout: float = 240,
-          python: str | None = None) -> int:
-    """Instructions executed by `python -s -B -c script args...` (the whole process)."""
-    env = {**env, "PYTHONHASHSEED": "0"}
-    proc = subprocess.run(command(script, args, python), env=env, capture_output=True, text=True,
-                          timeout=timeout, cwd=tempfile.gettempdir())
-    found = REFS.findall(proc.stderr)
-    if proc.returncode != 0 or not found:
-        lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("==")]
-        raise RuntimeError((lines[-1] if lines else f"valgrind exit {proc.returncode}")[:300])
-    return int(found[-1].replace(",", ""))
 
 
 def count_forks(script: str, args: list[str], env: dict[str, str], timeout: float = 600,
@@ -95,25 +81,6 @@ def count_forks(script: str, args: list[str], env: dict[str, str], timeout: floa
     }
 
 
-def counts(tasks: list[tuple[str, list[str], dict[str, str]]], parallel: int | None = None,
-           timeout: float = 240) -> list[int | Exception]:
-    """Several counts, `parallel` at a time; each result is the count or the exception."""
-
-    def one(task: tuple[str, list[str], dict[str, str]]) -> int | Exception:
-        try:
-            return count(*task, timeout=timeout)
-        except Exception as exc:  # reported per count, never as a number
-            return exc
-
-    with ThreadPoolExecutor(max_workers=parallel or jobs()) as pool:
-        return list(pool.map(one, tasks))
-
-
 def spread(values: list[int]) -> float:
     """(max - min) / min of repeated counts of one thing."""
     return (max(values) - min(values)) / min(values) if values and min(values) else 0.0
-
-
-def describe(values: list[Any]) -> str:
-    nums = [v for v in values if isinstance(v, int)]
-    return f"{len(nums)} counts, spread {spread(nums):.1e}" if nums else "no counts"
