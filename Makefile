@@ -81,7 +81,11 @@ build: install
 	@$(PY) -m infra.build
 
 # Not part of `make test` (it takes minutes); docs/performance.md explains each figure.
+# Valgrind counts the import instructions the cold-start targets gate on (installed on first use).
 bench: install
+	@command -v valgrind >/dev/null || { echo ">> installing valgrind (first run only)"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends valgrind \
+		|| echo ">> valgrind could not be installed: the import targets will be n/a"; }
 	@$(PY) -m bench $(ARGS)
 
 synth: build

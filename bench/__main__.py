@@ -5,7 +5,7 @@ Each phase runs in its own process (so one phase's imports, moto state or crash
 cannot touch another's) under a share of a 9.5-minute budget:
 
     size        deployment size of every function asset and layer
-    coldstart   handler import vs third-party floor, peak RSS
+    coldstart   handler import vs third-party floor: instructions (Valgrind; the verdict), wall-clock, peak RSS
     frame       one function's cold start on our frame vs FastAPI + Mangum vs no framework
     cpu         handler CPU vs a minimal handler (in-process moto)
     roundtrips  AWS calls and DynamoDB capacity per operation (in-process local cloud)
@@ -34,7 +34,7 @@ BUDGET_S = 570
 # phase -> (arguments, arguments with --quick, longest it may take, time to keep for it)
 PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "size": ([], [], 300, 10),
-    "coldstart": (["--runs", "7"], ["--runs", "2"], 150, 60),
+    "coldstart": (["--runs", "5"], ["--runs", "2"], 300, 120),
     "frame": (["--runs", "7"], ["--runs", "2"], 45, 20),
     "cpu": (["--requests", "30"], ["--requests", "12"], 90, 40),
     "roundtrips": ([], [], 190, 90),
@@ -131,6 +131,7 @@ def main(argv: list[str]) -> int:
     prices = cost.load_prices()
     results["prices"] = {k: prices[k] for k in ("region", "as_of", "source")}
     results["cost"] = cost.model(results.get("roundtrips"), results.get("cpu"), memory_mb, prices)
+    results["cold_start_cost"] = cost.cold_start_options(prices, memory_mb, results.get("coldstart"))
     results["targets"] = report.evaluate(results)
     results["seconds"] = round(time.monotonic() - started, 1)
     results["machine"]["load_after"] = _load()

@@ -171,3 +171,39 @@ def _background_cost(data: dict[str, Any], prices: dict[str, Any], memory_mb: in
             "sqs": per_million(sqs * prices["sqs_standard_per_million_requests"] / 1e6),
         },
     }
+
+
+MONTH_S = 30 * 24 * 3600
+
+
+def cold_start_options(prices: dict[str, Any], memory_mb: int, coldstart: dict[str, Any] | None) -> dict[str, Any]:
+    """What a cold start costs three ways, per function at `memory_mb` (prices.json
+    "cold_start_note"): on demand (its INIT billed as duration: the measured median
+    import time at memory/1769 of a vCPU), provisioned concurrency (one environment kept
+    for a month: no cold start up to that concurrency), SnapStart (its cache for one
+    active version for a month, plus a restore per cold start; the `snapstart` CDK flag).
+    The figure to weigh: how many cold starts a month make SnapStart's restores cost more
+    than one provisioned environment."""
+    gb = memory_mb / 1024
+    rows = [r for r in ((coldstart or {}).get("functions") or {}).values() if "import_ms" in r]
+    import_ms = sorted(r["import_ms"] for r in rows)
+    init_s = (import_ms[len(import_ms) // 2] / 1000 * prices["model"]["lambda_memory_mb_per_vcpu"] / memory_mb
+              if import_ms else None)
+    on_demand = None if init_s is None else prices["lambda_per_gb_second_arm64"] * gb * init_s
+    provisioned_month = prices["lambda_provisioned_concurrency_per_gb_second_arm64"] * gb * MONTH_S
+    cache_month = prices["lambda_snapstart_cache_per_gb_second"] * gb * MONTH_S
+    restore = prices["lambda_snapstart_restore_per_gb"] * gb
+    return {
+        "memory_mb": memory_mb,
+        "functions": len(rows) or None,
+        "on_demand_init_per_million_cold_starts": None if on_demand is None else per_million(on_demand),
+        "on_demand_init_s_modelled": None if init_s is None else round(init_s, 3),
+        "provisioned_per_environment_month": round(provisioned_month, 2),
+        "provisioned_duration_discount": round(1 - prices["lambda_provisioned_duration_per_gb_second_arm64"]
+                                               / prices["lambda_per_gb_second_arm64"], 3),
+        "snapstart_cache_per_version_month": round(cache_month, 2),
+        "snapstart_restore_per_million_cold_starts": per_million(restore),
+        # SnapStart's restores cost as much as one provisioned environment at this many
+        # cold starts a month (its cache aside).
+        "snapstart_breakeven_cold_starts_per_month": int((provisioned_month - cache_month) / restore),
+    }

@@ -28,7 +28,7 @@ from resource_api.frame.gateway_responses import (
 
 from .access import Access
 from .config import SERVICE_NAME, Config
-from .functions import construct_id, python_function
+from .functions import construct_id, invocation_target, python_function
 from .layers import Layers
 from .monitoring import Monitoring
 from .nag import acknowledge
@@ -144,7 +144,7 @@ class Api(Construct):
         self.authorizer = apigw.RequestAuthorizer(
             self,
             "RequestAuthorizer",
-            handler=self.authorizer_function,
+            handler=invocation_target(self.authorizer_function),
             identity_sources=[apigw.IdentitySource.header("Authorization")],
             results_cache_ttl=AUTHORIZER_CACHE,
         )
@@ -156,7 +156,7 @@ class Api(Construct):
             resource = self.rest_api.root.resource_for_path(route.resource_path)
             resource.add_method(
                 route.method,
-                apigw.LambdaIntegration(fn, proxy=True, allow_test_invoke=False),
+                apigw.LambdaIntegration(invocation_target(fn), proxy=True, allow_test_invoke=False),
                 authorizer=self.authorizer_for(route),
                 authorization_type=apigw.AuthorizationType.CUSTOM,
                 operation_name=route.function,
@@ -211,7 +211,7 @@ class Api(Construct):
             self._query_key_authorizer = apigw.RequestAuthorizer(
                 self,
                 "QueryKeyAuthorizer",
-                handler=self.authorizer_function,
+                handler=invocation_target(self.authorizer_function),
                 identity_sources=[],
                 results_cache_ttl=Duration.seconds(0),
             )

@@ -44,6 +44,11 @@ class Config:
     # The dashboard's base URL (its own domain or API URL): error objects' request_log_url
     # is {dashboard_url}/logs/{request_id}; None: request_log_url is null.
     dashboard_url: str | None = None
+    # Lambda SnapStart on every Python function (`-c snapstart=true`): each deploy publishes
+    # a version, snapshots its initialised memory, and everything that invokes a function
+    # (API Gateway, the authorizer, the stream, the queue, the log subscription) goes
+    # through its `live` alias. Off by default (docs/performance.md, SnapStart).
+    snapstart: bool = False
 
     @property
     def production(self) -> bool:
@@ -99,9 +104,13 @@ class Config:
         dashboard = get("dashboard_url", "DASHBOARD_URL")
         if dashboard is not None and not re.fullmatch(r"https://[A-Za-z0-9.\-]+(:\d+)?(/[A-Za-z0-9._~/\-]*)?", dashboard):
             raise ValueError(f"dashboard_url is the dashboard's https base URL (got {dashboard!r})")
+        snapstart = (get("snapstart", "SNAPSTART", "false") or "false").lower()
+        if snapstart not in ("true", "false", "1", "0"):
+            raise ValueError(f"snapstart is true or false (got {snapstart!r})")
         return cls(
             stage=stage,
             dashboard_url=dashboard.rstrip("/") if dashboard else None,
+            snapstart=snapstart in ("true", "1"),
             region=region,
             account=get("account", "CDK_DEFAULT_ACCOUNT"),
             doc_base_url=get("doc_base_url", "DOC_BASE_URL", DEFAULT_DOC_BASE_URL).rstrip("/"),

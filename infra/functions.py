@@ -1,7 +1,12 @@
 """One Lambda function of ours, built the same way wherever it is deployed (the API's
 routes, the webhook pipeline, the metrics ingestion): the code of functions/<name>,
 every layer, its own log group and its own role with nothing but that log group and
-tracing; the caller grants the rest. Alarmed and on the dashboard."""
+tracing; the caller grants the rest. Alarmed and on the dashboard.
+
+With SnapStart (`-c snapstart=true`, Config.snapstart) each function also publishes a
+version on every deploy and gets an alias `live` on it; whatever invokes the function
+invokes `invocation_target(fn)`: the alias then, the function itself otherwise (SnapStart
+applies to published versions only: an unqualified invoke would run $LATEST, cold)."""
 
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from .nag import acknowledge
 FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
 HANDLER = "handler.handler"
 MEMORY_MB = 512
+ALIAS = "live"
 
 
 def construct_id(function: str) -> str:
@@ -67,7 +73,7 @@ def python_function(
         runtime=RUNTIME,
         architecture=ARCHITECTURE,
         handler=HANDLER,
-        code=lambda_.Code.from_asset(str(FUNCTIONS / name), exclude=["__pycache__", "*.pyc"]),
+        code=lambda_.Code.from_asset(str(FUNCTIONS / name), exclude=["__pycache__", "*.pyc", "bench.json"]),
         layers=layers.all,
         role=role,
         log_group=log_group,
@@ -76,8 +82,12 @@ def python_function(
         timeout=Duration.seconds(timeout_s),
         tracing=lambda_.Tracing.ACTIVE,
         description=description or f"Resource API {config.stage}: {name}",
+        **({"snap_start": lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS} if config.snapstart else {}),
         **options,
     )
+    if config.snapstart:
+        # A child of the function, so invocation_target finds it from the function alone.
+        lambda_.Alias(fn, "Live", alias_name=ALIAS, version=fn.current_version)
     acknowledge(
         fn,
         "AwsSolutions-L1",
@@ -93,3 +103,9 @@ def python_function(
         )
     monitoring.watch_function(cid, fn)
     return Built(fn, role, log_group)
+
+
+def invocation_target(fn: lambda_.IFunction) -> lambda_.IFunction:
+    """What invokes `fn` should invoke: its `live` alias when it has one (SnapStart)."""
+    alias = fn.node.try_find_child("Live")
+    return alias if isinstance(alias, lambda_.Alias) else fn

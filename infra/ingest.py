@@ -33,7 +33,7 @@ from resource_api.frame import request_log
 from resource_api.metrics import store as metrics
 
 from .config import SERVICE_NAME, Config
-from .functions import construct_id, python_function
+from .functions import construct_id, invocation_target, python_function
 from .layers import Layers
 from .monitoring import Monitoring
 
@@ -127,7 +127,7 @@ class MetricsIngest(Construct):
             self,
             f"{cid}Subscription",
             log_group=log_group,
-            destination=destinations.LambdaDestination(self.function),
+            destination=destinations.LambdaDestination(invocation_target(self.function)),
             filter_pattern=FILTER_PATTERN,
             filter_name=f"requests-to-{FUNCTION}",
         )

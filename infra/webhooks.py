@@ -39,7 +39,7 @@ from resource_api import routes, stream
 from .access import Access
 from .config import SERVICE_NAME, Config
 from .data import Data
-from .functions import python_function
+from .functions import invocation_target, python_function
 from .layers import Layers
 from .monitoring import Monitoring
 from .nag import acknowledge
@@ -115,7 +115,7 @@ class Webhooks(Construct):
         data.grant_read(self.stream_processor)
         data.grant_partitions(self.stream_processor, ("dynamodb:PutItem", "dynamodb:UpdateItem"), keys.EVENT_PARTITIONS)
         self.queue.grant_send_messages(self.stream_processor)
-        self.stream_processor.add_event_source(
+        invocation_target(self.stream_processor).add_event_source(
             sources.DynamoEventSource(
                 table,
                 starting_position=lambda_.StartingPosition.TRIM_HORIZON,
@@ -155,7 +155,7 @@ class Webhooks(Construct):
             self.delivery, ("dynamodb:PutItem", "dynamodb:UpdateItem"), keys.DELIVERY_WRITE_PARTITIONS
         )
         self.queue.grant_consume_messages(self.delivery)  # incl. ChangeMessageVisibility (re-scheduling)
-        self.delivery.add_event_source(
+        invocation_target(self.delivery).add_event_source(
             sources.SqsEventSource(
                 self.queue,
                 batch_size=queues.BATCH_SIZE,

@@ -3,7 +3,9 @@ synthetic figures, in a few seconds. The benchmark itself is `make bench`."""
 
 from __future__ import annotations
 
-from bench import awscalls, cost, discover, report, size
+import pytest
+
+from bench import awscalls, cost, discover, instructions, report, size
 
 
 def test_discovers_route_functions_the_authorizer_and_event_functions():
@@ -151,3 +153,85 @@ def test_the_request_logs_cost_is_modelled_from_the_items_the_ingestion_writes()
     # Bodies are capped, so no request costs more than the worst case: two capped bodies
     assert 2 * BODY_CAP < worst["item_bytes"] < 2 * BODY_CAP + 1024 and worst["wru"] < 21
     assert out["per_million"] == read["per_million"] > 0
+
+
+def test_a_new_function_is_discovered_and_may_declare_a_framework_in_its_floor(tmp_path, monkeypatch):
+    """A folder with a handler.py is measured with no change to bench/; a web framework
+    its code imports stays out of its floor unless functions/<name>/bench.json declares it."""
+    import json
+
+    monkeypatch.setattr(discover, "FUNCTIONS", tmp_path)
+    for name in ("dashboard", "api_like"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "handler.py").write_text("")
+    (tmp_path / "dashboard" / discover.DECLARATION).write_text(json.dumps(
+        {"kind": "http", "floor_includes": ["fastapi", "starlette"], "why": "a FastAPI app by design"}))
+    found = {f.name: f for f in discover.functions()}
+    assert found["dashboard"].kind == "http" and found["dashboard"].floor_includes == ("fastapi", "starlette")
+    assert found["api_like"].kind == "event" and found["api_like"].floor_includes == ()
+    imports = [["fastapi", ["FastAPI"]], ["pydantic", ["BaseModel"]], ["mangum", ["Mangum"]]]
+    floor, kept_out = discover.floor_imports(imports, found["dashboard"].floor_includes)
+    assert floor == [["fastapi", ["FastAPI"]], ["pydantic", ["BaseModel"]]] and kept_out == [["mangum", ["Mangum"]]]
+    floor, kept_out = discover.floor_imports(imports, ())
+    assert floor == [["pydantic", ["BaseModel"]]] and len(kept_out) == 2
+    (tmp_path / "api_like" / discover.DECLARATION).write_text(json.dumps({"floor": ["fastapi"]}))
+    with pytest.raises(ValueError, match="unknown keys"):
+        discover.functions()
+
+
+def test_import_targets_gate_on_instruction_counts_not_wall_clock():
+    from bench.coldstart import IMPORT_RATIO
+
+    row = {"kind": "http", "instructions": 600_000_000, "floor_instructions": 500_000_000, "ratio": IMPORT_RATIO,
+           "import_ms": 300.0, "floor_ms": 100.0, "wall_ratio": 3.0, "rss_mb": 1, "floor_rss_mb": 1}
+    over = {**row, "instructions": 610_000_000, "ratio": IMPORT_RATIO + 0.0001, "import_ms": 100.0, "wall_ratio": 1.0}
+    uncounted = {"kind": "event", "instructions_na": "valgrind is not installed", "import_ms": 1.0, "floor_ms": 1.0,
+                 "wall_ratio": 1.0, "rss_mb": 1, "floor_rss_mb": 1}
+    results = {"coldstart": {"functions": {"a": row, "b": over, "c": uncounted}, "instructions": {}}}
+    verdicts = {t["subject"]: t["verdict"] for t in report.evaluate(results) if t["target"].startswith("import")}
+    assert 1 < IMPORT_RATIO < 1.25  # tighter than the wall-clock target it replaced
+    assert verdicts == {"a": "PASS", "b": "FAIL", "c": "n/a"}  # a slow wall clock fails nothing; no count is no PASS
+    assert "600.0M" in report.render_coldstart(results["coldstart"])
+
+
+@pytest.mark.skipif(instructions.unavailable() is not None, reason="valgrind not installed")
+def test_instruction_counts_of_forked_children_repeat_exactly():
+    """The counting method itself: two children forked from one state doing the same
+    import execute the same number of instructions (the count is not a clock)."""
+    script = (
+        "import json, os\n"
+        "def child():\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        import fractions\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(pid, 0)\n"
+        "    return pid\n"
+        "def empty():\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(pid, 0)\n"
+        "    return pid\n"
+        "out = {'e1': empty(), 'a': child(), 'e2': empty(), 'b': child()}\n"
+        "os.write(1, json.dumps(out).encode())\n"
+        "os._exit(0)\n"
+    )
+    result = instructions.count_forks(script, [], {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, timeout=300)
+    pids, counts = result["out"], result["counts"]
+    first = counts[pids["a"]] - counts[pids["e1"]]
+    second = counts[pids["b"]] - counts[pids["e2"]]
+    assert first > 1_000_000  # importing fractions (and decimal, numbers, ...) is real work
+    assert instructions.spread([first, second]) < 1e-3
+
+
+def test_cold_start_options_price_snapstart_beside_provisioned_concurrency():
+    prices = cost.load_prices()
+    c = cost.cold_start_options(prices, 512, {"functions": {"a": {"import_ms": 100.0}, "b": {"na": "x"}}})
+    # 0.5 GB for 30 days: provisioned concurrency at its GB-second price, SnapStart's cache at its own.
+    assert c["provisioned_per_environment_month"] == round(0.5 * 30 * 86400 * 0.0000033334, 2) == 4.32
+    assert c["snapstart_cache_per_version_month"] == 1.95
+    assert c["snapstart_restore_per_million_cold_starts"] == round(0.5 * 0.0001397998 * 1e6, 2)
+    assert 0 < c["on_demand_init_per_million_cold_starts"] < c["snapstart_restore_per_million_cold_starts"]
+    assert abs(c["snapstart_breakeven_cold_starts_per_month"] * 0.5 * 0.0001397998 - (4.32 - 1.95)) < 0.01
+    assert "SnapStart" in report.render_cold_start_cost(c)
