@@ -157,10 +157,14 @@ class LocalCloud:
         from resource_api import routes
         from resource_api.metrics import store as metrics
 
-        from .pollers import LogSubscription, SqsPoller, StreamPoller
+        from .pollers import SQS_POLLERS, SQS_WAIT_S, LogSubscription, SqsPoller, StreamPoller
 
         self.pollers.append(StreamPoller(table.table_name(), "stream_processor"))
-        self.pollers.append(SqsPoller(os.environ[queues.QUEUE_URL_ENV], "webhook_delivery"))
+        # Lambda's SQS event source polls with several concurrent batches (five to start with).
+        receiving = threading.Lock()
+        for n in range(SQS_POLLERS):
+            self.pollers.append(SqsPoller(os.environ[queues.QUEUE_URL_ENV], "webhook_delivery",
+                                          name=f"sqs->webhook_delivery-{n}", wait_s=SQS_WAIT_S, receive_lock=receiving))
         # The resource routes' resource_request log lines -> metrics_ingest (infra/ingest.py)
         self.log_subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions(routes.ROUTES))
         self.log_subscription.install()
