@@ -47,7 +47,8 @@ BATCH = 100
 PACED_RATE = 20.0
 TARGET_BURST_PER_S = 100.0
 TARGET_PACED_P99_S = 2.0
-ID_TIME_CHARS = 10  # res_ + 10 characters of milliseconds (core/ids.py)
+WAIT_S = 40  # longest wait for a scenario's last delivery (then it reports what arrived)
+SETTLE_S = 20  # longest wait for the burst's provisioning to settle before the paced run
 
 
 def created_s(resource_id: str) -> float:
@@ -272,24 +273,49 @@ def run(seconds: float, total: int, out_path: str | None = None) -> dict[str, An
         }
         pid = cloud.proc.pid
         for name, measure in (
-            ("burst", lambda: burst(cloud, key, receiver, total, timeout=60)),
-            ("paced", lambda: paced(cloud, key, receiver, PACED_RATE, seconds, timeout=60)),
+            ("burst", lambda: burst(cloud, key, receiver, total, timeout=WAIT_S)),
+            ("paced", lambda: paced(cloud, key, receiver, PACED_RATE, seconds, timeout=WAIT_S)),
         ):
             out[name] = with_cpu(pid, measure)
             if out_path:
                 with open(out_path, "w") as f:
                     json.dump({**out, "partial": True}, f)
             if name == "burst":  # let the burst's provisioning settle before the paced run
-                settle_until = time.monotonic() + 30
+                settle_until = time.monotonic() + SETTLE_S
                 c = Client(cloud.url, key)
                 while time.monotonic() < settle_until and provisioning_state(c)["pending_resources"]:
                     time.sleep(0.5)
-                out["burst"]["seconds_until_provisioning_settled"] = round(30 - (settle_until - time.monotonic()), 1)
+                out["burst"]["seconds_until_provisioning_settled"] = round(SETTLE_S - (settle_until - time.monotonic()), 1)
                 c.close()
         return out
     finally:
         cloud.stop()
         receiver.stop()
+
+
+def render(result: dict[str, Any]) -> str:
+    """The phase's lines of `make bench`'s table."""
+    lines = ["pipeline: committed write -> webhook receiver on 127.0.0.1 (resource.created), "
+             "provisioning executions running beside"]
+    for name in ("burst", "paced"):
+        r = result.get(name)
+        if not r or "delivered" not in r:
+            lines.append(f"  {name}: not measured")
+            continue
+        verdict = ""
+        if name == "burst" and r.get("deliveries_per_s") is not None:
+            ok = r["deliveries_per_s"] >= TARGET_BURST_PER_S
+            verdict = f"  target >= {TARGET_BURST_PER_S:g}/s: {'pass' if ok else 'FAIL'}"
+        if name == "paced" and r.get("latency_p99_s") is not None:
+            ok = r["latency_p99_s"] < TARGET_PACED_P99_S and not r["missing"]
+            verdict = f"  target p99 < {TARGET_PACED_P99_S:g} s: {'pass' if ok else 'FAIL'}"
+        lines.append(
+            f"  {name}: {r['delivered']}/{r['creates']} delivered ({r['duplicates']} duplicates), "
+            f"{r.get('deliveries_per_s')}/s end to end ({r.get('delivery_rate_per_s')}/s between first and last), "
+            f"create->delivery p50 {r.get('latency_p50_s')} s p99 {r.get('latency_p99_s')} s; "
+            f"CPU ms/delivery {r.get('cpu_ms_per_delivery')}; load {r.get('load_average')}{verdict}"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
@@ -298,6 +324,7 @@ def main(argv: list[str]) -> int:
     result = run(seconds, total, argv[0])
     with open(argv[0], "w") as f:
         json.dump(result, f, indent=1)
+    print(render(result), file=sys.stderr)
     return 0
 
 

@@ -120,6 +120,10 @@ class StreamPoller(threading.Thread):
                 iterator = resp["NextShardIterator"]
                 attempt = 0
                 continue
+            # The records before the failed one are done: the next read starts at it.
+            self.delivered += next(
+                (i for i, r in enumerate(records) if r["dynamodb"]["SequenceNumber"] == failed), 0
+            )
             attempt += 1
             self.stopped.wait(min(0.05 * 2**attempt, 2.0))
             iterator = streams.get_shard_iterator(
