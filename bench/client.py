@@ -86,3 +86,27 @@ def wait_settled(client: Client, ids: list[str], timeout: float = 90.0, scenario
             if 200 <= status < 300 and body.get("status") != "pending":
                 break
             time.sleep(0.25)
+
+
+def paced(rate: float, total: int, put: Any) -> float:
+    """Open loop: call put(i, at) for i in 0..total-1 at the instants start + i/rate (each
+    request's scheduled instant, from which its latency counts); returns `start`."""
+    start = time.monotonic()
+    for i in range(total):
+        at = start + i / rate
+        delay = at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        put(i, at)
+    return start
+
+
+def write_result(path: str, result: dict[str, Any], render: Any = None) -> int:
+    """A phase's end: its figures to `path` (JSON) and, if it has them, its lines to stderr."""
+    with open(path, "w") as f:
+        json.dump(result, f, indent=1)
+    if render is not None:
+        import sys
+
+        print(render(result), file=sys.stderr)
+    return 0

@@ -32,7 +32,7 @@ import urllib.request
 from typing import Any
 
 from bench import discover
-from bench.client import Client, wait_settled
+from bench.client import Client, paced, wait_settled
 
 TEST_KEY = "sk_test_" + "benchLoad000000000000000000000000"
 LIVE_KEY = "sk_live_" + "benchLoad000000000000000000000000"
@@ -230,14 +230,8 @@ def open_loop(url: str, key: str, send: Any, rate: float, seconds: float, worker
     threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(workers)]
     for t in threads:
         t.start()
-    start = time.monotonic()
     total = int(rate * seconds)
-    for i in range(total):
-        at = start + i / rate
-        delay = at - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        jobs.put(at)
+    start = paced(rate, total, lambda i, at: jobs.put(at))
     for _ in threads:
         jobs.put(None)
     deadline = time.monotonic() + seconds

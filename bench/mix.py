@@ -27,7 +27,7 @@ import threading
 import time
 from typing import Any
 
-from bench.client import Client
+from bench.client import Client, paced, write_result
 from bench.load import LocalCloudProcess, percentiles, process_cpu
 
 RATE = 10_000 / 60
@@ -154,13 +154,7 @@ def run(seconds: float, rate: float, out_path: str | None = None, workers: int =
         pid = cloud.proc.pid
         cpu_before = process_cpu(pid)
         load_before = _load()
-        start = time.monotonic()
-        for i in range(total):
-            at = start + i / rate
-            delay = at - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            jobs.put((i, slots[i % 100], at))
+        start = paced(rate, total, lambda i, at: jobs.put((i, slots[i % 100], at)))
         for _ in threads:
             jobs.put(None)
         drain = time.monotonic() + seconds
@@ -229,11 +223,7 @@ def render(result: dict[str, Any]) -> str:
 def main(argv: list[str]) -> int:
     seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else 20.0
     rate = float(argv[argv.index("--rate") + 1]) if "--rate" in argv else RATE
-    result = run(seconds, rate, argv[0])
-    with open(argv[0], "w") as f:
-        json.dump(result, f, indent=1)
-    print(render(result), file=sys.stderr)
-    return 0
+    return write_result(argv[0], run(seconds, rate, argv[0]), render)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bench.client import Client
+from bench.client import Client, write_result
+from bench.client import paced as paced_at
 from bench.load import LocalCloudProcess, process_cpu
 
 BATCH = 100
@@ -207,14 +208,7 @@ def paced(cloud: LocalCloudProcess, key: str, receiver: Receiver, rate: float, s
     for t in threads:
         t.start()
     started = time.time()
-    start = time.monotonic()
-    total = int(rate * seconds)
-    for i in range(total):
-        at = start + i / rate
-        delay = at - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        jobs.put((i, at))
+    paced_at(rate, int(rate * seconds), lambda i, at: jobs.put((i, at)))
     for _ in threads:
         jobs.put(None)
     for t in threads:
@@ -321,11 +315,7 @@ def render(result: dict[str, Any]) -> str:
 def main(argv: list[str]) -> int:
     seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else 15.0
     total = int(argv[argv.index("--burst") + 1]) if "--burst" in argv else 300
-    result = run(seconds, total, argv[0])
-    with open(argv[0], "w") as f:
-        json.dump(result, f, indent=1)
-    print(render(result), file=sys.stderr)
-    return 0
+    return write_result(argv[0], run(seconds, total, argv[0]), render)
 
 
 if __name__ == "__main__":
