@@ -110,3 +110,23 @@ def write_result(path: str, result: dict[str, Any], render: Any = None) -> int:
 
         print(render(result), file=sys.stderr)
     return 0
+
+
+def stop_workers(jobs: Any, threads: list, seconds: float, give_up: Any) -> None:
+    """After a paced schedule: tell each worker to stop (a None job), wait up to `seconds`
+    for what is queued, then set `give_up` (what is still unsent counts as not served)."""
+    for _ in threads:
+        jobs.put(None)
+    deadline = time.monotonic() + seconds
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    give_up.set()
+
+
+def status_of(send: Any, client: Client, *args: Any) -> int:
+    """`send(client, *args)`'s HTTP status, or -1 if it raised (the connection is then dropped)."""
+    try:
+        return send(client, *args)
+    except Exception:
+        client.close()
+        return -1

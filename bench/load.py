@@ -32,7 +32,7 @@ import urllib.request
 from typing import Any
 
 from bench import discover
-from bench.client import Client, paced, wait_settled
+from bench.client import Client, paced, stop_workers, wait_settled
 
 TEST_KEY = "sk_test_" + "benchLoad000000000000000000000000"
 LIVE_KEY = "sk_live_" + "benchLoad000000000000000000000000"
@@ -232,12 +232,7 @@ def open_loop(url: str, key: str, send: Any, rate: float, seconds: float, worker
         t.start()
     total = int(rate * seconds)
     start = paced(rate, total, lambda i, at: jobs.put(at))
-    for _ in threads:
-        jobs.put(None)
-    deadline = time.monotonic() + seconds
-    for t in threads:
-        t.join(max(0.0, deadline - time.monotonic()))
-    give_up.set()
+    stop_workers(jobs, threads, seconds, give_up)
     elapsed = time.monotonic() - start
     with lock:
         served = sum(statuses.values())

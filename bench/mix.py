@@ -27,7 +27,7 @@ import threading
 import time
 from typing import Any
 
-from bench.client import Client, paced, write_result
+from bench.client import Client, paced, status_of, stop_workers, write_result
 from bench.load import LocalCloudProcess, percentiles, process_cpu
 
 RATE = 10_000 / 60
@@ -135,11 +135,7 @@ def run(seconds: float, rate: float, out_path: str | None = None, workers: int =
                     if job is None:
                         break
                     i, op, at = job
-                    try:
-                        status = send(client, op, i)
-                    except Exception:
-                        status = -1
-                        client.close()
+                    status = status_of(send, client, op, i)
                     done = time.monotonic()
                     with lock:
                         codes[op][str(status)] = codes[op].get(str(status), 0) + 1
@@ -155,12 +151,7 @@ def run(seconds: float, rate: float, out_path: str | None = None, workers: int =
         cpu_before = process_cpu(pid)
         load_before = _load()
         start = paced(rate, total, lambda i, at: jobs.put((i, slots[i % 100], at)))
-        for _ in threads:
-            jobs.put(None)
-        drain = time.monotonic() + seconds
-        for t in threads:
-            t.join(max(0.0, drain - time.monotonic()))
-        give_up.set()
+        stop_workers(jobs, threads, seconds, give_up)
         elapsed = time.monotonic() - start
         cpu_after = process_cpu(pid)
         with lock:
