@@ -43,7 +43,7 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "roundtrips": ([], [], 190, 90),
     "load": (["--seconds", "10"], ["--seconds", "3"], 130, 110),
     "pipeline": (["--seconds", "10"], ["--seconds", "3", "--burst", "100"], 150, 60),
-    "mix": (["--seconds", "20"], ["--seconds", "5"], 100, 60),
+    "mix": (["--seconds", "20"], ["--seconds", "5"], 120, 70),
 }
 # Phases that print their own lines under the table (their module's render(result)).
 OWN_LINES = ("pipeline", "mix")
