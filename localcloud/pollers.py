@@ -11,8 +11,8 @@ import threading
 import time
 import zlib
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from resource_api import stream
@@ -59,7 +59,11 @@ class StreamPoller(threading.Thread):
     of the batch, so records of other lanes after it are seen again (subscribers are
     idempotent, resource_api/stream.py), and no record of an item is delivered before
     an earlier failed record of that item succeeds. `lanes=1` is the plain
-    one-batch-at-a-time mapping."""
+    one-batch-at-a-time mapping.
+
+    Deployed, one account's resources share a partition key, hence a shard, so a burst
+    from one account is processed one batch at a time there: for that case the lanes
+    make the local cloud faster than the deployment (docs/performance.md, section 7)."""
 
     def __init__(self, table_name: str, function: str, interval: float = 0.05, batch_size: int = 100,
                  lanes: int = STREAM_LANES) -> None:
