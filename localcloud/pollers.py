@@ -22,6 +22,7 @@ from . import lambda_runtime
 log = logging.getLogger("localcloud")
 IDLE_MAX_S = 0.25  # an idle poller slows to this, so an idle cloud leaves moto alone
 STREAM_LANES = 8  # concurrent stream batches (by item), see StreamPoller
+LANE_MIN_RECORDS = 8  # a batch is split only as far as this many records a lane
 SQS_POLLERS = 5  # concurrent SQS batches: Lambda's SQS event source starts with five pollers
 SQS_WAIT_S = 2  # their long poll (Lambda's is 20 s; shorter here so a stopped cloud's pollers end soon)
 
@@ -141,7 +142,9 @@ class StreamPoller(threading.Thread):
     def _invoke_lanes(self, kept: list[dict[str, Any]]) -> str | None:
         """Invoke the function with the batch, split into lanes by item; the sequence
         number to read again from (the earliest failed record), or None if all succeeded."""
-        lanes = split_lanes(kept, self.lanes)
+        # Lanes of at least LANE_MIN_RECORDS: a trickle of changes goes in one invocation
+        # (each costs its fixed overhead), a burst is spread.
+        lanes = split_lanes(kept, min(self.lanes, max(1, len(kept) // LANE_MIN_RECORDS)))
         if len(lanes) == 1 or self.invocations == 0:  # the first (cold) invocation alone
             results = [self._invoke_one(lane) for lane in lanes]
         else:
