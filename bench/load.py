@@ -72,9 +72,12 @@ class LocalCloudProcess:
             "TABLE_NAME": "resource-api",
         }
         self.log = open(os.path.join(self.dir, "localcloud.log"), "w+")
+        from localcloud.cloud import _die_with_parent
+
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "localcloud"], cwd=discover.ROOT, env=self.env, stdout=self.log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # a phase cut off by its budget takes its local cloud with it
         )
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 90
