@@ -10,6 +10,8 @@ cannot touch another's) under a share of a 9.5-minute budget:
     cpu         handler CPU vs a minimal handler (in-process moto)
     roundtrips  AWS calls and DynamoDB capacity per operation (in-process local cloud)
     load        throughput and latency over real HTTP against a local cloud
+    pipeline    committed write -> webhook receiver: a burst and a paced rate (bench/pipeline.py)
+    mix         the spec's request mix paced at 167/s, per endpoint beside the spec's table (bench/mix.py)
 then the cost model (arithmetic on the above) and the targets.
 
     python -m bench [--quick] [--only size,cpu,...] [--out bench/results.json]
@@ -18,6 +20,7 @@ then the cost model (arithmetic on the above) and the targets.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import platform
@@ -39,7 +42,11 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "cpu": (["--requests", "30"], ["--requests", "12"], 90, 40),
     "roundtrips": ([], [], 190, 90),
     "load": (["--seconds", "10"], ["--seconds", "3"], 130, 110),
+    "pipeline": (["--seconds", "10"], ["--seconds", "3", "--burst", "100"], 150, 60),
+    "mix": (["--seconds", "20"], ["--seconds", "5"], 120, 70),
 }
+# Phases that print their own lines under the table (their module's render(result)).
+OWN_LINES = ("pipeline", "mix")
 
 
 def machine() -> dict[str, Any]:
@@ -139,6 +146,9 @@ def main(argv: list[str]) -> int:
     results["table"] = table
     out_path.write_text(json.dumps(results, indent=1, default=str))
     print(table)
+    for name in OWN_LINES:
+        if name in phases and "na" not in results.get(name, {"na": 1}):
+            print(importlib.import_module(f"bench.{name}").render(results[name]))
     print(f"(written to {out_path.relative_to(discover.ROOT) if out_path.is_relative_to(discover.ROOT) else out_path})")
     return 0
 

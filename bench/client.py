@@ -86,3 +86,47 @@ def wait_settled(client: Client, ids: list[str], timeout: float = 90.0, scenario
             if 200 <= status < 300 and body.get("status") != "pending":
                 break
             time.sleep(0.25)
+
+
+def paced(rate: float, total: int, put: Any) -> float:
+    """Open loop: call put(i, at) for i in 0..total-1 at the instants start + i/rate (each
+    request's scheduled instant, from which its latency counts); returns `start`."""
+    start = time.monotonic()
+    for i in range(total):
+        at = start + i / rate
+        delay = at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        put(i, at)
+    return start
+
+
+def write_result(path: str, result: dict[str, Any], render: Any = None) -> int:
+    """A phase's end: its figures to `path` (JSON) and, if it has them, its lines to stderr."""
+    with open(path, "w") as f:
+        json.dump(result, f, indent=1)
+    if render is not None:
+        import sys
+
+        print(render(result), file=sys.stderr)
+    return 0
+
+
+def stop_workers(jobs: Any, threads: list, seconds: float, give_up: Any) -> None:
+    """After a paced schedule: tell each worker to stop (a None job), wait up to `seconds`
+    for what is queued, then set `give_up` (what is still unsent counts as not served)."""
+    for _ in threads:
+        jobs.put(None)
+    deadline = time.monotonic() + seconds
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    give_up.set()
+
+
+def status_of(send: Any, client: Client, *args: Any) -> int:
+    """`send(client, *args)`'s HTTP status, or -1 if it raised (the connection is then dropped)."""
+    try:
+        return send(client, *args)
+    except Exception:
+        client.close()
+        return -1

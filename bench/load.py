@@ -32,7 +32,7 @@ import urllib.request
 from typing import Any
 
 from bench import discover
-from bench.client import Client, wait_settled
+from bench.client import Client, paced, stop_workers, wait_settled
 
 TEST_KEY = "sk_test_" + "benchLoad000000000000000000000000"
 LIVE_KEY = "sk_live_" + "benchLoad000000000000000000000000"
@@ -72,9 +72,12 @@ class LocalCloudProcess:
             "TABLE_NAME": "resource-api",
         }
         self.log = open(os.path.join(self.dir, "localcloud.log"), "w+")
+        from localcloud.cloud import _die_with_parent
+
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "localcloud"], cwd=discover.ROOT, env=self.env, stdout=self.log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # a phase cut off by its budget takes its local cloud with it
         )
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 90
@@ -230,20 +233,9 @@ def open_loop(url: str, key: str, send: Any, rate: float, seconds: float, worker
     threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(workers)]
     for t in threads:
         t.start()
-    start = time.monotonic()
     total = int(rate * seconds)
-    for i in range(total):
-        at = start + i / rate
-        delay = at - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        jobs.put(at)
-    for _ in threads:
-        jobs.put(None)
-    deadline = time.monotonic() + seconds
-    for t in threads:
-        t.join(max(0.0, deadline - time.monotonic()))
-    give_up.set()
+    start = paced(rate, total, lambda i, at: jobs.put(at))
+    stop_workers(jobs, threads, seconds, give_up)
     elapsed = time.monotonic() - start
     with lock:
         served = sum(statuses.values())

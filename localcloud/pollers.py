@@ -9,8 +9,10 @@ import itertools
 import logging
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from resource_api import stream
@@ -19,6 +21,10 @@ from . import lambda_runtime
 
 log = logging.getLogger("localcloud")
 IDLE_MAX_S = 0.25  # an idle poller slows to this, so an idle cloud leaves moto alone
+STREAM_LANES = 8  # concurrent stream batches (by item), see StreamPoller
+LANE_MIN_RECORDS = 8  # a batch is split only as far as this many records a lane
+SQS_POLLERS = 5  # concurrent SQS batches: Lambda's SQS event source starts with five pollers
+SQS_WAIT_S = 2  # their long poll (Lambda's is 20 s; shorter here so a stopped cloud's pollers end soon)
 
 
 class Pace:
@@ -40,16 +46,38 @@ class Pace:
 class StreamPoller(threading.Thread):
     """DynamoDB stream -> a function, like an event source mapping with
     ReportBatchItemFailures: a failed record is retried (with backoff) before any
-    later record of its shard is delivered."""
+    later record of the same item is delivered.
 
-    def __init__(self, table_name: str, function: str, interval: float = 0.05, batch_size: int = 100) -> None:
+    moto's stream has one shard; a real table's has one per partition, and Lambda
+    reads the shards concurrently (a new on-demand table starts with capacity for
+    4,000 writes a second, at least four partitions). Here each batch read from the
+    shard (up to `batch_size` records, as the mapping's BatchSize) is split into
+    `lanes` sub-batches by the changed item's key (hash of pk and sk), each in stream
+    order, and the lanes are invoked concurrently, like Lambda's concurrent batches
+    (ParallelizationFactor keeps order per partition key; this keeps it per item, which
+    is what the subscribers rely on: the events of one resource, in order). When a
+    lane reports a failure, the next read starts again from the earliest failed record
+    of the batch, so records of other lanes after it are seen again (subscribers are
+    idempotent, resource_api/stream.py), and no record of an item is delivered before
+    an earlier failed record of that item succeeds. `lanes=1` is the plain
+    one-batch-at-a-time mapping.
+
+    Deployed, one account's resources share a partition key, hence a shard, so a burst
+    from one account is processed one batch at a time there: for that case the lanes
+    make the local cloud faster than the deployment (docs/performance.md, section 7)."""
+
+    def __init__(self, table_name: str, function: str, interval: float = 0.05, batch_size: int = 100,
+                 lanes: int = STREAM_LANES) -> None:
         super().__init__(name=f"stream->{function}", daemon=True)
         self.table_name = table_name
         self.function = function
         self.interval = interval
         self.batch_size = batch_size
+        self.lanes = max(1, lanes)
         self.stopped = threading.Event()
         self.delivered = 0
+        self.invocations = 0
+        self._pool: ThreadPoolExecutor | None = None
 
     def run(self) -> None:
         import boto3
@@ -91,30 +119,72 @@ class StreamPoller(threading.Thread):
                 self.delivered += len(records)
                 iterator = resp["NextShardIterator"]
                 continue
-            event = {"Records": kept}
-            try:
-                result = lambda_runtime.invoke(self.function, event) or {}
-                failures = result.get("batchItemFailures") or []
-            except Exception:
-                log.exception("%s failed; retrying the batch", self.function)
-                failures = [{"itemIdentifier": kept[0]["dynamodb"]["SequenceNumber"]}]
-            if not failures:
+            failed = self._invoke_lanes(kept)
+            if failed is None:
                 self.delivered += len(records)
                 iterator = resp["NextShardIterator"]
                 attempt = 0
                 continue
+            # The records before the failed one are done: the next read starts at it.
+            self.delivered += next(
+                (i for i, r in enumerate(records) if r["dynamodb"]["SequenceNumber"] == failed), 0
+            )
             attempt += 1
             self.stopped.wait(min(0.05 * 2**attempt, 2.0))
             iterator = streams.get_shard_iterator(
                 StreamArn=arn,
                 ShardId=shard,
                 ShardIteratorType="AT_SEQUENCE_NUMBER",
-                SequenceNumber=failures[0]["itemIdentifier"],
+                SequenceNumber=failed,
             )["ShardIterator"]
         return iterator
 
+    def _invoke_lanes(self, kept: list[dict[str, Any]]) -> str | None:
+        """Invoke the function with the batch, split into lanes by item; the sequence
+        number to read again from (the earliest failed record), or None if all succeeded."""
+        # Lanes of at least LANE_MIN_RECORDS: a trickle of changes goes in one invocation
+        # (each costs its fixed overhead), a burst is spread.
+        lanes = split_lanes(kept, min(self.lanes, max(1, len(kept) // LANE_MIN_RECORDS)))
+        if len(lanes) == 1 or self.invocations == 0:  # the first (cold) invocation alone
+            results = [self._invoke_one(lane) for lane in lanes]
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.lanes, thread_name_prefix=f"stream->{self.function}")
+            results = list(self._pool.map(self._invoke_one, lanes))
+        failed = [f for f in results if f is not None]
+        if not failed:
+            return None
+        position = {r["dynamodb"]["SequenceNumber"]: i for i, r in enumerate(kept)}
+        return min(failed, key=lambda seq: position.get(seq, -1))
+
+    def _invoke_one(self, records: list[dict[str, Any]]) -> str | None:
+        """One invocation; the first failed record's sequence number, or None."""
+        self.invocations += 1
+        try:
+            result = lambda_runtime.invoke(self.function, {"Records": records}) or {}
+            failures = result.get("batchItemFailures") or []
+        except Exception:
+            log.exception("%s failed; retrying the batch", self.function)
+            return records[0]["dynamodb"]["SequenceNumber"]
+        return failures[0]["itemIdentifier"] if failures else None
+
     def stop(self) -> None:
         self.stopped.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
+
+def split_lanes(records: list[dict[str, Any]], lanes: int) -> list[list[dict[str, Any]]]:
+    """The records in up to `lanes` sub-batches by the changed item's key (its pk and sk),
+    each in stream order; every record of one item lands in the same sub-batch."""
+    if lanes <= 1:
+        return [records]
+    out: dict[int, list[dict[str, Any]]] = {}
+    for rec in records:
+        key = rec["dynamodb"].get("Keys") or {}
+        ident = "|".join(f"{k}={v.get('S', v.get('N', v.get('B', '')))}" for k, v in sorted(key.items()))
+        out.setdefault(zlib.crc32(ident.encode()) % lanes, []).append(rec)
+    return list(out.values())
 
 
 def _stream_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
@@ -134,8 +204,14 @@ class SqsPoller(threading.Thread):
     their visibility timeout (which the function may have changed) runs out; a function
     that raises fails the whole batch. Redrive to the DLQ is the queue's own."""
 
-    def __init__(self, queue_url: str, function: str, interval: float = 0.1, batch_size: int = 10) -> None:
-        super().__init__(name=f"sqs->{function}", daemon=True)
+    def __init__(self, queue_url: str, function: str, interval: float = 0.1, batch_size: int = 10,
+                 name: str | None = None, wait_s: int = 0, receive_lock: threading.Lock | None = None) -> None:
+        super().__init__(name=name or f"sqs->{function}", daemon=True)
+        self.wait_s = wait_s
+        # Pollers of one queue receive one at a time: moto's ReceiveMessage is not atomic
+        # (two concurrent receives can both take a message), SQS's is. The invocations run
+        # concurrently.
+        self.receive_lock = receive_lock or threading.Lock()
         self.queue_url = queue_url
         self.function = function
         self.interval = interval
@@ -146,23 +222,32 @@ class SqsPoller(threading.Thread):
     def run(self) -> None:
         import boto3
 
-        sqs = boto3.client("sqs")
+        # A session per poller: clients must not be made concurrently from boto3's default one.
+        sqs = boto3.session.Session().client("sqs")
         arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         region = arn.split(":")[3]
         pace = Pace(self.interval)
         while not self.stopped.is_set():
             try:
-                resp = sqs.receive_message(
-                    QueueUrl=self.queue_url,
-                    MaxNumberOfMessages=self.batch_size,
-                    AttributeNames=["All"],
-                    MessageAttributeNames=["All"],
-                    WaitTimeSeconds=0,
-                )
+                with self.receive_lock:
+                    if self.stopped.is_set():
+                        break
+                    resp = sqs.receive_message(
+                        QueueUrl=self.queue_url,
+                        MaxNumberOfMessages=self.batch_size,
+                        AttributeNames=["All"],
+                        MessageAttributeNames=["All"],
+                        # Long polling, as Lambda's pollers do: the call returns as soon as a
+                        # message is visible, and an idle queue costs one call every
+                        # wait_s (the pollers take turns) instead of several a second.
+                        WaitTimeSeconds=self.wait_s,
+                    )
                 messages = resp.get("Messages", [])
                 if messages:
                     self._invoke(sqs, arn, region, messages)
                     pace.busy()
+                    continue
+                if self.wait_s:
                     continue
             except Exception:
                 if not self.stopped.is_set():

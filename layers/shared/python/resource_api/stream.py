@@ -59,17 +59,20 @@ def subscribers() -> list[Subscriber]:
 def handle_batch(records: Iterable[dict[str, Any]], subs: list[Subscriber] | None = None) -> dict[str, Any]:
     """Process a Lambda DynamoDB-stream batch; on a failure report that record and
     stop, so Lambda retries from it (ReportBatchItemFailures keeps the order)."""
-    subs = subscribers() if subs is None else subs
-    for record in records:
-        change = Change.from_record(record)
-        try:
-            for sub in subs:
-                sub(change)
-        except Exception:
-            from aws_lambda_powertools import Logger
+    from .webhooks import domain as webhook_endpoints
 
-            Logger(service="resource-api").exception(
-                "stream record failed", extra={"sequence_number": change.sequence_number}
-            )
-            return {"batchItemFailures": [{"itemIdentifier": change.sequence_number}]}
+    subs = subscribers() if subs is None else subs
+    with webhook_endpoints.read_once():  # fan-out reads an account's endpoints once per batch
+        for record in records:
+            change = Change.from_record(record)
+            try:
+                for sub in subs:
+                    sub(change)
+            except Exception:
+                from aws_lambda_powertools import Logger
+
+                Logger(service="resource-api").exception(
+                    "stream record failed", extra={"sequence_number": change.sequence_number}
+                )
+                return {"batchItemFailures": [{"itemIdentifier": change.sequence_number}]}
     return {"batchItemFailures": []}

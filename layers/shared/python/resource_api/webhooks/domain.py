@@ -10,6 +10,9 @@ over without dropping a delivery.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from ..core import clock, db, ids, keys, lists
@@ -248,8 +251,33 @@ def list_(ctx: RequestContext, params: WebhookEndpointListParams) -> dict[str, A
     }
 
 
+# Within `read_once()` (one stream batch): each account's endpoints are read once.
+_read_once: ContextVar[dict[tuple[str, str], list[dict[str, Any]]] | None] = ContextVar("endpoints_read_once", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """`all_of` reads each account and mode's endpoints at most once inside (the stream
+    processor's batch: every record of a batch was committed before the batch was read,
+    so an endpoint made before a change is in the one read that follows)."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
 def all_of(account_id: str, mode: str) -> list[dict[str, Any]]:
     """Every endpoint of an account and mode (for fan-out)."""
+    memo = _read_once.get()
+    if memo is None:
+        return _query_all(account_id, mode)
+    if (account_id, mode) not in memo:
+        memo[(account_id, mode)] = _query_all(account_id, mode)
+    return memo[(account_id, mode)]
+
+
+def _query_all(account_id: str, mode: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     start = None
     while True:

@@ -1,0 +1,322 @@
+"""Phase: the event pipeline, from a committed write to a webhook receiver, over real HTTP.
+
+Starts a local cloud (`python -m localcloud`, its own moto server) on free ports, makes
+an enterprise-plan account, starts a webhook receiver on 127.0.0.1 (a threading HTTP
+server answering 200) and registers it as a webhook endpoint subscribed to
+`resource.created`. Then:
+
+- burst: 300 creates in 3 `POST /v1/batch` requests of 100 (back to back);
+- paced: creates sent one by one at 20/s (open loop, from a few client threads) for
+  `--seconds` seconds.
+
+Each create starts a provisioning execution (Step Functions in moto, five steps) that
+runs beside the deliveries, as it does for a user; its count and how many were still
+running when the last delivery arrived are reported.
+
+Per scenario: deliveries (and duplicates, which at-least-once allows), deliveries per
+second, and create-to-delivery latency. A create's instant is its resource id's
+millisecond timestamp (`res_` + milliseconds, taken by the create just before its
+transaction commits); a delivery's is when the receiver read its request. Both clocks
+are this machine's.
+
+    deliveries_per_s          deliveries / (last delivery - first create)     end to end
+    delivery_rate_per_s       (deliveries - 1) / (last delivery - first delivery)
+
+The target (issue 20) reads the first for the burst: creates included. CPU seconds of
+the local cloud's two processes (gateway + functions + pollers, moto server) over each
+scenario are reported per delivery, with the load average.
+
+    python -m bench.pipeline OUT.json [--seconds S] [--burst N]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from bench.client import Client, write_result
+from bench.client import paced as paced_at
+from bench.load import LocalCloudProcess, process_cpu
+
+BATCH = 100
+PACED_RATE = 20.0
+TARGET_BURST_PER_S = 100.0
+TARGET_PACED_P99_S = 2.0
+WAIT_S = 40  # longest wait for a scenario's last delivery (then it reports what arrived)
+SETTLE_S = 20  # longest wait for the burst's provisioning to settle before the paced run
+
+
+def created_s(resource_id: str) -> float:
+    from resource_api.core import ids
+
+    return ids.created_ms(resource_id, "res") / 1000
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1: records (arrival, event type, resource id, webhook-id)."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[float, str, str, str]] = []
+        self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                at = time.time()
+                try:
+                    event = json.loads(body)
+                    obj = event["data"]["object"]
+                    row = (at, event["type"], obj.get("id", ""), self.headers.get("webhook-id", ""))
+                except (ValueError, KeyError, TypeError):
+                    row = (at, "?", "", self.headers.get("webhook-id", ""))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                with receiver.changed:
+                    receiver.got.append(row)
+                    receiver.changed.notify_all()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, ids: set[str], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                seen = {r[2] for r in self.got if r[1] == "resource.created"}
+                if ids <= seen:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.changed.wait(min(left, 0.5))
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def percentile(xs: list[float], q: float) -> float | None:
+    if not xs:
+        return None
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def summarize(receiver: Receiver, ids: list[str], started: float, timeout_hit: bool) -> dict[str, Any]:
+    wanted = set(ids)
+    with receiver.lock:
+        rows = [r for r in receiver.got if r[1] == "resource.created" and r[2] in wanted]
+    first: dict[str, float] = {}
+    for at, _, rid, _ in rows:
+        first[rid] = min(at, first.get(rid, at))
+    latencies = [first[rid] - created_s(rid) for rid in first]
+    arrivals = sorted(first.values())
+    out: dict[str, Any] = {
+        "creates": len(ids),
+        "delivered": len(first),
+        "missing": len(wanted - set(first)),
+        "duplicates": len(rows) - len(first),
+        "timed_out": timeout_hit,
+    }
+    if arrivals:
+        span = arrivals[-1] - started
+        out["seconds_to_last_delivery"] = round(span, 2)
+        out["deliveries_per_s"] = round(len(first) / span, 1) if span > 0 else None
+        if len(arrivals) > 1 and arrivals[-1] > arrivals[0]:
+            out["delivery_rate_per_s"] = round((len(arrivals) - 1) / (arrivals[-1] - arrivals[0]), 1)
+        for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+            out[f"latency_{name}_s"] = round(percentile(latencies, q), 3)
+        out["latency_max_s"] = round(max(latencies), 3)
+    return out
+
+
+def provisioning_state(client: Client) -> dict[str, Any]:
+    status, _, body = client.request("GET", "/v1/resources?status=pending&limit=1")
+    return {"pending_resources": body.get("total_count") if status == 200 else None}
+
+
+def burst(cloud: LocalCloudProcess, key: str, receiver: Receiver, total: int, timeout: float) -> dict[str, Any]:
+    client = Client(cloud.url, key, timeout=120)
+    ids: list[str] = []
+    started = time.time()
+    create_s = []
+    for b in range(0, total, BATCH):
+        n = min(BATCH, total - b)
+        ops = [{"method": "POST", "path": "/v1/resources", "body": {"name": f"burst {b + i}", "type": "production"}}
+               for i in range(n)]
+        t0 = time.monotonic()
+        status, _, body = client.request("POST", "/v1/batch", json_body={"operations": ops})
+        create_s.append(round(time.monotonic() - t0, 2))
+        if status != 200:
+            raise RuntimeError(f"batch answered {status}: {str(body)[:300]}")
+        for r in body["results"]:
+            if r["status"] != 201:
+                raise RuntimeError(f"a batch create answered {r['status']}: {r['body']}")
+            ids.append(r["body"]["id"])
+    creates_done = time.time() - started
+    ok = receiver.wait_for(set(ids), timeout)
+    out = summarize(receiver, ids, started, not ok)
+    out["mode"] = f"{total} creates in {len(create_s)} batches of up to {BATCH}, back to back"
+    out["seconds_creating"] = round(creates_done, 2)
+    out["batch_request_s"] = create_s
+    out.update(provisioning_state(client))
+    client.close()
+    return out
+
+
+def paced(cloud: LocalCloudProcess, key: str, receiver: Receiver, rate: float, seconds: float,
+          timeout: float, workers: int = 6) -> dict[str, Any]:
+    jobs: queue.Queue = queue.Queue()
+    ids: list[str] = []
+    errors: list[str] = []
+    late: list[float] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        client = Client(cloud.url, key)
+        while True:
+            item = jobs.get()
+            if item is None:
+                break
+            i, at = item
+            status, _, body = client.request("POST", "/v1/resources", form={"name": f"paced {i}", "type": "production"})
+            with lock:
+                if status == 201:
+                    ids.append(body["id"])
+                    late.append(time.monotonic() - at)
+                else:
+                    errors.append(f"{status}: {str(body)[:200]}")
+        client.close()
+
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(workers)]
+    for t in threads:
+        t.start()
+    started = time.time()
+    paced_at(rate, int(rate * seconds), lambda i, at: jobs.put((i, at)))
+    for _ in threads:
+        jobs.put(None)
+    for t in threads:
+        t.join(60)
+    creates_done = time.time() - started
+    ok = receiver.wait_for(set(ids), timeout)
+    out = summarize(receiver, ids, started, not ok)
+    out["mode"] = f"creates paced at {rate:g}/s for {seconds:g} s (open loop, {workers} clients)"
+    out["seconds_creating"] = round(creates_done, 2)
+    out["create_errors"] = errors[:5]
+    out["create_request_p99_s"] = round(percentile(late, 0.99) or 0.0, 3)
+    client = Client(cloud.url, key)
+    out.update(provisioning_state(client))
+    client.close()
+    return out
+
+
+def with_cpu(pid: int, measure: Any) -> dict[str, Any]:
+    before = process_cpu(pid)
+    load = _load()
+    result = measure()
+    after = process_cpu(pid)
+    result["load_average"] = load
+    delivered = result.get("delivered") or 0
+    result["cpu_s"] = {k: round(after[k] - before.get(k, 0.0), 2) for k in after}
+    if delivered:
+        result["cpu_ms_per_delivery"] = {k: round(v * 1000 / delivered, 1) for k, v in result["cpu_s"].items()}
+    return result
+
+
+def _load() -> str:
+    try:
+        return "/".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def run(seconds: float, total: int, out_path: str | None = None) -> dict[str, Any]:
+    from localcloud import httpheaders
+
+    httpheaders.install()
+    receiver = Receiver()
+    cloud = LocalCloudProcess()
+    try:
+        account = cloud.account("enterprise")
+        key = account["keys"]["test"]
+        client = Client(cloud.url, key)
+        status, _, body = client.request("POST", "/v1/webhook_endpoints",
+                                         form={"url": receiver.url, "enabled_events[]": "resource.created"})
+        if status != 200 and status != 201:
+            raise RuntimeError(f"webhook endpoint: {status} {body}")
+        client.close()
+        out: dict[str, Any] = {
+            "targets": {"burst_deliveries_per_s": TARGET_BURST_PER_S, "paced_p99_s": TARGET_PACED_P99_S},
+            "receiver": "ThreadingHTTPServer on 127.0.0.1, answers 200",
+        }
+        pid = cloud.proc.pid
+        for name, measure in (
+            ("burst", lambda: burst(cloud, key, receiver, total, timeout=WAIT_S)),
+            ("paced", lambda: paced(cloud, key, receiver, PACED_RATE, seconds, timeout=WAIT_S)),
+        ):
+            out[name] = with_cpu(pid, measure)
+            if out_path:
+                with open(out_path, "w") as f:
+                    json.dump({**out, "partial": True}, f)
+            if name == "burst":  # let the burst's provisioning settle before the paced run
+                settle_until = time.monotonic() + SETTLE_S
+                c = Client(cloud.url, key)
+                while time.monotonic() < settle_until and provisioning_state(c)["pending_resources"]:
+                    time.sleep(0.5)
+                out["burst"]["seconds_until_provisioning_settled"] = round(SETTLE_S - (settle_until - time.monotonic()), 1)
+                c.close()
+        return out
+    finally:
+        cloud.stop()
+        receiver.stop()
+
+
+def render(result: dict[str, Any]) -> str:
+    """The phase's lines of `make bench`'s table."""
+    lines = ["pipeline: committed write -> webhook receiver on 127.0.0.1 (resource.created), "
+             "provisioning executions running beside"]
+    for name in ("burst", "paced"):
+        r = result.get(name)
+        if not r or "delivered" not in r:
+            lines.append(f"  {name}: not measured")
+            continue
+        verdict = ""
+        if name == "burst" and r.get("deliveries_per_s") is not None:
+            ok = r["deliveries_per_s"] >= TARGET_BURST_PER_S
+            verdict = f"  target >= {TARGET_BURST_PER_S:g}/s: {'pass' if ok else 'FAIL'}"
+        if name == "paced" and r.get("latency_p99_s") is not None:
+            ok = r["latency_p99_s"] < TARGET_PACED_P99_S and not r["missing"]
+            verdict = f"  target p99 < {TARGET_PACED_P99_S:g} s: {'pass' if ok else 'FAIL'}"
+        lines.append(
+            f"  {name}: {r['delivered']}/{r['creates']} delivered ({r['duplicates']} duplicates), "
+            f"{r.get('deliveries_per_s')}/s end to end ({r.get('delivery_rate_per_s')}/s between first and last), "
+            f"create->delivery p50 {r.get('latency_p50_s')} s p99 {r.get('latency_p99_s')} s; "
+            f"CPU ms/delivery {r.get('cpu_ms_per_delivery')}; load {r.get('load_average')}{verdict}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else 15.0
+    total = int(argv[argv.index("--burst") + 1]) if "--burst" in argv else 300
+    return write_result(argv[0], run(seconds, total, argv[0]), render)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,48 @@
+"""The harness of the pipeline and mix bench phases (bench/pipeline.py, bench/mix.py) on
+small inputs: what they count and print. The phases themselves run in `make bench`."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bench import mix, pipeline
+from resource_api.core import ids
+
+
+def test_the_mix_schedule_is_the_specs_mix_and_the_paper_estimate_adds_up():
+    slots = mix.schedule()
+    assert Counter(slots) == Counter(mix.MIX) == Counter({"get": 60, "list": 20, "create": 10, "update": 7, "delete": 3})
+    assert slots == mix.schedule()  # a fixed shuffle
+    # API Gateway + invoke + handler + one 4 ms read
+    assert mix.aws_paper_ms("get") == mix.APIGW_MS + mix.LAMBDA_INVOKE_MS + mix.HANDLER_MS["get"] + mix.DDB_READ_MS
+    assert {op: mix.aws_paper_ms(op) for op in mix.SPEC_MS} == {
+        "list": 25.0, "get": 19.0, "create": 36.0, "update": 36.0, "delete": 35.0}
+
+
+def test_the_mix_prints_every_endpoint_beside_the_spec():
+    endpoints = {op: {"p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0, "spec_ms": dict(zip(("p50", "p95", "p99"), spec)),
+                      "aws_paper_p50_ms": mix.aws_paper_ms(op)} for op, spec in mix.SPEC_MS.items()}
+    text = mix.render({"mode": "m", "ok": 5, "requests": 5, "rps": 1.0, "load_average": "0.1/0.1/0.1",
+                       "server_cpu_ms_per_request": {}, "endpoints": endpoints})
+    for op, (a, b, c) in mix.SPEC_MS.items():
+        assert any(line.startswith(op) and f"{a}/{b}/{c}" in line for line in text.splitlines()), op
+
+
+def test_the_pipeline_counts_first_deliveries_duplicates_and_missing_ones():
+    now_ms = 1_800_000_000_000
+    made = [ids.new_id("res", now_ms + i) for i in range(3)]
+    receiver = pipeline.Receiver.__new__(pipeline.Receiver)
+    import threading
+
+    receiver.lock = threading.Lock()
+    receiver.got = [
+        (now_ms / 1000 + 0.5, "resource.created", made[0], "evt_a"),
+        (now_ms / 1000 + 0.9, "resource.created", made[0], "evt_a"),  # a duplicate
+        (now_ms / 1000 + 1.5, "resource.created", made[1], "evt_b"),
+        (now_ms / 1000 + 1.0, "resource.updated", made[2], "evt_c"),  # another type: not counted
+    ]
+    out = pipeline.summarize(receiver, made, started=now_ms / 1000, timeout_hit=True)
+    assert (out["delivered"], out["duplicates"], out["missing"], out["timed_out"]) == (2, 1, 1, True)
+    assert out["latency_p50_s"] in (0.5, 1.499) and out["latency_max_s"] >= 1.49
+    text = pipeline.render({"burst": {**out, "creates": 3, "cpu_ms_per_delivery": {}, "load_average": "1/1/1"}})
+    assert "burst: 2/3 delivered (1 duplicates)" in text and "FAIL" in text
