@@ -58,3 +58,22 @@ def stream_survives_cancelled_transactions() -> None:
             raise
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+@shim("moto.sqs.models:Queue.delete_message", "moto.sqs.models:Queue.add_message", session="server")
+def sqs_delete_never_drops_a_send() -> None:
+    """SQS: a message sent while another is deleted is kept. moto's Queue.delete_message
+    rebuilds the queue's message list outside the lock that add_message appends under, so a
+    SendMessage landing between the copy and the swap was appended to the discarded list:
+    the message was acknowledged (it has an id) and gone. With several delivery pollers
+    deleting while the stream processor sends, that is an event lost for good. Here the
+    delete holds the queue's own lock (a reentrant Condition) for the whole rebuild."""
+    from moto.sqs.models import Queue
+
+    original = Queue.delete_message
+
+    def delete_message(self: Any, receipt_handle: str) -> None:
+        with self._messages_lock:
+            return original(self, receipt_handle)
+
+    Queue.delete_message = delete_message  # type: ignore[method-assign]

@@ -199,3 +199,55 @@ def test_a_shim_that_cannot_apply_stops_the_server_with_the_reason():
     assert proc.returncode != 0
     assert "MotoShimError: moto shim 'stream_survives_cancelled_transactions' cannot apply" in stderr
     assert "moto.dynamodb.models:Gone not found" in stderr
+
+
+SQS_RACE = r"""
+import json, sys, threading
+from localcloud import motopatches
+if sys.argv[1] == "shim":
+    motopatches.apply_shims()
+from moto.sqs.models import Message, Queue
+
+appended = threading.Event()
+armed = []
+
+class Observed(Queue):
+    __module__ = "moto.sqs.models"  # moto names a model's backend after its module
+    # moto's Queue, with a SendMessage arriving just as delete_message swaps in the rebuilt list
+    @property
+    def _messages(self):
+        return self.__dict__["_m"]
+
+    @_messages.setter
+    def _messages(self, value):
+        if armed:
+            armed.clear()
+            threading.Thread(target=lambda: (self.add_message(late), appended.set())).start()
+            appended.wait(1.0)  # without the lock it lands at once; with it, it waits for the delete
+        self.__dict__["_m"] = value
+
+queue = Observed("q", "us-east-1", "123456789012")
+first = Message("m1", "first")
+first.receipt_handle = "rh1"
+queue.add_message(first)
+late = Message("m2", "sent during the delete")
+armed.append(True)
+queue.delete_message("rh1")
+appended.wait(5)
+print(json.dumps([m.body for m in queue._messages]))
+"""
+
+
+def _sqs_race(mode: str) -> list:
+    out = subprocess.run([sys.executable, "-c", SQS_RACE, mode], cwd=ROOT, env=ENV, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout)
+
+
+def test_a_message_sent_during_a_delete_is_kept_as_sqs_keeps_it():
+    assert _sqs_race("shim") == ["sent during the delete"]
+
+
+def test_moto_as_installed_still_drops_a_message_sent_during_a_delete():
+    assert _sqs_race("moto") == [], "moto now keeps a message sent during a delete: the shim can go"
