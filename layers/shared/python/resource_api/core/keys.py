@@ -190,6 +190,7 @@ def endpoint_delivery_index(account_id: str, mode: str, endpoint_id: str, attemp
     return {"gsi1pk": endpoint_deliveries_partition(account_id, mode, endpoint_id), "gsi1sk": attempt_id}
 
 
-def rate_limit(key_id: str, month: str) -> dict[str, str]:
-    """A key's request counters for one month (per-minute windows inside)."""
-    return {"pk": f"RATE#{key_id}", "sk": month}
+def rate_limit(account_id: str, mode: str, month: str) -> dict[str, str]:
+    """An account's request counters in one mode for one month (per-minute windows
+    inside): every key of the account and mode counts here (frame/key_limits.py)."""
+    return {"pk": f"RATE#{account_id}#{mode}", "sk": month}
