@@ -160,7 +160,13 @@ class LocalCloud:
         from .pollers import LogSubscription, SqsPoller, StreamPoller
 
         self.pollers.append(StreamPoller(table.table_name(), "stream_processor"))
-        self.pollers.append(SqsPoller(os.environ[queues.QUEUE_URL_ENV], "webhook_delivery"))
+        from resource_api.events import fairness
+
+        # Deliveries: several invocations at once, and each account's share of them (events/fairness.py)
+        os.environ.setdefault(fairness.SLOW_SLOTS_ENV, str(fairness.slow_slots_for(queues.LOCAL_MAX_CONCURRENCY)))
+        self.pollers.append(
+            SqsPoller(os.environ[queues.QUEUE_URL_ENV], "webhook_delivery", concurrency=queues.LOCAL_MAX_CONCURRENCY)
+        )
         # The resource routes' resource_request log lines -> metrics_ingest (infra/ingest.py)
         self.log_subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions(routes.ROUTES))
         self.log_subscription.install()

@@ -47,6 +47,23 @@ def render(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def circuit(item: dict[str, Any]) -> dict[str, Any] | None:
+    """What an attempt record says of fairness (events/fairness.py), for a dashboard:
+    whether the attempt was deferred without a request, its endpoint's circuit after it
+    (`closed`, `open`, `half_open`), its consecutive timeouts and when the circuit may
+    let the next attempt through; `next_attempt_at` is the message's next try. None for
+    records made before these fields existed."""
+    if "circuit_state" not in item and "deferred" not in item:
+        return None
+    return {
+        "deferred": bool(item.get("deferred")),
+        "state": item.get("circuit_state", "closed"),
+        "consecutive_timeouts": item.get("consecutive_timeouts", 0),
+        "retry_at": item.get("circuit_retry_at"),
+        "next_attempt_at": item.get("next_attempt_at"),
+    }
+
+
 def list_for_event(ctx: RequestContext, evt_id: str, params: DeliveryListParams) -> dict[str, Any]:
     events.retrieve(ctx, evt_id)  # 404 for an unknown or expired event
     low, high = lists.bounds(PREFIX, None, params.starting_after, params.ending_before)
