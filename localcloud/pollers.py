@@ -141,6 +141,8 @@ class SqsPoller(threading.Thread):
     groups with the fewest in flight first, so one group's pile does not delay the
     others'."""
 
+    LOOKAHEAD = 25  # batches received ahead to pick the quietest groups from (the deployed 25 x 10 slots)
+
     def __init__(
         self, queue_url: str, function: str, interval: float = 0.1, batch_size: int = 10, concurrency: int = 1
     ) -> None:
@@ -168,7 +170,9 @@ class SqsPoller(threading.Thread):
             if not self._free.acquire(timeout=pace.fastest):
                 continue
             try:
-                if len(self._held) < self.batch_size:
+                # A fair queue picks from its whole backlog; moto returns the oldest first.
+                # So with several invocations, look ahead (up to LOOKAHEAD batches).
+                while len(self._held) < self.batch_size * self.LOOKAHEAD:
                     resp = sqs.receive_message(
                         QueueUrl=self.queue_url,
                         MaxNumberOfMessages=self.batch_size,
@@ -176,7 +180,10 @@ class SqsPoller(threading.Thread):
                         MessageAttributeNames=["All"],
                         WaitTimeSeconds=0,
                     )
-                    self._receive(resp.get("Messages", []))
+                    got = resp.get("Messages", [])
+                    self._receive(got)
+                    if len(got) < self.batch_size or self.concurrency == 1:
+                        break
                 messages = self._next_batch()
                 if messages:
                     if self.concurrency == 1:

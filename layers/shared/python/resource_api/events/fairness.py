@@ -32,6 +32,7 @@ circuit's state, so a dashboard can show why and when the next try is.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,9 @@ ACCOUNT_SLOW_SLOTS = 5  # slow attempts one account and mode may have at once (0
 STATE_TTL_S = 7 * 86_400  # a breaker or share item untouched this long is removed
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+# One claim at a time per process: DynamoDB checks and writes a claim atomically, moto
+# does not (two threads of the local cloud could both pass the size condition).
+_claiming = threading.Lock()
 
 
 def slow_slots_for(concurrency: int) -> int:
@@ -184,18 +188,25 @@ class SlowShare:
             return True
         for sweep in (True, False):
             try:
-                db.client().update_item(
-                    TableName=db.table(),
-                    Key=self.key,
-                    UpdateExpression=f"ADD slots :slot SET {table.TTL_ATTRIBUTE} = :ttl",
-                    ConditionExpression="attribute_not_exists(slots) OR size(slots) < :limit",
-                    ExpressionAttributeValues={
-                        ":slot": {"SS": [self.slot]},
-                        **db.values(limit=limit, ttl=clock.now_s() + STATE_TTL_S),
-                    },
-                )
+                with _claiming:
+                    resp = db.client().update_item(
+                        TableName=db.table(),
+                        Key=self.key,
+                        UpdateExpression=f"ADD slots :slot SET {table.TTL_ATTRIBUTE} = :ttl",
+                        ConditionExpression="attribute_not_exists(slots) OR size(slots) < :limit",
+                        ExpressionAttributeValues={
+                            ":slot": {"SS": [self.slot]},
+                            **db.values(limit=limit, ttl=clock.now_s() + STATE_TTL_S),
+                        },
+                        ReturnValues="UPDATED_NEW",
+                    )
                 self.held = True
-                return True
+                # DynamoDB checks and writes atomically; moto (the local cloud) may let two
+                # claims through at once. Then the slots that sort first keep their place.
+                held = sorted((resp.get("Attributes") or {}).get("slots", {}).get("SS", [self.slot]))
+                if self.slot in held[:limit]:
+                    return True
+                self.release()
             except Exception as exc:
                 if db.error_code(exc) != "ConditionalCheckFailedException":
                     raise
@@ -210,20 +221,22 @@ class SlowShare:
         now_ms = clock.now_ms()
         stale = [s for s in (item.get("slots") or {}).get("SS", []) if int(s.split(":", 1)[0]) < now_ms]
         if stale:
-            db.client().update_item(
-                TableName=db.table(), Key=self.key, UpdateExpression="DELETE slots :stale",
-                ExpressionAttributeValues={":stale": {"SS": stale}},
-            )
+            with _claiming:
+                db.client().update_item(
+                    TableName=db.table(), Key=self.key, UpdateExpression="DELETE slots :stale",
+                    ExpressionAttributeValues={":stale": {"SS": stale}},
+                )
         return bool(stale)
 
     def release(self) -> None:
         if not self.held:
             return
         self.held = False
-        db.client().update_item(
-            TableName=db.table(), Key=self.key, UpdateExpression="DELETE slots :slot",
-            ExpressionAttributeValues={":slot": {"SS": [self.slot]}},
-        )
+        with _claiming:
+            db.client().update_item(
+                TableName=db.table(), Key=self.key, UpdateExpression="DELETE slots :slot",
+                ExpressionAttributeValues={":slot": {"SS": [self.slot]}},
+            )
 
 
 def in_flight_slow(account_id: str, mode: str) -> int:
