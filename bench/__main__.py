@@ -10,6 +10,7 @@ cannot touch another's) under a share of a 9.5-minute budget:
     cpu         handler CPU vs a minimal handler (in-process moto)
     roundtrips  AWS calls and DynamoDB capacity per operation (in-process local cloud)
     load        throughput and latency over real HTTP against a local cloud
+    fairness    another account's webhook latency while one account's 16 endpoints stall
 then the cost model (arithmetic on the above) and the targets.
 
     python -m bench [--quick] [--only size,cpu,...] [--out bench/results.json]
@@ -39,6 +40,7 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "cpu": (["--requests", "30"], ["--requests", "12"], 90, 40),
     "roundtrips": ([], [], 190, 90),
     "load": (["--seconds", "10"], ["--seconds", "3"], 130, 110),
+    "fairness": (["--seconds", "10"], ["--seconds", "4"], 120, 90),  # bench/fairness.py (issue 23)
 }
 
 

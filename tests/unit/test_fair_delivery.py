@@ -14,7 +14,7 @@ import pytest
 from bench.fairness import StalledReceiver
 from resource_api import stream
 from resource_api.core import accounts, clock, db, keys
-from resource_api.events import attempts, deliveries, fairness, queues
+from resource_api.events import attempts, deliveries, queues
 from resource_api.events.models import DeliveryListParams
 from resource_api.frame.request import RequestContext
 from resource_api.resources import domain as resources
@@ -60,9 +60,9 @@ def test_the_circuit_opens_after_n_timeouts_defers_probes_once_and_closes_on_an_
     queue, stalled, moved_clock, monkeypatch  # noqa: F811 - the fixture
 ):
     monkeypatch.setenv(deliveries.DELIVERY_TIMEOUT_ENV, "0.3")
-    monkeypatch.setenv(fairness.CIRCUIT_TIMEOUTS_ENV, "2")
-    monkeypatch.setenv(fairness.CIRCUIT_OPEN_ENV, "60")
-    monkeypatch.setenv(fairness.SLOW_SLOTS_ENV, "0")  # the share is the other test's
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_TIMEOUTS", "2")
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_OPEN_S", "60")
+    monkeypatch.setenv("WEBHOOK_ACCOUNT_SLOW_SLOTS", "0")  # the share is the other test's
     ctx = _context()
     endpoint = webhook_endpoints.create(ctx, WebhookEndpointCreate(url=stalled.url, enabled_events=["*"]))
     resources.create(ctx, ResourceCreate(name="Breaker", type="staging"))
@@ -98,6 +98,8 @@ def test_the_circuit_opens_after_n_timeouts_defers_probes_once_and_closes_on_an_
         "retry_at": deferred["circuit_retry_at"], "next_attempt_at": deferred["next_attempt_at"],
     }
     # When it is due: exactly one attempt probes (half-open), a second waits for it
+    from resource_api.events import fairness
+
     moved_clock.set_offset(61)
     probe = fairness.admit(ctx.account_id, ctx.mode, endpoint["id"], 0.3)
     assert (probe.state, probe.defer) == ("half_open", False)
@@ -125,9 +127,9 @@ def test_an_account_past_its_share_of_slow_attempts_is_cut_while_another_account
     queue, stalled, monkeypatch  # noqa: F811 - the fixture
 ):
     monkeypatch.setenv(deliveries.DELIVERY_TIMEOUT_ENV, "3")
-    monkeypatch.setenv(fairness.SLOW_AFTER_ENV, "0.2")
-    monkeypatch.setenv(fairness.SLOW_SLOTS_ENV, "1")
-    monkeypatch.setenv(fairness.CIRCUIT_TIMEOUTS_ENV, "3")
+    monkeypatch.setenv("WEBHOOK_SLOW_AFTER_S", "0.2")
+    monkeypatch.setenv("WEBHOOK_ACCOUNT_SLOW_SLOTS", "1")
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_TIMEOUTS", "3")
     noisy, other = _context(), _context()
     stalled_endpoints = [
         webhook_endpoints.create(noisy, WebhookEndpointCreate(url=stalled.url, enabled_events=["*"]))["id"] for _ in range(3)
@@ -156,6 +158,8 @@ def test_an_account_past_its_share_of_slow_attempts_is_cut_while_another_account
         assert all(r["consecutive_timeouts"] == 1 for e in stalled_endpoints for r in _records(noisy, e))
         # All three are retried on the schedule; the slot was given back
         assert len(result["batchItemFailures"]) == 3
+        from resource_api.events import fairness
+
         assert fairness.in_flight_slow(noisy.account_id, noisy.mode) == 0
     finally:
         healthy.close()
