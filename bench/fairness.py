@@ -2,7 +2,7 @@
 16 endpoints point at a receiver that accepts the connection and never answers.
 
 A fresh local cloud (4 delivery invocations at once, as the local event source mapping
-runs them); account A (free plan) points 16 endpoints at a stalled receiver and makes
+runs them); account A (free plan) points 16 endpoints (resource.created) at a stalled receiver and makes
 3 resources, then one every 4 s, each one 16 deliveries that would each hold a slot for the 15 s deadline;
 meanwhile account B (one endpoint, a receiver that answers at once, subscribed to
 resource.created) makes a resource every `--every` seconds. B's latency is from its
@@ -144,7 +144,7 @@ def run(seconds: float, every: float, unfair: bool) -> dict[str, Any]:
         noisy = Client(cloud.url, cloud.account("free")["keys"]["test"])
         other = Client(cloud.url, cloud.account("scale")["keys"]["test"])
         for _ in range(16):
-            _post(noisy, "/v1/webhook_endpoints", [("url", stalled.url), ("enabled_events[]", "*")])
+            _post(noisy, "/v1/webhook_endpoints", [("url", stalled.url), ("enabled_events[]", "resource.created")])
         _post(other, "/v1/webhook_endpoints", [("url", fast.url), ("enabled_events[]", "resource.created")])
         # A's first wave: 3 resources = 48 deliveries, more than every slot (4 x 10)
         for i in range(3):
