@@ -6,7 +6,9 @@ runs them); account A (free plan) points 16 endpoints (resource.created) at a st
 3 resources, then one every 4 s, each one 16 deliveries that would each hold a slot for the 15 s deadline;
 meanwhile account B (one endpoint, a receiver that answers at once, subscribed to
 resource.created) makes a resource every `--every` seconds. B's latency is from its
-create's answer to the webhook's arrival. Target: p99 under 2 s.
+create's answer to the webhook's arrival. Target: p99 under 2 s. B's latency alone
+(4 resources before A starts) is reported beside it (`alone_p99_ms`): the floor this
+machine gives at the time, whatever A does.
 
     python -m bench.fairness OUT.json [--seconds 12] [--every 0.5] [--unfair]
 
@@ -146,6 +148,15 @@ def run(seconds: float, every: float, unfair: bool) -> dict[str, Any]:
         for _ in range(16):
             _post(noisy, "/v1/webhook_endpoints", [("url", stalled.url), ("enabled_events[]", "resource.created")])
         _post(other, "/v1/webhook_endpoints", [("url", fast.url), ("enabled_events[]", "resource.created")])
+        # B alone first: what this machine gives with no noisy neighbour (the floor)
+        alone: dict[str, float] = {}
+        for i in range(4):
+            alone[_post(other, "/v1/resources", {"name": f"alone {i}", "type": "staging"})["id"]] = time.monotonic()
+            time.sleep(every)
+        until = time.monotonic() + 30
+        while time.monotonic() < until and not all(rid in fast.arrived for rid in alone):
+            time.sleep(0.05)
+        baseline = percentiles([fast.arrived.get(rid, until) - at for rid, at in alone.items()])
         # A's first wave: 3 resources = 48 deliveries, more than every slot (4 x 10)
         for i in range(3):
             _post(noisy, "/v1/resources", {"name": f"noisy {i}", "type": "staging"})
@@ -189,6 +200,8 @@ def run(seconds: float, every: float, unfair: bool) -> dict[str, Any]:
         return {
             "fairness": "off" if unfair else "on",
             "seconds": seconds,
+            "alone_p50_ms": baseline["p50_ms"],
+            "alone_p99_ms": baseline["p99_ms"],
             "other_account_webhooks": len(sent),
             "missing": len(missing),
             **figures,
