@@ -172,3 +172,22 @@ def test_every_delivery_message_is_in_its_accounts_group(queue, ctx):  # noqa: F
     got = queue.receive_message(QueueUrl=queues.queue_url(), MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
     assert [m["Attributes"]["MessageGroupId"] for m in got] == [f"{ctx.account_id}#test"]
     assert json.loads(got[0]["Body"])["account_id"] == ctx.account_id
+
+
+def test_the_local_poller_models_a_fair_queue_quietest_groups_first():
+    """The local event source mapping (localcloud/pollers.py) counts each message group's
+    received, unanswered messages and hands a free invocation the quietest groups' first:
+    a message of an account with nothing in flight goes before a pile of another's."""
+    from localcloud.pollers import SqsPoller
+
+    poller = SqsPoller("http://unused", "webhook_delivery", batch_size=10, concurrency=4)
+
+    def message(group: str, n: int) -> dict:
+        return {"MessageId": f"{group}-{n}", "Attributes": {"MessageGroupId": group}}
+
+    poller._receive([message("noisy", n) for n in range(25)])
+    poller._receive([message("other", 0)])
+    first = poller._next_batch()  # one invocation's batch (delivered concurrently)
+    assert len(first) == 10 and "other-0" in {m["MessageId"] for m in first}
+    assert poller.in_flight == {"noisy": 25, "other": 1}  # received, not answered yet
+    assert {m["MessageId"] for m in first} - {"other-0"} == {f"noisy-{n}" for n in range(9)}  # then the oldest
