@@ -12,6 +12,7 @@ cannot touch another's) under a share of a 9.5-minute budget:
     load        throughput and latency over real HTTP against a local cloud
     pipeline    committed write -> webhook receiver: a burst and a paced rate (bench/pipeline.py)
     mix         the spec's request mix paced at 167/s, per endpoint beside the spec's table (bench/mix.py)
+    fairness    another account's webhook latency while one account's 16 endpoints stall
 then the cost model (arithmetic on the above) and the targets.
 
     python -m bench [--quick] [--only size,cpu,...] [--out bench/results.json]
@@ -44,6 +45,7 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "load": (["--seconds", "10"], ["--seconds", "3"], 130, 110),
     "pipeline": (["--seconds", "10"], ["--seconds", "3", "--burst", "100"], 150, 60),
     "mix": (["--seconds", "20"], ["--seconds", "5"], 120, 70),
+    "fairness": (["--seconds", "10"], ["--seconds", "4"], 120, 90),  # bench/fairness.py (issue 23)
 }
 # Phases that print their own lines under the table (their module's render(result)).
 OWN_LINES = ("pipeline", "mix")

@@ -33,7 +33,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from resource_api.core import keys
-from resource_api.events import queues
+from resource_api.events import fairness, queues
 from resource_api import routes, stream
 
 from .access import Access
@@ -146,8 +146,14 @@ class Webhooks(Construct):
         # the reservation allows, so no message is throttled back to the queue (a throttle
         # would count as a delivery attempt: SQS's receive count is the attempt number).
         concurrency = config.webhook_delivery_concurrency
+        # Each account's share of it: how many attempts one account may keep waiting on a
+        # slow receiver at once (events/fairness.py; a fifth of the invocations).
+        delivery_environment = {
+            **environment,
+            fairness.SLOW_SLOTS_ENV: str(fairness.slow_slots_for(concurrency)),
+        }
         self.delivery = self._function(
-            DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, environment, reserved_concurrent_executions=concurrency
+            DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, delivery_environment, reserved_concurrent_executions=concurrency
         )
         # The event and the endpoint; the attempt log, the endpoint's failure streak / disabling.
         data.grant_partitions(self.delivery, ("dynamodb:GetItem",), keys.DELIVERY_READ_PARTITIONS)

@@ -164,14 +164,16 @@ class LocalCloud:
         from resource_api.metrics import store as metrics
         from resource_api.frame import request_log as capture
 
-        from .pollers import SQS_POLLERS, SQS_WAIT_S, LogSubscription, SqsPoller, StreamPoller
+        from .pollers import LogSubscription, SqsPoller, StreamPoller
 
         self.pollers.append(StreamPoller(table.table_name(), "stream_processor"))
-        # Lambda's SQS event source polls with several concurrent batches (five to start with).
-        receiving = threading.Lock()
-        for n in range(SQS_POLLERS):
-            self.pollers.append(SqsPoller(os.environ[queues.QUEUE_URL_ENV], "webhook_delivery",
-                                          name=f"sqs->webhook_delivery-{n}", wait_s=SQS_WAIT_S, receive_lock=receiving))
+        from resource_api.events import fairness
+
+        # Deliveries: several invocations at once, and each account's share of them (events/fairness.py)
+        os.environ.setdefault(fairness.SLOW_SLOTS_ENV, str(fairness.slow_slots_for(queues.LOCAL_MAX_CONCURRENCY)))
+        self.pollers.append(
+            SqsPoller(os.environ[queues.QUEUE_URL_ENV], "webhook_delivery", concurrency=queues.LOCAL_MAX_CONCURRENCY)
+        )
         # Every function's request lines (and the gateway's access lines) -> metrics_ingest (infra/ingest.py)
         self.log_subscription = LogSubscription(metrics.INGEST_FUNCTION, capture.subscribed_functions(routes))
         self.log_subscription.install()

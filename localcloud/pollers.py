@@ -23,8 +23,6 @@ log = logging.getLogger("localcloud")
 IDLE_MAX_S = 0.25  # an idle poller slows to this, so an idle cloud leaves moto alone
 STREAM_LANES = 8  # concurrent stream batches (by item), see StreamPoller
 LANE_MIN_RECORDS = 8  # a batch is split only as far as this many records a lane
-SQS_POLLERS = 5  # concurrent SQS batches: Lambda's SQS event source starts with five pollers
-SQS_WAIT_S = 2  # their long poll (Lambda's is 20 s; shorter here so a stopped cloud's pollers end soon)
 
 
 class Pace:
@@ -202,22 +200,32 @@ class SqsPoller(threading.Thread):
     ReportBatchItemFailures: the function gets Lambda's SQS event; the messages it did
     not report failed are deleted; failed ones stay in the queue and come back when
     their visibility timeout (which the function may have changed) runs out; a function
-    that raises fails the whole batch. Redrive to the DLQ is the queue's own."""
+    that raises fails the whole batch. Redrive to the DLQ is the queue's own.
 
-    def __init__(self, queue_url: str, function: str, interval: float = 0.1, batch_size: int = 10,
-                 name: str | None = None, wait_s: int = 0, receive_lock: threading.Lock | None = None) -> None:
-        super().__init__(name=name or f"sqs->{function}", daemon=True)
-        self.wait_s = wait_s
-        # Pollers of one queue receive one at a time: moto's ReceiveMessage is not atomic
-        # (two concurrent receives can both take a message), SQS's is. The invocations run
-        # concurrently.
-        self.receive_lock = receive_lock or threading.Lock()
+    `concurrency`: invocations at once (the mapping's maximum concurrency); each holds
+    its batch until the function answers. With more than one, it also models a fair
+    queue (MessageGroupId on a standard queue): `in_flight` counts each group's received,
+    unanswered messages, and a free invocation takes the received messages of the
+    groups with the fewest in flight first, so one group's pile does not delay the
+    others'."""
+
+    LOOKAHEAD = 25  # batches received ahead to pick the quietest groups from (the deployed 25 x 10 slots)
+
+    def __init__(
+        self, queue_url: str, function: str, interval: float = 0.1, batch_size: int = 10, concurrency: int = 1
+    ) -> None:
+        super().__init__(name=f"sqs->{function}", daemon=True)
         self.queue_url = queue_url
         self.function = function
         self.interval = interval
         self.batch_size = batch_size
+        self.concurrency = concurrency
         self.stopped = threading.Event()
         self.delivered = 0
+        self.in_flight: dict[str, int] = {}  # message group -> received, not answered
+        self._held: list[dict[str, Any]] = []  # received, waiting for a free invocation
+        self._lock = threading.Lock()
+        self._free = threading.Semaphore(concurrency)
 
     def run(self) -> None:
         import boto3
@@ -228,31 +236,69 @@ class SqsPoller(threading.Thread):
         region = arn.split(":")[3]
         pace = Pace(self.interval)
         while not self.stopped.is_set():
+            if not self._free.acquire(timeout=pace.fastest):
+                continue
             try:
-                with self.receive_lock:
-                    if self.stopped.is_set():
-                        break
+                # A fair queue picks from its whole backlog; moto returns the oldest first.
+                # So with several invocations, look ahead (up to LOOKAHEAD batches).
+                while len(self._held) < self.batch_size * self.LOOKAHEAD:
                     resp = sqs.receive_message(
                         QueueUrl=self.queue_url,
                         MaxNumberOfMessages=self.batch_size,
                         AttributeNames=["All"],
                         MessageAttributeNames=["All"],
-                        # Long polling, as Lambda's pollers do: the call returns as soon as a
-                        # message is visible, and an idle queue costs one call every
-                        # wait_s (the pollers take turns) instead of several a second.
-                        WaitTimeSeconds=self.wait_s,
+                        WaitTimeSeconds=0,
                     )
-                messages = resp.get("Messages", [])
+                    got = resp.get("Messages", [])
+                    self._receive(got)
+                    if len(got) < self.batch_size or self.concurrency == 1:
+                        break
+                messages = self._next_batch()
                 if messages:
-                    self._invoke(sqs, arn, region, messages)
+                    if self.concurrency == 1:
+                        self._run_batch(sqs, arn, region, messages)
+                    else:
+                        threading.Thread(target=self._run_batch, args=(sqs, arn, region, messages), daemon=True).start()
                     pace.busy()
-                    continue
-                if self.wait_s:
                     continue
             except Exception:
                 if not self.stopped.is_set():
                     log.exception("sqs poller error")
+            self._free.release()
             self.stopped.wait(pace.idle())
+
+    def _receive(self, messages: list[dict[str, Any]]) -> None:
+        with self._lock:
+            for m in messages:
+                group = (m.get("Attributes") or {}).get("MessageGroupId", "")
+                self.in_flight[group] = self.in_flight.get(group, 0) + 1
+            self._held.extend(messages)
+
+    def _next_batch(self) -> list[dict[str, Any]]:
+        """Up to a batch of the received messages, the quietest groups' first (fair queue)."""
+        with self._lock:
+            order = sorted(
+                range(len(self._held)),
+                key=lambda i: (self.in_flight.get((self._held[i].get("Attributes") or {}).get("MessageGroupId", ""), 0), i),
+            )
+            take = set(order[: self.batch_size])
+            batch = [m for i, m in enumerate(self._held) if i in take]
+            self._held = [m for i, m in enumerate(self._held) if i not in take]
+            return batch
+
+    def _run_batch(self, sqs: Any, arn: str, region: str, messages: list[dict[str, Any]]) -> None:
+        try:
+            self._invoke(sqs, arn, region, messages)
+        except Exception:
+            log.exception("sqs poller error")
+        finally:
+            with self._lock:
+                for m in messages:
+                    group = (m.get("Attributes") or {}).get("MessageGroupId", "")
+                    self.in_flight[group] = self.in_flight.get(group, 1) - 1
+                    if self.in_flight[group] <= 0:
+                        del self.in_flight[group]
+            self._free.release()
 
     def _invoke(self, sqs: Any, arn: str, region: str, messages: list[dict[str, Any]]) -> None:
         event = {"Records": [_sqs_record(m, arn, region) for m in messages]}

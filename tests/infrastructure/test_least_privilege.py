@@ -96,7 +96,7 @@ def test_the_authorizer_reads_api_keys_and_accounts_only(synth):
     assert as_list(statement["Resource"]) == [_table_arn(synth)]  # no index: no Query
     assert sorted(_leading(statement)) == sorted(keys.AUTH_PARTITIONS) == ["ACCOUNT#*", "APIKEY#*"]
     assert fnmatchcase(keys.api_key("0" * 64)["pk"], "APIKEY#*")
-    for other in (keys.resource(ACCT, MODE, "res_x"), keys.webhook_endpoint(ACCT, MODE, "we_x"), keys.rate_limit("key_x", "202401")):
+    for other in (keys.resource(ACCT, MODE, "res_x"), keys.webhook_endpoint(ACCT, MODE, "we_x"), keys.rate_limit(ACCT, MODE, "202401")):
         assert not any(fnmatchcase(other["pk"], p) for p in _leading(statement)), other
 
 
@@ -131,7 +131,7 @@ def test_the_delivery_function_touches_deliveries_endpoints_and_events_only(synt
     patterns = keys.DELIVERY_READ_PARTITIONS + keys.DELIVERY_WRITE_PARTITIONS
     assert fnmatchcase(keys.delivery(ACCT, MODE, "evt_x", "dlv_x")["pk"], "*#DLV#*")
     for other in (keys.api_key("0" * 64), keys.account(ACCT), keys.resource(ACCT, MODE, "res_x"),
-                  keys.idempotency(ACCT, MODE, "h"), keys.notice(ACCT, MODE, "n"), keys.rate_limit("key_x", "202401")):
+                  keys.idempotency(ACCT, MODE, "h"), keys.notice(ACCT, MODE, "n"), keys.rate_limit(ACCT, MODE, "202401")):
         assert not any(fnmatchcase(other["pk"], p) for p in patterns), other
 
 

@@ -41,7 +41,7 @@ def test_idle_windows_are_pruned(tiny, monkeypatch):
     from resource_api.core import db, keys
 
     item = db.from_item(
-        db.client().get_item(TableName=db.table(), Key=db.to_item(keys.rate_limit("key_tiny", "202701")))["Item"]
+        db.client().get_item(TableName=db.table(), Key=db.to_item(keys.rate_limit(tiny.account_id, "test", "202701")))["Item"]
     )
     windows = [k for k in item if k.startswith("w")]
     assert len(windows) <= 2 and item["used"] == 3
@@ -58,11 +58,13 @@ def _writes():
     return seen
 
 
-def _stored(key_id: str, month: str = "202701") -> dict:
+def _stored(principal, month: str = "202701") -> dict:
     from resource_api.core import db, keys
 
     return db.from_item(
-        db.client().get_item(TableName=db.table(), Key=db.to_item(keys.rate_limit(key_id, month)))["Item"]
+        db.client().get_item(
+            TableName=db.table(), Key=db.to_item(keys.rate_limit(principal.account_id, principal.mode, month))
+        )["Item"]
     )
 
 
@@ -82,7 +84,7 @@ def test_a_steady_client_is_counted_in_leases_with_exact_headers(free, monkeypat
     with pytest.raises(ApiError):  # and never more than the burst
         key_limits.hit(key)
     assert key_limits.peek(key).remaining == 0
-    stored = _stored("key_free")
+    stored = _stored(key)
     assert stored["used"] == 100 and stored[f"w{int(start) // 60}"] == 100  # the 429 was given back
 
 
@@ -91,10 +93,10 @@ def test_unused_lease_is_given_back_on_the_next_write(free, monkeypatch):
     for _ in range(20):
         key_limits.hit(key)
     window = int(start) // 60
-    assert _stored("key_free")["used"] > 20  # counted ahead
+    assert _stored(key)["used"] > 20  # counted ahead
     monkeypatch.setattr(clock, "now", lambda: start + 61.0)
     nxt = key_limits.hit(key)
-    stored, ahead = _stored("key_free"), key_limits._leases["key_free"].left
+    stored, ahead = _stored(key), key_limits._leases[f"{key.account_id}#test"].left
     assert stored["used"] - ahead == 21 and stored[f"w{window + 1}"] - ahead == 1
     assert stored[f"w{window}"] == 20  # the last window's unused lease went back to it
     # the previous window's true count sets this one's allowance: 60 + (60 - 20), capped at 100
@@ -126,7 +128,7 @@ def test_two_containers_never_admit_more_than_the_allowance(free, monkeypatch):
         except ApiError:
             pass
     assert 90 <= admitted <= 100  # the burst is 100
-    used = _stored("key_free")["used"]
+    used = _stored(key)["used"]
     assert admitted <= used <= 100
 
 
@@ -134,8 +136,24 @@ def test_a_container_serving_many_keys_forgets_past_windows(free, monkeypatch):
     key, start = free
     monkeypatch.setattr(key_limits, "MAX_KEYS", 5)
     for i in range(5):
-        key_limits.hit(key.__class__(key.account_id, "test", f"key_many_{i}", "free"))
+        key_limits.hit(key.__class__(f"acct_many_{i}", "test", f"key_many_{i}", "free"))
     monkeypatch.setattr(clock, "now", lambda: start + 61.0)
-    key_limits.hit(key)  # a sixth key, in the next window: the five past leases go
-    assert list(key_limits._leases) == ["key_free"]
+    key_limits.hit(key)  # a sixth account, in the next window: the five past leases go
+    assert list(key_limits._leases) == [f"{key.account_id}#test"]
     assert key_limits.hit(key).remaining == 98  # and counting goes on as before
+
+
+def test_every_key_of_an_account_and_mode_spends_one_budget(free):
+    """An operator who makes more keys gets no more requests: the budget is the
+    account's in its mode (test and live apart), whichever key a request comes with."""
+    key, _ = free
+    other_key = key.__class__(key.account_id, "test", "key_free_2", "free")
+    live_key = key.__class__(key.account_id, "live", "key_free_live", "free")
+    for i in range(100):
+        key_limits.hit(key if i % 2 else other_key)
+    for k in (key, other_key):
+        with pytest.raises(ApiError) as exc:
+            key_limits.hit(k)
+        assert exc.value.code == "rate_limited"
+    assert key_limits.hit(live_key).remaining == 99  # live has its own budget
+    assert _stored(key)["used"] == 100

@@ -144,7 +144,7 @@ def test_the_guard_never_echoes_resolved_addresses(answer):
     for address in answer:
         assert address not in message
     # not even the kind of address it found (private, metadata, ...): one message for all
-    assert message == "has a host that resolves to an address that may not receive webhooks: hooks.example.com"
+    assert message == "has a host that does not resolve to an address that may receive webhooks: hooks.example.com"
 
 
 def test_the_api_error_for_a_name_resolving_inside_names_no_address(ctx, monkeypatch):

@@ -136,8 +136,22 @@ def request_log_url(request_id: str | None) -> str | None:
     return f"{base}/logs/{request_id}"
 
 
+ECHO_MAX = 100  # characters of the caller's own input an error repeats (a name, a key)
+MESSAGE_MAX = 1_000  # an error's message at most, whatever it repeats
+
+
+def echo(value: str, limit: int = ECHO_MAX) -> str:
+    """The caller's input as an error repeats it: at most `limit` characters, the rest
+    marked as cut, so a 900 KB parameter name never makes a 1.8 MB answer."""
+    value = str(value)
+    if len(value) <= limit:
+        return value
+    return value[:limit] + f"...({len(value) - limit} more characters)"
+
+
 class ApiError(Exception):
-    """An error answered to the client as the spec's error object."""
+    """An error answered to the client as the spec's error object. Its `param` and
+    message are capped (echo, MESSAGE_MAX): the answer never grows with the input."""
 
     def __init__(
         self,
@@ -156,8 +170,8 @@ class ApiError(Exception):
         self.code = code
         self.type = spec.type
         self.status = spec.status
-        self.message = message or spec.message
-        self.param = param
+        self.message = echo(message or spec.message, MESSAGE_MAX)
+        self.param = None if param is None else echo(param)
         self.headers = headers or {}
         self.extra = extra or {}
         super().__init__(f"{code}: {self.message}")

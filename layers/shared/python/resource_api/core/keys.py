@@ -29,8 +29,9 @@ RESOURCE_LIMIT_PARTITIONS = ("*#RESRATE#*", "*#NOTICE")
 # delivery attempts or notices.
 API_WRITE_PARTITIONS = ("*#RES", "*#RUNTIME", "*#RESDEL", "IDEM#*", "*#WHE")
 # The webhook delivery function: reads the event and the endpoint; writes the attempt
-# log and the endpoint's failure streak / disabling.
-DELIVERY_READ_PARTITIONS = ("*#EVT", "*#WHE")
+# log and the endpoint's failure streak / disabling; reads and writes its fairness
+# state (an endpoint's circuit breaker, the account's slow slots: *#DLV#CIRCUIT, *#DLV#SHARE).
+DELIVERY_READ_PARTITIONS = ("*#EVT", "*#WHE", "*#DLV#*")
 DELIVERY_WRITE_PARTITIONS = ("*#DLV#*", "*#WHE")
 # The stream processor's writes: the events it makes of changes (it reads what it needs).
 EVENT_PARTITIONS = ("*#EVT",)
@@ -215,6 +216,16 @@ def delivery(account_id: str, mode: str, event_id: str, attempt_id: str) -> dict
     return {"pk": delivery_partition(account_id, mode, event_id), "sk": attempt_id}
 
 
+def delivery_circuit(account_id: str, mode: str, endpoint_id: str) -> dict[str, str]:
+    """An endpoint's circuit breaker (events/fairness.py): consecutive timeouts, open until."""
+    return {"pk": f"{account_id}#{mode}#DLV#CIRCUIT", "sk": endpoint_id}
+
+
+def delivery_share(account_id: str, mode: str) -> dict[str, str]:
+    """The slow delivery attempts an account and mode has in flight (events/fairness.py)."""
+    return {"pk": f"{account_id}#{mode}#DLV#SHARE", "sk": "SLOW"}
+
+
 def endpoint_deliveries_partition(account_id: str, mode: str, endpoint_id: str) -> str:
     return f"{account_id}#{mode}#WHE#{endpoint_id}#DLV"
 
@@ -224,6 +235,7 @@ def endpoint_delivery_index(account_id: str, mode: str, endpoint_id: str, attemp
     return {"gsi1pk": endpoint_deliveries_partition(account_id, mode, endpoint_id), "gsi1sk": attempt_id}
 
 
-def rate_limit(key_id: str, month: str) -> dict[str, str]:
-    """A key's request counters for one month (per-minute windows inside)."""
-    return {"pk": f"RATE#{key_id}", "sk": month}
+def rate_limit(account_id: str, mode: str, month: str) -> dict[str, str]:
+    """An account's request counters in one mode for one month (per-minute windows
+    inside): every key of the account and mode counts here (frame/key_limits.py)."""
+    return {"pk": f"RATE#{account_id}#{mode}", "sk": month}

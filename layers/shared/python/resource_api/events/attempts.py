@@ -47,6 +47,23 @@ def render(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def circuit(item: dict[str, Any]) -> dict[str, Any] | None:
+    """What an attempt record says of fairness (events/fairness.py), for a dashboard:
+    whether the attempt was deferred without a request, its endpoint's circuit after it
+    (`closed`, `open`, `half_open`), its consecutive timeouts and when the circuit may
+    let the next attempt through; `next_attempt_at` is the message's next try. None for
+    records made before these fields existed."""
+    if "circuit_state" not in item and "deferred" not in item:
+        return None
+    return {
+        "deferred": bool(item.get("deferred")),
+        "state": item.get("circuit_state", "closed"),
+        "consecutive_timeouts": item.get("consecutive_timeouts", 0),
+        "retry_at": item.get("circuit_retry_at"),
+        "next_attempt_at": item.get("next_attempt_at"),
+    }
+
+
 def list_for_event(ctx: RequestContext, evt_id: str, params: DeliveryListParams) -> dict[str, Any]:
     events.retrieve(ctx, evt_id)  # 404 for an unknown or expired event
     low, high = lists.bounds(PREFIX, None, params.starting_after, params.ending_before)
@@ -107,7 +124,7 @@ def replay(ctx: RequestContext, endpoint_id: str, params: WebhookReplay) -> dict
     alive_from = ids.lower_bound(events.PREFIX, clock.now_s() - events.RETENTION_S + 1)
     after = params.starting_after or ""
     failed = sorted(e for e, ok in latest.items() if not ok and e >= alive_from and e > after)
-    queued = failed[: _charge(ctx, min(len(failed), params.limit))]
+    queued = failed[: key_limits.charge(ctx, min(len(failed), params.limit), partial=True)]
     try:
         queues.send([events.message(ctx.account_id, ctx.mode, e, endpoint_id, "replay") for e in queued])
     except Exception as exc:
@@ -121,17 +138,3 @@ def replay(ctx: RequestContext, endpoint_id: str, params: WebhookReplay) -> dict
         "remaining": len(failed) - len(queued),
         "has_more": len(failed) > len(queued),
     }
-
-
-def _charge(ctx: RequestContext, wanted: int) -> int:
-    """Count up to `wanted` queued deliveries against the caller's rate limit and
-    monthly quota: as many as are left (as this container last saw them). Raises the
-    429 when none are left. Returns how many were counted."""
-    principal = ctx.principal
-    if wanted == 0 or not principal.key_id:
-        return wanted
-    now = key_limits.peek(principal)
-    left = min(now.remaining, wanted if now.quota_remaining is None else now.quota_remaining)
-    n = min(wanted, left) or wanted  # nothing left (as last seen): the count below answers 429
-    key_limits.hit(principal, cost=n)  # refused whole (429, nothing counted) if others took it meanwhile
-    return n

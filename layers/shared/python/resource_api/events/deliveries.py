@@ -34,12 +34,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from ..core import clock, db, ids, keys, table
 from ..webhooks import domain as webhook_endpoints, signing, urlguard
-from . import domain as events, queues
+from . import domain as events, fairness, queues
 from .attempts import ENTITY, PREFIX
 
 DELIVERY_TIMEOUT_ENV = "WEBHOOK_DELIVERY_TIMEOUT_S"
@@ -61,6 +62,7 @@ class Response:
     body: str = ""
     retry_after: float | None = None
     error: str | None = None
+    timed_out: bool = False  # no answer within the deadline, or cut by the account's share
 
 
 # (target, body, headers, seconds the whole attempt may take) -> what happened; never raises
@@ -104,17 +106,39 @@ class _Deadline:
     blocked on it at once: the TLS handshake, the send, or the read. The timer
     is cancelled when the attempt ends, and the lock keeps it off a socket that closed."""
 
-    def __init__(self, conn: http.client.HTTPConnection, seconds: float) -> None:
+    def __init__(self, conn: http.client.HTTPConnection, seconds: float, share: fairness.SlowShare | None = None) -> None:
         self._conn = conn
         self._lock = threading.Lock()
         self._over = False
         self.fired = False
+        self.cut = False  # by the account's share of slow attempts (fairness.SlowShare)
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True
+        self._share = share
+        self._slow: threading.Timer | None = None
+        after = fairness.slow_after_s()
+        if share is not None and after < seconds:
+            self._slow = threading.Timer(after, self._claim)
+            self._slow.daemon = True
 
     def __enter__(self) -> _Deadline:
         self._timer.start()
+        if self._slow is not None:
+            self._slow.start()
         return self
+
+    def _claim(self) -> None:
+        """Slow so far: take one of the account's slow slots, or end the attempt here."""
+        with self._lock:
+            if self._over:
+                return
+        try:
+            kept = self._share.claim()  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - the share's table unreachable: let the attempt run its course
+            kept = True
+        if not kept:
+            self.cut = True
+            self._fire()
 
     def _fire(self) -> None:
         with self._lock:
@@ -132,6 +156,8 @@ class _Deadline:
         with self._lock:
             self._over = True
         self._timer.cancel()
+        if self._slow is not None:
+            self._slow.cancel()
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -151,8 +177,19 @@ def delivery_timeout_s() -> float:
     return float(os.environ.get(DELIVERY_TIMEOUT_ENV, DELIVERY_TIMEOUT_S))
 
 
-def _timed_out(started: float, seconds: float) -> Response:
-    return Response(None, int((time.monotonic() - started) * 1000), error=f"timed out after {seconds:.1f} s")
+def _timed_out(started: float, seconds: float, deadline: _Deadline | None = None) -> Response:
+    elapsed = time.monotonic() - started
+    if deadline is not None and deadline.cut:
+        slots = fairness.account_slow_slots()
+        return Response(
+            None, int(elapsed * 1000), timed_out=True,
+            error=f"deferred: no answer after {elapsed:.1f} s while the account's {slots} slow delivery slots were in use",
+        )
+    return Response(None, int(elapsed * 1000), error=f"timed out after {seconds:.1f} s", timed_out=True)
+
+
+# The account's share of slow attempts for the attempt being posted on this thread (set by deliver).
+_share: ContextVar[fairness.SlowShare | None] = ContextVar("webhook_slow_share", default=None)
 
 
 def post(target: urlguard.Target, body: bytes, headers: dict[str, str], seconds: float) -> Response:
@@ -163,14 +200,14 @@ def post(target: urlguard.Target, body: bytes, headers: dict[str, str], seconds:
         return Response(None, 0, error="not attempted: the invocation had no time left")
     conn_type = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
     conn = conn_type(target, timeout=seconds)
-    deadline = _Deadline(conn, seconds)
+    deadline = _Deadline(conn, seconds, _share.get())
     try:
         with deadline:
             conn.request("POST", target.path, body=body, headers=headers)
             resp = conn.getresponse()
             text = resp.read(64 * 1024).decode("utf-8", "replace")
         if deadline.fired or time.monotonic() - started > seconds:
-            return _timed_out(started, seconds)
+            return _timed_out(started, seconds, deadline)
         return Response(
             resp.status,
             int((time.monotonic() - started) * 1000),
@@ -179,7 +216,7 @@ def post(target: urlguard.Target, body: bytes, headers: dict[str, str], seconds:
         )
     except Exception as exc:  # noqa: BLE001 - a receiver's misbehaviour is a failed attempt, not a crash
         if deadline.fired or isinstance(exc, TimeoutError):
-            return _timed_out(started, seconds)
+            return _timed_out(started, seconds, deadline)
         return Response(None, int((time.monotonic() - started) * 1000), error=f"{type(exc).__name__}: {exc}"[:300])
     finally:
         conn.close()
@@ -216,7 +253,7 @@ class Outcome:
 
 def _record(
     msg: dict[str, Any], endpoint: dict[str, Any], attempt: int, resp: Response, succeeded: bool,
-    next_attempt_at: int | None, note: str | None,
+    next_attempt_at: int | None, note: str | None, circuit: fairness.Circuit | None = None, deferred: bool = False,
 ) -> None:
     now_ms = clock.now_ms()
     attempt_id = ids.new_id(PREFIX, now_ms)
@@ -241,6 +278,10 @@ def _record(
         "error": "; ".join(part for part in (resp.error, note) if part) or None,
         "response_body": resp.body or None,
         "next_attempt_at": next_attempt_at,
+        # fairness (events/fairness.py): whether this attempt was deferred without a
+        # request, and the endpoint's circuit after it (attempts.circuit reads them)
+        "deferred": deferred,
+        **(circuit.fields() if circuit is not None else {}),
         table.TTL_ATTRIBUTE: now_ms // 1000 + events.RETENTION_S,
     }
     db.client().put_item(TableName=db.table(), Item=db.to_item(item))
@@ -257,6 +298,12 @@ def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: 
     if endpoint is None or endpoint["status"] != webhook_endpoints.ENABLED:
         return Outcome(True)  # deleted or disabled since: deliveries stop
     body = event["body"].encode("utf-8")
+    seconds = delivery_timeout_s()
+    if deadline is not None:
+        seconds = min(seconds, deadline - time.monotonic())
+    circuit = fairness.admit(account_id, mode, endpoint["id"], max(seconds, 0.0))
+    if circuit.defer:
+        return _defer(msg, endpoint, attempt, circuit)
     try:
         target = urlguard.check(endpoint["url"])
     except urlguard.UnsafeUrl as exc:
@@ -267,13 +314,17 @@ def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: 
             "User-Agent": USER_AGENT,
             **signing.headers(webhook_endpoints.signing_secrets(endpoint), msg["event"], clock.now_s(), body),
         }
-        seconds = delivery_timeout_s()
-        if deadline is not None:
-            seconds = min(seconds, deadline - time.monotonic())
-        resp = poster(target, body, headers, seconds)
+        share = fairness.SlowShare(account_id, mode, seconds)
+        token = _share.set(share)
+        try:
+            resp = poster(target, body, headers, seconds)
+        finally:
+            _share.reset(token)
+            share.release()
+    circuit = fairness.after(account_id, mode, endpoint["id"], circuit, resp.timed_out)
     now = clock.now_s()
     if resp.status is not None and 200 <= resp.status < 300:
-        _record(msg, endpoint, attempt, resp, True, None, None)
+        _record(msg, endpoint, attempt, resp, True, None, None, circuit)
         webhook_endpoints.mark_succeeded(endpoint)
         return Outcome(True)
     if resp.status is not None and 300 <= resp.status < 400:
@@ -290,9 +341,37 @@ def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: 
         return Outcome(True)
     delay = next_delay(attempt, resp)
     if delay is None:
-        _record(msg, endpoint, attempt, resp, False, None, "last attempt: the message goes to the dead-letter queue")
+        _record(msg, endpoint, attempt, resp, False, None, "last attempt: the message goes to the dead-letter queue", circuit)
         return Outcome(False, 0)
-    _record(msg, endpoint, attempt, resp, False, now + int(round(delay)), None)
+    if circuit.retry_at is not None:  # the circuit just opened: not before it may close
+        delay = min(max(delay, circuit.retry_at - now), queues.MAX_VISIBILITY_S - 60)
+    _record(msg, endpoint, attempt, resp, False, now + int(round(delay)), None, circuit)
+    return Outcome(False, int(round(delay)))
+
+
+def _defer(msg: dict[str, Any], endpoint: dict[str, Any], attempt: int, circuit: fairness.Circuit) -> Outcome:
+    """The endpoint's circuit is open (or its probe is out): no request, no slot held.
+    The message is retried on its schedule, not before the circuit may close; the
+    receive was an attempt (SQS counts it), recorded as deferred."""
+    now = clock.now_s()
+    why = (
+        f"deferred: the endpoint's circuit is open after {circuit.timeouts} consecutive timeouts"
+        if circuit.state == fairness.OPEN
+        else "deferred: another attempt is probing the endpoint (its circuit is half-open)"
+    )
+    resp = Response(None, 0, error=why)
+    since = webhook_endpoints.mark_failed(endpoint, now)
+    if now - since >= disable_after_s():
+        days = (now - since) / 86_400
+        _record(msg, endpoint, attempt, resp, False, None, f"failing for {days:.1f} days: the endpoint was disabled", circuit, True)
+        webhook_endpoints.disable(endpoint, f"Deliveries failed for {days:.1f} days.")
+        return Outcome(True)
+    delay = next_delay(attempt)
+    if delay is None:
+        _record(msg, endpoint, attempt, resp, False, None, "last attempt: the message goes to the dead-letter queue", circuit, True)
+        return Outcome(False, 0)
+    delay = min(max(delay, (circuit.retry_at or now) - now), queues.MAX_VISIBILITY_S - 60)
+    _record(msg, endpoint, attempt, resp, False, now + int(round(delay)), None, circuit, True)
     return Outcome(False, int(round(delay)))
 
 

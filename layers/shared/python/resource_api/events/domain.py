@@ -315,7 +315,11 @@ def list_(ctx: RequestContext, params: EventListParams) -> dict[str, Any]:
 
 def resend(ctx: RequestContext, evt_id: str, params: EventResend) -> dict[str, Any]:
     """Deliver an event again: to one endpoint, or to every enabled endpoint that is
-    subscribed to its type. Each resend is a fresh delivery with its own retries."""
+    subscribed to its type. Each resend is a fresh delivery with its own retries.
+
+    Each queued delivery is counted against the rate limit and the monthly quota, like
+    a replay's, on top of the request: a resend to 16 endpoints costs 17. All or none:
+    when they do not all fit, nothing is queued (429)."""
     item = _load(ctx, evt_id)
     if params.webhook_endpoint is not None:
         endpoint = webhook_endpoints.load(ctx.account_id, ctx.mode, params.webhook_endpoint)
@@ -334,6 +338,9 @@ def resend(ctx: RequestContext, evt_id: str, params: EventResend) -> dict[str, A
             for e in webhook_endpoints.all_of(ctx.account_id, ctx.mode)
             if webhook_endpoints.subscribed(e, item["type"])
         ]
+    from ..frame import key_limits  # loaded by the API's functions anyway, not by the delivery path
+
+    key_limits.charge(ctx, len(targets), partial=False)
     try:
         enqueue(ctx.account_id, ctx.mode, evt_id, targets, "resend")
     except Exception as exc:

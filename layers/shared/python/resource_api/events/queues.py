@@ -21,6 +21,9 @@ DLQ_SUFFIX = "-dlq"
 FUNCTION_TIMEOUT_S = 60
 BATCH_SIZE = 10
 MAX_BATCHING_WINDOW_S = 0  # deliver at once: the spec promises real-time notifications
+# The local cloud's event source mapping: invocations at once (deployed: the reserved
+# concurrency, infra/config.py), so local deliveries have 4 x 10 slots.
+LOCAL_MAX_CONCURRENCY = 4
 # AWS: the queue's visibility timeout should be at least 6x the function timeout.
 VISIBILITY_TIMEOUT_S = 6 * FUNCTION_TIMEOUT_S
 RETENTION_S = 14 * 86_400  # the SQS maximum; the schedule spans ~3 days
@@ -112,14 +115,26 @@ def set_client(value) -> None:  # noqa: ANN001
     _client = value
 
 
+def message_group(message: dict) -> str:
+    """The message's group on the fair queue: its account (and mode). SQS fair queues
+    (a MessageGroupId on a standard queue) keep the other groups' dwell time low while one
+    group's messages pile up in flight: the noisy-neighbour case of one account's slow
+    receivers (see events/fairness.py for what they do not cover)."""
+    return f"{message['account_id']}#{message['mode']}"
+
+
 def send(messages: list[dict]) -> None:
-    """Send JSON messages to the delivery queue, 10 per call; raises if any is refused
-    (the caller is retried and sends again: deliveries are at least once)."""
+    """Send JSON messages to the delivery queue, 10 per call, each in its account's
+    message group; raises if any is refused (the caller is retried and sends again:
+    deliveries are at least once)."""
     for start in range(0, len(messages), 10):
         chunk = messages[start : start + 10]
         resp = client().send_message_batch(
             QueueUrl=queue_url(),
-            Entries=[{"Id": str(i), "MessageBody": json.dumps(m, separators=(",", ":"))} for i, m in enumerate(chunk)],
+            Entries=[
+                {"Id": str(i), "MessageBody": json.dumps(m, separators=(",", ":")), "MessageGroupId": message_group(m)}
+                for i, m in enumerate(chunk)
+            ],
         )
         if resp.get("Failed"):
             raise RuntimeError(f"SQS refused {len(resp['Failed'])} message(s): {resp['Failed'][0]}")

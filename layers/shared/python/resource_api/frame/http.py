@@ -200,9 +200,12 @@ class Api:
         ctx = req.ctx
         ctx.api_version = versions.resolve(req.headers.get(versions.HEADER), ctx.account_api_version)
         req.response_headers[versions.HEADER] = ctx.api_version
-        # A conditional GET is counted only if it is not answered 304 (as GitHub does).
+        # A conditional GET is counted only if it is not answered 304 (as GitHub does),
+        # and only while the budget lasts: past the limit or the quota it is counted
+        # (so answered 429) before any read, like every other request.
         if_none_match = req.headers.get("if-none-match") if route.method == "GET" else None
-        if not if_none_match:
+        counted = not if_none_match or not self._within_limits(req)
+        if counted:
             self._count(req)
         params: BaseModel | None = None
         if body_model is not None:
@@ -223,6 +226,9 @@ class Api:
         def work(attempt: Attempt | None) -> Outcome:
             req.locked_item = attempt.locked(item_key) if attempt is not None else None
             result = fn(req, params)
+            charged = ctx.extras.pop(key_limits.CHARGED, None)
+            if charged is not None:  # the request queued work it was charged for: headers after that
+                req.response_headers.update(charged.headers())
             if isinstance(result, Unit):  # what the operation wants written: committed here
                 return unit.commit(result, shape, attempt)
             return shape(result)
@@ -230,13 +236,18 @@ class Api:
         item_key: dict[str, str] | None = None
 
         if route.method not in WRITE_METHODS:
-            outcome = idempotency.execute(ctx, None, "", work)
+            try:
+                outcome = idempotency.execute(ctx, None, "", work)
+            except ApiError:
+                if not counted:  # only a 304 goes uncounted; an error counts
+                    self._count(req)
+                raise
             if if_none_match:
                 tag = outcome.headers.get("ETag")
                 if outcome.status == 200 and tag and conditional.none_match(if_none_match, tag):
-                    self._count(req, peek=True)
-                    return Outcome(304, None, {"ETag": tag})
-                self._count(req)
+                    return Outcome(304, None, {"ETag": tag})  # the headers are the peek's
+                if not counted:
+                    self._count(req)
             return outcome
         key = idempotency.check_key(req.headers.get(idempotency.HEADER))
         in_body = idempotency.check_key(getattr(params, "idempotency_key", None), "idempotency_key")
@@ -259,17 +270,24 @@ class Api:
         item_key = self.lock_item(req) if self.lock_item is not None else None
         return idempotency.execute(ctx, key, print_, work, lock_ms=remaining + 1_000, item_key=item_key)
 
-    def _count(self, req: HttpRequest, peek: bool = False) -> None:
-        """Count the request against the key's limits; the headers go on every answer."""
+    def _within_limits(self, req: HttpRequest) -> bool:
+        """Whether the account has requests left in this window and month (as this
+        container sees them), without counting; its headers go on the answer."""
+        principal = req.ctx.principal
+        if not principal.key_id:
+            return True
+        limits = key_limits.peek(principal)
+        req.response_headers.update(limits.headers())
+        return limits.remaining > 0 and limits.quota_remaining != 0
+
+    def _count(self, req: HttpRequest) -> None:
+        """Count the request against the account's limits; the headers go on every answer."""
         principal = req.ctx.principal
         if not principal.key_id:
             return
-        if peek:
-            limits = key_limits.peek(principal)
-        else:
-            try:
-                limits = key_limits.hit(principal)
-            except ApiError as exc:
-                req.response_headers.update(exc.headers)
-                raise
+        try:
+            limits = key_limits.hit(principal)
+        except ApiError as exc:
+            req.response_headers.update(exc.headers)
+            raise
         req.response_headers.update(limits.headers())

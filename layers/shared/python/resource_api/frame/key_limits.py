@@ -1,6 +1,10 @@
-"""Per-key rate limits and monthly quotas on atomic DynamoDB counters, taken in leases.
+"""Rate limits and monthly quotas per account and mode, on atomic DynamoDB counters,
+taken in leases.
 
-One item per API key and month holds the month's request count (`used`) and the count
+Every key of an account in one mode (test or live) spends one budget, so an operator
+who makes more keys does not get more requests (Stripe's limits are per account and
+mode too); test and live are counted apart, so test traffic never starves live. One
+item per account, mode and month holds the month's request count (`used`) and the count
 of each active one-minute window (`w<window number>`). A write (`ADD used :n, #cur :n`,
 returning the new item) yields everything needed: this window's count, the previous
 window's, and the month's.
@@ -39,10 +43,14 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..core import clock, db, keys, plans
 from ..core.accounts import Principal
 from ..core.errors import ApiError
+
+if TYPE_CHECKING:
+    from .request import RequestContext
 
 WINDOW = 60
 MAX_LEASE = 32  # requests one write may count ahead
@@ -144,6 +152,11 @@ def _month(now: float) -> tuple[str, int]:
     return f"{t.tm_year:04d}{t.tm_mon:02d}", end
 
 
+def _budget(principal: Principal) -> str:
+    """Whose budget a request spends: its account's in its mode, whichever key it came with."""
+    return f"{principal.account_id}#{principal.mode}"
+
+
 def plan_limits(principal: Principal) -> plans.Plan:
     return plans.get(principal.plan)
 
@@ -209,7 +222,7 @@ def _write(principal: Principal, month: str, window: int, n: int, old: _Lease | 
             values["back"] = -old.left
     resp = db.client().update_item(
         TableName=db.table(),
-        Key=db.to_item(keys.rate_limit(principal.key_id, month)),
+        Key=db.to_item(keys.rate_limit(principal.account_id, principal.mode, month)),
         UpdateExpression=f"ADD used :m, #cur :n{extra} SET expires_at = :exp REMOVE #stale",
         ExpressionAttributeNames=names,
         ExpressionAttributeValues=db.values(n=add_now, m=add_month, exp=month_end + 35 * 86400, **values),
@@ -220,7 +233,7 @@ def _write(principal: Principal, month: str, window: int, n: int, old: _Lease | 
     if stale:  # windows left behind by an idle gap: drop them so the item stays small
         db.client().update_item(
             TableName=db.table(),
-            Key=db.to_item(keys.rate_limit(principal.key_id, month)),
+            Key=db.to_item(keys.rate_limit(principal.account_id, principal.mode, month)),
             UpdateExpression="REMOVE " + ", ".join(f"#s{i}" for i in range(len(stale))),
             ExpressionAttributeNames={f"#s{i}": k for i, k in enumerate(stale)},
         )
@@ -231,7 +244,7 @@ def _give_back(principal: Principal, month: str, window: int, n: int) -> None:
     try:
         db.client().update_item(
             TableName=db.table(),
-            Key=db.to_item(keys.rate_limit(principal.key_id, month)),
+            Key=db.to_item(keys.rate_limit(principal.account_id, principal.mode, month)),
             UpdateExpression="ADD used :n, #cur :n",
             ExpressionAttributeNames={"#cur": f"w{window}"},
             ExpressionAttributeValues=db.values(n=-n),
@@ -246,7 +259,7 @@ def hit(principal: Principal, cost: int = 1) -> Limits:
     plan = plan_limits(principal)
     month, month_end = _month(now)
     window = int(now) // WINDOW
-    key = principal.key_id
+    key = _budget(principal)
     with _lock(key):
         lease = _leases.get(key)
         if lease is not None and (lease.month, lease.window) == (month, window) and lease.left >= cost:
@@ -284,14 +297,37 @@ def peek(principal: Principal) -> Limits:
     month, month_end = _month(now)
     window = int(now) // WINDOW
     plan = plan_limits(principal)
-    lease = _leases.get(principal.key_id)
+    lease = _leases.get(_budget(principal))
     if lease is not None and (lease.month, lease.window) == (month, window):
         return lease.limits(plan, now, month_end)
     try:
-        resp = db.client().get_item(TableName=db.table(), Key=db.to_item(keys.rate_limit(principal.key_id, month)))
+        resp = db.client().get_item(TableName=db.table(), Key=db.to_item(keys.rate_limit(principal.account_id, principal.mode, month)))
     except Exception as exc:
         raise db.translate(exc) from exc
     item = db.from_item(resp.get("Item")) or {}
     return _limits(
         plan, now, int(item.get(f"w{window}", 0)), int(item.get(f"w{window - 1}", 0)), int(item.get("used", 0)), month_end
     )
+
+
+CHARGED = "rate_limit_charged"  # ctx.extras: the Limits after a request's own charge (charge below)
+
+
+def charge(ctx: RequestContext, wanted: int, *, partial: bool) -> int:
+    """Count `wanted` units of work a request queued (deliveries of a replay or a resend)
+    against the account's rate limit and monthly quota, on top of the request itself.
+
+    `partial`: count as many as are left (as this container last saw them) and return
+    how many, so the caller does that many; otherwise all or nothing. Raises the 429
+    when nothing fits. The Limits after the charge go into ctx.extras[CHARGED], and the
+    frame puts their headers on the answer, so they include this charge."""
+    principal = ctx.principal
+    if wanted == 0 or not principal.key_id:
+        return wanted
+    n = wanted
+    if partial:
+        now = peek(principal)
+        left = min(now.remaining, wanted if now.quota_remaining is None else now.quota_remaining)
+        n = min(wanted, left) or wanted  # nothing left (as last seen): the count below answers 429
+    ctx.extras[CHARGED] = hit(principal, cost=n)  # refused whole (429, nothing counted) if it does not fit
+    return n

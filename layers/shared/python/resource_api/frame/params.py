@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
 
-from ..core.errors import ApiError
+from ..core.errors import ApiError, echo
 
 MAX_BODY_BYTES = 1_048_576  # 1 MiB; API Gateway itself allows 10 MB
 MAX_DEPTH = 4
@@ -45,12 +45,12 @@ def nest(pairs: list[tuple[str, str]], *, dotted: bool = False) -> dict[str, Any
             key = head + "".join(f"[{p}]" for p in rest)
         m = _KEY.match(key)
         if not m:
-            raise ApiError("body_invalid", f"Malformed parameter name '{raw_key}'.", param=raw_key)
+            raise ApiError("body_invalid", f"Malformed parameter name '{echo(raw_key)}'.", param=raw_key)
         path = [m.group(1)] + re.findall(r"\[([^\[\]]*)\]", m.group(2))
         if len(path) > MAX_DEPTH:
             raise ApiError(
                 "parameter_invalid",
-                f"Parameter '{raw_key}' is nested more than {MAX_DEPTH} levels deep.",
+                f"Parameter '{echo(raw_key)}' is nested more than {MAX_DEPTH} levels deep.",
                 param=raw_key,
             )
         node: Any = out
@@ -58,7 +58,7 @@ def nest(pairs: list[tuple[str, str]], *, dotted: bool = False) -> dict[str, Any
             nxt = path[i + 1]
             want_list = nxt == ""
             if part == "":
-                raise ApiError("body_invalid", f"Malformed parameter name '{raw_key}'.", param=raw_key)
+                raise ApiError("body_invalid", f"Malformed parameter name '{echo(raw_key)}'.", param=raw_key)
             child = node.get(part)
             if child is None:
                 child = [] if want_list else {}
@@ -66,19 +66,19 @@ def nest(pairs: list[tuple[str, str]], *, dotted: bool = False) -> dict[str, Any
             elif want_list != isinstance(child, list) or not isinstance(child, (dict, list)):
                 raise ApiError(
                     "parameter_invalid",
-                    f"Parameter '{bracket(path[: i + 1])}' is given in conflicting forms.",
+                    f"Parameter '{echo(bracket(path[: i + 1]))}' is given in conflicting forms.",
                     param=bracket(path[: i + 1]),
                 )
             node = child
         last = path[-1]
         if isinstance(node, list):
             if last != "":
-                raise ApiError("body_invalid", f"Malformed parameter name '{raw_key}'.", param=raw_key)
+                raise ApiError("body_invalid", f"Malformed parameter name '{echo(raw_key)}'.", param=raw_key)
             node.append(value)
         elif last in node:
             raise ApiError(
                 "parameter_invalid",
-                f"Parameter '{bracket(path)}' is given more than once.",
+                f"Parameter '{echo(bracket(path))}' is given more than once.",
                 param=bracket(path),
             )
         else:
@@ -107,7 +107,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for k, v in pairs:
         if k in seen:
-            raise ApiError("body_invalid", f"JSON key '{k}' appears more than once.", param=k)
+            raise ApiError("body_invalid", f"JSON key '{echo(k)}' appears more than once.", param=k)
         seen[k] = v
     return seen
 
@@ -167,10 +167,10 @@ def validation_error(exc: ValidationError) -> ApiError:
     param = bracket(loc)
     kind = err["type"]
     if kind == "missing":
-        return ApiError("parameter_missing", f"Missing required parameter: '{param}'.", param=param)
+        return ApiError("parameter_missing", f"Missing required parameter: '{echo(param)}'.", param=param)
     if kind == "extra_forbidden":
-        return ApiError("parameter_unknown", f"Received unknown parameter: '{param}'.", param=param)
+        return ApiError("parameter_unknown", f"Received unknown parameter: '{echo(param)}'.", param=param)
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    return ApiError("parameter_invalid", f"Invalid '{param}': {msg}.".replace("..", "."), param=param)
+    return ApiError("parameter_invalid", f"Invalid '{echo(param)}': {msg}.".replace("..", "."), param=param)

@@ -15,8 +15,10 @@ path and query percent-encoded (UTF-8), the rest as it was; control characters a
 refused. Endpoints store
 that form, and a delivery requests it, so no URL can break the HTTP request line.
 
-Errors name the host, never the addresses it resolved to: an attacker could otherwise
-map a private network through them (an SSRF oracle).
+Errors name the host, never the addresses it resolved to, nor whether it resolved at
+all (one wording, UNREACHABLE): an attacker could otherwise map a private network or
+its names through them (an SSRF oracle). Every block of IANA's special-purpose address
+registries is refused too (SPECIAL_PURPOSE), fec0::/10 and 192.0.0.0/24 included.
 """
 
 from __future__ import annotations
@@ -35,11 +37,34 @@ Resolver = Callable[[str, int], list[str]]
 # Named explicitly for the error message; is_global already excludes them.
 METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Every block of IANA's IPv4 and IPv6 Special-Purpose Address Registries (and the
+# deprecated site-local fec0::/10), whatever Python's ipaddress makes of it: its tables
+# lag the registries (3fff::/20 is from 2024) and count a few blocks as global. The
+# "globally reachable" ones here are anycast services (PCP, TURN, AS112, AMT, 6to4
+# relays) that receive no one's webhooks. 64:ff9b::/96 is not here: it is judged by
+# the IPv4 address it embeds.
+SPECIAL_PURPOSE = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24",
+        "192.168.0.0/16", "192.175.48.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+        "224.0.0.0/4", "240.0.0.0/4",
+        "::/127", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "100:0:0:1::/64", "2001::/23",
+        "2001:db8::/32", "2002::/16", "2620:4f:8000::/48", "3fff::/20", "5f00::/16", "fc00::/7",
+        "fe80::/10", "fec0::/10", "ff00::/8",
+    )
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63})*\.?$")  # DNS labels ('_' is used too)
 # Left as they are when percent-encoding a path or query: every printable ASCII
 # character but the space (so an ASCII URL is never changed, and '%XX' stays encoded).
 _SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+
+
+# One wording whether the name does not resolve or resolves to an address that is
+# refused: which of the two it was would tell an attacker what names exist inside.
+UNREACHABLE = "has a host that does not resolve to an address that may receive webhooks: {host}"
 
 
 class UnsafeUrl(ValueError):
@@ -102,6 +127,8 @@ def address_problem(ip: IPAddress, policy: Policy) -> str | None:
     if ip.is_private:
         return "a private address"
     if ip.is_multicast or ip.is_unspecified or ip.is_reserved or not ip.is_global:
+        return "not a public address"
+    if any(ip in block for block in SPECIAL_PURPOSE if block.version == ip.version):
         return "not a public address"
     return None
 
@@ -173,16 +200,16 @@ def check(url: str, policy: Policy | None = None, resolver: Resolver | None = No
         try:
             addresses = resolver(host, port)
         except OSError:
-            raise UnsafeUrl(f"has a host that does not resolve ('{host}')") from None
+            addresses = []
         if not addresses:
-            raise UnsafeUrl(f"has a host that does not resolve ('{host}')")
+            raise UnsafeUrl(UNREACHABLE.format(host=host))
     for raw in addresses:
         ip = ipaddress.ip_address(raw.split("%", 1)[0])
         problem = address_problem(ip, policy)
         if problem and literal is not None:  # the caller's own address: saying why tells nothing new
             raise UnsafeUrl(f"points at {problem}: {host}")
-        if problem:  # nothing about what the name resolved to: not the address, not its kind
-            raise UnsafeUrl(f"has a host that resolves to an address that may not receive webhooks: {host}")
+        if problem:  # nothing about what the name resolved to: not the address, not its kind, not whether
+            raise UnsafeUrl(UNREACHABLE.format(host=host))
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

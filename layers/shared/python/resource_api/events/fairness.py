@@ -1,0 +1,248 @@
+"""Fair delivery: no account's stalled receivers may hold every delivery slot.
+
+A receiver that accepts the connection and never answers holds a slot of the delivery
+function (a thread of an invocation, and so the invocation) for the whole attempt
+deadline (15 s). Three layers keep one account from stalling every account's webhooks:
+
+1. **SQS fair queue** (queues.send): every message carries the account as its
+   MessageGroupId on the standard queue, so when one account's messages pile up in
+   flight, SQS hands the other accounts' messages to the next free consumer first.
+   It does not bound what one account holds once its messages are received.
+
+2. **A bounded share of slow attempts per account** (SlowShare): an attempt that has had
+   no answer after SLOW_AFTER_S (1 s) must take one of its account's (and mode's)
+   ACCOUNT_SLOW_SLOTS slots, a conditional write on one DynamoDB item; when they are all
+   held, the attempt is cut there and deferred on the retry schedule, and it counts as
+   a timeout of its endpoint. Fast answers (nearly all of them) write nothing. So one
+   account keeps at most ACCOUNT_SLOW_SLOTS attempts (and so invocations) beyond 1 s,
+   whatever it sends; every other slot frees within about a second.
+
+3. **A circuit breaker per endpoint** (admit / after), as Svix and Hookdeck have: after
+   CIRCUIT_TIMEOUTS consecutive timeouts the circuit opens, and the endpoint's messages
+   are deferred without a request (no slot held) until it is due to close; then one
+   attempt, the half-open probe, is let through: an answer closes it, another timeout
+   opens it again for twice as long (up to CIRCUIT_OPEN_MAX_S). Any answer resets the
+   count. A deferred message is retried on the schedule (its next_attempt_at is no
+   earlier than the probe), so its three days of retries are kept.
+
+Deferrals are recorded as attempts (the receive is one, SQS counts it), with the
+circuit's state, so a dashboard can show why and when the next try is.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from ..core import clock, db, keys, table
+
+CIRCUIT_TIMEOUTS_ENV = "WEBHOOK_CIRCUIT_TIMEOUTS"
+CIRCUIT_TIMEOUTS = 3  # consecutive timeouts that open an endpoint's circuit (0: no breaker)
+CIRCUIT_OPEN_ENV = "WEBHOOK_CIRCUIT_OPEN_S"
+CIRCUIT_OPEN_S = 60  # the first open period; doubled by each failed probe
+CIRCUIT_OPEN_MAX_S = 3600
+SLOW_AFTER_ENV = "WEBHOOK_SLOW_AFTER_S"
+SLOW_AFTER_S = 1.0  # an attempt unanswered this long takes one of its account's slow slots
+SLOW_SLOTS_ENV = "WEBHOOK_ACCOUNT_SLOW_SLOTS"
+ACCOUNT_SLOW_SLOTS = 5  # slow attempts one account and mode may have at once (0: no bound); see slow_slots_for
+STATE_TTL_S = 7 * 86_400  # a breaker or share item untouched this long is removed
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+# One claim at a time per process: DynamoDB checks and writes a claim atomically, moto
+# does not (two threads of the local cloud could both pass the size condition).
+_claiming = threading.Lock()
+
+
+def slow_slots_for(concurrency: int) -> int:
+    """The default share for a delivery function of `concurrency` invocations: a fifth
+    (at least one), so one account can never hold most of them (25 -> 5, locally 4 -> 1);
+    ACCOUNT_SLOW_SLOTS when it has no fixed concurrency (0)."""
+    return max(1, concurrency // 5) if concurrency > 0 else ACCOUNT_SLOW_SLOTS
+
+
+def circuit_timeouts() -> int:
+    return int(os.environ.get(CIRCUIT_TIMEOUTS_ENV, CIRCUIT_TIMEOUTS))
+
+
+def circuit_open_s() -> float:
+    return float(os.environ.get(CIRCUIT_OPEN_ENV, CIRCUIT_OPEN_S))
+
+
+def slow_after_s() -> float:
+    return float(os.environ.get(SLOW_AFTER_ENV, SLOW_AFTER_S))
+
+
+def account_slow_slots() -> int:
+    return int(os.environ.get(SLOW_SLOTS_ENV, ACCOUNT_SLOW_SLOTS))
+
+
+# --- the circuit breaker ------------------------------------------------------------
+
+
+@dataclass
+class Circuit:
+    """An endpoint's breaker as one attempt saw it."""
+
+    state: str  # CLOSED | OPEN | HALF_OPEN
+    timeouts: int = 0  # consecutive, before this attempt
+    retry_at: int | None = None  # OPEN: when a probe may go
+    defer: bool = False  # True: do not request, defer the message
+
+    def fields(self) -> dict[str, Any]:
+        """What an attempt record keeps of it (additive fields of the attempt item)."""
+        return {"circuit_state": self.state, "consecutive_timeouts": self.timeouts, "circuit_retry_at": self.retry_at}
+
+
+def _open_for(timeouts: int) -> float:
+    """How long the circuit stays open after `timeouts` consecutive timeouts."""
+    extra = max(0, timeouts - circuit_timeouts())
+    return min(circuit_open_s() * 2**extra, CIRCUIT_OPEN_MAX_S)
+
+
+def admit(account_id: str, mode: str, endpoint_id: str, attempt_s: float) -> Circuit:
+    """Whether this endpoint's next attempt may go now. `attempt_s`: how long it may take
+    (a half-open probe holds the endpoint's probe for that long)."""
+    limit = circuit_timeouts()
+    if limit <= 0:
+        return Circuit(CLOSED)
+    key = keys.delivery_circuit(account_id, mode, endpoint_id)
+    item = db.from_item(db.client().get_item(TableName=db.table(), Key=db.to_item(key)).get("Item")) or {}
+    timeouts = int(item.get("timeouts", 0))
+    if timeouts < limit:
+        return Circuit(CLOSED, timeouts)
+    now = clock.now()
+    open_until = int(item.get("open_until", 0))
+    if now < open_until:
+        return Circuit(OPEN, timeouts, open_until, defer=True)
+    try:  # due: one attempt probes, the others wait for its answer
+        db.client().update_item(
+            TableName=db.table(),
+            Key=db.to_item(key),
+            UpdateExpression="SET probe_until = :until",
+            ConditionExpression="timeouts >= :limit AND (attribute_not_exists(probe_until) OR probe_until < :now)",
+            ExpressionAttributeValues=db.values(until=int(now + attempt_s) + 1, limit=limit, now=int(now)),
+        )
+    except Exception as exc:
+        if db.error_code(exc) != "ConditionalCheckFailedException":
+            raise
+        return Circuit(HALF_OPEN, timeouts, int(now + _open_for(timeouts)), defer=True)
+    return Circuit(HALF_OPEN, timeouts)
+
+
+def after(account_id: str, mode: str, endpoint_id: str, before: Circuit, timed_out: bool) -> Circuit:
+    """Count the attempt's result: a timeout adds one (and opens the circuit at the
+    limit, or again after a failed probe); any answer closes it. Returns the state after."""
+    limit = circuit_timeouts()
+    if limit <= 0:
+        return before
+    key = db.to_item(keys.delivery_circuit(account_id, mode, endpoint_id))
+    if not timed_out:
+        if before.timeouts or before.state != CLOSED:
+            db.client().update_item(
+                TableName=db.table(), Key=key, UpdateExpression="REMOVE timeouts, open_until, probe_until"
+            )
+        return Circuit(CLOSED)
+    now = clock.now()
+    resp = db.client().update_item(
+        TableName=db.table(),
+        Key=key,
+        UpdateExpression=f"ADD timeouts :one SET {table.TTL_ATTRIBUTE} = :ttl REMOVE probe_until",
+        ExpressionAttributeValues=db.values(one=1, ttl=int(now) + STATE_TTL_S),
+        ReturnValues="ALL_NEW",
+    )
+    timeouts = int(resp["Attributes"]["timeouts"]["N"])
+    if timeouts < limit:
+        return Circuit(CLOSED, timeouts)
+    open_until = int(now + _open_for(timeouts))
+    db.client().update_item(
+        TableName=db.table(),
+        Key=key,
+        UpdateExpression="SET open_until = :until",
+        ExpressionAttributeValues=db.values(until=open_until),
+    )
+    return Circuit(OPEN, timeouts, open_until)
+
+
+# --- the account's share of slow attempts -----------------------------------------------
+
+
+class SlowShare:
+    """One attempt's claim on its account's slow slots: `claim()` when the attempt has
+    gone SLOW_AFTER_S without an answer (False: all held, cut the attempt), `release()`
+    when it ends. A slot is a member of a string set on one item per account and mode,
+    `<expiry ms>:<id>`; one whose attempt died with its container expires with the
+    attempt's deadline and is swept by the next claim that finds the set full."""
+
+    def __init__(self, account_id: str, mode: str, seconds: float) -> None:
+        self.key = db.to_item(keys.delivery_share(account_id, mode))
+        self.slot = f"{int((clock.now() + seconds + 5) * 1000)}:{uuid.uuid4().hex}"
+        self.held = False
+        self.refused = False
+
+    def claim(self) -> bool:
+        limit = account_slow_slots()
+        if limit <= 0:
+            return True
+        for sweep in (True, False):
+            try:
+                with _claiming:
+                    resp = db.client().update_item(
+                        TableName=db.table(),
+                        Key=self.key,
+                        UpdateExpression=f"ADD slots :slot SET {table.TTL_ATTRIBUTE} = :ttl",
+                        ConditionExpression="attribute_not_exists(slots) OR size(slots) < :limit",
+                        ExpressionAttributeValues={
+                            ":slot": {"SS": [self.slot]},
+                            **db.values(limit=limit, ttl=clock.now_s() + STATE_TTL_S),
+                        },
+                        ReturnValues="UPDATED_NEW",
+                    )
+                self.held = True
+                # DynamoDB checks and writes atomically; moto (the local cloud) may let two
+                # claims through at once. Then the slots that sort first keep their place.
+                held = sorted((resp.get("Attributes") or {}).get("slots", {}).get("SS", [self.slot]))
+                if self.slot in held[:limit]:
+                    return True
+                self.release()
+            except Exception as exc:
+                if db.error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+            if not sweep or not self._sweep():
+                break
+        self.refused = True
+        return False
+
+    def _sweep(self) -> bool:
+        """Remove the slots whose attempts are past their deadline; True if any were."""
+        item = db.client().get_item(TableName=db.table(), Key=self.key, ConsistentRead=True).get("Item") or {}
+        now_ms = clock.now_ms()
+        stale = [s for s in (item.get("slots") or {}).get("SS", []) if int(s.split(":", 1)[0]) < now_ms]
+        if stale:
+            with _claiming:
+                db.client().update_item(
+                    TableName=db.table(), Key=self.key, UpdateExpression="DELETE slots :stale",
+                    ExpressionAttributeValues={":stale": {"SS": stale}},
+                )
+        return bool(stale)
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        with _claiming:
+            db.client().update_item(
+                TableName=db.table(), Key=self.key, UpdateExpression="DELETE slots :slot",
+                ExpressionAttributeValues={":slot": {"SS": [self.slot]}},
+            )
+
+
+def in_flight_slow(account_id: str, mode: str) -> int:
+    """How many slow slots the account holds now (tests, the bench)."""
+    item = db.client().get_item(
+        TableName=db.table(), Key=db.to_item(keys.delivery_share(account_id, mode)), ConsistentRead=True
+    ).get("Item") or {}
+    return len((item.get("slots") or {}).get("SS", []))
+

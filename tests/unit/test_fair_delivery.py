@@ -1,0 +1,193 @@
+"""Fair delivery (issue 23 item 1) on in-process moto, against a real receiver on
+127.0.0.1 that accepts the connection and never answers: the circuit breaker of one
+endpoint (opens after N consecutive timeouts, defers without a request, one half-open
+probe, closes on an answer) and the bounded share of slow attempts per account (past
+it, an account's attempts are cut and deferred while another account's goes through).
+Nothing here bounds elapsed time: the order of events and the records are asserted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.fairness import StalledReceiver
+from resource_api import stream
+from resource_api.core import accounts, clock, db, keys
+from resource_api.events import attempts, deliveries, queues
+from resource_api.events.models import DeliveryListParams
+from resource_api.frame.request import RequestContext
+from resource_api.resources import domain as resources
+from resource_api.resources.models import ResourceCreate
+from resource_api.webhooks import domain as webhook_endpoints
+from resource_api.webhooks.models import WebhookEndpointCreate
+from tests.unit.test_delivery_deadline import Receiver
+from tests.unit.test_webhooks import _sqs_event, drain, queue, stream_records  # noqa: F401 - fixture
+
+
+@pytest.fixture
+def stalled():
+    receiver = StalledReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def moved_clock():
+    yield clock
+    clock.set_offset(0)
+
+
+def _context() -> RequestContext:
+    account = accounts.create_account(plan="free")
+    return RequestContext(
+        principal=accounts.Principal(account["id"], "test", f"key_{account['id']}", "free"), request_id="req_" + "0" * 32
+    )
+
+
+def _records(ctx, endpoint_id: str) -> list[dict]:
+    """Every attempt item of this endpoint, oldest first (as stored: the dashboard's view)."""
+    resp = db.client().query(
+        TableName=db.table(),
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :p",
+        ExpressionAttributeValues=db.values(p=keys.endpoint_deliveries_partition(ctx.account_id, ctx.mode, endpoint_id)),
+    )
+    return [db.from_item(i) for i in resp["Items"]]
+
+
+def test_the_circuit_opens_after_n_timeouts_defers_probes_once_and_closes_on_an_answer(
+    queue, stalled, moved_clock, monkeypatch  # noqa: F811 - the fixture
+):
+    monkeypatch.setenv(deliveries.DELIVERY_TIMEOUT_ENV, "0.3")
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_TIMEOUTS", "2")
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_OPEN_S", "60")
+    monkeypatch.setenv("WEBHOOK_ACCOUNT_SLOW_SLOTS", "0")  # the share is the other test's
+    ctx = _context()
+    endpoint = webhook_endpoints.create(ctx, WebhookEndpointCreate(url=stalled.url, enabled_events=["*"]))
+    resources.create(ctx, ResourceCreate(name="Breaker", type="staging"))
+    stream.handle_batch(stream_records())
+    (msg,) = drain(queue)
+    posted: list[str] = []
+    answer = {"with": None}
+
+    def poster(target, body, headers, seconds):
+        posted.append(headers["webhook-id"])
+        if answer["with"] is not None:
+            return deliveries.Response(answer["with"], 2)
+        return deliveries.post(target, body, headers, seconds)  # the real request to the stalled receiver
+
+    # Given two attempts that time out against the stalled receiver
+    first = deliveries.deliver(msg, 1, poster)
+    second = deliveries.deliver(msg, 2, poster)
+    assert not first.ok and not second.ok and len(posted) == 2
+    one, two = _records(ctx, endpoint["id"])
+    assert one["error"].startswith("timed out") and one["circuit_state"] == "closed" and one["consecutive_timeouts"] == 1
+    # Then the second opened the circuit, and its message waits at least until it may close
+    assert two["circuit_state"] == "open" and two["consecutive_timeouts"] == 2
+    assert two["next_attempt_at"] >= two["circuit_retry_at"] >= clock.now_s() + 59
+    assert second.visibility_s >= 59
+    # When the message comes back while it is open: deferred without a request, no slot held
+    third = deliveries.deliver(msg, 3, poster)
+    assert not third.ok and len(posted) == 2
+    deferred = _records(ctx, endpoint["id"])[-1]
+    assert deferred["deferred"] is True and "circuit is open after 2 consecutive timeouts" in deferred["error"]
+    assert deferred["duration_ms"] == 0 and deferred["next_attempt_at"] >= deferred["circuit_retry_at"]
+    assert attempts.circuit(deferred) == {
+        "deferred": True, "state": "open", "consecutive_timeouts": 2,
+        "retry_at": deferred["circuit_retry_at"], "next_attempt_at": deferred["next_attempt_at"],
+    }
+    # When it is due: exactly one attempt probes (half-open), a second waits for it
+    from resource_api.events import fairness
+
+    moved_clock.set_offset(61)
+    probe = fairness.admit(ctx.account_id, ctx.mode, endpoint["id"], 0.3)
+    assert (probe.state, probe.defer) == ("half_open", False)
+    waiting = fairness.admit(ctx.account_id, ctx.mode, endpoint["id"], 0.3)
+    assert (waiting.state, waiting.defer) == ("half_open", True)
+    # A probe that times out opens it again, for twice as long
+    moved_clock.set_offset(200)
+    deliveries.deliver(msg, 4, poster)
+    assert len(posted) == 3
+    reopened = _records(ctx, endpoint["id"])[-1]
+    assert reopened["circuit_state"] == "open" and reopened["circuit_retry_at"] >= clock.now_s() + 119
+    # And a probe that is answered (even with an error status) closes it: deliveries go on
+    moved_clock.set_offset(400)
+    answer["with"] = 500
+    deliveries.deliver(msg, 5, poster)
+    answer["with"] = 200
+    assert deliveries.deliver(msg, 6, poster).ok and len(posted) == 5
+    assert [r["circuit_state"] for r in _records(ctx, endpoint["id"])[-2:]] == ["closed", "closed"]
+    # The attempt log the API shows is unchanged in shape (the fields are additive)
+    listed = attempts.list_for_event(ctx, msg["event"], DeliveryListParams(limit=100))["data"]
+    assert len(listed) == 6 and set(listed[0]) == set(attempts.render(_records(ctx, endpoint["id"])[0]))
+
+
+def test_an_account_past_its_share_of_slow_attempts_is_cut_while_another_accounts_goes_through(
+    queue, stalled, monkeypatch  # noqa: F811 - the fixture
+):
+    monkeypatch.setenv(deliveries.DELIVERY_TIMEOUT_ENV, "3")
+    monkeypatch.setenv("WEBHOOK_SLOW_AFTER_S", "0.2")
+    monkeypatch.setenv("WEBHOOK_ACCOUNT_SLOW_SLOTS", "1")
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_TIMEOUTS", "3")
+    noisy, other = _context(), _context()
+    stalled_endpoints = [
+        webhook_endpoints.create(noisy, WebhookEndpointCreate(url=stalled.url, enabled_events=["*"]))["id"] for _ in range(3)
+    ]
+    healthy = Receiver()
+    try:
+        webhook_endpoints.create(other, WebhookEndpointCreate(url=healthy.url("/other"), enabled_events=["*"]))
+        resources.create(noisy, ResourceCreate(name="Noisy", type="staging"))
+        resources.create(other, ResourceCreate(name="Other", type="staging"))
+        stream.handle_batch(stream_records())
+        # Given one SQS batch: the noisy account's 3 stalled deliveries and the other's one
+        records = _sqs_event(queue, 4)
+        assert {r["attributes"].get("MessageGroupId") for r in records} <= {None}  # Lambda's record keeps to its keys
+        result = deliveries.handle_batch(records, remaining_ms=lambda: 60_000)
+        # Then the other account's webhook was delivered
+        assert len(healthy.requests) == 1
+        # And of the noisy account's three, one kept the account's single slow slot to its
+        # deadline, and the two others were cut (deferred) while it was still waiting
+        errors = sorted(r["error"] for e in stalled_endpoints for r in _records(noisy, e))
+        assert errors[-1] == "timed out after 3.0 s"
+        assert all(e.startswith("deferred: no answer after") and "1 slow delivery slots" in e for e in errors[:2]), errors
+        closes = sorted(stalled.connections, key=lambda c: c["closed_at"])
+        assert len(closes) == 3 and all(c["closed"] for c in closes)
+        assert closes[0]["closed_at"] < closes[2]["closed_at"] and closes[1]["closed_at"] < closes[2]["closed_at"]
+        # Cut attempts count as timeouts of their endpoints (towards the circuit breaker)
+        assert all(r["consecutive_timeouts"] == 1 for e in stalled_endpoints for r in _records(noisy, e))
+        # All three are retried on the schedule; the slot was given back
+        assert len(result["batchItemFailures"]) == 3
+        from resource_api.events import fairness
+
+        assert fairness.in_flight_slow(noisy.account_id, noisy.mode) == 0
+    finally:
+        healthy.close()
+
+
+def test_every_delivery_message_is_in_its_accounts_group(queue, ctx):  # noqa: F811 - the fixture
+    webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/x", enabled_events=["*"]))
+    resources.create(ctx, ResourceCreate(name="Grouped", type="staging"))
+    stream.handle_batch(stream_records())
+    got = queue.receive_message(QueueUrl=queues.queue_url(), MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    assert [m["Attributes"]["MessageGroupId"] for m in got] == [f"{ctx.account_id}#test"]
+    assert json.loads(got[0]["Body"])["account_id"] == ctx.account_id
+
+
+def test_the_local_poller_models_a_fair_queue_quietest_groups_first():
+    """The local event source mapping (localcloud/pollers.py) counts each message group's
+    received, unanswered messages and hands a free invocation the quietest groups' first:
+    a message of an account with nothing in flight goes before a pile of another's."""
+    from localcloud.pollers import SqsPoller
+
+    poller = SqsPoller("http://unused", "webhook_delivery", batch_size=10, concurrency=4)
+
+    def message(group: str, n: int) -> dict:
+        return {"MessageId": f"{group}-{n}", "Attributes": {"MessageGroupId": group}}
+
+    poller._receive([message("noisy", n) for n in range(25)])
+    poller._receive([message("other", 0)])
+    first = poller._next_batch()  # one invocation's batch (delivered concurrently)
+    assert len(first) == 10 and "other-0" in {m["MessageId"] for m in first}
+    assert poller.in_flight == {"noisy": 25, "other": 1}  # received, not answered yet
+    assert {m["MessageId"] for m in first} - {"other-0"} == {f"noisy-{n}" for n in range(9)}  # then the oldest
