@@ -141,7 +141,7 @@ class MetricsIngest(Construct):
             self,
             "AccessLogSubscription",
             log_group=log_group,
-            destination=destinations.LambdaDestination(self.function),
+            destination=destinations.LambdaDestination(invocation_target(self.function)),
             filter_pattern=ACCESS_FILTER_PATTERN,
             filter_name=f"gateway-answers-to-{FUNCTION}",
         )
