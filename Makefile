@@ -8,7 +8,7 @@ PYTHON ?= $(firstword $(foreach p,python$(PYTHON_VERSION) $(wildcard $(HOME)/.py
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared/python
+export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared/python:$(CURDIR)/layers/dashboard/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := 1
 

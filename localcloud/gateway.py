@@ -262,7 +262,11 @@ class Gateway:
                 self.send_response(status)
                 for k, v in headers.items():
                     if k.lower() not in ("content-length", "connection", "date", "server"):
-                        self.send_header(k, v)
+                        # A multi-value header (a proxy response's multiValueHeaders, e.g.
+                        # two Set-Cookie) goes out as one header line per value, as API
+                        # Gateway sends it; joined with ", " a Set-Cookie would break.
+                        for one in v if isinstance(v, list) else (v,):
+                            self.send_header(k, one)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 if self.command != "HEAD":
@@ -314,10 +318,14 @@ def _json(status: int, body: Any):
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
 
-def _from_proxy(response: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-    headers = dict(response.get("headers") or {})
+def _from_proxy(response: dict[str, Any]) -> tuple[int, dict[str, Any], bytes]:
+    """(status, headers, body) of a proxy response; a header of multiValueHeaders is a
+    list of its values (each sent as its own header line, as API Gateway does)."""
+    headers: dict[str, Any] = dict(response.get("headers") or {})
     for k, values in (response.get("multiValueHeaders") or {}).items():
-        headers[k] = ", ".join(values)
+        for name in [h for h in headers if h.lower() == k.lower()]:
+            del headers[name]  # API Gateway: multiValueHeaders win over headers of the same name
+        headers[k] = list(values) if len(values) != 1 else values[0]
     body = response.get("body") or ""
     payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
     return int(response.get("statusCode", 200)), headers, payload
