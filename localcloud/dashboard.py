@@ -5,6 +5,7 @@ API's gateway (gateway.Gateway.serve), on a port of its own."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 import traceback
@@ -65,16 +66,23 @@ class DashboardGateway(Gateway):
                 "apiId": "local-dashboard",
                 "domainName": headers.get("Host", "127.0.0.1"),
                 "protocol": "HTTP/1.1",
-                "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent")},
+                "identity": {"sourceIp": getattr(self.peer, "ip", "127.0.0.1"), "userAgent": headers.get("User-Agent")},
             },
             "body": text if body else None,
             "isBase64Encoded": is_b64,
         }
+        # Mangum runs the app on the thread's event loop (Lambda's main thread has one);
+        # each request here is a thread of its own: give it one.
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         try:
             response = lambda_runtime.invoke(FUNCTION, event)
         except Exception:
             traceback.print_exc()  # what the function's log group would hold
             return self._gateway_response(request_id, "DEFAULT_5XX", 502)
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
         return _from_proxy(response)
 
 

@@ -64,6 +64,8 @@ class Gateway:
         # the clock and clears the caches of every worker before answering (after_admin).
         self.admin_relay: Any = None
         self.after_admin: Any = None
+        # The client address of the request this thread serves (the event's sourceIp).
+        self.peer = threading.local()
 
     # --- the request path --------------------------------------------------------
 
@@ -258,6 +260,7 @@ class Gateway:
                 else:
                     body = self.rfile.read(length) if length else b""
                     headers_in = {k: v for k, v in self.headers.items()}
+                    gateway.peer.ip = self.client_address[0]
                     status, headers, payload = gateway.handle(self.command, self.path, headers_in, body)
                 self.send_response(status)
                 for k, v in headers.items():

@@ -246,15 +246,17 @@ def login_page(request: Request) -> Response:
 async def login(request: Request) -> Response:
     if not _same_origin(request):
         raise Refused(403, "This form was not sent from the dashboard (Origin check).")
-    if not sessions.signin_allowed(source_ip(request)):
-        return render(request, "login.html", 429, session=None, error="Too many sign-in attempts. Wait a minute and try again.")
+    ip = source_ip(request)
+    if sessions.signin_blocked(ip):
+        return render(request, "login.html", 429, session=None, error={"message": "Too many failed sign-ins. Wait a minute and try again."})
     form = await form_of(request)
     secret = str(form.get("key") or "").strip()
     principal = accounts.authenticate(secret) if secret else None
     if principal is not None and os.environ.get("STAGE") == "sandbox" and principal.livemode:
         principal = None  # as the authorizer: a sandbox stage refuses live keys
     if principal is None:
-        return render(request, "login.html", 401, session=None, error="That key is not valid.")
+        sessions.signin_failed(ip)
+        return render(request, "login.html", 401, session=None, error={"message": "That key is not valid."})
     old = request.cookies.get(sessions.COOKIE)
     if old:
         sessions.end(old)

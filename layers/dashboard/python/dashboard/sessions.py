@@ -21,7 +21,7 @@ COOKIE = "__Host-dashboard_session"
 IDLE_S = int(os.environ.get("DASHBOARD_SESSION_IDLE_S", str(30 * 60)))  # 30 min without a page
 ABSOLUTE_S = int(os.environ.get("DASHBOARD_SESSION_ABSOLUTE_S", str(12 * 3600)))  # 12 h after sign-in
 TOUCH_EVERY_S = 60  # last_seen is written at most once a minute per session
-SIGNIN_LIMIT = int(os.environ.get("DASHBOARD_SIGNIN_LIMIT", "10"))  # attempts per source IP per minute
+SIGNIN_LIMIT = int(os.environ.get("DASHBOARD_SIGNIN_LIMIT", "10"))  # failed attempts per source IP per minute
 
 SESSION_PARTITIONS = ("DASHSESSION#*", "DASHSIGNIN#*")  # what infra grants the dashboard, beside the keys'
 
@@ -160,17 +160,26 @@ def end(session_id: str) -> None:
     db.client().delete_item(TableName=db.table(), Key=db.to_item(_key(session_id)))
 
 
-def signin_allowed(source_ip: str) -> bool:
-    """Count one sign-in attempt of this source address in this minute; False past
-    SIGNIN_LIMIT (the caller answers 429)."""
-    now = clock.now_s()
-    window = now // 60
-    resp = db.client().update_item(
+def _signin_window(source_ip: str) -> tuple[dict[str, str], int]:
+    window = clock.now_s() // 60
+    return {"pk": f"DASHSIGNIN#{source_ip}", "sk": f"W#{window}"}, window
+
+
+def signin_blocked(source_ip: str) -> bool:
+    """Whether this source address has had SIGNIN_LIMIT failed sign-ins this minute (the
+    caller answers 429 without checking the key)."""
+    key, _ = _signin_window(source_ip)
+    item = db.from_item(db.client().get_item(TableName=db.table(), Key=db.to_item(key), ConsistentRead=True).get("Item"))
+    return bool(item) and int(item.get("n", 0)) >= SIGNIN_LIMIT
+
+
+def signin_failed(source_ip: str) -> None:
+    """Count one failed sign-in of this source address in this minute."""
+    key, window = _signin_window(source_ip)
+    db.client().update_item(
         TableName=db.table(),
-        Key=db.to_item({"pk": f"DASHSIGNIN#{source_ip}", "sk": f"W#{window}"}),
+        Key=db.to_item(key),
         UpdateExpression="ADD n :one SET #ttl = :e",
         ExpressionAttributeNames={"#ttl": table.TTL_ATTRIBUTE},
         ExpressionAttributeValues=db.values(one=1, e=(window + 2) * 60),
-        ReturnValues="UPDATED_NEW",
     )
-    return int(db.from_item(resp["Attributes"])["n"]) <= SIGNIN_LIMIT
