@@ -49,6 +49,7 @@ class Api(Construct):
         table: dynamodb.ITable,
         access: Access,
         monitoring: Monitoring,
+        dashboard_url: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.config = config
@@ -62,6 +63,8 @@ class Api(Construct):
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
+        if dashboard_url:  # request_log_url's base (the dashboard's own API, infra/dashboard.py)
+            self.environment["DASHBOARD_URL"] = dashboard_url
         self.functions: dict[str, lambda_.Function] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
 

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from resource_api.core import accounts, clock, db, table
+from resource_api.core import accounts, clock, db, keys, table
 
 COOKIE = "__Host-dashboard_session"
 IDLE_S = int(os.environ.get("DASHBOARD_SESSION_IDLE_S", str(30 * 60)))  # 30 min without a page
@@ -23,7 +23,6 @@ ABSOLUTE_S = int(os.environ.get("DASHBOARD_SESSION_ABSOLUTE_S", str(12 * 3600)))
 TOUCH_EVERY_S = 60  # last_seen is written at most once a minute per session
 SIGNIN_LIMIT = int(os.environ.get("DASHBOARD_SIGNIN_LIMIT", "10"))  # failed attempts per source IP per minute
 
-SESSION_PARTITIONS = ("DASHSESSION#*", "DASHSIGNIN#*")  # what infra grants the dashboard, beside the keys'
 
 
 def _digest(session_id: str) -> str:
@@ -31,7 +30,7 @@ def _digest(session_id: str) -> str:
 
 
 def _key(session_id: str) -> dict[str, str]:
-    return {"pk": f"DASHSESSION#{_digest(session_id)}", "sk": "SESSION"}
+    return keys.dashboard_session(_digest(session_id))
 
 
 @dataclass
@@ -162,7 +161,7 @@ def end(session_id: str) -> None:
 
 def _signin_window(source_ip: str) -> tuple[dict[str, str], int]:
     window = clock.now_s() // 60
-    return {"pk": f"DASHSIGNIN#{source_ip}", "sk": f"W#{window}"}, window
+    return keys.dashboard_signin(source_ip[:64], window), window
 
 
 def signin_blocked(source_ip: str) -> bool:
