@@ -39,6 +39,7 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "cpu": (["--requests", "30"], ["--requests", "12"], 90, 40),
     "roundtrips": ([], [], 190, 90),
     "load": (["--seconds", "10"], ["--seconds", "3"], 130, 110),
+    "dashboard": (["--runs", "5"], ["--runs", "2"], 60, 30),  # bench/dashboard.py
 }
 
 
@@ -132,9 +133,15 @@ def main(argv: list[str]) -> int:
     results["prices"] = {k: prices[k] for k in ("region", "as_of", "source")}
     results["cost"] = cost.model(results.get("roundtrips"), results.get("cpu"), memory_mb, prices)
     results["targets"] = report.evaluate(results)
+    if "dashboard" in results:  # its own targets and lines (bench/dashboard.py)
+        from bench import dashboard
+
+        results["targets"] += results["dashboard"].get("targets") or []
     results["seconds"] = round(time.monotonic() - started, 1)
     results["machine"]["load_after"] = _load()
     table = report.render(results)
+    if "dashboard" in results:
+        table += "\n\n" + dashboard.render(results["dashboard"])
     results["table"] = table
     out_path.write_text(json.dumps(results, indent=1, default=str))
     print(table)

@@ -34,7 +34,7 @@ from .nag import acknowledge
 FUNCTION = "dashboard"
 STAGE = "dashboard"
 TIMEOUT_S = 15
-MEMORY_MB = 1024  # the first page's import (FastAPI, pydantic, Jinja2) is CPU-bound: more memory, more CPU
+DASHBOARD_MB = 1024  # the first page's import (FastAPI, pydantic, Jinja2) is CPU-bound: more memory, more CPU
 # The API routes whose endpoints the dashboard runs (layers/dashboard/python/dashboard/api.py).
 API_FUNCTIONS = (
     "list_resources", "get_resource",
@@ -83,7 +83,7 @@ class Dashboard(Construct):
             timeout_s=TIMEOUT_S,
             role_description=f"dashboard: its log group, tracing, access {sorted(kinds)}, keys, sessions, alarms",
             extra_layers=[layers.dashboard],
-            memory_mb=MEMORY_MB,
+            memory_mb=DASHBOARD_MB,
             tracing_wildcard=False,
         )
         self.function = built.function
