@@ -34,6 +34,8 @@ from .nag import acknowledge
 FUNCTION = "dashboard"
 STAGE = "dashboard"
 TIMEOUT_S = 15
+# The stack's alarms as cdk-nag names the resource (the status page's DescribeAlarms).
+ALARMS_RESOURCE = "arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:<AWS::StackName>-*"
 DASHBOARD_MB = 1024  # the first page's import (FastAPI, pydantic, Jinja2) is CPU-bound: more memory, more CPU
 # The API routes whose endpoints the dashboard runs (layers/dashboard/python/dashboard/api.py).
 API_FUNCTIONS = (
@@ -84,18 +86,21 @@ class Dashboard(Construct):
             role_description=f"dashboard: its log group, tracing, access {sorted(kinds)}, keys, sessions, alarms",
             extra_layers=[layers.dashboard],
             memory_mb=DASHBOARD_MB,
-            tracing_wildcard=False,
         )
         self.function = built.function
         self.role = built.role
         access.grant(kinds, built.function)
         data.grant_partitions(built.function, WRITE_ACTIONS, keys.DASHBOARD_PARTITIONS)
-        built.role.add_to_policy(iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=["*"]))
+        # The status page reads the stack's own alarms only (their names start with the stack's).
+        built.role.add_to_policy(iam.PolicyStatement(
+            actions=["cloudwatch:DescribeAlarms"],
+            resources=[f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:{Aws.STACK_NAME}-*"],
+        ))
         acknowledge(
             built.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "'*' only for xray:PutTraceSegments/PutTelemetryRecords (active tracing) and cloudwatch:DescribeAlarms "
-            "(the public status page): neither supports resource-level permissions.",
+            f"AwsSolutions-IAM5[Resource::{ALARMS_RESOURCE}]",
+            "The public status page lists the stack's own alarms, which CloudFormation names <stack>-<logical id>-"
+            "<suffix>: the name prefix is the narrowest resource that covers them, and DescribeAlarms only reads.",
         )
 
         access_logs = logs.LogGroup(self, "AccessLogs", retention=config.log_retention, removal_policy=config.removal_policy)
@@ -121,14 +126,15 @@ class Dashboard(Construct):
             ),
         )
         for why, rule in (
-            ("AwsSolutions-APIG2", "The app validates every form itself and answers a page naming the field."),
-            ("AwsSolutions-APIG3", "No WAF by default (a monthly fee at rest); sign-in is rate limited per source "
-                                   "address by the app and the stage has a low throttle."),
+            ("AwsSolutions-APIG2", "The dashboard app validates every form itself (through the API's own endpoint "
+                                   "models) and answers a page naming the field; API Gateway's validator would not."),
+            ("AwsSolutions-APIG3", "No WAF by default (a monthly fee at rest); failed sign-ins are rate limited per "
+                                   "source address by the app and the dashboard stage has a low throttle."),
             ("AwsSolutions-APIG4", "The dashboard authenticates in the app: a sign-in form takes a secret key once, "
                                    "then a server-side session cookie (HttpOnly, SameSite=Strict) is the credential; "
                                    "the public status page needs none."),
             ("AwsSolutions-COG4", "Users sign in with the account's API secret key, as Meilisearch's and Typesense's "
-                                  "dashboards do; Cognito does not issue or check that credential."),
+                                  "dashboards do; Cognito user pools do not issue or check that credential."),
         ):
             acknowledge(self.rest_api, why, rule)
         # The URL the API's error objects link to (request_log_url) and the dashboard's origin.

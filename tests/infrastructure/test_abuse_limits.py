@@ -91,7 +91,8 @@ def test_waf_flag_attaches_a_per_ip_rate_limit_to_the_stage(with_waf):
     assert (error["type"], error["code"]) == ("rate_limit_error", "rate_limited") and error["doc_url"].endswith("#rate_limited")
     # And it is attached to the API's stage v1
     (assoc,) = with_waf.of_type("AWS::WAFv2::WebACLAssociation").values()
-    (stage_id,) = with_waf.of_type("AWS::ApiGateway::Stage")
+    # the API's stage (the dashboard's own API is tests/infrastructure/test_dashboard.py's)
+    (stage_id,) = [k for k, v in with_waf.of_type("AWS::ApiGateway::Stage").items() if v["Properties"]["StageName"] != "dashboard"]
     assert assoc["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
     arn = json.dumps(assoc["Properties"]["ResourceArn"])
     assert ":apigateway:" in arn and "/restapis/" in arn and f'"/stages/", {{"Ref": "{stage_id}"}}' in arn

@@ -52,6 +52,9 @@ PAGE = 25
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
 _CSS = (HERE / "static" / "dashboard.css").read_bytes()
 
+# Every route and dependency is `async def`: the work is blocking boto3 calls, and a Lambda
+# container serves one request at a time, so running them on the event loop's own thread
+# saves the thread pool FastAPI would hand `def` routes to.
 app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
 
@@ -132,7 +135,7 @@ def redirect(request: Request, to: str) -> RedirectResponse:
     return RedirectResponse(base_path(request) + to, status_code=303)
 
 
-def session_of(request: Request) -> sessions.Session:
+async def session_of(request: Request) -> sessions.Session:
     """The signed-in session (dependency of every signed-in page)."""
     session = sessions.load(request.cookies.get(sessions.COOKIE))
     if session is None:
@@ -233,12 +236,12 @@ async def _headers(request: Request, call_next: Any) -> Response:
 
 
 @app.get("/static/dashboard.css")
-def css() -> Response:
+async def css() -> Response:
     return Response(_CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=300"})
 
 
 @app.get("/login")
-def login_page(request: Request) -> Response:
+async def login_page(request: Request) -> Response:
     return render(request, "login.html", session=None)
 
 
@@ -268,7 +271,7 @@ async def login(request: Request) -> Response:
 
 
 @app.post("/logout")
-def logout(request: Request, posted: tuple = Depends(posted)) -> Response:
+async def logout(request: Request, posted: tuple = Depends(posted)) -> Response:
     session, _ = posted
     sessions.end(session.id)
     response = redirect(request, "/login")
@@ -277,7 +280,7 @@ def logout(request: Request, posted: tuple = Depends(posted)) -> Response:
 
 
 @app.post("/mode")
-def switch_mode(request: Request, posted: tuple = Depends(posted)) -> Response:
+async def switch_mode(request: Request, posted: tuple = Depends(posted)) -> Response:
     session, form = posted
     mode = form.get("mode")
     if mode not in session.modes:
@@ -291,7 +294,7 @@ def switch_mode(request: Request, posted: tuple = Depends(posted)) -> Response:
 
 
 @app.get("/")
-def overview(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
+async def overview(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
     from resource_api import requestlogs
 
     hours = requestlogs.usage(session.account_id, session.mode, hours=24, now=clock.now())
@@ -320,7 +323,7 @@ LOG_FILTERS = ("status_class", "method", "path", "since", "until", "key_id", "id
 
 
 @app.get("/logs")
-def logs(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
+async def logs(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
     from resource_api import requestlogs
 
     q = request.query_params
@@ -345,7 +348,7 @@ def logs(request: Request, session: sessions.Session = Depends(session_of)) -> R
 
 
 @app.get("/logs/{request_id}")
-def log_detail(request: Request, request_id: str, session: sessions.Session = Depends(session_of)) -> Response:
+async def log_detail(request: Request, request_id: str, session: sessions.Session = Depends(session_of)) -> Response:
     from resource_api import requestlogs
 
     record = requestlogs.get(session.account_id, session.mode, request_id) if len(request_id) <= 64 else None
@@ -358,7 +361,7 @@ def log_detail(request: Request, request_id: str, session: sessions.Session = De
 
 
 @app.get("/resources")
-def resources(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
+async def resources(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
     query = [("limit", str(PAGE))]
     status_filter = request.query_params.get("status") or ""
     if status_filter:
@@ -370,7 +373,7 @@ def resources(request: Request, session: sessions.Session = Depends(session_of))
 
 
 @app.get("/resources/{resource_id}")
-def resource(request: Request, resource_id: str, session: sessions.Session = Depends(session_of)) -> Response:
+async def resource(request: Request, resource_id: str, session: sessions.Session = Depends(session_of)) -> Response:
     answer = api.call(session.as_principal(), "get_resource", context_of(request), path_params={"id": resource_id})
     if not answer.ok:
         raise NotFound()
@@ -402,13 +405,13 @@ def _events_form(form: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 @app.get("/webhooks")
-def webhooks(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
+async def webhooks(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
     answer = api.call(session.as_principal(), "list_webhook_endpoints", context_of(request), query=[("limit", "100")])
     return render(request, "webhooks.html", answer=answer, event_types=EVENT_TYPES)
 
 
 @app.post("/webhooks")
-def create_webhook(request: Request, posted: tuple = Depends(posted)) -> Response:
+async def create_webhook(request: Request, posted: tuple = Depends(posted)) -> Response:
     session, form = posted
     fields = [("url", str(form.get("url") or "")), *_events_form(form)]
     if form.get("description"):
@@ -422,12 +425,12 @@ def create_webhook(request: Request, posted: tuple = Depends(posted)) -> Respons
 
 
 @app.get("/webhooks/{endpoint_id}")
-def webhook(request: Request, endpoint_id: str, session: sessions.Session = Depends(session_of)) -> Response:
+async def webhook(request: Request, endpoint_id: str, session: sessions.Session = Depends(session_of)) -> Response:
     return _endpoint_page(request, session, endpoint_id)
 
 
 @app.post("/webhooks/{endpoint_id}")
-def update_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(posted)) -> Response:
+async def update_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(posted)) -> Response:
     session, form = posted
     _endpoint(request, session, endpoint_id)
     fields: list[tuple[str, str]] = []
@@ -447,7 +450,7 @@ def update_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(p
 
 
 @app.post("/webhooks/{endpoint_id}/rotate")
-def rotate_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(posted)) -> Response:
+async def rotate_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(posted)) -> Response:
     session, form = posted
     _endpoint(request, session, endpoint_id)
     expires_in = {"now": "0", "1h": "3600", "24h": "86400", "7d": "604800"}.get(str(form.get("expires")), "86400")
@@ -461,7 +464,7 @@ def rotate_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(p
 
 
 @app.post("/webhooks/{endpoint_id}/replay")
-def replay_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(posted)) -> Response:
+async def replay_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(posted)) -> Response:
     session, form = posted
     _endpoint(request, session, endpoint_id)
     since = _epoch(str(form.get("since") or ""))
@@ -477,7 +480,7 @@ def replay_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(p
 
 
 @app.post("/webhooks/{endpoint_id}/test")
-def test_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(posted)) -> Response:
+async def test_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(posted)) -> Response:
     from resource_api.events import domain as events
 
     session, _ = posted
@@ -492,7 +495,7 @@ def test_webhook(request: Request, endpoint_id: str, posted: tuple = Depends(pos
 
 
 @app.get("/events")
-def events_page(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
+async def events_page(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
     query = [("limit", str(PAGE))]
     type_filter = request.query_params.get("type") or ""
     if type_filter:
@@ -516,12 +519,12 @@ def _event_page(request: Request, session: sessions.Session, event_id: str, stat
 
 
 @app.get("/events/{event_id}")
-def event(request: Request, event_id: str, session: sessions.Session = Depends(session_of)) -> Response:
+async def event(request: Request, event_id: str, session: sessions.Session = Depends(session_of)) -> Response:
     return _event_page(request, session, event_id)
 
 
 @app.post("/events/{event_id}/resend")
-def resend(request: Request, event_id: str, posted: tuple = Depends(posted)) -> Response:
+async def resend(request: Request, event_id: str, posted: tuple = Depends(posted)) -> Response:
     session, form = posted
     fields = []
     if form.get("webhook_endpoint"):
@@ -562,19 +565,19 @@ def _own_key(session: sessions.Session, key_id: str) -> dict[str, Any]:
 
 
 @app.get("/keys")
-def keys_page(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
+async def keys_page(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
     return _keys_page(request, session)
 
 
 @app.post("/keys")
-def create_key(request: Request, posted: tuple = Depends(posted)) -> Response:
+async def create_key(request: Request, posted: tuple = Depends(posted)) -> Response:
     session, _ = posted
     key = accounts.add_key(session.account_id, session.mode)
     return _keys_page(request, session, new_key=key, notice="Key created. Copy it now: it is shown only once.")
 
 
 @app.post("/keys/{key_id}/roll")
-def roll_key(request: Request, key_id: str, posted: tuple = Depends(posted)) -> Response:
+async def roll_key(request: Request, key_id: str, posted: tuple = Depends(posted)) -> Response:
     session, form = posted
     _own_key(session, key_id)
     expires_in = accounts.ROLL_EXPIRIES_S.get(str(form.get("expires")))
@@ -591,7 +594,7 @@ def roll_key(request: Request, key_id: str, posted: tuple = Depends(posted)) -> 
 
 
 @app.post("/keys/{key_id}/revoke")
-def revoke_key(request: Request, key_id: str, posted: tuple = Depends(posted)) -> Response:
+async def revoke_key(request: Request, key_id: str, posted: tuple = Depends(posted)) -> Response:
     session, _ = posted
     _own_key(session, key_id)
     accounts.revoke_key(session.account_id, key_id)
@@ -605,7 +608,7 @@ def revoke_key(request: Request, key_id: str, posted: tuple = Depends(posted)) -
 
 
 @app.get("/status")
-def status_page(request: Request) -> Response:
+async def status_page(request: Request) -> Response:
     return render(request, "status.html", session=None, components=status.components())
 
 
