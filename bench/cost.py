@@ -11,7 +11,9 @@ Per request:
   (+ on the cold path, the same for the authorizer's invocation)
   (+ on a request on one resource, its share of the metrics ingestion, which runs off
      the request path: the CloudWatch Logs ingestion of its record line and its share
-     of a measured batch's ingest invocation and DynamoDB writes)
+     of a measured batch's ingest invocation and DynamoDB writes, request log included;
+   + on any other request, its request-log record, modelled from the items the
+     ingestion writes: bench/requestlog_cost.py)
 The floor is API Gateway's REST price alone.
 """
 
@@ -21,6 +23,8 @@ import json
 import math
 from pathlib import Path
 from typing import Any
+
+from . import requestlog_cost
 
 PRICES = Path(__file__).with_name("prices.json")
 
@@ -85,6 +89,8 @@ def model(roundtrips: dict[str, Any], cpu: dict[str, Any], memory_mb: int, price
     cpu_fns = (cpu or {}).get("functions", {})
     ingest = ingestion_per_request(roundtrips, prices, memory_mb)
     auth_cpu = (cpu_fns.get("authorizer") or {}).get("cpu_ms")
+    profiles = list(requestlog_cost.model(prices, ingest["parts"]["lambda"] / 1e6 if ingest else None)["profiles"].values())
+    request_logs = (profiles[0]["per_million"], profiles[1]["per_million"])  # read, write
     for op, data in ((roundtrips or {}).get("operations") or {}).items():
         if "na" in data or "warm" not in data:
             out[op] = {"na": data.get("na", "no round-trip figures")}
@@ -111,8 +117,13 @@ def model(roundtrips: dict[str, Any], cpu: dict[str, Any], memory_mb: int, price
                 usd += alam["usd"] + dynamodb(prices, auth["rru"], auth["wru"])
                 parts["authorizer"] = per_million(alam["usd"] + dynamodb(prices, auth["rru"], auth["wru"]))
             if ingest is not None and _on_one_resource(data):
+                # (the measured batch holds the request-log writes of its requests too)
                 usd += ingest["usd"]
                 parts["metrics_ingestion"] = ingest["per_million"]
+            else:  # every request is recorded in the request logs (bench/requestlog_cost.py)
+                logged = request_logs[0 if data.get("route", "").startswith(("GET", "DELETE")) else 1]
+                usd += logged / 1e6
+                parts["request_log"] = logged
             row[path] = {
                 "per_million": per_million(usd),
                 "x_floor": round(usd / floor, 2),
@@ -122,6 +133,7 @@ def model(roundtrips: dict[str, Any], cpu: dict[str, Any], memory_mb: int, price
         out[op] = row
     if ingest is not None:
         out["metrics_ingestion"] = {k: v for k, v in ingest.items() if k != "usd"}
+    out["request_logs"] = requestlog_cost.model(prices, ingest["parts"]["lambda"] / 1e6 if ingest else None)
     fan = (roundtrips or {}).get("webhook_fanout_delivery") or {}
     if fan and "na" not in fan:
         out["webhook_fanout_delivery"] = _background_cost(fan, prices, memory_mb, "per event delivered to one endpoint")

@@ -18,7 +18,13 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 from resource_api import routes
 from resource_api.core.errors import CODES
-from resource_api.frame.gateway_responses import GATEWAY_RESPONSES, response_headers, template
+from resource_api.frame.gateway_responses import (
+    ACCESS_LOG_FORMAT,
+    DASHBOARD_URL_VARIABLE,
+    GATEWAY_RESPONSES,
+    response_headers,
+    template,
+)
 
 from .access import Access
 from .config import SERVICE_NAME, Config
@@ -63,14 +69,17 @@ class Api(Construct):
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
-        if dashboard_url:  # request_log_url's base (the dashboard's own API, infra/dashboard.py)
-            self.environment["DASHBOARD_URL"] = dashboard_url
         self.functions: dict[str, lambda_.Function] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
 
-        access_logs = logs.LogGroup(
+        access_logs = self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=config.log_retention, removal_policy=config.removal_policy
         )
+        # The dashboard's base URL: the stack's own dashboard API (infra/dashboard.py), or the
+        # dashboard_url context (its custom domain) when given.
+        dashboard_url = dashboard_url or config.dashboard_url
+        if dashboard_url:  # error objects' request_log_url (core/errors.py, gateway responses)
+            self.environment["DASHBOARD_URL"] = dashboard_url
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
@@ -91,6 +100,8 @@ class Api(Construct):
                 metrics_enabled=False,
                 throttling_rate_limit=config.throttle_rate_limit,
                 throttling_burst_limit=config.throttle_burst_limit,
+                # the gateway responses' request_log_url: $stageVariables.dashboardUrl
+                variables={DASHBOARD_URL_VARIABLE: dashboard_url} if dashboard_url else None,
             ),
         )
 
@@ -166,7 +177,7 @@ class Api(Construct):
                 type=apigw.ResponseType.of(response_type),
                 # DEFAULT_4XX/5XX keep API Gateway's own status (415, 403, 502, ...).
                 status_code=None if response_type.startswith("DEFAULT_") else str(status),
-                templates={"application/json": template(response_type, config.doc_base_url)},
+                templates={"application/json": template(response_type, config.doc_base_url, bool(dashboard_url))},
                 response_headers=response_headers(response_type),
             )
 
@@ -276,29 +287,3 @@ class Api(Construct):
             "This ANY method is a MOCK integration that only answers 405 method_not_allowed with an Allow "
             "header, before authentication as the local gateway does; it runs no backend and returns no data.",
         )
-
-
-# One JSON line per request in the access log.
-ACCESS_LOG_FORMAT = {
-    "requestId": "$context.requestId",
-    "extendedRequestId": "$context.extendedRequestId",
-    "ip": "$context.identity.sourceIp",
-    "requestTime": "$context.requestTimeEpoch",
-    "httpMethod": "$context.httpMethod",
-    "resourcePath": "$context.resourcePath",
-    "path": "$context.path",
-    "status": "$context.status",
-    "protocol": "$context.protocol",
-    "responseLength": "$context.responseLength",
-    "responseLatency": "$context.responseLatency",
-    "integrationLatency": "$context.integrationLatency",
-    "integrationStatus": "$context.integrationStatus",
-    "errorType": "$context.error.responseType",
-    "errorMessage": "$context.error.message",
-    "authorizerStatus": "$context.authorizer.status",
-    "authorizerLatency": "$context.authorizer.latency",
-    "principalId": "$context.authorizer.principalId",
-    "accountId": "$context.authorizer.account_id",
-    "mode": "$context.authorizer.mode",
-    "userAgent": "$context.identity.userAgent",
-}

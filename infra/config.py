@@ -41,6 +41,9 @@ class Config:
     # Optional AWS WAF web ACL on the API stage: block an IP address that sends more
     # than this many requests in 5 minutes (None: no web ACL, nothing paid at rest).
     waf_rate_limit: int | None = None
+    # The dashboard's base URL (its own domain or API URL): error objects' request_log_url
+    # is {dashboard_url}/logs/{request_id}; None: request_log_url is null.
+    dashboard_url: str | None = None
 
     @property
     def production(self) -> bool:
@@ -93,8 +96,12 @@ class Config:
         waf = get("waf_rate_limit", "WAF_RATE_LIMIT")
         if waf is not None and not (waf.isdigit() and 10 <= int(waf) <= 2_000_000_000):
             raise ValueError(f"waf_rate_limit is requests per IP in 5 minutes, 10..2000000000 (got {waf!r})")
+        dashboard = get("dashboard_url", "DASHBOARD_URL")
+        if dashboard is not None and not re.fullmatch(r"https://[A-Za-z0-9.\-]+(:\d+)?(/[A-Za-z0-9._~/\-]*)?", dashboard):
+            raise ValueError(f"dashboard_url is the dashboard's https base URL (got {dashboard!r})")
         return cls(
             stage=stage,
+            dashboard_url=dashboard.rstrip("/") if dashboard else None,
             region=region,
             account=get("account", "CDK_DEFAULT_ACCOUNT"),
             doc_base_url=get("doc_base_url", "DOC_BASE_URL", DEFAULT_DOC_BASE_URL).rstrip("/"),

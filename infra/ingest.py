@@ -1,7 +1,9 @@
-"""Per-resource metrics and request logs, off the request path:
+"""Per-resource metrics and the accounts' request logs, off the request path:
 
-    get/update/delete_resource log groups --(subscription filter
-        { $.record = "resource_request" })--> metrics_ingest --> the table
+    every API function's and the authorizer's log group --(subscription filter
+        { ($.record = "resource_request") || ($.record = "request") })--> metrics_ingest
+    the stage's access log --({ ($.accountId = "acct_*") && ($.errorType != "-") })-->
+                                              metrics_ingest --> the table
                                               --(async invocation: 2 retries, then the
                                                  on-failure destination)--> failure queue (alarm)
 
@@ -12,8 +14,9 @@ lines; Lambda retries a failed invocation twice, then sends an invocation record
 the failure queue (its `requestPayload` is the event: invoke the function with it to
 replay; ingestion is exactly once per request, so a replay counts nothing twice).
 
-The function may write only the metrics and request-log items, and check that a
-resource exists (dynamodb:LeadingKeys conditions); it reads nothing else.
+The function may write only the metrics, the per-resource logs and the request-log
+items (log, request-id pointer, hourly usage), and check that a resource exists
+(dynamodb:LeadingKeys conditions); it reads nothing else (a Query or Scan is refused).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_logs_destinations as destinations
 from constructs import Construct
 from resource_api.core import keys
+from resource_api.frame import request_log
 from resource_api.metrics import store as metrics
 
 from .config import SERVICE_NAME, Config
@@ -37,7 +41,19 @@ FUNCTION = metrics.INGEST_FUNCTION
 TIMEOUT_S = 60
 ASYNC_RETRIES = 2  # Lambda's maximum for asynchronous invocations
 MAX_EVENT_AGE = Duration.hours(6)
-FILTER_PATTERN = logs.FilterPattern.string_value(f"$.{metrics.RECORD_FIELD}", "=", metrics.RECORD_MARKER)
+# A function's line that is a record: a request on one resource (metrics and request log)
+# or any other request of an account (request log; frame/request_log.py, requestlogs/refusals.py).
+FILTER_PATTERN = logs.FilterPattern.any(
+    *(logs.FilterPattern.string_value(f"$.{request_log.RECORD_FIELD}", "=", m) for m in request_log.MARKERS)
+)
+# An access log line of a request API Gateway answered itself after the authorizer named
+# the account (gateway_responses.ACCESS_LOG_FORMAT; requestlogs/ingest.py checks the rest).
+ACCESS_FILTER_PATTERN = logs.FilterPattern.all(
+    logs.FilterPattern.string_value("$.accountId", "=", "acct_*"),
+    logs.FilterPattern.string_value("$.errorType", "!=", "-"),
+)
+# The request logs (requestlogs/store.py): the usage Update and the two Puts of a request.
+REQUEST_LOG_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem")
 # What the ingestion calls (ingest.py), each on the items it may touch only.
 METRICS_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 EXISTS_ACTIONS = ("dynamodb:ConditionCheckItem",)
@@ -96,10 +112,16 @@ class MetricsIngest(Construct):
             resource_arns=[table.table_arn],
             conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(keys.RESOURCE_PARTITIONS)}},
         )
+        iam.Grant.add_to_principal(
+            grantee=self.function,
+            actions=list(REQUEST_LOG_ACTIONS),
+            resource_arns=[table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(keys.REQUEST_LOG_PARTITIONS)}},
+        )
         self.subscriptions: dict[str, logs.SubscriptionFilter] = {}
 
     def subscribe(self, function: str, log_group: logs.ILogGroup) -> logs.SubscriptionFilter:
-        """Send a function's resource_request lines to the ingestion."""
+        """Send a function's record lines (request logs, resource metrics) to the ingestion."""
         cid = construct_id(function)
         subscription = logs.SubscriptionFilter(
             self,
@@ -107,7 +129,21 @@ class MetricsIngest(Construct):
             log_group=log_group,
             destination=destinations.LambdaDestination(self.function),
             filter_pattern=FILTER_PATTERN,
-            filter_name=f"{metrics.RECORD_MARKER}-to-{FUNCTION}",
+            filter_name=f"requests-to-{FUNCTION}",
         )
         self.subscriptions[function] = subscription
+        return subscription
+
+    def subscribe_access_log(self, log_group: logs.ILogGroup) -> logs.SubscriptionFilter:
+        """Send the stage's access log lines of API Gateway's own answers to an account
+        (401/403/413/429/504... after the authorizer) to the ingestion."""
+        subscription = logs.SubscriptionFilter(
+            self,
+            "AccessLogSubscription",
+            log_group=log_group,
+            destination=destinations.LambdaDestination(self.function),
+            filter_pattern=ACCESS_FILTER_PATTERN,
+            filter_name=f"gateway-answers-to-{FUNCTION}",
+        )
+        self.subscriptions["access_log"] = subscription
         return subscription

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Environment, Stack, Tags
 from constructs import Construct
 from resource_api import routes
-from resource_api.metrics import store as metrics
+from resource_api.frame import request_log
 
 from .access import Access
 from .api import Api
@@ -51,13 +51,14 @@ class ResourceApiStack(Stack):
             self, "Dashboard", config=config, layers=self.layers, data=self.data, access=self.access, monitoring=self.monitoring
         )
         self.api = Api(self, "Api", config=config, layers=self.layers, table=self.data.table, access=self.access,
-                       monitoring=self.monitoring, dashboard_url=self.dashboard.url)
-        # Per-resource metrics and request logs, from the resource routes' log lines (off the request path).
+                       monitoring=self.monitoring, dashboard_url=config.dashboard_url or self.dashboard.url)
+        # Per-resource metrics and request logs, from the functions' and the access log's lines (off the request path).
         self.ingest = MetricsIngest(
             self, "MetricsIngest", config=config, layers=self.layers, table=self.data.table, monitoring=self.monitoring
         )
-        for function in metrics.recording_functions(routes.ROUTES):
+        for function in request_log.subscribed_functions(routes):
             self.ingest.subscribe(function, self.api.log_groups[function])
+        self.ingest.subscribe_access_log(self.api.access_logs)
 
         CfnOutput(self, "TableName", value=self.data.table.table_name, description="TABLE_NAME for apictl")
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)

@@ -182,13 +182,14 @@ class LocalCloud:
 
         from resource_api import routes
         from resource_api.metrics import store as metrics
+        from resource_api.frame import request_log as capture
 
         from .pollers import LogSubscription, SqsPoller, StreamPoller
 
         self.pollers.append(StreamPoller(table.table_name(), "stream_processor"))
         self.pollers.append(SqsPoller(os.environ[queues.QUEUE_URL_ENV], "webhook_delivery"))
-        # The resource routes' resource_request log lines -> metrics_ingest (infra/ingest.py)
-        self.log_subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions(routes.ROUTES))
+        # Every function's request lines (and the gateway's access lines) -> metrics_ingest (infra/ingest.py)
+        self.log_subscription = LogSubscription(metrics.INGEST_FUNCTION, capture.subscribed_functions(routes))
         self.log_subscription.install()
         self.pollers.append(self.log_subscription)
         for poller in self.pollers:
@@ -211,8 +212,12 @@ class LocalCloud:
         create_status_alarms()
         self.start_pollers()
         gateway = Gateway(auth_cache_ttl=self.auth_cache_ttl)
+        gateway.access_log = self.log_subscription.publish  # the answers it makes itself
+        gateway.redeliver_logs = self.log_subscription.redeliver
         self.server = gateway.serve(self.host, self.port, reuse_port=self.workers > 1)
         self.port = self.server.server_address[1]
+        # Error objects' request_log_url (core/errors.py) is DASHBOARD_URL, set by bind_dashboard
+        # before any request (workers inherit it).
         threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True).start()
         threading.Thread(target=self.dashboard_server.serve_forever, name="dashboard", daemon=True).start()
         self.dashboard_serving = True

@@ -66,6 +66,10 @@ class Gateway:
         self.after_admin: Any = None
         # The client address of the request this thread serves (the event's sourceIp).
         self.peer = threading.local()
+        # Where the stage's access log lines of the answers the gateway makes itself go
+        # (a LogSubscription's publish: they become request-log records of the account).
+        self.access_log: Any = None
+        self.redeliver_logs: Any = None  # POST /_local/logs/redeliver (LogSubscription.redeliver)
 
     # --- the request path --------------------------------------------------------
 
@@ -84,28 +88,32 @@ class Gateway:
         if path.startswith("/_local/") and self.admin:
             return self._admin(method, path, body)
         route, path_params, allowed = routes.match(method, path)
+        access = {"method": method, "path": path, "headers": headers, "started": time.monotonic(),
+                  "resource": route.resource_path if route else None}
         if route is None:
             if allowed:
                 return self._method_not_allowed(request_id, allowed)
-            return self._gateway_response(request_id, "MISSING_AUTHENTICATION_TOKEN")
+            return self._gateway_response(request_id, "MISSING_AUTHENTICATION_TOKEN", access=access)
         if len(body) > API_GATEWAY_MAX_BODY:
-            return self._gateway_response(request_id, "REQUEST_TOO_LARGE")
+            return self._gateway_response(request_id, "REQUEST_TOO_LARGE", access=access)
         multi_query: dict[str, list[str]] = {}
         for k, v in parse_qsl(split.query, keep_blank_values=True):
             multi_query.setdefault(k, []).append(v)
         event = self._event(method, path, route, path_params, headers, multi_query, body, request_id)
+        access["time"] = event["requestContext"]["requestTimeEpoch"]
         authorizer = self._authorize(event, route.query_key)
         if isinstance(authorizer, str):
-            return self._gateway_response(request_id, authorizer)
+            return self._gateway_response(request_id, authorizer, access=access)
         event["requestContext"]["authorizer"] = authorizer
+        access["authorizer"] = authorizer
         try:
             response = lambda_runtime.invoke(route.function, event)
         except lambda_runtime.RequestEntityTooLarge:
             # Lambda refuses an invoke payload over 6 MB before the function runs; API
             # Gateway answers that with its 413 "Request Too Long" (REQUEST_TOO_LARGE).
-            return self._gateway_response(request_id, "REQUEST_TOO_LARGE")
+            return self._gateway_response(request_id, "REQUEST_TOO_LARGE", access=access)
         except Exception:
-            return self._gateway_response(request_id, "DEFAULT_5XX", 502)
+            return self._gateway_response(request_id, "DEFAULT_5XX", 502, access=access)
         return _from_proxy(response)
 
     def _event(self, method, path, route, path_params, headers, multi_query, body, request_id) -> dict[str, Any]:
@@ -200,9 +208,39 @@ class Gateway:
         except Exception:
             return "AUTHORIZER_FAILURE"
 
-    def _gateway_response(self, request_id: str, kind: str, status: int | None = None):
-        """A gateway response, rendered from the template the stack installs."""
-        return templates.gateway_response(kind, request_id, status=status)
+    def _gateway_response(self, request_id: str, kind: str, status: int | None = None,
+                          access: dict[str, Any] | None = None):
+        """A gateway response, rendered from the template the stack installs, and its
+        access log line (as the stage writes one for every request)."""
+        answer = templates.gateway_response(kind, request_id, status=status)
+        if self.access_log is not None and access is not None:
+            try:
+                self.access_log(self._access_line(request_id, kind, answer, access))
+            except Exception:  # noqa: BLE001 - a log line never changes the answer
+                pass
+        return answer
+
+    @staticmethod
+    def _access_line(request_id: str, kind: str, answer: tuple[int, dict[str, str], bytes],
+                     access: dict[str, Any]) -> str:
+        auth = access.get("authorizer") or {}
+        headers = {k.lower(): v for k, v in (access.get("headers") or {}).items()}
+        found = templates.variables(kind, request_id)
+        found.update({
+            "context.identity.sourceIp": "127.0.0.1",
+            "context.identity.userAgent": headers.get("user-agent", ""),
+            "context.requestTimeEpoch": str(access.get("time") or int(clock.now() * 1000)),
+            "context.httpMethod": access["method"],
+            "context.resourcePath": access.get("resource") or "",
+            "context.path": access["path"],
+            "context.status": str(answer[0]),
+            "context.protocol": "HTTP/1.1",
+            "context.responseLength": str(len(answer[2])),
+            "context.responseLatency": str(round((time.monotonic() - access["started"]) * 1000)),
+        })
+        for name, value in auth.items():
+            found[f"context.authorizer.{name}"] = str(value)
+        return templates.access_log_line(found)
 
     def _method_not_allowed(self, request_id: str, allowed: list[str]):
         """The 405 of a path's ANY method (a MOCK integration whose response mapping
@@ -239,6 +277,8 @@ class Gateway:
         if path == "/_local/authorizer_cache" and method == "DELETE":
             self.cache.clear()
             return _json(200, {"cleared": True})
+        if path == "/_local/logs/redeliver" and method == "POST" and self.redeliver_logs is not None:
+            return _json(200, self.redeliver_logs())
         return _json(404, {"error": "unknown local control"})
 
     # --- serving -----------------------------------------------------------------

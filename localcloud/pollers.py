@@ -222,8 +222,11 @@ class LogSubscription(threading.Thread):
     """A CloudWatch Logs subscription filter -> a function, locally.
 
     Deployed, the API functions print their log lines to CloudWatch Logs, and a
-    subscription filter on each resource route's log group sends the lines matching
-    `{ $.record = "resource_request" }` to the metrics_ingest function (infra/ingest.py).
+    subscription filter on each function's log group sends the lines matching
+    `{ $.record = "resource_request" || $.record = "request" }` to the metrics_ingest
+    function (infra/ingest.py); another on the stage's access log sends the lines of the
+    requests API Gateway answered itself. The local gateway hands its access lines to
+    `publish`.
     Here the functions run in this process, so a logging handler on the functions'
     Powertools logger takes the matching records as they are logged, formats them with
     the same formatter (the very line Lambda would print), and queues them; this thread
@@ -247,13 +250,14 @@ class LogSubscription(threading.Thread):
         self.delivered = 0
         self.failures = 0
         self._ids = itertools.count(1)
+        self.recent: deque[tuple[str, list[tuple[str, int, str]]]] = deque(maxlen=50)  # for redeliver()
         self.handler: logging.Handler | None = None
         self.logger_name = "resource-api"
 
     def install(self, logger_name: str = "resource-api") -> None:
         """Take the matching records the functions log (without changing what is printed)."""
         from aws_lambda_powertools import Logger
-        from resource_api.metrics import store as metrics
+        from resource_api.frame import request_log as capture
 
         self.logger_name = logger_name
         Logger(service=logger_name)  # the functions' logger, configured as they configure it (first time only)
@@ -266,7 +270,7 @@ class LogSubscription(threading.Thread):
 
         class Capture(logging.Handler):
             def emit(self, record: logging.LogRecord) -> None:
-                if getattr(record, metrics.RECORD_FIELD, None) != metrics.RECORD_MARKER:
+                if getattr(record, capture.RECORD_FIELD, None) not in capture.MARKERS:
                     return
                 function = lambda_runtime.current_function()
                 if function not in subscription.sources:
@@ -286,6 +290,13 @@ class LogSubscription(threading.Thread):
         std.addHandler(self.handler)
         if std.getEffectiveLevel() > logging.INFO:
             std.setLevel(logging.INFO)  # the records are INFO lines, as deployed (POWERTOOLS_LOG_LEVEL=INFO)
+
+    def publish(self, message: str, group: str | None = None) -> None:
+        """A line of another log group (by default the local gateway's access log),
+        delivered like the rest."""
+        from resource_api.frame import request_log as capture
+
+        self.queue.append((group or capture.ACCESS_LOG_GROUP, f"{next(self._ids):056d}", int(time.time() * 1000), message))
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
@@ -328,7 +339,23 @@ class LogSubscription(threading.Thread):
                 log.exception("%s failed; the event is delivered again", self.function)
             return False
         self.delivered += len(events)
+        self.recent.append((group, events))
         return True
+
+    def redeliver(self) -> dict[str, int]:
+        """Deliver the recently delivered events once more, as CloudWatch Logs and Lambda's
+        retries may (at least once): `POST /_local/logs/redeliver`. The ingestion's
+        summaries, added up: nothing may be counted twice."""
+        from resource_api.metrics.ingest import subscription_event
+
+        total: dict[str, int] = {"events": 0}
+        for group, events in list(self.recent):
+            result = lambda_runtime.invoke(self.function, subscription_event(group, events)) or {}
+            total["events"] += len(events)
+            for name, value in result.items():
+                if isinstance(value, int):
+                    total[name] = total.get(name, 0) + value
+        return total
 
     def stop(self) -> None:
         self.stopped.set()

@@ -16,10 +16,18 @@ Header mappings: `'static'` is the text between the quotes; `context.x`,
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from typing import Any
 
-from resource_api.frame.gateway_responses import GATEWAY_RESPONSES, response_headers, template
+from resource_api.frame.gateway_responses import (
+    ACCESS_LOG_FORMAT,
+    DASHBOARD_URL_VARIABLE,
+    GATEWAY_RESPONSES,
+    response_headers,
+    template,
+)
 
 # API Gateway's own message ($context.error.message) for what the local gateway answers.
 MESSAGES = {
@@ -80,9 +88,17 @@ def variables(
     return found
 
 
+def stage_variables(dashboard_url: str | None = None) -> dict[str, str]:
+    """The stage's variables as the stack sets them: dashboardUrl when the stage has a
+    dashboard (deployed: infra/api.py's stage variable; locally DASHBOARD_URL, which the
+    local cloud sets, or `dashboard_url`)."""
+    url = (dashboard_url if dashboard_url is not None else os.environ.get("DASHBOARD_URL", "")).strip().rstrip("/")
+    return {f"stageVariables.{DASHBOARD_URL_VARIABLE}": url} if url else {}
+
+
 def gateway_response(
     response_type: str, request_id: str, *, status: int | None = None, message: str | None = None,
-    base_doc_url: str | None = None,
+    base_doc_url: str | None = None, dashboard_url: str | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """(status, headers, body) of a gateway response, rendered from the stack's template.
     status: API Gateway's own status, which DEFAULT_4XX/5XX keep (the stack sets the
@@ -91,6 +107,17 @@ def gateway_response(
     if not response_type.startswith("DEFAULT_"):
         status = default_status
     found = variables(response_type, request_id, message)
+    found.update(stage_variables(dashboard_url))
     headers = {name: mapped(expr, found) for name, expr in response_headers(response_type).items()}
-    body = render(template(response_type, base_doc_url), found)
+    body = render(template(response_type, base_doc_url, dashboard=f"stageVariables.{DASHBOARD_URL_VARIABLE}" in found), found)
     return status or default_status, headers, body.encode("utf-8")
+
+
+def access_log_line(found: dict[str, str]) -> str:
+    """The stage's access log line (ACCESS_LOG_FORMAT) with these variables; a variable
+    without a value is "-", as API Gateway writes it."""
+    line = {}
+    for name, expression in ACCESS_LOG_FORMAT.items():
+        value = found.get(expression.removeprefix("$"))
+        line[name] = "-" if value in (None, "") else str(value)
+    return json.dumps(line, separators=(",", ":"))

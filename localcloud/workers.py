@@ -185,8 +185,11 @@ def main(argv: list[str] | None = None) -> int:
             return relay.recv()
 
     gateway.admin_relay = admin_relay
-    # The resource routes' resource_request log lines -> metrics_ingest, as in the main process.
-    subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions(routes.ROUTES))
+    # The request log lines and the gateway's access lines -> metrics_ingest, as in the main process.
+    from resource_api.frame import request_log as capture
+
+    subscription = LogSubscription(metrics.INGEST_FUNCTION, capture.subscribed_functions(routes))
+    gateway.access_log = subscription.publish
     subscription.install()
     subscription.start()
     warm_handlers()

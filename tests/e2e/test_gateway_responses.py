@@ -83,7 +83,9 @@ def assert_gateway_response(cloud, resp, kind: str) -> dict:
     request_id = resp.headers["Request-Id"]
     assert re.fullmatch(UUID, request_id), request_id  # API Gateway's id, as it has it
     assert re.fullmatch(REQUEST_ID_PATTERN, request_id)
-    status, headers, body = templates.gateway_response(kind, request_id, base_doc_url=f"{cloud.url}/docs")
+    status, headers, body = templates.gateway_response(
+        kind, request_id, base_doc_url=f"{cloud.url}/docs", dashboard_url=cloud.dashboard_url
+    )
     assert resp.status_code == status, resp.text
     assert resp.content == body
     for name, value in headers.items():

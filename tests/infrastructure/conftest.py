@@ -34,6 +34,7 @@ DEPLOYMENTS: dict[str, dict[str, str]] = {
         "account": "123456789012",
         "domain_name": "eu.api.example.com",
         "certificate_arn": CERT_ARN,
+        "dashboard_url": "https://dashboard.eu.example.com",
     },
 }
 

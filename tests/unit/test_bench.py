@@ -111,7 +111,11 @@ def test_metrics_ingestion_is_costed_per_request_and_charged_to_resource_routes(
     # And it is part of the cost of a request on one resource, not of a list
     assert out["get"]["warm"]["parts"]["metrics_ingestion"] == row["per_million"]
     assert "metrics_ingestion" not in out["list"]["warm"]["parts"]
-    assert out["get"]["warm"]["per_million"] == round(out["list"]["warm"]["per_million"] + row["per_million"], 2)
+    # while the list pays for its request-log record (the batch already holds the GET's)
+    logged = out["list"]["warm"]["parts"]["request_log"]
+    assert logged == out["request_logs"]["per_million"] > 0 and "request_log" not in out["get"]["warm"]["parts"]
+    assert out["get"]["warm"]["per_million"] == round(
+        out["list"]["warm"]["per_million"] - logged + row["per_million"], 2)
     # And the round-trip table shows the batch as its own row
     results = {"machine": {}, "roundtrips": {**roundtrips, "operations": {}}, "cost": out, "prices": {}}
     assert "metrics ingestion of 20 GETs on 2 resources (off the request path)" in report.render(results)
@@ -133,3 +137,17 @@ def test_frame_phase_ratios_and_its_target():
     assert "1b. Frame" in report.render({"frame": got})
     slower = frame.summarise({"shipped": [sample(300, 150)], "framework": [sample(250, 150)], "floor": [sample(20, 180)]}, {})
     assert [t for t in report.evaluate({"frame": slower}) if t["target"].startswith("frame")][0]["verdict"] == "FAIL"
+
+
+def test_the_request_logs_cost_is_modelled_from_the_items_the_ingestion_writes():
+    from bench import requestlog_cost
+    from resource_api.core.redact import BODY_CAP
+
+    out = requestlog_cost.model(cost.load_prices())
+    profiles = out["profiles"]
+    read, worst = profiles["read (GET, no body, 1 KB answer)"], profiles["worst case (both bodies at the cap)"]
+    # A transaction: 2 WRU per started KB of the log item and of the pointer, plus a share of the hour's Update
+    assert 6 <= read["wru"] < 6.1 and abs(read["parts"]["dynamodb"] - read["wru"] * 0.625) < 0.01
+    # Bodies are capped, so no request costs more than the worst case: two capped bodies
+    assert 2 * BODY_CAP < worst["item_bytes"] < 2 * BODY_CAP + 1024 and worst["wru"] < 21
+    assert out["per_million"] == read["per_million"] > 0

@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core", ("resource_api.core",)),
     ("metrics", ("resource_api.metrics",)),
     ("frame", ("resource_api.frame",)),
+    ("requestlogs", ("resource_api.requestlogs",)),
     ("webhooks", ("resource_api.webhooks",)),
     ("events", ("resource_api.events",)),
     ("resources", ("resource_api.resources",)),

@@ -260,11 +260,14 @@ def test_the_frame_logs_the_record_and_the_local_subscription_delivers_it(ctx, m
     from localcloud import lambda_runtime
     from localcloud.pollers import LogSubscription
 
+    from resource_api import requestlogs
+    from resource_api.frame import request_log
+
     from resource_api.core import accounts
 
     rid = _create(ctx)
     key = accounts.add_key(ctx.account_id, "test")
-    subscription = LogSubscription(metrics.INGEST_FUNCTION, metrics.recording_functions(routes.ROUTES))
+    subscription = LogSubscription(metrics.INGEST_FUNCTION, request_log.subscribed_functions(routes))
     subscription.install()
     try:
         for method, status_expected in (("GET", 200), ("PATCH", 400)):
@@ -276,16 +279,23 @@ def test_the_frame_logs_the_record_and_the_local_subscription_delivers_it(ctx, m
         missing = "res_" + "0" * 10 + "b" * 14
         assert lambda_runtime.invoke("get_resource", _proxy_event(ctx, key, "GET", missing))["statusCode"] == 404
         lambda_runtime.invoke("list_resources", _proxy_event(ctx, key, "GET", None))
-        # Then exactly the two requests on the resource were captured, as JSON lines with no secret
-        captured = list(subscription.queue)
+        # Then every request was captured as a JSON line with no secret (each is a request-log
+        # record), and exactly the two requests on the resource are resource_request records
+        everything = list(subscription.queue)
+        assert [c[0] for c in everything] == [f"/aws/lambda/{f}" for f in
+                                              ("get_resource", "update_resource", "get_resource", "list_resources")]
+        assert all(key["secret"] not in c[3] and json.loads(c[3])["request_log"]["account_id"] == ctx.account_id
+                   for c in everything)
+        captured = [c for c in everything if json.loads(c[3])["record"] == "resource_request"]
         assert [c[0] for c in captured] == ["/aws/lambda/get_resource", "/aws/lambda/update_resource"]
         for _, event_id, _, message in captured:
             assert len(event_id) == 56 and key["secret"] not in message
             data = json.loads(message)
             assert data["record"] == "resource_request" and data["resource_id"] == rid
             assert data["message"] == "request" and data["path"] == f"/v1/resources/{rid}"
-        # And delivered, they become the resource's metrics and logs
-        assert subscription.deliver_pending() and subscription.delivered == 2
+        # And delivered, they become the resource's metrics and logs, and the account's request logs
+        assert subscription.deliver_pending() and subscription.delivered == 4
+        assert len(requestlogs.query(ctx.account_id, ctx.mode)[0]) == 4
         lifetime = metrics.full(metrics.load(ctx.account_id, ctx.mode, rid))["lifetime"]
         assert (lifetime["requests"], lifetime["errors"]) == (2, 1)
         assert sorted(e["method"] for e in metrics.logs(ctx.account_id, ctx.mode, rid)["data"]) == ["GET", "PATCH"]

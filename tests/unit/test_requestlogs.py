@@ -9,7 +9,8 @@ import pytest
 
 from resource_api import requestlogs
 from resource_api.core import clock, db, table
-from resource_api.requestlogs import redact, store
+from resource_api.core import redact
+from resource_api.requestlogs import store
 
 ACCT = "acct_logs"
 NOW = 1_800_000_000.0  # a fixed "now" (the readers take clock.now())

@@ -104,17 +104,27 @@ def _policy(principal_id: str, effect: str, method_arn: str) -> dict[str, Any]:
 
 
 def authorize(event: dict[str, Any]) -> dict[str, Any]:
-    principal = accounts.authenticate(key_of(event))
+    key = key_of(event)
+    principal = accounts.authenticate(key)
     if principal is None:
+        # A refused key of an account (revoked, expired) is that account's request:
+        # logged for its request log (API Gateway's access log line has no account).
+        from .requestlogs import refusals  # noqa: PLC0415 - the refusal path only
+
+        refusals.refused_key(event, key)
         raise Unauthorized()
     method_arn = event.get("methodArn", "")
     if os.environ.get("STAGE") == "sandbox" and principal.livemode:
+        from .requestlogs import refusals  # noqa: PLC0415
+
+        refusals.denied(event, principal, key[-4:])
         return _policy(principal.key_id, "Deny", method_arn)
     answer = _policy(principal.key_id, "Allow", method_arn)
     answer["context"] = {
         "account_id": principal.account_id,
         "mode": principal.mode,
         "key_id": principal.key_id,
+        "key_last4": key[-4:],
         "plan": principal.plan,
         "api_version": principal.api_version,
     }

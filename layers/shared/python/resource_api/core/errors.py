@@ -124,6 +124,18 @@ def doc_url(code: str, base: str | None = None) -> str:
     return f"{base.rstrip('/')}/errors.md#{code}"
 
 
+DASHBOARD_URL_ENV = "DASHBOARD_URL"
+
+
+def request_log_url(request_id: str | None) -> str | None:
+    """The dashboard page of a request, `{DASHBOARD_URL}/logs/{request_id}`, or None when
+    the stage has no dashboard URL configured (env DASHBOARD_URL; docs/errors.md)."""
+    base = os.environ.get(DASHBOARD_URL_ENV, "").strip().rstrip("/")
+    if not base or not request_id:
+        return None
+    return f"{base}/logs/{request_id}"
+
+
 class ApiError(Exception):
     """An error answered to the client as the spec's error object."""
 
@@ -174,6 +186,7 @@ def error_body(
         error["param"] = param
     error["doc_url"] = doc_url(code)
     error["request_id"] = request_id
+    error["request_log_url"] = request_log_url(request_id)
     if extra:
         error.update(extra)
     return {"error": error}

@@ -35,10 +35,13 @@ GATEWAY_RESPONSES: dict[str, tuple[int, str, str | None]] = {
 }
 
 REQUEST_ID = "$context.requestId"
+DASHBOARD_URL_VARIABLE = "dashboardUrl"  # the stage variable of the dashboard's base URL
 
 
-def template(response_type: str, base_doc_url: str | None = None) -> str:
-    """The application/json template of a gateway response type: substitution only."""
+def template(response_type: str, base_doc_url: str | None = None, dashboard: bool = False) -> str:
+    """The application/json template of a gateway response type: substitution only.
+    dashboard: the stage has a dashboard URL (stage variable DASHBOARD_URL_VARIABLE), so
+    request_log_url is its page of this request; else null (a template cannot choose)."""
     _, code, message = GATEWAY_RESPONSES[response_type]
     spec = CODES[code]
     body = {
@@ -48,6 +51,7 @@ def template(response_type: str, base_doc_url: str | None = None) -> str:
             "message": "__MESSAGE__",
             "doc_url": doc_url(code) if base_doc_url is None else f"{base_doc_url}/errors.md#{code}",
             "request_id": REQUEST_ID,
+            "request_log_url": f"$stageVariables.{DASHBOARD_URL_VARIABLE}/logs/{REQUEST_ID}" if dashboard else None,
         }
     }
     text = json.dumps(body)
@@ -64,3 +68,33 @@ def response_headers(response_type: str) -> dict[str, str]:
     if response_type == "THROTTLED":
         headers["Retry-After"] = "'1'"
     return headers
+
+
+# One JSON line per request in the stage's access log (infra/api.py). The local gateway
+# writes the same line for the answers it makes itself (localcloud/gateway.py). A line
+# with an account whose errorType is a gateway response type is a request-log record
+# (requestlogs/ingest.py): a request API Gateway answered itself after the authorizer.
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTimeEpoch",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "path": "$context.path",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationLatency": "$context.integrationLatency",
+    "integrationStatus": "$context.integrationStatus",
+    "errorType": "$context.error.responseType",
+    "errorMessage": "$context.error.message",
+    "authorizerStatus": "$context.authorizer.status",
+    "authorizerLatency": "$context.authorizer.latency",
+    "principalId": "$context.authorizer.principalId",
+    "accountId": "$context.authorizer.account_id",
+    "mode": "$context.authorizer.mode",
+    "keyLast4": "$context.authorizer.key_last4",
+    "userAgent": "$context.identity.userAgent",
+}

@@ -30,9 +30,10 @@ from urllib.parse import unquote
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
-from ..core import versions
+from ..core import clock, versions
 from ..core.errors import ApiError, error_body
 from ..metrics import store as metrics
+from . import request_log as capture
 from . import conditional, idempotency, key_limits, params, unit
 from .endpoint import API_PREFIX, Endpoint
 from .idempotency import Attempt, Outcome
@@ -181,6 +182,14 @@ class Api:
             # A request on one resource: this line is also its record for the per-resource
             # metrics and logs, ingested off the request path (metrics/store.py, metrics/ingest.py).
             line.update(metrics.request_record(req.ctx, route.method, route.path, req.path_params, status, latency_ms))
+            if req.ctx.account_id and req.ctx.mode:
+                # Every request of an account is also its request-log record (requestlogs/).
+                line[capture.FIELD] = capture.fields(
+                    event, request_id, account_id=req.ctx.account_id, mode=req.ctx.mode,
+                    key_id=req.ctx.principal.key_id, status=status, latency_ms=latency_ms, response=response,
+                    api_version=req.ctx.api_version, idempotency_key=req.ctx.idempotency_key, at_ms=clock.now_ms(),
+                )
+                line.setdefault(capture.RECORD_FIELD, capture.REQUEST_MARKER)
         logger.info("request", extra=line)
         return response
 
