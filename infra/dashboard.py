@@ -81,6 +81,9 @@ class Dashboard(Construct):
                 "POWERTOOLS_LOG_LEVEL": "INFO",
                 # The stack's alarms (CloudFormation names them <stack>-<logical id>-<suffix>).
                 "STATUS_ALARM_PREFIX": f"{config.stack_name}-",
+                # Its own origin for the CSRF Origin check when served on a domain of its own
+                # (dashboard_url context); on its execute-api URL it is the request's Host.
+                **({"DASHBOARD_URL": config.dashboard_url} if config.dashboard_url else {}),
             },
             timeout_s=TIMEOUT_S,
             role_description=f"dashboard: its log group, tracing, access {sorted(kinds)}, keys, sessions, alarms",
