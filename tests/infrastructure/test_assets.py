@@ -58,7 +58,7 @@ IMPORT_CHECK = textwrap.dedent(
         except BaseException:
             errors[name] = traceback.format_exc()
         for n, m in list(sys.modules.items()):
-            if (getattr(m, "__file__", None) or "").startswith(asset):
+            if (getattr(m, "__file__", None) or "").startswith((asset, *spec["own_layers"].get(name, []))):
                 del sys.modules[n]
         importlib.invalidate_caches()
     print(json.dumps(errors))
