@@ -364,4 +364,6 @@ def test_the_key_never_appears_in_a_url_a_page_or_a_log_line(dash, cloud, accoun
     assert not [u for u in dash.urls if key in u]
     assert dash.pages and not [p for p in dash.pages if key in p]
     with open(cloud.log_path) as f:
-        assert key not in f.read()
+        printed = f.read()
+    assert key not in printed
+    assert f"Dashboard: {cloud.dashboard_url}" in printed  # what `make run` prints beside the keys

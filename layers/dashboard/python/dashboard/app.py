@@ -360,15 +360,20 @@ async def log_detail(request: Request, request_id: str, session: sessions.Sessio
 # --- resources ---------------------------------------------------------------------------
 
 
-@app.get("/resources")
-async def resources(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
+def _list_page(request: Request, session: sessions.Session, function: str, filter_name: str) -> tuple[api.Answer, str]:
+    """A list endpoint's page: PAGE items, the page's one filter and its cursor."""
     query = [("limit", str(PAGE))]
-    status_filter = request.query_params.get("status") or ""
-    if status_filter:
-        query.append(("status", status_filter))
+    chosen = request.query_params.get(filter_name) or ""
+    if chosen:
+        query.append((filter_name, chosen))
     if request.query_params.get("starting_after"):
         query.append(("starting_after", request.query_params["starting_after"]))
-    answer = api.call(session.as_principal(), "list_resources", context_of(request), query=query)
+    return api.call(session.as_principal(), function, context_of(request), query=query), chosen
+
+
+@app.get("/resources")
+async def resources(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
+    answer, status_filter = _list_page(request, session, "list_resources", "status")
     return render(request, "resources.html", answer=answer, status_filter=status_filter)
 
 
@@ -496,13 +501,7 @@ async def test_webhook(request: Request, endpoint_id: str, posted: tuple = Depen
 
 @app.get("/events")
 async def events_page(request: Request, session: sessions.Session = Depends(session_of)) -> Response:
-    query = [("limit", str(PAGE))]
-    type_filter = request.query_params.get("type") or ""
-    if type_filter:
-        query.append(("type", type_filter))
-    if request.query_params.get("starting_after"):
-        query.append(("starting_after", request.query_params["starting_after"]))
-    answer = api.call(session.as_principal(), "list_events", context_of(request), query=query)
+    answer, type_filter = _list_page(request, session, "list_events", "type")
     return render(request, "events.html", answer=answer, type_filter=type_filter, event_types=EVENT_TYPES)
 
 
