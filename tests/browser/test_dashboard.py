@@ -27,13 +27,13 @@ def test_sign_in_with_a_key_and_a_wrong_key_is_refused(dash, account):
     page = dash.sign_in(account["keys"]["test"][:-4] + "XXXX")
     assert "That key is not valid." in page.content()
     assert page.url.endswith("/login")
+    dash.shot("login")
     assert dash.context.cookies() == []
 
     page = dash.sign_in(account["keys"]["test"])
     assert page.url == dash.url + "/"
     assert page.get_by_role("heading", name="Overview").is_visible()
     assert account["id"] in page.content()
-    dash.shot("overview")
 
     (cookie,) = dash.context.cookies()
     assert cookie["name"].startswith("__Host-")
@@ -124,6 +124,9 @@ def test_filters_narrow_the_log(dash, cloud, account):
 
     wait_for(lambda: len(rows()) >= 3)
     dash.shot("logs")
+    dash.goto("/")
+    assert dash.page.locator(".stat strong").first.inner_text() == "3"  # requests in the last 24 hours
+    dash.shot("overview")
     failed = rows("?status_class=4xx")
     assert len(failed) == 1 and "404" in failed[0] and "res_0000000000missing000000" in failed[0]
     posts = rows("?method=POST")

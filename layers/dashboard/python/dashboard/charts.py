@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-W, H = 640, 170
+W, H = 1080, 190
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 24
 
 

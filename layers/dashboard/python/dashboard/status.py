@@ -20,6 +20,8 @@ COMPONENTS = (
     ("API", ("",)),
 )
 
+DISPLAY = ("API", "Webhook delivery", "Provisioning")
+
 _lock = threading.Lock()
 _cached: tuple[float, list[dict[str, Any]]] | None = None
 _client: Any = None
@@ -65,7 +67,7 @@ def components(now: float | None = None) -> list[dict[str, Any]]:
     except Exception:
         alarms, failed = [], True
     result = []
-    for name, _ in COMPONENTS:
+    for name in DISPLAY:
         mine = [a for a in alarms if component_of(a["AlarmName"]) == name]
         firing = [a.get("AlarmDescription") or "An alarm is firing" for a in mine if a.get("StateValue") == "ALARM"]
         state = "unknown" if failed else "degraded" if firing else "operational"
