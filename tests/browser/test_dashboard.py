@@ -99,7 +99,13 @@ def test_a_failing_requests_request_log_url_opens_its_page_with_its_status(dash,
     url = error["request_log_url"]
     assert url == f"{cloud.dashboard_url}/logs/{error['request_id']}"
 
-    dash.sign_in(account["keys"]["test"])
+    # Opened signed out, the link asks for a key, then opens the request's page.
+    dash.page.goto(url)
+    assert "/login?next=" in dash.page.url
+    dash.page.get_by_label("Secret key").fill(account["keys"]["test"])
+    with dash.page.expect_navigation():
+        dash.page.get_by_role("button", name="Sign in").click()
+    assert dash.page.url.split("?")[0] == url
     # Recorded off the request path: wait for the page to exist.
     wait_for(lambda: dash.page.goto(url).status == 200)
     assert dash.page.locator("#request-id").inner_text() == error["request_id"]

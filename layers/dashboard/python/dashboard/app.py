@@ -202,9 +202,18 @@ def _list(value: Any) -> list[str]:
 # --- errors and headers --------------------------------------------------------------
 
 
+def _local_path(value: Any) -> str | None:
+    """A path of this dashboard to go back to (never another site: no //host, no scheme)."""
+    value = str(value or "")
+    return value if value.startswith("/") and not value.startswith(("//", "/\\")) and len(value) < 512 else None
+
+
 @app.exception_handler(SignInRequired)
 async def _signin(request: Request, exc: SignInRequired) -> Response:
-    response = redirect(request, "/login")
+    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # A page opened signed out (a request_log_url, say) opens again after sign-in.
+    to = "/login?" + urlencode({"next": back}) if request.method == "GET" and back != "/" else "/login"
+    response = redirect(request, to)
     response.delete_cookie(sessions.COOKIE, path="/", secure=True, httponly=True, samesite="strict")
     return response
 
@@ -242,7 +251,7 @@ async def css() -> Response:
 
 @app.get("/login")
 async def login_page(request: Request) -> Response:
-    return render(request, "login.html", session=None)
+    return render(request, "login.html", session=None, next=_local_path(request.query_params.get("next")))
 
 
 @app.post("/login")
@@ -253,18 +262,19 @@ async def login(request: Request) -> Response:
     if sessions.signin_blocked(ip):
         return render(request, "login.html", 429, session=None, error={"message": "Too many failed sign-ins. Wait a minute and try again."})
     form = await form_of(request)
+    back = _local_path(form.get("next"))
     secret = str(form.get("key") or "").strip()
     principal = accounts.authenticate(secret) if secret else None
     if principal is not None and os.environ.get("STAGE") == "sandbox" and principal.livemode:
         principal = None  # as the authorizer: a sandbox stage refuses live keys
     if principal is None:
         sessions.signin_failed(ip)
-        return render(request, "login.html", 401, session=None, error={"message": "That key is not valid."})
+        return render(request, "login.html", 401, session=None, next=back, error={"message": "That key is not valid."})
     old = request.cookies.get(sessions.COOKIE)
     if old:
         sessions.end(old)
     session = sessions.create(secret, principal, secret[-4:])
-    response = redirect(request, "/")
+    response = redirect(request, back or "/")
     response.set_cookie(sessions.COOKIE, session.id, path="/", secure=True, httponly=True, samesite="strict",
                         max_age=sessions.ABSOLUTE_S)
     return response
@@ -286,8 +296,7 @@ async def switch_mode(request: Request, posted: tuple = Depends(posted)) -> Resp
     if mode not in session.modes:
         raise Refused(403, "Sign in with a live key to see live data.")
     sessions.set_mode(session, mode)
-    back = str(form.get("back") or "/")
-    return redirect(request, back if back.startswith("/") and not back.startswith("//") else "/")
+    return redirect(request, _local_path(form.get("back")) or "/")
 
 
 # --- overview ----------------------------------------------------------------------------
