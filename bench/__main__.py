@@ -39,7 +39,7 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "cpu": (["--requests", "30"], ["--requests", "12"], 90, 40),
     "roundtrips": ([], [], 190, 90),
     "load": (["--seconds", "10"], ["--seconds", "3"], 130, 110),
-    "dashboard": (["--runs", "5"], ["--runs", "2"], 120, 60),  # bench/dashboard.py
+    "dashboard": (["--runs", "3"], ["--runs", "2"], 150, 60),  # bench/dashboard.py
 }
 
 

@@ -1,7 +1,7 @@
 """The dashboard's figures (docs/dashboard.md "Performance"): its cold start (import of
 functions/dashboard + the first page, in a fresh interpreter) beside a floor (a fresh
 interpreter importing only the third-party packages it needs: FastAPI, Mangum, Jinja2,
-pydantic, boto3), and each page's weight (HTML + the one stylesheet, scripts, other
+pydantic... as many of them as its first page loaded), and each page's weight (HTML + the one stylesheet, scripts, other
 origins) rendered through the handler on in-process moto with data on every page.
 
     python -m bench.dashboard OUT.json [--runs N]
@@ -41,6 +41,9 @@ LOGIN_EVENT = {
     "isBase64Encoded": False,
 }
 
+# The third-party packages the dashboard may load; the floor imports those its first page did.
+THIRD_PARTY = ("fastapi", "starlette", "anyio", "mangum", "jinja2", "markupsafe", "pydantic", "boto3", "aws_lambda_powertools")
+
 COLD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
@@ -53,14 +56,16 @@ class Ctx:
 answer = handler.handler(json.loads(sys.argv[2]), Ctx())
 t2 = time.perf_counter()
 assert answer["statusCode"] == 200, answer
-print(json.dumps({"import_ms": (t1 - t0) * 1000, "first_page_ms": (t2 - t1) * 1000,
+third = [m for m in __THIRD__ if m in sys.modules]
+print(json.dumps({"import_ms": (t1 - t0) * 1000, "first_page_ms": (t2 - t1) * 1000, "third_party": third,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 FLOOR = r"""
-import json, resource, sys, time
+import importlib, json, resource, sys, time
 t0 = time.perf_counter()
-import fastapi, fastapi.responses, mangum, jinja2, markupsafe, pydantic, boto3
+for name in json.loads(sys.argv[1]):
+    importlib.import_module(name)
 t1 = time.perf_counter()
 print(json.dumps({"import_ms": (t1 - t0) * 1000, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -74,6 +79,7 @@ def _env() -> dict[str, str]:
 
 
 def _run(script: str, *args: str) -> dict[str, Any]:
+    script = script.replace("__THIRD__", repr(THIRD_PARTY))
     out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=_env(), timeout=60)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-800:])
@@ -86,12 +92,12 @@ def cold_start(runs: int) -> dict[str, Any]:
         shutil.copytree(FUNCTION, fn, ignore=shutil.ignore_patterns("__pycache__"))
         paths = json.dumps([str(fn), *PATHS])
         event = json.dumps(LOGIN_EVENT)
-        _run(COLD, paths, event)  # compiles the sources' .pyc once (a deployed layer ships them)
-        _run(FLOOR)
+        third = json.dumps(_run(COLD, paths, event)["third_party"])  # also compiles the sources' .pyc once
+        _run(FLOOR, third)
         ours, floor = [], []
         for _ in range(runs):  # interleaved, so a busy moment hits both alike
             ours.append(_run(COLD, paths, event))
-            floor.append(_run(FLOOR))
+            floor.append(_run(FLOOR, third))
     total = statistics.median(r["import_ms"] + r["first_page_ms"] for r in ours)
     floor_ms = statistics.median(r["import_ms"] for r in floor)
     return {
@@ -102,6 +108,7 @@ def cold_start(runs: int) -> dict[str, Any]:
         "floor_ms": round(floor_ms, 1),
         "ratio": round(total / floor_ms, 2),
         "rss_mb": round(statistics.median(r["rss_mb"] for r in ours), 1),
+        "floor_imports": json.loads(third),
     }
 
 
