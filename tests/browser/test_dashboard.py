@@ -49,7 +49,7 @@ def test_each_sign_in_gets_a_new_session_and_signing_out_ends_it(dash, account):
     assert first != second
     # The first session is over: its cookie no longer opens a page.
     old = requests.get(dash.url + "/keys", cookies={"__Host-dashboard_session": first}, allow_redirects=False, timeout=10)
-    assert old.status_code == 303 and old.headers["location"].endswith("/login")
+    assert old.status_code == 303 and old.headers["location"] == "/login?next=%2Fkeys"
 
     dash.page.get_by_role("button", name="Sign out").click()
     dash.page.wait_for_url("**/login")
@@ -62,7 +62,7 @@ def test_revoking_the_session_key_ends_the_session_at_once(dash, cloud, account)
     key_id = next(k["id"] for k in cloud.apictl("list-keys", account["id"])["data"] if k["mode"] == "test")
     cloud.apictl("revoke-key", account["id"], key_id)
     dash.goto("/keys")
-    assert dash.page.url.endswith("/login")
+    assert dash.page.url.endswith("/login?next=%2Fkeys")
 
 
 def test_failed_sign_ins_are_rate_limited_per_source_address(cloud):
