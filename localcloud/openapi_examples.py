@@ -17,6 +17,7 @@ RES_2 = "res_01hq3k6a2b4c6d8e0f2g4h6j"
 WE = "we_01hq3k5v7w9x0y2z4a6b8c0e"
 EVT = "evt_01hq3k5v7w9x0y2z4a6b8c0f"
 REQ = "req_8a7b6c5d4e3f2g1h"
+DASHBOARD_URL = "https://dashboard.example.com"
 CREATED = 1705320000
 
 RESOURCE: dict[str, Any] = {
@@ -75,6 +76,7 @@ def error_body(code: str, message: str | None = None, param: str | None = None) 
     to itself, and the document must not depend on where it was made)."""
     error = errors.error_body(code, message, param=param, request_id=REQ)["error"]
     error["doc_url"] = errors.doc_url(code, errors.DEFAULT_DOC_BASE_URL)
+    error["request_log_url"] = f"{DASHBOARD_URL}/logs/{REQ}"  # a stage with a dashboard (the spec's example)
     return {"error": error}
 
 

@@ -250,7 +250,7 @@ class LogSubscription(threading.Thread):
         self.delivered = 0
         self.failures = 0
         self._ids = itertools.count(1)
-        self.recent: deque[tuple[str, list[tuple[str, int, str]]]] = deque(maxlen=50)  # for redeliver()
+        self.recent: deque[tuple[str, list[tuple[str, int, str]]]] = deque(maxlen=16)  # the last batches, for redeliver()
         self.handler: logging.Handler | None = None
         self.logger_name = "resource-api"
 

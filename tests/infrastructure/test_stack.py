@@ -307,7 +307,8 @@ def test_gateway_responses_are_the_error_object(synth):
     for kind, (status, code, _) in GATEWAY_RESPONSES.items():
         props = found[kind]
         text = props["ResponseTemplates"]["application/json"]
-        assert text == template(kind, DEFAULT_DOC_BASE_URL, True)  # request_log_url: the dashboard's (infra/dashboard.py)
+        # (every deployment has a dashboard, infra/dashboard.py: request_log_url names its page)
+        assert text == template(kind, DEFAULT_DOC_BASE_URL, dashboard=True)
         assert f'"code": "{code}"' in text
         # Gateway response templates are not VTL: no directive may appear (#set, #if, ...),
         # or its line would be sent as text before the JSON.

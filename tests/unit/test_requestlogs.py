@@ -170,3 +170,110 @@ def test_bodies_are_capped_on_a_character_boundary():
     out = redact.cap(text, 4096)
     assert out.startswith("é" * 2048) and "truncated 5904 bytes" in out
     assert redact.cap("short") == "short"
+
+
+# --- what the ingestion takes from log lines ------------------------------------------
+
+
+def _access_line(kind: str, **auth: str) -> str:
+    from localcloud import templates
+
+    found = templates.variables(kind, "0f0f0f0f-1111-2222-3333-444444444444", message="m")
+    found.update({"context.requestTimeEpoch": "1800000000123", "context.httpMethod": "POST",
+                  "context.path": "/v1/resources", "context.status": "413", "context.responseLatency": "12",
+                  "context.identity.userAgent": "curl/8 sk_test_abcdefabcdef"})
+    found.update({f"context.authorizer.{k}": v for k, v in auth.items()})
+    return templates.access_log_line(found)
+
+
+def test_an_access_line_of_a_gateway_answer_to_an_account_is_a_record():
+    from resource_api.requestlogs import ingest
+
+    record = ingest.parse(_access_line("REQUEST_TOO_LARGE", account_id=ACCT, mode="live", principalId="key_9",
+                                       key_last4="wxyz"))
+    assert record["request_id"] == "req_0f0f0f0f111122223333444444444444"
+    assert (record["account_id"], record["mode"], record["status"], record["at_ms"]) == (ACCT, "live", 413, 1800000000123)
+    assert (record["error_code"], record["error_type"], record["source"]) == ("body_too_large", "invalid_request_error", "gateway")
+    assert (record["key_id"], record["key_last4"], record["method"]) == ("key_9", "wxyz", "POST")
+    assert record["user_agent"] == "curl/8 sk_test_REDACTED"
+    # no account (an unknown key's 401), or a line that is not a gateway answer: nothing
+    assert ingest.parse(_access_line("UNAUTHORIZED")) is None
+    assert ingest.parse(_access_line("NOT_A_TYPE", account_id=ACCT, mode="test")) is None  # a function's answer
+    assert ingest.parse(_access_line("THROTTLED", account_id=ACCT, mode="prod")) is None
+
+
+def test_malformed_or_foreign_lines_are_no_records():
+    import json
+
+    from resource_api.requestlogs import ingest
+
+    good = {"record": "request", "request_log": {"request_id": "req_1", "account_id": ACCT, "mode": "test",
+                                                 "at_ms": 1, "status": 200, "latency_ms": 1.5, "method": "GET"}}
+    assert ingest.parse(json.dumps(good))["status"] == 200
+    for bad in ("START RequestId: x", "{not json", json.dumps({"record": "request"}),
+                json.dumps({**good, "record": "other"}),
+                *(json.dumps({**good, "request_log": {**good["request_log"], k: v}}) for k, v in (
+                    ("status", "200"), ("status", 99), ("mode", "prod"), ("request_id", "x"), ("account_id", ""),
+                    ("at_ms", -1), ("latency_ms", -3)))):
+        assert ingest.parse(bad) is None, bad
+
+
+def test_the_authorizer_logs_a_refused_key_of_an_account_and_not_an_unknown_one(aws, monkeypatch):
+    import json
+
+    from resource_api import auth
+    from resource_api.core import accounts
+    from resource_api.requestlogs import ingest, refusals
+
+    lines = []
+    monkeypatch.setattr(refusals.log, "info", lambda msg, extra: lines.append(json.dumps(extra)))
+    account = accounts.create_account(plan="free")
+    key = accounts.add_key(account["id"], "live")
+    accounts.revoke_key(account["id"], key["id"])
+
+    def event(secret):
+        return {"headers": {"Authorization": f"Bearer {secret}"}, "httpMethod": "GET", "path": "/resources",
+                "requestContext": {"requestId": "0f0f0f0f-0000-0000-0000-000000000000", "path": "/v1/resources",
+                                   "requestTimeEpoch": 1_800_000_000_000, "identity": {"sourceIp": "1.2.3.4"}}}
+
+    for secret in (key["secret"], "sk_live_" + "x" * 30, "garbage"):
+        with pytest.raises(auth.Unauthorized):
+            auth.authorize(event(secret))
+    (line,) = lines  # the unknown and malformed keys have no account
+    record = ingest.parse(line)
+    assert (record["account_id"], record["mode"], record["key_id"], record["key_last4"]) == (
+        account["id"], "live", key["id"], key["secret"][-4:])
+    assert (record["status"], record["error_code"], record["source_ip"]) == (401, "api_key_invalid", "1.2.3.4")
+    assert key["secret"] not in line
+    # a live key on the sandbox stage: API Gateway's 403, logged for the account
+    monkeypatch.setenv("STAGE", "sandbox")
+    live = accounts.add_key(account["id"], "live")
+    assert auth.authorize(event(live["secret"]))["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    record = ingest.parse(lines[-1])
+    assert (record["status"], record["error_code"], record["key_id"]) == (403, "livemode_not_allowed", live["id"])
+
+
+def test_gateway_templates_name_the_dashboard_only_as_a_stage_variable():
+    import json
+
+    from localcloud import templates
+    from resource_api.frame.gateway_responses import GATEWAY_RESPONSES, template
+
+    for kind in GATEWAY_RESPONSES:
+        with_dashboard = template(kind, "https://docs.example.com", dashboard=True)
+        assert set(templates.references(with_dashboard)) <= {
+            "context.requestId", "context.error.messageString", "stageVariables.dashboardUrl"}
+        assert '"request_log_url": null' in template(kind, "https://docs.example.com")
+        _, _, body = templates.gateway_response(kind, "0f0f0f0f-0000-0000-0000-000000000000",
+                                                dashboard_url="https://dash.example.com/")
+        error = json.loads(body)["error"]
+        assert error["request_log_url"] == "https://dash.example.com/logs/0f0f0f0f-0000-0000-0000-000000000000"
+
+
+def test_error_bodies_name_the_log_page_only_with_a_dashboard_url(monkeypatch):
+    from resource_api.core.errors import error_body
+
+    monkeypatch.delenv("DASHBOARD_URL", raising=False)
+    assert error_body("url_invalid", request_id="req_1")["error"]["request_log_url"] is None
+    monkeypatch.setenv("DASHBOARD_URL", "https://dash.example.com/")
+    assert error_body("url_invalid", request_id="req_1")["error"]["request_log_url"] == "https://dash.example.com/logs/req_1"

@@ -57,7 +57,11 @@ class ErrorDetail(BaseModel):
     # (no `pattern`: a regex starting with `/` breaks the Ruby and PHP generators)
     doc_url: str = Field(..., description="Where this error code is explained (errors.md#<code>)")
     request_id: str = Field(..., pattern=REQUEST_ID_PATTERN)
-    request_log_url: str | None = None
+    request_log_url: str | None = Field(
+        None,
+        description="This request's page in the dashboard ({dashboard URL}/logs/{request_id}); "
+        "null when the stage has no dashboard URL configured (docs/errors.md)",
+    )
 
 
 class Error(BaseModel):

@@ -516,7 +516,8 @@ export interface components {
          *               "message": "No such object.",
          *               "param": "id",
          *               "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-         *               "request_id": "req_8a7b6c5d4e3f2g1h"
+         *               "request_id": "req_8a7b6c5d4e3f2g1h",
+         *               "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
          *             }
          *           }
          *         }
@@ -687,7 +688,8 @@ export interface components {
          *         "message": "The 'name' parameter must be between 3 and 255 characters.",
          *         "param": "name",
          *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-         *         "request_id": "req_8a7b6c5d4e3f2g1h"
+         *         "request_id": "req_8a7b6c5d4e3f2g1h",
+         *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
          *       }
          *     }
          */
@@ -718,6 +720,7 @@ export interface components {
             request_id: string;
             /**
              * Request Log Url
+             * @description This request's page in the dashboard ({dashboard URL}/logs/{request_id}); null when the stage has no dashboard URL configured (docs/errors.md)
              * @default null
              */
             request_log_url?: string | null;
@@ -1888,7 +1891,8 @@ export interface operations {
                      *               "message": "No such object.",
                      *               "param": "id",
                      *               "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *               "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *               "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *               "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *             }
                      *           }
                      *         }
@@ -1926,7 +1930,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -1954,7 +1959,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -1982,7 +1988,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2011,7 +2018,8 @@ export interface operations {
                      *         "code": "idempotency_key_in_use",
                      *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2039,7 +2047,8 @@ export interface operations {
                      *         "code": "body_too_large",
                      *         "message": "The request body is too large.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2067,7 +2076,8 @@ export interface operations {
                      *         "code": "content_type_unsupported",
                      *         "message": "Send application/x-www-form-urlencoded or application/json.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2096,7 +2106,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2125,7 +2136,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2154,7 +2166,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2313,7 +2326,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2341,7 +2355,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2369,7 +2384,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2398,7 +2414,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2427,7 +2444,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2456,7 +2474,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2583,7 +2602,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2611,7 +2631,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2639,7 +2660,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2667,7 +2689,8 @@ export interface operations {
                      *         "code": "resource_missing",
                      *         "message": "No such object.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2696,7 +2719,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2725,7 +2749,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2754,7 +2779,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2839,7 +2865,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2867,7 +2894,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2895,7 +2923,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2923,7 +2952,8 @@ export interface operations {
                      *         "code": "resource_missing",
                      *         "message": "No such object.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2952,7 +2982,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -2981,7 +3012,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3010,7 +3042,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3095,7 +3128,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3123,7 +3157,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3151,7 +3186,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3179,7 +3215,8 @@ export interface operations {
                      *         "code": "resource_missing",
                      *         "message": "No such object.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3208,7 +3245,8 @@ export interface operations {
                      *         "code": "idempotency_key_in_use",
                      *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3236,7 +3274,8 @@ export interface operations {
                      *         "code": "body_too_large",
                      *         "message": "The request body is too large.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3264,7 +3303,8 @@ export interface operations {
                      *         "code": "content_type_unsupported",
                      *         "message": "Send application/x-www-form-urlencoded or application/json.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3293,7 +3333,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3322,7 +3363,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3351,7 +3393,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3499,7 +3542,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3527,7 +3571,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3555,7 +3600,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3584,7 +3630,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3613,7 +3660,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3642,7 +3690,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3758,7 +3807,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3786,7 +3836,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3814,7 +3865,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3843,7 +3895,8 @@ export interface operations {
                      *         "code": "idempotency_key_in_use",
                      *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3871,7 +3924,8 @@ export interface operations {
                      *         "code": "body_too_large",
                      *         "message": "The request body is too large.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3899,7 +3953,8 @@ export interface operations {
                      *         "code": "content_type_unsupported",
                      *         "message": "Send application/x-www-form-urlencoded or application/json.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3928,7 +3983,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3957,7 +4013,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -3986,7 +4043,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4102,7 +4160,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4130,7 +4189,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4158,7 +4218,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4186,7 +4247,8 @@ export interface operations {
                      *         "code": "resource_missing",
                      *         "message": "No such object.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4218,7 +4280,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4247,7 +4310,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4276,7 +4340,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4352,7 +4417,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4380,7 +4446,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4408,7 +4475,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4436,7 +4504,8 @@ export interface operations {
                      *         "code": "resource_missing",
                      *         "message": "No such object.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4465,7 +4534,8 @@ export interface operations {
                      *         "code": "idempotency_key_in_use",
                      *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4493,7 +4563,8 @@ export interface operations {
                      *         "code": "precondition_failed",
                      *         "message": "The object changed since the ETag given in If-Match.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#precondition_failed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4521,7 +4592,8 @@ export interface operations {
                      *         "code": "body_too_large",
                      *         "message": "The request body is too large.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4549,7 +4621,8 @@ export interface operations {
                      *         "code": "content_type_unsupported",
                      *         "message": "Send application/x-www-form-urlencoded or application/json.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4581,7 +4654,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4610,7 +4684,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4639,7 +4714,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4753,7 +4829,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4781,7 +4858,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4809,7 +4887,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4837,7 +4916,8 @@ export interface operations {
                      *         "code": "resource_missing",
                      *         "message": "No such object.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4866,7 +4946,8 @@ export interface operations {
                      *         "code": "idempotency_key_in_use",
                      *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4894,7 +4975,8 @@ export interface operations {
                      *         "code": "precondition_failed",
                      *         "message": "The object changed since the ETag given in If-Match.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#precondition_failed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4922,7 +5004,8 @@ export interface operations {
                      *         "code": "body_too_large",
                      *         "message": "The request body is too large.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4950,7 +5033,8 @@ export interface operations {
                      *         "code": "content_type_unsupported",
                      *         "message": "Send application/x-www-form-urlencoded or application/json.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -4982,7 +5066,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5011,7 +5096,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5040,7 +5126,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5147,7 +5234,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5175,7 +5263,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5203,7 +5292,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5232,7 +5322,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5261,7 +5352,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5290,7 +5382,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5386,7 +5479,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5414,7 +5508,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5442,7 +5537,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5471,7 +5567,8 @@ export interface operations {
                      *         "code": "idempotency_key_in_use",
                      *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5499,7 +5596,8 @@ export interface operations {
                      *         "code": "body_too_large",
                      *         "message": "The request body is too large.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5527,7 +5625,8 @@ export interface operations {
                      *         "code": "content_type_unsupported",
                      *         "message": "Send application/x-www-form-urlencoded or application/json.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5556,7 +5655,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5585,7 +5685,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5614,7 +5715,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5712,7 +5814,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5740,7 +5843,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5768,7 +5872,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5796,7 +5901,8 @@ export interface operations {
                      *         "code": "resource_missing",
                      *         "message": "No such object.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5825,7 +5931,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5854,7 +5961,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5883,7 +5991,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5958,7 +6067,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -5986,7 +6096,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6014,7 +6125,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6042,7 +6154,8 @@ export interface operations {
                      *         "code": "resource_missing",
                      *         "message": "No such object.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6071,7 +6184,8 @@ export interface operations {
                      *         "code": "idempotency_key_in_use",
                      *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6099,7 +6213,8 @@ export interface operations {
                      *         "code": "precondition_failed",
                      *         "message": "The object changed since the ETag given in If-Match.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#precondition_failed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6127,7 +6242,8 @@ export interface operations {
                      *         "code": "body_too_large",
                      *         "message": "The request body is too large.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6155,7 +6271,8 @@ export interface operations {
                      *         "code": "content_type_unsupported",
                      *         "message": "Send application/x-www-form-urlencoded or application/json.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6184,7 +6301,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6213,7 +6331,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6242,7 +6361,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6339,7 +6459,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6367,7 +6488,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6395,7 +6517,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6423,7 +6546,8 @@ export interface operations {
                      *         "code": "resource_missing",
                      *         "message": "No such object.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6452,7 +6576,8 @@ export interface operations {
                      *         "code": "idempotency_key_in_use",
                      *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6480,7 +6605,8 @@ export interface operations {
                      *         "code": "precondition_failed",
                      *         "message": "The object changed since the ETag given in If-Match.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#precondition_failed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6508,7 +6634,8 @@ export interface operations {
                      *         "code": "body_too_large",
                      *         "message": "The request body is too large.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6536,7 +6663,8 @@ export interface operations {
                      *         "code": "content_type_unsupported",
                      *         "message": "Send application/x-www-form-urlencoded or application/json.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6565,7 +6693,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6594,7 +6723,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6623,7 +6753,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6712,7 +6843,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6740,7 +6872,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6768,7 +6901,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6796,7 +6930,8 @@ export interface operations {
                      *         "code": "resource_missing",
                      *         "message": "No such object.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6825,7 +6960,8 @@ export interface operations {
                      *         "code": "idempotency_key_in_use",
                      *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6853,7 +6989,8 @@ export interface operations {
                      *         "code": "body_too_large",
                      *         "message": "The request body is too large.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6881,7 +7018,8 @@ export interface operations {
                      *         "code": "content_type_unsupported",
                      *         "message": "Send application/x-www-form-urlencoded or application/json.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6910,7 +7048,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6939,7 +7078,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -6968,7 +7108,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -7056,7 +7197,8 @@ export interface operations {
                      *         "message": "A parameter has an invalid value.",
                      *         "param": "name",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#parameter_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -7084,7 +7226,8 @@ export interface operations {
                      *         "code": "api_key_invalid",
                      *         "message": "Invalid or missing API key. Send it as 'Authorization: Bearer sk_test_...'.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#api_key_invalid",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -7112,7 +7255,8 @@ export interface operations {
                      *         "code": "livemode_not_allowed",
                      *         "message": "This environment accepts test mode keys (sk_test_) only.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#livemode_not_allowed",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -7140,7 +7284,8 @@ export interface operations {
                      *         "code": "resource_missing",
                      *         "message": "No such object.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#resource_missing",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -7169,7 +7314,8 @@ export interface operations {
                      *         "code": "idempotency_key_in_use",
                      *         "message": "A request with this Idempotency-Key is still being processed; retry shortly.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#idempotency_key_in_use",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -7197,7 +7343,8 @@ export interface operations {
                      *         "code": "body_too_large",
                      *         "message": "The request body is too large.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#body_too_large",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -7225,7 +7372,8 @@ export interface operations {
                      *         "code": "content_type_unsupported",
                      *         "message": "Send application/x-www-form-urlencoded or application/json.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#content_type_unsupported",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -7254,7 +7402,8 @@ export interface operations {
                      *         "code": "rate_limited",
                      *         "message": "Too many requests. Retry after the time in Retry-After.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#rate_limited",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -7283,7 +7432,8 @@ export interface operations {
                      *         "code": "internal_error",
                      *         "message": "An internal error occurred. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#internal_error",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */
@@ -7312,7 +7462,8 @@ export interface operations {
                      *         "code": "service_unavailable",
                      *         "message": "The service is temporarily unavailable. Retry with exponential backoff.",
                      *         "doc_url": "https://github.com/resource-api/resource-api/blob/main/docs/errors.md#service_unavailable",
-                     *         "request_id": "req_8a7b6c5d4e3f2g1h"
+                     *         "request_id": "req_8a7b6c5d4e3f2g1h",
+                     *         "request_log_url": "https://dashboard.example.com/logs/req_8a7b6c5d4e3f2g1h"
                      *       }
                      *     }
                      */

@@ -136,6 +136,7 @@ class ErrorDetail(ApiObject):
     """Where this error code is explained (errors.md#<code>)"""
     request_id: str
     request_log_url: str | None
+    """This request's page in the dashboard ({dashboard URL}/logs/{request_id}); null when the stage has no dashboard URL configured (docs/errors.md)"""
     _fields: ClassVar[dict[str, Any]] = {}
     _required: ClassVar[tuple[str, ...]] = ('type', 'code', 'message', 'doc_url', 'request_id')
     _consts: ClassVar[dict[str, Any]] = {}

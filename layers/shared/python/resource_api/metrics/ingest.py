@@ -117,8 +117,8 @@ def subscription_event(
     )
 
 
-def parse(message: str) -> Record | None:
-    """The record a log line carries, or None if it is not a valid resource_request line."""
+def json_of(message: str) -> dict[str, Any] | None:
+    """The JSON object a log line carries (after any prefix), or None."""
     start = message.find("{")
     if start < 0:
         return None
@@ -126,7 +126,13 @@ def parse(message: str) -> Record | None:
         data = json.loads(message[start:])
     except ValueError:
         return None
-    if not isinstance(data, dict) or data.get(metrics.RECORD_FIELD) != metrics.RECORD_MARKER:
+    return data if isinstance(data, dict) else None
+
+
+def parse(message: str) -> Record | None:
+    """The record a log line carries, or None if it is not a valid resource_request line."""
+    data = json_of(message)
+    if data is None or data.get(metrics.RECORD_FIELD) != metrics.RECORD_MARKER:
         return None
     try:
         record = Record(
@@ -225,22 +231,34 @@ def ingest(records: Iterable[Record]) -> dict[str, int]:
 
 def _write(resource: tuple[str, str, str], records: list[Record]) -> tuple[int, int, int]:
     """One chunk of one resource: (ingested, duplicates, dropped because the resource is gone)."""
+    return write_once(lambda pending: _transaction(resource, pending), records, head=2, stride=1,
+                      gone=lambda reasons: reasons[0] == "ConditionalCheckFailed")
+
+
+def write_once(
+    build: Any, records: list[Any], *, head: int, stride: int, gate: int = 0, gone: Any = None
+) -> tuple[int, int, int]:
+    """Commit the transaction `build(records)`, each record once: record i's items start
+    at index head + stride * i, and the one at + gate is Put with attribute_not_exists.
+    A record whose gate fails was written by an earlier delivery: it is dropped and the
+    rest sent again. gone(reasons): the transaction's own check failed, nothing is to be
+    written. (written, duplicates, dropped as gone); anything else raises IngestError."""
     pending = list(records)
     duplicates = 0
     attempt = 0
     while pending:
         try:
-            db.client().transact_write_items(TransactItems=_transaction(resource, pending))
+            db.client().transact_write_items(TransactItems=build(pending))
             return len(pending), duplicates, 0
         except Exception as exc:  # noqa: BLE001 - sorted out below; anything unknown is raised
             if db.error_code(exc) != "TransactionCanceledException":
                 raise
             reasons = db.cancellation_reasons(exc)
-            if len(reasons) != len(pending) + 2:
+            if len(reasons) != head + stride * len(pending):
                 raise IngestError(f"cancelled without a reason per item: {reasons}") from exc
-            if reasons[0] == "ConditionalCheckFailed":
-                return 0, duplicates, len(pending)  # the resource no longer exists
-            seen = {i for i, code in enumerate(reasons[2:]) if code == "ConditionalCheckFailed"}
+            if gone is not None and gone(reasons):
+                return 0, duplicates, len(pending)
+            seen = {i for i in range(len(pending)) if reasons[head + stride * i + gate] == "ConditionalCheckFailed"}
             if seen:  # already ingested by an earlier delivery: drop those, send the rest again
                 duplicates += len(seen)
                 pending = [r for i, r in enumerate(pending) if i not in seen]

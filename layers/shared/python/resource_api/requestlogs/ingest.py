@@ -43,14 +43,8 @@ _TEXTS = {  # field -> cap
 
 def parse(message: str) -> dict[str, Any] | None:
     """The record a log line carries, or None."""
-    start = message.find("{")
-    if start < 0:
-        return None
-    try:
-        data = json.loads(message[start:])
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = metrics_ingest.json_of(message)
+    if data is None:
         return None
     if data.get(capture.RECORD_FIELD) in capture.MARKERS and isinstance(data.get(capture.FIELD), dict):
         record = dict(data[capture.FIELD])

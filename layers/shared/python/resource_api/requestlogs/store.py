@@ -27,11 +27,11 @@ per request id, whatever the log delivery re-sends.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import Any
 
 from ..core import clock, db, keys, table
+from ..metrics import ingest as metrics_ingest
 from ..metrics import store as metrics
 
 ENTITY = "request_log"
@@ -54,14 +54,7 @@ FIELDS = (
     # beyond the interface: the query string (GET parameters), and what recorded it
     "query", "source",
 )
-MAX_TRANSACTION_ITEMS = 100
-RECORDS_PER_TRANSACTION = (MAX_TRANSACTION_ITEMS - 1) // 2  # 2 Puts each + the usage Update
-MAX_ATTEMPTS = 8
-RETRYABLE = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
-
-
-class IngestError(RuntimeError):
-    """The batch could not be written: raised so that it is delivered again."""
+RECORDS_PER_TRANSACTION = (metrics_ingest.MAX_TRANSACTION_ITEMS - 1) // 2  # 2 Puts each + the usage Update
 
 
 def normalize_id(request_id: str) -> str:
@@ -123,29 +116,11 @@ def write(records: Iterable[dict[str, Any]]) -> dict[str, int]:
 
 
 def _write_chunk(group: tuple[str, str, int], records: list[dict[str, Any]]) -> tuple[int, int]:
-    pending = list(records)
-    duplicates = attempt = 0
-    while pending:
-        try:
-            db.client().transact_write_items(TransactItems=_transaction(group, pending))
-            return len(pending), duplicates
-        except Exception as exc:  # noqa: BLE001 - sorted out below; anything unknown is raised
-            if db.error_code(exc) != "TransactionCanceledException":
-                raise
-            reasons = db.cancellation_reasons(exc)
-            if len(reasons) != 1 + 2 * len(pending):
-                raise IngestError(f"cancelled without a reason per item: {reasons}") from exc
-            seen = {i for i in range(len(pending)) if reasons[1 + 2 * i] == "ConditionalCheckFailed"}
-            if seen:  # ingested by an earlier delivery: send the rest again without them
-                duplicates += len(seen)
-                pending = [r for i, r in enumerate(pending) if i not in seen]
-                continue
-            others = sorted({code for code in reasons if code != "None"})
-            attempt += 1
-            if not set(others) <= RETRYABLE or attempt >= MAX_ATTEMPTS:
-                raise IngestError(f"transaction cancelled ({attempt} attempts): {others}") from exc
-            time.sleep(min(0.05 * 2**attempt, 1.0))
-    return 0, duplicates
+    # items: the usage Update, then per record its pointer Put (the gate) and its log Put
+    written, duplicates, _ = metrics_ingest.write_once(
+        lambda pending: _transaction(group, pending), records, head=1, stride=2, gate=0
+    )
+    return written, duplicates
 
 
 def _transaction(group: tuple[str, str, int], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
