@@ -8,7 +8,7 @@ PYTHON ?= $(firstword $(foreach p,python$(PYTHON_VERSION) $(wildcard $(HOME)/.py
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared/python
+export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared/python:$(CURDIR)/layers/dashboard/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
@@ -17,7 +17,7 @@ STAGE ?= sandbox
 CDK := node_modules/.bin/cdk
 CDK_CONTEXT = -c stage=$(STAGE) $(if $(AWS_REGION),-c region=$(AWS_REGION))
 
-.PHONY: help install run listen test fuzz lint clean build synth bootstrap deploy destroy bench openapi sdks sdk-toolchains
+.PHONY: help install run listen test browser fuzz lint clean build synth bootstrap deploy destroy bench openapi sdks sdk-toolchains
 
 help:
 	@echo "make run    - start the local cloud on http://127.0.0.1:$${PORT:-8000} (installs on first use)"
@@ -33,7 +33,7 @@ help:
 	@echo "make destroy - delete that deployment (a production table is kept)"
 	@echo "make clean  - remove the virtualenv and build outputs"
 
-$(BIN)/.installed: requirements-dev.txt layers/deps/requirements.txt
+$(BIN)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/dashboard/requirements.txt
 	@echo ">> creating the virtualenv in $(VENV) with $(PYTHON) (first run only)"
 	@test -x "$(PY)" || $(PYTHON) -m venv $(VENV)
 	@echo ">> installing dependencies from requirements-dev.txt"
@@ -50,8 +50,12 @@ run: install
 listen: install
 	@$(PY) -m localcloud.listen $(ARGS)
 
-test: install openapi/node_modules/.installed sdk-toolchains
+test: install openapi/node_modules/.installed sdk-toolchains browser
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The dashboard's browser tests' Chromium (tests/browser/install.sh: a no-op once installed).
+browser:
+	@bash tests/browser/install.sh
 
 # The OpenAPI document SDKs are generated from: checked in, a test keeps it equal to this.
 openapi: install

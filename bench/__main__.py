@@ -46,6 +46,7 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "pipeline": (["--seconds", "10"], ["--seconds", "3", "--burst", "100"], 150, 60),
     "mix": (["--seconds", "20"], ["--seconds", "5"], 120, 70),
     "fairness": (["--seconds", "10"], ["--seconds", "4"], 120, 90),  # bench/fairness.py (issue 23)
+    "dashboard": (["--runs", "3"], ["--runs", "2"], 150, 60),  # bench/dashboard.py
 }
 # Phases that print their own lines under the table (their module's render(result)).
 OWN_LINES = ("pipeline", "mix")
@@ -142,9 +143,15 @@ def main(argv: list[str]) -> int:
     results["cost"] = cost.model(results.get("roundtrips"), results.get("cpu"), memory_mb, prices)
     results["cold_start_cost"] = cost.cold_start_options(prices, memory_mb, results.get("coldstart"))
     results["targets"] = report.evaluate(results)
+    if "dashboard" in results:  # its own targets and lines (bench/dashboard.py)
+        from bench import dashboard
+
+        results["targets"] += results["dashboard"].get("targets") or []
     results["seconds"] = round(time.monotonic() - started, 1)
     results["machine"]["load_after"] = _load()
     table = report.render(results)
+    if "dashboard" in results:
+        table += "\n\n" + dashboard.render(results["dashboard"])
     results["table"] = table
     out_path.write_text(json.dumps(results, indent=1, default=str))
     print(table)

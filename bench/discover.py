@@ -79,7 +79,8 @@ def functions() -> list[Function]:
         out.append(_function(authorizer, "authorizer"))
         seen.add(authorizer)
     for folder in sorted(FUNCTIONS.iterdir()) if FUNCTIONS.is_dir() else []:
-        if folder.name not in seen and (folder / "handler.py").is_file():
+        # The dashboard has a layer of its own and a phase of its own (bench/dashboard.py).
+        if folder.name not in seen and folder.name != "dashboard" and (folder / "handler.py").is_file():
             out.append(_function(folder.name, "event"))
     return out
 

@@ -55,6 +55,7 @@ class Api(Construct):
         table: dynamodb.ITable,
         access: Access,
         monitoring: Monitoring,
+        dashboard_url: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.config = config
@@ -74,8 +75,11 @@ class Api(Construct):
         access_logs = self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=config.log_retention, removal_policy=config.removal_policy
         )
-        if config.dashboard_url:  # error objects' request_log_url (core/errors.py, gateway responses)
-            self.environment["DASHBOARD_URL"] = config.dashboard_url
+        # The dashboard's base URL: the stack's own dashboard API (infra/dashboard.py), or the
+        # dashboard_url context (its custom domain) when given.
+        dashboard_url = dashboard_url or config.dashboard_url
+        if dashboard_url:  # error objects' request_log_url (core/errors.py, gateway responses)
+            self.environment["DASHBOARD_URL"] = dashboard_url
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
@@ -97,7 +101,7 @@ class Api(Construct):
                 throttling_rate_limit=config.throttle_rate_limit,
                 throttling_burst_limit=config.throttle_burst_limit,
                 # the gateway responses' request_log_url: $stageVariables.dashboardUrl
-                variables={DASHBOARD_URL_VARIABLE: config.dashboard_url} if config.dashboard_url else None,
+                variables={DASHBOARD_URL_VARIABLE: dashboard_url} if dashboard_url else None,
             ),
         )
 
@@ -173,7 +177,7 @@ class Api(Construct):
                 type=apigw.ResponseType.of(response_type),
                 # DEFAULT_4XX/5XX keep API Gateway's own status (415, 403, 502, ...).
                 status_code=None if response_type.startswith("DEFAULT_") else str(status),
-                templates={"application/json": template(response_type, config.doc_base_url, bool(config.dashboard_url))},
+                templates={"application/json": template(response_type, config.doc_base_url, bool(dashboard_url))},
                 response_headers=response_headers(response_type),
             )
 

@@ -6,6 +6,11 @@ Layers (each a folder whose `python/` lands on sys.path as /opt/python):
 - build/layers/deps:   layers/deps/requirements.txt installed for the Lambda platform
   (pip --platform manylinux2014_aarch64 --implementation cp --python-version 3.12
   --only-binary=:all:), so no Docker and no compiler are needed.
+- build/layers/dashboard: the dashboard's own layer (functions/dashboard only): its code
+  (layers/dashboard/python: the app, templates, stylesheet) and the packages of
+  layers/dashboard/requirements.txt (FastAPI, Mangum, Jinja2...) for the Lambda platform,
+  installed --no-deps (pydantic comes from the deps layer), so the API functions' layers
+  do not grow.
 - build/host-deps:     (tests only, `--host-twin`) the same requirements for this machine,
   so tests can import the handlers with exactly the deployed package set.
 
@@ -48,7 +53,11 @@ STAMPS = BUILD / ".stamps"
 SHARED_SRC = ROOT / "layers" / "shared" / "python"
 REQUIREMENTS = ROOT / "layers" / "deps" / "requirements.txt"
 
+DASHBOARD_SRC = ROOT / "layers" / "dashboard" / "python"
+DASHBOARD_REQUIREMENTS = ROOT / "layers" / "dashboard" / "requirements.txt"
+
 SHARED_LAYER = BUILD / "layers" / "shared"
+DASHBOARD_LAYER = BUILD / "layers" / "dashboard"
 DEPS_LAYER = BUILD / "layers" / "deps"
 HOST_DEPS = BUILD / "host-deps"
 
@@ -183,6 +192,35 @@ def _build_requirements(name: str, out: Path, platform_args: list[str], force: b
     return out
 
 
+def build_dashboard(force: bool = False) -> Path:
+    digest = _digest(FORMAT.encode(), _tree_digest(DASHBOARD_SRC).encode(), DASHBOARD_REQUIREMENTS.read_bytes(),
+                     " ".join(LAMBDA_PLATFORM).encode())
+    if not force and _fresh("dashboard", DASHBOARD_LAYER, digest):
+        log(f"dashboard layer up to date ({DASHBOARD_LAYER.relative_to(ROOT)})")
+        return DASHBOARD_LAYER
+    log(f"building the dashboard layer (layers/dashboard + {DASHBOARD_REQUIREMENTS.relative_to(ROOT)})")
+    BUILD.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="dashboard.", dir=BUILD))
+    try:
+        shutil.copytree(DASHBOARD_SRC, tmp / "python", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        cmd = [
+            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+            "--no-input", "--no-deps", "--target", str(tmp / "python"), "-r", str(DASHBOARD_REQUIREMENTS),
+            *LAMBDA_PLATFORM,
+        ]
+        subprocess.run(cmd, check=True)
+        shutil.rmtree(tmp / "python" / "bin", ignore_errors=True)
+        found = FORBIDDEN & set(distributions(tmp / "python"))
+        if found:
+            raise SystemExit(f"{DASHBOARD_REQUIREMENTS.relative_to(ROOT)} pulls in {sorted(found)}")
+        compile_tree(tmp / "python", strict=False)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _replace(tmp, DASHBOARD_LAYER, "dashboard", digest)
+    return DASHBOARD_LAYER
+
+
 def build_deps(force: bool = False) -> Path:
     return _build_requirements("deps", DEPS_LAYER, LAMBDA_PLATFORM, force)
 
@@ -200,6 +238,7 @@ def build_all(host_twin: bool = False, force: bool = False) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         build_shared(force)
         build_deps(force)
+        build_dashboard(force)
         if host_twin:
             build_host_deps(force)
 

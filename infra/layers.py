@@ -1,4 +1,4 @@
-"""The two Lambda layers every function gets, from the folders `make build` writes
+"""The two Lambda layers every function gets, and the dashboard's own third, from the folders `make build` writes
 (see infra/build.py): our shared code, and the third-party dependencies built for
 the Lambda platform. Also the runtime and architecture they are built for."""
 
@@ -23,11 +23,13 @@ class LayersNotBuilt(RuntimeError):
 class Layers(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        for folder in (build.SHARED_LAYER, build.DEPS_LAYER):
+        for folder in (build.SHARED_LAYER, build.DEPS_LAYER, build.DASHBOARD_LAYER):
             if not (folder / "python").is_dir():
                 raise LayersNotBuilt(f"{folder.relative_to(build.ROOT)} is missing: run `make build` first")
         self.shared = self._layer("Shared", build.SHARED_LAYER, "resource_api: the Resource API's shared code")
         self.deps = self._layer("Deps", build.DEPS_LAYER, "third-party packages of layers/deps/requirements.txt")
+        # The dashboard's app and packages (FastAPI, Mangum, Jinja2): functions/dashboard only.
+        self.dashboard = self._layer("Dashboard", build.DASHBOARD_LAYER, "the dashboard app and its packages")
 
     def _layer(self, id: str, folder, description: str) -> lambda_.LayerVersion:
         return lambda_.LayerVersion(
@@ -43,4 +45,5 @@ class Layers(Construct):
 
     @property
     def all(self) -> list[lambda_.ILayerVersion]:
+        """Every API function's layers (never the dashboard's)."""
         return [self.shared, self.deps]

@@ -96,7 +96,8 @@ class Monitoring(Construct):
 
     # --- what the constructs run ----------------------------------------------------
 
-    def watch_api(self, api: apigw.RestApi, stage: str) -> None:
+    def watch_api(self, api: apigw.RestApi, stage: str, name: str = "Api") -> None:
+        """`name` prefixes the alarms' ids (another API of the stack: the dashboard's)."""
         dims = {"ApiName": api.rest_api_name, "Stage": stage}
 
         def metric(name: str, statistic: str) -> cw.Metric:
@@ -104,7 +105,7 @@ class Monitoring(Construct):
 
         # Average of 5XXError is the share of requests answered 5xx.
         self.alarm(
-            "Api5xxRate",
+            f"{name}5xxRate",
             metric("5XXError", "Average"),
             threshold=self.config.error_rate_threshold,
             description=f"More than {self.config.error_rate_threshold:.0%} of requests answered 5xx in 3 of 5 minutes",
@@ -112,7 +113,7 @@ class Monitoring(Construct):
             datapoints_to_alarm=3,
         )
         self.alarm(
-            "ApiLatencyP99",
+            f"{name}LatencyP99",
             metric("Latency", "p99"),
             threshold=self.config.p99_latency_ms,
             description=f"p99 latency above {self.config.p99_latency_ms} ms in 3 of 5 minutes",
@@ -120,10 +121,11 @@ class Monitoring(Construct):
             datapoints_to_alarm=3,
         )
         self.add_widgets(
-            cw.GraphWidget(title="Requests", left=[metric("Count", "Sum")], width=8),
-            cw.GraphWidget(title="4xx / 5xx rate", left=[metric("4XXError", "Average"), metric("5XXError", "Average")], width=8),
+            cw.GraphWidget(title=f"{name}: requests" if name != "Api" else "Requests", left=[metric("Count", "Sum")], width=8),
+            cw.GraphWidget(title=f"{name}: 4xx / 5xx rate" if name != "Api" else "4xx / 5xx rate",
+                           left=[metric("4XXError", "Average"), metric("5XXError", "Average")], width=8),
             cw.GraphWidget(
-                title="Latency",
+                title=f"{name}: latency" if name != "Api" else "Latency",
                 left=[metric("Latency", "p50"), metric("Latency", "p99"), metric("IntegrationLatency", "p99")],
                 width=8,
             ),

@@ -12,6 +12,7 @@ from resource_api.frame import request_log
 from .access import Access
 from .api import Api
 from .config import SERVICE_NAME, Config
+from .dashboard import Dashboard
 from .data import Data
 from .ingest import MetricsIngest
 from .layers import Layers
@@ -45,7 +46,12 @@ class ResourceApiStack(Stack):
         self.provisioning.grant_start(self.webhooks.stream_processor)
         # Constructs that register access kinds (e.g. provisioning's "start_execution")
         # go above this line: the API grants its functions from what is registered.
-        self.api = Api(self, "Api", config=config, layers=self.layers, table=self.data.table, access=self.access, monitoring=self.monitoring)
+        # The dashboard (its own API): before the API, whose error objects link to it (request_log_url).
+        self.dashboard = Dashboard(
+            self, "Dashboard", config=config, layers=self.layers, data=self.data, access=self.access, monitoring=self.monitoring
+        )
+        self.api = Api(self, "Api", config=config, layers=self.layers, table=self.data.table, access=self.access,
+                       monitoring=self.monitoring, dashboard_url=config.dashboard_url or self.dashboard.url)
         # Per-resource metrics and request logs, from the functions' and the access log's lines (off the request path).
         self.ingest = MetricsIngest(
             self, "MetricsIngest", config=config, layers=self.layers, table=self.data.table, monitoring=self.monitoring

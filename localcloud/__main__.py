@@ -32,6 +32,7 @@ def main() -> int:
         state_file=os.environ.get("LOCAL_STATE_FILE", os.path.join(ROOT, ".localcloud.json")),
         log=lambda msg: print(f"[localcloud] {msg}", flush=True),
         workers=workers(),
+        dashboard_port=int(os.environ["DASHBOARD_PORT"]) if os.environ.get("DASHBOARD_PORT") else None,
     )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -50,6 +51,7 @@ def main() -> int:
                 f"  account:  acct_demo",
                 f"  test key: {cloud.keys['test']}",
                 f"  live key: {cloud.keys['live']}",
+                f"Dashboard: {cloud.dashboard_url}  (sign in with either key)",
                 "",
                 "Try:",
                 f"  curl {cloud.url}/v1/resources -H \"Authorization: Bearer {cloud.keys['test']}\" "

@@ -63,6 +63,9 @@ class LocalCloud:
     workers: int = 1  # gateway processes in all, this one included (localcloud/workers.py)
     pool: Any = None
     log_subscription: Any = None
+    dashboard_port: int | None = None  # None: PORT + 1 if free, else any free port
+    dashboard_server: Any = None
+    dashboard_serving: bool = False
 
     @property
     def moto_url(self) -> str:
@@ -72,11 +75,28 @@ class LocalCloud:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
     def dashboard_url(self) -> str:
-        """The dashboard's base URL, as error objects' request_log_url name it
-        (`{dashboard_url}/logs/{request_id}`): DASHBOARD_URL when given, else the
-        dashboard's place on this local cloud."""
-        return os.environ.get("DASHBOARD_URL", "").strip().rstrip("/") or f"{self.url}/dashboard"
+        return f"http://{self.host}:{self.dashboard_port}"
+
+    def bind_dashboard(self) -> None:
+        """The dashboard's gateway socket (localcloud/dashboard.py), bound before any
+        function runs so DASHBOARD_URL (request_log_url's base) is known to all of them."""
+        from .dashboard import ALARM_PREFIX, DashboardGateway
+
+        gateway = DashboardGateway()
+        wanted = self.dashboard_port
+        candidates = [wanted] if wanted is not None else ([self.port + 1] if self.port else []) + [0]
+        for port in candidates:
+            try:
+                self.dashboard_server = gateway.serve(self.host, port)
+                break
+            except OSError:
+                if port == candidates[-1]:
+                    raise
+        self.dashboard_port = self.dashboard_server.server_address[1]
+        os.environ["DASHBOARD_URL"] = self.dashboard_url
+        os.environ.setdefault("STATUS_ALARM_PREFIX", ALARM_PREFIX)
 
     def start_moto(self) -> None:
         self.moto_port = self.moto_port or free_port()
@@ -110,7 +130,7 @@ class LocalCloud:
         os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "resource-api")
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
         os.environ.setdefault("DOC_BASE_URL", f"{self.url}/docs")
-        for p in (ROOT, os.path.join(ROOT, "layers", "shared", "python")):
+        for p in (ROOT, os.path.join(ROOT, "layers", "shared", "python"), os.path.join(ROOT, "layers", "dashboard", "python")):
             if p not in sys.path:
                 sys.path.insert(0, p)
 
@@ -188,19 +208,25 @@ class LocalCloud:
         httpheaders.install()  # this process's HTTP header parsing: the gateway's requests, boto3's responses
         self.start_moto()
         self.configure_environment()
+        self.bind_dashboard()
         self.create_tables()
         self.create_state_machines()
         self.create_queues()
         self.bootstrap_account()
+        from .dashboard import create_status_alarms
+
+        create_status_alarms()
         self.start_pollers()
         gateway = Gateway(auth_cache_ttl=self.auth_cache_ttl)
         gateway.access_log = self.log_subscription.publish  # the answers it makes itself
         gateway.redeliver_logs = self.log_subscription.redeliver
         self.server = gateway.serve(self.host, self.port, reuse_port=self.workers > 1)
         self.port = self.server.server_address[1]
-        # Error objects' request_log_url (core/errors.py): before any request, workers inherit it.
-        os.environ["DASHBOARD_URL"] = self.dashboard_url()
+        # Error objects' request_log_url (core/errors.py) is DASHBOARD_URL, set by bind_dashboard
+        # before any request (workers inherit it).
         threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True).start()
+        threading.Thread(target=self.dashboard_server.serve_forever, name="dashboard", daemon=True).start()
+        self.dashboard_serving = True
         if self.workers > 1:
             from .workers import WorkerPool
 
@@ -217,7 +243,8 @@ class LocalCloud:
         """Tell `python -m apictl --local` where this cloud's AWS endpoint is."""
         if self.state_file:
             with open(self.state_file, "w") as f:
-                json.dump({"url": self.url, "moto_url": self.moto_url, "table_name": os.environ["TABLE_NAME"]}, f)
+                json.dump({"url": self.url, "moto_url": self.moto_url, "table_name": os.environ["TABLE_NAME"],
+                           "dashboard_url": self.dashboard_url}, f)
 
     def stop(self) -> None:
         for poller in self.pollers:
@@ -229,6 +256,10 @@ class LocalCloud:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+        if self.dashboard_server is not None:
+            if self.dashboard_serving:  # shutdown() waits for a serve_forever that must have begun
+                self.dashboard_server.shutdown()
+            self.dashboard_server.server_close()
         if self.moto is not None and self.moto.poll() is None:
             self.moto.terminate()
             try:

@@ -64,6 +64,8 @@ class Gateway:
         # the clock and clears the caches of every worker before answering (after_admin).
         self.admin_relay: Any = None
         self.after_admin: Any = None
+        # The client address of the request this thread serves (the event's sourceIp).
+        self.peer = threading.local()
         # Where the stage's access log lines of the answers the gateway makes itself go
         # (a LogSubscription's publish: they become request-log records of the account).
         self.access_log: Any = None
@@ -298,11 +300,16 @@ class Gateway:
                 else:
                     body = self.rfile.read(length) if length else b""
                     headers_in = {k: v for k, v in self.headers.items()}
+                    gateway.peer.ip = self.client_address[0]
                     status, headers, payload = gateway.handle(self.command, self.path, headers_in, body)
                 self.send_response(status)
                 for k, v in headers.items():
                     if k.lower() not in ("content-length", "connection", "date", "server"):
-                        self.send_header(k, v)
+                        # A multi-value header (a proxy response's multiValueHeaders, e.g.
+                        # two Set-Cookie) goes out as one header line per value, as API
+                        # Gateway sends it; joined with ", " a Set-Cookie would break.
+                        for one in v if isinstance(v, list) else (v,):
+                            self.send_header(k, one)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 if self.command != "HEAD":
@@ -354,10 +361,14 @@ def _json(status: int, body: Any):
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
 
-def _from_proxy(response: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-    headers = dict(response.get("headers") or {})
+def _from_proxy(response: dict[str, Any]) -> tuple[int, dict[str, Any], bytes]:
+    """(status, headers, body) of a proxy response; a header of multiValueHeaders is a
+    list of its values (each sent as its own header line, as API Gateway does)."""
+    headers: dict[str, Any] = dict(response.get("headers") or {})
     for k, values in (response.get("multiValueHeaders") or {}).items():
-        headers[k] = ", ".join(values)
+        for name in [h for h in headers if h.lower() == k.lower()]:
+            del headers[name]  # API Gateway: multiValueHeaders win over headers of the same name
+        headers[k] = list(values) if len(values) != 1 else values[0]
     body = response.get("body") or ""
     payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
     return int(response.get("statusCode", 200)), headers, payload

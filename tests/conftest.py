@@ -80,6 +80,8 @@ class Cloud:
     moto_url: str
     env: dict[str, str]
     keys: dict[str, str] = field(default_factory=dict)
+    dashboard_url: str = ""  # the dashboard's gateway (localcloud/dashboard.py)
+    log_path: str = ""  # everything the local cloud printed
 
     def client(self, key: str | None = None) -> Api:
         return Api(self.url, key or self.keys["test"])
@@ -155,7 +157,10 @@ def cloud(tmp_path_factory) -> Iterator[Cloud]:
 
     moto_url = f"http://127.0.0.1:{moto_port}"
     cli_env = {**env, **aws_environment(moto_url), "AWS_READ_TIMEOUT": "60"}
-    yield Cloud(url=url, moto_url=moto_url, env=cli_env, keys={"test": TEST_KEY, "live": LIVE_KEY})
+    with open(state) as f:
+        dashboard_url = json.load(f)["dashboard_url"]
+    yield Cloud(url=url, moto_url=moto_url, env=cli_env, keys={"test": TEST_KEY, "live": LIVE_KEY},
+                dashboard_url=dashboard_url, log_path=log.name)
     localcloud_process.stop(proc, timeout=10)
     log.close()
 

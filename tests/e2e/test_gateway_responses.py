@@ -84,7 +84,7 @@ def assert_gateway_response(cloud, resp, kind: str) -> dict:
     assert re.fullmatch(UUID, request_id), request_id  # API Gateway's id, as it has it
     assert re.fullmatch(REQUEST_ID_PATTERN, request_id)
     status, headers, body = templates.gateway_response(
-        kind, request_id, base_doc_url=f"{cloud.url}/docs", dashboard_url=f"{cloud.url}/dashboard"
+        kind, request_id, base_doc_url=f"{cloud.url}/docs", dashboard_url=cloud.dashboard_url
     )
     assert resp.status_code == status, resp.text
     assert resp.content == body

@@ -58,7 +58,7 @@ def test_a_failing_request_names_its_log_page_and_its_record_has_every_field(clo
     request_id = resp.headers["Request-Id"]
     # Then its error object links the dashboard's page of that request (make run's URL)
     assert error["request_id"] == request_id
-    assert error["request_log_url"] == f"{cloud.url}/dashboard/logs/{request_id}"
+    assert error["request_log_url"] == f"{cloud.dashboard_url}/logs/{request_id}"
     # And its record appears, with every field of the interface
     record = wait_for(lambda: logs.get(account, "test", request_id), "the request's record")
     assert record["request_id"] == request_id and record["account_id"] == account
@@ -92,7 +92,7 @@ def test_a_gateway_error_carries_request_log_url_too(cloud):
     resp = requests.get(f"{cloud.url}/v1/resources", timeout=10)  # no key: API Gateway's own 401
     assert resp.status_code == 401
     error = resp.json()["error"]
-    assert error["request_log_url"] == f"{cloud.url}/dashboard/logs/{error['request_id']}"
+    assert error["request_log_url"] == f"{cloud.dashboard_url}/logs/{error['request_id']}"
 
 
 def test_a_revoked_keys_401_is_logged_for_its_account(cloud, logs):

@@ -110,7 +110,7 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def scenario(url: str, hook_url: str) -> None:
+def scenario(url: str, hook_url: str, dashboard_url: str) -> None:
     """Every route at least once, and the pipeline behind them."""
     import requests
 
@@ -154,11 +154,52 @@ def scenario(url: str, hook_url: str) -> None:
     ok(s.get(f"{url}/v1/events/{evt}"))
     wait(lambda: len(ok(s.get(f"{url}/v1/events/{evt}/deliveries"))["data"]) >= 2)
     ok(s.post(f"{url}/v1/events/{evt}/resend"))
+    dashboard_scenario(dashboard_url, evt, good["id"])
     ok(s.post(f"{url}/v1/webhook_endpoints/{bad['id']}/replay", data={"since": 0}))
     ok(s.delete(f"{url}/v1/resources/{other['id']}"))
     ok(s.delete(f"{url}/v1/webhook_endpoints/{bad['id']}"))
     wait(lambda: any(e["type"] == "resource.deleted" for e in ok(s.get(f"{url}/v1/events"))["data"]))
     time.sleep(3)  # the deliveries of the last events
+
+
+def dashboard_scenario(dashboard_url: str, evt: str, endpoint_id: str) -> None:
+    """Every dashboard page and action once (its sessions, keys, test events, status)."""
+    import requests
+
+    origin = {"Origin": dashboard_url}
+    assert requests.post(f"{dashboard_url}/login", data={"key": "sk_test_wrong"}, headers=origin, timeout=30).status_code == 401
+    signed = requests.post(f"{dashboard_url}/login", data={"key": TEST_KEY}, headers=origin, allow_redirects=False, timeout=30)
+    assert signed.status_code == 303, signed.text
+    cookie = {"Cookie": signed.headers["Set-Cookie"].split(";")[0], **origin}  # a Secure cookie, over http here
+
+    def page(path: str) -> str:
+        resp = requests.get(f"{dashboard_url}{path}", headers=cookie, allow_redirects=False, timeout=30)
+        assert resp.status_code == 200, (path, resp.status_code)
+        return resp.text
+
+    def post(path: str, **form: str) -> requests.Response:
+        resp = requests.post(f"{dashboard_url}{path}", data={"csrf_token": csrf, **form}, headers=cookie,
+                             allow_redirects=False, timeout=30)
+        assert resp.status_code in (200, 303), (path, resp.status_code, resp.text[-500:])
+        return resp
+
+    keys_page = page("/keys")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', keys_page).group(1)
+    for path in ("/", "/logs", "/logs?status_class=4xx&method=GET", "/resources", "/webhooks", f"/webhooks/{endpoint_id}",
+                 "/events", f"/events/{evt}", "/status"):
+        page(path)
+    created = post("/keys").text
+    key_id = re.findall(r'<tr id="(key_[0-9a-z]+)"', created)[0]
+    post(f"/keys/{key_id}/roll", expires="now")
+    post(f"/keys/{key_id}/revoke")
+    post("/webhooks", url="http://127.0.0.1:9/dash", enabled_events="*")
+    post(f"/webhooks/{endpoint_id}", description="from the dashboard")
+    post(f"/webhooks/{endpoint_id}/rotate", expires="1h")
+    post(f"/webhooks/{endpoint_id}/test")
+    post(f"/webhooks/{endpoint_id}/replay", since="2020-01-01T00:00")
+    post(f"/events/{evt}/resend", webhook_endpoint=endpoint_id)
+    post("/mode", mode="test")
+    post("/logout")
 
 
 def main(out_path: str) -> int:
@@ -171,7 +212,7 @@ def main(out_path: str) -> int:
     cloud = LocalCloud(port=0, api_keys=[TEST_KEY], auth_cache_ttl=0.0, state_file=None, log=lambda m: None)
     cloud.start()
     try:
-        scenario(cloud.url, f"http://127.0.0.1:{receiver.server_address[1]}")
+        scenario(cloud.url, f"http://127.0.0.1:{receiver.server_address[1]}", cloud.dashboard_url)
     finally:
         cloud.stop()
         receiver.shutdown()

@@ -21,6 +21,8 @@ EXPECTED_ACKNOWLEDGEMENTS = {
     "AwsSolutions-SQS3",  # the stream's on-failure queue is itself a dead-letter target (infra/monitoring.py failure_queue)
     # DELETE may stop the provisioning state machine's executions, named by resource id (infra/provisioning.py)
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<AWS::StackName>-provisioning:*]",
+    # The dashboard's status page reads the stack's own alarms, by name prefix (infra/dashboard.py)
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:<AWS::StackName>-*]",
 }
 
 

@@ -59,8 +59,14 @@ def _matches(pattern: str, line: str) -> bool:
     return all(results) if op == "&&" else any(results)
 
 
+def _api_stage(synth) -> dict:
+    """The API's stage (the dashboard's own API has a stage of its own, not subscribed)."""
+    (stage,) = [s for s in synth.of_type("AWS::ApiGateway::Stage").values() if s["Properties"]["StageName"] != "dashboard"]
+    return stage
+
+
 def _access_log_group(synth) -> str:
-    (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
+    stage = _api_stage(synth)
     return stage["Properties"]["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
 
 
@@ -119,7 +125,7 @@ def test_the_access_log_pattern_takes_api_gateways_own_answers_to_an_account_onl
 
     (pattern,) = {f["Properties"]["FilterPattern"] for f in synth.of_type("AWS::Logs::SubscriptionFilter").values()
                   if f["Properties"]["LogGroupName"]["Ref"] == _access_log_group(synth)}
-    (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
+    stage = _api_stage(synth)
     assert json.loads(stage["Properties"]["AccessLogSetting"]["Format"]) == gateway_responses.ACCESS_LOG_FORMAT
 
     def line(kind: str, **auth: str) -> str:
@@ -152,21 +158,29 @@ def test_request_logs_expire_with_the_tables_ttl(synth):
 
 
 def test_the_dashboard_url_makes_request_log_url(synth):
-    """With a dashboard URL (context dashboard_url), functions get DASHBOARD_URL and the
-    gateway responses name $stageVariables.dashboardUrl; without, request_log_url is null."""
-    url = "https://dashboard.eu.example.com" if synth.name == "production" else None
-    (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
-    assert (stage["Properties"].get("Variables") or {}).get(gateway_responses.DASHBOARD_URL_VARIABLE) == url
+    """The functions get DASHBOARD_URL and the gateway responses name
+    $stageVariables.dashboardUrl: the dashboard_url context (its custom domain) when
+    given, else the stack's own dashboard API (infra/dashboard.py)."""
+    from infra.dashboard import STAGE as DASHBOARD_STAGE
+
+    (dashboard_api,) = [k for k, v in synth.of_type("AWS::ApiGateway::RestApi").items()
+                        if v["Properties"]["Name"].endswith("-dashboard")]
+
+    def is_dashboard_url(value) -> bool:
+        if synth.name == "production":
+            return value == "https://dashboard.eu.example.com"
+        parts = value["Fn::Join"][1]
+        return {"Ref": dashboard_api} in parts and parts[-1].endswith(f"/{DASHBOARD_STAGE}")
+
+    (stage,) = [s for s in synth.of_type("AWS::ApiGateway::Stage").values() if s["Properties"]["StageName"] != DASHBOARD_STAGE]
+    assert is_dashboard_url(stage["Properties"]["Variables"][gateway_responses.DASHBOARD_URL_VARIABLE])
     for name in SUBSCRIBED:
         env = functions_by_name(synth)[name][1]["Properties"]["Environment"]["Variables"]
-        assert env.get("DASHBOARD_URL") == url, name
+        assert is_dashboard_url(env["DASHBOARD_URL"]), name
     for response in synth.of_type("AWS::ApiGateway::GatewayResponse").values():
         error = json.loads(response["Properties"]["ResponseTemplates"]["application/json"].replace(
             "$context.error.messageString", '"m"'))["error"]
-        if url:
-            assert error["request_log_url"] == "$stageVariables.dashboardUrl/logs/$context.requestId"
-        else:
-            assert error["request_log_url"] is None
+        assert error["request_log_url"] == "$stageVariables.dashboardUrl/logs/$context.requestId"
 
 
 def test_the_ingest_function_is_built_like_the_others(synth):
@@ -174,7 +188,9 @@ def test_the_ingest_function_is_built_like_the_others(synth):
     props = fn["Properties"]
     assert props["Runtime"] == "python3.12" and props["Architectures"] == ["arm64"]
     assert props["Handler"] == "handler.handler" and props["TracingConfig"] == {"Mode": "Active"}
-    assert {layer["Ref"] for layer in props["Layers"]} == set(synth.of_type("AWS::Lambda::LayerVersion"))
+    assert {layer["Ref"] for layer in props["Layers"]} == {  # the API functions' two, never the dashboard's
+        k for k, v in synth.of_type("AWS::Lambda::LayerVersion").items() if "dashboard" not in v["Properties"]["Description"]
+    }
     env = props["Environment"]["Variables"]
     assert env["TABLE_NAME"] == {"Ref": next(iter(synth.of_type("AWS::DynamoDB::Table")))}
     assert env["POWERTOOLS_SERVICE_NAME"] == "resource-api" and env["STAGE"] == synth.name

@@ -41,11 +41,18 @@ def resource_paths(synth) -> dict[str, str]:
     return paths
 
 
+def api_id(synth) -> str:
+    """The API's RestApi (the dashboard has its own: tests/infrastructure/test_dashboard.py)."""
+    (found,) = [k for k, v in synth.of_type("AWS::ApiGateway::RestApi").items() if not v["Properties"]["Name"].endswith("-dashboard")]
+    return found
+
+
 def methods(synth) -> list[tuple[str, str, dict]]:
-    """(HTTP method, resource path, properties) of every API method."""
+    """(HTTP method, resource path, properties) of every method of the API."""
     paths = resource_paths(synth)
     out = []
-    for props in (m["Properties"] for m in synth.of_type("AWS::ApiGateway::Method").values()):
+    mine = {"Ref": api_id(synth)}
+    for props in (m["Properties"] for m in synth.of_type("AWS::ApiGateway::Method").values() if m["Properties"]["RestApiId"] == mine):
         rid = props["ResourceId"]
         path = "/" if "Fn::GetAtt" in rid else paths[rid["Ref"]]
         out.append((props["HttpMethod"], path, props))
@@ -147,7 +154,8 @@ def test_unknown_paths_fall_to_url_invalid(synth):
 def test_every_function_is_python312_arm64_with_both_layers_and_tracing(synth):
     fns = functions_by_name(synth)
     assert set(fns) == set(ALL_FUNCTIONS)
-    layer_ids = set(synth.of_type("AWS::Lambda::LayerVersion"))
+    # the shared code and the deps; the dashboard's own layer is its function's only (test_dashboard.py)
+    layer_ids = {k for k, v in synth.of_type("AWS::Lambda::LayerVersion").items() if "dashboard" not in v["Properties"]["Description"]}
     assert len(layer_ids) == 2
     for name, (_, fn) in fns.items():
         props = fn["Properties"]
@@ -282,7 +290,7 @@ def test_request_authorizer_is_cached_on_the_authorization_header(synth):
 
 
 def test_stage_v1_has_access_logs_tracing_and_a_throttle(synth):
-    (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
+    (stage,) = [s for s in synth.of_type("AWS::ApiGateway::Stage").values() if s["Properties"]["RestApiId"] == {"Ref": api_id(synth)}]
     props = stage["Properties"]
     assert props["StageName"] == STAGE
     assert props["TracingEnabled"] is True
@@ -299,8 +307,8 @@ def test_gateway_responses_are_the_error_object(synth):
     for kind, (status, code, _) in GATEWAY_RESPONSES.items():
         props = found[kind]
         text = props["ResponseTemplates"]["application/json"]
-        # (the production deployment has a dashboard URL: request_log_url names its page)
-        assert text == template(kind, DEFAULT_DOC_BASE_URL, dashboard=synth.name == "production")
+        # (every deployment has a dashboard, infra/dashboard.py: request_log_url names its page)
+        assert text == template(kind, DEFAULT_DOC_BASE_URL, dashboard=True)
         assert f'"code": "{code}"' in text
         # Gateway response templates are not VTL: no directive may appear (#set, #if, ...),
         # or its line would be sent as text before the JSON.
@@ -370,9 +378,11 @@ def test_alarms_on_5xx_rate_p99_latency_and_throttles(synth):
             by_metric.setdefault(alarm["MetricName"], []).append(alarm)
         assert alarm["TreatMissingData"] == "notBreaching"
         assert alarm["AlarmActions"], "every alarm notifies the alarm topic"
-    (rate,) = by_metric["5XXError"]
+    name = synth.resources[api_id(synth)]["Properties"]["Name"]
+    of_api = {m: [a for a in v if {"Name": "ApiName", "Value": name} in a.get("Dimensions", [])] for m, v in by_metric.items()}
+    (rate,) = of_api["5XXError"]
     assert rate["Statistic"] == "Average" and 0 < rate["Threshold"] < 1
-    (latency,) = by_metric["Latency"]
+    (latency,) = of_api["Latency"]
     assert latency["ExtendedStatistic"] == "p99"
     assert len(by_metric["Throttles"]) >= len(ALL_FUNCTIONS)  # one per function
     assert any("ReadThrottleEvents" in str(a.get("Metrics")) for a in alarms)  # the table

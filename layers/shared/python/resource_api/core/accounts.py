@@ -118,8 +118,49 @@ def list_keys(account_id: str) -> list[dict[str, Any]]:
     out = []
     for raw in resp.get("Items", []):
         item = db.from_item(raw) or {}
-        out.append({k: item[k] for k in ("id", "object", "account_id", "mode", "last4", "created", "revoked")})
+        record = {k: item[k] for k in ("id", "object", "account_id", "mode", "last4", "created", "revoked")}
+        record["expires"] = item.get("expires")  # set by a roll: the key stops working then
+        record["rolled_to"] = item.get("rolled_to")
+        out.append(record)
     return out
+
+
+# How long a rolled key keeps working, as a dashboard offers it (Stripe: now .. 7 days).
+ROLL_EXPIRIES_S = {"now": 0, "1h": 3600, "24h": 86400, "7d": 7 * 86400}
+
+
+def _key_item(account_id: str, key_id: str) -> dict[str, Any] | None:
+    resp = db.client().query(
+        TableName=db.table(),
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :p AND gsi1sk = :k",
+        ExpressionAttributeValues=db.values(p=keys.api_keys_of(account_id), k=key_id),
+    )
+    items = resp.get("Items", [])
+    return db.from_item(items[0]) if items else None
+
+
+def roll_key(account_id: str, key_id: str, expires_in_s: int) -> dict[str, Any]:
+    """A new key of the same mode (returned with its secret, shown once); the old one keeps
+    working for `expires_in_s` seconds more (0: it stops at once), then the authorizer
+    refuses it (authenticate). ValueError for an unknown, revoked or already rolled key."""
+    if expires_in_s < 0:
+        raise ValueError("expires_in_s must be 0 or more")
+    item = _key_item(account_id, key_id)
+    if item is None or item.get("revoked"):
+        raise ValueError(f"no such active key: {key_id}")
+    if item.get("rolled_to"):
+        raise ValueError(f"key {key_id} was already rolled")
+    new = add_key(account_id, item["mode"])
+    expires = clock.now_s() + expires_in_s
+    db.client().update_item(
+        TableName=db.table(),
+        Key=db.to_item({"pk": item["pk"], "sk": item["sk"]}),
+        UpdateExpression="SET expires = :e, rolled_to = :n",
+        ConditionExpression="attribute_exists(pk) AND revoked = :f AND attribute_not_exists(rolled_to)",
+        ExpressionAttributeValues=db.values(e=expires, n=new["id"], f=False),
+    )
+    return {**new, "rolled_from": key_id, "old_key_expires": expires}
 
 
 def revoke_key(account_id: str, key_id: str) -> bool:
@@ -141,18 +182,29 @@ def revoke_key(account_id: str, key_id: str) -> bool:
     return True
 
 
+def key_active(item: dict[str, Any]) -> bool:
+    """A stored key that is not revoked and not past the expiry a roll gave it."""
+    expires = item.get("expires")
+    return not item.get("revoked") and (expires is None or int(expires) > clock.now_s())
+
+
 def authenticate(secret: str) -> Principal | None:
-    """The principal for a presented key, or None when it is unknown or revoked."""
+    """The principal for a presented key, or None when it is unknown, revoked or expired."""
     mode = mode_of(secret)
     if mode is None or len(secret) > 255:
         return None
-    digest = hash_key(secret)
+    return principal_for_hash(hash_key(secret), mode)
+
+
+def principal_for_hash(digest: str, mode: str) -> Principal | None:
+    """The principal of the key whose SHA-256 is `digest`, while it is valid for `mode`
+    (what a dashboard session re-checks on every page, holding only the hash)."""
     client = db.client()
     item = db.from_item(client.get_item(TableName=db.table(), Key=db.to_item(keys.api_key(digest))).get("Item"))
     # The lookup is by hash; compare the stored hash in constant time all the same.
     if not item or not hmac.compare_digest(item["pk"], keys.api_key(digest)["pk"]):
         return None
-    if item.get("revoked") or item.get("mode") != mode:
+    if item.get("mode") != mode or not key_active(item):
         return None
     account = get_account(item["account_id"])
     if account is None:

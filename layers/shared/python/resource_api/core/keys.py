@@ -239,3 +239,19 @@ def rate_limit(account_id: str, mode: str, month: str) -> dict[str, str]:
     """An account's request counters in one mode for one month (per-minute windows
     inside): every key of the account and mode counts here (frame/key_limits.py)."""
     return {"pk": f"RATE#{account_id}#{mode}", "sk": month}
+
+
+# --- the dashboard (layers/dashboard) --------------------------------------------------
+# Its own writes beside the API's (infra/dashboard.py): API keys (create, roll, revoke),
+# its sessions and sign-in counters, and the test events it sends (*#EVT).
+DASHBOARD_PARTITIONS = ("APIKEY#*", "DASHSESSION#*", "DASHSIGNIN#*", "*#EVT")
+
+
+def dashboard_session(session_digest: str) -> dict[str, str]:
+    """A dashboard session, by the SHA-256 of its cookie's id (never the id itself)."""
+    return {"pk": f"DASHSESSION#{session_digest}", "sk": "SESSION"}
+
+
+def dashboard_signin(source_ip: str, minute: int) -> dict[str, str]:
+    """Failed sign-ins of one source address in one minute (TTL-cleaned)."""
+    return {"pk": f"DASHSIGNIN#{source_ip}", "sk": f"W#{minute}"}

@@ -138,3 +138,27 @@ def replay(ctx: RequestContext, endpoint_id: str, params: WebhookReplay) -> dict
         "remaining": len(failed) - len(queued),
         "has_more": len(failed) > len(queued),
     }
+
+
+def list_for_endpoint(
+    account_id: str, mode: str, endpoint_id: str, *, limit: int = 50, starting_after: str | None = None
+) -> tuple[list[dict[str, Any]], bool]:
+    """An endpoint's delivery attempts, newest first, as `render` shows them (the
+    dashboard's endpoint page): (attempts, has_more). `starting_after` is an attempt id."""
+    low, high = lists.bounds(PREFIX, None, starting_after, None)
+
+    def query(lo: str, hi: str, n: int, forward: bool) -> list[dict[str, Any]]:
+        resp = db.client().query(
+            TableName=db.table(),
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=db.values(
+                p=keys.endpoint_deliveries_partition(account_id, mode, endpoint_id), lo=lo, hi=hi
+            ),
+            Limit=n,
+            ScanIndexForward=forward,
+        )
+        return [db.from_item(i) for i in resp.get("Items", [])]  # type: ignore[misc]
+
+    items, has_more = lists.page(query, low=low, high=high, limit=limit, ending_before=None)
+    return [render(i) for i in items], has_more

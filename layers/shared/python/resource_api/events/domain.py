@@ -155,19 +155,7 @@ def on_change(change: Change) -> None:
 
 def publish(account_id: str, mode: str, event: dict[str, Any]) -> None:
     """Store the event (once) and fan it out (until it is recorded as fanned out)."""
-    item = {
-        **keys.event(account_id, mode, event["id"]),
-        **keys.event_type_index(account_id, mode, event["type"], event["id"]),
-        "entity": ENTITY,
-        "id": event["id"],
-        "type": event["type"],
-        "account_id": account_id,
-        "mode": mode,
-        "created": event["created"],
-        "body": dumps(event),
-        "fanned_out": False,
-        table.TTL_ATTRIBUTE: event["created"] + RETENTION_S,
-    }
+    item = event_item(account_id, mode, event)
     try:
         db.client().put_item(
             TableName=db.table(), Item=db.to_item(item), ConditionExpression="attribute_not_exists(pk)"
@@ -188,6 +176,45 @@ def publish(account_id: str, mode: str, event: dict[str, Any]) -> None:
         UpdateExpression="SET fanned_out = :t, endpoint_count = :n",
         ExpressionAttributeValues=db.values(t=True, n=len(endpoints)),
     )
+
+
+def event_item(account_id: str, mode: str, event: dict[str, Any], fanned_out: bool = False) -> dict[str, Any]:
+    """The stored form of an event (listed and delivered from it)."""
+    return {
+        **keys.event(account_id, mode, event["id"]),
+        **keys.event_type_index(account_id, mode, event["type"], event["id"]),
+        "entity": ENTITY,
+        "id": event["id"],
+        "type": event["type"],
+        "account_id": account_id,
+        "mode": mode,
+        "created": event["created"],
+        "body": dumps(event),
+        "fanned_out": fanned_out,
+        table.TTL_ATTRIBUTE: event["created"] + RETENTION_S,
+    }
+
+
+def send_test(account_id: str, mode: str, endpoint_id: str) -> str:
+    """A test event for one endpoint (the dashboard's "Send test event", like Svix's
+    "send example"): an event of the first type the endpoint subscribes to, whose
+    `data.object` is an example marked `"test": true`, stored like any event (it is listed
+    and its deliveries are logged) and queued to this endpoint only. Returns its id."""
+    from ..webhooks.models import EVENT_TYPES  # noqa: PLC0415 - the dashboard's path only
+
+    endpoint = webhook_endpoints.load(account_id, mode, endpoint_id)
+    if endpoint is None:
+        raise ApiError("resource_missing", f"No such webhook endpoint: '{endpoint_id}'.", param="id")
+    event_type = next((t for t in EVENT_TYPES if webhook_endpoints.subscribed(endpoint, t)), EVENT_TYPES[0])
+    now_ms = clock.now_ms()
+    obj = {"id": ids.new_id("res", now_ms), "object": event_type.split(".")[0], "test": True,
+           "name": "Test event sent from the dashboard"}
+    draft = Draft(event_type, now_ms, account_id, mode, obj, None, None, None)
+    event = render(draft, ids.new_id(PREFIX, now_ms), api_version(account_id))
+    item = {**event_item(account_id, mode, event, fanned_out=True), "endpoint_count": 1}
+    db.client().put_item(TableName=db.table(), Item=db.to_item(item))
+    enqueue(account_id, mode, event["id"], [endpoint_id], "test")
+    return event["id"]
 
 
 def message(account_id: str, mode: str, evt_id: str, endpoint_id: str, reason: str) -> dict[str, str]:
