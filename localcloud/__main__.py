@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from . import keep
 from .cloud import ROOT, LocalCloud
 
 
@@ -32,6 +33,8 @@ def main() -> int:
         state_file=os.environ.get("LOCAL_STATE_FILE", os.path.join(ROOT, ".localcloud.json")),
         log=lambda msg: print(f"[localcloud] {msg}", flush=True),
         workers=workers(),
+        state_dir=keep.state_directory(ROOT),
+        fresh=keep.wants_fresh(),
     )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
