@@ -594,6 +594,7 @@ class Persistence:
         self.child_started = 0.0
         self.child_changes = 0
         self.lock = threading.Lock()  # one snapshot at a time
+        self.reaper: threading.Thread | None = None
         self.stopping = False
 
     @classmethod
@@ -713,10 +714,17 @@ class Persistence:
     def snapshot(self, fork: bool = True, force: bool = False) -> bool:
         """Take one if anything changed since the last; True if one was written (or, with
         fork, started)."""
-        with self.lock:
-            self._reap(block=not fork)
-            if self.child is not None:
+        while True:
+            if not fork:
+                self._wait_child()
+            with self.lock:
+                if self.child is None:
+                    break
+            if fork:
                 return False  # the last one is still being written
+        with self.lock:
+            if self.child is not None:
+                return False
             if not force and self.changes == self.saved_changes:
                 return False
             started = time.monotonic()
@@ -729,6 +737,9 @@ class Persistence:
                     pid = self._fork()
                     if pid:
                         self.child, self.child_started, self.child_changes = pid, started, changes
+                        self.reaper = threading.Thread(target=self._reap, args=(pid,), name="snapshot-reaper",
+                                                       daemon=True)
+                        self.reaper.start()
                         return True
                 payload, summary = dumps(capture()), {}
             size = write_file(self.path, payload, summary)
@@ -752,18 +763,20 @@ class Persistence:
             os._exit(code)
         return pid
 
-    def _reap(self, block: bool) -> None:
-        if self.child is None:
-            return
-        pid, status = os.waitpid(self.child, 0 if block else os.WNOHANG)
-        if pid == 0:
-            return
-        if os.waitstatus_to_exitcode(status) == 0:
-            self._done(self.child_started, os.path.getsize(self.path), self.child_changes)
-        else:
-            self.stats["failures"] += 1
-            self.stats["last_error"] = f"snapshot process exited with {os.waitstatus_to_exitcode(status)}"
-        self.child = None
+    def _reap(self, pid: int) -> None:
+        _, status = os.waitpid(pid, 0)
+        with self.lock:
+            if os.waitstatus_to_exitcode(status) == 0:
+                self._done(self.child_started, os.path.getsize(self.path), self.child_changes)
+            else:
+                self.stats["failures"] += 1
+                self.stats["last_error"] = f"snapshot process exited with {os.waitstatus_to_exitcode(status)}"
+            self.child = None
+
+    def _wait_child(self) -> None:
+        reaper = self.reaper
+        if reaper is not None:
+            reaper.join()
 
     def _done(self, started: float, size: int, changes: int) -> None:
         self.saved_changes = max(self.saved_changes, changes)
@@ -790,8 +803,6 @@ class Persistence:
         """At stop: wait for a snapshot being written, then write the world as it is now."""
         self.stopping = True
         try:
-            with self.lock:
-                self._reap(block=True)
             self.snapshot(fork=False, force=self.changes != self.saved_changes)
         except Exception as exc:  # noqa: BLE001
             print(f"[localcloud] could not save the state at stop: {type(exc).__name__}: {exc}",
