@@ -296,18 +296,60 @@ def test_the_world_survives_ctrl_c_and_kill_9(cloud, tmp_path):
     delivered_exactly_once(cloud, receiver, api)
     cloud.interrupt()
 
-
-def test_fresh_starts_from_nothing_and_keeps_the_old_state_aside(cloud):
-    cloud.start()
-    key = cloud.key("test")
-    create(cloud.api(key), cloud.url, "to be set aside")
-    cloud.interrupt()
+    # -- FRESH=1: from nothing, the old world set aside
     log = cloud.start(FRESH="1")
     assert "FRESH=1: starting from nothing" in log and "restored" not in log, log
-    assert cloud.key("test") != key
+    assert cloud.key("test") != test_key
     assert cloud.api(cloud.key("test")).get(f"{cloud.url}/v1/resources", timeout=30).json()["data"] == []
+    assert api.get(f"{cloud.url}/v1/resources", timeout=30).status_code == 401
     assert os.path.exists(os.path.join(cloud.state_dir, persistence.SNAPSHOT_NAME + persistence.PREVIOUS_SUFFIX))
     cloud.interrupt()
+
+
+def damaged_snapshot(directory, damage: str) -> str:
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, persistence.SNAPSHOT_NAME)
+    if damage == "not a snapshot":
+        with open(path, "wb") as f:
+            f.write(b"{}")
+        return path
+    persistence.write_file(path, persistence.dumps({"backends": [], "config": {}}), {})
+    with open(path, "rb") as f:
+        data = f.read()
+    if damage == "older format":
+        data = data.replace(b'"format": %d' % persistence.FORMAT_VERSION, b'"format": 0')
+    else:
+        data = data[:-3] + b"xyz"
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+@pytest.mark.parametrize("damage,says", [("older format", "another version"), ("damaged", "damaged"),
+                                         ("not a snapshot", "not a local cloud snapshot")])
+def test_a_snapshot_it_cannot_load_says_why_and_the_way_out(tmp_path, damage, says):
+    path = damaged_snapshot(tmp_path, damage)
+    with pytest.raises(persistence.SnapshotError) as err:
+        persistence.read_payload(path)
+    assert says in str(err.value) and "make run FRESH=1" in str(err.value)
+
+
+def test_the_local_cloud_refuses_a_damaged_snapshot_without_a_traceback(tmp_path):
+    path = damaged_snapshot(tmp_path / "state", "damaged")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "PORT": str(localcloud_process.free_port()),
+        "LOCAL_STATE_DIR": str(tmp_path / "state"),
+        "LOCAL_STATE_FILE": str(tmp_path / "running.json"),
+        "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "layers", "shared", "python")]),
+    }
+    out = subprocess.run([sys.executable, "-m", "localcloud"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert "Traceback" not in text, text
+    assert "is damaged" in text and "make run FRESH=1" in text, text
+    assert os.path.exists(path)  # nothing is thrown away without FRESH=1
 
 
 def _aws(cloud: Cloud) -> dict[str, str]:
