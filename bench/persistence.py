@@ -16,6 +16,7 @@ what it costs and what a crash loses.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -136,6 +137,36 @@ def big_world(resources: int) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def kill_9(pid: int) -> None:
+    """kill -9 of the local cloud and everything it started, at one instant: all are
+    stopped first (so the moto server does not see its parent die and save), then killed."""
+    pids = descendants(pid)
+    for p in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(p, signal.SIGSTOP)
+    for p in descendants(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(p, signal.SIGKILL)
+
+
 def crash(kills: int, run_s: float) -> dict[str, Any]:
     out: dict[str, Any] = {"kills": []}
     for _ in range(kills):
@@ -163,7 +194,7 @@ def crash(kills: int, run_s: float) -> dict[str, Any]:
             t.start()
             time.sleep(run_s)
             killed_at = time.time()
-            os.killpg(cloud.proc.pid, signal.SIGKILL)
+            kill_9(cloud.proc.pid)
             cloud.proc.wait(timeout=30)
             stop.set()
             t.join(timeout=30)
