@@ -229,6 +229,11 @@ class LocalCloud:
         if self.keeper:  # what they are doing is saved too (moto saves the world at SIGTERM)
             for poller in self.pollers:
                 poller.join(timeout=5)
+            if self.log_subscription is not None:  # the last metrics lines, not left in memory
+                try:
+                    self.log_subscription.deliver_pending()
+                except Exception as exc:  # noqa: BLE001
+                    self.log(f"could not deliver the last metrics lines: {exc}")
         if self.state_file and os.path.exists(self.state_file):
             os.remove(self.state_file)
         if self.pool is not None:
