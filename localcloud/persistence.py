@@ -23,9 +23,11 @@ module, loaded in that process, saves all of it and loads it back:
   SHA-256: an older or foreign file, or a damaged one, is refused with a message that
   says how to start afresh, never loaded half-way.
 - *Periodic.* A snapshot is taken every LOCAL_SNAPSHOT_INTERVAL seconds (default 1) when
-  something changed, and once more when the server is stopped (SIGTERM, which the local
-  cloud sends on Ctrl-C), so a `kill -9` loses at most the writes of the last interval
-  plus the time a snapshot takes to write (docs/localcloud.md has the measured figures).
+  something changed, or less often for a world so big that its snapshot takes more than
+  1/CPU_SHARE of that in CPU (the child's), and once more when the server is stopped
+  (SIGTERM, which the local cloud sends on Ctrl-C). A `kill -9` loses at most the writes
+  of the last interval plus the time a snapshot takes to write (docs/localcloud.md has
+  the measured figures).
 
 On load (`restore`), before the server answers its first request:
 
@@ -79,6 +81,7 @@ EXIT_BAD_SNAPSHOT = 3  # the moto server's exit status when the saved state cann
 STATUS_PATH = "/_localcloud/state"
 SNAPSHOT_PATH = "/_localcloud/snapshot"
 GATE_TIMEOUT_S = 2.0
+CPU_SHARE = 25  # snapshots use at most 1/25 of a core: the interval grows with a big world's snapshot
 
 # Requests that change nothing (by the last part of X-Amz-Target): no snapshot for them.
 READ_ONLY_PREFIXES = ("Get", "Describe", "List", "Query", "Scan", "BatchGet")
@@ -588,7 +591,7 @@ class Persistence:
         self.changes = 0  # requests that changed something since the server started
         self.saved_changes = 0  # `changes` when the last snapshot was taken
         self.restored: dict[str, Any] | None = None
-        self.stats: dict[str, Any] = {"snapshots": 0, "failures": 0, "last_error": None, "last_bytes": None,
+        self.stats: dict[str, Any] = {"last_cpu_seconds": None, "snapshots": 0, "failures": 0, "last_error": None, "last_bytes": None,
                                       "last_seconds": None, "last_written": None, "skipped_busy": 0}
         self.child: int | None = None
         self.child_started = 0.0
@@ -764,8 +767,9 @@ class Persistence:
         return pid
 
     def _reap(self, pid: int) -> None:
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
         with self.lock:
+            self.stats["last_cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
             if os.waitstatus_to_exitcode(status) == 0:
                 self._done(self.child_started, os.path.getsize(self.path), self.child_changes)
             else:
@@ -788,7 +792,9 @@ class Persistence:
     def run_periodically(self) -> None:
         def loop() -> None:
             while not self.stopping:
-                time.sleep(self.interval)
+                # A big world's snapshot costs more CPU: it is taken less often, so that
+                # writing snapshots never takes more than 1/CPU_SHARE of a core.
+                time.sleep(max(self.interval, CPU_SHARE * (self.stats.get("last_cpu_seconds") or 0.0)))
                 if self.stopping:
                     return
                 try:
