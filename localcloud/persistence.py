@@ -239,10 +239,10 @@ def _reduce_worker(worker: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
     env = getattr(worker, "env", None)
     if env is None:
         return _frozen_worker, (None, None)
-    try:
-        history = env.event_manager.get_event_history()
-    except Exception:  # noqa: BLE001 - a history being written; the last one is fine
-        history = list(getattr(env.event_manager, "_history_event_list", []))
+    manager = env.event_manager
+    # the events themselves (pickling copies them): no deep copy per execution per snapshot
+    history = list(manager._history_event_list) if hasattr(manager, "_history_event_list") else (
+        manager.get_event_history())
     try:
         state = env.program_state()
     except Exception:  # noqa: BLE001
@@ -916,7 +916,7 @@ def describe(summary: dict[str, Any] | None) -> str:
     for name in first + sorted(k for k in items if k not in first):
         n = items.get(name)
         if n:
-            label = name.replace("_", " ")
+            label = "other item" if name == "other" else name.replace("_", " ")
             parts.append(f"{n} {label}{'' if n == 1 else 's'}")
     if summary.get("messages"):
         parts.append(f"{summary['messages']} queued webhook message{'s' if summary['messages'] != 1 else ''}")
