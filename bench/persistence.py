@@ -87,48 +87,111 @@ def throughput(seconds: float, concurrency: int, rounds: int) -> dict[str, Any]:
     return out
 
 
+BASE_RESOURCES = 20
+
+
+def make_base_world(state_dir: str) -> dict[str, Any]:
+    """A real world, made over the API: BASE_RESOURCES provisioned resources of an
+    enterprise account (one paused), GETs with expanded metrics (metrics and logs items),
+    a webhook endpoint whose receiver is not there (delivery attempts, retries queued);
+    then stopped (its last snapshot)."""
+    cloud, _ = started(keeping(state_dir, PROVISIONING_STEP_SECONDS="0"))
+    try:
+        key = cloud.account("enterprise")["keys"]["test"]
+        client = Client(cloud.url, key)
+        client.request("POST", "/v1/webhook_endpoints", form={"url": "http://127.0.0.1:9/hooks",
+                                                              "enabled_events[]": "*"})
+        ids = [client.request("POST", "/v1/resources", form={"name": f"world {i}", "type": "production"})[2]["id"]
+               for i in range(BASE_RESOURCES)]
+        wait_settled(client, ids)
+        for rid in ids:
+            client.request("GET", f"/v1/resources/{rid}?expand[]=metrics")
+        client.request("PATCH", f"/v1/resources/{ids[0]}", form={"status": "paused"})
+        client.close()
+        time.sleep(2)
+    finally:
+        cloud.stop()
+    return {"base_resources": BASE_RESOURCES}
+
+
+def multiply_world(state_dir: str, factor: int) -> dict[str, Any]:
+    """The saved world with every table item and every execution `factor` times (the
+    copies under other keys): the size and shape of a world `factor` times as big, made
+    in seconds instead of the hours its API calls would take on a loaded 2-core machine."""
+    import copy
+    import pickle
+
+    from localcloud import persistence
+
+    path = persistence.snapshot_path(state_dir)
+    _, payload = persistence.read_payload(path)
+    world = pickle.loads(payload)
+    items = executions = 0
+    for class_path, _, _, backend in world["backends"]:
+        if class_path.startswith("moto.dynamodb.models"):
+            for table in backend.tables.values():
+                originals = list(table.all_items())
+                shard, table.stream_shard = table.stream_shard, None
+                for k in range(1, factor):
+                    for item in originals:
+                        clone = copy.deepcopy(item)
+                        from moto.dynamodb.models.dynamo_type import DynamoType
+
+                        clone.hash_key = DynamoType({"S": f"{item.hash_key.value}~{k}"})
+                        clone.attrs[table.hash_key_attr] = clone.hash_key
+                        if item.range_key is not None:
+                            table.items[clone.hash_key][clone.range_key] = clone
+                        else:
+                            table.items[clone.hash_key] = clone
+                        items += 1
+                table.stream_shard = shard
+        if class_path.startswith("moto.stepfunctions"):
+            for machine in backend.state_machines:
+                originals = list(machine.executions)
+                for k in range(1, factor):
+                    for execution in originals:
+                        clone = copy.deepcopy(execution)
+                        clone.name = clone.exec_arn = clone.execution_arn = f"{execution.exec_arn}~{k}"
+                        machine.executions.append(clone)
+                        executions += 1
+    persistence.write_file(path, persistence.dumps(world), {})
+    return {"items_added": items, "executions_added": executions}
+
+
 def big_world(resources: int) -> dict[str, Any]:
     tmp = tempfile.mkdtemp(prefix="bench-persist-world-")
     out: dict[str, Any] = {"resources": resources}
     try:
-        cloud, _ = started(keeping(tmp, PROVISIONING_STEP_SECONDS="0"))
-        try:
-            key = cloud.account("enterprise")["keys"]["test"]
-            client = Client(cloud.url, key)
-            t0 = time.monotonic()
-            for start in range(0, resources, 100):
-                ops = [{"method": "POST", "path": "/v1/resources", "body": {"name": f"world {i}", "type": "production"}}
-                       for i in range(start, min(resources, start + 100))]
-                status, _, body = client.request("POST", "/v1/batch", json_body={"operations": ops})
-                if status != 200:
-                    raise RuntimeError(f"batch answered {status}: {str(body)[:300]}")
-            out["create_seconds"] = round(time.monotonic() - t0, 1)
-            while True:  # provisioning done: nothing pending
-                status, _, body = client.request("GET", "/v1/resources?status=pending&limit=1")
-                if status == 200 and body.get("total_count") == 0:
-                    break
-                time.sleep(1)
-            out["settled_seconds"] = round(time.monotonic() - t0, 1)
-            time.sleep(3)  # a periodic snapshot of the settled world
-            s = state(cloud)
-            out["periodic_snapshot_seconds"] = s["last_seconds"]
-            out["snapshot_bytes"] = s["last_bytes"]
-            client.close()
-        finally:
-            t0 = time.monotonic()
-            cloud.stop()
-            out["stop_seconds"] = round(time.monotonic() - t0, 2)
-        starts_with, starts_without = [], []
+        out.update(make_base_world(tmp))
+        out.update(multiply_world(tmp, max(1, resources // BASE_RESOURCES)))
+        out["snapshot_bytes"] = os.path.getsize(os.path.join(tmp, "moto.snapshot"))
+        starts_with, starts_without, restores = [], [], []
         for _ in range(2):
             cloud, took = started(keeping(tmp))
             restored = state(cloud)["restored"] or {}
             out["restored_items"] = sum((restored.get("items") or {}).values())
-            out["restore_seconds"] = restored.get("seconds")
+            out["restored_resources"] = (restored.get("items") or {}).get("resource")
+            out["restored_executions"] = sum((restored.get("executions") or {}).values())
+            restores.append(restored.get("seconds"))
             starts_with.append(round(took, 2))
+            client = Client(cloud.url, "")  # one write, then the periodic snapshot of the whole world
+            client.close()
+            cloud.account("free")
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 120:
+                s = state(cloud)
+                if s["snapshots"] >= 1 and s["unsaved_changes"] == 0 and s["last_cpu_seconds"] is not None:
+                    break
+                time.sleep(0.5)
+            out["periodic_snapshot_cpu_seconds"] = s["last_cpu_seconds"]
+            out["periodic_snapshot_seconds"] = s["last_seconds"]
+            t0 = time.monotonic()
             cloud.stop()
+            out["stop_seconds"] = round(time.monotonic() - t0, 2)
             cloud, took = started({})
             starts_without.append(round(took, 2))
             cloud.stop()
+        out["restore_seconds"] = restores
         out["start_seconds_with_world"] = starts_with
         out["start_seconds_empty"] = starts_without
         out["start_added_seconds"] = round(min(starts_with) - min(starts_without), 2)
