@@ -808,8 +808,19 @@ class Persistence:
     def final_snapshot(self) -> None:
         """At stop: wait for a snapshot being written, then write the world as it is now."""
         self.stopping = True
+        started = time.monotonic()
         try:
-            self.snapshot(fork=False, force=self.changes != self.saved_changes)
+            if self.changes == self.saved_changes:
+                self._wait_child()
+                print("[localcloud] nothing changed since the last snapshot", file=sys.stderr, flush=True)
+                return
+            for _ in range(30):  # a request still inside the gate (an execution's task) ends soon
+                if self.snapshot(fork=False, force=True):
+                    print(f"[localcloud] saved the world to {self.path} ({self.stats['last_bytes'] / 1e6:.1f} MB, "
+                          f"{time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
+                    return
+            print("[localcloud] could not save the state at stop: requests kept running; the last snapshot "
+                  f"({self.path}) stays", file=sys.stderr, flush=True)
         except Exception as exc:  # noqa: BLE001
             print(f"[localcloud] could not save the state at stop: {type(exc).__name__}: {exc}",
                   file=sys.stderr, flush=True)

@@ -146,7 +146,12 @@ class Cloud:
     def interrupt(self) -> None:  # Ctrl-C
         assert self.proc is not None
         self.proc.send_signal(signal.SIGINT)
-        assert self.proc.wait(timeout=60) == 0
+        try:
+            code = self.proc.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            code = None
+        with open(os.path.join(self.tmp, f"run{self.runs}.log")) as f:
+            assert code == 0, f.read()[-3000:]
 
     def kill(self) -> None:  # kill -9 of the whole local cloud
         assert self.proc is not None
