@@ -244,7 +244,7 @@ class LocalCloud:
         if self.moto is not None and self.moto.poll() is None:
             self.moto.terminate()
             try:
-                self.moto.wait(timeout=60 if self.keeper else 5)  # with a kept world, its last snapshot
+                self.moto.wait(timeout=120 if self.keeper else 5)  # with a kept world, its last snapshot
             except subprocess.TimeoutExpired:
                 self.moto.kill()
         if self.keeper:

@@ -84,6 +84,10 @@ class Keeper:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self.lock_fd = fd
+        for name in os.listdir(self.directory):  # a snapshot being written when the cloud was killed
+            if name.startswith(persistence.SNAPSHOT_NAME + ".tmp."):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(self.directory, name))
         if fresh:
             aside = persistence.set_aside(self.directory)
             with contextlib.suppress(FileNotFoundError):
