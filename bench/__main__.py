@@ -10,6 +10,7 @@ cannot touch another's) under a share of a 9.5-minute budget:
     cpu         handler CPU vs a minimal handler (in-process moto)
     roundtrips  AWS calls and DynamoDB capacity per operation (in-process local cloud)
     load        throughput and latency over real HTTP against a local cloud
+    persistence the cost of keeping the local cloud's world (bench/persistence.py)
 then the cost model (arithmetic on the above) and the targets.
 
     python -m bench [--quick] [--only size,cpu,...] [--out bench/results.json]
@@ -39,6 +40,9 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "cpu": (["--requests", "30"], ["--requests", "12"], 90, 40),
     "roundtrips": ([], [], 190, 90),
     "load": (["--seconds", "10"], ["--seconds", "3"], 130, 110),
+    # issue 21: load with and without a kept world, start time of 10,000 resources, kill -9 (bench/persistence.py)
+    "persistence": (["--seconds", "5", "--kills", "1"], ["--seconds", "2", "--kills", "1", "--resources", "2000"],
+                    240, 120),
 }
 
 
