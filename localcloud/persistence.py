@@ -235,19 +235,33 @@ def _frozen_worker(history: list[dict[str, Any]] | None, state: Any) -> FrozenWo
     return FrozenWorker(None if history is None else FrozenHistory(history, state))
 
 
+FULL_HISTORIES = 200  # finished executions whose whole history is kept (the most recent ones)
+_SHORT_HISTORY: set[int] = set()  # id() of the workers whose history is cut to its first and last events
+
+
 def _reduce_worker(worker: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
     env = getattr(worker, "env", None)
     if env is None:
         return _frozen_worker, (None, None)
     manager = env.event_manager
     # the events themselves (pickling copies them): no deep copy per execution per snapshot
-    history = list(manager._history_event_list) if hasattr(manager, "_history_event_list") else (
-        manager.get_event_history())
+    history = list(manager._history_event_list) if hasattr(manager, "_history_event_list") else list(
+        manager.history)
+    if id(worker) in _SHORT_HISTORY and len(history) > 2:
+        history = [history[0], history[-1]]
     try:
         state = env.program_state()
     except Exception:  # noqa: BLE001
         state = None
     return _frozen_worker, (history, state)
+
+
+def _limited_size_dict(items: dict[str, Any]) -> Any:
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    d = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.update(d, items)  # the item was within the size limit when saved: no check per attribute
+    return d
 
 
 def dispatch_table() -> dict[type, Callable[[Any], Any]]:
@@ -259,6 +273,12 @@ def dispatch_table() -> dict[type, Callable[[Any], Any]]:
     table[threading.Event] = lambda _: (threading.Event, ())
     table[threading.Semaphore] = lambda s: (threading.Semaphore, (s._value,))
     table[threading.Thread] = lambda _: (_none, ())
+    table[FrozenWorker] = _reduce_worker
+    with contextlib.suppress(ImportError):
+        from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+        # unpickled one attribute at a time, each __setitem__ re-added the item's whole size
+        table[LimitedSizeDict] = lambda d: (_limited_size_dict, (dict(d),))
     with contextlib.suppress(ImportError):
         from moto.dynamodbstreams.models import ShardIterator
 
@@ -298,6 +318,16 @@ def capture() -> dict[str, Any]:
     """The world as a picklable value: every backend in use, and moto's configuration."""
     from moto.core.config import default_user_config
 
+    trim_read_records()
+    finished = []
+    for backend in iter_backends("moto.stepfunctions"):
+        for machine in getattr(backend, "state_machines", []):
+            for execution in getattr(machine, "executions", []):
+                if getattr(execution, "status", None) not in (None, "RUNNING"):
+                    finished.append(execution)
+    finished.sort(key=lambda e: getattr(e, "stop_date", None) or getattr(e, "start_date", None) or 0, reverse=True)
+    _SHORT_HISTORY.clear()
+    _SHORT_HISTORY.update(id(e.exec_worker) for e in finished[FULL_HISTORIES:])
     backends = []
     for bd in _backend_dicts():
         for account_id, region, backend in list(bd.iter_backends()):
@@ -372,8 +402,9 @@ def purge_expired(now: float) -> int:
     return removed
 
 
-def trim_streams() -> int:
-    """Keep each stream's records from its reader's position on; returns the records kept."""
+def trim_read_records() -> int:
+    """Drop the stream records its reader has taken (as DynamoDB drops records after 24 h):
+    what is saved and restored is what the reader has not processed yet."""
     kept = 0
     for backend in iter_backends("moto.dynamodb.models"):
         for table in getattr(backend, "tables", {}).values():
@@ -387,6 +418,13 @@ def trim_streams() -> int:
                     del shard.items[:done]
                     shard.starting_sequence_number += done
             kept += len(shard.items)
+    return kept
+
+
+def trim_streams() -> int:
+    """At restore: each stream from its reader's position on, and no open iterator;
+    returns the records kept."""
+    kept = trim_read_records()
     for backend in iter_backends("moto.dynamodbstreams"):
         if hasattr(backend, "shard_iterators"):
             backend.shard_iterators.clear()
