@@ -234,6 +234,7 @@ def crash(kills: int, run_s: float) -> dict[str, Any]:
     out: dict[str, Any] = {"kills": []}
     for _ in range(kills):
         tmp = tempfile.mkdtemp(prefix="bench-persist-crash-")
+        cloud = None
         try:
             cloud, _ = started(keeping(tmp))
             key = cloud.account("enterprise")["keys"]["test"]
@@ -275,6 +276,8 @@ def crash(kills: int, run_s: float) -> dict[str, Any]:
                 "create_rps": round(len(acked) / run_s, 1),
             })
         finally:
+            if cloud is not None and cloud.proc.poll() is None:
+                kill_9(cloud.proc.pid)
             shutil.rmtree(tmp, ignore_errors=True)
     windows = [k["lost_window_s"] for k in out["kills"]]
     out["max_lost_window_s"] = max(windows) if windows else None
