@@ -118,7 +118,6 @@ def multiply_world(state_dir: str, factor: int) -> dict[str, Any]:
     """The saved world with every table item and every execution `factor` times (the
     copies under other keys): the size and shape of a world `factor` times as big, made
     in seconds instead of the hours its API calls would take on a loaded 2-core machine."""
-    import copy
     import pickle
 
     from localcloud import persistence
@@ -126,32 +125,37 @@ def multiply_world(state_dir: str, factor: int) -> dict[str, Any]:
     path = persistence.snapshot_path(state_dir)
     _, payload = persistence.read_payload(path)
     world = pickle.loads(payload)
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
     items = executions = 0
     for class_path, _, _, backend in world["backends"]:
         if class_path.startswith("moto.dynamodb.models"):
             for table in backend.tables.values():
                 originals = list(table.all_items())
-                shard, table.stream_shard = table.stream_shard, None
+                blob = persistence.dumps(originals)  # copies by pickle: C speed, unlike deepcopy
                 for k in range(1, factor):
-                    for item in originals:
-                        clone = copy.deepcopy(item)
-                        from moto.dynamodb.models.dynamo_type import DynamoType
-
-                        clone.hash_key = DynamoType({"S": f"{item.hash_key.value}~{k}"})
+                    for clone in pickle.loads(blob):
+                        clone.hash_key = DynamoType({"S": f"{clone.hash_key.value}~{k}"})
                         clone.attrs[table.hash_key_attr] = clone.hash_key
-                        if item.range_key is not None:
+                        if clone.range_key is not None:
                             table.items[clone.hash_key][clone.range_key] = clone
                         else:
                             table.items[clone.hash_key] = clone
                         items += 1
-                table.stream_shard = shard
         if class_path.startswith("moto.stepfunctions"):
             for machine in backend.state_machines:
                 originals = list(machine.executions)
+                machines = [e.state_machine for e in originals]  # each refers to the backend: not copied
+                for e in originals:
+                    e.state_machine = None
+                blob = persistence.dumps(originals)
+                for e, m in zip(originals, machines):
+                    e.state_machine = m
                 for k in range(1, factor):
-                    for execution in originals:
-                        clone = copy.deepcopy(execution)
-                        clone.name = clone.exec_arn = clone.execution_arn = f"{execution.exec_arn}~{k}"
+                    for clone, m in zip(pickle.loads(blob), machines):
+                        clone.state_machine = m
+                        clone.name = f"{clone.name}~{k}"
+                        clone.exec_arn = clone.execution_arn = f"{clone.exec_arn}~{k}"
                         machine.executions.append(clone)
                         executions += 1
     persistence.write_file(path, persistence.dumps(world), {})
