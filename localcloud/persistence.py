@@ -81,6 +81,7 @@ EXIT_BAD_SNAPSHOT = 3  # the moto server's exit status when the saved state cann
 STATUS_PATH = "/_localcloud/state"
 SNAPSHOT_PATH = "/_localcloud/snapshot"
 GATE_TIMEOUT_S = 2.0
+STOP_TIMEOUT_S = 100.0  # the last snapshot at stop, at most (the local cloud waits 120 s for it)
 CPU_SHARE = 25  # snapshots use at most 1/25 of a core: the interval grows with a big world's snapshot
 
 # Requests that change nothing (by the last part of X-Amz-Target): no snapshot for them.
@@ -603,10 +604,13 @@ class Gate:
     @contextlib.contextmanager
     def closed(self, timeout: float) -> Iterator[bool]:
         with self.cond:
-            while self.shut:  # another snapshot holds it
-                self.cond.wait()
-            self.shut = True
-            ok = self.cond.wait_for(lambda: self.inside == 0, timeout)
+            mine = self.cond.wait_for(lambda: not self.shut, timeout)  # else another snapshot holds it
+            if mine:
+                self.shut = True
+                ok = self.cond.wait_for(lambda: self.inside == 0, timeout)
+        if not mine:
+            yield False
+            return
         try:
             yield ok
         finally:
@@ -885,7 +889,13 @@ class Persistence:
 
     def install_signals(self) -> None:
         def stop(signum: int, _frame: Any) -> None:
-            self.final_snapshot()
+            # Once: a second SIGTERM (the parent's death after its own) must not re-enter
+            # the snapshot this one holds the locks of. The snapshot runs in a thread, so
+            # that whatever this (main) thread was doing cannot block it; bounded.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            saver = threading.Thread(target=self.final_snapshot, name="final-snapshot", daemon=True)
+            saver.start()
+            saver.join(STOP_TIMEOUT_S)
             os._exit(0)
 
         signal.signal(signal.SIGTERM, stop)
