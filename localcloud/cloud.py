@@ -97,7 +97,7 @@ class LocalCloud:
             stdout=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 30 + (self.keeper.load_allowance() if self.keeper else 0)
         while time.monotonic() < deadline:
             if self.moto.poll() is not None:
                 if self.moto.returncode == persistence.EXIT_BAD_SNAPSHOT:

@@ -98,6 +98,17 @@ class Keeper:
             else:
                 self.log("FRESH=1: starting from nothing (there was no saved state)")
 
+    def load_allowance(self) -> float:
+        """Seconds more for the moto server to start when it loads a saved world (a big
+        one takes a while: say so)."""
+        try:
+            size = os.path.getsize(persistence.snapshot_path(self.directory))
+        except OSError:
+            return 0.0
+        if size > 50e6:
+            self.log(f"loading the saved world ({size / 1e6:.0f} MB) ...")
+        return size / 2e6  # 2 MB/s: far slower than measured
+
     def release(self) -> None:
         if self.lock_fd is not None:
             os.close(self.lock_fd)
