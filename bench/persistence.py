@@ -158,7 +158,8 @@ def multiply_world(state_dir: str, factor: int) -> dict[str, Any]:
                         clone.exec_arn = clone.execution_arn = f"{clone.exec_arn}~{k}"
                         machine.executions.append(clone)
                         executions += 1
-    persistence.write_file(path, persistence.dumps(world), {})
+    persistence.install(world)  # into this process's moto, to be saved as the server saves it
+    persistence.write_file(path, persistence.dumps(persistence.capture()), {})
     return {"items_added": items, "executions_added": executions}
 
 
