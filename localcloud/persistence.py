@@ -976,7 +976,7 @@ def describe(summary: dict[str, Any] | None) -> str:
         n = items.get(name)
         if n:
             label = "other item" if name == "other" else name.replace("_", " ")
-            parts.append(f"{n} {label}{'' if n == 1 else 's'}")
+            parts.append(f"{n} {label}{'' if n == 1 or label.endswith('s') else 's'}")
     if summary.get("messages"):
         parts.append(f"{summary['messages']} queued webhook message{'s' if summary['messages'] != 1 else ''}")
     running = summary.get("executions_resumed") or 0
