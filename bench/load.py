@@ -88,6 +88,8 @@ class LocalCloudProcess:
             except OSError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                if self.proc.poll() is None:
+                    self.proc.kill()  # not left behind
                 self.log.seek(0)
                 raise RuntimeError("local cloud did not start: " + self.log.read()[-500:])
             time.sleep(0.2)
