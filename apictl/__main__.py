@@ -11,7 +11,14 @@ import json
 import os
 import sys
 
-STATE_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".localcloud.json")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The running local cloud's endpoint file (`make run` writes it; LOCAL_STATE_FILE moves it, as for make listen).
+STATE_FILE = os.environ.get("LOCAL_STATE_FILE") or os.path.join(ROOT, ".localcloud.json")
+# The shared layer (resource_api) and the checkout, found from here: the README's
+# `.venv/bin/python -m apictl ...` works from a plain shell, with no PYTHONPATH.
+for _path in (os.path.join(ROOT, "layers", "shared", "python"), ROOT):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
 
 def _use_local() -> None:

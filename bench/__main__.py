@@ -13,6 +13,7 @@ cannot touch another's) under a share of a 9.5-minute budget:
     pipeline    committed write -> webhook receiver: a burst and a paced rate (bench/pipeline.py)
     mix         the spec's request mix paced at 167/s, per endpoint beside the spec's table (bench/mix.py)
     fairness    another account's webhook latency while one account's 16 endpoints stall
+    persistence the cost of keeping the local cloud's world (bench/persistence.py)
 then the cost model (arithmetic on the above) and the targets.
 
     python -m bench [--quick] [--only size,cpu,...] [--out bench/results.json]
@@ -47,6 +48,9 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "mix": (["--seconds", "20"], ["--seconds", "5"], 120, 70),
     "fairness": (["--seconds", "10"], ["--seconds", "4"], 120, 90),  # bench/fairness.py (issue 23)
     "dashboard": (["--runs", "3"], ["--runs", "2"], 150, 60),  # bench/dashboard.py
+    # issue 21: load with and without a kept world, start time of 10,000 resources, kill -9 (bench/persistence.py)
+    "persistence": (["--seconds", "5", "--kills", "1"], ["--seconds", "2", "--kills", "1", "--resources", "2000"],
+                    240, 120),
 }
 # Phases that print their own lines under the table (their module's render(result)).
 OWN_LINES = ("pipeline", "mix")

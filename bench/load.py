@@ -58,7 +58,7 @@ def percentiles(latencies: list[float]) -> dict[str, float | None]:
 
 
 class LocalCloudProcess:
-    def __init__(self) -> None:
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
         self.port, self.moto_port = free_port(), free_port()
         self.dir = tempfile.mkdtemp(prefix="bench-load-")
         self.env = {
@@ -70,6 +70,8 @@ class LocalCloudProcess:
             "AUTHORIZER_CACHE_TTL": "300",
             "LOCAL_STATE_FILE": os.path.join(self.dir, "state.json"),
             "TABLE_NAME": "resource-api",
+            "LOCAL_PERSIST": "0",  # its world is kept nowhere (bench/persistence.py measures keeping it)
+            **(extra_env or {}),
         }
         self.log = open(os.path.join(self.dir, "localcloud.log"), "w+")
         from localcloud.cloud import _die_with_parent
@@ -89,6 +91,8 @@ class LocalCloudProcess:
             except OSError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                if self.proc.poll() is None:
+                    self.proc.kill()  # not left behind
                 self.log.seek(0)
                 raise RuntimeError("local cloud did not start: " + self.log.read()[-500:])
             time.sleep(0.2)

@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from . import keep
 from .cloud import ROOT, LocalCloud
 
 
@@ -33,6 +34,8 @@ def main() -> int:
         log=lambda msg: print(f"[localcloud] {msg}", flush=True),
         workers=workers(),
         dashboard_port=int(os.environ["DASHBOARD_PORT"]) if os.environ.get("DASHBOARD_PORT") else None,
+        state_dir=keep.state_directory(ROOT),
+        fresh=keep.wants_fresh(),
     )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

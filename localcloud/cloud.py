@@ -15,6 +15,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import persistence
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "us-east-1"
 DEMO_ACCOUNT = "acct_demo"
@@ -66,6 +68,9 @@ class LocalCloud:
     dashboard_port: int | None = None  # None: PORT + 1 if free, else any free port
     dashboard_server: Any = None
     dashboard_serving: bool = False
+    state_dir: str | None = None  # where the world is kept across restarts (localcloud/keep.py); None: nowhere
+    fresh: bool = False  # FRESH=1: set the saved world aside and start from nothing
+    keeper: Any = None
 
     @property
     def moto_url(self) -> str:
@@ -101,6 +106,13 @@ class LocalCloud:
     def start_moto(self) -> None:
         self.moto_port = self.moto_port or free_port()
         env = {**os.environ, "MOTO_PORT": str(self.moto_port)}
+        from . import keep, persistence
+
+        env.pop(persistence.STATE_DIR_ENV, None)
+        if self.state_dir:
+            self.keeper = keep.Keeper(self.state_dir, self.log)
+            self.keeper.prepare(self.fresh)
+            env[persistence.STATE_DIR_ENV] = self.state_dir
         self.log(f"starting moto on {self.moto_url}")
         self.moto = subprocess.Popen(
             # moto's server, one request at a time (see localcloud/motoserver.py). Its stderr
@@ -111,9 +123,11 @@ class LocalCloud:
             stdout=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 30 + (self.keeper.load_allowance() if self.keeper else 0)
         while time.monotonic() < deadline:
             if self.moto.poll() is not None:
+                if self.moto.returncode == persistence.EXIT_BAD_SNAPSHOT:
+                    raise RuntimeError("the saved state could not be loaded (see above)")
                 raise RuntimeError("moto server exited during start-up")
             try:
                 urllib.request.urlopen(f"{self.moto_url}/moto-api/", timeout=1).read()
@@ -139,8 +153,11 @@ class LocalCloud:
 
         from resource_api.core import table
 
+        from .keep import ensure_table
+
         client = boto3.client("dynamodb")
-        client.create_table(**table.create_table_request())
+        if ensure_table(client, table.create_table_request()):
+            return  # restored (localcloud/keep.py)
         client.update_time_to_live(
             TableName=table.table_name(),
             TimeToLiveSpecification={"Enabled": True, "AttributeName": table.TTL_ATTRIBUTE},
@@ -152,12 +169,14 @@ class LocalCloud:
 
         from resource_api.events import queues
 
+        from .keep import ensure_queue
+
         sqs = boto3.client("sqs")
         dlq_request, queue_request = queues.create_queue_requests()
-        dlq_url = sqs.create_queue(**dlq_request)["QueueUrl"]
+        dlq_url = ensure_queue(sqs, dlq_request)
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         queue_request["Attributes"]["RedrivePolicy"] = queues.redrive_policy(dlq_arn)
-        os.environ[queues.QUEUE_URL_ENV] = sqs.create_queue(**queue_request)["QueueUrl"]
+        os.environ[queues.QUEUE_URL_ENV] = ensure_queue(sqs, queue_request)
 
     def create_state_machines(self) -> None:
         """The provisioning state machine, from the ASL document CDK deploys."""
@@ -166,14 +185,14 @@ class LocalCloud:
         create_state_machine(self.moto_url, os.environ["TABLE_NAME"])
 
     def bootstrap_account(self) -> None:
-        from resource_api.core import accounts
+        """The demo account and its keys: LOCAL_API_KEYS's, else (with a kept world) the
+        ones printed last time, else new ones."""
+        from .keep import demo_keys
 
-        accounts.create_account(plan="scale", account_id=DEMO_ACCOUNT, name="Demo account")
-        secrets = list(self.api_keys)
-        for mode in accounts.MODES:
-            given = [s for s in secrets if accounts.mode_of(s) == mode]
-            key = accounts.add_key(DEMO_ACCOUNT, mode, given[0] if given else None)
-            self.keys[mode] = key["secret"]
+        remembered = self.keeper.remembered_keys() if self.keeper else {}
+        self.keys.update(demo_keys(DEMO_ACCOUNT, list(self.api_keys), remembered))
+        if self.keeper:
+            self.keeper.remember_keys(self.keys)
 
     def start_pollers(self) -> None:
         from resource_api.core import table
@@ -209,6 +228,8 @@ class LocalCloud:
         self.start_moto()
         self.configure_environment()
         self.bind_dashboard()
+        if self.keeper:
+            self.keeper.report(self.moto_url)  # "restored 3 accounts, 120 resources, ..."
         self.create_tables()
         self.create_state_machines()
         self.create_queues()
@@ -249,6 +270,14 @@ class LocalCloud:
     def stop(self) -> None:
         for poller in self.pollers:
             poller.stop()
+        if self.keeper:  # what they are doing is saved too (moto saves the world at SIGTERM)
+            for poller in self.pollers:
+                poller.join(timeout=5)
+            if self.log_subscription is not None:  # the last metrics lines, not left in memory
+                try:
+                    self.log_subscription.deliver_pending()
+                except Exception as exc:  # noqa: BLE001
+                    self.log(f"could not deliver the last metrics lines: {exc}")
         if self.state_file and os.path.exists(self.state_file):
             os.remove(self.state_file)
         if self.pool is not None:
@@ -263,6 +292,8 @@ class LocalCloud:
         if self.moto is not None and self.moto.poll() is None:
             self.moto.terminate()
             try:
-                self.moto.wait(timeout=5)
+                self.moto.wait(timeout=120 if self.keeper else 5)  # with a kept world, its last snapshot
             except subprocess.TimeoutExpired:
                 self.moto.kill()
+        if self.keeper:
+            self.keeper.release()

@@ -19,6 +19,7 @@ import io
 import logging
 import os
 import socket
+import sys
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
-from localcloud import httpheaders, motopatches
+from localcloud import httpheaders, motopatches, persistence
 
 
 def keep_stream_on_rollback() -> None:
@@ -336,7 +337,15 @@ def main() -> None:
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     motopatches.apply()  # raises (the server does not start) if a correctness shim cannot apply
     httpheaders.install()  # the requests this server reads (and its Step Functions tasks' AWS responses)
-    app = make_app()
+    keeper = persistence.Persistence.from_env()  # LOCAL_STATE_DIR: the saved world (localcloud/persistence.py)
+    if keeper is not None:
+        try:
+            keeper.restore()
+        except persistence.SnapshotError as exc:
+            print(f"[localcloud] {exc}", file=sys.stderr, flush=True)
+            sys.exit(persistence.EXIT_BAD_SNAPSHOT)
+    serialized = make_app()
+    app: Any = serialized if keeper is None else keeper.serve(serialized, args.host, args.port)
     # moto, botocore's models and Flask are hundreds of thousands of objects that live as
     # long as the server; out of the cyclic collector's way, its full collections only
     # walk what requests made (tables, stream records, executions).
@@ -345,7 +354,7 @@ def main() -> None:
     gc.callbacks.append(freeze_survivors)
     if os.environ.get("MOTO_PROFILE"):
         global PROFILE
-        PROFILE = Profile(os.environ["MOTO_PROFILE"], app.lock)
+        PROFILE = Profile(os.environ["MOTO_PROFILE"], serialized.lock)
         PROFILE.install()
     run_simple(args.host, args.port, app, threaded=True, request_handler=request_handler())
 

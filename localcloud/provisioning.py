@@ -34,10 +34,11 @@ def create_state_machine(moto_url: str, table_name: str) -> str:
 
     from resource_api.resources import provisioning
 
+    from .keep import ensure_state_machine
+
     enable_execution(moto_url)
-    arn = boto3.client("stepfunctions").create_state_machine(
-        name=STATE_MACHINE_NAME, definition=definition(table_name), roleArn=ROLE_ARN, type="STANDARD"
-    )["stateMachineArn"]
+    # a restored one (localcloud/keep.py) gets the current definition
+    arn = ensure_state_machine(boto3.client("stepfunctions"), STATE_MACHINE_NAME, definition(table_name), ROLE_ARN)
     os.environ[provisioning.STATE_MACHINE_ARN_ENV] = arn
     os.environ.setdefault(provisioning.STEP_SECONDS_ENV, LOCAL_STEP_SECONDS)
     return arn

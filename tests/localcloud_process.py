@@ -22,7 +22,10 @@ def free_port() -> int:
 
 def start(env: dict[str, str], log: IO[str], timeout: float) -> subprocess.Popen:
     """Start the local cloud on env's PORT; return once its /health answers (or raise
-    with the end of its log)."""
+    with the end of its log). Its world is kept nowhere unless env says where
+    (LOCAL_STATE_DIR; never the checkout's .localcloud/, which is `make run`'s)."""
+    if "LOCAL_STATE_DIR" not in env:
+        env = {**env, "LOCAL_PERSIST": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "localcloud"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{env['PORT']}"

@@ -12,6 +12,7 @@ lists them all and says how to bump moto.
 from __future__ import annotations
 
 from . import shims, speedups  # noqa: F401 - they register their patches
+from . import tokens  # noqa: F401 - transaction_tokens_are_idempotent (a shim)
 from .registry import (
     SELECTION_ENV,
     SHIMS,

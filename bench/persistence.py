@@ -1,0 +1,318 @@
+"""Keeping the local cloud's world across restarts (issue 21, localcloud/persistence.py):
+what it costs and what a crash loses.
+
+1. throughput: the load phase's closed loops (create, then GET) against a local cloud
+   that keeps nothing and one that keeps its world (snapshots every second), in the same
+   run, alternating, so the machine's load touches both alike;
+2. start time: a world of N resources (default 10,000, made with /v1/batch and
+   provisioned), stopped (its last snapshot), then started again; beside the start of an
+   empty cloud; with the snapshot's size and the periodic snapshot's time at that size;
+3. kill -9: a client creates resources one after another; the whole local cloud is
+   killed with SIGKILL; after the restart, how many acknowledged creates are missing and
+   over how many seconds before the kill they were acknowledged.
+
+    python -m bench.persistence OUT.json [--seconds S] [--resources N] [--kills K]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from typing import Any
+
+from bench.client import Client, wait_settled
+from bench.load import LocalCloudProcess, closed_loop
+
+
+def keeping(state_dir: str, **more: str) -> dict[str, str]:
+    return {"LOCAL_PERSIST": "1", "LOCAL_STATE_DIR": state_dir, **more}
+
+
+def state(cloud: LocalCloudProcess) -> dict[str, Any]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{cloud.moto_port}/_localcloud/state", timeout=30) as r:
+        return json.load(r)
+
+
+def started(extra: dict[str, str]) -> tuple[LocalCloudProcess, float]:
+    t0 = time.monotonic()
+    cloud = LocalCloudProcess(extra)
+    return cloud, time.monotonic() - t0
+
+
+def throughput(seconds: float, concurrency: int, rounds: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"seconds": seconds, "concurrency": concurrency, "rounds": rounds}
+    runs: dict[str, dict[str, list[float]]] = {"off": {"create": [], "get": []}, "on": {"create": [], "get": []}}
+    for _ in range(rounds):
+        for mode in ("off", "on"):
+            tmp = tempfile.mkdtemp(prefix="bench-persist-")
+            cloud, _ = started(keeping(tmp) if mode == "on" else {})
+            try:
+                key = cloud.account("enterprise")["keys"]["test"]
+                seed = Client(cloud.url, key)
+                ids = [seed.request("POST", "/v1/resources", form={"name": f"seed {i}", "type": "production"})[2]["id"]
+                       for i in range(12)]
+                wait_settled(seed, ids)
+                seed.close()
+
+                def create(client: Client, n: int, i: int) -> int:
+                    return client.request("POST", "/v1/resources", form={"name": f"load {n}-{i}", "type": "production"},
+                                          idempotency_key=True)[0]
+
+                def get(client: Client, n: int, i: int) -> int:
+                    return client.request("GET", f"/v1/resources/{ids[(n + i) % len(ids)]}")[0]
+
+                runs[mode]["create"].append(closed_loop(cloud.url, key, create, seconds, concurrency)["rps"])
+                runs[mode]["get"].append(closed_loop(cloud.url, key, get, seconds, concurrency)["rps"])
+                if mode == "on":
+                    s = state(cloud)
+                    out.setdefault("snapshots", []).append({k: s[k] for k in ("snapshots", "last_seconds", "last_bytes",
+                                                                                "skipped_busy", "failures")})
+            finally:
+                cloud.stop()
+                shutil.rmtree(tmp, ignore_errors=True)
+    for op in ("create", "get"):
+        off, on = statistics.mean(runs["off"][op]), statistics.mean(runs["on"][op])
+        out[op] = {"rps_without": round(off, 1), "rps_with": round(on, 1),
+                   "change_pct": round(100 * (on - off) / off, 1) if off else None,
+                   "runs_without": runs["off"][op], "runs_with": runs["on"][op]}
+    return out
+
+
+BASE_RESOURCES = 20
+
+
+def make_base_world(state_dir: str) -> dict[str, Any]:
+    """A real world, made over the API: BASE_RESOURCES provisioned resources of an
+    enterprise account (one paused), GETs with expanded metrics (metrics and logs items),
+    a webhook endpoint whose receiver is not there (delivery attempts, retries queued);
+    then stopped (its last snapshot)."""
+    cloud, _ = started(keeping(state_dir, PROVISIONING_STEP_SECONDS="0"))
+    try:
+        key = cloud.account("enterprise")["keys"]["test"]
+        client = Client(cloud.url, key)
+        client.request("POST", "/v1/webhook_endpoints", form={"url": "http://127.0.0.1:9/hooks",
+                                                              "enabled_events[]": "*"})
+        ids = [client.request("POST", "/v1/resources", form={"name": f"world {i}", "type": "production"})[2]["id"]
+               for i in range(BASE_RESOURCES)]
+        wait_settled(client, ids)
+        for rid in ids:
+            client.request("GET", f"/v1/resources/{rid}?expand[]=metrics")
+        client.request("PATCH", f"/v1/resources/{ids[0]}", form={"status": "paused"})
+        client.close()
+        time.sleep(2)
+    finally:
+        cloud.stop()
+    return {"base_resources": BASE_RESOURCES}
+
+
+def multiply_world(state_dir: str, factor: int) -> dict[str, Any]:
+    """The saved world with every table item and every execution `factor` times (the
+    copies under other keys): the size and shape of a world `factor` times as big, made
+    in seconds instead of the hours its API calls would take on a loaded 2-core machine."""
+    import pickle
+
+    from localcloud import persistence
+
+    path = persistence.snapshot_path(state_dir)
+    _, payload = persistence.read_payload(path)
+    world = pickle.loads(payload)
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    items = executions = 0
+    for class_path, _, _, backend in world["backends"]:
+        if class_path.startswith("moto.dynamodb.models"):
+            for table in backend.tables.values():
+                originals = list(table.all_items())
+                blob = persistence.dumps(originals)  # copies by pickle: C speed, unlike deepcopy
+                for k in range(1, factor):
+                    for clone in pickle.loads(blob):
+                        clone.hash_key = DynamoType({"S": f"{clone.hash_key.value}~{k}"})
+                        clone.attrs[table.hash_key_attr] = clone.hash_key
+                        if clone.range_key is not None:
+                            table.items[clone.hash_key][clone.range_key] = clone
+                        else:
+                            table.items[clone.hash_key] = clone
+                        items += 1
+        if class_path.startswith("moto.stepfunctions"):
+            for machine in backend.state_machines:
+                originals = list(machine.executions)
+                machines = [e.state_machine for e in originals]  # each refers to the backend: not copied
+                for e in originals:
+                    e.state_machine = None
+                blob = persistence.dumps(originals)
+                for e, m in zip(originals, machines):
+                    e.state_machine = m
+                for k in range(1, factor):
+                    for clone, m in zip(pickle.loads(blob), machines):
+                        clone.state_machine = m
+                        clone.name = f"{clone.name}~{k}"
+                        clone.exec_arn = clone.execution_arn = f"{clone.exec_arn}~{k}"
+                        machine.executions.append(clone)
+                        executions += 1
+    persistence.install(world)  # into this process's moto, to be saved as the server saves it
+    persistence.write_file(path, persistence.dumps(persistence.capture()), {})
+    return {"items_added": items, "executions_added": executions}
+
+
+def big_world(resources: int) -> dict[str, Any]:
+    tmp = tempfile.mkdtemp(prefix="bench-persist-world-")
+    out: dict[str, Any] = {"resources": resources}
+    try:
+        out.update(make_base_world(tmp))
+        out.update(multiply_world(tmp, max(1, resources // BASE_RESOURCES)))
+        out["snapshot_bytes"] = os.path.getsize(os.path.join(tmp, "moto.snapshot"))
+        starts_with, starts_without, restores = [], [], []
+        for _ in range(2):
+            cloud, took = started(keeping(tmp))
+            restored = state(cloud)["restored"] or {}
+            out["restored_items"] = sum((restored.get("items") or {}).values())
+            out["restored_resources"] = (restored.get("items") or {}).get("resource")
+            out["restored_executions"] = sum((restored.get("executions") or {}).values())
+            restores.append(restored.get("seconds"))
+            starts_with.append(round(took, 2))
+            client = Client(cloud.url, "")  # one write, then the periodic snapshot of the whole world
+            client.close()
+            cloud.account("free")
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 120:
+                s = state(cloud)
+                if s["snapshots"] >= 1 and s["unsaved_changes"] == 0 and s["last_cpu_seconds"] is not None:
+                    break
+                time.sleep(0.5)
+            out["periodic_snapshot_cpu_seconds"] = s["last_cpu_seconds"]
+            out["periodic_snapshot_seconds"] = s["last_seconds"]
+            t0 = time.monotonic()
+            cloud.stop()
+            out["stop_seconds"] = round(time.monotonic() - t0, 2)
+            cloud, took = started({})
+            starts_without.append(round(took, 2))
+            cloud.stop()
+        out["restore_seconds"] = restores
+        out["start_seconds_with_world"] = starts_with
+        out["start_seconds_empty"] = starts_without
+        out["start_added_seconds"] = round(min(starts_with) - min(starts_without), 2)
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def kill_9(pid: int) -> None:
+    """kill -9 of the local cloud and everything it started, at one instant: all are
+    stopped first (so the moto server does not see its parent die and save), then killed."""
+    pids = descendants(pid)
+    for p in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(p, signal.SIGSTOP)
+    for p in descendants(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(p, signal.SIGKILL)
+
+
+def crash(kills: int, run_s: float) -> dict[str, Any]:
+    out: dict[str, Any] = {"kills": []}
+    for _ in range(kills):
+        tmp = tempfile.mkdtemp(prefix="bench-persist-crash-")
+        cloud = None
+        try:
+            cloud, _ = started(keeping(tmp))
+            key = cloud.account("enterprise")["keys"]["test"]
+            acked: list[tuple[float, str]] = []
+            stop = threading.Event()
+
+            def writer() -> None:
+                client = Client(cloud.url, key)
+                i = 0
+                while not stop.is_set():
+                    try:
+                        status, _, body = client.request("POST", "/v1/resources",
+                                                         form={"name": f"crash {i}", "type": "production"})
+                    except Exception:  # noqa: BLE001 - the kill
+                        return
+                    if status == 201:
+                        acked.append((time.time(), body["id"]))
+                    i += 1
+
+            t = threading.Thread(target=writer, daemon=True)
+            t.start()
+            time.sleep(run_s)
+            killed_at = time.time()
+            kill_9(cloud.proc.pid)
+            cloud.proc.wait(timeout=30)
+            stop.set()
+            t.join(timeout=30)
+            cloud.log.close()
+            time.sleep(0.5)
+            cloud2, _ = started(keeping(tmp))
+            client = Client(cloud2.url, key)
+            lost = [(at, rid) for at, rid in acked if client.request("GET", f"/v1/resources/{rid}")[0] == 404]
+            client.close()
+            cloud2.stop()
+            out["kills"].append({
+                "acknowledged": len(acked),
+                "lost": len(lost),
+                "lost_window_s": round(killed_at - min(at for at, _ in lost), 2) if lost else 0.0,
+                "create_rps": round(len(acked) / run_s, 1),
+            })
+        finally:
+            if cloud is not None and cloud.proc.poll() is None:
+                kill_9(cloud.proc.pid)
+            shutil.rmtree(tmp, ignore_errors=True)
+    windows = [k["lost_window_s"] for k in out["kills"]]
+    out["max_lost_window_s"] = max(windows) if windows else None
+    return out
+
+
+def main(argv: list[str]) -> int:
+    seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else 8.0
+    resources = int(argv[argv.index("--resources") + 1]) if "--resources" in argv else 10_000
+    kills = int(argv[argv.index("--kills") + 1]) if "--kills" in argv else 2
+    rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 1
+    only = set(argv[argv.index("--only") + 1].split(",")) if "--only" in argv else {"throughput", "crash", "world"}
+    result: dict[str, Any] = {}
+
+    def save() -> None:
+        with open(argv[0], "w") as f:
+            json.dump(result, f, indent=1)
+
+    if "throughput" in only:
+        result["throughput"] = throughput(seconds, 8, rounds)
+        save()
+    if "crash" in only:
+        result["crash"] = crash(kills, 6.0)
+        save()
+    if "world" in only:
+        result["world"] = big_world(resources)
+        save()
+    print(json.dumps(result, indent=1), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
