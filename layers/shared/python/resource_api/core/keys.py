@@ -7,6 +7,12 @@ and live data, and different accounts, can never meet in one query.
 from __future__ import annotations
 
 COUNTER_SK = "#COUNT"
+# The account's resource counts are kept on COUNTER_SHARDS items beside the main counter
+# item (sort keys COUNTER_SK + "#00".."#31"): each write adds to one picked at random, so
+# concurrent writes of one account rarely include the same item in their transactions
+# (DynamoDB cancels overlapping transactions on one item: TransactionConflict). A count
+# is the sum over the main item and its shards (resources/domain.counts).
+COUNTER_SHARDS = 32
 
 # --- IAM: what each kind of function may touch --------------------------------------
 # Partition key patterns (dynamodb:LeadingKeys, StringLike: `*` is any run of characters,
@@ -76,8 +82,21 @@ def resource_index(account_id: str, mode: str, status: str, resource_id: str) ->
 
 
 def resource_counter(account_id: str, mode: str) -> dict[str, str]:
-    """One item per account and mode holding `total` and a count per status."""
+    """The main counter item of an account and mode: `reserved` (the plan capacity held,
+    which provisioning's ReserveCapacity checks against max_resources in one item), and
+    the status moves provisioning makes. `total` and the per-status counts are the sums
+    over it and its shards (resource_counter_shard)."""
     return {"pk": resource_partition(account_id, mode), "sk": COUNTER_SK}
+
+
+def counter_shard(counter: dict[str, str], shard: int) -> dict[str, str]:
+    """Shard `shard` of a counter item (same partition, its sort key + "#NN")."""
+    return {"pk": counter["pk"], "sk": f"{counter['sk']}#{shard:02d}"}
+
+
+def resource_counter_shard(account_id: str, mode: str, shard: int) -> dict[str, str]:
+    """One of the COUNTER_SHARDS items the API's writes add `total` and status deltas to."""
+    return counter_shard(resource_counter(account_id, mode), shard)
 
 
 def resource_runtime(account_id: str, mode: str, resource_id: str) -> dict[str, str]:
