@@ -145,9 +145,11 @@ class Webhooks(Construct):
         # source's maximum concurrency is the same number: it then never invokes more than
         # the reservation allows, so no message is throttled back to the queue (a throttle
         # would count as a delivery attempt: SQS's receive count is the attempt number).
+        # 0: no reservation (docs/deploy.md, "Webhook delivery concurrency").
         concurrency = config.webhook_delivery_concurrency
         self.delivery = self._function(
-            DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, environment, reserved_concurrent_executions=concurrency
+            DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, environment,
+            reserved_concurrent_executions=concurrency or None,
         )
         # The event and the endpoint; the attempt log, the endpoint's failure streak / disabling.
         data.grant_partitions(self.delivery, ("dynamodb:GetItem",), keys.DELIVERY_READ_PARTITIONS)
@@ -160,7 +162,7 @@ class Webhooks(Construct):
                 self.queue,
                 batch_size=queues.BATCH_SIZE,
                 report_batch_item_failures=True,
-                max_concurrency=concurrency,
+                max_concurrency=config.delivery_max_concurrency,
             )
         )
 
