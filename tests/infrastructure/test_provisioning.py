@@ -26,8 +26,8 @@ def _deployed_definition(synth, table_name: str) -> str:
     """What Step Functions runs once CloudFormation has substituted the table's name."""
     _, props = _machine(synth)
     (table_id, _), = synth.of_type("AWS::DynamoDB::Table").items()
-    assert props["DefinitionSubstitutions"] == {"TableName": {"Ref": table_id}}
-    return props["DefinitionString"].replace("${TableName}", table_name)
+    assert props["DefinitionSubstitutions"] == {"TableName": {"Ref": table_id}, "Partition": {"Ref": "AWS::Partition"}}
+    return props["DefinitionString"].replace("${TableName}", table_name).replace("${Partition}", "aws")
 
 
 def _policies_of(synth, role_id: str) -> list[dict]:
@@ -52,7 +52,22 @@ def test_the_deployed_and_the_local_definition_are_the_same_document(synth):
         local = json.loads(local_provisioning.definition(table))
         assert deployed == local
         assert deployed == json.loads(statemachines.render(TableName=table))
-    assert statemachines.placeholders() == {"TableName"}
+    assert statemachines.placeholders() == {"TableName", "Partition"}
+
+
+def test_the_integrations_use_the_stack_partition(synth):
+    # Given the synthesized definition before CloudFormation substitutes it
+    _, props = _machine(synth)
+    document = props["DefinitionString"]
+    # Then no integration ARN names the aws partition itself (aws-cn, aws-us-gov deploy too)
+    assert "arn:aws:" not in document and "arn:${Partition}:states:::" in document
+    assert props["DefinitionSubstitutions"]["Partition"] == {"Ref": "AWS::Partition"}
+    # and in aws-cn the state machine's grants are the same as in aws
+    china = json.loads(statemachines.render(TableName="t", Partition="aws-cn"))
+    resources = {s["Resource"] for s in china["States"].values() if "Resource" in s}
+    assert resources and all(r.startswith("arn:aws-cn:states:::") for r in resources)
+    assert dynamodb_actions(china) == dynamodb_actions(
+        json.loads(statemachines.render(TableName="t")))
 
 
 def test_moto_runs_the_synthesized_definition(sandbox, monkeypatch):
