@@ -189,6 +189,10 @@ def granted_actions(synth, fn: dict) -> dict[str, list]:
     return granted
 
 
+# The table-write kinds, one per entity (frame/endpoint.py).
+WRITE_KINDS = {routes.WRITE, routes.WRITE_WEBHOOK_ENDPOINTS, routes.WRITE_IDEMPOTENCY}
+
+
 def test_each_function_role_grants_exactly_its_route_dynamodb_access(synth):
     table_id = next(iter(synth.of_type("AWS::DynamoDB::Table")))
     table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
@@ -197,8 +201,8 @@ def test_each_function_role_grants_exactly_its_route_dynamodb_access(synth):
         granted = granted_actions(synth, fn)
         dynamo = {a: r for a, r in granted.items() if a.startswith("dynamodb:")}
         access = ACCESS_OF[name]
-        expected = set(data.READ_ACTIONS) if access & {routes.READ, routes.WRITE} else set()
-        if routes.WRITE in access:
+        expected = set(data.READ_ACTIONS) if access & {routes.READ, *WRITE_KINDS} else set()
+        if access & WRITE_KINDS:
             expected |= WRITE_ONLY_ACTIONS
         if access & {routes.COUNT, routes.RESOURCE_LIMIT}:  # counter writes, held under a LeadingKeys condition
             expected |= set(data.COUNT_ACTIONS)
@@ -229,12 +233,38 @@ def test_other_actions_follow_exactly_the_route_access_kinds(synth):
                 holders.setdefault(action, set()).add(name)
     with_kind = {
         kind: {name for name in fns if kind in ACCESS_OF[name]}
-        for kind in set().union(*ACCESS_OF.values()) - {routes.READ, routes.WRITE}
+        for kind in set().union(*ACCESS_OF.values()) - {routes.READ, *WRITE_KINDS}
     }
     for action, names in holders.items():
         assert names in with_kind.values(), f"{action} is held by {sorted(names)}, which is no access kind's set of routes"
-    plain = [name for name in fns if ACCESS_OF[name] <= {routes.READ, routes.WRITE}]
+    plain = [name for name in fns if ACCESS_OF[name] <= {routes.READ, *WRITE_KINDS}]
     assert not any(name in names for names in holders.values() for name in plain)
+
+
+def test_each_write_function_may_write_only_its_own_entitys_item_kinds(synth):
+    """Resource functions cannot write webhook endpoints, webhook endpoint functions cannot
+    write resources, and resend and replay write only their idempotency records."""
+    from resource_api.core import keys
+
+    entity_writes = {"*#RES", "*#RUNTIME", "*#RESDEL", "*#WHE", "IDEM#*"}
+    for name, (_, fn) in functions_by_name(synth).items():
+        patterns = set()
+        for statement in policy_statements(synth, fn["Properties"]["Role"]["Fn::GetAtt"][0]):
+            if "dynamodb:PutItem" in as_list(statement["Action"]):
+                patterns |= set(statement.get("Condition", {}).get("ForAllValues:StringLike", {})
+                                .get("dynamodb:LeadingKeys", ["<unconditioned>"]))
+        patterns &= entity_writes | {"<unconditioned>"}
+        access = ACCESS_OF[name]
+        expected = (set(keys.RESOURCE_WRITE_PARTITIONS) if routes.WRITE in access else set()) | (
+            set(keys.WEBHOOK_ENDPOINT_WRITE_PARTITIONS) if routes.WRITE_WEBHOOK_ENDPOINTS in access else set()) | (
+            set(keys.IDEMPOTENCY_PARTITIONS) if routes.WRITE_IDEMPOTENCY in access else set())
+        assert patterns == expected, name
+        if name in ("resend_event", "replay_webhook_deliveries"):
+            assert patterns == {"IDEM#*"}, name
+        if routes.WRITE_WEBHOOK_ENDPOINTS in access:
+            assert "*#RES" not in patterns and "*#WHE" in patterns, name
+        if routes.WRITE in access:
+            assert "*#WHE" not in patterns and "*#RES" in patterns, name
 
 
 def test_a_read_route_cannot_write_data(synth):

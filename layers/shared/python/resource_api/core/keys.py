@@ -29,11 +29,15 @@ COUNTER_PARTITIONS = ("RATE#*",)
 # becomes a resource.limit_exceeded event): the routes that apply
 # configuration.rate_limit only (routes.RESOURCE_LIMIT).
 RESOURCE_LIMIT_PARTITIONS = ("*#RESRATE#*", "*#NOTICE")
-# Writes of the API's write routes (routes.WRITE): resources and their counter, runtime
-# configurations (removed with their resource), deletion tombstones, idempotency
-# records, webhook endpoints and their count. Never API keys, accounts, events,
-# delivery attempts or notices.
-API_WRITE_PARTITIONS = ("*#RES", "*#RUNTIME", "*#RESDEL", "IDEM#*", "*#WHE")
+# Writes of the API's write routes, each entity's own item kinds only (never API keys,
+# accounts, events, delivery attempts or notices):
+# - routes.WRITE (resources, the batch): resources and their counters, runtime
+#   configurations (removed with their resource), deletion tombstones, idempotency records;
+RESOURCE_WRITE_PARTITIONS = ("*#RES", "*#RUNTIME", "*#RESDEL", "IDEM#*")
+# - routes.WRITE_WEBHOOK_ENDPOINTS: webhook endpoints and their count, idempotency records;
+WEBHOOK_ENDPOINT_WRITE_PARTITIONS = ("*#WHE", "IDEM#*")
+# - routes.WRITE_IDEMPOTENCY (resend, replay): idempotency records only.
+IDEMPOTENCY_PARTITIONS = ("IDEM#*",)
 # The webhook delivery function: reads the event and the endpoint; writes the attempt
 # log and the endpoint's failure streak / disabling.
 DELIVERY_READ_PARTITIONS = ("*#EVT", "*#WHE")
