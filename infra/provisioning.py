@@ -125,10 +125,14 @@ class Provisioning(Construct):
             self,
             "StateMachine",
             state_machine_name=self.name,
-            # The document as it is (compact), with the same substitutions the local cloud makes.
-            definition_body=sfn.DefinitionBody.from_string(json.dumps(document, separators=(",", ":"))),
-            # Partition: the integrations' ARNs in aws-cn and aws-us-gov too.
-            definition_substitutions={"TableName": table.table_name, "Partition": Aws.PARTITION},
+            # The document as it is (compact), with the same substitutions the local cloud
+            # makes. The integrations' partition is the stack's (AWS::Partition, joined into
+            # the string: aws-cn and aws-us-gov deploy too), not a DefinitionSubstitution,
+            # so cfn-lint still checks every Resource ARN of the document.
+            definition_body=sfn.DefinitionBody.from_string(
+                json.dumps(document, separators=(",", ":")).replace("${Partition}", Aws.PARTITION)
+            ),
+            definition_substitutions={"TableName": table.table_name},
             state_machine_type=sfn.StateMachineType.STANDARD,
             role=self.role,
             tracing_enabled=True,
