@@ -18,7 +18,6 @@ variable steers where writes go.
 from __future__ import annotations
 
 import logging
-import random
 import time
 import uuid
 from collections.abc import Callable
@@ -58,7 +57,7 @@ class Counter:
 
     def write(self) -> dict[str, Any]:
         """The transaction item that applies the deltas."""
-        key = keys.counter_shard(self.key, random.randrange(self.shards)) if self.shards else self.key
+        key = keys.counter_shard(self.key, _random().randrange(self.shards)) if self.shards else self.key
         names = {f"#c{i}": name for i, name in enumerate(self.deltas)}
         vals = {f":c{i}": {"N": str(delta)} for i, delta in enumerate(self.deltas.values())}
         return {
@@ -99,6 +98,13 @@ class Unit:
         return [*self.writes, *(c.write() for c in self.counters if any(c.deltas.values()))]
 
 
+def _random() -> Any:
+    """The random module, loaded on the first write, not on every cold start's import."""
+    import random  # noqa: PLC0415
+
+    return random
+
+
 class Stale(Exception):
     """writes[0]'s condition failed: the item as it is now (None if not returned)."""
 
@@ -124,7 +130,7 @@ def transact(items: list[dict[str, Any]], sleep: Callable[[float], None] = time.
             if not db.conflicted(exc) or n + 1 == CONFLICT_ATTEMPTS:
                 raise
             log.warning("dynamodb transaction conflict, retrying (%d of %d)", n + 1, CONFLICT_ATTEMPTS - 1)
-            sleep(random.uniform(0, min(CONFLICT_BACKOFF_CAP_S, CONFLICT_BACKOFF_S * 2**n)))
+            sleep(_random().uniform(0, min(CONFLICT_BACKOFF_CAP_S, CONFLICT_BACKOFF_S * 2**n)))
 
 
 def failure(unit: Unit, exc: Exception) -> Exception:
