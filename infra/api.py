@@ -105,6 +105,18 @@ class Api(Construct):
             ),
         )
 
+        # Execution logging (logging_level ERROR) writes to a log group API Gateway makes
+        # itself, outside the stack, with no expiry, and left behind by a destroy. Made
+        # here first, with the stage's retention and removal policy; the stage waits for it.
+        self.execution_logs = logs.LogGroup(
+            self,
+            "ExecutionLogs",
+            log_group_name=f"API-Gateway-Execution-Logs_{self.rest_api.rest_api_id}/{STAGE}",
+            retention=config.log_retention,
+            removal_policy=config.removal_policy,
+        )
+        self.rest_api.deployment_stage.node.add_dependency(self.execution_logs)
+
         acknowledge(
             self.rest_api,
             "AwsSolutions-APIG2",

@@ -26,8 +26,10 @@ start (3.5-4.5x slower imports). A .pyc is used only when
      the mtime no longer matches and the .pyc would be ignored.
 So every .pyc is written with PycInvalidationMode.UNCHECKED_HASH: the interpreter uses
 it without looking at the source's mtime (or hashing the source). The source files
-ship too, for tracebacks. Unchecked-hash .pyc are also byte-for-byte reproducible, so
-the asset hashes (and deployments) do not change when nothing changed. The flip side:
+ship too, for tracebacks. Unchecked-hash .pyc compiled with `ddir=/opt/python` (the
+path they name is where Lambda mounts them, not the temporary build folder) are
+byte-for-byte reproducible, so the asset hashes (and deployments) do not change when
+nothing changed (tests/infrastructure/test_assets.py builds twice and compares). The flip side:
 a .pyc is never re-validated, so the layer folders must only ever be written by this
 script (which rebuilds them whole whenever a source changes).
 tests/infrastructure/test_assets.py checks all of it on the built layers.
@@ -65,7 +67,11 @@ RUNTIME_PYTHON = (3, 12)  # Lambda runtime python3.12; see infra/api.py
 LAMBDA_PLATFORM = ["--platform", "manylinux2014_aarch64", "--implementation", "cp",
                    "--python-version", "3.12", "--only-binary=:all:"]
 # Bump when the layout or the compile step changes, so old builds are redone.
-FORMAT = "3"
+FORMAT = "4"
+# Where Lambda mounts a layer's python/ folder: the path compiled into every .pyc (its
+# code objects' co_filename), so a .pyc does not depend on the temporary folder it was
+# built in and two builds of the same inputs are byte-identical.
+LAYER_PYTHON_PATH = "/opt/python"
 
 # Distributions that must never ship in a Lambda asset: dev and deploy tooling, and
 # boto3/botocore, which the runtime provides.
@@ -125,9 +131,11 @@ def _replace(tmp: Path, out: Path, name: str, digest: str) -> None:
 
 
 def compile_tree(python_dir: Path, strict: bool) -> None:
-    """Write unchecked-hash .pyc for every module under a layer's python/ folder."""
+    """Write unchecked-hash .pyc for every module under a layer's python/ folder, each
+    naming its source where Lambda will find it (LAYER_PYTHON_PATH), not where it was built."""
     ok = compileall.compile_dir(
         str(python_dir),
+        ddir=LAYER_PYTHON_PATH,
         quiet=1,
         invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
         workers=1,

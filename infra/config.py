@@ -17,6 +17,32 @@ from constructs import Node
 STAGES = ("sandbox", "production")
 DEFAULT_DOC_BASE_URL = "https://github.com/resource-api/resource-api/blob/main/docs"
 SERVICE_NAME = "resource-api"
+# Lambda keeps this much of a region's concurrency quota unreserved: a function may
+# reserve at most quota - reserved by others - UNRESERVED_MINIMUM ("You can reserve up to
+# the Unreserved account concurrency value minus 100", Lambda developer guide,
+# configuration-concurrency). With a quota of 100 or less nothing can be reserved.
+UNRESERVED_MINIMUM = 100
+SQS_MIN_CONCURRENCY, SQS_MAX_CONCURRENCY = 2, 1000  # an SQS event source's maximum concurrency
+DEFAULT_DELIVERY_MAX_CONCURRENCY = 25
+
+
+def check_delivery_concurrency(reserve: int, quota: int, elsewhere: int) -> None:
+    """Refuse at synth time a delivery reservation the account would refuse at deploy."""
+    if reserve == 0:
+        return
+    if not SQS_MIN_CONCURRENCY <= reserve <= SQS_MAX_CONCURRENCY:
+        raise ValueError(
+            f"webhook_delivery_concurrency must be 0 (no reservation) or {SQS_MIN_CONCURRENCY}..{SQS_MAX_CONCURRENCY} "
+            f"(the SQS event source's maximum concurrency is the same number), got {reserve}"
+        )
+    room = quota - elsewhere - UNRESERVED_MINIMUM
+    if reserve > room:
+        raise ValueError(
+            f"webhook_delivery_concurrency={reserve} cannot be reserved: the Lambda quota is {quota}, other stacks "
+            f"reserve {elsewhere}, and Lambda keeps {UNRESERVED_MINIMUM} unreserved, so at most {max(room, 0)} can be "
+            f"(quota - reserved elsewhere - {UNRESERVED_MINIMUM}). Use -c webhook_delivery_concurrency=0 (no "
+            "reservation), a smaller value, or ask for a higher quota (lambda_concurrency_limit)."
+        )
 
 
 @dataclass(frozen=True)
@@ -36,8 +62,15 @@ class Config:
     alarm_email: str | None = None
     # Reserved concurrency of the webhook delivery function (also the most its queue's
     # event source may invoke at once): slow receivers can hold at most this many
-    # executions, and the API keeps the rest of the account's concurrency.
+    # executions, and the API keeps the rest of the account's concurrency. 0: no
+    # reservation (an account whose Lambda quota is too low to reserve any); the event
+    # source's maximum concurrency then stays delivery_max_concurrency.
     webhook_delivery_concurrency: int = 25
+    # The region's Lambda concurrency quota (1,000 by default; new accounts start lower)
+    # and what other stacks in the region already reserve: a reservation is checked
+    # against them at synth time (check_delivery_concurrency).
+    lambda_concurrency_limit: int = 1000
+    lambda_reserved_elsewhere: int = 0
     # Optional AWS WAF web ACL on the API stage: block an IP address that sends more
     # than this many requests in 5 minutes (None: no web ACL, nothing paid at rest).
     waf_rate_limit: int | None = None
@@ -49,6 +82,14 @@ class Config:
     # (API Gateway, the authorizer, the stream, the queue, the log subscription) goes
     # through its `live` alias. Off by default (docs/performance.md, SnapStart).
     snapstart: bool = False
+
+    @property
+    def delivery_max_concurrency(self) -> int:
+        """The SQS event source's maximum concurrency (2..1000): the reservation, or
+        without one DEFAULT_DELIVERY_MAX_CONCURRENCY, at most half the quota."""
+        if self.webhook_delivery_concurrency:
+            return self.webhook_delivery_concurrency
+        return max(SQS_MIN_CONCURRENCY, min(DEFAULT_DELIVERY_MAX_CONCURRENCY, self.lambda_concurrency_limit // 2))
 
     @property
     def production(self) -> bool:
@@ -90,14 +131,18 @@ class Config:
             key: type(getattr(cls, key))(value)
             for key in (
                 "throttle_rate_limit", "throttle_burst_limit", "error_rate_threshold", "p99_latency_ms",
-                "webhook_delivery_concurrency",
+                "webhook_delivery_concurrency", "lambda_concurrency_limit", "lambda_reserved_elsewhere",
             )
             if (value := get(key)) is not None
         }
         # Lambda: an SQS event source's maximum concurrency is 2..1000 (and the function's
-        # reserved concurrency is set to the same value).
-        if not 2 <= numbers.get("webhook_delivery_concurrency", cls.webhook_delivery_concurrency) <= 1000:
-            raise ValueError("webhook_delivery_concurrency must be 2..1000")
+        # reserved concurrency is set to the same value), and a reservation must leave the
+        # account its unreserved minimum.
+        check_delivery_concurrency(
+            numbers.get("webhook_delivery_concurrency", cls.webhook_delivery_concurrency),
+            numbers.get("lambda_concurrency_limit", cls.lambda_concurrency_limit),
+            numbers.get("lambda_reserved_elsewhere", cls.lambda_reserved_elsewhere),
+        )
         waf = get("waf_rate_limit", "WAF_RATE_LIMIT")
         if waf is not None and not (waf.isdigit() and 10 <= int(waf) <= 2_000_000_000):
             raise ValueError(f"waf_rate_limit is requests per IP in 5 minutes, 10..2000000000 (got {waf!r})")

@@ -76,6 +76,8 @@ class Data(Construct):
 
         access.register(routes.READ, self.grant_read)
         access.register(routes.WRITE, self.grant_write)
+        access.register(routes.WRITE_WEBHOOK_ENDPOINTS, self.grant_write_webhook_endpoints)
+        access.register(routes.WRITE_IDEMPOTENCY, self.grant_write_idempotency)
         access.register(routes.COUNT, self.grant_count)
         access.register(routes.RESOURCE_LIMIT, self.grant_resource_limit)
         access.register(routes.AUTHENTICATE, self.grant_authenticate)
@@ -117,7 +119,17 @@ class Data(Construct):
         self.grant_partitions(grantee, ("dynamodb:GetItem",), keys.AUTH_PARTITIONS)
 
     def grant_write(self, grantee: iam.IGrantable) -> None:
-        """The API's item writes (and the reads a conditional write path needs), to the
-        partitions the API writes (keys.API_WRITE_PARTITIONS) only."""
+        """Resource writes (and the reads a conditional write path needs), to the
+        resource item kinds (keys.RESOURCE_WRITE_PARTITIONS) only."""
         self.grant_read(grantee)
-        self.grant_partitions(grantee, WRITE_ACTIONS, keys.API_WRITE_PARTITIONS)
+        self.grant_partitions(grantee, WRITE_ACTIONS, keys.RESOURCE_WRITE_PARTITIONS)
+
+    def grant_write_webhook_endpoints(self, grantee: iam.IGrantable) -> None:
+        """Webhook endpoint writes (keys.WEBHOOK_ENDPOINT_WRITE_PARTITIONS) only."""
+        self.grant_read(grantee)
+        self.grant_partitions(grantee, WRITE_ACTIONS, keys.WEBHOOK_ENDPOINT_WRITE_PARTITIONS)
+
+    def grant_write_idempotency(self, grantee: iam.IGrantable) -> None:
+        """Idempotency records only (resend, replay: keys.IDEMPOTENCY_PARTITIONS)."""
+        self.grant_read(grantee)
+        self.grant_partitions(grantee, WRITE_ACTIONS, keys.IDEMPOTENCY_PARTITIONS)

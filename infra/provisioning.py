@@ -18,6 +18,7 @@ stream processor StartExecution (`grant_start`), each with the environment it ne
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aws_cdk import Aws, Duration, Fn, RemovalPolicy
@@ -43,6 +44,8 @@ STEP_SECONDS = provisioning.DEFAULT_STEP_SECONDS
 LEADING_KEY_PATTERNS = ("*#RES", "*#RUNTIME")
 # How cdk-nag spells the StopExecution grant's resource (acknowledged: execution names are resource ids).
 EXECUTIONS_NAG_RESOURCE = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<AWS::StackName>-provisioning:*"
+# A service integration's ARN, in any partition (the document says arn:${Partition}:...).
+INTEGRATION = re.compile(r"arn:(\$\{Partition\}|aws[a-z-]*):states:::")
 _TRANSACT_ACTIONS = {
     "Put": "dynamodb:PutItem",
     "Update": "dynamodb:UpdateItem",
@@ -61,9 +64,10 @@ def dynamodb_actions(definition: dict[str, Any]) -> set[str]:
     actions: set[str] = set()
     for state in definition["States"].values():
         resource = state.get("Resource", "")
-        if not resource.startswith("arn:aws:states:::"):
+        match = INTEGRATION.match(resource)
+        if match is None:
             continue
-        service = resource.removeprefix("arn:aws:states:::").removeprefix("aws-sdk:")
+        service = resource[match.end():].removeprefix("aws-sdk:")
         name, _, api = service.partition(":")
         if name != "dynamodb":
             raise ValueError(f"{resource}: only DynamoDB integrations are granted here")
@@ -121,8 +125,13 @@ class Provisioning(Construct):
             self,
             "StateMachine",
             state_machine_name=self.name,
-            # The document as it is (compact), with the same substitutions the local cloud makes.
-            definition_body=sfn.DefinitionBody.from_string(json.dumps(document, separators=(",", ":"))),
+            # The document as it is (compact), with the same substitutions the local cloud
+            # makes. The integrations' partition is the stack's (AWS::Partition, joined into
+            # the string: aws-cn and aws-us-gov deploy too), not a DefinitionSubstitution,
+            # so cfn-lint still checks every Resource ARN of the document.
+            definition_body=sfn.DefinitionBody.from_string(
+                json.dumps(document, separators=(",", ":")).replace("${Partition}", Aws.PARTITION)
+            ),
             definition_substitutions={"TableName": table.table_name},
             state_machine_type=sfn.StateMachineType.STANDARD,
             role=self.role,

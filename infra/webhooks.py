@@ -145,15 +145,17 @@ class Webhooks(Construct):
         # source's maximum concurrency is the same number: it then never invokes more than
         # the reservation allows, so no message is throttled back to the queue (a throttle
         # would count as a delivery attempt: SQS's receive count is the attempt number).
+        # 0: no reservation (docs/deploy.md, "Webhook delivery concurrency").
         concurrency = config.webhook_delivery_concurrency
         # Each account's share of it: how many attempts one account may keep waiting on a
         # slow receiver at once (events/fairness.py; a fifth of the invocations).
         delivery_environment = {
             **environment,
-            fairness.SLOW_SLOTS_ENV: str(fairness.slow_slots_for(concurrency)),
+            fairness.SLOW_SLOTS_ENV: str(fairness.slow_slots_for(config.delivery_max_concurrency)),
         }
         self.delivery = self._function(
-            DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, delivery_environment, reserved_concurrent_executions=concurrency
+            DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, delivery_environment,
+            reserved_concurrent_executions=concurrency or None,
         )
         # The event and the endpoint; the attempt log, the endpoint's failure streak / disabling.
         data.grant_partitions(self.delivery, ("dynamodb:GetItem",), keys.DELIVERY_READ_PARTITIONS)
@@ -166,7 +168,7 @@ class Webhooks(Construct):
                 self.queue,
                 batch_size=queues.BATCH_SIZE,
                 report_batch_item_failures=True,
-                max_concurrency=concurrency,
+                max_concurrency=config.delivery_max_concurrency,
             )
         )
 

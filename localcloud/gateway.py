@@ -112,7 +112,7 @@ class Gateway:
             # Lambda refuses an invoke payload over 6 MB before the function runs; API
             # Gateway answers that with its 413 "Request Too Long" (REQUEST_TOO_LARGE).
             return self._gateway_response(request_id, "REQUEST_TOO_LARGE", access=access)
-        except Exception:
+        except Exception:  # a function error, lambda_runtime.ResponseTooLarge included: 502, as API Gateway
             return self._gateway_response(request_id, "DEFAULT_5XX", 502, access=access)
         return _from_proxy(response)
 

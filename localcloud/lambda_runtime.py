@@ -18,6 +18,12 @@ INVOKE_PAYLOAD_LIMIT = 6 * 1024 * 1024
 # headers far under API Gateway's limits, cannot make an event over the limit.
 _SURELY_SMALL_BODY = INVOKE_PAYLOAD_LIMIT // 6 - 65_536
 
+# A synchronous invoke's response must be at most 6 MB too: Lambda answers a larger one
+# with a function error (Function.ResponseSizeTooLarge), which API Gateway turns into
+# 502 {"message": "Internal server error"} after the function did all its work.
+RESPONSE_PAYLOAD_LIMIT = 6_291_556
+_SURELY_SMALL_RESPONSE = RESPONSE_PAYLOAD_LIMIT // 6 - 65_536
+
 _loaded: dict[str, Callable[[dict, Any], Any]] = {}
 _lock = threading.Lock()
 _thread = threading.local()
@@ -107,12 +113,32 @@ def check_payload(event: Any) -> None:
         raise RequestEntityTooLarge(f"Request must be smaller than {INVOKE_PAYLOAD_LIMIT} bytes")
 
 
+class ResponseTooLarge(Exception):
+    """Lambda refused the function's response: over RESPONSE_PAYLOAD_LIMIT (the function ran)."""
+
+    error_type = "Function.ResponseSizeTooLarge"
+
+
+def check_response(response: Any) -> None:
+    """Refuse, as Lambda does, a response over 6 MB as JSON (cheap for the usual small ones)."""
+    body = response.get("body") if isinstance(response, dict) else None
+    if not isinstance(body, str) or len(body) < _SURELY_SMALL_RESPONSE:
+        return  # not a proxy response (event-source invokes answer little), or surely small
+    size = len(json.dumps(response, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8"))
+    if size > RESPONSE_PAYLOAD_LIMIT:
+        raise ResponseTooLarge(
+            f"Response payload size ({size} bytes) exceeded maximum allowed payload size ({RESPONSE_PAYLOAD_LIMIT} bytes)."
+        )
+
+
 def invoke(function: str, event: dict[str, Any]) -> Any:
     check_payload(event)
     outer = getattr(_thread, "function", None)
     _thread.function = function
     try:
-        return handler_of(function)(event, LambdaContext(function_name=function))
+        response = handler_of(function)(event, LambdaContext(function_name=function))
+        check_response(response)
+        return response
     finally:
         _thread.function = outer
         if _freeze_when_warm and function not in _warm:

@@ -28,6 +28,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import run_simple
 
 from localcloud import httpheaders, motopatches, persistence
+from localcloud.motopatches import conflicts
 
 
 def keep_stream_on_rollback() -> None:
@@ -56,6 +57,7 @@ class Serialized:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith("DynamoDB"):
             return self.app(environ, start_response)
+        conflicts.arrive()  # it is in flight from now, waiting or not (motopatches/conflicts.py)
         with self.lock:
             view = self._view(environ, target)
             if PROFILE is not None:

@@ -17,9 +17,17 @@ def placeholders(path: Path = PROVISIONING) -> set[str]:
     return set(_PLACEHOLDER.findall(path.read_text()))
 
 
+# The ARN partition of the service integrations ("arn:${Partition}:states:::..."): CDK
+# substitutes AWS::Partition (aws, aws-cn, aws-us-gov); the local cloud and tests run in
+# the "aws" partition.
+DEFAULT_SUBSTITUTIONS = {"Partition": "aws"}
+
+
 def render(path: Path = PROVISIONING, **substitutions: str) -> str:
     """The definition with every `${Name}` replaced, as Step Functions does with
-    DefinitionSubstitutions; a missing or unknown substitution is an error."""
+    DefinitionSubstitutions (Partition defaults to "aws"); a missing or unknown
+    substitution is an error."""
+    substitutions = {**DEFAULT_SUBSTITUTIONS, **substitutions}
     text = path.read_text()
     wanted = placeholders(path)
     if wanted != set(substitutions):

@@ -2,6 +2,8 @@
 
 - shims.py: correctness shims, where moto behaves unlike AWS; applied on any moto
   version, and the moto server refuses to start if one cannot apply;
+- conflicts.py: a correctness shim of its own, DynamoDB's TransactionConflict when
+  transactions on one item overlap (the server stamps each request's arrival for it);
 - speedups.py: same answers, faster; applied only on the moto version pinned in
   requirements-dev.txt, otherwise skipped with a MotoPatchWarning naming each.
 
@@ -11,8 +13,10 @@ lists them all and says how to bump moto.
 
 from __future__ import annotations
 
-from . import shims, speedups  # noqa: F401 - they register their patches
+# They register their patches, in this order (the shims of shims.py first).
+from . import shims  # noqa: F401, I001
 from . import tokens  # noqa: F401 - transaction_tokens_are_idempotent (a shim)
+from . import conflicts, speedups  # noqa: F401
 from .registry import (
     SELECTION_ENV,
     SHIMS,

@@ -100,3 +100,46 @@ def test_waf_flag_attaches_a_per_ip_rate_limit_to_the_stage(with_waf):
     # And cdk-nag is satisfied without the "no WAF" acknowledgement
     assert with_waf.nag_error is None, with_waf.nag_error
     assert "AwsSolutions-APIG3" not in {rule for rule, path, _ in with_waf.acknowledged if "/Dashboard/" not in path}
+
+
+def test_zero_delivery_concurrency_reserves_none_and_keeps_the_queue_bounded(tmp_path, layers):
+    from infra.app import build
+
+    # Given an account whose quota is too low to reserve any (new accounts start at 10 or 50)
+    app, stack = build({"stage": "sandbox", "webhook_delivery_concurrency": "0", "lambda_concurrency_limit": "50"},
+                       outdir=str(tmp_path), env={})
+    from aws_cdk.assertions import Template
+
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    # Then no function reserves concurrency (the deploy cannot be refused for it)
+    assert not any("ReservedConcurrentExecutions" in r["Properties"] for r in resources.values()
+                   if r["Type"] == "AWS::Lambda::Function")
+    # and the delivery queue still invokes at most half the quota at once
+    (mapping,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"
+                  and "ScalingConfig" in r["Properties"]]
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] == 25 == stack.config.delivery_max_concurrency
+
+
+@pytest.mark.parametrize(
+    ("context", "room"),
+    [
+        ({"webhook_delivery_concurrency": "901"}, 900),  # 1,000 - 100 unreserved
+        ({"webhook_delivery_concurrency": "2", "lambda_concurrency_limit": "50"}, 0),
+        ({"webhook_delivery_concurrency": "2", "lambda_concurrency_limit": "10"}, 0),
+        ({"webhook_delivery_concurrency": "25", "lambda_reserved_elsewhere": "880"}, 20),  # another stage's share
+    ],
+)
+def test_a_reservation_the_account_would_refuse_is_refused_at_synth_with_the_arithmetic(context, room):
+    from aws_cdk import App
+
+    with pytest.raises(ValueError, match=f"at most {room} can be") as refused:
+        Config.from_node(App(context=context).node, env={})
+    assert "webhook_delivery_concurrency=0" in str(refused.value)
+
+
+def test_a_reservation_within_the_quota_is_taken():
+    from aws_cdk import App
+
+    config = Config.from_node(App(context={"webhook_delivery_concurrency": "900"}).node, env={})
+    assert config.webhook_delivery_concurrency == config.delivery_max_concurrency == 900
+    assert Config.from_node(App(context={"webhook_delivery_concurrency": "0"}).node, env={}).delivery_max_concurrency == 25

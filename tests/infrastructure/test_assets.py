@@ -225,3 +225,21 @@ def test_runtime_python_matches_the_build_interpreter():
     from infra.layers import RUNTIME
 
     assert RUNTIME.name == "python%d.%d" % layer_build.RUNTIME_PYTHON == f"python{sysconfig.get_python_version()}"
+
+
+def test_two_builds_of_the_same_sources_are_byte_identical(tmp_path):
+    # Given the shared layer's sources copied to two different build folders, as two
+    # clean checkouts' builds (each in its own temporary folder) would have them
+    trees = []
+    for name in ("one", "another-longer-name"):
+        python_dir = tmp_path / name / "python"
+        shutil.copytree(layer_build.SHARED_SRC, python_dir, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        layer_build.compile_tree(python_dir, strict=True)
+        trees.append({p.relative_to(python_dir).as_posix(): p.read_bytes()
+                      for p in sorted(python_dir.rglob("*")) if p.is_file()})
+    # Then every file, every .pyc included, is the same bytes (so the asset hash is too)
+    assert trees[0].keys() == trees[1].keys() and any(k.endswith(".pyc") for k in trees[0])
+    assert [k for k in trees[0] if trees[0][k] != trees[1][k]] == []
+    # and a .pyc names its source where Lambda mounts the layer
+    pyc = next(k for k in trees[0] if k.endswith(".pyc"))
+    assert layer_build.LAYER_PYTHON_PATH.encode() in trees[0][pyc]

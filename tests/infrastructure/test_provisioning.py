@@ -27,7 +27,16 @@ def _deployed_definition(synth, table_name: str) -> str:
     _, props = _machine(synth)
     (table_id, _), = synth.of_type("AWS::DynamoDB::Table").items()
     assert props["DefinitionSubstitutions"] == {"TableName": {"Ref": table_id}}
-    return props["DefinitionString"].replace("${TableName}", table_name)
+    return _in_partition(props["DefinitionString"], "aws").replace("${TableName}", table_name)
+
+
+def _in_partition(definition: dict | str, partition: str) -> str:
+    """The synthesized DefinitionString (a Fn::Join with AWS::Partition) as CloudFormation
+    resolves it in `partition`."""
+    if isinstance(definition, str):
+        return definition
+    joiner, parts = definition["Fn::Join"]
+    return joiner.join(partition if p == {"Ref": "AWS::Partition"} else p for p in parts)
 
 
 def _policies_of(synth, role_id: str) -> list[dict]:
@@ -52,7 +61,24 @@ def test_the_deployed_and_the_local_definition_are_the_same_document(synth):
         local = json.loads(local_provisioning.definition(table))
         assert deployed == local
         assert deployed == json.loads(statemachines.render(TableName=table))
-    assert statemachines.placeholders() == {"TableName"}
+    assert statemachines.placeholders() == {"TableName", "Partition"}
+
+
+def test_the_integrations_use_the_stack_partition(synth):
+    # Given the synthesized definition before CloudFormation substitutes it
+    _, props = _machine(synth)
+    # Then no integration ARN names the aws partition itself: each takes the stack's
+    # (AWS::Partition), so aws-cn and aws-us-gov deploy too
+    assert "arn:aws:" not in json.dumps(props["DefinitionString"])
+    china = json.loads(_in_partition(props["DefinitionString"], "aws-cn"))
+    integrations = [s["Resource"] for s in china["States"].values() if "Resource" in s]
+    assert integrations and all(r.startswith("arn:aws-cn:states:::") for r in integrations)
+    # and in aws-cn the state machine's grants are the same as in aws
+    china = json.loads(statemachines.render(TableName="t", Partition="aws-cn"))
+    resources = {s["Resource"] for s in china["States"].values() if "Resource" in s}
+    assert resources and all(r.startswith("arn:aws-cn:states:::") for r in resources)
+    assert dynamodb_actions(china) == dynamodb_actions(
+        json.loads(statemachines.render(TableName="t")))
 
 
 def test_moto_runs_the_synthesized_definition(sandbox, monkeypatch):

@@ -3,6 +3,8 @@ and the schema, not resource counts."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from resource_api import routes
 from resource_api.core import table
@@ -195,6 +197,10 @@ def granted_actions(synth, fn: dict) -> dict[str, list]:
     return granted
 
 
+# The table-write kinds, one per entity (frame/endpoint.py).
+WRITE_KINDS = {routes.WRITE, routes.WRITE_WEBHOOK_ENDPOINTS, routes.WRITE_IDEMPOTENCY}
+
+
 def test_each_function_role_grants_exactly_its_route_dynamodb_access(synth):
     table_id = next(iter(synth.of_type("AWS::DynamoDB::Table")))
     table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
@@ -203,8 +209,8 @@ def test_each_function_role_grants_exactly_its_route_dynamodb_access(synth):
         granted = granted_actions(synth, fn)
         dynamo = {a: r for a, r in granted.items() if a.startswith("dynamodb:")}
         access = ACCESS_OF[name]
-        expected = set(data.READ_ACTIONS) if access & {routes.READ, routes.WRITE} else set()
-        if routes.WRITE in access:
+        expected = set(data.READ_ACTIONS) if access & {routes.READ, *WRITE_KINDS} else set()
+        if access & WRITE_KINDS:
             expected |= WRITE_ONLY_ACTIONS
         if access & {routes.COUNT, routes.RESOURCE_LIMIT}:  # counter writes, held under a LeadingKeys condition
             expected |= set(data.COUNT_ACTIONS)
@@ -235,12 +241,38 @@ def test_other_actions_follow_exactly_the_route_access_kinds(synth):
                 holders.setdefault(action, set()).add(name)
     with_kind = {
         kind: {name for name in fns if kind in ACCESS_OF[name]}
-        for kind in set().union(*ACCESS_OF.values()) - {routes.READ, routes.WRITE}
+        for kind in set().union(*ACCESS_OF.values()) - {routes.READ, *WRITE_KINDS}
     }
     for action, names in holders.items():
         assert names in with_kind.values(), f"{action} is held by {sorted(names)}, which is no access kind's set of routes"
-    plain = [name for name in fns if ACCESS_OF[name] <= {routes.READ, routes.WRITE}]
+    plain = [name for name in fns if ACCESS_OF[name] <= {routes.READ, *WRITE_KINDS}]
     assert not any(name in names for names in holders.values() for name in plain)
+
+
+def test_each_write_function_may_write_only_its_own_entitys_item_kinds(synth):
+    """Resource functions cannot write webhook endpoints, webhook endpoint functions cannot
+    write resources, and resend and replay write only their idempotency records."""
+    from resource_api.core import keys
+
+    entity_writes = {"*#RES", "*#RUNTIME", "*#RESDEL", "*#WHE", "IDEM#*"}
+    for name, (_, fn) in functions_by_name(synth).items():
+        patterns = set()
+        for statement in policy_statements(synth, fn["Properties"]["Role"]["Fn::GetAtt"][0]):
+            if "dynamodb:PutItem" in as_list(statement["Action"]):
+                patterns |= set(statement.get("Condition", {}).get("ForAllValues:StringLike", {})
+                                .get("dynamodb:LeadingKeys", ["<unconditioned>"]))
+        patterns &= entity_writes | {"<unconditioned>"}
+        access = ACCESS_OF[name]
+        expected = (set(keys.RESOURCE_WRITE_PARTITIONS) if routes.WRITE in access else set()) | (
+            set(keys.WEBHOOK_ENDPOINT_WRITE_PARTITIONS) if routes.WRITE_WEBHOOK_ENDPOINTS in access else set()) | (
+            set(keys.IDEMPOTENCY_PARTITIONS) if routes.WRITE_IDEMPOTENCY in access else set())
+        assert patterns == expected, name
+        if name in ("resend_event", "replay_webhook_deliveries"):
+            assert patterns == {"IDEM#*"}, name
+        if routes.WRITE_WEBHOOK_ENDPOINTS in access:
+            assert "*#RES" not in patterns and "*#WHE" in patterns, name
+        if routes.WRITE in access:
+            assert "*#WHE" not in patterns and "*#RES" in patterns, name
 
 
 def test_a_read_route_cannot_write_data(synth):
@@ -299,6 +331,23 @@ def test_stage_v1_has_access_logs_tracing_and_a_throttle(synth):
     (settings,) = props["MethodSettings"]
     assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
     assert settings["LoggingLevel"] == "ERROR"
+
+
+def test_the_execution_log_group_is_the_stacks_with_a_retention(sandbox, production):
+    for synth, days, policy in ((sandbox, 30, "Delete"), (production, 90, "Retain")):
+        # Given the stage's execution logging (API Gateway would make the group itself otherwise)
+        (stage_id, stage), = synth.of_type("AWS::ApiGateway::Stage").items()
+        (api_id, _), = synth.of_type("AWS::ApiGateway::RestApi").items()
+        groups = {k: g for k, g in synth.of_type("AWS::Logs::LogGroup").items()
+                  if "API-Gateway-Execution-Logs_" in json.dumps(g["Properties"].get("LogGroupName", ""))}
+        # Then the stack makes it, under the name API Gateway writes to, with a retention
+        ((group_id, group),) = groups.items()
+        assert group["Properties"]["LogGroupName"] == {
+            "Fn::Join": ["", ["API-Gateway-Execution-Logs_", {"Ref": api_id}, f"/{STAGE}"]]}
+        assert group["Properties"]["RetentionInDays"] == days
+        assert group["DeletionPolicy"] == policy  # a sandbox destroy takes it along
+        # before the stage starts logging into it
+        assert group_id in stage["DependsOn"]
 
 
 def test_gateway_responses_are_the_error_object(synth):

@@ -36,10 +36,7 @@ def w() -> Iterator[World]:
 
 
 def counter(p: Principal) -> dict[str, int]:
-    key = db.to_item(keys.resource_counter(p.account_id, p.mode))
-    got = db.client().get_item(TableName=db.table(), Key=key, ConsistentRead=True)
-    item = db.from_item(got.get("Item")) or {}
-    return {k: int(v) for k, v in item.items() if k not in ("pk", "sk") and isinstance(v, (int, float)) and v}
+    return {k: v for k, v in resources.counts(p.account_id, p.mode).items() if v}
 
 
 def runtime_item(p: Principal, resource_id: str) -> dict | None:

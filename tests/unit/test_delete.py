@@ -55,10 +55,7 @@ def _settle(ctx, rid: str, status: str = "active") -> None:
 
 
 def _counter(ctx) -> dict[str, int]:
-    item = db.from_item(
-        db.client().get_item(TableName=db.table(), Key=db.to_item(keys.resource_counter(ctx.account_id, ctx.mode)),
-                             ConsistentRead=True).get("Item")
-    ) or {}
+    item = resources.counts(ctx.account_id, ctx.mode)
     return {k: int(v) for k, v in item.items() if k in ("total", "pending", "active", "paused", "archived", "failed", "reserved") and int(v)}
 
 

@@ -94,9 +94,9 @@ class Provisioning:
         return [e["taskFailedEventDetails"]["error"] for e in self.history(resource_id) if e["type"] == "TaskFailed"]
 
     def counter(self, ctx: RequestContext) -> dict:
-        key = db.to_item(keys.resource_counter(ctx.account_id, ctx.mode))
-        item = db.from_item(self.ddb.get_item(TableName=db.table(), Key=key, ConsistentRead=True).get("Item")) or {}
-        return {k: v for k, v in item.items() if k not in ("pk", "sk") and v != 0}
+        from resource_api.resources import domain  # the sums over the counter item and its shards
+
+        return {k: v for k, v in domain.counts(ctx.account_id, ctx.mode).items() if v != 0}
 
     def runtime(self, ctx: RequestContext, resource_id: str) -> dict | None:
         key = db.to_item(keys.resource_runtime(ctx.account_id, ctx.mode, resource_id))

@@ -46,9 +46,14 @@ def stored(ctx: RequestContext, status: str = "active", **extra: Any) -> dict[st
 
 
 def deltas(u: Unit) -> dict[str, int]:
-    (counter,) = u.counters
-    assert counter.key == keys.resource_counter("acct_unit", "test")
-    return counter.deltas
+    """The counts the unit moves: total and per status on a shard, `reserved` on the main
+    counter item (where provisioning checks it against the plan)."""
+    out: dict[str, int] = {}
+    for counter in u.counters:
+        assert counter.key == keys.resource_counter("acct_unit", "test")
+        assert bool(counter.shards) == ("reserved" not in counter.deltas), counter
+        out.update(counter.deltas)
+    return out
 
 
 def test_create_plans_one_put_and_the_counts_it_moves(ctx):
@@ -123,3 +128,20 @@ def test_an_atomic_batch_sums_counters_per_item_and_drops_what_cancels_out():
     ])
     assert merged == [Counter(a, {"pending": 1, "active": -1}), Counter(b, {"toys": 1})]
     assert merged[0].write()["Update"]["UpdateExpression"] == "ADD #c0 :c0, #c1 :c1"
+
+
+def test_a_transaction_cancelled_for_a_conflict_is_answered_503_and_never_stored():
+    from botocore.exceptions import ClientError
+
+    from resource_api.core import db
+
+    cancelled = ClientError({"Error": {"Code": "TransactionCanceledException"},
+                             "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"}]},
+                            "TransactWriteItems")
+    err = db.translate(cancelled)
+    assert (err.status, err.code, err.store, err.headers.get("Retry-After")) == (503, "service_unavailable", False, "1")
+    # a failed condition beside a conflict is the condition's answer, not a retry
+    mixed = ClientError({"Error": {"Code": "TransactionCanceledException"},
+                         "CancellationReasons": [{"Code": "ConditionalCheckFailed"}, {"Code": "TransactionConflict"}]},
+                        "TransactWriteItems")
+    assert not db.conflicted(mixed) and db.conflicted(cancelled)

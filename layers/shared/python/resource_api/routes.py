@@ -22,6 +22,8 @@ from .frame.endpoint import (  # noqa: F401 - the route table's vocabulary, for 
     SEND_WEBHOOKS,
     STOP_EXECUTION,
     WRITE,
+    WRITE_IDEMPOTENCY,
+    WRITE_WEBHOOK_ENDPOINTS,
     Endpoint,
 )
 

@@ -12,6 +12,7 @@ operation that failed.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -26,6 +27,18 @@ from ..frame.request import RequestContext
 
 MAX_OPERATIONS = 100
 MAX_TRANSACTION_ITEMS = 100
+# A batch's answer is one Lambda response: over 6 MB (6,291,556 bytes, the body escaped
+# once more inside the proxy response) Lambda refuses it and API Gateway answers 502,
+# after all the work was done. So the operations' results may total ANSWER_BUDGET_BYTES
+# of JSON (room for the escaping and the headers), and operations start only within
+# TIME_BUDGET_S of the batch's start (API Gateway gives up at 29 s). An operation past
+# either budget is not run: its result is 400 parameter_invalid naming it ("send it in
+# another batch"); a GET whose own result would cross the size budget is answered so
+# too (a read: nothing was done). An atomic batch over either budget is refused whole
+# before its transaction: nothing is written.
+ANSWER_BUDGET_BYTES = 4 * 1024 * 1024
+TIME_BUDGET_S = 20.0
+_clock = time.monotonic  # tests move it
 
 class BatchOperation(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
@@ -143,6 +156,43 @@ def _run_one(item: OperationRequest) -> dict[str, Any]:
     return result
 
 
+def _size(result: Any) -> int:
+    return len(json.dumps(result, separators=(",", ":"), default=str))
+
+
+def _past_budget(item: OperationRequest, why: str) -> dict[str, Any]:
+    return _error(item, ApiError(
+        "parameter_invalid",
+        f"Not run: this batch reached its {why} before operation {item.index}. Nothing of this operation "
+        "was done; send it and the operations after it in another batch.",
+        param=f"operations[{item.index}]",
+    ))
+
+
+def _run_bounded(items: list[OperationRequest], started: float) -> list[dict[str, Any]]:
+    """The operations in order, while the answer stays within ANSWER_BUDGET_BYTES and
+    TIME_BUDGET_S; the rest answered as not run."""
+    results: list[dict[str, Any]] = []
+    size = 0
+    why = None
+    for item in items:
+        if why is None and _clock() - started > TIME_BUDGET_S:
+            why = f"time budget ({TIME_BUDGET_S:g} s)"
+        if why is not None:
+            results.append(_past_budget(item, why))
+            continue
+        result = _run_one(item)
+        grown = _size(result)
+        if size + grown > ANSWER_BUDGET_BYTES:
+            why = f"answer size budget ({ANSWER_BUDGET_BYTES} bytes)"
+            if item.op.method == "GET":  # a read: answered as not run instead
+                result = _past_budget(item, why)
+                grown = _size(result)
+        size += grown
+        results.append(result)
+    return results
+
+
 def _not_run(item: OperationRequest, failed: int) -> dict[str, Any]:
     return {
         "status": 424,
@@ -154,11 +204,13 @@ def _not_run(item: OperationRequest, failed: int) -> dict[str, Any]:
     }
 
 
-def _run_atomic(ctx: RequestContext, items: list[OperationRequest]) -> tuple[list[dict[str, Any]], int | None]:
+def _run_atomic(
+    ctx: RequestContext, items: list[OperationRequest], started: float
+) -> tuple[list[dict[str, Any]], int | None]:
     """Plan and commit; a commit that lost a race to another writer (say a provisioning
     step) wrote nothing, so it is planned again from fresh reads, twice at most."""
     for attempt in range(3):
-        results, failed, raced = _attempt_atomic(ctx, items)
+        results, failed, raced = _attempt_atomic(ctx, items, started)
         if not raced or attempt == 2:
             return results, failed
     raise AssertionError("unreachable")
@@ -176,7 +228,20 @@ def _plan_atomic(item: OperationRequest) -> unit.Unit:
     return planned
 
 
-def _attempt_atomic(ctx: RequestContext, items: list[OperationRequest]) -> tuple[list[dict[str, Any]], int | None, bool]:
+def _check_atomic_budget(units: list[unit.Unit], started: float) -> None:
+    """Refuse an atomic batch, before its transaction, whose answer or planning ran past
+    the budgets (nothing is written)."""
+    if _clock() - started > TIME_BUDGET_S:
+        raise ApiError("parameter_invalid", f"This atomic batch took longer than {TIME_BUDGET_S:g} s to plan; nothing "
+                       "was written. Split it.", param="operations")
+    if sum(_size(u.body) for u in units) > ANSWER_BUDGET_BYTES:
+        raise ApiError("parameter_invalid", f"This atomic batch's answer would exceed {ANSWER_BUDGET_BYTES} bytes; "
+                       "nothing was written. Split it, or ask for fewer expansions.", param="operations")
+
+
+def _attempt_atomic(
+    ctx: RequestContext, items: list[OperationRequest], started: float
+) -> tuple[list[dict[str, Any]], int | None, bool]:
     units: list[unit.Unit] = []
     for item in items:
         try:
@@ -185,6 +250,7 @@ def _attempt_atomic(ctx: RequestContext, items: list[OperationRequest]) -> tuple
         except ApiError as exc:
             return [_error(i, exc) if i is item else _not_run(i, item.index) for i in items], item.index, False
     writes, write_owner = _merge(units, items)
+    _check_atomic_budget(units, started)
     if len(writes) > MAX_TRANSACTION_ITEMS:
         raise ApiError(
             "parameter_invalid",
@@ -242,6 +308,7 @@ def _merge(units: list[unit.Unit], items: list[OperationRequest]) -> tuple[list[
 def run(request: Any, batch: BatchRequest) -> dict[str, Any]:
     """Run `batch` for `request` (the frame's HttpRequest: its ctx and response headers)."""
     started = time.perf_counter()
+    budget_from = _clock()
     ctx: RequestContext = request.ctx
     if ctx.api_version and ctx.api_version < versions.BATCH_SINCE:
         raise ApiError(
@@ -258,9 +325,9 @@ def run(request: Any, batch: BatchRequest) -> dict[str, Any]:
             raise
     failed_op: int | None = None
     if batch.atomic:
-        results, failed_op = _run_atomic(ctx, items)
+        results, failed_op = _run_atomic(ctx, items, budget_from)
     else:
-        results = [_run_one(item) for item in items]
+        results = _run_bounded(items, budget_from)
     ok = sum(1 for r in results if 200 <= r["status"] < 300)
     out: dict[str, Any] = {
         "object": "batch",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _client: Any = None
 
+TRANSACTION_CONFLICT = "TransactionConflict"
 # Failures after which nothing was written: safe to retry as a new attempt.
 THROTTLED = {
     "ProvisionedThroughputExceededException",
@@ -136,6 +137,17 @@ def translate(exc: Exception) -> ApiError:
     log.warning("dynamodb call failed: %s", code or type(exc).__name__)
     if code == "TransactionCanceledException" and set(cancellation_reasons(exc)) & THROTTLED:
         code = "ThrottlingException"
+    if conflicted(exc):
+        # Cancelled because another transaction in flight included one of its items
+        # (after frame/unit.py's retries): certainly nothing written, so never a 500,
+        # and never stored for the key: the same retry runs again.
+        return ApiError(
+            "service_unavailable",
+            "Concurrent requests were writing the same objects and nothing was written. Retry with "
+            "exponential backoff and the same Idempotency-Key.",
+            headers={"Retry-After": "1"},
+            store=False,
+        )
     if code in THROTTLED:
         return ApiError(
             "service_unavailable",
@@ -147,6 +159,19 @@ def translate(exc: Exception) -> ApiError:
     # Anything else (internal errors, timeouts) may or may not have been written:
     # an idempotent retry replays this answer rather than risk a second execution.
     return ApiError("internal_error", headers={"Retry-After": "1"})
+
+
+def conflicted(exc: Exception) -> bool:
+    """DynamoDB refused the write because a transaction in flight included the same item
+    (TransactionCanceledException with TransactionConflict and no failed condition, or a
+    single write's TransactionConflictException): nothing was written, it may be sent again."""
+    code = error_code(exc)
+    if code == "TransactionConflictException":
+        return True
+    if code != "TransactionCanceledException":
+        return False
+    reasons = set(cancellation_reasons(exc))
+    return TRANSACTION_CONFLICT in reasons and not reasons - {TRANSACTION_CONFLICT, "None", ""}
 
 
 def cancellation_reasons(exc: Exception) -> list[str]:

@@ -7,6 +7,12 @@ and live data, and different accounts, can never meet in one query.
 from __future__ import annotations
 
 COUNTER_SK = "#COUNT"
+# The account's resource counts are kept on COUNTER_SHARDS items beside the main counter
+# item (sort keys COUNTER_SK + "#00".."#31"): each write adds to one picked at random, so
+# concurrent writes of one account rarely include the same item in their transactions
+# (DynamoDB cancels overlapping transactions on one item: TransactionConflict). A count
+# is the sum over the main item and its shards (resources/domain.counts).
+COUNTER_SHARDS = 32
 
 # --- IAM: what each kind of function may touch --------------------------------------
 # Partition key patterns (dynamodb:LeadingKeys, StringLike: `*` is any run of characters,
@@ -23,11 +29,15 @@ COUNTER_PARTITIONS = ("RATE#*",)
 # becomes a resource.limit_exceeded event): the routes that apply
 # configuration.rate_limit only (routes.RESOURCE_LIMIT).
 RESOURCE_LIMIT_PARTITIONS = ("*#RESRATE#*", "*#NOTICE")
-# Writes of the API's write routes (routes.WRITE): resources and their counter, runtime
-# configurations (removed with their resource), deletion tombstones, idempotency
-# records, webhook endpoints and their count. Never API keys, accounts, events,
-# delivery attempts or notices.
-API_WRITE_PARTITIONS = ("*#RES", "*#RUNTIME", "*#RESDEL", "IDEM#*", "*#WHE")
+# Writes of the API's write routes, each entity's own item kinds only (never API keys,
+# accounts, events, delivery attempts or notices):
+# - routes.WRITE (resources, the batch): resources and their counters, runtime
+#   configurations (removed with their resource), deletion tombstones, idempotency records;
+RESOURCE_WRITE_PARTITIONS = ("*#RES", "*#RUNTIME", "*#RESDEL", "IDEM#*")
+# - routes.WRITE_WEBHOOK_ENDPOINTS: webhook endpoints and their count, idempotency records;
+WEBHOOK_ENDPOINT_WRITE_PARTITIONS = ("*#WHE", "IDEM#*")
+# - routes.WRITE_IDEMPOTENCY (resend, replay): idempotency records only.
+IDEMPOTENCY_PARTITIONS = ("IDEM#*",)
 # The webhook delivery function: reads the event and the endpoint; writes the attempt
 # log and the endpoint's failure streak / disabling; reads and writes its fairness
 # state (an endpoint's circuit breaker, the account's slow slots: *#DLV#CIRCUIT, *#DLV#SHARE).
@@ -80,8 +90,21 @@ def resource_index(account_id: str, mode: str, status: str, resource_id: str) ->
 
 
 def resource_counter(account_id: str, mode: str) -> dict[str, str]:
-    """One item per account and mode holding `total` and a count per status."""
+    """The main counter item of an account and mode: `reserved` (the plan capacity held,
+    which provisioning's ReserveCapacity checks against max_resources in one item), and
+    the status moves provisioning makes. `total` and the per-status counts are the sums
+    over it and its shards (resource_counter_shard)."""
     return {"pk": resource_partition(account_id, mode), "sk": COUNTER_SK}
+
+
+def counter_shard(counter: dict[str, str], shard: int) -> dict[str, str]:
+    """Shard `shard` of a counter item (same partition, its sort key + "#NN")."""
+    return {"pk": counter["pk"], "sk": f"{counter['sk']}#{shard:02d}"}
+
+
+def resource_counter_shard(account_id: str, mode: str, shard: int) -> dict[str, str]:
+    """One of the COUNTER_SHARDS items the API's writes add `total` and status deltas to."""
+    return counter_shard(resource_counter(account_id, mode), shard)
 
 
 def resource_runtime(account_id: str, mode: str, resource_id: str) -> dict[str, str]:

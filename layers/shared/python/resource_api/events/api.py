@@ -4,12 +4,12 @@ deliveries it replays, though its path is under the webhook endpoint."""
 
 from __future__ import annotations
 
-from ..frame.endpoint import READ, SEND_WEBHOOKS, WRITE, Endpoint, declare
+from ..frame.endpoint import READ, SEND_WEBHOOKS, WRITE_IDEMPOTENCY, Endpoint, declare
 
 ENDPOINTS = declare(
     __package__,
     Endpoint("POST", "/v1/webhook_endpoints/{id}/replay", "replay_webhook_deliveries",
-             frozenset({WRITE, SEND_WEBHOOKS}), 200, "Redeliver an endpoint's failed deliveries since a time",
+             frozenset({WRITE_IDEMPOTENCY, SEND_WEBHOOKS}), 200, "Redeliver an endpoint's failed deliveries since a time",
              query_key=True, body=".models:WebhookReplay", response="..responses:WebhookReplayResult",
              run=".delivery_operations:replay"),
     Endpoint("GET", "/v1/events", "list_events", frozenset({READ}), 200, "List events", query_key=True,
@@ -19,7 +19,7 @@ ENDPOINTS = declare(
     Endpoint("GET", "/v1/events/{id}/deliveries", "list_event_deliveries", frozenset({READ}), 200,
              "List an event's delivery attempts", query_key=True, query=".models:DeliveryListParams",
              response="..responses:DeliveryAttemptList", run=".delivery_operations:list_deliveries"),
-    Endpoint("POST", "/v1/events/{id}/resend", "resend_event", frozenset({WRITE, SEND_WEBHOOKS}), 200,
+    Endpoint("POST", "/v1/events/{id}/resend", "resend_event", frozenset({WRITE_IDEMPOTENCY, SEND_WEBHOOKS}), 200,
              "Deliver an event again", query_key=True, body=".models:EventResend",
              response="..responses:EventResendResult", run=".operations:resend"),
 )

@@ -21,9 +21,17 @@ API_PREFIX = "/v1"
 
 # What a function may be granted (the CDK stack maps each to IAM actions).
 READ = "read"  # DynamoDB reads of the table
-# DynamoDB writes (and reads) of the table, to the partitions the API writes only
-# (keys.API_WRITE_PARTITIONS: never API keys, accounts, events or notices).
+# DynamoDB writes (and reads) of the table, each to its own entity's item kinds only
+# (never API keys, accounts, events, deliveries or notices):
+# - resources, their counters, runtime configurations and tombstones, and idempotency
+#   records (keys.RESOURCE_WRITE_PARTITIONS): the resource routes and the batch;
 WRITE = "write"
+# - webhook endpoints and their count, and idempotency records
+#   (keys.WEBHOOK_ENDPOINT_WRITE_PARTITIONS): the webhook endpoint routes;
+WRITE_WEBHOOK_ENDPOINTS = "write_webhook_endpoints"
+# - idempotency records only (keys.IDEMPOTENCY_PARTITIONS): resend and replay, which
+#   write nothing else to the table (they queue deliveries).
+WRITE_IDEMPOTENCY = "write_idempotency"
 # Writes to usage counters only (keys.COUNTER_PARTITIONS: the key's rate-limit windows).
 # Every route has it: the shared frame counts every request, reads included.
 # (Per-resource metrics and request logs are written off the request path by the

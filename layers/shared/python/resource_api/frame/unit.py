@@ -17,36 +17,53 @@ variable steers where writes go.
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..core import db
+from ..core import db, keys
 from ..core.errors import ApiError
 
 if TYPE_CHECKING:
     from .idempotency import Attempt, Outcome
 
 CONDITION_FAILED = "ConditionalCheckFailed"
+# A transaction DynamoDB cancelled because another one in flight included one of its
+# items (TransactionConflict) wrote nothing: it is sent again, up to CONFLICT_ATTEMPTS
+# times in all, after a full-jitter backoff (0 to CONFLICT_BACKOFF_S x 2^n, at most
+# CONFLICT_BACKOFF_CAP_S): at most ~0.3 s added to a request. Past that the request
+# answers 503 service_unavailable, not stored (db.translate): the client retries it with
+# the same Idempotency-Key.
+CONFLICT_ATTEMPTS = 5
+CONFLICT_BACKOFF_S = 0.01
+CONFLICT_BACKOFF_CAP_S = 0.15
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Counter:
     """Deltas to counters kept on one item (e.g. an account's resources per status):
-    `ADD` each, unconditionally. Several units' deltas to one item sum into one write."""
+    `ADD` each, unconditionally. Several units' deltas to one item sum into one write.
+    With `shards`, the deltas go to one of that many shard items of `key` (keys.
+    counter_shard), picked at random per write: concurrent writes then rarely include
+    the same counter item, and a count is the sum over the item and its shards."""
 
     key: dict[str, str]
     deltas: dict[str, int]
+    shards: int = 0
 
     def write(self) -> dict[str, Any]:
         """The transaction item that applies the deltas."""
+        key = keys.counter_shard(self.key, _random().randrange(self.shards)) if self.shards else self.key
         names = {f"#c{i}": name for i, name in enumerate(self.deltas)}
         vals = {f":c{i}": {"N": str(delta)} for i, delta in enumerate(self.deltas.values())}
         return {
             "Update": {
                 "TableName": db.table(),
-                "Key": db.to_item(self.key),
+                "Key": db.to_item(key),
                 "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(self.deltas))),
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": vals,
@@ -81,6 +98,13 @@ class Unit:
         return [*self.writes, *(c.write() for c in self.counters if any(c.deltas.values()))]
 
 
+def _random() -> Any:
+    """The random module, loaded on the first write, not on every cold start's import."""
+    import random  # noqa: PLC0415
+
+    return random
+
+
 class Stale(Exception):
     """writes[0]'s condition failed: the item as it is now (None if not returned)."""
 
@@ -88,13 +112,25 @@ class Stale(Exception):
         self.item = item
 
 
-def transact(items: list[dict[str, Any]]) -> None:
-    db.client().transact_write_items(
-        TransactItems=items,
-        # A token per transaction makes botocore's own retries of it idempotent
-        # (32 hex characters: DynamoDB takes at most 36).
-        ClientRequestToken=uuid.uuid4().hex,
-    )
+def transact(items: list[dict[str, Any]], sleep: Callable[[float], None] = time.sleep) -> None:
+    """One TransactWriteItems of `items`, sent again while DynamoDB cancels it for a
+    TransactionConflict (nothing was written then; see CONFLICT_ATTEMPTS). Raises what
+    DynamoDB raised otherwise, or the last conflict."""
+    for n in range(CONFLICT_ATTEMPTS):
+        try:
+            db.client().transact_write_items(
+                TransactItems=items,
+                # A token per transaction makes botocore's own retries of it idempotent
+                # (32 hex characters: DynamoDB takes at most 36). A new one per attempt:
+                # a cancelled transaction is a new transaction when sent again.
+                ClientRequestToken=uuid.uuid4().hex,
+            )
+            return
+        except Exception as exc:
+            if not db.conflicted(exc) or n + 1 == CONFLICT_ATTEMPTS:
+                raise
+            log.warning("dynamodb transaction conflict, retrying (%d of %d)", n + 1, CONFLICT_ATTEMPTS - 1)
+            sleep(_random().uniform(0, min(CONFLICT_BACKOFF_CAP_S, CONFLICT_BACKOFF_S * 2**n)))
 
 
 def failure(unit: Unit, exc: Exception) -> Exception:
@@ -150,12 +186,15 @@ def apply(unit: Unit) -> Any:
 
 def merge_counters(counters: list[Counter]) -> list[Counter]:
     """Deltas to the same item summed into one (zero sums dropped), in first-seen order."""
-    merged: dict[tuple[tuple[str, str], ...], dict[str, int]] = {}
-    keys: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+    merged: dict[tuple[Any, ...], dict[str, int]] = {}
+    found: dict[tuple[Any, ...], Counter] = {}
     for c in counters:
-        ident = tuple(sorted(c.key.items()))
-        keys.setdefault(ident, c.key)
+        ident = (*sorted(c.key.items()), c.shards)
+        found.setdefault(ident, c)
         totals = merged.setdefault(ident, {})
         for name, delta in c.deltas.items():
             totals[name] = totals.get(name, 0) + delta
-    return [Counter(keys[i], {k: v for k, v in d.items() if v}) for i, d in merged.items() if any(d.values())]
+    return [
+        Counter(found[i].key, {k: v for k, v in d.items() if v}, found[i].shards)
+        for i, d in merged.items() if any(d.values())
+    ]

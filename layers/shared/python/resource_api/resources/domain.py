@@ -1,8 +1,10 @@
 """Resources: create, retrieve, update, delete and list, with their counters.
 
 Every write that changes how many resources exist, or in which status, moves the
-account's counter in the same DynamoDB transaction, so `total_count` is exact and
-never needs a scan.
+account's counters in the same DynamoDB transaction, so `total_count` is exact and
+never needs a scan. The counts are spread over shard items (keys.COUNTER_SHARDS, one
+picked per write) so concurrent writes of one account do not all include one item in
+their transactions (DynamoDB's TransactionConflict); `counts` sums them in one Query.
 """
 
 from __future__ import annotations
@@ -39,8 +41,35 @@ def _not_found(resource_id: str) -> ApiError:
 
 
 def _counter(ctx: RequestContext, changes: dict[str, int]) -> Counter:
-    """The account's resource counts (total, per status, capacity reserved) moving by `changes`."""
+    """The account's resource counts (total, per status) moving by `changes`, on a shard."""
+    return Counter(keys.resource_counter(ctx.account_id, ctx.mode), changes, keys.COUNTER_SHARDS)
+
+
+def _capacity(ctx: RequestContext, changes: dict[str, int]) -> Counter:
+    """The plan capacity held (`reserved`), on the main counter item: provisioning's
+    ReserveCapacity checks it against max_resources there, in one item."""
     return Counter(keys.resource_counter(ctx.account_id, ctx.mode), changes)
+
+
+def counts(account_id: str, mode: str) -> dict[str, int]:
+    """The account's resource counts (`total`, per status, `reserved`): the sums over
+    the main counter item and its shards (one strongly consistent Query)."""
+    out: dict[str, int] = {}
+    request: dict[str, Any] = dict(
+        TableName=db.table(),
+        KeyConditionExpression="pk = :p AND begins_with(sk, :c)",
+        ExpressionAttributeValues=db.values(p=keys.resource_partition(account_id, mode), c=keys.COUNTER_SK),
+        ConsistentRead=True,
+    )
+    while True:
+        resp = db.client().query(**request)
+        for item in resp.get("Items", []):
+            for name, value in (db.from_item(item) or {}).items():
+                if name not in ("pk", "sk") and isinstance(value, int):
+                    out[name] = out.get(name, 0) + value
+        if not resp.get("LastEvaluatedKey"):
+            return out
+        request["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
 
 def _conflict(ctx: RequestContext) -> ApiError:
@@ -263,8 +292,9 @@ def _plan_delete(ctx: RequestContext, resource_id: str, current: dict[str, Any] 
         {"Put": {"TableName": db.table(), "Item": db.to_item(_tombstone(ctx, resource_id, now))}},
     ]
     # Capacity taken by provisioning (ReserveCapacity) is given back.
-    reserved = {"reserved": -1} if state["capacity_reserved"] else {}
-    counter = _counter(ctx, {"total": -1, state["status"]: -1, **reserved})
+    counters = [_counter(ctx, {"total": -1, state["status"]: -1})]
+    if state["capacity_reserved"]:
+        counters.append(_capacity(ctx, {"reserved": -1}))
     # After the commit (an atomic batch's too), so a failed stop leaves nothing behind:
     # the execution's remaining steps are conditional on the resource and end it as Cancelled.
     after = [lambda: provisioning.stop(resource_id)] if state["status"] == Status.pending.value else []
@@ -275,7 +305,7 @@ def _plan_delete(ctx: RequestContext, resource_id: str, current: dict[str, Any] 
         # the read answers 404 or the item).
         return _plan_delete(ctx, resource_id, now_item or load(ctx, resource_id), attempts - 1)
 
-    return Unit(body, writes, [counter], after, conflict=_conflict(ctx), replan=replan, attempts=attempts,
+    return Unit(body, writes, counters, after, conflict=_conflict(ctx), replan=replan, attempts=attempts,
                 assumed=current is None)
 
 
@@ -336,12 +366,7 @@ def _query(ctx: RequestContext, params: ListParams, low: str, high: str, **extra
 
 def _total_count(ctx: RequestContext, params: ListParams, low: str, high: str) -> int:
     if params.created is None:
-        resp = db.client().get_item(
-            TableName=db.table(),
-            Key=db.to_item(keys.resource_counter(ctx.account_id, ctx.mode)),
-            ConsistentRead=True,
-        )
-        counter = db.from_item(resp.get("Item")) or {}
+        counter = counts(ctx.account_id, ctx.mode)
         name = "total" if params.status is None else params.status.value
         return max(int(counter.get(name, 0)), 0)
     # A created filter counts the matching key range only (never the whole account).
