@@ -10,6 +10,7 @@ cannot touch another's) under a share of a 9.5-minute budget:
     cpu         handler CPU vs a minimal handler (in-process moto)
     roundtrips  AWS calls and DynamoDB capacity per operation (in-process local cloud)
     load        throughput and latency over real HTTP against a local cloud
+    deadlines   wall-clock bounds tests do not assert: webhook deadline, provisioning
 then the cost model (arithmetic on the above) and the targets.
 
     python -m bench [--quick] [--only size,cpu,...] [--out bench/results.json]
@@ -39,6 +40,7 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "cpu": (["--requests", "30"], ["--requests", "12"], 90, 40),
     "roundtrips": ([], [], 190, 90),
     "load": (["--seconds", "10"], ["--seconds", "3"], 130, 110),
+    "deadlines": (["--runs", "3"], ["--runs", "1"], 60, 30),  # bench/deadlines.py
 }
 
 
@@ -131,7 +133,7 @@ def main(argv: list[str]) -> int:
     prices = cost.load_prices()
     results["prices"] = {k: prices[k] for k in ("region", "as_of", "source")}
     results["cost"] = cost.model(results.get("roundtrips"), results.get("cpu"), memory_mb, prices)
-    results["targets"] = report.evaluate(results)
+    results["targets"] = report.evaluate(results) + (results.get("deadlines") or {}).get("targets", [])
     results["seconds"] = round(time.monotonic() - started, 1)
     results["machine"]["load_after"] = _load()
     table = report.render(results)

@@ -157,8 +157,18 @@ def scenario(url: str, hook_url: str) -> None:
     ok(s.post(f"{url}/v1/webhook_endpoints/{bad['id']}/replay", data={"since": 0}))
     ok(s.delete(f"{url}/v1/resources/{other['id']}"))
     ok(s.delete(f"{url}/v1/webhook_endpoints/{bad['id']}"))
-    wait(lambda: any(e["type"] == "resource.deleted" for e in ok(s.get(f"{url}/v1/events"))["data"]))
-    time.sleep(3)  # the deliveries of the last events
+    deleted = wait(lambda: [e for e in ok(s.get(f"{url}/v1/events"))["data"] if e["type"] == "resource.deleted"])
+    # The deliveries of the last events: logged, and nothing left in the queue (a final state)
+    wait(lambda: ok(s.get(f"{url}/v1/events/{deleted[0]['id']}/deliveries"))["data"])
+    wait(_queue_drained)
+
+
+def _queue_drained() -> bool:
+    from resource_api.events import queues
+
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]
+    attrs = queues.client().get_queue_attributes(QueueUrl=queues.queue_url(), AttributeNames=names)["Attributes"]
+    return all(int(attrs.get(n, 0)) == 0 for n in names)
 
 
 def main(out_path: str) -> int:

@@ -74,7 +74,11 @@ def test_workers_share_the_port_the_clock_and_the_authorizer_cache(tmp_path):
     finally:
         localcloud_process.stop(proc)
         log.close()
-    time.sleep(0.5)
-    leftover = subprocess.run(["pgrep", "-f", f"localcloud.workers --host 127.0.0.1 --port {port}"],
-                              capture_output=True, text=True).stdout.split()
+    # (the workers exit on their own after the parent: wait for that, the final state)
+    for _ in range(300):
+        leftover = subprocess.run(["pgrep", "-f", f"localcloud.workers --host 127.0.0.1 --port {port}"],
+                                  capture_output=True, text=True).stdout.split()
+        if not leftover:
+            break
+        time.sleep(0.1)
     assert leftover == []

@@ -208,13 +208,21 @@ def test_secrets_never_appear_in_the_local_clouds_log(cloud, api, tmp_path_facto
     rotated = api.post(f"/v1/webhook_endpoints/{we.json()['id']}/rotate_secret")
     if rotated.status_code == 200 and rotated.json().get("secret"):
         secrets.append(rotated.json()["secret"])
-    api.post("/v1/resources", data={"name": "abc", "type": "staging"})
+    created = api.post("/v1/resources", data={"name": "abc", "type": "staging"})
+    assert created.status_code == 201, created.text
     api.get("/v1/resources", params={"api_key": secrets[0]})
-    # When events and lists are read
-    time.sleep(1.0)
-    answers = [api.get(p, params={"limit": 100}).text for p in ("/v1/events", "/v1/webhook_endpoints", "/v1/resources")]
-    # Then no secret is in them, nor in the local cloud's captured output
+    # When events and lists are read, once the stream processor made the resource's event
+    for _ in range(600):
+        events = api.get("/v1/events", params={"limit": 100})
+        if any(e["data"]["object"].get("id") == created.json()["id"] for e in events.json()["data"]):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the resource's event never appeared")
+    answers = [events.text] + [api.get(p, params={"limit": 100}).text for p in ("/v1/webhook_endpoints", "/v1/resources")]
+    # Then no secret is in them, nor in the local cloud's captured output (there is one to read)
     logs = "".join(p.read_text(errors="replace") for p in tmp_path_factory.getbasetemp().glob("logs*/localcloud.log"))
+    assert logs.strip(), "no local cloud log found: the check would be empty"
     for secret in secrets:
         for where, blob in (("log", logs), ("answers", "".join(answers))):
             assert secret not in blob, f"secret {secret[:8]}... in the {where}"
