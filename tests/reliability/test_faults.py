@@ -196,53 +196,122 @@ def _call_sites(injector: Injector, op: Op) -> list[str]:
     return list(injector.calls)
 
 
-@pytest.mark.parametrize("op", OPS, ids=[o.name for o in OPS])
-def test_faults_at_every_call_site(injector, op):
-    sites = _call_sites(injector, op)
-    assert sites, "no AWS call seen"
-    for at, operation in enumerate(sites):
-        for kind in FAULTS:
-            if kind in ("condition_failed", "timeout_after_write") and operation not in WRITES:
-                continue
-            key = f"fault-{op.name}-{at}-{kind}"
-            p, path, headers, first = _run(injector, op, at, kind, key)
-            if not injector.fired:  # a best-effort call (metrics) that this run did not make
-                continue
-            figures.add("faults", "injected")
-            where = f"{op.name}: {kind} at call {at} ({operation}) -> {first}"
-            # Then the answer is a success, or the error object with a retry hint
-            assert first.status in (200, 201, 409, 500, 503), where
-            if first.status >= 500:
-                assert first.code in ("internal_error", "service_unavailable"), where
-                assert first.body["error"]["type"] == "api_error", where
-                # a retry hint: Retry-After, or at least the message says to retry
-                assert first.headers.get("retry-after") or "retry" in first.body["error"]["message"].lower(), where
-                if kind == "throttling" and operation == "TransactWriteItems":
-                    assert first.status == 503 and first.code == "service_unavailable", where
-            if first.status == 409:
-                assert first.code in ("resource_conflict", "idempotency_key_in_use"), where
-            # And nothing is half-written
-            assert_counters_match(p)
-            # When the client retries with the same key (the fault has passed)
+# --- one case per (operation, call site, fault): discovered before the cases run ------------
+
+
+@dataclass(frozen=True)
+class Case:
+    op: Op
+    at: int  # the call's index among the request's DynamoDB calls
+    operation: str  # what that call is (UpdateItem, TransactWriteItems...)
+    kind: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.op.name}-{self.at}-{self.operation}-{self.kind}"
+
+
+_SITES: dict[str, list[str]] = {}
+
+
+def call_sites() -> dict[str, list[str]]:
+    """Every operation's DynamoDB calls, in order, from one fault-free request each on a
+    fresh in-process moto (run once, when the cases are collected)."""
+    if not _SITES:
+        import boto3
+        from moto import mock_aws
+
+        from resource_api.core import table
+        from resource_api.frame import key_limits
+
+        with mock_aws():
+            client = boto3.client("dynamodb")
+            client.create_table(**table.create_table_request())
+            db.set_client(client)
+            key_limits.forget_leases()
+            injector = Injector()
+            client.meta.events.register("before-call.dynamodb", injector.before, unique_id="discover-sites")
+            try:
+                for op in OPS:
+                    _SITES[op.name] = _call_sites(injector, op)
+            finally:
+                db.set_client(None)
+                key_limits.forget_leases()
+    return _SITES
+
+
+def cases() -> list[Case]:
+    out = []
+    for op in OPS:
+        for at, operation in enumerate(call_sites()[op.name]):
+            for kind in FAULTS:
+                if kind in ("condition_failed", "timeout_after_write") and operation not in WRITES:
+                    continue  # a read cannot fail a condition, nor write before its answer is lost
+                out.append(Case(op, at, operation, kind))
+    return out
+
+
+def pytest_generate_tests(metafunc):  # noqa: ANN001, ANN201 - pytest's hook, for this module
+    if "case" in metafunc.fixturenames:
+        found = cases()
+        metafunc.parametrize("case", found, ids=[c.id for c in found])
+
+
+def test_every_operation_makes_aws_calls_and_every_call_gets_faults():
+    sites = call_sites()
+    assert set(sites) == {op.name for op in OPS} and all(sites.values()), sites
+    assert {c.operation for c in cases()} >= {"UpdateItem", "PutItem", "TransactWriteItems", "Query", "GetItem"}
+
+
+def test_fault_at_a_call_site(injector, case):
+    op, at, operation, kind = case.op, case.at, case.operation, case.kind
+    key = f"fault-{case.id}"
+    p, path, headers, first = _run(injector, op, at, kind, key)
+    where = f"{case.id} -> {first}"
+    # The fault was injected where it was meant to be
+    assert injector.fired, f"{where}: the injector did not fire (calls {injector.calls})"
+    assert injector.calls[at] == operation, f"{where}: call {at} is {injector.calls[at]} now"
+    figures.add("faults", "injected")
+    # Then the answer is a success, or the error object with a retry hint
+    assert first.status in (200, 201, 409, 500, 503), where
+    if first.status >= 500:
+        assert first.code in ("internal_error", "service_unavailable"), where
+        assert first.body["error"]["type"] == "api_error", where
+        # a retry hint: Retry-After, or at least the message says to retry
+        assert first.headers.get("retry-after") or "retry" in first.body["error"]["message"].lower(), where
+        if kind == "throttling" and operation == "TransactWriteItems":
+            assert first.status == 503 and first.code == "service_unavailable", where
+    if first.status == 409:
+        assert first.code in ("resource_conflict", "idempotency_key_in_use"), where
+    # And nothing is half-written
+    assert_counters_match(p)
+    # When the client retries with the same key (the fault has passed)
+    retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+    if retry.status == 409 and retry.code == "idempotency_key_in_use":
+        # the first attempt's lock outlived it: a retry after the lock proceeds
+        clock.set_offset(clock.offset() + 60)
+        try:
             retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
-            assert retry.status < 500 or retry.status == first.status, f"{where}; retry {retry}"
-            if first.status < 500 and retry.status < 300 and op.method != "GET":
-                assert retry.headers.get("idempotent-replayed") == "true" or first.status >= 300, where
-            if retry.status == 409 and retry.code == "idempotency_key_in_use":
-                # the first attempt's lock outlived it: a retry after the lock proceeds
-                clock.set_offset(clock.offset() + 60)
-                try:
-                    retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
-                finally:
-                    clock.set_offset(0)
-            # Then the table is consistent and the key made at most one object
-            assert_counters_match(p)
-            if op.name == "create":
-                made = [r for r in stored_resources(p) if r.get("idempotency_key") == key]
-                assert len(made) <= 1, f"{where}; the key made {len(made)} resources"
-                if retry.status == 201:
-                    assert [r["id"] for r in made] == [retry.body["id"]], where
-            figures.add("faults", "survived")
+        finally:
+            clock.set_offset(0)
+    # Then the retry ends it: never a 5xx once the fault has passed; a stored answer is
+    # replayed as it was; an error that stored nothing lets the work run, once
+    assert retry.status < 500, f"{where}; retry {retry}"
+    if op.method == "GET":
+        assert retry.status == 200, f"{where}; retry {retry}"
+    elif first.status < 500 and first.code != "idempotency_key_in_use":
+        assert retry.headers.get("idempotent-replayed") == "true", f"{where}; retry {retry}"
+        assert (retry.status, retry.body) == (first.status, first.body), f"{where}; retry {retry}"
+    else:
+        assert retry.status in (200, 201), f"{where}; retry {retry}"
+    # And the table is consistent and the key made at most one object
+    assert_counters_match(p)
+    if op.name == "create":
+        made = [r["id"] for r in stored_resources(p) if r.get("idempotency_key") == key]
+        assert made == ([retry.body["id"]] if retry.status == 201 else []), f"{where}; the key made {made}"
+    if op.name == "delete" and retry.status == 200:
+        assert apigw.invoke(p, "GET", path).status == 404, where
+    figures.add("faults", "survived")
 
 
 def test_a_write_and_its_idempotency_record_commit_together(injector):
