@@ -6,7 +6,6 @@ answered from the authorizer cache to whoever sends the same malformed header.""
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import logging
 import time
@@ -127,8 +126,31 @@ def test_keys_are_stored_only_as_sha256_hashes(cloud):
         assert secret not in dump and secret[8:] not in dump
         assert f"APIKEY#{hashlib.sha256(secret.encode()).hexdigest()}" in dump
         figures.add("secrets", "keys checked at rest")
-    # And the authorizer compares the stored hash in constant time
-    assert "hmac.compare_digest" in inspect.getsource(accounts.authenticate)
+
+
+def test_the_authorizer_compares_the_stored_hash_in_constant_time(aws, monkeypatch):
+    import hmac
+
+    # Given a key, and every constant-time comparison the authorizer makes recorded
+    account = accounts.create_account(plan="scale")
+    secret = accounts.add_key(account["id"], "test")["secret"]
+    compared: list[tuple[Any, Any]] = []
+    real = hmac.compare_digest
+
+    def compare_digest(a, b):  # noqa: ANN001, ANN202
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(accounts.hmac, "compare_digest", compare_digest)
+    # When the key is presented
+    principal = accounts.authenticate(secret)
+    # Then it is accepted after its stored hash was compared with hmac.compare_digest
+    assert principal is not None and principal.account_id == account["id"]
+    stored = f"APIKEY#{hashlib.sha256(secret.encode()).hexdigest()}"
+    assert compared == [(stored, stored)], compared
+    # And a key one character off is refused
+    compared.clear()
+    assert accounts.authenticate(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
 
 
 # --- secrets never leak --------------------------------------------------------------------
