@@ -8,10 +8,12 @@ or an equivalent change (docs/reliability.md, "Mutation testing", says which).
 
 Why not mutmut: mutmut 3 copies the sources into mutants/ and runs the tests there,
 which does not fit a layer under layers/shared/python imported through PYTHONPATH by
-the tests; this runner is ~250 lines of stdlib. A mutant is never written to disk: a
-pytest plugin (this module, `-p tests.mutate`) loads the target module from the mutated
-syntax tree, in a process forked from one that has imported the heavy third-party
-packages once (boto3, moto, pydantic, pytest).
+the tests; this runner is ~350 lines of stdlib. A mutant is never written to disk: the
+tests of a module are collected once (one pytest session), then run in a process forked
+per mutant, where every function and method of the module gets the mutated code in
+place (`apply_mutant`: whoever imported a function calls the mutant). What this cannot
+reach (a pydantic validator compiled at import, a constant another module copied with
+`from x import NAME`) shows up as a survivor, and is explained as such.
 
     python -m tests.mutate [--only idempotency,signing] [--budget SECONDS] [--list]
 
@@ -22,14 +24,14 @@ the same as JSON to build/mutation.json. Not part of `make test` (minutes).
 from __future__ import annotations
 
 import ast
-import copy
-import importlib.abc
-import importlib.util
+import importlib
 import json
 import os
 import signal
 import sys
+import tempfile
 import time
+import types
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -40,21 +42,20 @@ LAYER = ROOT / "layers" / "shared" / "python"
 # module -> the in-process tests that cover it (tests over real HTTP run the code in a
 # child process, where a mutant is not loaded: they are not listed)
 MODULES: dict[str, list[str]] = {  # pytest arguments
-    "resource_api.webhooks.signing": ["tests/unit/test_signing.py", "tests/unit/test_webhook_secrets.py"],
+    "resource_api.webhooks.signing": ["tests/unit/test_signing.py"],
     "resource_api.batch.domain": [
         "tests/reliability/test_faults.py", "tests/unit/test_batch_delete.py", "-k", "atomic or batch",
     ],
+    "resource_api.core.lists": ["tests/unit/test_params_edges.py", "tests/unit/test_toy_entity.py"],
     "resource_api.frame.unit": [
         "tests/unit/test_units.py", "tests/unit/test_delete.py", "tests/reliability/test_faults.py",
         "-k", "not fault_at_a_call_site",
     ],
-    "resource_api.core.lists": ["tests/unit/test_params_edges.py", "tests/unit/test_toy_entity.py"],
+    "resource_api.frame.key_limits": ["tests/unit/test_key_limits.py", "tests/unit/test_abuse_limits.py"],
     "resource_api.frame.idempotency": [
         "tests/reliability/test_faults.py", "tests/unit/test_request_tokens.py", "-k", "not fault_at_a_call_site",
     ],
-    "resource_api.frame.key_limits": ["tests/unit/test_key_limits.py", "tests/unit/test_abuse_limits.py"],
 }
-TARGET_ENV, MUTANT_ENV = "MUTATE_TARGET", "MUTATE_MUTANT"
 
 
 # --- the mutants ----------------------------------------------------------------------
@@ -76,7 +77,7 @@ class Mutant:
     line: int
     change: str
     source: str
-    status: str = ""  # killed | survived | timeout
+    status: str = ""  # killed | survived | timeout (killed: it hangs) | error (not counted) | not run
     seconds: float = 0.0
 
 
@@ -177,83 +178,159 @@ def mutated_code(module: str, index: int) -> Any:
     return compile(tree, str(path), "exec")
 
 
-# --- the pytest plugin: the target module from the mutated tree ------------------------
+# --- a mutant in a running process: the module's functions get the mutated code -------
+
+_MISSING = object()
+_PLAIN = (int, float, str, bytes, bool, tuple, frozenset, type(None), dict, list, set)
 
 
-class _Loader(importlib.abc.Loader):
-    def __init__(self, module: str, index: int) -> None:
-        self.module, self.index = module, index
-
-    def create_module(self, spec: Any) -> None:
-        return None
-
-    def exec_module(self, module: Any) -> None:
-        module.__file__ = str(module_path(self.module))
-        exec(mutated_code(self.module, self.index), module.__dict__)  # noqa: S102 - the mutant under test
-
-
-class _Finder(importlib.abc.MetaPathFinder):
-    def __init__(self, module: str, index: int) -> None:
-        self.module, self.index = module, index
-
-    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname != self.module:
-            return None
-        spec = importlib.util.spec_from_loader(fullname, _Loader(self.module, self.index),
-                                               origin=str(module_path(self.module)))
-        spec.has_location = True  # type: ignore[union-attr]
-        return spec
+def _swap_function(old: Any, new: Any) -> bool:
+    while hasattr(old, "__wrapped__") and hasattr(new, "__wrapped__"):
+        old, new = old.__wrapped__, new.__wrapped__
+    if not (isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType)):
+        return False
+    try:
+        old.__code__ = new.__code__
+    except ValueError:  # another closure shape: leave it (the mutant may survive falsely)
+        return False
+    old.__defaults__, old.__kwdefaults__ = new.__defaults__, new.__kwdefaults__
+    return True
 
 
-if os.environ.get(TARGET_ENV) and os.environ.get(MUTANT_ENV):
-    sys.meta_path.insert(0, _Finder(os.environ[TARGET_ENV], int(os.environ[MUTANT_ENV])))
+def apply_mutant(module: str, index: int) -> None:
+    """Load mutant `index` into the imported `module` in place: every function and
+    method object keeps its identity (whoever imported it calls the mutant) and gets the
+    mutated code; changed module-level constants are rebound."""
+    mod = importlib.import_module(module)
+    namespace: dict[str, Any] = {"__name__": module, "__package__": mod.__package__, "__file__": mod.__file__,
+                                 "__builtins__": __builtins__}
+    exec(mutated_code(module, index), namespace)  # noqa: S102 - the mutant under test
+    for name, new in namespace.items():
+        old = mod.__dict__.get(name, _MISSING)
+        if old is _MISSING or name.startswith("__"):
+            continue
+        if _swap_function(old, new):
+            continue
+        if isinstance(old, type) and isinstance(new, type) and getattr(old, "__module__", "") == module:
+            for attr, value in new.__dict__.items():
+                current = old.__dict__.get(attr)
+                if isinstance(value, (staticmethod, classmethod)) and isinstance(current, type(value)):
+                    _swap_function(current.__func__, value.__func__)
+                elif isinstance(value, property) and isinstance(current, property):
+                    for part in ("fget", "fset", "fdel"):
+                        if getattr(value, part) and getattr(current, part):
+                            _swap_function(getattr(current, part), getattr(value, part))
+                elif current is not None:
+                    _swap_function(current, value)
+        elif type(old) is type(new) and isinstance(new, _PLAIN) and old != new:
+            setattr(mod, name, new)
 
 
-# --- the runner -------------------------------------------------------------------------
+# --- the runner: one pytest collection per module, a forked child per mutant -------------
 
 
-def _run_tests(module: str, index: int | None, tests: list[str], timeout: float) -> tuple[str, float]:
-    """Run `tests` in a forked child against mutant `index` (None: the real module).
-    (passed | failed | timeout, seconds)."""
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # the child: its own pytest session, output discarded
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)
-            os.dup2(devnull, 2)
-            if index is not None:
-                os.environ[TARGET_ENV], os.environ[MUTANT_ENV] = module, str(index)
-                sys.meta_path.insert(0, _Finder(module, index))
-            import pytest
-
-            code = pytest.main(["-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", *tests])
-        except BaseException:  # noqa: BLE001 - any crash is a failed run
-            code = 99
-        os._exit(int(code))
+def _outcome_of(pid: int, started: float, timeout: float) -> tuple[str, float]:
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return ("passed" if os.waitstatus_to_exitcode(status) == 0 else "failed"), time.monotonic() - started
+            code = os.waitstatus_to_exitcode(status)
+            return {0: "passed", 1: "failed"}.get(code, f"error (exit {code})"), time.monotonic() - started
         if time.monotonic() - started > timeout:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             return "timeout", time.monotonic() - started
-        time.sleep(0.05)
+        time.sleep(0.02)
+
+
+class _Plugin:
+    """Replaces pytest's test loop: after collection, the collected tests run in a forked
+    child per mutant (the first failure ends the child: killed)."""
+
+    def __init__(self, module: str, budget_at: float, out: Path) -> None:
+        self.module, self.budget_at, self.out = module, budget_at, out
+
+    def _run(self, session: Any, index: int | None, timeout: float) -> tuple[str, float]:
+        from _pytest.runner import runtestprotocol
+
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            code = 99
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.dup2(devnull, 2)
+                if index is not None:
+                    apply_mutant(self.module, index)
+                items = session.items
+                code = 0
+                for i, item in enumerate(items):
+                    reports = runtestprotocol(item, nextitem=items[i + 1] if i + 1 < len(items) else None, log=False)
+                    if any(r.failed for r in reports):
+                        code = 1
+                        break
+            except BaseException:  # noqa: BLE001 - the mutant could not be loaded or run: not a kill
+                code = 98
+            os._exit(code)
+        return _outcome_of(pid, started, timeout)
+
+    def pytest_runtestloop(self, session: Any) -> bool:
+        result: dict[str, Any] = {"tests": len(session.items)}
+        status, baseline = self._run(session, None, 1800)
+        result["baseline_s"] = round(baseline, 1)
+        if status != "passed" or not session.items:
+            result["error"] = f"the tests {status} without any mutant ({len(session.items)} collected)"
+        else:
+            timeout = max(15.0, 4 * baseline)
+            found = mutants(self.module)
+            print(f"{self.module}: {len(found)} mutants, {len(session.items)} tests, {baseline:.1f} s unmutated",
+                  file=sys.__stdout__, flush=True)
+            for m in found:
+                if time.monotonic() > self.budget_at:
+                    m.status = "not run (budget)"
+                    continue
+                outcome, m.seconds = self._run(session, m.index, timeout)
+                m.seconds = round(m.seconds, 2)
+                m.status = {"passed": "survived", "failed": "killed", "timeout": "timeout"}.get(outcome, outcome)
+                if m.status == "survived":
+                    print(f"  SURVIVED {self.module.split('.')[-1]}.py:{m.line} {m.change}: {m.source}",
+                          file=sys.__stdout__, flush=True)
+            result["mutants"] = [asdict(m) for m in found]
+        self.out.write_text(json.dumps(result))
+        return True
+
+
+def _module_run(module: str, tests: list[str], budget_at: float) -> dict[str, Any]:
+    """One module in a forked child (its own pytest session and imports)."""
+    out = Path(tempfile.mkstemp(prefix="mutate-", suffix=".json")[1])
+    pid = os.fork()
+    if pid == 0:
+        code = 97
+        try:
+            import pytest
+
+            sys.stdout = open(os.devnull, "w")  # pytest's own output; the plugin prints to sys.__stdout__
+            pytest.main(["-q", "-p", "no:randomly", "-p", "no:cacheprovider", *tests],
+                         plugins=[_Plugin(module, budget_at, out)])
+            code = 0
+        except BaseException:  # noqa: BLE001
+            pass
+        os._exit(code)
+    os.waitpid(pid, 0)
+    try:
+        return json.loads(out.read_text() or "{}") or {"error": "the module's run wrote nothing"}
+    finally:
+        out.unlink(missing_ok=True)
 
 
 def _preload() -> None:
     """Import the heavy third-party packages once, before forking (not our own code)."""
     import boto3  # noqa: F401
-    import botocore.session  # noqa: F401
     import moto  # noqa: F401
     import pydantic  # noqa: F401
     import pytest  # noqa: F401
     import requests  # noqa: F401
     from moto import mock_aws  # noqa: F401
-
-    boto3.client("dynamodb", region_name="us-east-1")  # botocore's service models, loaded once
-    boto3.client("sqs", region_name="us-east-1")
 
 
 def main(argv: list[str]) -> int:
@@ -274,29 +351,20 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     report: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "modules": {}}
     for module, tests in selected.items():
-        status, baseline = _run_tests(module, None, tests, 1800)
-        if status != "passed":
-            print(f"{module}: its tests fail without any mutant ({status}); skipped", flush=True)
-            report["modules"][module] = {"error": f"tests {status} unmutated"}
+        run = _module_run(module, tests, started + budget)
+        if "error" in run:
+            print(f"{module}: {run['error']}; skipped", flush=True)
+            report["modules"][module] = {"tests": tests, "error": run["error"]}
             continue
-        timeout = max(20.0, 3 * baseline)
-        found = mutants(module)
-        print(f"{module}: {len(found)} mutants, tests {baseline:.1f} s unmutated (pytest {' '.join(tests)})", flush=True)
-        for m in found:
-            if time.monotonic() - started > budget:
-                m.status = "not run (budget)"
-                continue
-            result, m.seconds = _run_tests(module, m.index, tests, timeout)
-            m.status = {"passed": "survived", "failed": "killed", "timeout": "timeout"}[result]
-            if m.status == "survived":
-                print(f"  SURVIVED {module.split('.')[-1]}.py:{m.line} {m.change}: {m.source}", flush=True)
+        found = [Mutant(**m) for m in run["mutants"]]
         ran = [m for m in found if m.status in ("killed", "survived", "timeout")]
         killed = [m for m in ran if m.status != "survived"]
         score = round(100 * len(killed) / len(ran), 1) if ran else None
-        report["modules"][module] = {"tests": tests, "mutants": len(found), "run": len(ran), "killed": len(killed),
-                                     "score": score, "survivors": [asdict(m) for m in ran if m.status == "survived"]}
+        report["modules"][module] = {"tests": tests, "collected": run["tests"], "baseline_s": run["baseline_s"],
+                                     "mutants": len(found), "run": len(ran), "killed": len(killed), "score": score,
+                                     "survivors": [asdict(m) for m in ran if m.status == "survived"]}
         print(f"{module}: score {score}% ({len(killed)} of {len(ran)} killed"
-              f"{f', {len(found) - len(ran)} not run' if len(ran) < len(found) else ''})", flush=True)
+              f"{f', {len(found) - len(ran)} not run (budget)' if len(ran) < len(found) else ''})", flush=True)
     ran = sum(v.get("run", 0) for v in report["modules"].values())
     killed = sum(v.get("killed", 0) for v in report["modules"].values())
     report["score"] = round(100 * killed / ran, 1) if ran else None
