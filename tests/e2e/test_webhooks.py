@@ -187,15 +187,20 @@ def wait_queue_drained(cloud) -> None:
 
 
 def wait_dead_lettered(cloud, event_id: str) -> dict:
-    """Until the message of `event_id` is in the dead-letter queue (looked at, left there)."""
+    """Until the message of `event_id` is in the dead-letter queue (looked at, left there).
+    The DLQ holds other tests' messages too: each look pages through all of it (what it
+    read stays hidden for a few seconds, then is back; nothing else reads the DLQ)."""
     from resource_api.events import queues
 
     sqs = _sqs(cloud)
     url = sqs.get_queue_url(QueueName=queues.DEFAULT_QUEUE_NAME + queues.DLQ_SUFFIX)["QueueUrl"]
 
     def find() -> dict | None:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
-        return next((json.loads(m["Body"]) for m in got if json.loads(m["Body"]).get("event") == event_id), None)
+        while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=5).get("Messages", []):
+            for body in (json.loads(m["Body"]) for m in got):
+                if body.get("event") == event_id:
+                    return body
+        return None
 
     found = wait_for(find)
     assert found, f"{event_id} never reached the dead-letter queue"
