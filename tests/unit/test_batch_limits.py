@@ -35,3 +35,23 @@ def test_an_atomic_batch_over_one_transaction_is_refused_before_anything_runs(aw
     assert "needs 101 writes; one transaction holds 100" in answer.body["error"]["message"]
     listed = apigw.invoke(p, "GET", "/v1/resources")
     assert listed.body["data"] == [], listed
+
+
+def test_an_operation_without_a_query_string_on_a_route_that_takes_one(aws):
+    p = _principal()
+    made = apigw.invoke(p, "POST", "/v1/resources", body={"name": "plain", "type": "staging"})
+    ops = [{"method": "GET", "path": f"/v1/resources/{made.body['id']}"}, {"method": "GET", "path": "/v1/resources"}]
+    answer = apigw.invoke(p, "POST", "/v1/batch", body={"operations": ops}, json_body=True)
+    assert [r["status"] for r in answer.body["results"]] == [200, 200], answer
+    assert answer.body["results"][0]["body"]["id"] == made.body["id"]
+
+
+def test_an_operations_idempotency_key_replays_it(aws):
+    p = _principal()
+    op = {"method": "POST", "path": "/v1/resources", "body": {"name": "keyed", "type": "staging"},
+          "idempotency_key": "batch-op-key"}
+    first = apigw.invoke(p, "POST", "/v1/batch", body={"operations": [op]}, json_body=True)
+    again = apigw.invoke(p, "POST", "/v1/batch", body={"operations": [op]}, json_body=True)
+    (a,), (b,) = first.body["results"], again.body["results"]
+    assert a["status"] == b["status"] == 201 and a["body"]["id"] == b["body"]["id"], (a, b)
+    assert len(apigw.invoke(p, "GET", "/v1/resources").body["data"]) == 1
