@@ -17,13 +17,14 @@ STAGE ?= sandbox
 CDK := node_modules/.bin/cdk
 CDK_CONTEXT = -c stage=$(STAGE) $(if $(AWS_REGION),-c region=$(AWS_REGION))
 
-.PHONY: help install run listen test browser fuzz lint clean build synth bootstrap deploy destroy bench openapi sdks sdk-toolchains
+.PHONY: help install run listen test browser mutate fuzz lint clean build synth bootstrap deploy destroy bench openapi sdks sdk-toolchains
 
 help:
 	@echo "make run    - start the local cloud on http://127.0.0.1:$${PORT:-8000} (installs on first use)"
 	@echo "make listen - receive the running local cloud's webhooks on 127.0.0.1 and print them, verified (ARGS=--help)"
 	@echo "make test   - run every test offline"
 	@echo "make fuzz   - the long schemathesis run against a local cloud (docs/reliability.md)"
+	@echo "make mutate - mutation testing of the modules that carry the guarantees: score and survivors (ARGS=--only signing)"
 	@echo "make openapi - regenerate openapi/openapi.json from the code (commit it)"
 	@echo "make sdks   - regenerate every SDK's generated part from openapi/openapi.json (sdks/*/generate.sh)"
 	@echo "make build  - build the Lambda layers into build/ (no Docker; skipped when inputs are unchanged)"
@@ -74,6 +75,11 @@ sdk-toolchains:
 # Every SDK's generated part, from openapi/openapi.json (deterministic: no diff on a clean tree).
 sdks: install
 	@for s in sdks/*/generate.sh; do [ -e "$$s" ] || continue; echo ">> $$s"; bash "$$s" || exit 1; done
+
+# Mutation testing (docs/reliability.md, "Mutation testing"): not part of `make test`
+# (minutes). ARGS: --only idempotency,signing  --budget SECONDS  --list
+mutate: install
+	@$(PY) -m tests.mutate $(ARGS)
 
 # The long schemathesis run (docs/reliability.md): coverage phase, 100 examples per
 # operation, 30 stateful scenarios of up to 20 steps. FUZZ_EXAMPLES=... to change.

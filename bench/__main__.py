@@ -14,6 +14,7 @@ cannot touch another's) under a share of a 9.5-minute budget:
     mix         the spec's request mix paced at 167/s, per endpoint beside the spec's table (bench/mix.py)
     fairness    another account's webhook latency while one account's 16 endpoints stall
     persistence the cost of keeping the local cloud's world (bench/persistence.py)
+    deadlines   wall-clock bounds tests do not assert: webhook deadline, provisioning
 then the cost model (arithmetic on the above) and the targets.
 
     python -m bench [--quick] [--only size,cpu,...] [--out bench/results.json]
@@ -51,6 +52,7 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     # issue 21: load with and without a kept world, start time of 10,000 resources, kill -9 (bench/persistence.py)
     "persistence": (["--seconds", "5", "--kills", "1"], ["--seconds", "2", "--kills", "1", "--resources", "2000"],
                     240, 120),
+    "deadlines": (["--runs", "3"], ["--runs", "1"], 60, 30),  # bench/deadlines.py
 }
 # Phases that print their own lines under the table (their module's render(result)).
 OWN_LINES = ("pipeline", "mix")
@@ -146,7 +148,7 @@ def main(argv: list[str]) -> int:
     results["prices"] = {k: prices[k] for k in ("region", "as_of", "source")}
     results["cost"] = cost.model(results.get("roundtrips"), results.get("cpu"), memory_mb, prices)
     results["cold_start_cost"] = cost.cold_start_options(prices, memory_mb, results.get("coldstart"))
-    results["targets"] = report.evaluate(results)
+    results["targets"] = report.evaluate(results) + (results.get("deadlines") or {}).get("targets", [])
     if "dashboard" in results:  # its own targets and lines (bench/dashboard.py)
         from bench import dashboard
 

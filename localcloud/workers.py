@@ -12,6 +12,9 @@ the webhook queue stay in the main process, one each, as one event source mappin
 
 What must be one for all processes is kept so by the main process:
 
+- `/health`: 200 from a worker only once every worker is ready and the main process
+  copies controls to them (before that a worker listening early answered 200 while a
+  clock set then did not reach it);
 - `/_local/*` controls: a worker hands them to the main process, which applies them and,
   before answering, copies the clock (offset and frozen instant) into every worker and
   clears every worker's authorizer cache as asked, so a test that moves the clock sees
@@ -87,6 +90,14 @@ class WorkerPool:
             worker.control.recv()  # "ready": listening, handlers imported
             threading.Thread(target=self._serve_relay, args=(worker,), name="worker-relay", daemon=True).start()
         self.gateway.after_admin = self.copy_state
+        # Only now may any process answer /health 200: a control (say the clock) applied
+        # from here on reaches every worker, so a client that waited for /health never
+        # sends one that a worker misses (a worker that was listening before the others
+        # were ready used to answer 200 while its /_local controls were not copied yet).
+        with self.admin_lock:
+            for worker in self.workers:
+                worker.control.send(("serving",))
+                worker.control.recv()
 
     def _serve_relay(self, worker: Worker) -> None:
         while True:
@@ -198,8 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     lambda_runtime.freeze_when_warm()
     server = gateway.serve(args.host, args.port, reuse_port=True)
     threading.Thread(target=server.serve_forever, name=f"gateway-{args.name}", daemon=True).start()
-    gateway.ready.set()
-    control.send("ready")
+    control.send("ready")  # listening; /health says so once the main process says all are
     while True:
         try:
             message = control.recv()
@@ -209,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
             clock._offset, clock._frozen = message[1], message[2]
         elif message[0] == "clear_authorizer_cache":
             gateway.cache.clear()
+        elif message[0] == "serving":
+            gateway.ready.set()
         control.send("ok")
     subscription.stop()
     server.shutdown()

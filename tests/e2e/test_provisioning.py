@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 
-def _until(api, rid: str, done, timeout: float = 20.0) -> list[dict]:
+def _until(api, rid: str, done, timeout: float = 60.0) -> list[dict]:
     """GET the resource until done(resource); every body seen on the way."""
     seen, deadline = [], time.monotonic() + timeout
     while True:
@@ -18,9 +18,27 @@ def _until(api, rid: str, done, timeout: float = 20.0) -> list[dict]:
         time.sleep(0.2)
 
 
-def test_quick_start_resource_becomes_active_within_seconds(api):
-    # Given the README's quick start
-    started = time.monotonic()
+def _execution_ended(cloud, rid: str, timeout: float = 60.0) -> str:
+    """Until the provisioning execution of `rid` (named after it) is no longer running:
+    no step of it can write any more. Its final status."""
+    import boto3
+
+    sfn = boto3.client("stepfunctions", endpoint_url=cloud.moto_url, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [
+            e for m in sfn.list_state_machines()["stateMachines"]
+            for e in sfn.list_executions(stateMachineArn=m["stateMachineArn"])["executions"] if e["name"] == rid
+        ]
+        if found and all(e["status"] != "RUNNING" for e in found):
+            return found[0]["status"]
+        assert time.monotonic() < deadline, f"the execution of {rid} never ended: {found}"
+        time.sleep(0.2)
+
+
+def test_quick_start_resource_becomes_active(api):
+    # Given the README's quick start (how fast: `make bench`, bench/deadlines.py)
     created = api.post("/v1/resources", data={"name": "My First Resource", "type": "production"})
     assert created.status_code == 201, created.text
     body = created.json()
@@ -33,8 +51,7 @@ def test_quick_start_resource_becomes_active_within_seconds(api):
     }
     # When it is polled while the state machine walks its steps
     seen = _until(api, body["id"], lambda r: r.get("status") == "active")
-    # Then it is active within seconds, having shown its progress on the way
-    assert time.monotonic() - started < 15
+    # Then it is active, having shown its progress on the way
     steps = [r["provisioning"]["steps_completed"] for r in seen]
     assert steps == sorted(steps) and steps[-1] == 5 and len(set(steps)) >= 3
     final = seen[-1]
@@ -54,7 +71,7 @@ def test_status_change_reaches_events_in_order(api):
     created = api.post("/v1/resources", data={"name": "Watched", "type": "staging"}).json()
     _until(api, created["id"], lambda r: r.get("status") == "active")
     # The stream processor turns the activation into resource.status_changed (pending -> active)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while True:
         changed = api.get("/v1/events", params={"type": "resource.status_changed"}).json()["data"]
         if changed or time.monotonic() > deadline:
@@ -93,15 +110,16 @@ def test_status_patch_waits_for_active_other_fields_do_not(api):
     assert final["name"] == "Renamed while pending" and final["configuration"]["timeout_ms"] == 7500
 
 
-def test_delete_during_provisioning(api):
+def test_delete_during_provisioning(cloud, api):
     # Given a resource part-way through provisioning
     created = api.post("/v1/resources", data={"name": "Gone soon", "type": "development"}).json()
     _until(api, created["id"], lambda r: r.get("provisioning", {}).get("steps_completed", 0) >= 2)
     # When it is deleted
     deleted = api.delete(f"/v1/resources/{created['id']}")
     assert deleted.status_code == 200 and deleted.json()["deleted"] is True
-    # Then it stays gone (no late step brings it back) and nothing is counted for it
-    time.sleep(3)
+    # Then it stays gone once its execution has ended (no late step brings it back) and
+    # nothing is counted for it
+    _execution_ended(cloud, created["id"])
     assert api.get(f"/v1/resources/{created['id']}").status_code == 404
     listed = api.get("/v1/resources").json()
     assert listed["total_count"] == 0 and listed["data"] == []

@@ -163,6 +163,50 @@ def wait_for(fn: Callable[[], Any], timeout: float = WAIT, interval: float = 0.1
         time.sleep(interval)
 
 
+def _sqs(cloud):  # noqa: ANN202 - a boto3 SQS client of the local cloud's moto server
+    import boto3
+
+    return boto3.client("sqs", endpoint_url=cloud.moto_url, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def wait_queue_drained(cloud) -> None:
+    """Until the delivery queue holds no message, waiting or in flight: every delivery
+    that will ever happen has happened (a final state, not a pause)."""
+    from resource_api.events import queues
+
+    sqs = _sqs(cloud)
+    url = sqs.get_queue_url(QueueName=queues.DEFAULT_QUEUE_NAME)["QueueUrl"]
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]
+
+    def drained() -> bool:
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+        return all(int(attrs.get(n, 0)) == 0 for n in names)
+
+    assert wait_for(drained), "the delivery queue never drained"
+
+
+def wait_dead_lettered(cloud, event_id: str) -> dict:
+    """Until the message of `event_id` is in the dead-letter queue (looked at, left there).
+    The DLQ holds other tests' messages too: each look pages through all of it (what it
+    read stays hidden for a few seconds, then is back; nothing else reads the DLQ)."""
+    from resource_api.events import queues
+
+    sqs = _sqs(cloud)
+    url = sqs.get_queue_url(QueueName=queues.DEFAULT_QUEUE_NAME + queues.DLQ_SUFFIX)["QueueUrl"]
+
+    def find() -> dict | None:
+        while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=5).get("Messages", []):
+            for body in (json.loads(m["Body"]) for m in got):
+                if body.get("event") == event_id:
+                    return body
+        return None
+
+    found = wait_for(find)
+    assert found, f"{event_id} never reached the dead-letter queue"
+    return found
+
+
 @pytest.fixture
 def clock_reset(cloud):
     yield cloud
@@ -184,23 +228,11 @@ def assert_event_shape(event: dict) -> None:
     assert "object" in event["data"]
 
 
-def _make_active(cloud, api, resource_id: str) -> None:
-    """Provisioning takes a pending resource to active in ~5 s on the local cloud; if it
-    does not here, do what it would (a system change: no request)."""
-    active = wait_for(lambda: api.get(f"/v1/resources/{resource_id}").json()["status"] == "active", timeout=20)
-    if active:
-        return
-    account = api.account["id"]  # type: ignore[attr-defined]
-    item = cloud.dynamodb().get_item(
-        TableName="resource-api", Key={"pk": {"S": f"{account}#test#RES"}, "sk": {"S": resource_id}}
-    )["Item"]
-    cloud.dynamodb().update_item(
-        TableName="resource-api",
-        Key={"pk": item["pk"], "sk": item["sk"]},
-        UpdateExpression="SET #s = :a, version = version + :one",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":a": {"S": "active"}, ":one": {"N": "1"}},
-    )
+def _make_active(api, resource_id: str) -> None:
+    """Provisioning (the local cloud's state machine, one step a second) takes a pending
+    resource to active: wait for it, the system's own change (no request, no table write)."""
+    assert wait_for(lambda: api.get(f"/v1/resources/{resource_id}").json()["status"] == "active"), \
+        f"{resource_id} never became active"
 
 
 def test_every_event_type_reaches_a_local_receiver_with_the_documented_payload(cloud, api, receiver):
@@ -228,7 +260,7 @@ def test_every_event_type_reaches_a_local_receiver_with_the_documented_payload(c
     assert d.header("webhook-id") == event["id"]
 
     # When provisioning activates it (the system, not a request)
-    _make_active(cloud, api, res["id"])
+    _make_active(api, res["id"])
     (d,) = receiver.wait_type("resource.status_changed", res["id"])
     event = verify(d, secret)
     assert event["data"]["object"]["status"] == "active"
@@ -352,7 +384,7 @@ process.stdout.write(JSON.stringify(ok));
     assert run(d.body, d.header("Resource-Signature"), "whsec_other") is False
 
 
-def test_a_failing_receiver_gets_each_retry_then_succeeds_with_the_same_webhook_id(api, receiver):
+def test_a_failing_receiver_gets_each_retry_then_succeeds_with_the_same_webhook_id(cloud, api, receiver):
     # Given a receiver that fails twice (500, then no answer it likes), then succeeds
     endpoint = make_endpoint(api, receiver, ["resource.created"])
     receiver.fail(500, 503)
@@ -360,7 +392,10 @@ def test_a_failing_receiver_gets_each_retry_then_succeeds_with_the_same_webhook_
     # Then it is delivered three times, with the same webhook-id and fresh valid signatures
     got = receiver.wait(lambda r: len([d for d in r if d.event["data"]["object"]["id"] == res["id"]]) >= 3)
     got = [d for d in got if d.event["data"]["object"]["id"] == res["id"]]
-    time.sleep(2.5)
+    # (the success is logged and its message deleted: nothing is left to deliver)
+    evt_id = got[0].header("webhook-id")
+    assert wait_for(lambda: any(a["status"] == "succeeded" for a in api.get(f"/v1/events/{evt_id}/deliveries").json()["data"]))
+    wait_queue_drained(cloud)
     assert len([d for d in receiver.received if d.event["data"]["object"]["id"] == res["id"]]) == 3  # no more after success
     assert len({d.header("webhook-id") for d in got}) == 1
     assert len({d.body for d in got}) == 1  # the same bytes every time
@@ -368,7 +403,6 @@ def test_a_failing_receiver_gets_each_retry_then_succeeds_with_the_same_webhook_
         verify(d, endpoint["secret"])
     assert 0.5 < got[1].at - got[0].at < 30 and 0.5 < got[2].at - got[1].at < 30  # ~1 s steps + jitter
     # And every attempt is in the delivery log, newest first
-    evt_id = got[0].header("webhook-id")
     log = api.get(f"/v1/events/{evt_id}/deliveries").json()
     attempts = list(reversed(log["data"]))
     assert [(a["attempt"], a["status"], a["http_status"]) for a in attempts] == [
@@ -399,7 +433,7 @@ def test_redirects_are_failures_and_not_followed(api, receiver):
     assert log[-1]["http_status"] == 302 and "redirect" in log[-1]["error"]
 
 
-def test_410_disables_the_endpoint_with_a_notice_event(api, receiver):
+def test_410_disables_the_endpoint_with_a_notice_event(cloud, api, receiver):
     # Given a gone endpoint and a healthy one that listens for notices
     gone = make_endpoint(api, receiver, ["resource.created"])
     receiver.fail(410)
@@ -420,11 +454,16 @@ def test_410_disables_the_endpoint_with_a_notice_event(api, receiver):
     event = verify(notice, watcher["secret"])
     assert event["data"]["object"]["id"] == gone["id"] and event["data"]["object"]["status"] == "disabled"
     assert "secret" not in event["data"]["object"]
-    # And nothing more goes to the disabled endpoint; nor can it be resent to
-    before = len(receiver.of_type("resource.created"))
-    api.post("/v1/resources", data={"name": "After", "type": "staging"})
-    time.sleep(2)
-    assert len(receiver.of_type("resource.created")) == before
+    # And nothing more goes to the disabled endpoint (a witness endpoint gets the next
+    # event, and once the queue is drained the disabled one has had nothing); nor can it be resent to
+    witness = api.post("/v1/webhook_endpoints", data={"url": receiver.url + "?witness=1", "enabled_events[]": "resource.created"})
+    assert witness.status_code == 201, witness.text
+    gone_count = lambda: len([d for d in receiver.of_type("resource.created") if d.path == "/hooks"])  # noqa: E731
+    before = gone_count()
+    after = api.post("/v1/resources", data={"name": "After", "type": "staging"}).json()
+    receiver.wait(lambda _: any("witness" in d.path for d in receiver.of_type("resource.created", after["id"])))
+    wait_queue_drained(cloud)
+    assert gone_count() == before
     resend = api.post(f"/v1/events/{notice.event['id']}/resend", data={"webhook_endpoint": gone["id"]})
     assert resend.status_code == 409 and resend.json()["error"]["code"] == "webhook_endpoint_disabled"
     # Until it is enabled again
@@ -445,7 +484,8 @@ def test_an_endpoint_failing_for_days_is_disabled(api, receiver, clock_reset):
     receiver.wait_type("resource.created", res["id"], n=2)
     ep = wait_for(lambda: (e := api.get(f"/v1/webhook_endpoints/{endpoint['id']}").json())["status"] == "disabled" and e)
     assert ep and "failed for" in ep["disabled_reason"]
-    time.sleep(2)
+    # And its message is dropped: once the queue is drained, no third attempt came
+    wait_queue_drained(clock_reset)
     assert len(receiver.of_type("resource.created", res["id"])) == 2
 
 
@@ -485,9 +525,10 @@ def test_dead_letter_after_the_schedule_then_replay_since_a_time(cloud, api, rec
     receiver.fail(*([500] * ATTEMPTS))
     res = api.post("/v1/resources", data={"name": "Dead Letter", "type": "staging"}).json()
     got = receiver.wait_type("resource.created", res["id"], n=ATTEMPTS)
-    time.sleep(2.5)
-    assert len(receiver.of_type("resource.created", res["id"])) == ATTEMPTS  # the schedule is spent
     evt_id = got[0].header("webhook-id")
+    # Then after the last attempt the message is in the dead-letter queue: the schedule is spent
+    assert wait_dead_lettered(cloud, evt_id)["webhook_endpoint"] == endpoint["id"]
+    assert len(receiver.of_type("resource.created", res["id"])) == ATTEMPTS
     log = api.get(f"/v1/events/{evt_id}/deliveries").json()["data"]
     assert [a["attempt"] for a in log] == list(range(ATTEMPTS, 0, -1))
     assert "dead-letter" in log[0]["error"]

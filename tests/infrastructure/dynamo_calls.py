@@ -158,8 +158,20 @@ def scenario(url: str, hook_url: str, dashboard_url: str) -> None:
     ok(s.post(f"{url}/v1/webhook_endpoints/{bad['id']}/replay", data={"since": 0}))
     ok(s.delete(f"{url}/v1/resources/{other['id']}"))
     ok(s.delete(f"{url}/v1/webhook_endpoints/{bad['id']}"))
-    wait(lambda: any(e["type"] == "resource.deleted" for e in ok(s.get(f"{url}/v1/events"))["data"]))
-    time.sleep(3)  # the deliveries of the last events
+    deleted = wait(lambda: [e for e in ok(s.get(f"{url}/v1/events"))["data"] if e["type"] == "resource.deleted"])
+    # The deliveries of the last events: the good endpoint's attempt logged, and no message
+    # waiting in the queue (the bad endpoint's retries wait minutes: in flight, not waiting)
+    wait(lambda: [a for a in ok(s.get(f"{url}/v1/events/{deleted[0]['id']}/deliveries"))["data"]
+                  if a["webhook_endpoint"] == good["id"] and a["status"] == "succeeded"])
+    wait(_nothing_waiting)
+
+
+def _nothing_waiting() -> bool:
+    from resource_api.events import queues
+
+    name = "ApproximateNumberOfMessages"
+    attrs = queues.client().get_queue_attributes(QueueUrl=queues.queue_url(), AttributeNames=[name])["Attributes"]
+    return int(attrs.get(name, 0)) == 0
 
 
 def dashboard_scenario(dashboard_url: str, evt: str, endpoint_id: str) -> None:

@@ -5,6 +5,7 @@ resources per status), and a retry with the same Idempotency-Key ends correct.""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -194,53 +195,122 @@ def _call_sites(injector: Injector, op: Op) -> list[str]:
     return list(injector.calls)
 
 
-@pytest.mark.parametrize("op", OPS, ids=[o.name for o in OPS])
-def test_faults_at_every_call_site(injector, op):
-    sites = _call_sites(injector, op)
-    assert sites, "no AWS call seen"
-    for at, operation in enumerate(sites):
-        for kind in FAULTS:
-            if kind in ("condition_failed", "timeout_after_write") and operation not in WRITES:
-                continue
-            key = f"fault-{op.name}-{at}-{kind}"
-            p, path, headers, first = _run(injector, op, at, kind, key)
-            if not injector.fired:  # a best-effort call (metrics) that this run did not make
-                continue
-            figures.add("faults", "injected")
-            where = f"{op.name}: {kind} at call {at} ({operation}) -> {first}"
-            # Then the answer is a success, or the error object with a retry hint
-            assert first.status in (200, 201, 409, 500, 503), where
-            if first.status >= 500:
-                assert first.code in ("internal_error", "service_unavailable"), where
-                assert first.body["error"]["type"] == "api_error", where
-                # a retry hint: Retry-After, or at least the message says to retry
-                assert first.headers.get("retry-after") or "retry" in first.body["error"]["message"].lower(), where
-                if kind == "throttling" and operation == "TransactWriteItems":
-                    assert first.status == 503 and first.code == "service_unavailable", where
-            if first.status == 409:
-                assert first.code in ("resource_conflict", "idempotency_key_in_use"), where
-            # And nothing is half-written
-            assert_counters_match(p)
-            # When the client retries with the same key (the fault has passed)
+# --- one case per (operation, call site, fault): discovered before the cases run ------------
+
+
+@dataclass(frozen=True)
+class Case:
+    op: Op
+    at: int  # the call's index among the request's DynamoDB calls
+    operation: str  # what that call is (UpdateItem, TransactWriteItems...)
+    kind: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.op.name}-{self.at}-{self.operation}-{self.kind}"
+
+
+_SITES: dict[str, list[str]] = {}
+
+
+def call_sites() -> dict[str, list[str]]:
+    """Every operation's DynamoDB calls, in order, from one fault-free request each on a
+    fresh in-process moto (run once, when the cases are collected)."""
+    if not _SITES:
+        import boto3
+        from moto import mock_aws
+
+        from resource_api.core import table
+        from resource_api.frame import key_limits
+
+        with mock_aws():
+            client = boto3.client("dynamodb")
+            client.create_table(**table.create_table_request())
+            db.set_client(client)
+            key_limits.forget_leases()
+            injector = Injector()
+            client.meta.events.register("before-call.dynamodb", injector.before, unique_id="discover-sites")
+            try:
+                for op in OPS:
+                    _SITES[op.name] = _call_sites(injector, op)
+            finally:
+                db.set_client(None)
+                key_limits.forget_leases()
+    return _SITES
+
+
+def cases() -> list[Case]:
+    out = []
+    for op in OPS:
+        for at, operation in enumerate(call_sites()[op.name]):
+            for kind in FAULTS:
+                if kind in ("condition_failed", "timeout_after_write") and operation not in WRITES:
+                    continue  # a read cannot fail a condition, nor write before its answer is lost
+                out.append(Case(op, at, operation, kind))
+    return out
+
+
+def pytest_generate_tests(metafunc):  # noqa: ANN001, ANN201 - pytest's hook, for this module
+    if "case" in metafunc.fixturenames:
+        found = cases()
+        metafunc.parametrize("case", found, ids=[c.id for c in found])
+
+
+def test_every_operation_makes_aws_calls_and_every_call_gets_faults():
+    sites = call_sites()
+    assert set(sites) == {op.name for op in OPS} and all(sites.values()), sites
+    assert {c.operation for c in cases()} >= {"UpdateItem", "PutItem", "TransactWriteItems", "Query", "GetItem"}
+
+
+def test_fault_at_a_call_site(injector, case):
+    op, at, operation, kind = case.op, case.at, case.operation, case.kind
+    key = f"fault-{case.id}"
+    p, path, headers, first = _run(injector, op, at, kind, key)
+    where = f"{case.id} -> {first}"
+    # The fault was injected where it was meant to be
+    assert injector.fired, f"{where}: the injector did not fire (calls {injector.calls})"
+    assert injector.calls[at] == operation, f"{where}: call {at} is {injector.calls[at]} now"
+    figures.add("faults", "injected")
+    # Then the answer is a success, or the error object with a retry hint
+    assert first.status in (200, 201, 409, 500, 503), where
+    if first.status >= 500:
+        assert first.code in ("internal_error", "service_unavailable"), where
+        assert first.body["error"]["type"] == "api_error", where
+        # a retry hint: Retry-After, or at least the message says to retry
+        assert first.headers.get("retry-after") or "retry" in first.body["error"]["message"].lower(), where
+        if kind == "throttling" and operation == "TransactWriteItems":
+            assert first.status == 503 and first.code == "service_unavailable", where
+    if first.status == 409:
+        assert first.code in ("resource_conflict", "idempotency_key_in_use"), where
+    # And nothing is half-written
+    assert_counters_match(p)
+    # When the client retries with the same key (the fault has passed)
+    retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
+    if retry.status == 409 and retry.code == "idempotency_key_in_use":
+        # the first attempt's lock outlived it: a retry after the lock proceeds
+        clock.set_offset(clock.offset() + 60)
+        try:
             retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
-            assert retry.status < 500 or retry.status == first.status, f"{where}; retry {retry}"
-            if first.status < 500 and retry.status < 300 and op.method != "GET":
-                assert retry.headers.get("idempotent-replayed") == "true" or first.status >= 300, where
-            if retry.status == 409 and retry.code == "idempotency_key_in_use":
-                # the first attempt's lock outlived it: a retry after the lock proceeds
-                clock.set_offset(clock.offset() + 60)
-                try:
-                    retry = apigw.invoke(p, op.method, path, body=op.body, headers=headers)
-                finally:
-                    clock.set_offset(0)
-            # Then the table is consistent and the key made at most one object
-            assert_counters_match(p)
-            if op.name == "create":
-                made = [r for r in stored_resources(p) if r.get("idempotency_key") == key]
-                assert len(made) <= 1, f"{where}; the key made {len(made)} resources"
-                if retry.status == 201:
-                    assert [r["id"] for r in made] == [retry.body["id"]], where
-            figures.add("faults", "survived")
+        finally:
+            clock.set_offset(0)
+    # Then the retry ends it: never a 5xx once the fault has passed; a stored answer is
+    # replayed as it was; an error that stored nothing lets the work run, once
+    assert retry.status < 500, f"{where}; retry {retry}"
+    if op.method == "GET":
+        assert retry.status == 200, f"{where}; retry {retry}"
+    elif first.status < 500 and first.code != "idempotency_key_in_use":
+        assert retry.headers.get("idempotent-replayed") == "true", f"{where}; retry {retry}"
+        assert (retry.status, retry.body) == (first.status, first.body), f"{where}; retry {retry}"
+    else:
+        assert retry.status in (200, 201), f"{where}; retry {retry}"
+    # And the table is consistent and the key made at most one object
+    assert_counters_match(p)
+    if op.name == "create":
+        made = [r["id"] for r in stored_resources(p) if r.get("idempotency_key") == key]
+        assert made == ([retry.body["id"]] if retry.status == 201 else []), f"{where}; the key made {made}"
+    if op.name == "delete" and retry.status == 200:
+        assert apigw.invoke(p, "GET", path).status == 404, where
+    figures.add("faults", "survived")
 
 
 def test_a_write_and_its_idempotency_record_commit_together(injector):
@@ -446,3 +516,189 @@ def _lock_for(key: str) -> str:
     from resource_api.frame import idempotency
 
     return idempotency._lock_attribute(key)
+
+
+# --- atomic batches: the commit-time path (batch/domain.py) ----------------------------------
+
+
+@dataclass
+class Racer:
+    """Another writer that changes an object just before an atomic batch's transaction
+    reaches DynamoDB (a botocore before-call hook): the transaction is cancelled at
+    commit time, after every operation was planned. `times` races, then it lets go."""
+
+    p: accounts.Principal
+    rid: str
+    times: int
+    raced: int = 0
+    transactions: list[int] = field(default_factory=list)  # items per TransactWriteItems seen
+
+    def before(self, model: Any, params: Any, **_: Any) -> None:
+        if model.name != "TransactWriteItems":
+            return
+        self.transactions.append(len(json.loads(params["body"])["TransactItems"]))  # the request as sent
+        if self.raced >= self.times:
+            return
+        self.raced += 1
+        db.client().update_item(  # the other writer: a new name and version on the object
+            TableName=db.table(),
+            Key=db.to_item(keys.resource(self.p.account_id, self.p.mode, self.rid)),
+            UpdateExpression="SET #n = :n, version = version + :one",
+            ExpressionAttributeNames={"#n": "name"},
+            ExpressionAttributeValues=db.values(n=f"renamed by another writer {self.raced}", one=1),
+        )
+
+
+@pytest.fixture
+def race(aws):
+    registered: list[Racer] = []
+
+    def start(p: accounts.Principal, rid: str, times: int) -> Racer:
+        racer = Racer(p, rid, times)
+        db.client().meta.events.register("before-call.dynamodb", racer.before, unique_id="batch-race")
+        registered.append(racer)
+        return racer
+
+    yield start
+    if registered:
+        db.client().meta.events.unregister("before-call.dynamodb", unique_id="batch-race")
+
+
+def _atomic_batch(p: accounts.Principal, b: str, c: str) -> Any:
+    """Create A, rename B, tag C: one atomic batch (C is the object another writer races for)."""
+    ops = [
+        {"method": "POST", "path": "/v1/resources", "body": {"name": "batch-made", "type": "staging"}},
+        {"method": "PATCH", "path": f"/v1/resources/{b}", "body": {"name": "batch-renamed"}},
+        {"method": "PATCH", "path": f"/v1/resources/{c}", "body": {"metadata": {"batch": "yes"}}},
+    ]
+    return apigw.invoke(p, "POST", "/v1/batch", body={"operations": ops, "atomic": True}, json_body=True)
+
+
+def test_an_atomic_batch_that_loses_a_race_at_commit_is_planned_again_and_commits(race):
+    # Given an atomic batch of three operations, and another writer that changes the
+    # third operation's object once, just before the batch's transaction commits
+    p = new_principal()
+    b, c = seed_active(p), seed_active(p)
+    racer = race(p, c, times=1)
+    answer = _atomic_batch(p, b, c)
+    # Then the cancelled transaction wrote nothing, the batch was planned again from fresh
+    # reads and committed whole, in one transaction each time
+    assert answer.status == 200, answer
+    assert racer.raced == 1 and len(racer.transactions) == 2, racer.transactions
+    assert racer.transactions[0] == racer.transactions[1] > 3  # every write (and the counters) together
+    assert answer.body["atomic"] == {"committed": True, "failed_operation": None}
+    assert [r["status"] for r in answer.body["results"]] == [201, 200, 200]
+    # And the third object keeps the other writer's change as well as the batch's
+    stored = _stored_resource(p, c)
+    assert stored["name"] == "renamed by another writer 1" and stored["metadata"] == {"batch": "yes"}
+    assert answer.body["results"][2]["body"]["name"] == "renamed by another writer 1"
+    assert _stored_resource(p, b)["name"] == "batch-renamed"
+    assert [r["name"] for r in stored_resources(p) if r["name"] == "batch-made"] == ["batch-made"]
+    assert_counters_match(p)
+
+
+def test_an_atomic_batch_that_keeps_losing_the_race_commits_nothing_and_names_the_operation(race):
+    # Given another writer that changes the third operation's object before every commit
+    p = new_principal()
+    b, c = seed_active(p), seed_active(p)
+    before = {rid: _stored_resource(p, rid) for rid in (b, c)}
+    racer = race(p, c, times=99)
+    answer = _atomic_batch(p, b, c)
+    assert answer.status == 200, answer
+    # Then after its re-plans the batch gives up and nothing is committed: the table is as
+    # before the batch, but for the other writer's own changes
+    assert [r for r in stored_resources(p) if r["name"] == "batch-made"] == []
+    assert _stored_resource(p, b) == before[b]
+    assert _stored_resource(p, c)["metadata"] == before[c]["metadata"]
+    assert_counters_match(p)
+    # And the answer names the operation whose object changed (2), the others are rolled back (424)
+    assert racer.raced == 3 and len(racer.transactions) == 3, racer.transactions  # planned 3 times
+    assert answer.body["atomic"] == {"committed": False, "failed_operation": 2}
+    results = answer.body["results"]
+    assert [r["status"] for r in results] == [424, 424, 409]
+    assert results[2]["body"]["error"]["code"] == "resource_conflict"
+    assert {r["body"]["error"]["code"] for r in results[:2]} == {"batch_rolled_back"}
+    assert "operation 2 " in results[0]["body"]["error"]["message"]
+    assert answer.body["summary"]["successful"] == 0
+
+
+# --- keys reused across objects, and expired key records (frame/idempotency.py) ---------------
+
+
+def test_a_key_reused_on_another_resource_with_the_same_body_is_refused_not_replayed(injector):
+    # Given a PATCH of resource A with a key
+    p = new_principal()
+    a, b = seed_active(p), seed_active(p)
+    headers = {"Idempotency-Key": "one-key-two-objects"}
+    first = apigw.invoke(p, "PATCH", f"/v1/resources/{a}", body={"name": "renamed"}, headers=headers)
+    assert first.status == 200 and first.body["id"] == a, first
+    b_before = _stored_resource(p, b)
+    # When the same key and the same body are sent to PATCH resource B
+    other = apigw.invoke(p, "PATCH", f"/v1/resources/{b}", body={"name": "renamed"}, headers=headers)
+    # Then the key is refused for another request (the path's id is part of it): B is not
+    # answered with A's object, and B is unchanged, with no lock left on it
+    assert other.status == 400 and other.code == "idempotency_key_reused", other
+    assert _stored_resource(p, b) == b_before and _locks_on(_stored_resource(p, b)) == []
+    # And A's own retry still replays A's answer
+    again = apigw.invoke(p, "PATCH", f"/v1/resources/{a}", body={"name": "renamed"}, headers=headers)
+    assert again.status == 200 and again.body == first.body and again.headers.get("idempotent-replayed") == "true"
+
+
+def test_a_key_reused_on_another_resource_after_a_create_is_refused(injector):
+    # Given a key used to create a resource, then on the DELETE of another one
+    p = new_principal()
+    b = seed_active(p)
+    headers = {"Idempotency-Key": "create-then-delete"}
+    made = apigw.invoke(p, "POST", "/v1/resources", body={"name": "made", "type": "staging"}, headers=headers)
+    assert made.status == 201, made
+    gone = apigw.invoke(p, "DELETE", f"/v1/resources/{b}", headers=headers)
+    # Then the second request is refused and B still exists
+    assert gone.status == 400 and gone.code == "idempotency_key_reused", gone
+    assert _stored_resource(p, b)["id"] == b
+
+
+def test_an_expired_key_record_is_not_replayed_on_the_patch_path(injector):
+    from resource_api.frame import idempotency
+
+    # Given a PATCH answered with a key, then the resource deleted
+    p = new_principal()
+    rid = seed_active(p)
+    path = f"/v1/resources/{rid}"
+    headers = {"Idempotency-Key": "expires"}
+    done = apigw.invoke(p, "PATCH", path, body={"name": "once"}, headers=headers)
+    assert done.status == 200, done
+    assert apigw.invoke(p, "DELETE", path).status == 200
+    # When the same PATCH comes back after the key's 24 h (its record expired, not yet
+    # removed by the table's TTL, which may take days)
+    clock.set_offset(idempotency.TTL_SECONDS + 60)
+    try:
+        late = apigw.invoke(p, "PATCH", path, body={"name": "once"}, headers=headers)
+    finally:
+        clock.set_offset(0)
+    # Then the expired record is not replayed: the request runs, and the resource is gone
+    assert late.status == 404 and late.code == "resource_missing", late
+    assert "idempotent-replayed" not in late.headers
+
+
+def test_an_expired_key_record_lets_a_patch_run_again(injector):
+    from resource_api.frame import idempotency
+
+    # Given a PATCH answered with a key, and a later change by another request
+    p = new_principal()
+    rid = seed_active(p)
+    path = f"/v1/resources/{rid}"
+    headers = {"Idempotency-Key": "runs-again"}
+    assert apigw.invoke(p, "PATCH", path, body={"name": "first"}, headers=headers).status == 200
+    assert apigw.invoke(p, "PATCH", path, body={"name": "second"}).status == 200
+    version = _stored_resource(p, rid)["version"]
+    # When the same PATCH with the same key comes back after 24 h
+    clock.set_offset(idempotency.TTL_SECONDS + 60)
+    try:
+        late = apigw.invoke(p, "PATCH", path, body={"name": "first"}, headers=headers)
+        # Then it is a new request: applied again, not replayed; and the key replays that answer
+        assert late.status == 200 and "idempotent-replayed" not in late.headers, late
+        assert late.body["name"] == "first" and _stored_resource(p, rid)["version"] == version + 1
+        replay = apigw.invoke(p, "PATCH", path, body={"name": "first"}, headers=headers)
+        assert replay.status == 200 and replay.headers.get("idempotent-replayed") == "true" and replay.body == late.body
+    finally:
+        clock.set_offset(0)

@@ -166,8 +166,9 @@ def stored_events(ctx) -> list[dict]:
     return events.list_(ctx, EventListParams(limit=100))["data"]
 
 
-def test_an_aborted_write_emits_nothing(ctx, queue, monkeypatch):
+def test_an_aborted_write_emits_nothing(ctx, queue):
     from resource_api.resources import domain as resources
+    from tests.reliability.pipeline import aws_error
 
     webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/hooks", enabled_events=["*"]))
     res = resources.create(ctx, ResourceCreate(name="Kept", type="staging"))
@@ -176,17 +177,27 @@ def test_an_aborted_write_emits_nothing(ctx, queue, monkeypatch):
     assert len(before) == 1  # resource.created
     seen = len(stream_records())
     drain(queue)
-    # When an update loses its version condition (another writer got there first)
-    real_load = resources.load
+    # When every write of an update loses its version condition at DynamoDB (another
+    # writer keeps getting there first: the table cancels it, as the fault suite's hook answers)
+    cancelled: list[str] = []
 
-    def stale(c, rid, **kw):
-        item = real_load(c, rid, **kw)
-        return {**item, "version": item["version"] - 1}
+    def lose_the_race(model, **_):  # noqa: ANN001, ANN202
+        if model.name in ("TransactWriteItems", "UpdateItem", "PutItem"):
+            cancelled.append(model.name)
+            if model.name == "TransactWriteItems":
+                return aws_error("TransactionCanceledException", 400,
+                                 CancellationReasons=[{"Code": "ConditionalCheckFailed"}, {"Code": "None"}])
+            return aws_error("ConditionalCheckFailedException", 400)
+        return None
 
-    monkeypatch.setattr(resources, "load", stale)
-    with pytest.raises(ApiError) as exc:
-        resources.update(ctx, res["id"], ResourceUpdate(name="Never written"))
-    assert exc.value.code in {"resource_conflict", "precondition_failed"}
+    events_ = db.client().meta.events
+    events_.register("before-call.dynamodb", lose_the_race, unique_id="lose-the-race")
+    try:
+        with pytest.raises(ApiError) as exc:
+            resources.update(ctx, res["id"], ResourceUpdate(name="Never written"))
+    finally:
+        events_.unregister("before-call.dynamodb", unique_id="lose-the-race")
+    assert cancelled and exc.value.code in {"resource_conflict", "precondition_failed"}
     # Then the stream has nothing new, so no event and no message exist for it
     new_records = stream_records()[seen:]
     assert new_records == []
@@ -259,23 +270,29 @@ def test_the_stream_filter_drops_only_records_no_subscriber_acts_on(ctx, queue):
     assert len(dropped) > len(records) // 2
 
 
-def test_a_half_done_fan_out_is_finished_by_the_retry(ctx, queue, monkeypatch):
+def test_a_half_done_fan_out_is_finished_by_the_retry(ctx, queue):
     from resource_api.resources import domain as resources
+    from tests.reliability.pipeline import aws_error
 
     webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/a", enabled_events=["*"]))
     resources.create(ctx, ResourceCreate(name="Half", type="staging"))
     records = stream_records()
+    refused: list[str] = []
 
-    def broken(*a, **k):
-        raise RuntimeError("SQS is down")
+    def sqs_down(model, **_):  # noqa: ANN001, ANN202
+        refused.append(model.name)
+        return aws_error("ServiceUnavailable", 503)
 
-    # When the event is stored but sending fails, the record is reported failed
-    monkeypatch.setattr(queues, "send", broken)
-    failed = stream.handle_batch(records)
+    # When the event is stored but SQS refuses the send, the record is reported failed
+    queue.meta.events.register("before-call.sqs.SendMessageBatch", sqs_down, unique_id="sqs-down")
+    try:
+        failed = stream.handle_batch(records)
+    finally:
+        queue.meta.events.unregister("before-call.sqs.SendMessageBatch", unique_id="sqs-down")
+    assert refused, "no send was attempted"
     (insert,) = [r for r in records if r["dynamodb"].get("NewImage", {}).get("entity") == {"S": "resource"}]
     assert failed["batchItemFailures"] == [{"itemIdentifier": insert["dynamodb"]["SequenceNumber"]}]
-    monkeypatch.undo()
-    monkeypatch.setenv(queues.QUEUE_URL_ENV, queue.get_queue_url(QueueName="unit-webhooks")["QueueUrl"])
+    assert drain(queue) == []
     # Then the retry still fans it out
     assert stream.handle_batch(records) == {"batchItemFailures": []}
     assert len(drain(queue)) == 1

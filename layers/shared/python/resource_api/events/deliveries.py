@@ -69,6 +69,28 @@ class Response:
 Poster = Callable[[urlguard.Target, bytes, dict[str, str], float], Response]
 
 
+# --- the deadline's clock ------------------------------------------------------------
+
+
+class DeadlineClock:
+    """What the delivery deadline reads and arms: time.monotonic and a daemon
+    threading.Timer. Tests put a manual clock in `deadline_clock` (they move time
+    themselves, so no test waits on, or asserts, the wall clock)."""
+
+    @staticmethod
+    def monotonic() -> float:
+        return time.monotonic()
+
+    @staticmethod
+    def timer(seconds: float, fire: Callable[[], None]) -> threading.Timer:
+        timer = threading.Timer(seconds, fire)
+        timer.daemon = True
+        return timer
+
+
+deadline_clock = DeadlineClock()
+
+
 # --- HTTP -------------------------------------------------------------------------
 
 
@@ -104,22 +126,23 @@ class _Deadline:
     one byte per second never trips it. At the deadline this shuts the socket down
     (the descriptor stays open until the connection's own close), which ends the call
     blocked on it at once: the TLS handshake, the send, or the read. The timer
-    is cancelled when the attempt ends, and the lock keeps it off a socket that closed."""
+    is cancelled when the attempt ends, and the lock keeps it off a socket that closed.
+    `sock` keeps the socket once the request is sent: an answer with `Connection: close`
+    leaves the connection's own `sock` None while its body is still being read."""
 
     def __init__(self, conn: http.client.HTTPConnection, seconds: float, share: fairness.SlowShare | None = None) -> None:
         self._conn = conn
+        self.sock: socket.socket | None = None
         self._lock = threading.Lock()
         self._over = False
         self.fired = False
         self.cut = False  # by the account's share of slow attempts (fairness.SlowShare)
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
+        self._timer = deadline_clock.timer(seconds, self._fire)
         self._share = share
         self._slow: threading.Timer | None = None
         after = fairness.slow_after_s()
         if share is not None and after < seconds:
-            self._slow = threading.Timer(after, self._claim)
-            self._slow.daemon = True
+            self._slow = deadline_clock.timer(after, self._claim)
 
     def __enter__(self) -> _Deadline:
         self._timer.start()
@@ -145,7 +168,7 @@ class _Deadline:
             if self._over:
                 return
             self.fired = True
-            sock = self._conn.sock
+            sock = self._conn.sock or self.sock
             if sock is not None:
                 try:  # the plain socket's shutdown: an SSLSocket's own would unwrap it under the reader
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)
@@ -178,7 +201,7 @@ def delivery_timeout_s() -> float:
 
 
 def _timed_out(started: float, seconds: float, deadline: _Deadline | None = None) -> Response:
-    elapsed = time.monotonic() - started
+    elapsed = deadline_clock.monotonic() - started
     if deadline is not None and deadline.cut:
         slots = fairness.account_slow_slots()
         return Response(
@@ -195,7 +218,7 @@ _share: ContextVar[fairness.SlowShare | None] = ContextVar("webhook_slow_share",
 def post(target: urlguard.Target, body: bytes, headers: dict[str, str], seconds: float) -> Response:
     """POST without following redirects, all of it (connect, TLS, send, the answer)
     within `seconds`. Never raises: whatever the receiver does is this attempt's result."""
-    started = time.monotonic()
+    started = deadline_clock.monotonic()
     if seconds <= 0:
         return Response(None, 0, error="not attempted: the invocation had no time left")
     conn_type = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
@@ -204,20 +227,21 @@ def post(target: urlguard.Target, body: bytes, headers: dict[str, str], seconds:
     try:
         with deadline:
             conn.request("POST", target.path, body=body, headers=headers)
+            deadline.sock = conn.sock
             resp = conn.getresponse()
             text = resp.read(64 * 1024).decode("utf-8", "replace")
-        if deadline.fired or time.monotonic() - started > seconds:
+        if deadline.fired or deadline_clock.monotonic() - started > seconds:
             return _timed_out(started, seconds, deadline)
         return Response(
             resp.status,
-            int((time.monotonic() - started) * 1000),
+            int((deadline_clock.monotonic() - started) * 1000),
             body=text[:RESPONSE_KEEP],
             retry_after=_retry_after(resp.getheader("Retry-After")),
         )
     except Exception as exc:  # noqa: BLE001 - a receiver's misbehaviour is a failed attempt, not a crash
         if deadline.fired or isinstance(exc, TimeoutError):
             return _timed_out(started, seconds, deadline)
-        return Response(None, int((time.monotonic() - started) * 1000), error=f"{type(exc).__name__}: {exc}"[:300])
+        return Response(None, int((deadline_clock.monotonic() - started) * 1000), error=f"{type(exc).__name__}: {exc}"[:300])
     finally:
         conn.close()
 
@@ -288,7 +312,7 @@ def _record(
 
 
 def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: float | None = None) -> Outcome:
-    """One message: POST, record, decide. `deadline` (time.monotonic()) is the latest the
+    """One message: POST, record, decide. `deadline` (deadline_clock.monotonic()) is the latest the
     attempt may end by (the invocation's), on top of the delivery timeout."""
     account_id, mode = msg["account_id"], msg["mode"]
     event = events.load(account_id, mode, msg["event"])
@@ -300,7 +324,7 @@ def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: 
     body = event["body"].encode("utf-8")
     seconds = delivery_timeout_s()
     if deadline is not None:
-        seconds = min(seconds, deadline - time.monotonic())
+        seconds = min(seconds, deadline - deadline_clock.monotonic())
     circuit = fairness.admit(account_id, mode, endpoint["id"], max(seconds, 0.0))
     if circuit.defer:
         return _defer(msg, endpoint, attempt, circuit)
@@ -396,7 +420,7 @@ def handle_batch(
     every attempt ends INVOCATION_MARGIN_S before it runs out, so the batch is always
     answered and a slow receiver fails only its own message."""
     records = list(records)
-    deadline = time.monotonic() + remaining_ms() / 1000 - INVOCATION_MARGIN_S if remaining_ms is not None else None
+    deadline = deadline_clock.monotonic() + remaining_ms() / 1000 - INVOCATION_MARGIN_S if remaining_ms is not None else None
     init_clients()
 
     def one(record: dict[str, Any]) -> Outcome:
