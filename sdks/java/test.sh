@@ -12,5 +12,5 @@ trap 'rm -rf "$out"' EXIT
 javac -nowarn -encoding UTF-8 -d "$out/main" -cp "$cp" $(find "$here/generated" "$here/src" -name '*.java')
 javac -nowarn -encoding UTF-8 -d "$out/test" -cp "$cp:$out/main:$lib/junit-platform-console-standalone.jar" \
   $(find "$here/tests" -name '*.java')
-exec java -jar "$lib/junit-platform-console-standalone.jar" --disable-banner --disable-ansi-colors --details=tree \
+exec java -Dsdk.vectors="$here/../testdata/webhook-vectors.json" -jar "$lib/junit-platform-console-standalone.jar" --disable-banner --disable-ansi-colors --details=tree \
   --class-path "$cp:$out/main:$out/test" --select-package com.example --fail-if-no-tests
