@@ -69,6 +69,7 @@ sdk-toolchains:
 
 # Every SDK's generated part, from openapi/openapi.json (deterministic: no diff on a clean tree).
 sdks: install
+	@$(PY) sdks/version.py  # sdks/VERSION into every SDK's manifest and version constant
 	@for s in sdks/*/generate.sh; do [ -e "$$s" ] || continue; echo ">> $$s"; bash "$$s" || exit 1; done
 
 # The long schemathesis run (docs/reliability.md): coverage phase, 100 examples per

@@ -13,7 +13,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 "$gen" generate -i "$spec" -g csharp --library httpclient -o "$tmp/out" \
-  --additional-properties=packageName=Example.Api,targetFramework=net8.0,hideGenerationTimestamp=true,nullableReferenceTypes=true,packageVersion=2.0.0,packageGuid={9F3C6B52-3E0A-4D3A-9B7E-6A1D2C4E5F70} \
+  --additional-properties=packageName=Example.Api,targetFramework=net8.0,hideGenerationTimestamp=true,nullableReferenceTypes=true,packageVersion="$(cat "$here/../VERSION")",packageGuid={9F3C6B52-3E0A-4D3A-9B7E-6A1D2C4E5F70} \
   --global-property apiTests=false,modelTests=false \
   > "$tmp/generator.log" 2>&1 || { cat "$tmp/generator.log" >&2; exit 1; }
 
