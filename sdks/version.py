@@ -25,6 +25,8 @@ PLACES = [
     ("php/src/Client.php", r"public const VERSION = '([^']+)'"),
     ("java/src/com/example/ExampleClient.java", r'public static final String VERSION = "([^"]+)"'),
     ("java/pom.xml", r"<artifactId>example-java</artifactId>\n  <version>([^<]+)</version>"),
+    ("dotnet/Example.Api.csproj", r"<Version>([^<]+)</Version>"),
+    ("dotnet/src/Client.cs", r'public const string Version = "([^"]+)"'),
 ]
 
 

@@ -23,5 +23,5 @@ def test_the_places_cover_every_sdk():
     finally:
         sys.path.pop(0)
     files = {rel for rel, _ in version.found()}
-    for sdk in ("node", "python", "go", "ruby", "php", "java"):
+    for sdk in ("node", "python", "go", "ruby", "php", "java", "dotnet"):
         assert any(rel.startswith(sdk + "/") for rel in files), f"no version of the {sdk} SDK is checked"
