@@ -7,4 +7,18 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 rm -rf dist
 node_modules/.bin/tsc -p tsconfig.json
+# Type safety, proven at compile time: probes/control.ts compiles, every other probe must not.
+probe_log="$(mktemp)"
+for probe in probes/*.ts; do
+  if node_modules/.bin/tsc --noEmit --strict --target ES2022 --module commonjs --moduleResolution node --types node \
+    "$probe" > "$probe_log" 2>&1; then
+    [ "$probe" = probes/control.ts ] && continue
+    echo "compile-time probe $probe compiled: the SDK's types let the mistake through" >&2
+    exit 1
+  elif [ "$probe" = probes/control.ts ]; then
+    cat "$probe_log" >&2
+    exit 1
+  fi
+  echo "probe $probe: refused at compile time"
+done
 node --test --test-reporter=spec dist/test/*.test.js
