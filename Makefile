@@ -74,6 +74,7 @@ sdk-toolchains:
 
 # Every SDK's generated part, from openapi/openapi.json (deterministic: no diff on a clean tree).
 sdks: install
+	@$(PY) sdks/version.py  # sdks/VERSION into every SDK's manifest and version constant
 	@for s in sdks/*/generate.sh; do [ -e "$$s" ] || continue; echo ">> $$s"; bash "$$s" || exit 1; done
 
 # Mutation testing (docs/reliability.md, "Mutation testing"): not part of `make test`

@@ -14,7 +14,7 @@ import (
 )
 
 // Version of this SDK, sent in the User-Agent.
-const Version = "0.1.0"
+const Version = "2.0.0"
 
 // DefaultBaseURL is the production API (paths in the SDK start with /v1).
 const DefaultBaseURL = "https://api.example.com"

@@ -7,6 +7,27 @@ bash "$here/install.sh"
 cache="${TMPDIR:-/tmp}/example-go-sdk-cache"
 export GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local GOTELEMETRY=off
 export GOCACHE="${GOCACHE:-$cache/build}" GOPATH="${GOPATH:-$cache/path}"
+# The README's `replace` recipe, as printed, in a scratch module that uses the SDK.
+app="$(mktemp -d)"
+trap 'rm -rf "$app"' EXIT
+(
+  cd "$app"
+  cat > main.go <<'GO'
+package main
+
+import (
+	"fmt"
+
+	example "github.com/example/example-go"
+)
+
+func main() { fmt.Println(example.Version, example.NewClient("sk_test_x") != nil) }
+GO
+  go mod init myapp 2>/dev/null
+  go mod edit -require=github.com/example/example-go@v0.0.0 -replace=github.com/example/example-go="$here"
+  go build ./...
+  [ "$(./myapp)" = "$(cat "$here/../VERSION") true" ] || { echo "the replace recipe does not build an app" >&2; exit 1; }
+)
 cd "$here"
 go vet ./...
 go test -count=1 -v ./... 2>&1

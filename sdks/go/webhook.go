@@ -32,6 +32,10 @@ type WebhookOptions struct {
 	Tolerance time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// AllowHexOnly accepts a delivery that carries only the spec's hex Resource-Signature
+	// (no webhook-* headers). That scheme has no timestamp, so a captured delivery could be
+	// replayed forever: leave it false unless a receiver cannot get the webhook-* headers.
+	AllowHexOnly bool
 }
 
 // ConstructEvent verifies a delivery's Standard Webhooks headers (webhook-id,
@@ -53,9 +57,20 @@ func ConstructEventWithOptions(payload []byte, header http.Header, o WebhookOpti
 	return ev, nil
 }
 
-// VerifyWebhook checks the Standard Webhooks signature and timestamp only.
+// VerifyWebhook checks the Standard Webhooks signature and timestamp. A delivery with only
+// the hex Resource-Signature is refused unless o.AllowHexOnly is set.
 func VerifyWebhook(payload []byte, header http.Header, o WebhookOptions) error {
 	id, ts, sigs := header.Get("webhook-id"), header.Get("webhook-timestamp"), header.Get("webhook-signature")
+	if sigs == "" && o.AllowHexOnly && header.Get("Resource-Signature") != "" {
+		for _, secret := range o.Secrets {
+			for _, name := range []string{"Resource-Signature", "Resource-Signature-Previous"} {
+				if sig := header.Get(name); sig != "" && VerifyHexSignature(payload, sig, secret) {
+					return nil
+				}
+			}
+		}
+		return &SignatureVerificationError{"no Resource-Signature matches"}
+	}
 	if id == "" || ts == "" || sigs == "" {
 		return &SignatureVerificationError{"missing webhook-id, webhook-timestamp or webhook-signature header"}
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compiles the generated models, the SDK and its tests with javac (Debian's jars only) and
+# Builds the SDK's jar with Maven (pom.xml, offline), compiles its tests with javac (Debian's jars only) and
 # runs the tests with JUnit 5's console launcher against SDK_API_URL, SDK_STUB_URL and
 # SDK_WEBHOOK_FIXTURE, as tests/sdks/test_java.py passes them.
 set -euo pipefail
@@ -9,8 +9,10 @@ lib=/usr/share/java
 cp="$lib/jackson-databind.jar:$lib/jackson-core.jar:$lib/jackson-annotations.jar:$lib/jakarta-annotation-api.jar"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-javac -nowarn -encoding UTF-8 -d "$out/main" -cp "$cp" $(find "$here/generated" "$here/src" -name '*.java')
-javac -nowarn -encoding UTF-8 -d "$out/test" -cp "$cp:$out/main:$lib/junit-platform-console-standalone.jar" \
+# The SDK's jar, built by Maven from pom.xml offline (Debian's local Maven repository), as a user builds it.
+mvn -o -q -Dmaven.repo.local=/usr/share/maven-repo -f "$here/pom.xml" package
+main="$here/target/example-java-$(cat "$here/../VERSION").jar"
+javac -nowarn -encoding UTF-8 -d "$out/test" -cp "$cp:$main:$lib/junit-platform-console-standalone.jar" \
   $(find "$here/tests" -name '*.java')
-exec java -jar "$lib/junit-platform-console-standalone.jar" --disable-banner --disable-ansi-colors --details=tree \
-  --class-path "$cp:$out/main:$out/test" --select-package com.example --fail-if-no-tests
+exec java -Dsdk.vectors="$here/../testdata/webhook-vectors.json" -jar "$lib/junit-platform-console-standalone.jar" --disable-banner --disable-ansi-colors --details=tree \
+  --class-path "$cp:$main:$out/test" --select-package com.example --fail-if-no-tests

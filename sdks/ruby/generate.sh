@@ -16,7 +16,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 "$gen" generate -i "$root/openapi/openapi.json" -g ruby -o "$tmp" \
-  --additional-properties gemName=example,moduleName=Example::Models,gemVersion=0.1.0,hideGenerationTimestamp=true \
+  --additional-properties gemName=example,moduleName=Example::Models,gemVersion="$(cat "$here/../VERSION")",hideGenerationTimestamp=true \
   --model-name-mappings Object=EventDataObject,Body=BatchOperationResultBody \
   --global-property models,supportingFiles=api_model_base.rb,modelTests=false,modelDocs=false \
   >"$tmp/generator.log" 2>&1 || { cat "$tmp/generator.log" >&2; exit 1; }

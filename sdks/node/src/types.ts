@@ -15,9 +15,21 @@ export type BodyOf<K extends Op> = operations[K] extends { requestBody?: infer R
   ? Omit<JsonOf<NonNullable<R>>, "idempotency_key">
   : never;
 
+/**
+ * T without index signatures, all the way down. The document lets answers carry fields newer
+ * than this SDK (`additionalProperties: true`), which openapi-typescript writes as
+ * `[key: string]: unknown`; left in, a misspelt field read would type-check as `unknown`.
+ * Removed, it is a compile error (test/probes/). A newer field is still on the object at run time.
+ */
+export type Exact<T> = T extends readonly (infer U)[]
+  ? Exact<U>[]
+  : T extends object
+    ? { [K in keyof T as string extends K ? never : number extends K ? never : K]: Exact<T[K]> }
+    : T;
+
 /** The JSON body of an operation's successful (2xx) answer. */
-export type ResultOf<K extends Op> = JsonOf<
-  operations[K]["responses"][Extract<keyof operations[K]["responses"], 200 | 201 | 202>]
+export type ResultOf<K extends Op> = Exact<
+  JsonOf<operations[K]["responses"][Extract<keyof operations[K]["responses"], 200 | 201 | 202>]>
 >;
 
 type RawQuery<K extends Op> = NonNullable<operations[K]["parameters"]["query"]>;
@@ -49,8 +61,31 @@ export type WebhookEndpointListParams = QueryOf<"list_webhook_endpoints">;
 export type WebhookReplayParams = BodyOf<"replay_webhook_deliveries">;
 export type WebhookReplayResult = ResultOf<"replay_webhook_deliveries">;
 
-export type Event = ResultOf<"get_event">;
-export type EventList = ResultOf<"list_events">;
+type RawEvent = ResultOf<"get_event">;
+export type LimitNotice = Extract<RawEvent["data"]["object"], { object: "limit" }>;
+
+/** What `data.object` is, by event type. */
+export interface EventObjects {
+  "resource.created": Resource;
+  "resource.updated": Resource;
+  "resource.deleted": Resource;
+  "resource.status_changed": Resource;
+  "resource.limit_exceeded": LimitNotice;
+  "webhook_endpoint.disabled": WebhookEndpoint;
+}
+export type EventType = keyof EventObjects;
+
+/**
+ * An event, as a union discriminated by `type`: checking `event.type === "resource.created"`
+ * narrows `event.data.object` to a Resource (as stripe-node's events do).
+ */
+export type Event = {
+  [T in EventType]: Omit<RawEvent, "type" | "data"> & {
+    type: T;
+    data: Omit<RawEvent["data"], "object"> & { object: EventObjects[T] };
+  };
+}[EventType];
+export type EventList = Omit<ResultOf<"list_events">, "data"> & { data: Event[] };
 export type EventListParams = QueryOf<"list_events">;
 export type EventResendParams = BodyOf<"resend_event">;
 export type EventResendResult = ResultOf<"resend_event">;

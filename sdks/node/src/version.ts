@@ -1,2 +1,2 @@
 /** The SDK's version, sent in the User-Agent (keep equal to package.json's). */
-export const VERSION = "1.0.0";
+export const VERSION = "2.0.0";

@@ -12,8 +12,9 @@ use Example\Exception\SignatureVerificationException;
  * Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature "v1,<base64>")
  * is checked when its headers are there: HMAC-SHA256 keyed with the base64 part of the
  * secret over "{id}.{timestamp}.{payload}", timestamp within $tolerance seconds of now.
- * Without them, the spec's Resource-Signature (hex HMAC-SHA256 keyed with the secret
- * string over the payload) is checked; it has no timestamp, so it cannot refuse a replay.
+ * A delivery carrying only the spec's Resource-Signature (hex HMAC-SHA256 keyed with the
+ * secret string over the payload) is refused unless $allowHexOnly is true: that scheme has
+ * no timestamp, so a captured delivery could be replayed forever.
  * Pass both secrets as an array during a rotation's grace period. Comparisons are
  * constant-time (hash_equals). Use the raw body exactly as received.
  */
@@ -27,9 +28,9 @@ final class Webhook
      * @return \Example\Generated\Model\Event
      * @throws SignatureVerificationException
      */
-    public static function constructEvent(string $payload, array $headers, $secrets, int $tolerance = self::DEFAULT_TOLERANCE, ?int $now = null)
+    public static function constructEvent(string $payload, array $headers, $secrets, int $tolerance = self::DEFAULT_TOLERANCE, ?int $now = null, bool $allowHexOnly = false)
     {
-        self::verify($payload, $headers, $secrets, $tolerance, $now);
+        self::verify($payload, $headers, $secrets, $tolerance, $now, $allowHexOnly);
         $data = json_decode($payload, true);
         if (!is_array($data)) {
             throw new SignatureVerificationException('The payload is not a JSON object');
@@ -42,7 +43,7 @@ final class Webhook
      * @param string|string[] $secrets
      * @throws SignatureVerificationException
      */
-    public static function verify(string $payload, array $headers, $secrets, int $tolerance = self::DEFAULT_TOLERANCE, ?int $now = null): void
+    public static function verify(string $payload, array $headers, $secrets, int $tolerance = self::DEFAULT_TOLERANCE, ?int $now = null, bool $allowHexOnly = false): void
     {
         $secrets = (array) $secrets;
         if ($secrets === []) {
@@ -57,9 +58,16 @@ final class Webhook
             return;
         }
         if (isset($h['resource-signature'])) {
+            if (!$allowHexOnly) {
+                throw new SignatureVerificationException(
+                    'Only the hex Resource-Signature is present, which has no timestamp; pass $allowHexOnly = true to accept it'
+                );
+            }
             foreach ($secrets as $secret) {
-                if (self::verifyHexSignature($payload, $h['resource-signature'], $secret)) {
-                    return;
+                foreach (['resource-signature', 'resource-signature-previous'] as $name) {
+                    if (isset($h[$name]) && self::verifyHexSignature($payload, $h[$name], $secret)) {
+                        return;
+                    }
                 }
             }
             throw new SignatureVerificationException('No Resource-Signature matches');

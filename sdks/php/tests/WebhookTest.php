@@ -88,8 +88,14 @@ final class WebhookTest extends TestCase
         $this->assertTrue(Webhook::verifyHexSignature($f['payload'], $f['headers']['resource-signature'], $f['secret']));
         $this->assertFalse(Webhook::verifyHexSignature($f['payload'] . 'x', $f['headers']['resource-signature'], $f['secret']));
         $hexOnly = ['Resource-Signature' => $f['headers']['resource-signature']];
-        $this->assertSame($f['event_id'], Webhook::constructEvent($f['payload'], $hexOnly, $f['secret'])->getId());
+        $this->assertSame($f['event_id'], Webhook::constructEvent($f['payload'], $hexOnly, $f['secret'], 300, null, true)->getId());
+        try {
+            Webhook::constructEvent($f['payload'], $hexOnly, $f['secret']);
+            $this->fail('a hex-only delivery (no timestamp) must be refused without the opt-in');
+        } catch (SignatureVerificationException $e) {
+            $this->assertStringContainsString('allowHexOnly', $e->getMessage());
+        }
         $this->expectException(SignatureVerificationException::class);
-        Webhook::constructEvent($f['payload'] . ' ', $hexOnly, $f['secret']);
+        Webhook::constructEvent($f['payload'] . ' ', $hexOnly, $f['secret'], 300, null, true);
     }
 }

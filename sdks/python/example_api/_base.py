@@ -62,7 +62,6 @@ class ApiObject:
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         raw = dict(values or {})
         object.__setattr__(self, "_raw", raw)
-        object.__setattr__(self, "last_response", None)
         for attr in self._attributes():
             # a field named like a Python keyword is the attribute with a trailing _
             name = attr[:-1] if attr.endswith("_") and keyword.iskeyword(attr[:-1]) else attr
@@ -80,12 +79,16 @@ class ApiObject:
                     names.append(name)
         return names
 
-    last_response: ApiResponse | None
+    # The HTTP answer of the call that returned this object (every object a call returns has
+    # one). Objects that came in no answer of their own (nested objects, a webhook's event)
+    # have none: reading it raises AttributeError, rather than typing every read as Optional.
+    last_response: ApiResponse
 
     @classmethod
     def construct(cls, values: Mapping[str, Any], response: ApiResponse | None = None) -> Any:
         obj = cls(values)
-        object.__setattr__(obj, "last_response", response)
+        if response is not None:
+            object.__setattr__(obj, "last_response", response)
         return obj
 
     @classmethod

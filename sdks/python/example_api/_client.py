@@ -19,7 +19,7 @@ from . import errors
 from ._base import ApiResponse, Operation
 from ._generated.models import OPERATIONS
 
-VERSION = "1.0.0"
+VERSION = "2.0.0"
 USER_AGENT = f"example-api-python/{VERSION}"
 WRITE_METHODS = ("POST", "PATCH", "DELETE")
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # the local cloud (`make run`)

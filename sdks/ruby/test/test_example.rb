@@ -11,6 +11,7 @@ require "net/http"
 require "openssl"
 require "socket"
 require "example"
+require_relative "test_vectors"
 
 module Env
   def env(name)

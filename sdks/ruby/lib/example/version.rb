@@ -1,5 +1,5 @@
 # frozen_string_literal: true
 
 module Example
-  VERSION = "0.1.0"
+  VERSION = "2.0.0"
 end

@@ -19,8 +19,11 @@ module Example
     # Checks the Standard Webhooks headers (webhook-id, webhook-timestamp,
     # webhook-signature "v1,<base64>") of a raw payload against one secret or several
     # (a rotation's new and old), and returns an Example::Models::Event.
-    def construct_event(payload, headers, secrets, tolerance: DEFAULT_TOLERANCE, now: Time.now)
-      verify(payload, headers, secrets, tolerance: tolerance, now: now)
+    # allow_hex_only: true also accepts a delivery carrying only the spec's hex
+    # Resource-Signature; it has no timestamp (a captured delivery could be replayed
+    # forever), so it is refused by default.
+    def construct_event(payload, headers, secrets, tolerance: DEFAULT_TOLERANCE, now: Time.now, allow_hex_only: false)
+      verify(payload, headers, secrets, tolerance: tolerance, now: now, allow_hex_only: allow_hex_only)
       event = Example::Models::Event.build_from_hash(JSON.parse(payload, symbolize_names: true))
       raise SignatureVerificationError, "payload is not an event" unless event
 
@@ -29,9 +32,15 @@ module Example
       raise SignatureVerificationError, "payload is not JSON"
     end
 
-    def verify(payload, headers, secrets, tolerance: DEFAULT_TOLERANCE, now: Time.now)
+    def verify(payload, headers, secrets, tolerance: DEFAULT_TOLERANCE, now: Time.now, allow_hex_only: false)
       h = headers.to_h.transform_keys { |k| k.to_s.downcase.tr("_", "-").sub(/\Ahttp-/, "") }
       id, ts, sigs = h.values_at("webhook-id", "webhook-timestamp", "webhook-signature")
+      if sigs.nil? && allow_hex_only && h["resource-signature"]
+        hex = h.values_at("resource-signature", "resource-signature-previous").compact
+        return true if Array(secrets).any? { |s| hex.any? { |sig| verify_hex_signature(payload, sig, s) } }
+
+        raise SignatureVerificationError, "no Resource-Signature matches"
+      end
       unless id && ts && sigs
         raise SignatureVerificationError, "missing webhook-id, webhook-timestamp or webhook-signature header"
       end

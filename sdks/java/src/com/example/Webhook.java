@@ -22,9 +22,10 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature "v1,<base64>") is checked
  * when its headers are there: HMAC-SHA256 keyed with the base64 part of the secret over
- * "{id}.{timestamp}.{payload}", timestamp within the tolerance of now. Without them, the spec's
- * Resource-Signature (hex HMAC-SHA256 keyed with the secret string over the payload) is checked;
- * it has no timestamp, so it cannot refuse a replay. Pass both secrets during a rotation's grace
+ * "{id}.{timestamp}.{payload}", timestamp within the tolerance of now. A delivery carrying only
+ * the spec's Resource-Signature (hex HMAC-SHA256 keyed with the secret string over the payload) is
+ * refused unless {@code allowHexOnly} is true: that scheme has no timestamp, so a captured delivery
+ * could be replayed forever. Pass both secrets during a rotation's grace
  * period. Comparisons are constant-time (MessageDigest.isEqual). Use the raw body as received.
  */
 public final class Webhook {
@@ -40,7 +41,16 @@ public final class Webhook {
   /** With an explicit tolerance (seconds) and clock (Unix seconds). */
   public static Event constructEvent(String payload, Map<String, String> headers, List<String> secrets, long tolerance,
       long now) throws SignatureVerificationException {
-    verify(payload, headers, secrets, tolerance, now);
+    return constructEvent(payload, headers, secrets, tolerance, now, false);
+  }
+
+  /**
+   * With an explicit tolerance (seconds), clock (Unix seconds) and {@code allowHexOnly}: true also
+   * accepts a delivery signed only with the hex Resource-Signature (no replay protection).
+   */
+  public static Event constructEvent(String payload, Map<String, String> headers, List<String> secrets, long tolerance,
+      long now, boolean allowHexOnly) throws SignatureVerificationException {
+    verify(payload, headers, secrets, tolerance, now, allowHexOnly);
     try {
       return Json.MAPPER.readValue(payload, Event.class);
     } catch (IOException e) {
@@ -50,6 +60,11 @@ public final class Webhook {
 
   public static void verify(String payload, Map<String, String> headers, List<String> secrets, long tolerance, long now)
       throws SignatureVerificationException {
+    verify(payload, headers, secrets, tolerance, now, false);
+  }
+
+  public static void verify(String payload, Map<String, String> headers, List<String> secrets, long tolerance, long now,
+      boolean allowHexOnly) throws SignatureVerificationException {
     if (secrets.isEmpty()) throw new SignatureVerificationException("No secret given");
     Map<String, String> h = new java.util.HashMap<>();
     headers.forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), v));
@@ -58,8 +73,14 @@ public final class Webhook {
       return;
     }
     if (h.containsKey("resource-signature")) {
+      if (!allowHexOnly) {
+        throw new SignatureVerificationException(
+            "Only the hex Resource-Signature is present, which has no timestamp; pass allowHexOnly to accept it");
+      }
       for (String secret : secrets) {
-        if (verifyHexSignature(payload, h.get("resource-signature"), secret)) return;
+        for (String name : List.of("resource-signature", "resource-signature-previous")) {
+          if (h.containsKey(name) && verifyHexSignature(payload, h.get(name), secret)) return;
+        }
       }
       throw new SignatureVerificationException("No Resource-Signature matches");
     }

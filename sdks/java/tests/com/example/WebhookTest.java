@@ -101,7 +101,11 @@ class WebhookTest {
     assertTrue(Webhook.verifyHexSignature(payload, hex, secret));
     assertFalse(Webhook.verifyHexSignature(payload + "x", hex, secret));
     Map<String, String> hexOnly = Map.of("Resource-Signature", hex);
-    assertEquals(eventId, Webhook.constructEvent(payload, hexOnly, secret).getId());
-    assertThrows(SignatureVerificationException.class, () -> Webhook.constructEvent(payload + " ", hexOnly, secret));
+    long at = Long.parseLong(headers.get("webhook-timestamp"));
+    assertEquals(eventId, Webhook.constructEvent(payload, hexOnly, List.of(secret), 300, at, true).getId());
+    assertThrows(SignatureVerificationException.class, () -> Webhook.constructEvent(payload, hexOnly, secret),
+        "a hex-only delivery (no timestamp) is refused without the opt-in");
+    assertThrows(SignatureVerificationException.class,
+        () -> Webhook.constructEvent(payload + " ", hexOnly, List.of(secret), 300, at, true));
   }
 }
