@@ -235,3 +235,12 @@ def test_cold_start_options_price_snapstart_beside_provisioned_concurrency():
     assert 0 < c["on_demand_init_per_million_cold_starts"] < c["snapstart_restore_per_million_cold_starts"]
     assert abs(c["snapstart_breakeven_cold_starts_per_month"] * 0.5 * 0.0001397998 - (4.32 - 1.95)) < 0.01
     assert "SnapStart" in report.render_cold_start_cost(c)
+
+
+def test_every_phase_keeps_its_share_of_the_budget():
+    """make bench stays under 10 minutes with every phase run: the times the phases keep for
+    themselves fit in the budget, so no phase is starved to nothing by the ones before it."""
+    from bench import __main__ as bench_main
+
+    assert sum(keep for *_, keep in bench_main.PHASES.values()) <= bench_main.BUDGET_S
+    assert bench_main.BUDGET_S < 600
