@@ -434,3 +434,5 @@ class WebhookTest < Minitest::Test
     refute Example::Webhook.verify_hex_signature(@f["payload"] + " ", sig, @f["secret"])
   end
 end
+
+require_relative "test_readme"
