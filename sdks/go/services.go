@@ -50,7 +50,7 @@ type RetrieveParams struct {
 // ResourceListParams filter a resource list.
 type ResourceListParams struct {
 	ListParams
-	Status string   // pending, active, paused, archived, failed
+	Status Status   // StatusPending, StatusActive, StatusPaused, StatusArchived, StatusFailed
 	Expand []string // with the data. prefix, e.g. data.metrics
 }
 
@@ -95,7 +95,7 @@ func (s *ResourcesService) List(ctx context.Context, params *ResourceListParams,
 		lp = &params.ListParams
 		extra = expandQuery(params.Expand)
 		if params.Status != "" {
-			extra.Set("status", params.Status)
+			extra.Set("status", string(params.Status))
 		}
 	}
 	return newIter(ctx, s.c, "/v1/resources", lp, extra, opts,
@@ -157,7 +157,7 @@ type EventsService struct{ c *Client }
 // EventListParams filter an event list.
 type EventListParams struct {
 	ListParams
-	Type string // e.g. resource.created
+	Type EventType // e.g. EventTypeResourceCreated
 }
 
 func (s *EventsService) Retrieve(ctx context.Context, id string, opts ...RequestOption) (*Event, error) {
@@ -172,7 +172,7 @@ func (s *EventsService) List(ctx context.Context, params *EventListParams, opts 
 	if params != nil {
 		lp = &params.ListParams
 		if params.Type != "" {
-			extra.Set("type", params.Type)
+			extra.Set("type", string(params.Type))
 		}
 	}
 	return newIter(ctx, s.c, "/v1/events", lp, extra, opts,
