@@ -796,3 +796,36 @@ func TestWebhookEndpointsAndEvents(t *testing.T) {
 		t.Fatalf("delete endpoint: %v", err)
 	}
 }
+
+func TestEventTypesAndNarrowing(t *testing.T) {
+	var created, limit example.Event
+	res, _ := json.Marshal(map[string]interface{}{"id": "evt_01m8h8y3phbgz0cj001dzhg3", "object": "event", "type": "resource.created",
+		"created": 1705320000, "api_version": "2024-01-15", "livemode": false, "data": map[string]interface{}{"object": stubResource}})
+	notice, _ := json.Marshal(map[string]interface{}{"id": "evt_01m8h8y3phbgz0cj001dzhg4", "object": "event", "type": "resource.limit_exceeded",
+		"created": 1705320000, "api_version": "2024-01-15", "livemode": false,
+		"data": map[string]interface{}{"object": map[string]interface{}{"object": "limit", "resource": "res_01m8h8y3phbgz0cj001dzhg3", "limit_type": "requests", "limit": 100, "current_value": 101}}})
+	if err := json.Unmarshal(res, &created); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(notice, &limit); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := created.Resource(); !ok || r.Name != "From the stub" || created.EventType() != example.EventTypeResourceCreated || !created.EventType().IsValid() {
+		t.Fatalf("%+v", created)
+	}
+	if _, ok := created.LimitNotice(); ok {
+		t.Fatal("a resource event's object is not a limit notice")
+	}
+	if _, ok := limit.Resource(); ok || limit.EventType() != example.EventTypeResourceLimitExceeded {
+		t.Fatalf("%+v", limit)
+	}
+	if _, ok := limit.LimitNotice(); !ok {
+		t.Fatalf("%+v", limit.Data)
+	}
+	if example.EventType("resource.hibernated").IsValid() {
+		t.Fatal("an unknown type is not valid")
+	}
+	if got := example.EventTypes(example.EventTypeResourceCreated, example.EventTypeAll); fmt.Sprint(got) != "[resource.created *]" {
+		t.Fatal(got)
+	}
+}
