@@ -8,7 +8,9 @@
 package example
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -29,11 +31,17 @@ type Client struct {
 	// MaxRetries is how many times a failed request is retried (connection errors,
 	// 409 idempotency_key_in_use, 429, 5xx). 0 disables retries.
 	MaxRetries int
-	// InitialRetryDelay and MaxRetryDelay bound the exponential backoff; a Retry-After
-	// header is honoured up to MaxRetryDelay.
+	// InitialRetryDelay and MaxRetryDelay bound the exponential backoff (with jitter).
+	// A Retry-After header is honoured when it is at most MaxRetryDelay; beyond it the
+	// call does not wait: it returns the answer's error (a RateLimitError...) at once.
 	InitialRetryDelay time.Duration
 	MaxRetryDelay     time.Duration
-	HTTPClient        *http.Client
+	// HTTPClient sends every request: set your own for a proxy, TLS settings, a
+	// transport that records, or a default timeout (NewClient's is 80 s).
+	HTTPClient *http.Client
+	// Sleep waits between attempts (nil: a timer that ctx cancels). Replace it to
+	// record or skip the delays, e.g. in tests.
+	Sleep func(ctx context.Context, d time.Duration) error
 
 	Resources        *ResourcesService
 	WebhookEndpoints *WebhookEndpointsService
@@ -62,6 +70,26 @@ func WithRetryDelays(initial, max time.Duration) ClientOption {
 
 // WithHTTPClient uses your own *http.Client (timeouts, proxies, transports).
 func WithHTTPClient(h *http.Client) ClientOption { return func(c *Client) { c.HTTPClient = h } }
+
+// WithProxy sends every request through an HTTP(S) proxy, e.g. http://proxy.internal:3128
+// (applied to the client's HTTPClient; put it after WithHTTPClient if you use both).
+func WithProxy(proxyURL *url.URL) ClientOption {
+	return func(c *Client) {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		if base, ok := c.HTTPClient.Transport.(*http.Transport); ok && base != nil {
+			t = base.Clone()
+		}
+		t.Proxy = http.ProxyURL(proxyURL)
+		h := *c.HTTPClient
+		h.Transport = t
+		c.HTTPClient = &h
+	}
+}
+
+// WithSleeper replaces the wait between retries (see Client.Sleep).
+func WithSleeper(sleep func(ctx context.Context, d time.Duration) error) ClientOption {
+	return func(c *Client) { c.Sleep = sleep }
+}
 
 // NewClient returns a client for the given secret key (sk_test_... or sk_live_...).
 func NewClient(apiKey string, opts ...ClientOption) *Client {

@@ -67,6 +67,7 @@ type Iter[T any] struct {
 	path     string
 	query    url.Values
 	backward bool
+	opts     []RequestOption
 	fetch    func(body []byte) ([]T, bool, *int64, error)
 	id       func(T) string
 
@@ -124,7 +125,7 @@ func (it *Iter[T]) fetchPage() {
 		}
 	}
 	it.started = true
-	r, err := it.client.call(it.ctx, "GET", it.path, q, nil, nil, nil)
+	r, err := it.client.call(it.ctx, "GET", it.path, q, nil, nil, it.opts)
 	it.LastResponse = r
 	if err != nil {
 		it.err = err

@@ -86,18 +86,32 @@ type (
 // Data.Object.Resource, .WebhookEndpoint or .LimitNotice (an object kind newer than this
 // SDK leaves all three nil; DataObject still reads it).
 func (e *Event) UnmarshalJSON(b []byte) error {
-	if err := json.Unmarshal(b, &e.Event); err != nil {
+	// data.object is decoded below, by its "object": left to encoding/json, the oneOf
+	// struct would match a limit notice's "resource" (an id) to its Resource field and fail.
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
 		return err
 	}
-	var raw struct {
-		Data struct {
-			Object json.RawMessage `json:"object"`
-		} `json:"data"`
+	var data map[string]json.RawMessage
+	if raw, ok := top["data"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &data); err != nil {
+			return err
+		}
+		e.rawObject = data["object"]
+		delete(data, "object")
+		stripped, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		top["data"] = stripped
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
+	rest, err := json.Marshal(top)
+	if err != nil {
 		return err
 	}
-	e.rawObject = raw.Data.Object
+	if err := json.Unmarshal(rest, &e.Event); err != nil {
+		return err
+	}
 	var kind struct {
 		Object string `json:"object"`
 	}

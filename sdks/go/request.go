@@ -36,8 +36,26 @@ type RequestOption func(*requestOptions)
 type requestOptions struct {
 	idempotencyKey string
 	apiVersion     string
+	apiKey         string
 	ifMatch        string
+	timeout        time.Duration
+	maxRetries     *int
 	headers        map[string]string
+}
+
+// WithRequestAPIKey sends one request with another secret key (e.g. a connected
+// account's, or a restricted key) instead of the client's.
+func WithRequestAPIKey(k string) RequestOption { return func(o *requestOptions) { o.apiKey = k } }
+
+// WithRequestTimeout bounds each attempt of one request (connect, send, answer); an
+// attempt that times out is a ConnectionError and is retried like one.
+func WithRequestTimeout(d time.Duration) RequestOption {
+	return func(o *requestOptions) { o.timeout = d }
+}
+
+// WithRequestMaxRetries overrides the client's MaxRetries for one request (0: no retry).
+func WithRequestMaxRetries(n int) RequestOption {
+	return func(o *requestOptions) { o.maxRetries = &n }
 }
 
 // WithIdempotencyKey sends your own Idempotency-Key (otherwise one is generated for
@@ -97,15 +115,50 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	if key == "" && method != http.MethodGet {
 		key = newIdempotencyKey()
 	}
+	maxRetries := c.MaxRetries
+	if o.maxRetries != nil {
+		maxRetries = *o.maxRetries
+	}
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(payload))
+		r, err := c.attempt(ctx, method, u, payload, body != nil, key, &o)
+		if attempt < maxRetries && shouldRetry(r, err) {
+			if werr := c.wait(ctx, attempt, r); werr == nil {
+				continue
+			} else if !errors.Is(werr, errRetryAfterTooLong) {
+				return nil, werr
+			}
+			// the server asked for a longer pause than MaxRetryDelay: its answer now
+		}
+		if err != nil {
+			return r, err // r: the answer of an API error, nil when there was none
+		}
+		if out != nil && len(r.Body) > 0 {
+			if err := json.Unmarshal(r.Body, out); err != nil {
+				return r, fmt.Errorf("example: decoding %s %s answer: %w", method, path, err)
+			}
+		}
+		return r, nil
+	}
+}
+
+// attempt sends the request once: the answer (with its typed API error for a status
+// >= 300) or a ConnectionError (no answer: refused, reset, timed out).
+func (c *Client) attempt(ctx context.Context, method, u string, payload []byte, hasBody bool, key string, o *requestOptions) (*Response, error) {
+	actx := ctx
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	{
+		req, err := http.NewRequestWithContext(actx, method, u, bytes.NewReader(payload))
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set("Authorization", "Bearer "+c.APIKey)
+		req.Header.Set("Authorization", "Bearer "+firstNonEmpty(o.apiKey, c.APIKey))
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("User-Agent", "example-go/"+Version)
-		if body != nil {
+		if hasBody {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		if key != "" {
@@ -147,33 +200,16 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			err = &ConnectionError{Err: err}
+			return nil, &ConnectionError{Err: err}
 		}
-		if attempt < c.MaxRetries && shouldRetry(r, err) {
-			if werr := c.wait(ctx, attempt, r); werr != nil {
-				return nil, werr
-			}
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if apiErr != nil {
-			return r, apiErr
-		}
-		if out != nil && len(r.Body) > 0 {
-			if err := json.Unmarshal(r.Body, out); err != nil {
-				return r, fmt.Errorf("example: decoding %s %s answer: %w", method, path, err)
-			}
-		}
-		return r, nil
+		return r, apiErr
 	}
 }
 
 // shouldRetry: connection errors, 409 idempotency_key_in_use, 429 and 5xx; never
 // another 4xx (400, 401, 404, 412 ... would fail the same way again).
 func shouldRetry(r *Response, err error) bool {
-	if err != nil {
+	if r == nil {
 		var ce *ConnectionError
 		return errors.As(err, &ce)
 	}
@@ -188,12 +224,19 @@ func shouldRetry(r *Response, err error) bool {
 	return false
 }
 
-// wait sleeps before retry number attempt+1: Retry-After when the server sent one
-// (capped at MaxRetryDelay), else exponential backoff with jitter.
+var errRetryAfterTooLong = errors.New("example: Retry-After beyond MaxRetryDelay")
+
+// wait sleeps before retry number attempt+1: Retry-After when the server sent one,
+// else exponential backoff with jitter (half to full of InitialRetryDelay * 2^attempt,
+// capped at MaxRetryDelay). A Retry-After beyond MaxRetryDelay is not waited for:
+// errRetryAfterTooLong, and the call returns the server's answer at once.
 func (c *Client) wait(ctx context.Context, attempt int, r *Response) error {
 	d := time.Duration(-1)
 	if r != nil {
 		d = retryAfter(r.Header.Get("Retry-After"))
+		if d > c.MaxRetryDelay {
+			return errRetryAfterTooLong
+		}
 	}
 	if d < 0 {
 		backoff := float64(c.InitialRetryDelay) * math.Pow(2, float64(attempt))
@@ -205,7 +248,13 @@ func (c *Client) wait(ctx context.Context, attempt int, r *Response) error {
 	if d > c.MaxRetryDelay {
 		d = c.MaxRetryDelay
 	}
-	if d <= 0 {
+	if d < 0 {
+		d = 0
+	}
+	if c.Sleep != nil {
+		return c.Sleep(ctx, d)
+	}
+	if d == 0 {
 		return nil
 	}
 	t := time.NewTimer(d)

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -295,24 +297,30 @@ func TestAPIVersionPinning(t *testing.T) {
 	}
 }
 
+// sleeps records the waits between attempts instead of waiting.
+type sleeps struct{ d []time.Duration }
+
+func (s *sleeps) sleep(_ context.Context, d time.Duration) error { s.d = append(s.d, d); return nil }
+
 func TestRetriesHonourRetryAfterWithOneKey(t *testing.T) {
 	base, log := stub(t,
 		map[string]interface{}{"status": 409, "headers": map[string]string{"Retry-After": "0"}, "body": errBody("conflict_error", "idempotency_key_in_use")},
-		map[string]interface{}{"status": 429, "headers": map[string]string{"Retry-After": "1"}, "body": errBody("rate_limit_error", "rate_limited")},
-		map[string]interface{}{"status": 503, "headers": map[string]string{"Retry-After": "0"}, "body": errBody("api_error", "service_unavailable")},
+		map[string]interface{}{"status": 429, "headers": map[string]string{"Retry-After": "7"}, "body": errBody("rate_limit_error", "rate_limited")},
+		map[string]interface{}{"status": 503, "headers": map[string]string{"Retry-After": "0.25"}, "body": errBody("api_error", "service_unavailable")},
 		map[string]interface{}{"status": 200, "headers": map[string]string{"Request-Id": "req_ok"}, "body": stubResource},
 	)
-	c := example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithMaxRetries(3), example.WithAPIVersion("2024-01-15"))
-	t0 := time.Now()
+	var s sleeps
+	c := example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithMaxRetries(3), example.WithAPIVersion("2024-01-15"), example.WithSleeper(s.sleep))
 	r, err := c.Resources.Create(ctx, newParams("Go retry", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if el := time.Since(t0); el < time.Second {
-		t.Fatalf("Retry-After: 1 not honoured (%v)", el)
+	if want := []time.Duration{0, 7 * time.Second, 250 * time.Millisecond}; fmt.Sprint(s.d) != fmt.Sprint(want) {
+		t.Fatalf("waited %v, want the Retry-After values %v", s.d, want)
 	}
 	reqs := log()
-	if len(reqs) != 4 || r.Id != stubResource["id"] || r.LastResponse.RequestID != "req_ok" {
+	if len(reqs) != 4 || r.Id != stubResource["id"] || r.LastResponse.RequestID != "req_ok" || r.LastResponse.StatusCode != 200 ||
+		r.LastResponse.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("%d requests, %+v", len(reqs), r)
 	}
 	key := reqs[0].Headers["idempotency-key"]
@@ -324,24 +332,224 @@ func TestRetriesHonourRetryAfterWithOneKey(t *testing.T) {
 	}
 }
 
-func TestCallersKeyWinsAndRetryAfterIsCapped(t *testing.T) {
+func TestRetryAfterBeyondTheMaximumFailsAtOnce(t *testing.T) {
+	for _, status := range []int{429, 503} {
+		base, log := stub(t,
+			map[string]interface{}{"status": status, "headers": map[string]string{"Retry-After": "3600"}, "body": errBody("rate_limit_error", "rate_limited")},
+			map[string]interface{}{"status": 200, "body": stubResource},
+		)
+		var s sleeps
+		c := example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithMaxRetries(3), example.WithSleeper(s.sleep))
+		_, err := c.Resources.Delete(ctx, "res_x", example.WithIdempotencyKey("mine-1"))
+		var apiErr *example.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != status || apiErr.Response.Header.Get("Retry-After") != "3600" {
+			t.Fatalf("%d with Retry-After 3600 > MaxRetryDelay: %v", status, err)
+		}
+		if n := len(log()); n != 1 || len(s.d) != 0 {
+			t.Fatalf("%d: sent %d times, waited %v", status, n, s.d)
+		}
+	}
+	// within the maximum it is waited for, with the caller's key on every attempt
 	base, log := stub(t,
 		map[string]interface{}{"status": 500, "headers": map[string]string{"Retry-After": "3600"}, "body": errBody("api_error", "internal_error")},
 		map[string]interface{}{"status": 200, "body": stubResource},
 	)
-	c := example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithRetryDelays(10*time.Millisecond, 200*time.Millisecond))
-	t0 := time.Now()
+	var s sleeps
+	c := example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithRetryDelays(time.Second, 2*time.Hour), example.WithSleeper(s.sleep))
 	if _, err := c.Resources.Delete(ctx, "res_x", example.WithIdempotencyKey("mine-1")); err != nil {
 		t.Fatal(err)
 	}
-	if time.Since(t0) > 3*time.Second {
-		t.Fatal("Retry-After was not capped")
-	}
 	reqs := log()
-	if len(reqs) != 2 || reqs[0].Headers["idempotency-key"] != "mine-1" || reqs[1].Headers["idempotency-key"] != "mine-1" {
-		t.Fatalf("%+v", reqs)
+	if len(reqs) != 2 || reqs[0].Headers["idempotency-key"] != "mine-1" || reqs[1].Headers["idempotency-key"] != "mine-1" || fmt.Sprint(s.d) != "[1h0m0s]" {
+		t.Fatalf("%+v, waited %v", reqs, s.d)
 	}
 }
+
+func TestExponentialBackoffWithJitter(t *testing.T) {
+	e := map[string]interface{}{"status": 502, "body": errBody("api_error", "bad_gateway")}
+	base, log := stub(t, e, e, e, e, map[string]interface{}{"status": 200, "body": stubResource})
+	var s sleeps
+	c := example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithMaxRetries(4),
+		example.WithRetryDelays(100*time.Millisecond, 500*time.Millisecond), example.WithSleeper(s.sleep))
+	if _, err := c.Resources.Create(ctx, newParams("Go backoff", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.d) != 4 || len(log()) != 5 {
+		t.Fatalf("waited %v", s.d)
+	}
+	// half to full of 100ms * 2^n, capped at 500ms
+	for n, d := range s.d {
+		full := 100 * time.Millisecond << n
+		if full > 500*time.Millisecond {
+			full = 500 * time.Millisecond
+		}
+		if d < full/2 || d > full {
+			t.Fatalf("wait %d: %v not in [%v, %v] (%v)", n, d, full/2, full, s.d)
+		}
+	}
+	// jitter: many clients retrying at once do not all wait the same
+	seen := map[time.Duration]bool{}
+	for i := 0; i < 5; i++ {
+		base, _ := stub(t, e, map[string]interface{}{"status": 200, "body": stubResource})
+		var s sleeps
+		c := example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithSleeper(s.sleep))
+		if _, err := c.Resources.Retrieve(ctx, "res_x", nil); err != nil || len(s.d) != 1 {
+			t.Fatal(err, s.d)
+		}
+		seen[s.d[0]] = true
+	}
+	if len(seen) < 2 {
+		t.Fatalf("5 clients waited the same %v", seen)
+	}
+	// retries spent: the last answer's error
+	base, log = stub(t, e)
+	c = example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithMaxRetries(2), example.WithSleeper((&sleeps{}).sleep))
+	_, err := c.Resources.Retrieve(ctx, "res_x", nil)
+	var apiErr *example.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 502 || len(log()) != 3 {
+		t.Fatalf("%v after %d requests", err, len(log()))
+	}
+}
+
+func TestPerRequestOptionsOnEveryCall(t *testing.T) {
+	page := map[string]interface{}{"object": "list", "url": "/v1/resources", "has_more": false, "data": []interface{}{stubResource}}
+	calls := []struct {
+		name string
+		do   func(c *example.Client, opts ...example.RequestOption) error
+	}{
+		{"Resources.List", func(c *example.Client, o ...example.RequestOption) error {
+			it := c.Resources.List(ctx, &example.ResourceListParams{Status: "active"}, o...)
+			for it.Next() {
+			}
+			return it.Err()
+		}},
+		{"Events.List", func(c *example.Client, o ...example.RequestOption) error {
+			it := c.Events.List(ctx, nil, o...)
+			for it.Next() {
+			}
+			return it.Err()
+		}},
+		{"WebhookEndpoints.List", func(c *example.Client, o ...example.RequestOption) error {
+			it := c.WebhookEndpoints.List(ctx, nil, o...)
+			for it.Next() {
+			}
+			return it.Err()
+		}},
+		{"Events.Deliveries", func(c *example.Client, o ...example.RequestOption) error {
+			it := c.Events.Deliveries(ctx, "evt_x", nil, o...)
+			for it.Next() {
+			}
+			return it.Err()
+		}},
+		{"Resources.Retrieve", func(c *example.Client, o ...example.RequestOption) error {
+			_, err := c.Resources.Retrieve(ctx, "res_x", nil, o...)
+			return err
+		}},
+		{"Resources.Update", func(c *example.Client, o ...example.RequestOption) error {
+			_, err := c.Resources.Update(ctx, "res_x", &example.ResourceUpdateParams{Name: example.String("n")}, o...)
+			return err
+		}},
+	}
+	for _, call := range calls {
+		// max retries 0 for this call only: the 503 is not retried although the client would
+		base, log := stub(t, map[string]interface{}{"status": 503, "body": errBody("api_error", "service_unavailable")})
+		var s sleeps
+		c := example.NewClient("sk_test_client", example.WithBaseURL(base), example.WithAPIVersion("2024-01-15"), example.WithMaxRetries(3), example.WithSleeper(s.sleep))
+		err := call.do(c, example.WithRequestAPIKey("sk_test_other"), example.WithRequestAPIVersion("2025-01-01"),
+			example.WithIdempotencyKey("key-"+call.name), example.WithRequestMaxRetries(0), example.WithRequestTimeout(30*time.Second))
+		var apiErr *example.APIError
+		reqs := log()
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || len(reqs) != 1 || len(s.d) != 0 {
+			t.Fatalf("%s: %v after %d requests", call.name, err, len(reqs))
+		}
+		h := reqs[0].Headers
+		if h["authorization"] != "Bearer sk_test_other" || h["api-version"] != "2025-01-01" || h["idempotency-key"] != "key-"+call.name {
+			t.Fatalf("%s sent %v", call.name, h)
+		}
+		// and the client's settings when the call gives none
+		base, log = stub(t, map[string]interface{}{"status": 200, "body": page})
+		c = example.NewClient("sk_test_client", example.WithBaseURL(base), example.WithAPIVersion("2024-01-15"))
+		_ = call.do(c)
+		if h := log()[0].Headers; h["authorization"] != "Bearer sk_test_client" || h["api-version"] != "2024-01-15" {
+			t.Fatalf("%s without options sent %v", call.name, h)
+		}
+	}
+	// the raw answer of each page on the iterator
+	base, _ := stub(t, map[string]interface{}{"status": 200, "headers": map[string]string{"Request-Id": "req_page"}, "body": page})
+	it := example.NewClient("sk_test_client", example.WithBaseURL(base)).Resources.List(ctx, nil)
+	if !it.Next() || it.Current().Id != stubResource["id"] || it.LastResponse.RequestID != "req_page" || it.LastResponse.StatusCode != 200 {
+		t.Fatalf("%v %+v", it.Err(), it.LastResponse)
+	}
+}
+
+func TestRequestTimeoutIsRetried(t *testing.T) {
+	// the first attempt gets no answer until it gives up; the retry is answered
+	var mu sync.Mutex
+	var keys []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		n := len(keys)
+		mu.Unlock()
+		io.Copy(io.Discard, r.Body) // read it all: then the server notices the client hanging up
+		if n == 1 {
+			select {
+			case <-r.Context().Done(): // the client gave up
+			case <-time.After(time.Minute):
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(stubResource)
+	}))
+	defer srv.Close()
+	var s sleeps
+	c := example.NewClient("sk_test_stub", example.WithBaseURL(srv.URL), example.WithSleeper(s.sleep))
+	r, err := c.Resources.Create(ctx, newParams("Go timeout", nil), example.WithRequestTimeout(200*time.Millisecond))
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil || r.Id != stubResource["id"] || len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
+		t.Fatalf("%v, keys %v", err, keys)
+	}
+	// no retries left: a ConnectionError
+	keys = nil
+	mu.Unlock()
+	_, err = c.Resources.Create(ctx, newParams("Go timeout", nil), example.WithRequestTimeout(200*time.Millisecond), example.WithRequestMaxRetries(0))
+	mu.Lock()
+	var ce *example.ConnectionError
+	if !errors.As(err, &ce) || len(keys) != 1 {
+		t.Fatalf("%v, keys %v", err, keys)
+	}
+}
+
+func TestProxyAndCustomHTTPClient(t *testing.T) {
+	// the stub as a forward proxy: it gets the absolute URL of a host that does not exist
+	base, log := stub(t, map[string]interface{}{"status": 200, "body": stubResource})
+	u, _ := url.Parse(base)
+	proxy := &url.URL{Scheme: "http", Host: u.Host}
+	c := example.NewClient("sk_test_stub", example.WithBaseURL("http://api.example.invalid"+u.Path), example.WithProxy(proxy))
+	if _, err := c.Resources.Retrieve(ctx, "res_x", nil); err != nil {
+		t.Fatal(err)
+	}
+	if reqs := log(); len(reqs) != 1 || reqs[0].Path != "/v1/resources/res_x" || reqs[0].Headers["host"] != "api.example.invalid" {
+		t.Fatalf("%+v", reqs)
+	}
+	// your own *http.Client: its transport sends every request
+	base, log = stub(t, map[string]interface{}{"status": 200, "body": stubResource})
+	var seen []string
+	hc := &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
+		seen = append(seen, r.Method+" "+r.URL.Path)
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c = example.NewClient("sk_test_stub", example.WithBaseURL(base), example.WithHTTPClient(hc))
+	if _, err := c.Resources.Retrieve(ctx, "res_x", nil); err != nil || len(seen) != 1 || len(log()) != 1 {
+		t.Fatal(err, seen)
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestNoRetryOnClientErrors(t *testing.T) {
 	cases := []struct {
@@ -384,7 +592,7 @@ func TestRetriesConnectionErrors(t *testing.T) {
 		json.NewEncoder(w).Encode(stubResource)
 	}))
 	defer srv.Close()
-	c := example.NewClient("sk_test_stub", example.WithBaseURL(srv.URL), example.WithRetryDelays(time.Millisecond, 10*time.Millisecond))
+	c := example.NewClient("sk_test_stub", example.WithBaseURL(srv.URL), example.WithSleeper((&sleeps{}).sleep))
 	if _, err := c.Resources.Retrieve(ctx, "res_x", nil); err != nil || attempts != 2 {
 		t.Fatalf("%v after %d attempts", err, attempts)
 	}
@@ -392,7 +600,7 @@ func TestRetriesConnectionErrors(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()
-	c = example.NewClient("sk_test_stub", example.WithBaseURL("http://"+addr), example.WithRetryDelays(time.Millisecond, 10*time.Millisecond))
+	c = example.NewClient("sk_test_stub", example.WithBaseURL("http://"+addr), example.WithSleeper((&sleeps{}).sleep))
 	_, err := c.Resources.Retrieve(ctx, "res_x", nil)
 	var ce *example.ConnectionError
 	if !errors.As(err, &ce) {
@@ -586,5 +794,38 @@ func TestWebhookEndpointsAndEvents(t *testing.T) {
 	}
 	if d, err := c.WebhookEndpoints.Delete(ctx, we.Id); err != nil || !d.Deleted {
 		t.Fatalf("delete endpoint: %v", err)
+	}
+}
+
+func TestEventTypesAndNarrowing(t *testing.T) {
+	var created, limit example.Event
+	res, _ := json.Marshal(map[string]interface{}{"id": "evt_01m8h8y3phbgz0cj001dzhg3", "object": "event", "type": "resource.created",
+		"created": 1705320000, "api_version": "2024-01-15", "livemode": false, "data": map[string]interface{}{"object": stubResource}})
+	notice, _ := json.Marshal(map[string]interface{}{"id": "evt_01m8h8y3phbgz0cj001dzhg4", "object": "event", "type": "resource.limit_exceeded",
+		"created": 1705320000, "api_version": "2024-01-15", "livemode": false,
+		"data": map[string]interface{}{"object": map[string]interface{}{"object": "limit", "resource": "res_01m8h8y3phbgz0cj001dzhg3", "limit_type": "requests", "limit": 100, "current_value": 101}}})
+	if err := json.Unmarshal(res, &created); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(notice, &limit); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := created.Resource(); !ok || r.Name != "From the stub" || created.EventType() != example.EventTypeResourceCreated || !created.EventType().IsValid() {
+		t.Fatalf("%+v", created)
+	}
+	if _, ok := created.LimitNotice(); ok {
+		t.Fatal("a resource event's object is not a limit notice")
+	}
+	if _, ok := limit.Resource(); ok || limit.EventType() != example.EventTypeResourceLimitExceeded {
+		t.Fatalf("%+v", limit)
+	}
+	if _, ok := limit.LimitNotice(); !ok {
+		t.Fatalf("%+v", limit.Data)
+	}
+	if example.EventType("resource.hibernated").IsValid() {
+		t.Fatal("an unknown type is not valid")
+	}
+	if got := example.EventTypes(example.EventTypeResourceCreated, example.EventTypeAll); fmt.Sprint(got) != "[resource.created *]" {
+		t.Fatal(got)
 	}
 }

@@ -8,13 +8,13 @@ import (
 	"github.com/example/example-go/generated"
 )
 
-func newIter[E any, T any](ctx context.Context, c *Client, path string, p *ListParams, extra url.Values, conv func(E) T, id func(T) string) *Iter[T] {
+func newIter[E any, T any](ctx context.Context, c *Client, path string, p *ListParams, extra url.Values, opts []RequestOption, conv func(E) T, id func(T) string) *Iter[T] {
 	q := p.query()
 	for k, v := range extra {
 		q[k] = v
 	}
 	return &Iter[T]{
-		ctx: ctx, client: c, path: path, query: q, id: id,
+		ctx: ctx, client: c, path: path, query: q, id: id, opts: opts,
 		backward: p != nil && p.EndingBefore != "" && p.StartingAfter == "",
 		fetch: func(body []byte) ([]T, bool, *int64, error) {
 			var page listPage[E]
@@ -50,7 +50,7 @@ type RetrieveParams struct {
 // ResourceListParams filter a resource list.
 type ResourceListParams struct {
 	ListParams
-	Status string   // pending, active, paused, archived, failed
+	Status Status   // StatusPending, StatusActive, StatusPaused, StatusArchived, StatusFailed
 	Expand []string // with the data. prefix, e.g. data.metrics
 }
 
@@ -86,18 +86,19 @@ func (s *ResourcesService) Delete(ctx context.Context, id string, opts ...Reques
 	return withResponse(out, &out.LastResponse, r, err)
 }
 
-// List walks resources newest first (or backward from EndingBefore), page by page.
-func (s *ResourcesService) List(ctx context.Context, params *ResourceListParams) *Iter[*Resource] {
+// List walks resources newest first (or backward from EndingBefore), page by page;
+// opts apply to every page's request.
+func (s *ResourcesService) List(ctx context.Context, params *ResourceListParams, opts ...RequestOption) *Iter[*Resource] {
 	extra := url.Values{}
 	var lp *ListParams
 	if params != nil {
 		lp = &params.ListParams
 		extra = expandQuery(params.Expand)
 		if params.Status != "" {
-			extra.Set("status", params.Status)
+			extra.Set("status", string(params.Status))
 		}
 	}
-	return newIter(ctx, s.c, "/v1/resources", lp, extra,
+	return newIter(ctx, s.c, "/v1/resources", lp, extra, opts,
 		func(e generated.Resource) *Resource { return &Resource{Resource: e} },
 		func(r *Resource) string { return r.Id })
 }
@@ -130,8 +131,8 @@ func (s *WebhookEndpointsService) Delete(ctx context.Context, id string, opts ..
 	return withResponse(out, &out.LastResponse, r, err)
 }
 
-func (s *WebhookEndpointsService) List(ctx context.Context, params *ListParams) *Iter[*WebhookEndpoint] {
-	return newIter(ctx, s.c, "/v1/webhook_endpoints", params, nil,
+func (s *WebhookEndpointsService) List(ctx context.Context, params *ListParams, opts ...RequestOption) *Iter[*WebhookEndpoint] {
+	return newIter(ctx, s.c, "/v1/webhook_endpoints", params, nil, opts,
 		func(e generated.WebhookEndpoint) *WebhookEndpoint { return &WebhookEndpoint{WebhookEndpoint: e} },
 		func(w *WebhookEndpoint) string { return w.Id })
 }
@@ -156,7 +157,7 @@ type EventsService struct{ c *Client }
 // EventListParams filter an event list.
 type EventListParams struct {
 	ListParams
-	Type string // e.g. resource.created
+	Type EventType // e.g. EventTypeResourceCreated
 }
 
 func (s *EventsService) Retrieve(ctx context.Context, id string, opts ...RequestOption) (*Event, error) {
@@ -165,16 +166,16 @@ func (s *EventsService) Retrieve(ctx context.Context, id string, opts ...Request
 	return withResponse(out, &out.LastResponse, r, err)
 }
 
-func (s *EventsService) List(ctx context.Context, params *EventListParams) *Iter[*Event] {
+func (s *EventsService) List(ctx context.Context, params *EventListParams, opts ...RequestOption) *Iter[*Event] {
 	extra := url.Values{}
 	var lp *ListParams
 	if params != nil {
 		lp = &params.ListParams
 		if params.Type != "" {
-			extra.Set("type", params.Type)
+			extra.Set("type", string(params.Type))
 		}
 	}
-	return newIter(ctx, s.c, "/v1/events", lp, extra,
+	return newIter(ctx, s.c, "/v1/events", lp, extra, opts,
 		func(e Event) *Event { return &e },
 		func(e *Event) string { return e.Id })
 }
@@ -190,8 +191,8 @@ func (s *EventsService) Resend(ctx context.Context, id string, params *EventRese
 }
 
 // Deliveries lists every delivery attempt of the event.
-func (s *EventsService) Deliveries(ctx context.Context, id string, params *ListParams) *Iter[*DeliveryAttempt] {
-	return newIter(ctx, s.c, "/v1/events/"+url.PathEscape(id)+"/deliveries", params, nil,
+func (s *EventsService) Deliveries(ctx context.Context, id string, params *ListParams, opts ...RequestOption) *Iter[*DeliveryAttempt] {
+	return newIter(ctx, s.c, "/v1/events/"+url.PathEscape(id)+"/deliveries", params, nil, opts,
 		func(e generated.DeliveryAttempt) *DeliveryAttempt { return &DeliveryAttempt{DeliveryAttempt: e} },
 		func(d *DeliveryAttempt) string { return d.Id })
 }

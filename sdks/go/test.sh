@@ -30,4 +30,21 @@ GO
 )
 cd "$here"
 go vet ./...
+# Type safety, proven at compile time: one `go vet -tags probe` run over probes/ (each probe a
+# package behind the `probe` build tag); probes/control must have no error, every other probe one.
+probe_log="$(mktemp)"
+go vet -tags probe ./probes/... > "$probe_log" 2>&1 || true
+for probe in probes/*/; do
+  probe="${probe%/}"
+  if grep -q "^vet: $probe/" "$probe_log"; then
+    [ "$probe" = probes/control ] && { cat "$probe_log" >&2; exit 1; }
+    echo "probe $probe: refused at compile time"
+  elif [ "$probe" != probes/control ]; then
+    cat "$probe_log" >&2
+    echo "compile-time probe $probe compiled: the SDK's types let the mistake through" >&2
+    exit 1
+  fi
+done
+grep -q "^vet: probes/control/\|^# .*/probes/control$" "$probe_log" && { cat "$probe_log" >&2; exit 1; }
+rm -f "$probe_log"
 go test -count=1 -v ./... 2>&1

@@ -169,18 +169,22 @@ end
 class RetryTest < Minitest::Test
   include Env
 
+  # A sleeper that records the waits instead of waiting.
+  def recorder = [].tap { |waits| waits.define_singleton_method(:call) { |s| push(s) } }
+
   def test_retries_honour_retry_after_with_one_key
     base, log = stub(
       { status: 409, headers: { "Retry-After" => "0" }, body: err_body("conflict_error", "idempotency_key_in_use") },
-      { status: 429, headers: { "Retry-After" => "1" }, body: err_body("rate_limit_error", "rate_limited") },
-      { status: 503, headers: { "Retry-After" => "0" }, body: err_body("api_error", "service_unavailable") },
+      { status: 429, headers: { "Retry-After" => "7" }, body: err_body("rate_limit_error", "rate_limited") },
+      { status: 503, headers: { "Retry-After" => "0.25" }, body: err_body("api_error", "service_unavailable") },
       { status: 200, headers: { "Request-Id" => "req_ok" }, body: STUB_RESOURCE }
     )
-    c = Example::Client.new(api_key: "sk_test_stub", base_url: base, max_retries: 3, api_version: "2024-01-15")
-    t0 = Time.now
+    waits = recorder
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: base, max_retries: 3, api_version: "2024-01-15", sleeper: waits)
     r = c.resources.create({ name: "Ruby retry", type: "production" })
-    assert_operator Time.now - t0, :>=, 1.0, "Retry-After: 1 not honoured"
-    assert_equal [STUB_RESOURCE[:id], "req_ok"], [r.id, r.last_response.request_id]
+    assert_equal [0, 7, 0.25], waits, "the Retry-After values are waited for"
+    assert_equal [STUB_RESOURCE[:id], "req_ok", 200, "application/json"],
+                 [r.id, r.last_response.request_id, r.last_response.status, r.last_response.headers["content-type"]]
     reqs = log.call
     assert_equal 4, reqs.size
     key = reqs[0]["headers"]["idempotency-key"]
@@ -191,14 +195,131 @@ class RetryTest < Minitest::Test
     end
   end
 
-  def test_callers_key_wins_and_retry_after_is_capped
+  def test_retry_after_beyond_the_maximum_raises_at_once
+    [[429, Example::RateLimitError], [503, Example::APIError]].each do |status, klass|
+      base, log = stub({ status: status, headers: { "Retry-After" => "3600" }, body: err_body("rate_limit_error", "rate_limited") },
+                       { status: 200, body: STUB_RESOURCE })
+      waits = recorder
+      c = Example::Client.new(api_key: "sk_test_stub", base_url: base, max_retries: 3, sleeper: waits)
+      e = assert_raises(klass) { c.resources.delete("res_x", idempotency_key: "mine-1") }
+      assert_equal [status, "3600"], [e.http_status, e.response.headers["retry-after"]]
+      assert_equal [1, []], [log.call.size, waits], "#{status}: Retry-After 3600 > max_retry_delay is not waited for"
+    end
+    # within the maximum it is waited for, with the caller's key on every attempt
     base, log = stub({ status: 500, headers: { "Retry-After" => "3600" }, body: err_body("api_error", "internal_error") },
                      { status: 200, body: STUB_RESOURCE })
-    c = Example::Client.new(api_key: "sk_test_stub", base_url: base, initial_retry_delay: 0.01, max_retry_delay: 0.2)
-    t0 = Time.now
+    waits = recorder
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: base, max_retry_delay: 7200, sleeper: waits)
     c.resources.delete("res_x", idempotency_key: "mine-1")
-    assert_operator Time.now - t0, :<, 3
-    assert_equal %w[mine-1 mine-1], log.call.map { |q| q["headers"]["idempotency-key"] }
+    assert_equal [%w[mine-1 mine-1], [3600]], [log.call.map { |q| q["headers"]["idempotency-key"] }, waits]
+  end
+
+  def test_exponential_backoff_with_jitter
+    e = { status: 502, body: err_body("api_error", "bad_gateway") }
+    base, log = stub(e, e, e, e, { status: 200, body: STUB_RESOURCE })
+    waits = recorder
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: base, max_retries: 4, initial_retry_delay: 0.1,
+                            max_retry_delay: 0.5, sleeper: waits)
+    c.resources.create({ name: "Ruby backoff", type: "production" })
+    assert_equal [5, 4], [log.call.size, waits.size]
+    waits.each_with_index do |w, n|
+      full = [0.1 * (2**n), 0.5].min
+      assert_includes (full / 2)..full, w, "wait #{n} of #{waits}"
+    end
+    seen = Array.new(5) do
+      b, = stub(e, { status: 200, body: STUB_RESOURCE })
+      w = recorder
+      Example::Client.new(api_key: "sk_test_stub", base_url: b, sleeper: w).resources.retrieve("res_x")
+      w.first
+    end
+    assert_operator seen.uniq.size, :>=, 2, "5 clients waited the same #{seen}"
+    base, log = stub(e)
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: base, max_retries: 2, sleeper: recorder)
+    assert_equal 502, assert_raises(Example::APIError) { c.resources.retrieve("res_x") }.http_status
+    assert_equal 3, log.call.size
+  end
+
+  def test_per_request_options_on_every_call
+    page = { object: "list", url: "/v1/resources", has_more: false, data: [STUB_RESOURCE] }
+    calls = {
+      "resources.list" => ->(c, o) { c.resources.list({ status: "active" }, o).auto_paging_each.to_a },
+      "events.list" => ->(c, o) { c.events.list({}, o).to_a },
+      "webhook_endpoints.list" => ->(c, o) { c.webhook_endpoints.list({}, o).to_a },
+      "events.deliveries" => ->(c, o) { c.events.deliveries("evt_x", {}, o).to_a },
+      "resources.retrieve" => ->(c, o) { c.resources.retrieve("res_x", **o) },
+      "resources.update" => ->(c, o) { c.resources.update("res_x", { name: "n" }, o) },
+      "events.retrieve" => ->(c, o) { c.events.retrieve("evt_x", o) },
+      "batch" => ->(c, o) { c.batch({ operations: [] }, o) }
+    }
+    calls.each do |name, call|
+      base, log = stub({ status: 503, body: err_body("api_error", "service_unavailable") })
+      waits = recorder
+      c = Example::Client.new(api_key: "sk_test_client", base_url: base, api_version: "2024-01-15", max_retries: 3, sleeper: waits)
+      opts = { api_key: "sk_test_other", api_version: "2025-01-01", idempotency_key: "key-#{name}", max_retries: 0, timeout: 30 }
+      assert_raises(Example::APIError) { call.call(c, opts) }
+      reqs = log.call
+      assert_equal [1, []], [reqs.size, waits], "#{name}: max_retries: 0 for this call"
+      h = reqs[0]["headers"]
+      assert_equal ["Bearer sk_test_other", "2025-01-01", "key-#{name}"], [h["authorization"], h["api-version"], h["idempotency-key"]], name
+      base, log = stub({ status: 200, body: page })
+      c = Example::Client.new(api_key: "sk_test_client", base_url: base, api_version: "2024-01-15")
+      call.call(c, {}) rescue nil # rubocop:disable Style/RescueModifier -- the page is not every call's answer
+      h = log.call[0]["headers"]
+      assert_equal ["Bearer sk_test_client", "2024-01-15"], [h["authorization"], h["api-version"]], "#{name} without options"
+    end
+    # a misspelt option is refused, not ignored
+    assert_raises(ArgumentError) { Example::Client.new(api_key: "k", base_url: "http://127.0.0.1:1").resources.list({}, { max_retires: 0 }) }
+    # the raw answer of each page on the list
+    base, = stub({ status: 200, headers: { "Request-Id" => "req_page" }, body: page })
+    list = Example::Client.new(api_key: "sk_test_client", base_url: base).resources.list
+    assert_equal [STUB_RESOURCE[:id], "req_page", 200], [list.first.id, list.last_response.request_id, list.last_response.status]
+  end
+
+  def test_request_timeout_is_retried
+    server = TCPServer.new("127.0.0.1", 0)
+    keys = []
+    thread = Thread.new do
+      3.times do |i|
+        conn = server.accept
+        keys << conn.readpartial(65_536)[/^idempotency-key: (.*)\r$/i, 1]
+        if i.zero? || i == 2
+          conn.read # no answer: until the client gives up and hangs up
+        else
+          body = JSON.generate(STUB_RESOURCE)
+          conn.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: #{body.bytesize}\r\nConnection: close\r\n\r\n#{body}")
+        end
+        conn.close
+      end
+    end
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: "http://127.0.0.1:#{server.addr[1]}", sleeper: recorder)
+    assert_equal STUB_RESOURCE[:id], c.resources.create({ name: "Ruby timeout", type: "production" }, timeout: 0.2).id
+    assert_equal 2, keys.size
+    assert_equal keys[0], keys[1]
+    refute_nil keys[0]
+    assert_raises(Example::ConnectionError) { c.resources.create({ name: "Ruby timeout", type: "production" }, timeout: 0.2, max_retries: 0) }
+    thread.join
+    assert_equal 3, keys.size
+    server.close
+  end
+
+  def test_proxy_and_http_hook
+    # the stub as a forward proxy: it gets the absolute URL of a host that does not exist
+    base, log = stub({ status: 200, body: STUB_RESOURCE })
+    u = URI(base)
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: "http://api.example.invalid#{u.path}", proxy: "http://#{u.host}:#{u.port}")
+    c.resources.retrieve("res_x")
+    reqs = log.call
+    assert_equal [1, "/v1/resources/res_x", "api.example.invalid"], [reqs.size, reqs[0]["path"], reqs[0]["headers"]["host"]]
+    # the hook sees (and may change) every connection before it opens
+    base, log = stub({ status: 200, body: STUB_RESOURCE })
+    seen = []
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: base, http_hook: lambda { |http|
+      seen << [http.address, http.read_timeout]
+      http.read_timeout = 5
+    })
+    c.resources.retrieve("res_x")
+    assert_equal [[URI(base).host, 80]], seen
+    assert_equal 1, log.call.size
   end
 
   def test_no_retry_on_client_errors
@@ -232,15 +353,14 @@ class RetryTest < Minitest::Test
         end
       end
     end
-    c = Example::Client.new(api_key: "sk_test_stub", base_url: "http://127.0.0.1:#{server.addr[1]}",
-                            initial_retry_delay: 0.001, max_retry_delay: 0.01)
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: "http://127.0.0.1:#{server.addr[1]}", sleeper: recorder)
     assert_equal STUB_RESOURCE[:id], c.resources.retrieve("res_x").id
     thread.join
     assert_equal 2, attempts
     server.close
 
     port = TCPServer.open("127.0.0.1", 0).then { |s| s.addr[1].tap { s.close } }
-    c = Example::Client.new(api_key: "sk_test_stub", base_url: "http://127.0.0.1:#{port}", initial_retry_delay: 0.001)
+    c = Example::Client.new(api_key: "sk_test_stub", base_url: "http://127.0.0.1:#{port}", sleeper: recorder)
     assert_raises(Example::ConnectionError) { c.resources.retrieve("res_x") }
   end
 
@@ -314,3 +434,5 @@ class WebhookTest < Minitest::Test
     refute Example::Webhook.verify_hex_signature(@f["payload"] + " ", sig, @f["secret"])
   end
 end
+
+require_relative "test_readme"

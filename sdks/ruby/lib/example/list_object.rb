@@ -11,12 +11,13 @@ module Example
   class ListObject
     include Enumerable
 
-    attr_reader :data, :has_more, :total_count, :url, :params, :last_response
+    attr_reader :data, :has_more, :total_count, :url, :params, :opts, :last_response
 
-    def initialize(service:, path:, params:, model:, data:, has_more:, total_count:, url:, last_response:)
+    def initialize(service:, path:, params:, opts:, model:, data:, has_more:, total_count:, url:, last_response:)
       @service = service
       @path = path
       @params = params
+      @opts = opts
       @model = model
       @data = data
       @has_more = has_more
@@ -44,12 +45,12 @@ module Example
 
     # The page after this one (older objects).
     def next_page
-      @service.send(:list_page, @path, params.reject { |k, _| k == :ending_before }.merge(starting_after: data.last.id), @model)
+      @service.send(:list_page, @path, params.reject { |k, _| k == :ending_before }.merge(starting_after: data.last.id), @model, opts)
     end
 
     # The page before this one (newer objects).
     def previous_page
-      @service.send(:list_page, @path, params.reject { |k, _| k == :starting_after }.merge(ending_before: data.first.id), @model)
+      @service.send(:list_page, @path, params.reject { |k, _| k == :starting_after }.merge(ending_before: data.first.id), @model, opts)
     end
   end
 end

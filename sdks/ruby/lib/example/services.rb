@@ -23,10 +23,10 @@ module Example
       obj
     end
 
-    def list_page(path, params, model)
-      data, response = @client.request(:get, path, query: list_query(params))
+    def list_page(path, params, model, opts = {})
+      data, response = @client.request(:get, path, query: list_query(params), opts: opts)
       items = (data[:data] || []).map { |d| build(model, d) }
-      ListObject.new(service: self, path: path, params: params, model: model, data: items,
+      ListObject.new(service: self, path: path, params: params, opts: opts, model: model, data: items,
                      has_more: data[:has_more] == true, total_count: data[:total_count], url: data[:url],
                      last_response: response)
     end
@@ -63,7 +63,8 @@ module Example
     def delete(id, opts = {}) = call(:delete, "/v1/resources/#{esc(id)}", :DeletedResource, opts: opts)
 
     # params: limit:, starting_after:, ending_before:, created: {gt:, gte:, lt:, lte:}, status:, expand:
-    def list(params = {}) = list_page("/v1/resources", params, :Resource)
+    # opts (as every call's): api_key:, api_version:, timeout:, max_retries: ..., for every page.
+    def list(params = {}, opts = {}) = list_page("/v1/resources", params, :Resource, opts)
   end
 
   # /v1/webhook_endpoints
@@ -77,7 +78,7 @@ module Example
     end
 
     def delete(id, opts = {}) = call(:delete, "/v1/webhook_endpoints/#{esc(id)}", :DeletedWebhookEndpoint, opts: opts)
-    def list(params = {}) = list_page("/v1/webhook_endpoints", params, :WebhookEndpoint)
+    def list(params = {}, opts = {}) = list_page("/v1/webhook_endpoints", params, :WebhookEndpoint, opts)
 
     # A new secret; the old one keeps signing for 24 h.
     def rotate_secret(id, opts = {})
@@ -95,7 +96,7 @@ module Example
     def retrieve(id, opts = {}) = call(:get, "/v1/events/#{esc(id)}", :Event, opts: opts)
 
     # params: limit:, starting_after:, ending_before:, created:, type:
-    def list(params = {}) = list_page("/v1/events", params, :Event)
+    def list(params = {}, opts = {}) = list_page("/v1/events", params, :Event, opts)
 
     # To one endpoint (webhook_endpoint: "we_...") or to every subscribed one.
     def resend(id, params = {}, opts = {})
@@ -103,6 +104,8 @@ module Example
     end
 
     # Every delivery attempt of the event.
-    def deliveries(id, params = {}) = list_page("/v1/events/#{esc(id)}/deliveries", params, :DeliveryAttempt)
+    def deliveries(id, params = {}, opts = {})
+      list_page("/v1/events/#{esc(id)}/deliveries", params, :DeliveryAttempt, opts)
+    end
   end
 end
