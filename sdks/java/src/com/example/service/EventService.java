@@ -4,10 +4,8 @@ import com.example.ExampleClient;
 import com.example.Page;
 import com.example.RequestOptions;
 import com.example.generated.model.DeliveryAttempt;
-import com.example.generated.model.DeliveryAttemptList;
-import com.example.generated.model.Event;
-import com.example.generated.model.EventList;
-import com.example.generated.model.EventResendResult;
+import com.example.model.Event;
+import com.example.model.EventResendResult;
 import java.util.Map;
 
 /** /v1/events, their delivery attempts and resending. */
@@ -17,7 +15,7 @@ public final class EventService extends AbstractService {
   public Page<Event> list(Map<String, Object> params) { return list(params, null); }
   /** params: limit, starting_after, ending_before, created, type. */
   public Page<Event> list(Map<String, Object> params, RequestOptions opts) {
-    return page("/v1/events", params, opts, EventList.class, EventList::getData, EventList::getHasMore, Event::getId);
+    return page("/v1/events", params, opts, Event.class, Event::getId);
   }
 
   public Event retrieve(String id) { return retrieve(id, null); }
@@ -30,9 +28,9 @@ public final class EventService extends AbstractService {
   }
 
   /** The delivery attempts of one event. */
-  public Page<DeliveryAttempt> deliveries(String id, Map<String, Object> params) { return deliveries(id, params, null); }
-  public Page<DeliveryAttempt> deliveries(String id, Map<String, Object> params, RequestOptions opts) {
-    return page("/v1/events/" + segment(id) + "/deliveries", params, opts, DeliveryAttemptList.class,
-        DeliveryAttemptList::getData, DeliveryAttemptList::getHasMore, DeliveryAttempt::getId);
+  public Page<com.example.model.DeliveryAttempt> deliveries(String id, Map<String, Object> params) { return deliveries(id, params, null); }
+  public Page<com.example.model.DeliveryAttempt> deliveries(String id, Map<String, Object> params, RequestOptions opts) {
+    return page("/v1/events/" + segment(id) + "/deliveries", params, opts, com.example.model.DeliveryAttempt.class,
+        com.example.model.DeliveryAttempt::getId);
   }
 }

@@ -3,10 +3,9 @@ package com.example.service;
 import com.example.ExampleClient;
 import com.example.Page;
 import com.example.RequestOptions;
-import com.example.generated.model.DeletedResource;
-import com.example.generated.model.Resource;
+import com.example.model.DeletedResource;
+import com.example.model.Resource;
 import com.example.generated.model.ResourceCreate;
-import com.example.generated.model.ResourceList;
 import com.example.generated.model.ResourceUpdate;
 import java.util.Map;
 
@@ -20,6 +19,7 @@ public final class ResourceService extends AbstractService {
   public Resource create(Map<String, Object> params, RequestOptions opts) { return call("POST", "/v1/resources", params, opts, Resource.class); }
 
   public Resource retrieve(String id) { return retrieve(id, null, null); }
+  public Resource retrieve(String id, RequestOptions opts) { return retrieve(id, null, opts); }
   /** params: expand (a list of metrics, logs, related_resources). */
   public Resource retrieve(String id, Map<String, Object> params, RequestOptions opts) {
     return call("GET", "/v1/resources/" + segment(id), params, opts, Resource.class);
@@ -40,9 +40,10 @@ public final class ResourceService extends AbstractService {
   }
 
   public Page<Resource> list() { return list(null, null); }
+  public Page<Resource> list(RequestOptions opts) { return list(null, opts); }
   public Page<Resource> list(Map<String, Object> params) { return list(params, null); }
   /** params: limit, starting_after, ending_before, created (gt/gte/lt/lte), status, expand. */
   public Page<Resource> list(Map<String, Object> params, RequestOptions opts) {
-    return page("/v1/resources", params, opts, ResourceList.class, ResourceList::getData, ResourceList::getHasMore, Resource::getId);
+    return page("/v1/resources", params, opts, Resource.class, Resource::getId);
   }
 }

@@ -3,10 +3,9 @@ package com.example.service;
 import com.example.ExampleClient;
 import com.example.Page;
 import com.example.RequestOptions;
-import com.example.generated.model.DeletedWebhookEndpoint;
-import com.example.generated.model.WebhookEndpoint;
-import com.example.generated.model.WebhookEndpointList;
-import com.example.generated.model.WebhookReplayResult;
+import com.example.model.DeletedWebhookEndpoint;
+import com.example.model.WebhookEndpoint;
+import com.example.model.WebhookReplayResult;
 import java.util.Map;
 
 /** /v1/webhook_endpoints, with secret rotation and replay of failed deliveries. */
@@ -34,7 +33,7 @@ public final class WebhookEndpointService extends AbstractService {
 
   public Page<WebhookEndpoint> list(Map<String, Object> params) { return list(params, null); }
   public Page<WebhookEndpoint> list(Map<String, Object> params, RequestOptions opts) {
-    return page(BASE, params, opts, WebhookEndpointList.class, WebhookEndpointList::getData, WebhookEndpointList::getHasMore, WebhookEndpoint::getId);
+    return page(BASE, params, opts, WebhookEndpoint.class, WebhookEndpoint::getId);
   }
 
   /** A new secret; the old one keeps signing alongside it for the grace period. */
