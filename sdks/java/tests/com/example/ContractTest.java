@@ -221,6 +221,6 @@ class ContractTest {
         Map.of("method", "POST", "path", "/v1/resources", "body", Map.of("name", "Batched", "type", "development")))));
     BatchOperationResult item = result.getResults().get(0);
     assertEquals(201, item.getStatus());
-    assertEquals("Batched", ((Resource) item.getBody().getActualInstance()).getName());
+    assertEquals("Batched", ((com.example.generated.model.Resource) item.getBody().getActualInstance()).getName());
   }
 }
