@@ -294,4 +294,21 @@ class RetryTest {
     assertEquals("Bearer sk_test_stub", TestSupport.header(logged, "authorization"));
     assertNull(TestSupport.header(logged, "idempotency-key"), "a GET needs none");
   }
+
+  @Test
+  void typedListParametersAreSentInBracketForm() throws Exception {
+    Map<String, Object> stub = TestSupport.stub(List.of(TestSupport.response(200, Map.of(),
+        Map.of("object", "list", "url", "/v1/resources", "data", List.of(), "has_more", false))));
+    ExampleClient client = stubClient(stub.get("base_url"), 0);
+    client.resources().list(com.example.param.ResourceListParams.builder().setLimit(10).setStatus(Status.ACTIVE)
+        .setCreated(com.example.param.RangeFilter.builder().setGte(10).setLt(20).build()).addExpand("data.metrics").build());
+    client.events().list(com.example.param.EventListParams.builder().setType(com.example.model.Event.TypeEnum.RESOURCE_UPDATED)
+        .setStartingAfter("evt_1").build());
+    client.webhookEndpoints().list(com.example.param.ListParams.builder().setLimit(3).build());
+    List<Map<String, Object>> log = TestSupport.stubLog(stub.get("id"));
+    assertEquals("limit=10&created%5Bgte%5D=10&created%5Blt%5D=20&status=active&expand%5B%5D=data.metrics", log.get(0).get("query"));
+    assertEquals("/v1/events", log.get(1).get("path"));
+    assertEquals("starting_after=evt_1&type=resource.updated", log.get(1).get("query"));
+    assertEquals("limit=3", log.get(2).get("query"));
+  }
 }

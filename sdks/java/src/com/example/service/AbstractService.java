@@ -55,6 +55,14 @@ abstract class AbstractService {
     return PageFactory.create(items, hasMore, response, query, next -> page(path, next, opts, model, idOf), idOf);
   }
 
+  /** Typed parameters (a builder's) as the query they stand for. */
+  protected static Map<String, Object> query(Object params) {
+    if (params == null) return null;
+    Map<String, Object> map = Json.MAPPER.convertValue(params, new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {});
+    map.values().removeIf(v -> v == null);
+    return map;
+  }
+
   static <T> T read(ApiResponse response, Class<T> model) {
     try {
       return Json.MAPPER.readValue(response.body(), model);
