@@ -1,5 +1,7 @@
 package com.example;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /**
  * An object a call returned, carrying the HTTP answer it came in: {@code lastResponse()} gives
  * its status, headers, request id, ETag and whether it was an idempotent replay. It lives on
@@ -7,9 +9,20 @@ package com.example;
  * other's answer.
  */
 public interface ApiObject {
+  /** Where the object keeps its answer (one per object). */
+  @JsonIgnore
+  ResponseHolder responseHolder();
+
   /** The answer this object came in (null for an object you built yourself). */
-  ApiResponse lastResponse();
+  @JsonIgnore
+  default ApiResponse lastResponse() { return responseHolder().response; }
 
   /** Set by the SDK when it reads an answer. */
-  void setLastResponse(ApiResponse response);
+  @JsonIgnore
+  default void setLastResponse(ApiResponse response) { responseHolder().response = response; }
+
+  /** The answer of one object. */
+  final class ResponseHolder {
+    private volatile ApiResponse response;
+  }
 }

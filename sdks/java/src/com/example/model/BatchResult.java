@@ -1,19 +1,11 @@
 package com.example.model;
 
 import com.example.ApiObject;
-import com.example.ApiResponse;
-import com.fasterxml.jackson.annotation.JsonIgnore;
 
 /** The answer to a batch, with the HTTP answer it came in ({@link #lastResponse()}). */
 public class BatchResult extends com.example.generated.model.BatchResult implements ApiObject {
-  @JsonIgnore
-  private transient ApiResponse lastResponse;
+  private final transient ResponseHolder response = new ResponseHolder();
 
   @Override
-  @JsonIgnore
-  public ApiResponse lastResponse() { return lastResponse; }
-
-  @Override
-  @JsonIgnore
-  public void setLastResponse(ApiResponse response) { this.lastResponse = response; }
+  public ResponseHolder responseHolder() { return response; }
 }

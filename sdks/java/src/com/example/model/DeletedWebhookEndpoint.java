@@ -1,19 +1,11 @@
 package com.example.model;
 
 import com.example.ApiObject;
-import com.example.ApiResponse;
-import com.fasterxml.jackson.annotation.JsonIgnore;
 
 /** The answer to deleting a webhook endpoint, with the HTTP answer it came in ({@link #lastResponse()}). */
 public class DeletedWebhookEndpoint extends com.example.generated.model.DeletedWebhookEndpoint implements ApiObject {
-  @JsonIgnore
-  private transient ApiResponse lastResponse;
+  private final transient ResponseHolder response = new ResponseHolder();
 
   @Override
-  @JsonIgnore
-  public ApiResponse lastResponse() { return lastResponse; }
-
-  @Override
-  @JsonIgnore
-  public void setLastResponse(ApiResponse response) { this.lastResponse = response; }
+  public ResponseHolder responseHolder() { return response; }
 }
