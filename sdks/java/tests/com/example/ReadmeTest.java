@@ -106,6 +106,10 @@ class ReadmeTest {
       ExampleClient client = (ExampleClient) out.get("client");
       assertEquals(404, org.junit.jupiter.api.Assertions.assertThrows(com.example.exception.NotFoundException.class,
           () -> client.resources().retrieve(id)).getHttpStatus(), "the README's delete deleted it");
+    } finally {
+      try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
   }
 }
