@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the .NET SDK with Mono's C# compiler (C# 7, as the .csproj's LangVersion), checks that
 # the compile-time probes fail to compile, and runs the tests on Mono against SDK_API_URL,
-# SDK_STUB_URL, SDK_WEBHOOK_FIXTURE and the shared pagination set (tests/sdks/test_dotnet.py).
+# SDK_STUB_URL, SDK_WEBHOOK_FIXTURE and the shared pagination set (tests/sdks/test_dotnet.py). ReadmeTests
+# compiles the README's csharp blocks with mcs against the SDK (SDK_DOTNET_DLL) and runs them.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bash "$here/install.sh"
@@ -25,5 +26,5 @@ for probe in "$here"/tests/probes/*.cs; do
   echo "probe $(basename "$probe"): refused at compile time"
 done
 
-SDK_VECTORS="$here/../testdata/webhook-vectors.json" MONO_ENV_OPTIONS="${MONO_ENV_OPTIONS:-}" \
+SDK_VECTORS="$here/../testdata/webhook-vectors.json" SDK_README="$here/README.md" SDK_DOTNET_DLL="$out/Example.Api.dll" MONO_ENV_OPTIONS="${MONO_ENV_OPTIONS:-}" \
   mono "$out/Tests.exe" "$@"

@@ -433,6 +433,82 @@ namespace Example.Tests
         }
     }
 
+    // The README's examples, run as written: every csharp block of sdks/dotnet/README.md, in order,
+    // as one method (using lines hoisted), compiled with mcs against the SDK and run against the
+    // local cloud. Only the host, the key and the webhook secret change (and the spec's idempotency
+    // key gets a suffix: the SDKs share one account in these tests); the webhook block gets a
+    // delivery signed moments ago as rawBody and headers.
+    public static class ReadmeTests
+    {
+        public static void ExamplesRunAsWritten()
+        {
+            string readme = File.ReadAllText(Env.Get("SDK_README"));
+            var blocks = System.Text.RegularExpressions.Regex.Matches(readme, "^```csharp\n(.*?)^```",
+                System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.Multiline)
+                .Cast<System.Text.RegularExpressions.Match>().Select(m => m.Groups[1].Value).ToList();
+            Check.True(blocks.Count >= 3, "the README has its examples: " + blocks.Count);
+            var f = Env.Obj(Json.Parse(File.ReadAllText(Env.Get("SDK_WEBHOOK_FIXTURE"))));
+            string secret = (string)f["secret"];
+            var usings = new StringBuilder();
+            var body = new StringBuilder();
+            foreach (string block in blocks)
+                foreach (string line in block.Split('\n'))
+                    (line.StartsWith("using ", StringComparison.Ordinal) ? usings : body).Append(line).Append('\n');
+            Func<string, string> lit = v => "\"" + v.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+            string code = body.ToString()
+                .Replace("\"sk_test_...\"", lit(Env.Get("SDK_API_KEY")))
+                .Replace("\"http://127.0.0.1:8000\"", lit(Env.Get("SDK_API_URL")))
+                .Replace("\"whsec_...\"", lit(secret))
+                .Replace("\"order_12345_create_resource\"", lit("order_12345_create_resource_dotnet_" + Guid.NewGuid().ToString("N")));
+            string source = usings + "public static class ReadmeProgram {\n"
+                + "  public static async Task<object[]> Run(string rawBody, IDictionary<string, string> headers) {\n"
+                + code + "    return new object[] { gone, ev, r, client };\n  }\n}\n";
+
+            string dir = Path.Combine(Path.GetTempPath(), "dotnet-readme-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            try
+            {
+                File.WriteAllText(Path.Combine(dir, "Readme.cs"), source);
+                string sdk = Env.Get("SDK_DOTNET_DLL");
+                var psi = new System.Diagnostics.ProcessStartInfo("mcs", "-langversion:7 -target:library -r:System.Net.Http.dll -r:\"" + sdk
+                    + "\" -out:\"" + Path.Combine(dir, "Readme.dll") + "\" \"" + Path.Combine(dir, "Readme.cs") + "\"")
+                { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+                using (var p = System.Diagnostics.Process.Start(psi))
+                {
+                    string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+                    p.WaitForExit();
+                    Check.True(p.ExitCode == 0, "the README's blocks compile:\n" + output + "\n" + source);
+                }
+
+                // a delivery signed now (the fixture may be older than the 5-minute tolerance)
+                var headers = Env.Obj(f["headers"]).ToDictionary(kv => kv.Key, kv => (string)kv.Value);
+                string payload = (string)f["payload"];
+                string stamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString();
+                using (var mac = new System.Security.Cryptography.HMACSHA256(Convert.FromBase64String(secret.Substring("whsec_".Length))))
+                {
+                    byte[] digest = mac.ComputeHash(Encoding.UTF8.GetBytes(headers["webhook-id"] + "." + stamp + "." + payload));
+                    headers["webhook-timestamp"] = stamp;
+                    headers["webhook-signature"] = "v1," + Convert.ToBase64String(digest);
+                }
+
+                MethodInfo run = Assembly.LoadFrom(Path.Combine(dir, "Readme.dll")).GetType("ReadmeProgram").GetMethod("Run");
+                object[] result = ((Task<object[]>)run.Invoke(null, new object[] { payload, headers })).GetAwaiter().GetResult();
+                var gone = (DeletedResource)result[0];
+                var ev = (Event)result[1];
+                var updated = (Resource)result[2];
+                var client = (ExampleClient)result[3];
+                Check.True(gone.Deleted, "the README's delete deleted it");
+                Check.Equal((string)f["event_id"], ev.Id, "the README's webhook block verified the fresh delivery");
+                Check.Equal(Status.Paused, updated.Status, "the README's update paused it");
+                Check.Throws<ResourceNotFoundException>(() => client.Resources.Retrieve(gone.Id), "gone for good");
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+
     public static class Runner
     {
         public static int Main(string[] args)

@@ -10,8 +10,10 @@ use Example\Exception\ApiErrorException;
  *
  * Retried: no answer at all (connection refused/reset/timeout), 409 idempotency_key_in_use,
  * 429 and every 5xx; never any other 4xx (400/401/404/412 would fail the same way again).
- * The wait is Retry-After when the server gives one no larger than MAX_RETRY_AFTER,
- * else exponential backoff (0.5 s doubling, capped at 8 s) with jitter (50-100 % of it).
+ * The wait is the answer's Retry-After; one longer than the client's max_retry_after
+ * (default MAX_RETRY_AFTER s, e.g. a monthly quota) is not waited: the error is raised at
+ * once. Without one: exponential backoff (0.5 s doubling, capped at 8 s) with jitter
+ * (50-100 % of it).
  * Every POST/PATCH/DELETE carries an Idempotency-Key, the caller's or a fresh UUID,
  * and the same one on each attempt, so a retry can never apply a write twice.
  */
@@ -21,15 +23,18 @@ final class ApiRequestor
     public const MAX_DELAY = 8.0;
     public const MAX_RETRY_AFTER = 60.0;
 
-    /** @var array{api_key: string, base_url: string, api_version: ?string, max_retries: int, timeout: float} */
+    /** @var array{api_key: string, base_url: string, api_version: ?string, max_retries: int, timeout: float, max_retry_after: float} */
     private $config;
+    /** @var HttpClient */
+    private $http;
     /** @var callable(float): void */
     private $sleeper;
 
-    /** @param array{api_key: string, base_url: string, api_version: ?string, max_retries: int, timeout: float} $config */
-    public function __construct(array $config, ?callable $sleeper = null)
+    /** @param array{api_key: string, base_url: string, api_version: ?string, max_retries: int, timeout: float, max_retry_after: float} $config */
+    public function __construct(array $config, ?callable $sleeper = null, ?HttpClient $http = null)
     {
         $this->config = $config;
+        $this->http = $http ?? new CurlClient();
         $this->sleeper = $sleeper ?? static function (float $seconds): void {
             usleep((int) round($seconds * 1e6));
         };
@@ -37,7 +42,7 @@ final class ApiRequestor
 
     /**
      * @param array<string, mixed> $params query (GET) or JSON body (writes)
-     * @param array<string, mixed> $opts idempotency_key, api_version, if_match, max_retries, headers
+     * @param array<string, mixed> $opts api_key, idempotency_key, api_version, if_match, timeout, max_retries, headers
      * @throws ApiErrorException|ApiConnectionException
      */
     public function request(string $method, string $path, array $params = [], array $opts = []): ApiResponse
@@ -45,7 +50,7 @@ final class ApiRequestor
         $method = strtoupper($method);
         $url = rtrim($this->config['base_url'], '/') . $path;
         $headers = [
-            'Authorization' => 'Bearer ' . $this->config['api_key'],
+            'Authorization' => 'Bearer ' . ($opts['api_key'] ?? $this->config['api_key']),
             'Accept' => 'application/json',
             'User-Agent' => 'example-php/' . Client::VERSION . ' php/' . PHP_VERSION,
         ];
@@ -73,24 +78,28 @@ final class ApiRequestor
             $headers[$name] = $value;
         }
         $maxRetries = (int) ($opts['max_retries'] ?? $this->config['max_retries']);
+        $timeout = (float) ($opts['timeout'] ?? $this->config['timeout']);
 
         for ($attempt = 1;; $attempt++) {
-            [$status, $respHeaders, $respBody, $connError] = $this->send($method, $url, $headers, $body);
+            [$status, $respHeaders, $respBody, $connError] = $this->http->send($method, $url, $headers, $body, $timeout);
             $retriesLeft = $attempt <= $maxRetries;
             if ($connError !== null) {
                 if ($retriesLeft) {
-                    ($this->sleeper)($this->delay($attempt, null));
+                    ($this->sleeper)(self::backoff($attempt));
                     continue;
                 }
-                throw new ApiConnectionException("Could not reach the API ($method $path): $connError");
+                throw new ApiConnectionException("Could not reach the API ($method $path, $attempt attempts): $connError");
             }
             $response = new ApiResponse($status, $respHeaders, $respBody, $attempt);
             if ($status < 400) {
                 return $response;
             }
             if ($retriesLeft && self::shouldRetry($response)) {
-                ($this->sleeper)($this->delay($attempt, $respHeaders['retry-after'] ?? null));
-                continue;
+                $wait = self::retryDelay($attempt, $respHeaders['retry-after'] ?? null, $this->config['max_retry_after']);
+                if ($wait !== null) {
+                    ($this->sleeper)($wait);
+                    continue;
+                }
             }
             throw ApiErrorException::factory($status, $response->json, $respHeaders);
         }
@@ -105,59 +114,29 @@ final class ApiRequestor
         return $response->status === 429 || $response->status >= 500;
     }
 
-    /** Seconds to wait before attempt $attempt + 1. */
-    public function delay(int $attempt, ?string $retryAfter): float
+    /**
+     * Seconds to wait before attempt $attempt + 1 of a retryable answer, or null: raise now
+     * (its Retry-After is longer than $maxRetryAfter).
+     */
+    public static function retryDelay(int $attempt, ?string $retryAfter, float $maxRetryAfter = self::MAX_RETRY_AFTER): ?float
     {
         if ($retryAfter !== null && is_numeric(trim($retryAfter))) {
             $seconds = (float) trim($retryAfter);
-            if ($seconds >= 0 && $seconds <= self::MAX_RETRY_AFTER) {
+            if ($seconds > $maxRetryAfter) {
+                return null;
+            }
+            if ($seconds >= 0) {
                 return $seconds;
             }
         }
-        $base = min(self::INITIAL_DELAY * (2 ** ($attempt - 1)), self::MAX_DELAY);
-        return $base * (0.5 + mt_rand() / mt_getrandmax() * 0.5);
+        return self::backoff($attempt);
     }
 
-    /**
-     * @param array<string, string> $headers
-     * @return array{0: int, 1: array<string, string>, 2: string, 3: ?string}
-     */
-    private function send(string $method, string $url, array $headers, ?string $body): array
+    /** Exponential backoff with jitter: 0.5 s doubling per attempt, capped at 8 s, times 0.5-1. */
+    public static function backoff(int $attempt): float
     {
-        $respHeaders = [];
-        $lines = [];
-        foreach ($headers as $name => $value) {
-            $lines[] = "$name: $value";
-        }
-        $ch = curl_init($url);
-        curl_setopt_array($ch, [
-            CURLOPT_CUSTOMREQUEST => $method,
-            CURLOPT_HTTPHEADER => $lines,
-            CURLOPT_RETURNTRANSFER => true,
-            CURLOPT_TIMEOUT_MS => (int) ($this->config['timeout'] * 1000),
-            CURLOPT_CONNECTTIMEOUT_MS => 10000,
-            CURLOPT_HEADERFUNCTION => static function ($ch, string $line) use (&$respHeaders): int {
-                $parts = explode(':', $line, 2);
-                if (count($parts) === 2) {
-                    $respHeaders[strtolower(trim($parts[0]))] = trim($parts[1]);
-                } elseif (stripos($line, 'HTTP/') === 0) {
-                    $respHeaders = []; // a new status line (100 Continue): forget the interim headers
-                }
-                return strlen($line);
-            },
-        ]);
-        if ($body !== null) {
-            curl_setopt($ch, CURLOPT_POSTFIELDS, $body);
-        }
-        $result = curl_exec($ch);
-        if ($result === false) {
-            $error = curl_error($ch) ?: 'curl error ' . curl_errno($ch);
-            curl_close($ch);
-            return [0, [], '', $error];
-        }
-        $status = (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
-        curl_close($ch);
-        return [$status, $respHeaders, (string) $result, null];
+        $base = min(self::INITIAL_DELAY * (2 ** ($attempt - 1)), self::MAX_DELAY);
+        return $base * (0.5 + mt_rand() / mt_getrandmax() * 0.5);
     }
 
     /**

@@ -14,7 +14,12 @@ use Example\Service\WebhookEndpointService;
  *     $resource = $client->resources->create(['name' => 'My First Resource', 'type' => 'production']);
  *
  * Options: api_key (required), base_url, api_version (pins every call; else the
- * account's), max_retries (default 2), timeout (seconds, default 80).
+ * account's), max_retries (default 2), timeout (seconds per attempt, default 80),
+ * max_retry_after (seconds, default 60: a longer Retry-After raises at once), proxy
+ * ('http://host:port'), curl_options (CURLOPT_* => value), http_client (your own
+ * Example\HttpClient). Every call also takes $opts for itself: api_key, api_version,
+ * idempotency_key, timeout, max_retries, if_match. Each returned object carries the answer
+ * it came in: $resource->getLastResponse()->requestId().
  */
 final class Client
 {
@@ -32,9 +37,6 @@ final class Client
 
     /** @var ApiRequestor */
     private $requestor;
-    /** @var ?ApiResponse */
-    private $lastResponse;
-
     /** @param string|array<string, mixed> $config an API key, or options */
     public function __construct($config, ?callable $sleeper = null)
     {
@@ -50,7 +52,8 @@ final class Client
             'api_version' => $config['api_version'] ?? null,
             'max_retries' => (int) ($config['max_retries'] ?? 2),
             'timeout' => (float) ($config['timeout'] ?? 80),
-        ], $sleeper);
+            'max_retry_after' => (float) ($config['max_retry_after'] ?? ApiRequestor::MAX_RETRY_AFTER),
+        ], $sleeper, $config['http_client'] ?? new CurlClient($config['proxy'] ?? null, $config['curl_options'] ?? []));
         $this->resources = new ResourceService($this);
         $this->batch = new BatchService($this);
         $this->webhookEndpoints = new WebhookEndpointService($this);
@@ -60,17 +63,5 @@ final class Client
     public function requestor(): ApiRequestor
     {
         return $this->requestor;
-    }
-
-    /** The HTTP answer of the last call: requestId(), idempotentReplayed(), etag(), headers. */
-    public function getLastResponse(): ?ApiResponse
-    {
-        return $this->lastResponse;
-    }
-
-    /** @internal set by the services */
-    public function setLastResponse(ApiResponse $response): void
-    {
-        $this->lastResponse = $response;
     }
 }

@@ -33,12 +33,13 @@ final class Collection implements \IteratorAggregate, \Countable
      * @param mixed $page
      * @param callable(array<string, mixed>): Collection $fetch
      * @param array<string, mixed> $params
+     * @param ?list<mixed> $data the page's objects (each with the page's answer), else the list model's
      */
-    public function __construct($page, ApiResponse $response, callable $fetch, array $params)
+    public function __construct($page, ApiResponse $response, callable $fetch, array $params, ?array $data = null)
     {
         $json = is_array($response->json) ? $response->json : [];
         $this->page = $page;
-        $this->data = is_object($page) && method_exists($page, 'getData') ? ($page->getData() ?? []) : [];
+        $this->data = $data ?? (is_object($page) && method_exists($page, 'getData') ? ($page->getData() ?? []) : []);
         $this->hasMore = (bool) ($json['has_more'] ?? false);
         $this->totalCount = isset($json['total_count']) ? (int) $json['total_count'] : null;
         $this->lastResponse = $response;

@@ -82,9 +82,12 @@ final class Hydrator
         return class_exists($candidate) && is_subclass_of($candidate, ModelInterface::class) ? $candidate : $class;
     }
 
-    /** The generated class for a model name, e.g. 'Resource'. */
+    /**
+     * The class for a model name, e.g. 'Resource': the SDK's Example\\Model\\ one (the
+     * generated model with its answer) for what a call returns, else the generated one.
+     */
     public static function model(string $name): string
     {
-        return '\\Example\\Generated\\Model\\' . $name;
+        return class_exists('\\Example\\Model\\' . $name) ? '\\Example\\Model\\' . $name : '\\Example\\Generated\\Model\\' . $name;
     }
 }

@@ -24,8 +24,9 @@ final class ContractTest extends TestCase
         $this->assertMatchesRegularExpression('/^res_/', $created->getId());
         $this->assertSame(10000, $created->getConfiguration()->getTimeoutMs());
         $this->assertSame(['team' => 'platform'], $created->getMetadata());
-        $this->assertMatchesRegularExpression('/^req_/', $client->getLastResponse()->requestId());
-        $this->assertFalse($client->getLastResponse()->idempotentReplayed());
+        $this->assertMatchesRegularExpression('/^req_/', $created->getLastResponse()->requestId());
+        $this->assertSame(201, $created->getLastResponse()->status);
+        $this->assertFalse($created->getLastResponse()->idempotentReplayed());
 
         // provisioning changes the resource (and its ETag) until it is active: read it then
         $deadline = microtime(true) + 120;
@@ -37,7 +38,7 @@ final class ContractTest extends TestCase
         $this->assertSame('active', $got->getStatus());
         $this->assertSame($created->getId(), $got->getId());
         $this->assertSame('PHP SDK resource', $got->getName());
-        $etag = $client->getLastResponse()->etag();
+        $etag = $got->getLastResponse()->etag();
         $this->assertNotNull($etag);
 
         $updated = $client->resources->update($created->getId(), ['name' => 'Renamed by PHP'], ['if_match' => $etag]);
@@ -73,9 +74,10 @@ final class ContractTest extends TestCase
         $client = self::client();
         $key = 'php-replay-' . bin2hex(random_bytes(8));
         $first = $client->resources->create(['name' => 'Once only', 'type' => 'staging'], ['idempotency_key' => $key]);
-        $this->assertFalse($client->getLastResponse()->idempotentReplayed());
+        $this->assertFalse($first->getLastResponse()->idempotentReplayed());
         $second = $client->resources->create(['name' => 'Once only', 'type' => 'staging'], ['idempotency_key' => $key]);
-        $this->assertTrue($client->getLastResponse()->idempotentReplayed());
+        $this->assertTrue($second->getLastResponse()->idempotentReplayed());
+        $this->assertFalse($first->getLastResponse()->idempotentReplayed(), 'each object keeps its own answer');
         $this->assertSame($first->getId(), $second->getId());
     }
 
@@ -103,9 +105,10 @@ final class ContractTest extends TestCase
     {
         $client = self::client(['api_version' => '2023-11-01']);
         $created = $client->resources->create(['name' => 'Pinned', 'type' => 'production']);
-        $this->assertSame('2023-11-01', $client->getLastResponse()->headers['api-version']);
-        $client->resources->retrieve($created->getId(), [], ['api_version' => '2024-01-15']);
-        $this->assertSame('2024-01-15', $client->getLastResponse()->headers['api-version']);
+        $this->assertSame('2023-11-01', $created->getLastResponse()->headers['api-version']);
+        $again = $client->resources->retrieve($created->getId(), [], ['api_version' => '2024-01-15']);
+        $this->assertSame('2024-01-15', $again->getLastResponse()->headers['api-version']);
+        $this->assertSame('2023-11-01', $created->getLastResponse()->headers['api-version']);
         $got = $client->resources->retrieve($created->getId(), ['expand' => ['metrics']]);
         $this->assertNotNull($got->getMetrics());
         $this->assertNull($client->resources->retrieve($created->getId())->getMetrics());

@@ -2,19 +2,19 @@
 
 namespace Example\Service;
 
-use Example\ApiRequestor;
+use Example\ApiObject;
 use Example\ApiResponse;
 use Example\Client;
 use Example\Collection;
 use Example\Hydrator;
 
 /**
- * What every service shares: one request, its answer hydrated into a generated model,
- * and the answer kept as the client's last response (Request-Id, Idempotent-Replayed).
+ * What every service shares: one request, its answer hydrated into a model
+ * (Example\Model\*) that carries the answer it came in (getLastResponse()).
  *
- * Every method takes $opts: idempotency_key (else one is generated per call and kept
- * across its retries), api_version (pins this call), if_match (PATCH/DELETE),
- * max_retries, headers.
+ * Every method takes $opts: api_key (this call's key), idempotency_key (else one is
+ * generated per call and kept across its retries), api_version (pins this call),
+ * timeout (seconds), max_retries, if_match (PATCH/DELETE), headers.
  */
 abstract class AbstractService
 {
@@ -34,20 +34,33 @@ abstract class AbstractService
     protected function call(string $method, string $path, string $model, array $params = [], array $opts = [])
     {
         $response = $this->send($method, $path, $params, $opts);
-        return Hydrator::hydrate($response->json, Hydrator::model($model));
+        $object = Hydrator::hydrate($response->json, Hydrator::model($model));
+        if ($object instanceof ApiObject) {
+            $object->setLastResponse($response);
+        }
+        return $object;
     }
 
     /**
      * @param array<string, mixed> $params
      * @param array<string, mixed> $opts
      */
-    protected function page(string $path, string $model, array $params, array $opts): Collection
+    protected function page(string $path, string $model, string $item, array $params, array $opts): Collection
     {
         $response = $this->send('GET', $path, $params, $opts);
-        $fetch = function (array $next) use ($path, $model, $opts): Collection {
-            return $this->page($path, $model, $next, $opts);
+        $fetch = function (array $next) use ($path, $model, $item, $opts): Collection {
+            return $this->page($path, $model, $item, $next, $opts);
         };
-        return new Collection(Hydrator::hydrate($response->json, Hydrator::model($model)), $response, $fetch, $params);
+        $json = is_array($response->json) ? $response->json : [];
+        $data = [];
+        foreach (is_array($json['data'] ?? null) ? $json['data'] : [] as $one) {
+            $object = Hydrator::hydrate($one, Hydrator::model($item));
+            if ($object instanceof ApiObject) {
+                $object->setLastResponse($response);
+            }
+            $data[] = $object;
+        }
+        return new Collection(Hydrator::hydrate($json, Hydrator::model($model)), $response, $fetch, $params, $data);
     }
 
     /**
@@ -56,9 +69,7 @@ abstract class AbstractService
      */
     protected function send(string $method, string $path, array $params, array $opts): ApiResponse
     {
-        $response = $this->client->requestor()->request($method, $path, $params, $opts);
-        $this->client->setLastResponse($response);
-        return $response;
+        return $this->client->requestor()->request($method, $path, $params, $opts);
     }
 
     protected static function segment(string $id): string

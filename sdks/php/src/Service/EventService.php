@@ -3,7 +3,7 @@
 namespace Example\Service;
 
 use Example\Collection;
-use Example\Generated\Model\Event;
+use Example\Model\Event;
 
 /** /v1/events, their delivery attempts and resending. */
 final class EventService extends AbstractService
@@ -14,7 +14,7 @@ final class EventService extends AbstractService
      */
     public function all(array $params = [], array $opts = []): Collection
     {
-        return $this->page('/v1/events', 'EventList', $params, $opts);
+        return $this->page('/v1/events', 'EventList', 'Event', $params, $opts);
     }
 
     /**
@@ -43,6 +43,6 @@ final class EventService extends AbstractService
      */
     public function deliveries(string $id, array $params = [], array $opts = []): Collection
     {
-        return $this->page('/v1/events/' . self::segment($id) . '/deliveries', 'DeliveryAttemptList', $params, $opts);
+        return $this->page('/v1/events/' . self::segment($id) . '/deliveries', 'DeliveryAttemptList', 'DeliveryAttempt', $params, $opts);
     }
 }

@@ -3,8 +3,8 @@
 namespace Example\Service;
 
 use Example\Collection;
-use Example\Generated\Model\DeletedResource;
-use Example\Generated\Model\Resource;
+use Example\Model\DeletedResource;
+use Example\Model\Resource;
 
 /** /v1/resources. */
 final class ResourceService extends AbstractService
@@ -54,6 +54,6 @@ final class ResourceService extends AbstractService
      */
     public function all(array $params = [], array $opts = []): Collection
     {
-        return $this->page('/v1/resources', 'ResourceList', $params, $opts);
+        return $this->page('/v1/resources', 'ResourceList', 'Resource', $params, $opts);
     }
 }

@@ -3,8 +3,8 @@
 namespace Example\Service;
 
 use Example\Collection;
-use Example\Generated\Model\DeletedWebhookEndpoint;
-use Example\Generated\Model\WebhookEndpoint;
+use Example\Model\DeletedWebhookEndpoint;
+use Example\Model\WebhookEndpoint;
 
 /** /v1/webhook_endpoints, with secret rotation and replay of failed deliveries. */
 final class WebhookEndpointService extends AbstractService
@@ -53,7 +53,7 @@ final class WebhookEndpointService extends AbstractService
      */
     public function all(array $params = [], array $opts = []): Collection
     {
-        return $this->page('/v1/webhook_endpoints', 'WebhookEndpointList', $params, $opts);
+        return $this->page('/v1/webhook_endpoints', 'WebhookEndpointList', 'WebhookEndpoint', $params, $opts);
     }
 
     /**

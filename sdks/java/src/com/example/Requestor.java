@@ -9,6 +9,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +26,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Retried: no answer at all (refused, reset, timed out), 409 idempotency_key_in_use, 429 and
  * every 5xx; never any other 4xx (400/401/404/412 would fail the same way again). The wait is
- * Retry-After when the server gives one no larger than {@link #MAX_RETRY_AFTER}, else
- * exponential backoff (0.5 s doubling, capped at 8 s) with jitter (50-100 % of it). Every
+ * the answer's Retry-After; one longer than the client's maxRetryAfter (default
+ * {@link #MAX_RETRY_AFTER} s, e.g. a monthly quota) is not waited: the error is raised at once.
+ * Without one: exponential backoff (0.5 s doubling, capped at 8 s) with jitter (50-100 % of it). Every
  * POST/PATCH/DELETE carries an Idempotency-Key, the caller's or a fresh UUID, and the same one
  * on each attempt, so a retry can never apply a write twice.
  */
@@ -47,15 +49,22 @@ public final class Requestor {
   Requestor(ExampleClient.Config config, Sleeper sleeper) {
     this.config = config;
     this.sleeper = sleeper;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    if (config.httpClient != null) {
+      this.http = config.httpClient;
+    } else {
+      HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+      if (config.proxy != null) b.proxy(config.proxy);
+      this.http = b.build();
+    }
   }
 
   /** params: the query of a GET, the JSON body of a write (a Map or a generated model). */
   public ApiResponse request(String method, String path, Object params, RequestOptions opts) {
     opts = opts == null ? RequestOptions.NONE : opts;
     String url = config.baseUrl.replaceAll("/+$", "") + path;
-    HttpRequest.Builder b = HttpRequest.newBuilder().timeout(config.timeout)
-        .header("Authorization", "Bearer " + config.apiKey)
+    HttpRequest.Builder b = HttpRequest.newBuilder()
+        .timeout(opts.timeout != null ? opts.timeout : config.timeout)
+        .header("Authorization", "Bearer " + (opts.apiKey != null ? opts.apiKey : config.apiKey))
         .header("Accept", "application/json")
         .header("User-Agent", "example-java/" + ExampleClient.VERSION + " java/" + System.getProperty("java.version"));
     String version = opts.apiVersion != null ? opts.apiVersion : config.apiVersion;
@@ -87,10 +96,11 @@ public final class Requestor {
         resp = http.send(request, HttpResponse.BodyHandlers.ofString());
       } catch (IOException e) {
         if (retriesLeft) {
-          pause(delay(attempt, null));
+          pause(backoff(attempt));
           continue;
         }
-        throw new ApiConnectionException("Could not reach the API (" + method + " " + path + "): " + e, e);
+        String what = e instanceof HttpTimeoutException ? "No answer in time" : "Could not reach the API";
+        throw new ApiConnectionException(what + " (" + method + " " + path + ", " + attempt + " attempts): " + e, e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new ApiConnectionException("Interrupted", e);
@@ -101,8 +111,11 @@ public final class Requestor {
       if (resp.statusCode() < 400) return response;
       Map<String, Object> error = errorOf(response.body());
       if (retriesLeft && shouldRetry(resp.statusCode(), error)) {
-        pause(delay(attempt, headers.get("retry-after")));
-        continue;
+        Double wait = retryDelay(attempt, headers.get("retry-after"), config.maxRetryAfter);
+        if (wait != null) {
+          pause(wait);
+          continue;
+        }
       }
       throw ApiException.create(resp.statusCode(), error, headers);
     }
@@ -113,16 +126,25 @@ public final class Requestor {
     return status == 429 || status >= 500;
   }
 
-  /** Seconds to wait before attempt {@code attempt + 1}. */
-  public static double delay(int attempt, String retryAfter) {
+  /**
+   * Seconds to wait before attempt {@code attempt + 1} of a retryable answer, or null: raise
+   * now (its Retry-After is longer than {@code maxRetryAfter}).
+   */
+  public static Double retryDelay(int attempt, String retryAfter, double maxRetryAfter) {
     if (retryAfter != null) {
       try {
         double s = Double.parseDouble(retryAfter.trim());
-        if (s >= 0 && s <= MAX_RETRY_AFTER) return s;
+        if (s > maxRetryAfter) return null;
+        if (s >= 0) return s;
       } catch (NumberFormatException e) {
         // an HTTP date or garbage: back off instead
       }
     }
+    return backoff(attempt);
+  }
+
+  /** Exponential backoff with jitter: 0.5 s doubling per attempt, capped at 8 s, times 0.5-1. */
+  public static double backoff(int attempt) {
     double base = Math.min(INITIAL_DELAY * Math.pow(2, attempt - 1), MAX_DELAY);
     return base * (0.5 + ThreadLocalRandom.current().nextDouble() * 0.5);
   }

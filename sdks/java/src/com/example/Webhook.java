@@ -1,7 +1,7 @@
 package com.example;
 
 import com.example.exception.SignatureVerificationException;
-import com.example.generated.model.Event;
+import com.example.model.Event;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;

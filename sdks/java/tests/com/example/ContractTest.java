@@ -13,16 +13,16 @@ import com.example.exception.ConflictException;
 import com.example.exception.InvalidRequestException;
 import com.example.exception.NotFoundException;
 import com.example.generated.model.BatchOperationResult;
-import com.example.generated.model.BatchResult;
-import com.example.generated.model.DeletedResource;
-import com.example.generated.model.DeletedWebhookEndpoint;
-import com.example.generated.model.Event;
-import com.example.generated.model.Resource;
+import com.example.model.BatchResult;
+import com.example.model.DeletedResource;
+import com.example.model.DeletedWebhookEndpoint;
+import com.example.model.Event;
+import com.example.model.Resource;
 import com.example.generated.model.ResourceCreate;
 import com.example.generated.model.ResourceType;
 import com.example.generated.model.ResourceUpdate;
 import com.example.generated.model.Status;
-import com.example.generated.model.WebhookEndpoint;
+import com.example.model.WebhookEndpoint;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -45,8 +45,9 @@ class ContractTest {
         .metadata(Map.of("team", "platform")));
     assertTrue(created.getId().startsWith("res_"));
     assertEquals(ResourceType.PRODUCTION, created.getType());
-    assertTrue(client.lastResponse().requestId().startsWith("req_"));
-    assertFalse(client.lastResponse().idempotentReplayed());
+    assertTrue(created.lastResponse().requestId().startsWith("req_"));
+    assertEquals(201, created.lastResponse().status());
+    assertFalse(created.lastResponse().idempotentReplayed());
 
     // provisioning changes the resource (and its ETag) until it is active: read it then
     Resource got = client.resources().retrieve(created.getId());
@@ -57,7 +58,7 @@ class ContractTest {
     assertEquals(Status.ACTIVE, got.getStatus());
     assertEquals(created.getId(), got.getId());
     assertEquals("Java SDK resource", got.getName());
-    String etag = client.lastResponse().etag();
+    String etag = got.lastResponse().etag();
     assertNotNull(etag);
 
     Resource updated = client.resources().update(created.getId(), new ResourceUpdate().name("Renamed by Java"),
@@ -86,9 +87,10 @@ class ContractTest {
     ExampleClient client = TestSupport.client().build();
     RequestOptions key = RequestOptions.builder().idempotencyKey("java-replay-" + System.nanoTime()).build();
     Resource first = client.resources().create(Map.of("name", "Once only", "type", "staging"), key);
-    assertFalse(client.lastResponse().idempotentReplayed());
+    assertFalse(first.lastResponse().idempotentReplayed());
     Resource second = client.resources().create(Map.of("name", "Once only", "type", "staging"), key);
-    assertTrue(client.lastResponse().idempotentReplayed());
+    assertTrue(second.lastResponse().idempotentReplayed());
+    assertFalse(first.lastResponse().idempotentReplayed(), "each object keeps its own answer");
     assertEquals(first.getId(), second.getId());
   }
 
@@ -112,9 +114,10 @@ class ContractTest {
   void expandAndApiVersionPinning() {
     ExampleClient client = TestSupport.client().apiVersion("2023-11-01").build();
     Resource created = client.resources().create(Map.of("name", "Pinned", "type", "production"));
-    assertEquals("2023-11-01", client.lastResponse().headers().get("api-version"));
-    client.resources().retrieve(created.getId(), null, RequestOptions.builder().apiVersion("2024-01-15").build());
-    assertEquals("2024-01-15", client.lastResponse().headers().get("api-version"));
+    assertEquals("2023-11-01", created.lastResponse().headers().get("api-version"));
+    Resource again = client.resources().retrieve(created.getId(), RequestOptions.builder().apiVersion("2024-01-15").build());
+    assertEquals("2024-01-15", again.lastResponse().headers().get("api-version"));
+    assertEquals("2023-11-01", created.lastResponse().headers().get("api-version"));
     assertNotNull(client.resources().retrieve(created.getId(), Map.of("expand", List.of("metrics")), null).getMetrics());
     assertNull(client.resources().retrieve(created.getId()).getMetrics());
   }
@@ -218,6 +221,6 @@ class ContractTest {
         Map.of("method", "POST", "path", "/v1/resources", "body", Map.of("name", "Batched", "type", "development")))));
     BatchOperationResult item = result.getResults().get(0);
     assertEquals(201, item.getStatus());
-    assertEquals("Batched", ((Resource) item.getBody().getActualInstance()).getName());
+    assertEquals("Batched", ((com.example.generated.model.Resource) item.getBody().getActualInstance()).getName());
   }
 }

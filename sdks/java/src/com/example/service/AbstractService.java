@@ -1,15 +1,18 @@
 package com.example.service;
 
+import com.example.ApiObject;
 import com.example.ApiResponse;
 import com.example.ExampleClient;
 import com.example.Json;
 import com.example.Page;
 import com.example.PageFactory;
 import com.example.RequestOptions;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,17 +26,41 @@ abstract class AbstractService {
     this.client = client;
   }
 
-  protected <T> T call(String method, String path, Object params, RequestOptions opts, Class<T> model) {
-    return read(client.request(method, path, params, opts), model);
+  /** One call; the object returned carries its answer (lastResponse()). */
+  protected <T extends ApiObject> T call(String method, String path, Object params, RequestOptions opts, Class<T> model) {
+    ApiResponse response = client.request(method, path, params, opts);
+    T object = read(response, model);
+    object.setLastResponse(response);
+    return object;
   }
 
-  protected <L, T> Page<T> page(String path, Map<String, Object> params, RequestOptions opts, Class<L> listModel,
-      Function<L, List<T>> data, Function<L, Boolean> hasMore, Function<T, String> idOf) {
+  /** One page of a list; each item carries the answer of its page (lastResponse()). */
+  protected <T extends ApiObject> Page<T> page(String path, Map<String, Object> params, RequestOptions opts, Class<T> model,
+      Function<T, String> idOf) {
     Map<String, Object> query = params == null ? new LinkedHashMap<>() : new LinkedHashMap<>(params);
     ApiResponse response = client.request("GET", path, query, opts);
-    L list = read(response, listModel);
-    return PageFactory.create(data.apply(list), Boolean.TRUE.equals(hasMore.apply(list)), response, query,
-        next -> page(path, next, opts, listModel, data, hasMore, idOf), idOf);
+    List<T> items = new ArrayList<>();
+    boolean hasMore;
+    try {
+      JsonNode list = Json.MAPPER.readTree(response.body());
+      for (JsonNode item : list.path("data")) {
+        T object = Json.MAPPER.treeToValue(item, model);
+        object.setLastResponse(response);
+        items.add(object);
+      }
+      hasMore = list.path("has_more").asBoolean(false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the answer as a list of " + model.getSimpleName(), e);
+    }
+    return PageFactory.create(items, hasMore, response, query, next -> page(path, next, opts, model, idOf), idOf);
+  }
+
+  /** Typed parameters (a builder's) as the query they stand for. */
+  protected static Map<String, Object> query(Object params) {
+    if (params == null) return null;
+    Map<String, Object> map = Json.MAPPER.convertValue(params, new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {});
+    map.values().removeIf(v -> v == null);
+    return map;
   }
 
   static <T> T read(ApiResponse response, Class<T> model) {

@@ -3,7 +3,7 @@ package com.example.service;
 import com.example.ExampleClient;
 import com.example.RequestOptions;
 import com.example.generated.model.BatchRequest;
-import com.example.generated.model.BatchResult;
+import com.example.model.BatchResult;
 import java.util.Map;
 
 /** POST /v1/batch: up to 100 operations, each answered with its own status and body. */
