@@ -10,7 +10,7 @@ from typing import Any
 
 from . import clock, db, ids, keys
 
-MODES = ("test", "live")
+MODES = keys.MODES
 PLANS = ("free", "starter", "growth", "scale", "enterprise")
 _KEY_ALPHABET = string.ascii_letters + string.digits
 KEY_PREFIX = {"test": "sk_test_", "live": "sk_live_"}

@@ -6,6 +6,10 @@ and live data, and different accounts, can never meet in one query.
 
 from __future__ import annotations
 
+# The two worlds of an account, the last part of every partition prefix (re-exported as
+# accounts.MODES; here so that code building keys needs no more than this module).
+MODES = ("test", "live")
+
 COUNTER_SK = "#COUNT"
 # The account's resource counts are kept on COUNTER_SHARDS items beside the main counter
 # item (sort keys COUNTER_SK + "#00".."#31"): each write adds to one picked at random, so

@@ -17,17 +17,19 @@ TEXT_CAP = 512  # bytes of a short text (user agent, path, idempotency key)
 REDACTED = "REDACTED"
 # The secret's prefix, then its characters: keys are [0-9A-Za-z]; a whsec_ secret is
 # base64 (+ / =). A `\b`-less start: a secret glued to other text is still a secret.
-_SECRET = re.compile(r"(sk_(?:test|live)_|rk_(?:test|live)_|whsec_)[0-9A-Za-z+/=_%\-]+")
+_SECRET = r"(sk_(?:test|live)_|rk_(?:test|live)_|whsec_)[0-9A-Za-z+/=_%\-]+"
 # The same prefixes escaped the way JSON or a form encoding may write them.
-_ESCAPED = re.compile(r"(sk(?:_|%5[Ff]|\\u005[Ff])(?:test|live)(?:_|%5[Ff]|\\u005[Ff])|whsec(?:_|%5[Ff]|\\u005[Ff]))[0-9A-Za-z+/=%\\]+")
+_ESCAPED = r"(sk(?:_|%5[Ff]|\\u005[Ff])(?:test|live)(?:_|%5[Ff]|\\u005[Ff])|whsec(?:_|%5[Ff]|\\u005[Ff]))[0-9A-Za-z+/=%\\]+"
 
 
 def redact(text: str) -> str:
-    """`text` with every API key and webhook secret replaced by `<prefix>REDACTED`."""
+    """`text` with every API key and webhook secret replaced by `<prefix>REDACTED`.
+    The patterns are compiled the first time a text may hold a secret (re caches them):
+    most request bodies never do, and the frame imports this module on every cold start."""
     if "sk_" not in text and "whsec" not in text and "%5" not in text and "\\u" not in text and "rk_" not in text:
         return text
-    text = _SECRET.sub(lambda m: m.group(1) + REDACTED, text)
-    return _ESCAPED.sub(lambda m: m.group(1) + REDACTED, text)
+    text = re.sub(_SECRET, lambda m: m.group(1) + REDACTED, text)
+    return re.sub(_ESCAPED, lambda m: m.group(1) + REDACTED, text)
 
 
 SECRET_MAX = 256  # longer than any key or webhook secret

@@ -24,7 +24,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ..core.accounts import MODES
+from ..core.keys import MODES
 from ..core.errors import CODES, error_body
 from ..core.redact import TEXT_CAP, clean
 from ..frame import request_log as capture
