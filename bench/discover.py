@@ -54,7 +54,7 @@ def declaration(name: str) -> dict[str, Any]:
     if not path.is_file():
         return {}
     data = json.loads(path.read_text())
-    unknown = set(data) - {"kind", "floor_includes", "why"}
+    unknown = set(data) - {"kind", "floor_includes", "measured_by", "why"}
     if unknown or not isinstance(data.get("floor_includes", []), list):
         raise ValueError(f"functions/{name}/{DECLARATION}: unknown keys {sorted(unknown)} or floor_includes not a list")
     return data
@@ -79,8 +79,9 @@ def functions() -> list[Function]:
         out.append(_function(authorizer, "authorizer"))
         seen.add(authorizer)
     for folder in sorted(FUNCTIONS.iterdir()) if FUNCTIONS.is_dir() else []:
-        # The dashboard has a layer of its own and a phase of its own (bench/dashboard.py).
-        if folder.name not in seen and folder.name != "dashboard" and (folder / "handler.py").is_file():
+        # A function that declares another phase measures it (`measured_by`: the dashboard,
+        # with a layer of its own, is bench/dashboard.py's) is not counted here.
+        if folder.name not in seen and (folder / "handler.py").is_file() and not declaration(folder.name).get("measured_by"):
             out.append(_function(folder.name, "event"))
     return out
 

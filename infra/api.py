@@ -44,6 +44,21 @@ MOCK_CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded", "
 
 
 
+
+def execution_log_group(scope: Construct, rest_api: apigw.RestApi, stage: str, config: Config) -> logs.LogGroup:
+    """Execution logging (logging_level ERROR) writes to a log group API Gateway makes
+    itself, outside the stack, with no expiry, and left behind by a destroy. Made here
+    first, with the stage's retention and removal policy; the stage waits for it."""
+    group = logs.LogGroup(
+        scope,
+        "ExecutionLogs",
+        log_group_name=f"API-Gateway-Execution-Logs_{rest_api.rest_api_id}/{stage}",
+        retention=config.log_retention,
+        removal_policy=config.removal_policy,
+    )
+    rest_api.deployment_stage.node.add_dependency(group)
+    return group
+
 class Api(Construct):
     def __init__(
         self,
@@ -105,17 +120,7 @@ class Api(Construct):
             ),
         )
 
-        # Execution logging (logging_level ERROR) writes to a log group API Gateway makes
-        # itself, outside the stack, with no expiry, and left behind by a destroy. Made
-        # here first, with the stage's retention and removal policy; the stage waits for it.
-        self.execution_logs = logs.LogGroup(
-            self,
-            "ExecutionLogs",
-            log_group_name=f"API-Gateway-Execution-Logs_{self.rest_api.rest_api_id}/{STAGE}",
-            retention=config.log_retention,
-            removal_policy=config.removal_policy,
-        )
-        self.rest_api.deployment_stage.node.add_dependency(self.execution_logs)
+        self.execution_logs = execution_log_group(self, self.rest_api, STAGE, config)
 
         acknowledge(
             self.rest_api,

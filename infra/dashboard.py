@@ -23,10 +23,10 @@ from resource_api import routes
 from resource_api.core import keys
 
 from .access import Access
-from .api import ACCESS_LOG_FORMAT
+from .api import ACCESS_LOG_FORMAT, execution_log_group
 from .config import SERVICE_NAME, Config
 from .data import WRITE_ACTIONS, Data
-from .functions import python_function
+from .functions import invocation_target, python_function
 from .layers import Layers
 from .monitoring import Monitoring
 from .nag import acknowledge
@@ -110,7 +110,7 @@ class Dashboard(Construct):
         self.rest_api = apigw.LambdaRestApi(
             self,
             "RestApi",
-            handler=built.function,
+            handler=invocation_target(built.function),  # its `live` alias with SnapStart
             proxy=True,
             rest_api_name=f"{SERVICE_NAME}-{config.stage}-dashboard",
             description=f"Resource API dashboard ({config.stage})",
@@ -128,6 +128,7 @@ class Dashboard(Construct):
                 throttling_burst_limit=THROTTLE_BURST,
             ),
         )
+        self.execution_logs = execution_log_group(self, self.rest_api, STAGE, config)
         for why, rule in (
             ("AwsSolutions-APIG2", "The dashboard app validates every form itself (through the API's own endpoint "
                                    "models) and answers a page naming the field; API Gateway's validator would not."),

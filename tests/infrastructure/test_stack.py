@@ -335,19 +335,21 @@ def test_stage_v1_has_access_logs_tracing_and_a_throttle(synth):
 
 def test_the_execution_log_group_is_the_stacks_with_a_retention(sandbox, production):
     for synth, days, policy in ((sandbox, 30, "Delete"), (production, 90, "Retain")):
-        # Given the stage's execution logging (API Gateway would make the group itself otherwise)
-        (stage_id, stage), = synth.of_type("AWS::ApiGateway::Stage").items()
-        (api_id, _), = synth.of_type("AWS::ApiGateway::RestApi").items()
+        # Given each stage's execution logging (the API's and the dashboard's: API Gateway
+        # would make the group itself otherwise)
+        stages = synth.of_type("AWS::ApiGateway::Stage")
         groups = {k: g for k, g in synth.of_type("AWS::Logs::LogGroup").items()
                   if "API-Gateway-Execution-Logs_" in json.dumps(g["Properties"].get("LogGroupName", ""))}
-        # Then the stack makes it, under the name API Gateway writes to, with a retention
-        ((group_id, group),) = groups.items()
-        assert group["Properties"]["LogGroupName"] == {
-            "Fn::Join": ["", ["API-Gateway-Execution-Logs_", {"Ref": api_id}, f"/{STAGE}"]]}
-        assert group["Properties"]["RetentionInDays"] == days
-        assert group["DeletionPolicy"] == policy  # a sandbox destroy takes it along
-        # before the stage starts logging into it
-        assert group_id in stage["DependsOn"]
+        assert len(stages) == len(groups) == 2
+        for stage_id, stage in stages.items():
+            api_id, stage_name = stage["Properties"]["RestApiId"]["Ref"], stage["Properties"]["StageName"]
+            # Then the stack makes it, under the name API Gateway writes to, with a retention
+            ((group_id, group),) = [(k, g) for k, g in groups.items() if g["Properties"]["LogGroupName"] == {
+                "Fn::Join": ["", ["API-Gateway-Execution-Logs_", {"Ref": api_id}, f"/{stage_name}"]]}]
+            assert group["Properties"]["RetentionInDays"] == days
+            assert group["DeletionPolicy"] == policy  # a sandbox destroy takes it along
+            # before the stage starts logging into it
+            assert group_id in stage["DependsOn"]
 
 
 def test_gateway_responses_are_the_error_object(synth):

@@ -215,8 +215,10 @@ def test_a_dripping_receiver_fails_its_own_attempt_at_the_deadline_and_the_batch
     # answer would take ~40 s) and one for a healthy receiver
     result = in_background(lambda: deliveries.handle_batch(records, remaining_ms=lambda: 60_000))
     wait_until(lambda: receivers["drip"].requests and _attempts(ctx, by["healthy"]), "the drip began, the healthy one answered")
-    # And the attempt's deadline passes while the receiver is still dripping
-    assert [t.seconds for t in manual_clock.armed()] == [30.0]
+    # And the attempt's deadline passes while the receiver is still dripping (the other
+    # timer armed is fair delivery's: at 1 s an unanswered attempt takes one of its
+    # account's slow slots, events/fairness.py; here there is one free, so it goes on)
+    assert sorted(t.seconds for t in manual_clock.armed()) == [1.0, 30.0]
     manual_clock.advance(30)
     # Then the batch is answered before the drip ends, and only the dripping receiver's
     # message failed (to be retried on the schedule)
@@ -247,7 +249,8 @@ def test_the_deadline_shrinks_to_the_invocations_remaining_time(ctx, queue, rece
     result = in_background(lambda: handler({"Records": records}, Context("webhook_delivery", remaining_ms=remaining_ms)))
     wait_until(lambda: receivers["drip"].requests and _attempts(ctx, by["healthy"]), "the drip began, the healthy one answered")
     # Then the dripping attempt's deadline is the invocation's, not the delivery timeout
-    assert [t.seconds for t in manual_clock.armed()] == [20.0]
+    # (beside fair delivery's slow-slot claim at 1 s)
+    assert sorted(t.seconds for t in manual_clock.armed()) == [1.0, 20.0]
     manual_clock.advance(20)
     # And it ends there, and the batch is answered
     assert result() == {"batchItemFailures": [{"itemIdentifier": by["drip"]["messageId"]}]}
