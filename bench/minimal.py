@@ -51,11 +51,12 @@ def forget_leases() -> None:
     _leases.clear()
 
 
-def _rate_limit(key_id: str) -> None:
+def _rate_limit(account: str, mode: str) -> None:
     """Counted in leases as the real limiter counts (1 for a new key, doubling while used
     up within a second, up to 32), so both make the same calls; none of its checks."""
     now = time.time()
     window = int(now) // 60
+    key_id = f"{account}#{mode}"  # the counters are the account's in one mode (frame/key_limits.py)
     lease = _leases.get(key_id)
     if lease is not None and lease[0] == window and lease[2] > 0:
         lease[2] -= 1
@@ -66,7 +67,7 @@ def _rate_limit(key_id: str) -> None:
     end = calendar.timegm((t.tm_year, t.tm_mon, calendar.monthrange(t.tm_year, t.tm_mon)[1], 23, 59, 59)) + 1
     _client().update_item(
         TableName=TABLE,
-        Key=db.to_item(keys.rate_limit(key_id, month)),
+        Key=db.to_item(keys.rate_limit(account, mode, month)),
         UpdateExpression="ADD used :n, #cur :n SET expires_at = :exp REMOVE #stale",
         ExpressionAttributeNames={"#cur": f"w{window}", "#stale": f"w{window - 2}"},
         ExpressionAttributeValues={":n": {"N": str(size)}, ":exp": {"N": str(end + 35 * 86400)}},
@@ -129,7 +130,7 @@ def _new_id(now_ms: int) -> str:
 
 def get_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     account, mode, key_id = _auth(event)
-    _rate_limit(key_id)
+    _rate_limit(account, mode)
     rid = event["pathParameters"]["id"]
     item = db.from_item(
         _client().get_item(TableName=TABLE, Key=db.to_item(keys.resource(account, mode, rid))).get("Item")
@@ -141,7 +142,7 @@ def get_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
 def list_resources(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     account, mode, key_id = _auth(event)
-    _rate_limit(key_id)
+    _rate_limit(account, mode)
     limit = int((event.get("queryStringParameters") or {}).get("limit") or 10)
     part = keys.resource_partition(account, mode)
     resp = _client().query(
@@ -150,12 +151,14 @@ def list_resources(event: dict[str, Any], context: Any = None) -> dict[str, Any]
         Limit=limit + 1, ScanIndexForward=False,
     )
     items = [db.from_item(i) for i in resp.get("Items", [])]
-    counter = db.from_item(
-        _client().get_item(TableName=TABLE, Key=db.to_item(keys.resource_counter(account, mode)),
-                           ConsistentRead=True).get("Item")
-    ) or {}
+    # the counter item and its shards (keys.COUNTER_SHARDS), summed: one Query
+    shards = _client().query(
+        TableName=TABLE, KeyConditionExpression="pk = :p AND begins_with(sk, :c)", ConsistentRead=True,
+        ExpressionAttributeValues=db.values(p=part, c=keys.COUNTER_SK),
+    ).get("Items", [])
+    total = sum(int(i["total"]["N"]) for i in shards if "total" in i)
     return _respond(200, {"object": "list", "url": "/v1/resources", "has_more": len(items) > limit,
-                          "data": [_render(i) for i in items[:limit]], "total_count": counter.get("total", 0)})
+                          "data": [_render(i) for i in items[:limit]], "total_count": total})
 
 
 def _counter(account: str, mode: str, changes: dict[str, int]) -> dict[str, Any]:
@@ -169,7 +172,7 @@ def _counter(account: str, mode: str, changes: dict[str, int]) -> dict[str, Any]
 
 def create_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     account, mode, key_id = _auth(event)
-    _rate_limit(key_id)
+    _rate_limit(account, mode)
     form = _form(event)
     if not form.get("name") or form.get("type") not in ("production", "staging", "development"):
         return _respond(400, {"error": {"type": "invalid_request_error", "code": "parameter_invalid"}})
@@ -205,7 +208,7 @@ def _load(account: str, mode: str, rid: str) -> dict[str, Any] | None:
 
 def update_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     account, mode, key_id = _auth(event)
-    _rate_limit(key_id)
+    _rate_limit(account, mode)
     form = _form(event)
     rid = event["pathParameters"]["id"]
     item_key = keys.resource(account, mode, rid)
@@ -246,7 +249,7 @@ def update_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any
 
 def delete_resource(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     account, mode, key_id = _auth(event)
-    _rate_limit(key_id)
+    _rate_limit(account, mode)
     lock = _idem_lock(account, mode, event)
     rid = event["pathParameters"]["id"]
     now = int(time.time())

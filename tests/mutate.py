@@ -15,7 +15,13 @@ place (`apply_mutant`: whoever imported a function calls the mutant). What this 
 reach (a pydantic validator compiled at import, a constant another module copied with
 `from x import NAME`) shows up as a survivor, and is explained as such.
 
-    python -m tests.mutate [--only idempotency,signing] [--budget SECONDS] [--list]
+    python -m tests.mutate [--only idempotency,signing] [--budget SECONDS] [--list] [--all-tests]
+
+Each mutant runs against the tests that execute one of its lines (recorded in one
+traced run of the module's tests, as mutmut 3 and Stryker do), in their collected order;
+a mutant of code that runs at import (a module constant, a default) runs against all of
+them, and so does every mutant the selected tests let survive before it is called a
+survivor. `--all-tests` runs every mutant against every test from the start.
 
 Prints each module's score and every survivor (line, change, source line); writes
 the same as JSON to build/mutation.json. Not part of `make test` (minutes).
@@ -79,6 +85,8 @@ class Mutant:
     source: str
     status: str = ""  # killed | survived | timeout (killed: it hangs) | error (not counted) | not run
     seconds: float = 0.0
+    tests: int = 0  # how many tests ran against it
+    executed_by: int = -1  # how many tests execute its lines (-1: not known, import-time code or no selection)
 
 
 def _skipped(tree: ast.AST) -> set[int]:
@@ -159,6 +167,20 @@ def mutants(module: str) -> list[Mutant]:
     tree = ast.parse(path.read_text())
     return [Mutant(module, i, n.lineno, desc, lines[n.lineno - 1].strip())
             for i, (n, desc, _) in enumerate(_sites(tree))]
+
+
+def _spans(module: str) -> list[tuple[int, int] | None]:
+    """Per mutant (same order as `mutants`): the lines its node spans, or None when the
+    node runs at import time (module or class level, a default, a decorator): a change
+    there reaches every test through the value it leaves behind."""
+    tree = ast.parse(module_path(module).read_text())
+    in_body: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            body = node.body if isinstance(node.body, list) else [node.body]
+            for stmt in body:
+                in_body.update(id(n) for n in ast.walk(stmt))
+    return [(n.lineno, n.end_lineno or n.lineno) if id(n) in in_body else None for n, _, _ in _sites(tree)]
 
 
 def mutated_code(module: str, index: int) -> Any:
@@ -242,14 +264,67 @@ def _outcome_of(pid: int, started: float, timeout: float) -> tuple[str, float]:
         time.sleep(0.02)
 
 
+class _LineTracer:
+    """The lines of one source file executed while it is on, in every thread (the
+    batch runs its operations in a thread pool)."""
+
+    def __init__(self, filename: str) -> None:
+        import threading
+
+        self.filename, self.lines, self._threading = filename, set(), threading
+
+    def _global(self, frame: Any, event: str, arg: Any) -> Any:
+        return self._local if frame.f_code.co_filename == self.filename else None
+
+    def _local(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "line":
+            self.lines.add(frame.f_lineno)
+        return self._local
+
+    def start(self) -> None:
+        self.lines = set()
+        sys.settrace(self._global)
+        self._threading.settrace(self._global)
+
+    def stop(self) -> set[int]:
+        sys.settrace(None)
+        self._threading.settrace(None)  # type: ignore[arg-type]
+        return self.lines
+
+
+def _covering(items: list[Any], covered: list[set[int]] | None, span: tuple[int, int] | None) -> list[Any]:
+    """The tests to run against a mutant: those that executed a line of its node (in
+    their collected order); all of them for import-time code or without coverage."""
+    if covered is None or span is None:
+        return list(items)
+    lines = set(range(span[0], span[1] + 1))
+    return [item for item, seen in zip(items, covered) if seen & lines]
+
+
 class _Plugin:
     """Replaces pytest's test loop: after collection, the collected tests run in a forked
     child per mutant (the first failure ends the child: killed)."""
 
-    def __init__(self, module: str, budget_at: float, out: Path) -> None:
-        self.module, self.budget_at, self.out = module, budget_at, out
+    def __init__(self, module: str, budget_at: float, out: Path, select: bool = True) -> None:
+        self.module, self.budget_at, self.out, self.select = module, budget_at, out, select
 
-    def _run(self, session: Any, index: int | None, timeout: float) -> tuple[str, float]:
+    def _coverage(self, session: Any) -> list[set[int]] | None:
+        """The module's lines each collected test executes (one traced run); None if that
+        run does not pass (then every mutant runs against every test)."""
+        path = Path(tempfile.mkstemp(prefix="mutate-cov-", suffix=".json")[1])
+        try:
+            status, _ = self._run(session, None, 3600, coverage_to=path)
+            lines = json.loads(path.read_text() or "[]")
+        finally:
+            path.unlink(missing_ok=True)
+        if status != "passed" or len(lines) != len(session.items):
+            return None
+        return [set(x) for x in lines]
+
+    def _run(self, session: Any, index: int | None, timeout: float, items: list[Any] | None = None,
+             coverage_to: Path | None = None) -> tuple[str, float]:
+        """Run `items` (default: all collected) in a forked child, with mutant `index`
+        loaded; with `coverage_to`, record there the module's lines each test executes."""
         from _pytest.runner import runtestprotocol
 
         started = time.monotonic()
@@ -262,13 +337,21 @@ class _Plugin:
                 os.dup2(devnull, 2)
                 if index is not None:
                     apply_mutant(self.module, index)
-                items = session.items
+                run = session.items if items is None else items
+                tracer = _LineTracer(str(module_path(self.module))) if coverage_to else None
+                lines: list[list[int]] = []
                 code = 0
-                for i, item in enumerate(items):
-                    reports = runtestprotocol(item, nextitem=items[i + 1] if i + 1 < len(items) else None, log=False)
+                for i, item in enumerate(run):
+                    if tracer:
+                        tracer.start()
+                    reports = runtestprotocol(item, nextitem=run[i + 1] if i + 1 < len(run) else None, log=False)
+                    if tracer:
+                        lines.append(sorted(tracer.stop()))
                     if any(r.failed for r in reports):
                         code = 1
                         break
+                if coverage_to:
+                    coverage_to.write_text(json.dumps(lines))
             except BaseException:  # noqa: BLE001 - the mutant could not be loaded or run: not a kill
                 code = 98
             os._exit(code)
@@ -283,24 +366,38 @@ class _Plugin:
         else:
             timeout = max(15.0, 4 * baseline)
             found = mutants(self.module)
-            print(f"{self.module}: {len(found)} mutants, {len(session.items)} tests, {baseline:.1f} s unmutated",
+            covered = self._coverage(session) if self.select else None
+            spans = _spans(self.module)
+            print(f"{self.module}: {len(found)} mutants, {len(session.items)} tests, {baseline:.1f} s unmutated"
+                  f"{'' if covered is None else ', each mutant against the tests that execute its lines'}",
                   file=sys.__stdout__, flush=True)
             for m in found:
                 if time.monotonic() > self.budget_at:
                     m.status = "not run (budget)"
                     continue
-                outcome, m.seconds = self._run(session, m.index, timeout)
+                items = _covering(session.items, covered, spans[m.index])
+                m.tests = len(items)
+                if covered is not None and spans[m.index] is not None:
+                    m.executed_by = len(items)
+                outcome, m.seconds = self._run(session, m.index, timeout, items) if items else ("passed", 0.0)
+                if outcome == "passed" and len(items) < len(session.items):
+                    # a survivor of the selection runs against every test before it is called one
+                    # (a line run in a thread the tracer did not see would otherwise hide a kill)
+                    m.tests = len(session.items)
+                    outcome, more = self._run(session, m.index, timeout)
+                    m.seconds += more
                 m.seconds = round(m.seconds, 2)
                 m.status = {"passed": "survived", "failed": "killed", "timeout": "timeout"}.get(outcome, outcome)
                 if m.status == "survived":
-                    print(f"  SURVIVED {self.module.split('.')[-1]}.py:{m.line} {m.change}: {m.source}",
+                    note = " (no test executes it)" if m.executed_by == 0 else ""
+                    print(f"  SURVIVED {self.module.split('.')[-1]}.py:{m.line} {m.change}{note}: {m.source}",
                           file=sys.__stdout__, flush=True)
             result["mutants"] = [asdict(m) for m in found]
         self.out.write_text(json.dumps(result))
         return True
 
 
-def _module_run(module: str, tests: list[str], budget_at: float) -> dict[str, Any]:
+def _module_run(module: str, tests: list[str], budget_at: float, select: bool = True) -> dict[str, Any]:
     """One module in a forked child (its own pytest session and imports)."""
     out = Path(tempfile.mkstemp(prefix="mutate-", suffix=".json")[1])
     pid = os.fork()
@@ -311,7 +408,7 @@ def _module_run(module: str, tests: list[str], budget_at: float) -> dict[str, An
 
             sys.stdout = open(os.devnull, "w")  # pytest's own output; the plugin prints to sys.__stdout__
             pytest.main(["-q", "-p", "no:randomly", "-p", "no:cacheprovider", *tests],
-                         plugins=[_Plugin(module, budget_at, out)])
+                         plugins=[_Plugin(module, budget_at, out, select)])
             code = 0
         except BaseException:  # noqa: BLE001
             pass
@@ -351,7 +448,7 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     report: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "modules": {}}
     for module, tests in selected.items():
-        run = _module_run(module, tests, started + budget)
+        run = _module_run(module, tests, started + budget, select="--all-tests" not in argv)
         if "error" in run:
             print(f"{module}: {run['error']}; skipped", flush=True)
             report["modules"][module] = {"tests": tests, "error": run["error"]}

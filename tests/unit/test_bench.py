@@ -61,6 +61,11 @@ def test_targets_are_checked_as_written():
     assert not report.check_get(_summary(rate, get, ("PutItem", "resource_api.metrics.store", "pk=M sk=1")))[0]
     assert report.check_list(_summary(("Query", "resource_api.resources.domain", ""), get))[0]
     assert not report.check_list(_summary(("Query", "resource_api.resources.domain", ""), get, rate))[0]
+    page = ("Query", "resource_api.resources.domain", "table: pk = acct#{mode}#RES AND sk BETWEEN {res_id} AND {res_id}")
+    shards = ("Query", "resource_api.resources.domain", "table: pk = acct#{mode}#RES AND begins_with(sk, #COUNT)")
+    assert report.check_list(_summary(page, shards))[0]  # the counter and its shards in one Query
+    assert not report.check_list(_summary(page, page))[0]  # a second page query is not a counter read
+    assert not report.check_list(_summary(page, shards, get))[0]  # two counter reads
     tx = ("TransactWriteItems", "resource_api.resources.domain", "pk=a sk=b")
     assert report.check_write(_summary(rate, idem_put, tx))[0]
     assert not report.check_write(_summary(rate, idem_put, get, tx))[0]  # a read before the transaction

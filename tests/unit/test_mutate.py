@@ -55,3 +55,37 @@ def test_bench_deadlines_verdicts():
             "provisioning": {"seconds": 16.0, "polls": 80}}
     assert [t["verdict"] for t in deadlines.targets(late)] == ["FAIL", "FAIL"]
     assert deadlines.targets({"provisioning": {"na": "did not start"}})[-1]["verdict"] == "n/a"
+
+
+def test_a_mutant_runs_against_the_tests_that_execute_its_lines_or_all_for_import_time_code():
+    module = "resource_api.webhooks.signing"
+    found, spans = mutate.mutants(module), mutate._spans(module)
+    assert len(found) == len(spans)
+    (size,) = [m for m in found if m.source == "SECRET_BYTES = 32"]
+    assert spans[size.index] is None  # a module constant: every test sees its value
+    inside = [m for m in found if spans[m.index] is not None]
+    assert inside and all(spans[m.index][0] == m.line for m in inside)
+    line = inside[0].line
+    tests = ["t1", "t2", "t3"]
+    assert mutate._covering(tests, [{line}, set(), {line + 100}], (line, line)) == ["t1"]
+    assert mutate._covering(tests, [{line}, set(), set()], None) == tests
+    assert mutate._covering(tests, None, (line, line)) == tests
+
+
+def test_the_line_tracer_sees_the_module_in_the_calling_thread_and_in_new_threads():
+    import threading
+
+    from resource_api.webhooks import signing
+
+    tracer = mutate._LineTracer(signing.__file__)
+    tracer.start()
+    try:
+        worker = threading.Thread(target=signing.new_secret)
+        worker.start()
+        worker.join()
+    finally:
+        seen = tracer.stop()
+    assert seen, "the secret's lines ran in a thread"
+    tracer.start()
+    seen_idle = tracer.stop()
+    assert not seen_idle
