@@ -50,7 +50,8 @@ LAYER = ROOT / "layers" / "shared" / "python"
 MODULES: dict[str, list[str]] = {  # pytest arguments
     "resource_api.webhooks.signing": ["tests/unit/test_signing.py"],
     "resource_api.batch.domain": [
-        "tests/reliability/test_faults.py", "tests/unit/test_batch_delete.py", "-k", "atomic or batch",
+        "tests/reliability/test_faults.py", "tests/unit/test_batch_delete.py", "tests/unit/test_batch_limits.py",
+        "tests/unit/test_batch_budget.py", "-k", "atomic or batch",
     ],
     "resource_api.core.lists": ["tests/unit/test_params_edges.py", "tests/unit/test_toy_entity.py"],
     "resource_api.frame.unit": [
