@@ -30,7 +30,7 @@ from urllib.parse import unquote
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
-from ..core import clock, versions
+from ..core import clock, vending, versions
 from ..core.errors import ApiError, error_body
 from ..metrics import store as metrics
 from . import request_log as capture
@@ -157,7 +157,13 @@ class Api:
         req: HttpRequest | None = None
         try:
             req = HttpRequest(event, context)
-            outcome = self._serve(req, self._endpoint)
+            # The request's writes go with its account's own credentials when the
+            # route's write kind has a tenant role (token vending, core/vending.py).
+            bound = vending.bind(req.ctx.account_id, route.access)
+            try:
+                outcome = self._serve(req, self._endpoint)
+            finally:
+                vending.unbind(bound)
             headers = {**req.response_headers, **outcome.headers}
             if outcome.replayed:
                 headers["Idempotent-Replayed"] = "true"
