@@ -115,7 +115,13 @@ def test_with_vending_a_write_functions_own_role_cannot_write_its_entity(vended,
             assert as_list(sts[0]["Resource"]) == [{"Fn::GetAtt": [tenant_roles(vended)[kind][0], "Arn"]}]
 
 
-def test_the_vended_template_passes_cdk_nag(vended):
+def test_the_vended_template_passes_cfn_lint_and_cdk_nag(vended):
+    from cfnlint.api import ManualArgs, lint_file
+
+    from .test_checks import CFN_LINT_IGNORED
+
+    matches = lint_file(vended.template_path, config=ManualArgs(regions=["us-east-1"], ignore_checks=sorted(CFN_LINT_IGNORED)))
+    assert not matches, "\n".join(f"{m.rule.id} {m.message} ({m.path})" for m in matches)
     assert vended.nag_error is None, vended.nag_error
 
 

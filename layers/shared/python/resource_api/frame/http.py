@@ -30,7 +30,7 @@ from urllib.parse import unquote
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
-from ..core import clock, vending, versions
+from ..core import clock, versions
 from ..core.errors import ApiError, error_body
 from ..metrics import store as metrics
 from . import request_log as capture
@@ -158,7 +158,10 @@ class Api:
         try:
             req = HttpRequest(event, context)
             # The request's writes go with its account's own credentials when the
-            # route's write kind has a tenant role (token vending, core/vending.py).
+            # route's write kind has a tenant role (token vending, core/vending.py;
+            # loaded on the first request, not at import: cold start is counted).
+            from ..core import vending  # noqa: PLC0415
+
             bound = vending.bind(req.ctx.account_id, route.access)
             try:
                 outcome = self._serve(req, self._endpoint)
