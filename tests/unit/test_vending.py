@@ -55,25 +55,51 @@ def test_a_write_assumes_the_tenant_role_tagged_with_its_account_once_per_contai
         (ROLE, [{"Key": vending.TAG, "Value": two.account_id}]),
     ]
     # ... and the session's name is the account (what CloudTrail shows)
-    assert vending.client_for(ROLE, one.account_id) is vending.client_for(ROLE, one.account_id)
     assert [c["RoleSessionName"] for c in vended] == [one.account_id, two.account_id]
+
+
+def test_one_client_signs_each_contexts_writes_with_its_own_accounts_credentials(vended):
+    import threading
+
+    signed: dict[str, str] = {}
+
+    def write_as(account: str) -> None:
+        token = vending.bind(account, {routes.WRITE})
+        try:
+            client = db.writer()
+            signed[account] = client._request_signer._credentials.get_frozen_credentials().access_key
+            client.put_item(TableName=db.table(), Item=db.to_item({"pk": f"{account}#test#RES", "sk": "res_x"}))
+        finally:
+            vending.unbind(token)
+
+    threads = [threading.Thread(target=write_as, args=(f"acct_t{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Each thread's write was signed with its own account's session, by one shared client
+    assert {a: signed[a] for a in signed} == {a: vending.credentials_for(ROLE, a).access_key for a in signed}
+    assert len(set(signed.values())) == 4 and len(vended) == 4
+    # A write with nothing bound to its context cannot sign with anyone's credentials
+    with pytest.raises(RuntimeError, match="no account's credentials"):
+        vending.shared_client().put_item(TableName=db.table(), Item=db.to_item({"pk": "acct_t0#test#RES", "sk": "res_y"}))
 
 
 def test_the_cache_is_bounded_least_recently_used_and_renews_before_expiry(vended, monkeypatch):
     monkeypatch.setattr(vending, "CACHE_SIZE", 2)
-    a = vending.client_for(ROLE, "acct_a")
-    vending.client_for(ROLE, "acct_b")
-    assert vending.client_for(ROLE, "acct_a") is a  # a hit: a is now the most recent
-    vending.client_for(ROLE, "acct_c")  # evicts b, the least recently used
+    a = vending.credentials_for(ROLE, "acct_a")
+    vending.credentials_for(ROLE, "acct_b")
+    assert vending.credentials_for(ROLE, "acct_a") is a  # a hit: a is now the most recent
+    vending.credentials_for(ROLE, "acct_c")  # evicts b, the least recently used
     assert vending.cached() == 2 and len(vended) == 3
-    assert vending.client_for(ROLE, "acct_a") is a and len(vended) == 3
-    vending.client_for(ROLE, "acct_b")  # b again: a new session
+    assert vending.credentials_for(ROLE, "acct_a") is a and len(vended) == 3
+    vending.credentials_for(ROLE, "acct_b")  # b again: a new session
     assert len(vended) == 4
     # A session with less than REFRESH_BEFORE_S left is renewed
     import time
 
     later = time.time() + vending.SESSION_SECONDS - vending.REFRESH_BEFORE_S + 1
-    assert vending.client_for(ROLE, "acct_b", now=later) is not None and len(vended) == 5
+    assert vending.credentials_for(ROLE, "acct_b", now=later) is not None and len(vended) == 5
 
 
 def test_when_sts_fails_the_write_answers_503_writes_nothing_and_the_key_can_be_retried(vended):
