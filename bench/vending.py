@@ -164,7 +164,7 @@ def wall_clock(accounts: int) -> dict[str, Any]:
     }
 
 
-def count_instructions(moto_url: str, env: dict[str, str], k: int = 5) -> dict[str, Any]:
+def count_instructions(env: dict[str, str], k: int = 5) -> dict[str, Any]:
     from bench import instructions
 
     why = instructions.unavailable()
@@ -222,7 +222,7 @@ def main(argv: list[str]) -> int:
         result: dict[str, Any] = {"accounts": accounts, "load_average": load, "wall_clock": wall_clock(accounts)}
         out.write_text(json.dumps(result))
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        result["instructions"] = count_instructions(url, child_env)
+        result["instructions"] = count_instructions(child_env)
         out.write_text(json.dumps(result, indent=1))
     finally:
         proc.terminate()
