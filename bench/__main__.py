@@ -15,6 +15,7 @@ cannot touch another's) under a share of a 9.5-minute budget:
     fairness    another account's webhook latency while one account's 16 endpoints stall
     persistence the cost of keeping the local cloud's world (bench/persistence.py)
     deadlines   wall-clock bounds tests do not assert: webhook deadline, provisioning
+    vending     token vending: a cold account's first write vs a warm one (bench/vending.py)
 then the cost model (arithmetic on the above) and the targets.
 
     python -m bench [--quick] [--only size,cpu,...] [--out bench/results.json]
@@ -52,11 +53,12 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "dashboard": (["--runs", "3"], ["--runs", "2"], 60, 30),  # bench/dashboard.py
     # issue 21: load with and without a kept world, start time of 10,000 resources, kill -9 (bench/persistence.py)
     "persistence": (["--seconds", "5", "--kills", "1"], ["--seconds", "2", "--kills", "1", "--resources", "2000"],
-                    150, 60),
+                    150, 55),  # 5 s of its share went to vending
+    "vending": (["--accounts", "40"], ["--accounts", "10"], 90, 5),  # bench/vending.py (issue 23 item 5)
     "deadlines": (["--runs", "3"], ["--runs", "1"], 45, 25),  # bench/deadlines.py
 }
 # Phases that print their own lines under the table (their module's render(result)).
-OWN_LINES = ("pipeline", "mix")
+OWN_LINES = ("pipeline", "mix", "vending")
 
 
 def machine() -> dict[str, Any]:

@@ -82,6 +82,11 @@ class Config:
     # (API Gateway, the authorizer, the stream, the queue, the log subscription) goes
     # through its `live` alias. Off by default (docs/performance.md, SnapStart).
     snapstart: bool = False
+    # Token vending for account isolation (`-c vending=true`): the write path assumes a
+    # tenant role per write kind with the account as session tag, whose policy binds
+    # dynamodb:LeadingKeys to that account (infra/data.py, resource_api/core/vending.py).
+    # Default from the figures: docs/deploy.md, "Token vending".
+    vending: bool = False
 
     @property
     def delivery_max_concurrency(self) -> int:
@@ -152,8 +157,12 @@ class Config:
         snapstart = (get("snapstart", "SNAPSTART", "false") or "false").lower()
         if snapstart not in ("true", "false", "1", "0"):
             raise ValueError(f"snapstart is true or false (got {snapstart!r})")
+        vending = (get("vending", "VENDING", "true" if cls.vending else "false") or "false").lower()
+        if vending not in ("true", "false", "1", "0"):
+            raise ValueError(f"vending is true or false (got {vending!r})")
         return cls(
             stage=stage,
+            vending=vending in ("true", "1"),
             dashboard_url=dashboard.rstrip("/") if dashboard else None,
             snapstart=snapstart in ("true", "1"),
             region=region,

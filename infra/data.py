@@ -2,14 +2,22 @@
 (resource_api.core.table), and the table's access kinds of the route table ("read",
 "write", "count", "resource_limit", "authenticate"). Writes are scoped by partition
 key (dynamodb:LeadingKeys, patterns in resource_api.core.keys): docs/deploy.md lists what
-each function may touch."""
+each function may touch.
+
+With token vending (`-c vending=true`, Config.vending) the write kinds ("write",
+"write_webhook_endpoints", "write_idempotency") are not granted to the functions: each
+kind has a tenant role whose policy binds LeadingKeys to the session tag `account`
+(keys.tenant_partitions with `${aws:PrincipalTag/account}`), trusted by that kind's
+functions' roles only when they tag the session with an account, and each function
+gets its kind's role ARN as TENANT_ROLE_ARN_<KIND> (resource_api.core.vending)."""
 
 from __future__ import annotations
 
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
-from resource_api.core import keys, table
+from resource_api.core import keys, table, vending
 from resource_api import routes
 
 from .access import Access
@@ -28,6 +36,13 @@ WRITE_ACTIONS = (
 )
 
 COUNT_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+# The tenant roles' LeadingKeys name the account by the session's tag (IAM policy variable).
+ACCOUNT_TAG = f"${{aws:PrincipalTag/{vending.TAG}}}"
+# Who may assume a tenant role: only with the account as a session tag, and no other tag.
+TENANT_TRUST_CONDITIONS = {
+    "StringLike": {f"aws:RequestTag/{vending.TAG}": "?*"},
+    "ForAllValues:StringEquals": {"aws:TagKeys": [vending.TAG]},
+}
 
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER, "B": dynamodb.AttributeType.BINARY}
 
@@ -43,6 +58,8 @@ def _attribute(request: dict, key_schema: list[dict], key_type: str) -> dynamodb
 class Data(Construct):
     def __init__(self, scope: Construct, id: str, *, config: Config, access: Access, monitoring: Monitoring) -> None:
         super().__init__(scope, id)
+        self.vending = config.vending
+        self.tenant_roles: dict[str, iam.Role] = {}
         request = table.create_table_request()
         if request["BillingMode"] != "PAY_PER_REQUEST":
             raise ValueError("the table is on-demand: nothing is paid at rest but storage")
@@ -122,14 +139,57 @@ class Data(Construct):
         """Resource writes (and the reads a conditional write path needs), to the
         resource item kinds (keys.RESOURCE_WRITE_PARTITIONS) only."""
         self.grant_read(grantee)
-        self.grant_partitions(grantee, WRITE_ACTIONS, keys.RESOURCE_WRITE_PARTITIONS)
+        self.grant_writes(grantee, routes.WRITE, keys.RESOURCE_WRITE_PARTITIONS)
 
     def grant_write_webhook_endpoints(self, grantee: iam.IGrantable) -> None:
         """Webhook endpoint writes (keys.WEBHOOK_ENDPOINT_WRITE_PARTITIONS) only."""
         self.grant_read(grantee)
-        self.grant_partitions(grantee, WRITE_ACTIONS, keys.WEBHOOK_ENDPOINT_WRITE_PARTITIONS)
+        self.grant_writes(grantee, routes.WRITE_WEBHOOK_ENDPOINTS, keys.WEBHOOK_ENDPOINT_WRITE_PARTITIONS)
 
     def grant_write_idempotency(self, grantee: iam.IGrantable) -> None:
         """Idempotency records only (resend, replay: keys.IDEMPOTENCY_PARTITIONS)."""
         self.grant_read(grantee)
-        self.grant_partitions(grantee, WRITE_ACTIONS, keys.IDEMPOTENCY_PARTITIONS)
+        self.grant_writes(grantee, routes.WRITE_IDEMPOTENCY, keys.IDEMPOTENCY_PARTITIONS)
+
+    def grant_writes(self, grantee: iam.IGrantable, kind: str, partitions: tuple[str, ...]) -> None:
+        """The writes of one write kind: to the function's own role, or with token
+        vending, the right to assume the kind's tenant role with an account tag."""
+        if not self.vending:
+            self.grant_partitions(grantee, WRITE_ACTIONS, partitions)
+            return
+        principal = grantee.grant_principal
+        if not isinstance(principal, iam.Role):
+            raise TypeError(f"token vending: {kind} is granted to a role, not {principal}")
+        trusted = iam.ArnPrincipal(principal.role_arn).with_session_tags().with_conditions(TENANT_TRUST_CONDITIONS)
+        role = self.tenant_roles.get(kind)
+        if role is None:
+            role = self.tenant_roles[kind] = self._tenant_role(kind, partitions, trusted)
+        else:
+            role.assume_role_policy.add_statements(iam.PolicyStatement(
+                actions=["sts:AssumeRole", "sts:TagSession"],
+                principals=[iam.ArnPrincipal(principal.role_arn)],
+                conditions=TENANT_TRUST_CONDITIONS,
+            ))
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sts:AssumeRole", "sts:TagSession"], resource_arns=[role.role_arn]
+        )
+        if isinstance(grantee, lambda_.Function):
+            grantee.add_environment(vending.role_env(kind), role.role_arn)
+
+    def _tenant_role(self, kind: str, partitions: tuple[str, ...], trusted: iam.IPrincipal) -> iam.Role:
+        """The tenant role of a write kind (one per kind, so vending keeps the per-entity
+        separation): WRITE_ACTIONS on the kind's partitions of the session's account only."""
+        cid = "".join(part.capitalize() for part in kind.split("_"))
+        role = iam.Role(
+            self, f"Tenant{cid}Role", assumed_by=trusted,  # and every other function of the kind (grant_writes)
+            description=f"Token vending ({kind}): its item kinds of the account in session tag '{vending.TAG}' only",
+        )
+        iam.Grant.add_to_principal(
+            grantee=role,
+            actions=list(WRITE_ACTIONS),
+            resource_arns=[self.table.table_arn],
+            conditions={"ForAllValues:StringLike": {
+                "dynamodb:LeadingKeys": list(keys.tenant_partitions(partitions, ACCOUNT_TAG)),
+            }},
+        )
+        return role

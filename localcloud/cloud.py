@@ -40,6 +40,30 @@ def aws_environment(moto_url: str) -> dict[str, str]:
     }
 
 
+# VENDING=true (as `-c vending=true` deploys): the write path assumes a tenant role per
+# write kind with the account as session tag (resource_api/core/vending.py); moto's STS
+# answers AssumeRole and enforces no IAM, so tests/infrastructure/test_least_privilege.py
+# checks each write made with vended credentials against the tenant role's policy.
+LOCAL_TENANT_ROLE = "arn:aws:iam::123456789012:role/tenant-{kind}"
+
+
+def vending_on(env: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+    return env.get("VENDING", "").strip().lower() in ("true", "1")
+
+
+def configure_vending() -> None:
+    """The tenant role of each write kind (one process serves every function here; each
+    route picks its own kind's role, as each deployed function has only its own)."""
+    from resource_api import routes
+    from resource_api.core import vending
+
+    for kind in (routes.WRITE, routes.WRITE_WEBHOOK_ENDPOINTS, routes.WRITE_IDEMPOTENCY):
+        if vending_on():
+            os.environ[vending.role_env(kind)] = LOCAL_TENANT_ROLE.format(kind=kind)
+        else:
+            os.environ.pop(vending.role_env(kind), None)
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     try:
         import ctypes
@@ -147,6 +171,7 @@ class LocalCloud:
         for p in (ROOT, os.path.join(ROOT, "layers", "shared", "python"), os.path.join(ROOT, "layers", "dashboard", "python")):
             if p not in sys.path:
                 sys.path.insert(0, p)
+        configure_vending()
 
     def create_tables(self) -> None:
         import boto3

@@ -122,6 +122,12 @@ def production(layers, tmp_path_factory) -> Synth:
     return _synth("production", tmp_path_factory.mktemp("cdk-production"))
 
 
+@pytest.fixture(scope="session")
+def vended(layers, tmp_path_factory) -> Synth:
+    """The sandbox with token vending on (`-c vending=true`, infra/data.py)."""
+    return _synth("sandbox", tmp_path_factory.mktemp("cdk-vended"), {"stage": "sandbox", "vending": "true"})
+
+
 @pytest.fixture(scope="session", params=list(DEPLOYMENTS))
 def synth(request) -> Synth:
     return request.getfixturevalue(request.param)

@@ -5,7 +5,9 @@ This runs the whole local cloud in one process (moto server as a child, the gate
 the stream and queue pollers), drives a scenario that calls every route and makes the
 stream processor and the delivery function work, and records each DynamoDB request by
 the function whose invocation made it (localcloud.lambda_runtime), as IAM would
-authorise it: the action, the partition key value (dynamodb:LeadingKeys) and the index.
+authorise it: the action, the partition key value (dynamodb:LeadingKeys) and the index,
+and with which credentials: the function's own, or a session token vending assumed
+(the run has VENDING=true: its role and its `account` tag).
 tests/infrastructure/test_least_privilege.py checks each against the synthesized
 policies.
 
@@ -75,10 +77,22 @@ def install(calls: list[dict[str, Any]]) -> None:
         return lambda_runtime.current_function() or getattr(local, "function", None)
 
     real_call = BaseClient._make_api_call
+    sessions: dict[str, dict[str, Any]] = {}  # an AssumeRole's access key id -> its role and tags
 
     def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            calls.append({"function": function(), "operation": operation, "accesses": accesses(operation, params)})
+        service = client.meta.service_model.service_name
+        if service == "sts" and operation == "AssumeRole":
+            answer = real_call(client, operation, params)
+            sessions[answer["Credentials"]["AccessKeyId"]] = {
+                "role": params["RoleArn"], "tags": {t["Key"]: t["Value"] for t in params.get("Tags") or []},
+            }
+            return answer
+        if service == "dynamodb":
+            # Which credentials sign it: the function's own (None), or a session token
+            # vending assumed (resource_api/core/vending.py): its role and session tags.
+            key = client._request_signer._credentials.get_frozen_credentials().access_key
+            calls.append({"function": function(), "operation": operation, "accesses": accesses(operation, params),
+                          "session": sessions.get(key)})
         return real_call(client, operation, params)
 
     BaseClient._make_api_call = call  # type: ignore[method-assign]

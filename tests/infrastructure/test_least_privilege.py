@@ -6,7 +6,11 @@ or notices unless it applies a resource's rate limit; the delivery function touc
 deliveries, endpoints and events only), and that they allow everything the functions
 really do: every DynamoDB request the functions made in a local cloud run
 (tests/infrastructure/dynamo_calls.py) must be allowed by the synthesized policy of the
-function that made it, since moto itself enforces no IAM.
+function that made it, since moto itself enforces no IAM. The run has token vending on
+(VENDING=true): each write made with vended credentials is checked against the tenant
+role's policy with the session's `account` tag substituted (and refused for another
+account's item), and, as the same write would be made with the function's own role
+without vending, against that role's policy in the default template too.
 """
 
 from __future__ import annotations
@@ -152,6 +156,7 @@ def recorded(tmp_path_factory) -> list[dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared" / "python")])
     env["TABLE_NAME"] = "resource-api"
+    env["VENDING"] = "true"  # the write path through vended credentials (resource_api/core/vending.py)
     done = subprocess.run(
         [sys.executable, "-m", "tests.infrastructure.dynamo_calls", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
@@ -171,3 +176,80 @@ def test_every_dynamodb_request_the_functions_make_is_allowed_by_their_policy(sa
             if not _allows(sandbox, statements, access):
                 denied.add((call["function"], call["operation"], access["action"], access["pk"], access["index"]))
     assert not denied, "requests the deployed policies would refuse:\n" + "\n".join(map(str, sorted(denied)))
+
+
+# --- through vended credentials (token vending, -c vending=true) -----------------------------------
+
+TAG_VARIABLE = "${aws:PrincipalTag/account}"
+VENDED_KINDS = (routes.WRITE, routes.WRITE_WEBHOOK_ENDPOINTS, routes.WRITE_IDEMPOTENCY)
+
+
+def _write_partitions(kind: str) -> tuple[str, ...]:
+    return {
+        routes.WRITE: keys.RESOURCE_WRITE_PARTITIONS,
+        routes.WRITE_WEBHOOK_ENDPOINTS: keys.WEBHOOK_ENDPOINT_WRITE_PARTITIONS,
+        routes.WRITE_IDEMPOTENCY: keys.IDEMPOTENCY_PARTITIONS,
+    }[kind]
+
+
+def _session_statements(synth, fn: dict, session: dict) -> list[dict]:
+    """The DynamoDB statements a vended session has: the tenant role the function's
+    environment names for the session's write kind, its policy variable replaced by the
+    session's `account` tag (as IAM evaluates it). Asserts the role trusts the function."""
+    from resource_api.core import vending
+
+    kind = session["role"].rsplit("/tenant-", 1)[1]  # localcloud.cloud.LOCAL_TENANT_ROLE
+    variables = fn["Properties"]["Environment"]["Variables"]
+    role_id = variables[vending.role_env(kind)]["Fn::GetAtt"][0]
+    trust = synth.resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert {"Fn::GetAtt": [fn["Properties"]["Role"]["Fn::GetAtt"][0], "Arn"]} in [t["Principal"]["AWS"] for t in trust]
+    account = session["tags"][vending.TAG]
+    return json.loads(json.dumps(_dynamo_statements_of_role(synth, role_id)).replace(TAG_VARIABLE, account))
+
+
+def _dynamo_statements_of_role(synth, role_id: str) -> list[dict]:
+    return [s for s in policy_statements(synth, role_id) if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))]
+
+
+def _other_account(pk: str, account: str) -> str:
+    return pk.replace(account, "acct_0ther0000000000000000000", 1)
+
+
+def test_the_write_path_ran_through_vended_credentials(recorded):
+    writers = {r.function: kind for r in routes.ROUTES for kind in VENDED_KINDS if kind in r.access}
+    vended_by = set()
+    for call in recorded:
+        kind = writers.get(call["function"])
+        if kind is None:
+            continue
+        for access in call["accesses"]:
+            if f"dynamodb:{access['action']}" in WRITES and any(fnmatchcase(access["pk"], p) for p in _write_partitions(kind)):
+                # Every write of a route's entity items went with its account's session
+                assert call["session"] is not None, (call["function"], call["operation"], access)
+                assert access["pk"].replace("IDEM#", "", 1).startswith(call["session"]["tags"]["account"] + "#")
+                vended_by.add(call["function"])
+    assert {"create_resource", "update_resource", "delete_resource", "batch", "create_webhook_endpoint",
+            "update_webhook_endpoint", "delete_webhook_endpoint", "rotate_webhook_secret"} <= vended_by, vended_by
+
+
+def test_every_vended_write_is_allowed_for_its_account_and_refused_for_another(vended, recorded):
+    fns = _functions(vended)
+    checked, denied, leaked = 0, set(), set()
+    for call in recorded:
+        if call["session"] is None:  # the function's own role, in the vended template too
+            own = _dynamo_statements(vended, fns[call["function"]])
+            denied |= {(call["function"], call["operation"], a["action"], a["pk"]) for a in call["accesses"]
+                       if not _allows(vended, own, a)}
+            continue
+        statements = _session_statements(vended, fns[call["function"]], call["session"])
+        account = call["session"]["tags"]["account"]
+        for access in call["accesses"]:
+            checked += 1
+            if not _allows(vended, statements, access):
+                denied.add((call["function"], call["operation"], access["action"], access["pk"]))
+            # The same request on another account's item: the tenant role refuses it
+            if _allows(vended, statements, {**access, "pk": _other_account(access["pk"], account)}):
+                leaked.add((call["function"], call["operation"], access["action"], access["pk"]))
+    assert checked
+    assert not denied, "requests the vended template would refuse:\n" + "\n".join(map(str, sorted(denied)))
+    assert not leaked, "another account's items the tenant roles would allow:\n" + "\n".join(map(str, sorted(leaked)))

@@ -260,7 +260,7 @@ def _attempt_atomic(
         )
     try:
         if writes:
-            db.client().transact_write_items(TransactItems=writes)
+            db.writer().transact_write_items(TransactItems=writes)
     except Exception as exc:
         reasons = db.cancellation_reasons(exc)
         failed_at = next((n for n, r in enumerate(reasons) if r not in ("None", "")), None)

@@ -27,8 +27,9 @@ THROTTLED = {
 }
 
 
-def aws_client(service: str) -> Any:
-    """A boto3 client with the timeouts and retries every AWS call of ours uses.
+def aws_client(service: str, **credentials: str) -> Any:
+    """A boto3 client with the timeouts and retries every AWS call of ours uses (and
+    `credentials`, aws_access_key_id=..., if not the function's own: core/vending.py).
     AWS_READ_TIMEOUT raises the read timeout (the local cloud's moto serves one request
     at a time and can be slower than 5 s under load)."""
     import boto3
@@ -42,6 +43,7 @@ def aws_client(service: str) -> Any:
             read_timeout=float(os.environ.get("AWS_READ_TIMEOUT", "5")),
             tcp_keepalive=True,
         ),
+        **credentials,
     )
 
 
@@ -50,6 +52,17 @@ def client() -> Any:
     if _client is None:
         _client = aws_client("dynamodb")
     return _client
+
+
+def writer() -> Any:
+    """The client of the write path (creates, updates, deletes, the batch, webhook
+    endpoints, idempotency records): with token vending on (core/vending.py), the
+    request's account's own credentials; else the function's (`client()`). Raises
+    503 service_unavailable (an ApiError, nothing written) if STS fails."""
+    from . import vending  # noqa: PLC0415 - standard library only; boto3 on first vend
+
+    vended = vending.writer()
+    return client() if vended is None else vended
 
 
 def set_client(value: Any) -> None:
@@ -133,6 +146,8 @@ def translate(exc: Exception) -> ApiError:
     # The failure path only: the authorizer never loads the error catalogue otherwise.
     from .errors import ApiError  # noqa: PLC0415
 
+    if isinstance(exc, ApiError):  # already the answer (e.g. token vending's 503)
+        return exc
     code = error_code(exc)
     log.warning("dynamodb call failed: %s", code or type(exc).__name__)
     if code == "TransactionCanceledException" and set(cancellation_reasons(exc)) & THROTTLED:

@@ -42,6 +42,18 @@ RESOURCE_WRITE_PARTITIONS = ("*#RES", "*#RUNTIME", "*#RESDEL", "IDEM#*")
 WEBHOOK_ENDPOINT_WRITE_PARTITIONS = ("*#WHE", "IDEM#*")
 # - routes.WRITE_IDEMPOTENCY (resend, replay): idempotency records only.
 IDEMPOTENCY_PARTITIONS = ("IDEM#*",)
+
+
+def tenant_partitions(patterns: tuple[str, ...], account: str) -> tuple[str, ...]:
+    """`patterns` (above) bound to one account: the first `*` of each stands for the
+    account and what follows it (`*#RES` matches `{account}#{mode}#RES`, `IDEM#*` matches
+    `IDEM#{account}#{mode}#{hash}`), so it becomes `{account}#*`. With account
+    `${aws:PrincipalTag/account}`, the tenant roles' LeadingKeys (core/vending.py, infra/
+    data.py). An account id never holds '#', '*' or '?', so no account's pattern matches
+    another account's keys."""
+    return tuple(p.replace("*", f"{account}#*", 1) for p in patterns)
+
+
 # The webhook delivery function: reads the event and the endpoint; writes the attempt
 # log and the endpoint's failure streak / disabling; reads and writes its fairness
 # state (an endpoint's circuit breaker, the account's slow slots: *#DLV#CIRCUIT, *#DLV#SHARE).

@@ -157,7 +157,16 @@ class Api:
         req: HttpRequest | None = None
         try:
             req = HttpRequest(event, context)
-            outcome = self._serve(req, self._endpoint)
+            # The request's writes go with its account's own credentials when the
+            # route's write kind has a tenant role (token vending, core/vending.py;
+            # loaded on the first request, not at import: cold start is counted).
+            from ..core import vending  # noqa: PLC0415
+
+            bound = vending.bind(req.ctx.account_id, route.access)
+            try:
+                outcome = self._serve(req, self._endpoint)
+            finally:
+                vending.unbind(bound)
             headers = {**req.response_headers, **outcome.headers}
             if outcome.replayed:
                 headers["Idempotent-Replayed"] = "true"

@@ -127,6 +127,8 @@ class Attempt:
             items = [*items, {"Update": _completion(self.ctx, self.key, self.token, outcome)}]
         try:
             unit.transact(items)
+        except ApiError:
+            raise  # refused before anything was sent (token vending's 503): nothing written
         except Exception as exc:
             reasons = db.cancellation_reasons(exc)
             if fenced is not None and reasons:
@@ -176,7 +178,7 @@ def _acquire(ctx: RequestContext, key: str, print_: str, lock_ms: int) -> tuple[
         "expires_at": now_ms // 1000 + TTL_SECONDS,
     }
     try:
-        db.client().put_item(
+        db.writer().put_item(
             TableName=db.table(),
             Item=db.to_item(item),
             ConditionExpression=(
@@ -244,7 +246,7 @@ def _acquire_on(
     token = uuid.uuid4().hex
     attr = _lock_attribute(key)
     try:
-        resp = db.client().update_item(
+        resp = db.writer().update_item(
             TableName=db.table(),
             Key=db.to_item(item_key),
             UpdateExpression="SET #lk = :lock",
@@ -309,7 +311,7 @@ def _record_put(ctx: RequestContext, key: str, print_: str, outcome: Outcome) ->
 
 def _release_on(pending: Attempt) -> None:
     try:
-        db.client().update_item(
+        db.writer().update_item(
             TableName=db.table(),
             Key=db.to_item(pending.item_key),
             UpdateExpression="REMOVE #lk",
@@ -379,7 +381,7 @@ def _fence(items: list[dict[str, Any]], pending: Attempt) -> tuple[list[dict[str
 
 def _complete(ctx: RequestContext, key: str, token: str, outcome: Outcome) -> None:
     try:
-        db.client().update_item(**_completion(ctx, key, token, outcome))
+        db.writer().update_item(**_completion(ctx, key, token, outcome))
     except Exception as exc:
         # Our lock expired and another attempt took over; its result will be stored.
         if db.error_code(exc) != "ConditionalCheckFailedException":
@@ -388,7 +390,7 @@ def _complete(ctx: RequestContext, key: str, token: str, outcome: Outcome) -> No
 
 def _release(ctx: RequestContext, key: str, token: str) -> None:
     try:
-        db.client().delete_item(
+        db.writer().delete_item(
             TableName=db.table(),
             Key=db.to_item(_key(ctx, key)),
             ConditionExpression="#l = :token",
@@ -459,7 +461,7 @@ def _execute_on(
         return attempt.committed  # stored with the work itself: what every replay answers
     if outcome is not None and keep and not attempt.unknown:
         try:  # an answer without a commit (an error after the work began): stored as ever
-            db.client().put_item(**_record_put(ctx, key, print_, outcome))
+            db.writer().put_item(**_record_put(ctx, key, print_, outcome))
         except Exception as exc:
             if db.error_code(exc) != "ConditionalCheckFailedException":
                 _release_on(attempt)

@@ -118,7 +118,7 @@ def transact(items: list[dict[str, Any]], sleep: Callable[[float], None] = time.
     DynamoDB raised otherwise, or the last conflict."""
     for n in range(CONFLICT_ATTEMPTS):
         try:
-            db.client().transact_write_items(
+            db.writer().transact_write_items(
                 TransactItems=items,
                 # A token per transaction makes botocore's own retries of it idempotent
                 # (32 hex characters: DynamoDB takes at most 36). A new one per attempt:

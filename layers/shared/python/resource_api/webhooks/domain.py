@@ -167,7 +167,7 @@ def retrieve(ctx: RequestContext, endpoint_id: str) -> dict[str, Any]:
 
 def _put_if_unchanged(new: dict[str, Any], version: int) -> None:
     try:
-        db.client().put_item(
+        db.writer().put_item(
             TableName=db.table(),
             Item=db.to_item(new),
             ConditionExpression="version = :v",
