@@ -15,7 +15,7 @@ place (`apply_mutant`: whoever imported a function calls the mutant). What this 
 reach (a pydantic validator compiled at import, a constant another module copied with
 `from x import NAME`) shows up as a survivor, and is explained as such.
 
-    python -m tests.mutate [--only idempotency,signing] [--budget SECONDS] [--list] [--all-tests]
+    python -m tests.mutate [--only idempotency,signing] [--budget SECONDS] [--list] [--all-tests] [--out FILE]
 
 Each mutant runs against the tests that execute one of its lines (recorded in one
 traced run of the module's tests, as mutmut 3 and Stryker do), in their collected order;
@@ -471,10 +471,10 @@ def main(argv: list[str]) -> int:
     for module, v in report["modules"].items():
         print(f"  {module}: {v.get('score')}% ({v.get('killed')}/{v.get('run')}), "
               f"{len(v.get('survivors', []))} survivors")
-    out = ROOT / "build" / "mutation.json"
-    out.parent.mkdir(exist_ok=True)
+    out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else ROOT / "build" / "mutation.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
-    print(f"(written to {out.relative_to(ROOT)})")
+    print(f"(written to {out})")
     return 0
 
 
