@@ -311,21 +311,35 @@ def _record(
     db.client().put_item(TableName=db.table(), Item=db.to_item(item))
 
 
+def _read(msg: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None, fairness.Seen]:
+    """The message's event (None once expired), its endpoint and the fairness state the
+    attempt is admitted on (the endpoint's breaker, the account's share), all in one
+    strongly consistent BatchGetItem: one round trip for every attempt, deferred or not."""
+    account_id, mode, endpoint_id = msg["account_id"], msg["mode"], msg["webhook_endpoint"]
+    if not ids.is_valid(msg["event"], events.PREFIX) or not ids.is_valid(endpoint_id, webhook_endpoints.PREFIX):
+        return None, None, fairness.Seen({}, {})
+    event, endpoint, circuit, share = db.get_many([
+        keys.event(account_id, mode, msg["event"]),
+        keys.webhook_endpoint(account_id, mode, endpoint_id),
+        *fairness.state_keys(account_id, mode, endpoint_id),
+    ])
+    return events.alive(event), endpoint, fairness.Seen(circuit or {}, share or {})
+
+
 def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: float | None = None) -> Outcome:
     """One message: POST, record, decide. `deadline` (deadline_clock.monotonic()) is the latest the
     attempt may end by (the invocation's), on top of the delivery timeout."""
     account_id, mode = msg["account_id"], msg["mode"]
-    event = events.load(account_id, mode, msg["event"])
+    event, endpoint, seen = _read(msg)
     if event is None:
         return Outcome(True)  # expired: nothing left to deliver
-    endpoint = webhook_endpoints.load(account_id, mode, msg["webhook_endpoint"])
     if endpoint is None or endpoint["status"] != webhook_endpoints.ENABLED:
         return Outcome(True)  # deleted or disabled since: deliveries stop
     body = event["body"].encode("utf-8")
     seconds = delivery_timeout_s()
     if deadline is not None:
         seconds = min(seconds, deadline - deadline_clock.monotonic())
-    circuit = fairness.admit(account_id, mode, endpoint["id"], max(seconds, 0.0))
+    circuit = fairness.admit(account_id, mode, endpoint["id"], max(seconds, 0.0), seen)
     if circuit.defer:
         return _defer(msg, endpoint, attempt, circuit)
     try:
@@ -374,15 +388,20 @@ def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: 
 
 
 def _defer(msg: dict[str, Any], endpoint: dict[str, Any], attempt: int, circuit: fairness.Circuit) -> Outcome:
-    """The endpoint's circuit is open (or its probe is out): no request, no slot held.
+    """The endpoint's circuit is open (or its probe is out, or it timed out last while its
+    account holds all its slow slots): no request, no slot held.
     The message is retried on its schedule, not before the circuit may close; the
     receive was an attempt (SQS counts it), recorded as deferred."""
     now = clock.now_s()
-    why = (
-        f"deferred: the endpoint's circuit is open after {circuit.timeouts} consecutive timeouts"
-        if circuit.state == fairness.OPEN
-        else "deferred: another attempt is probing the endpoint (its circuit is half-open)"
-    )
+    if circuit.share_full:
+        why = (
+            f"deferred: the endpoint's last {circuit.timeouts} attempt(s) timed out and the account's "
+            f"{fairness.account_slow_slots()} slow delivery slots are in use"
+        )
+    elif circuit.state == fairness.OPEN:
+        why = f"deferred: the endpoint's circuit is open after {circuit.timeouts} consecutive timeouts"
+    else:
+        why = "deferred: another attempt is probing the endpoint (its circuit is half-open)"
     resp = Response(None, 0, error=why)
     since = webhook_endpoints.mark_failed(endpoint, now)
     if now - since >= disable_after_s():
