@@ -308,3 +308,19 @@ def test_a_timeout_that_opens_the_circuit_is_one_write_and_the_open_period_runs_
         fairness.OPEN, 2, opened.retry_at, defer=True)
     moved_clock.set_offset(61)  # due: one probe goes
     assert fairness.admit(ctx.account_id, ctx.mode, "we_x", 1.0).state == "half_open"
+
+
+def test_attempts_that_fail_together_for_one_endpoint_note_its_failing_streak_once(aws):
+    """Each attempt of a batch read the endpoint before any failed: the first notes the
+    streak, the others of the container reuse it; an answer ends it, and the next failure
+    notes a new one."""
+    ctx = _context()
+    endpoint = webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/x", enabled_events=["*"]))
+    loaded = webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"])
+    calls = _aws_calls(db.client())
+    assert [webhook_endpoints.mark_failed(loaded, 1000 + i) for i in range(3)] == [1000, 1000, 1000]
+    assert calls == ["UpdateItem"]
+    assert webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"])["failing_since"] == 1000
+    webhook_endpoints.mark_succeeded(webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"]))
+    assert webhook_endpoints.mark_failed(loaded, 2000) == 2000
+    assert webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"])["failing_since"] == 2000

@@ -252,13 +252,11 @@ class SlowShare:
         limit = account_slow_slots()
         if limit <= 0:
             return True
-        with _claiming:
-            if _refused_until.get(self.account, 0.0) > time.monotonic():
-                self.refused = True
-                return False
-        for sweep in (True, False):
-            try:
-                with _claiming:
+        for attempt in range(2):  # again only after sweeping slots past their deadline
+            with _claiming:  # the remembered refusal is read where it is written: in turn
+                if _refused_until.get(self.account, 0.0) > time.monotonic():
+                    break
+                try:
                     resp = db.client().update_item(
                         TableName=db.table(),
                         Key=self.key,
@@ -271,37 +269,37 @@ class SlowShare:
                         ReturnValues="UPDATED_NEW",
                         ReturnValuesOnConditionCheckFailure="ALL_OLD",
                     )
-                self.held = True
-                # DynamoDB checks and writes atomically; moto (the local cloud) may let two
-                # claims through at once. Then the slots that sort first keep their place.
-                held = sorted((resp.get("Attributes") or {}).get("slots", {}).get("SS", [self.slot]))
-                if self.slot in held[:limit]:
-                    return True
-                self.release()
-            except Exception as exc:
-                if db.error_code(exc) != "ConditionalCheckFailedException":
-                    raise
-                if sweep and self._sweep(_refused_item(exc)):
-                    continue
+                except Exception as exc:
+                    if db.error_code(exc) != "ConditionalCheckFailedException":
+                        raise
+                    if attempt == 0 and self._sweep(_refused_item(exc)):
+                        continue
+                    _refused_until[self.account] = time.monotonic() + REFUSED_MEMO_S
+                    break
+            self.held = True
+            # DynamoDB checks and writes atomically; moto (the local cloud) may let two
+            # claims through at once. Then the slots that sort first keep their place.
+            held = sorted((resp.get("Attributes") or {}).get("slots", {}).get("SS", [self.slot]))
+            if self.slot in held[:limit]:
+                return True
+            self.release()
             break
-        with _claiming:
-            _refused_until[self.account] = time.monotonic() + REFUSED_MEMO_S
         self.refused = True
         return False
 
     def _sweep(self, item: dict[str, Any] | None) -> bool:
         """Remove the slots whose attempts are past their deadline (of the set the refused
-        claim returned; read here if it returned none); True if any were."""
+        claim returned; read here if it returned none); True if any were. The caller
+        holds `_claiming`."""
         if item is None:
             item = db.client().get_item(TableName=db.table(), Key=self.key, ConsistentRead=True).get("Item") or {}
         now_ms = clock.now_ms()
         stale = [s for s in (item.get("slots") or {}).get("SS", []) if int(s.split(":", 1)[0]) < now_ms]
         if stale:
-            with _claiming:
-                db.client().update_item(
-                    TableName=db.table(), Key=self.key, UpdateExpression="DELETE slots :stale",
-                    ExpressionAttributeValues={":stale": {"SS": stale}},
-                )
+            db.client().update_item(
+                TableName=db.table(), Key=self.key, UpdateExpression="DELETE slots :stale",
+                ExpressionAttributeValues={":stale": {"SS": stale}},
+            )
         return bool(stale)
 
     def release(self) -> None:
