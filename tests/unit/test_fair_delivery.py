@@ -310,7 +310,7 @@ def test_a_timeout_that_opens_the_circuit_is_one_write_and_the_open_period_runs_
     assert fairness.admit(ctx.account_id, ctx.mode, "we_x", 1.0).state == "half_open"
 
 
-def test_attempts_that_fail_together_for_one_endpoint_note_its_failing_streak_once(aws):
+def test_attempts_that_fail_together_for_one_endpoint_note_its_failing_streak_once(queue):  # noqa: F811
     """Each attempt of a batch read the endpoint before any failed: the first notes the
     streak, the others of the container reuse it; an answer ends it, and the next failure
     notes a new one."""
