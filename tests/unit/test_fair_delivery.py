@@ -324,3 +324,22 @@ def test_attempts_that_fail_together_for_one_endpoint_note_its_failing_streak_on
     webhook_endpoints.mark_succeeded(webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"]))
     assert webhook_endpoints.mark_failed(loaded, 2000) == 2000
     assert webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"])["failing_since"] == 2000
+
+
+def test_a_batch_reads_what_its_attempts_are_admitted_on_in_one_call(queue):  # noqa: F811 - the fixture
+    """Events, endpoints, breakers and the account's share of a whole batch: one
+    BatchGetItem (the keys they share read once), and every message still delivered."""
+    ctx = _context()
+    healthy = Receiver()
+    try:
+        for n in range(3):
+            webhook_endpoints.create(ctx, WebhookEndpointCreate(url=healthy.url(f"/{n}"), enabled_events=["*"]))
+        resources.create(ctx, ResourceCreate(name="Batch", type="staging"))
+        stream.handle_batch(stream_records())
+        records = _sqs_event(queue, 3)
+        calls = _aws_calls(db.client())
+        assert deliveries.handle_batch(records, remaining_ms=lambda: 60_000) == {"batchItemFailures": []}
+        assert calls.count("BatchGetItem") == 1 and "GetItem" not in calls
+        assert sorted(p for p in healthy.paths) == ["/0", "/1", "/2"]
+    finally:
+        healthy.close()
