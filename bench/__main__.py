@@ -124,6 +124,30 @@ def run_phase(name: str, args: list[str], timeout: float) -> dict[str, Any]:
     return result
 
 
+def phase_targets(name: str, result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows a phase adds to the Targets table: the `targets` list in its result
+    ({"target", "subject", "figure", "verdict"} each), or, when the phase failed or was
+    cut off before writing it, what its module's `targets(result)` makes of that (n/a
+    rows, so a target does not vanish from the table with its phase)."""
+    rows = result.get("targets")
+    if isinstance(rows, list):
+        return rows
+    if "na" in result or "cut_off" in result:
+        module = importlib.import_module(f"bench.{name}")
+        if callable(getattr(module, "targets", None)):
+            return module.targets(result)
+    return []
+
+
+def collect_targets(results: dict[str, Any], phases: list[str]) -> list[dict[str, Any]]:
+    """report.evaluate's rows (issue 8's targets on the figures), then every phase's own."""
+    rows = report.evaluate(results)
+    for name in phases:
+        if isinstance(results.get(name), dict):
+            rows += phase_targets(name, results[name])
+    return rows
+
+
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     only = set(argv[argv.index("--only") + 1].split(",")) if "--only" in argv else set(PHASES)
@@ -151,15 +175,13 @@ def main(argv: list[str]) -> int:
     results["prices"] = {k: prices[k] for k in ("region", "as_of", "source")}
     results["cost"] = cost.model(results.get("roundtrips"), results.get("cpu"), memory_mb, prices)
     results["cold_start_cost"] = cost.cold_start_options(prices, memory_mb, results.get("coldstart"))
-    results["targets"] = report.evaluate(results) + (results.get("deadlines") or {}).get("targets", [])
-    if "dashboard" in results:  # its own targets and lines (bench/dashboard.py)
-        from bench import dashboard
-
-        results["targets"] += results["dashboard"].get("targets") or []
+    results["targets"] = collect_targets(results, phases)
     results["seconds"] = round(time.monotonic() - started, 1)
     results["machine"]["load_after"] = _load()
     table = report.render(results)
-    if "dashboard" in results:
+    if "dashboard" in results:  # its own lines (bench/dashboard.py)
+        from bench import dashboard
+
         table += "\n\n" + dashboard.render(results["dashboard"])
     results["table"] = table
     out_path.write_text(json.dumps(results, indent=1, default=str))

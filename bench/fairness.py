@@ -217,10 +217,27 @@ def run(seconds: float, every: float, unfair: bool) -> dict[str, Any]:
         fast.close()
 
 
+TARGET = f"another account's webhook p99 < {TARGET_P99_MS / 1000:.0f} s while one stalls 16 endpoints"
+
+
+def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The phase's row of `make bench`'s Targets table (bench/__main__.py collects it)."""
+    subject = f"fair delivery {result.get('fairness', 'on')} (bench/fairness.py)"
+    if result.get("p99_ms") is None:
+        why = result.get("na") or result.get("cut_off") or "not measured"
+        return [{"target": TARGET, "subject": subject, "figure": why, "verdict": "n/a"}]
+    missing = f", {result['missing']} missing" if result.get("missing") else ""
+    figure = (f"p50 {result['p50_ms']} / p99 {result['p99_ms']} ms (max {result.get('max_ms')}) over "
+              f"{result.get('other_account_webhooks')} webhooks{missing}; alone p50 {result.get('alone_p50_ms')} / "
+              f"p99 {result.get('alone_p99_ms')} ms")
+    return [{"target": TARGET, "subject": subject, "figure": figure, "verdict": "PASS" if result.get("met") else "FAIL"}]
+
+
 def main(argv: list[str]) -> int:
     seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else 12.0
     every = float(argv[argv.index("--every") + 1]) if "--every" in argv else 0.5
     result = run(seconds, every, "--unfair" in argv)
+    result["targets"] = targets(result)
     with open(argv[0], "w") as f:
         json.dump(result, f, indent=1)
     print(json.dumps(result, indent=1))

@@ -262,7 +262,7 @@ def run(seconds: float, total: int, out_path: str | None = None) -> dict[str, An
             raise RuntimeError(f"webhook endpoint: {status} {body}")
         client.close()
         out: dict[str, Any] = {
-            "targets": {"burst_deliveries_per_s": TARGET_BURST_PER_S, "paced_p99_s": TARGET_PACED_P99_S},
+            "target_values": {"burst_deliveries_per_s": TARGET_BURST_PER_S, "paced_p99_s": TARGET_PACED_P99_S},
             "receiver": "ThreadingHTTPServer on 127.0.0.1, answers 200",
         }
         pid = cloud.proc.pid

@@ -249,3 +249,31 @@ def test_every_phase_keeps_its_share_of_the_budget():
 
     assert sum(keep for *_, keep in bench_main.PHASES.values()) <= bench_main.BUDGET_S
     assert bench_main.BUDGET_S < 600
+
+
+def test_a_phases_targets_join_the_table_and_the_fairness_phase_has_its_row():
+    """make bench's Targets table takes every phase's `targets` list (bench/__main__.py),
+    so the fairness phase's verdict (issue 23 item 1) is in it; a phase that failed keeps
+    its row, n/a, and pipeline's figures dict is not taken for rows."""
+    from bench import __main__ as bench_main, fairness
+
+    measured = {"fairness": "on", "p50_ms": 361.0, "p95_ms": 1480.2, "p99_ms": 1480.2, "max_ms": 1480.2,
+                "other_account_webhooks": 16, "missing": 0, "alone_p50_ms": 340.1, "alone_p99_ms": 354.3,
+                "met": True}
+    results = {"machine": {}, "coldstart": {"na": "skipped"}, "size": {"na": "skipped"}, "roundtrips": {"na": "skipped"},
+               "load": {"na": "skipped"}, "cpu": {"na": "skipped"}, "cost": {}, "prices": {},
+               "pipeline": {"target_values": {"paced_p99_s": 2.0}},
+               "fairness": {**measured, "targets": fairness.targets(measured)},
+               "deadlines": {"na": "phase deadlines failed (exit 1): boom"}}
+    rows = bench_main.collect_targets(results, ["pipeline", "fairness", "deadlines"])
+    (row,) = [r for r in rows if r["target"] == fairness.TARGET]
+    assert row["verdict"] == "PASS" and "p50 361.0 / p99 1480.2 ms" in row["figure"]
+    assert "alone p50 340.1 / p99 354.3 ms" in row["figure"]
+    assert any(r["target"].startswith("quick start") and r["verdict"] == "n/a" for r in rows)  # deadlines' row kept
+    assert "p99 1480.2" in report.render({**results, "targets": rows})
+    # A p99 over the target fails it; a phase that failed is n/a
+    missed = {**measured, "p99_ms": 2027.8, "met": False}
+    assert fairness.targets(missed)[0]["verdict"] == "FAIL"
+    results["fairness"] = {"na": "phase fairness failed (exit 1): RuntimeError: local cloud did not start"}
+    (row,) = [r for r in bench_main.collect_targets(results, ["fairness"]) if r["target"] == fairness.TARGET]
+    assert row["verdict"] == "n/a" and "did not start" in row["figure"]

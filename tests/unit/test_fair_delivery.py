@@ -191,3 +191,155 @@ def test_the_local_poller_models_a_fair_queue_quietest_groups_first():
     assert len(first) == 10 and "other-0" in {m["MessageId"] for m in first}
     assert poller.in_flight == {"noisy": 25, "other": 1}  # received, not answered yet
     assert {m["MessageId"] for m in first} - {"other-0"} == {f"noisy-{n}" for n in range(9)}  # then the oldest
+
+
+def _aws_calls(client) -> list[str]:
+    """The operations `client` makes from now on (botocore's own event, nothing stubbed)."""
+    calls: list[str] = []
+
+    def count(model, **_):
+        calls.append(model.name)
+
+    client.meta.events.register("before-call.dynamodb", count)
+    return calls
+
+
+def test_an_endpoint_that_timed_out_last_waits_without_a_request_while_its_account_holds_every_slow_slot(
+    queue, monkeypatch  # noqa: F811 - the fixture
+):
+    """Deferred before it takes a delivery slot: unless it answered within SLOW_AFTER_S
+    this time, it would be cut there for want of a slow slot. A fresh endpoint of the same
+    account is still attempted, and the deferral is not counted as a timeout."""
+    from resource_api.events import fairness
+
+    monkeypatch.setenv("WEBHOOK_ACCOUNT_SLOW_SLOTS", "1")
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_TIMEOUTS", "3")
+    ctx = _context()
+    healthy = Receiver()
+    try:
+        timed_out = webhook_endpoints.create(ctx, WebhookEndpointCreate(url=healthy.url("/late"), enabled_events=["*"]))
+        fresh = webhook_endpoints.create(ctx, WebhookEndpointCreate(url=healthy.url("/fresh"), enabled_events=["*"]))
+        resources.create(ctx, ResourceCreate(name="Shared", type="staging"))
+        stream.handle_batch(stream_records())
+        msgs = {m["webhook_endpoint"]: m for m in drain(queue)}
+        # Given the endpoint's last attempt timed out, and another attempt of the account holds its one slow slot
+        fairness.after(ctx.account_id, ctx.mode, timed_out["id"], fairness.Circuit(fairness.CLOSED), timed_out=True)
+        holder = fairness.SlowShare(ctx.account_id, ctx.mode, 15.0)
+        assert holder.claim()
+        posted: list[str] = []
+
+        def poster(target, body, headers, seconds):
+            posted.append(target.path)
+            return deliveries.post(target, body, headers, seconds)
+
+        # When its message comes: deferred on the schedule, no request made
+        calls = _aws_calls(db.client())
+        waited = deliveries.deliver(msgs[timed_out["id"]], 2, poster)
+        assert not waited.ok and posted == [] and healthy.requests == []
+        assert 0.8 * 60 <= waited.visibility_s <= 1.2 * 60  # the schedule's second delay
+        record = _records(ctx, timed_out["id"])[-1]
+        assert record["deferred"] is True and record["consecutive_timeouts"] == 1 and record["circuit_state"] == "closed"
+        assert "last 1 attempt(s) timed out and the account's 1 slow delivery slots are in use" in record["error"]
+        assert calls.count("BatchGetItem") == 1 and "GetItem" not in calls  # event, endpoint and state in one read
+        # The account's fresh endpoint is attempted all the same
+        assert deliveries.deliver(msgs[fresh["id"]], 1, poster).ok and posted == ["/fresh"]
+        # Once the slot is free, the timed-out endpoint is attempted again, and an answer closes its count
+        holder.release()
+        assert deliveries.deliver(msgs[timed_out["id"]], 3, poster).ok and posted == ["/fresh", "/late"]
+        assert _records(ctx, timed_out["id"])[-1]["consecutive_timeouts"] == 0
+        assert fairness.admit(ctx.account_id, ctx.mode, timed_out["id"], 1.0).timeouts == 0
+    finally:
+        healthy.close()
+
+
+def test_a_refused_claim_is_one_write_and_answers_the_processs_next_claims_until_it_frees_a_slot(aws, monkeypatch):
+    from resource_api.events import fairness
+
+    monkeypatch.setenv("WEBHOOK_ACCOUNT_SLOW_SLOTS", "1")
+    ctx, other = _context(), _context()
+    first = fairness.SlowShare(ctx.account_id, ctx.mode, 15.0)
+    assert first.claim()
+    calls = _aws_calls(db.client())
+    # A claim past the share: one conditional write, refused, and no read of the set to sweep it
+    assert not fairness.SlowShare(ctx.account_id, ctx.mode, 15.0).claim()
+    assert calls == ["UpdateItem"]
+    # The process's next claims for the account are refused without a call, another account's are not
+    assert not fairness.SlowShare(ctx.account_id, ctx.mode, 15.0).claim()
+    assert calls == ["UpdateItem"]
+    assert fairness.SlowShare(other.account_id, other.mode, 15.0).claim()
+    assert calls == ["UpdateItem", "UpdateItem"]
+    # Once this process gives a slot back, the next claim asks again and gets it
+    first.release()
+    again = fairness.SlowShare(ctx.account_id, ctx.mode, 15.0)
+    assert again.claim() and fairness.in_flight_slow(ctx.account_id, ctx.mode) == 1
+    again.release()
+
+
+def test_a_slot_left_past_its_deadline_is_swept_from_what_the_refused_claim_returned(aws, monkeypatch):
+    """A slot whose attempt died with its container: the refused write returns the set
+    (ReturnValuesOnConditionCheckFailure), the stale slot is removed, the claim is made."""
+    from resource_api.events import fairness
+
+    monkeypatch.setenv("WEBHOOK_ACCOUNT_SLOW_SLOTS", "1")
+    ctx = _context()
+    dead = fairness.SlowShare(ctx.account_id, ctx.mode, -10.0)  # its deadline (+5 s) already past
+    assert dead.claim()
+    calls = _aws_calls(db.client())
+    live = fairness.SlowShare(ctx.account_id, ctx.mode, 15.0)
+    assert live.claim()
+    assert calls == ["UpdateItem", "UpdateItem", "UpdateItem"] and "GetItem" not in calls  # refused, swept, claimed
+    item = db.client().get_item(TableName=db.table(), Key=db.to_item(keys.delivery_share(ctx.account_id, ctx.mode)),
+                                ConsistentRead=True)["Item"]
+    assert item["slots"]["SS"] == [live.slot]
+    live.release()
+
+
+def test_a_timeout_that_opens_the_circuit_is_one_write_and_the_open_period_runs_from_it(aws, moved_clock, monkeypatch):
+    from resource_api.events import fairness
+
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_TIMEOUTS", "2")
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_OPEN_S", "60")
+    ctx = _context()
+    closed = fairness.after(ctx.account_id, ctx.mode, "we_x", fairness.Circuit(fairness.CLOSED), timed_out=True)
+    calls = _aws_calls(db.client())
+    opened = fairness.after(ctx.account_id, ctx.mode, "we_x", closed, timed_out=True)
+    assert calls == ["UpdateItem"] and (opened.state, opened.timeouts) == ("open", 2)
+    assert fairness.admit(ctx.account_id, ctx.mode, "we_x", 1.0) == fairness.Circuit(
+        fairness.OPEN, 2, opened.retry_at, defer=True)
+    moved_clock.set_offset(61)  # due: one probe goes
+    assert fairness.admit(ctx.account_id, ctx.mode, "we_x", 1.0).state == "half_open"
+
+
+def test_attempts_that_fail_together_for_one_endpoint_note_its_failing_streak_once(queue):  # noqa: F811
+    """Each attempt of a batch read the endpoint before any failed: the first notes the
+    streak, the others of the container reuse it; an answer ends it, and the next failure
+    notes a new one."""
+    ctx = _context()
+    endpoint = webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/x", enabled_events=["*"]))
+    loaded = webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"])
+    calls = _aws_calls(db.client())
+    assert [webhook_endpoints.mark_failed(loaded, 1000 + i) for i in range(3)] == [1000, 1000, 1000]
+    assert calls == ["UpdateItem"]
+    assert webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"])["failing_since"] == 1000
+    webhook_endpoints.mark_succeeded(webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"]))
+    assert webhook_endpoints.mark_failed(loaded, 2000) == 2000
+    assert webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"])["failing_since"] == 2000
+
+
+def test_a_batch_reads_what_its_attempts_are_admitted_on_in_one_call(queue):  # noqa: F811 - the fixture
+    """Events, endpoints, breakers and the account's share of a whole batch: one
+    BatchGetItem (the keys they share read once), and every message still delivered."""
+    ctx = _context()
+    healthy = Receiver()
+    try:
+        for n in range(3):
+            webhook_endpoints.create(ctx, WebhookEndpointCreate(url=healthy.url(f"/{n}"), enabled_events=["*"]))
+        resources.create(ctx, ResourceCreate(name="Batch", type="staging"))
+        stream.handle_batch(stream_records())
+        records = _sqs_event(queue, 3)
+        calls = _aws_calls(db.client())
+        assert deliveries.handle_batch(records, remaining_ms=lambda: 60_000) == {"batchItemFailures": []}
+        assert calls.count("BatchGetItem") == 1 and "GetItem" not in calls
+        assert sorted(p for p in healthy.paths) == ["/0", "/1", "/2"]
+    finally:
+        healthy.close()

@@ -311,21 +311,61 @@ def _record(
     db.client().put_item(TableName=db.table(), Item=db.to_item(item))
 
 
-def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: float | None = None) -> Outcome:
+Read = tuple[dict[str, Any] | None, dict[str, Any] | None, fairness.Seen]
+
+
+def _keys(msg: dict[str, Any]) -> list[dict[str, str]] | None:
+    """What an attempt reads: its event, its endpoint, the endpoint's breaker and the
+    account's share (None for ids that cannot exist)."""
+    account_id, mode, endpoint_id = msg["account_id"], msg["mode"], msg["webhook_endpoint"]
+    if not ids.is_valid(msg["event"], events.PREFIX) or not ids.is_valid(endpoint_id, webhook_endpoints.PREFIX):
+        return None
+    return [
+        keys.event(account_id, mode, msg["event"]),
+        keys.webhook_endpoint(account_id, mode, endpoint_id),
+        *fairness.state_keys(account_id, mode, endpoint_id),
+    ]
+
+
+def _read_batch(msgs: list[dict[str, Any]]) -> list[Read | None]:
+    """What every message of a batch reads, in one strongly consistent BatchGetItem (the
+    keys they share, such as the account's share, read once): the message's event (None
+    once expired), its endpoint and the fairness state it is admitted on. None for a
+    message whose ids cannot exist (it reads nothing)."""
+    wanted = [_keys(m) for m in msgs]
+    unique = list({(k["pk"], k["sk"]): k for ks in wanted if ks for k in ks}.values())
+    got = {(k["pk"], k["sk"]): item for k, item in zip(unique, db.get_many(unique) if unique else [])}
+    out: list[Read | None] = []
+    for ks in wanted:
+        if ks is None:
+            out.append(None)
+            continue
+        event, endpoint, circuit, share = (got.get((k["pk"], k["sk"])) for k in ks)
+        out.append((events.alive(event), endpoint, fairness.Seen(circuit or {}, share or {})))
+    return out
+
+
+def deliver(
+    msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: float | None = None, read: Read | None = None
+) -> Outcome:
     """One message: POST, record, decide. `deadline` (deadline_clock.monotonic()) is the latest the
-    attempt may end by (the invocation's), on top of the delivery timeout."""
+    attempt may end by (the invocation's), on top of the delivery timeout. `read`: what
+    the batch read for it (`_read_batch`), read here when not given."""
     account_id, mode = msg["account_id"], msg["mode"]
-    event = events.load(account_id, mode, msg["event"])
+    if read is None:
+        (read,) = _read_batch([msg])
+    if read is None:
+        return Outcome(True)  # ids that cannot exist: nothing to deliver
+    event, endpoint, seen = read
     if event is None:
         return Outcome(True)  # expired: nothing left to deliver
-    endpoint = webhook_endpoints.load(account_id, mode, msg["webhook_endpoint"])
     if endpoint is None or endpoint["status"] != webhook_endpoints.ENABLED:
         return Outcome(True)  # deleted or disabled since: deliveries stop
     body = event["body"].encode("utf-8")
     seconds = delivery_timeout_s()
     if deadline is not None:
         seconds = min(seconds, deadline - deadline_clock.monotonic())
-    circuit = fairness.admit(account_id, mode, endpoint["id"], max(seconds, 0.0))
+    circuit = fairness.admit(account_id, mode, endpoint["id"], max(seconds, 0.0), seen)
     if circuit.defer:
         return _defer(msg, endpoint, attempt, circuit)
     try:
@@ -374,15 +414,20 @@ def deliver(msg: dict[str, Any], attempt: int, poster: Poster = post, deadline: 
 
 
 def _defer(msg: dict[str, Any], endpoint: dict[str, Any], attempt: int, circuit: fairness.Circuit) -> Outcome:
-    """The endpoint's circuit is open (or its probe is out): no request, no slot held.
+    """The endpoint's circuit is open (or its probe is out, or it timed out last while its
+    account holds all its slow slots): no request, no slot held.
     The message is retried on its schedule, not before the circuit may close; the
     receive was an attempt (SQS counts it), recorded as deferred."""
     now = clock.now_s()
-    why = (
-        f"deferred: the endpoint's circuit is open after {circuit.timeouts} consecutive timeouts"
-        if circuit.state == fairness.OPEN
-        else "deferred: another attempt is probing the endpoint (its circuit is half-open)"
-    )
+    if circuit.share_full:
+        why = (
+            f"deferred: the endpoint's last {circuit.timeouts} attempt(s) timed out and the account's "
+            f"{fairness.account_slow_slots()} slow delivery slots are in use"
+        )
+    elif circuit.state == fairness.OPEN:
+        why = f"deferred: the endpoint's circuit is open after {circuit.timeouts} consecutive timeouts"
+    else:
+        why = "deferred: another attempt is probing the endpoint (its circuit is half-open)"
     resp = Response(None, 0, error=why)
     since = webhook_endpoints.mark_failed(endpoint, now)
     if now - since >= disable_after_s():
@@ -422,12 +467,29 @@ def handle_batch(
     records = list(records)
     deadline = deadline_clock.monotonic() + remaining_ms() / 1000 - INVOCATION_MARGIN_S if remaining_ms is not None else None
     init_clients()
+    # The batch's reads in one call; should it fail, each message reads its own (and fails alone).
+    parsed: dict[str, dict[str, Any]] = {}
+    for record in records:
+        try:
+            msg = json.loads(record["body"])
+            if isinstance(msg, dict):
+                _keys(msg)  # a message without its fields is left to fail on its own
+                parsed[record["messageId"]] = msg
+        except Exception:  # noqa: BLE001 - it fails in `one`, reported like any other
+            pass
+    reads: dict[str, Read | None] = {}
+    try:
+        if 1 < len(parsed) and 4 * len(parsed) <= 100:
+            reads = dict(zip(parsed, _read_batch(list(parsed.values()))))
+    except Exception:  # noqa: BLE001 - each message reads again on its own
+        reads = {}
 
     def one(record: dict[str, Any]) -> Outcome:
         try:
             msg = json.loads(record["body"])
             attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
-            outcome = deliver(msg, attempt, poster, deadline)
+            read = reads.get(record.get("messageId", ""))
+            outcome = deliver(msg, attempt, poster, deadline, read)
         except Exception:
             from aws_lambda_powertools import Logger
 

@@ -265,7 +265,7 @@ def emit_notice(account_id: str, mode: str, event_type: str, obj: dict[str, Any]
 # --- the API -------------------------------------------------------------------------
 
 
-def _alive(item: dict[str, Any] | None) -> dict[str, Any] | None:
+def alive(item: dict[str, Any] | None) -> dict[str, Any] | None:
     """Events past their 30 days are absent, whether or not TTL has removed them yet."""
     if item is None or int(item.get(table.TTL_ATTRIBUTE, 0)) <= clock.now_s():
         return None
@@ -283,7 +283,7 @@ def load(account_id: str, mode: str, evt_id: str) -> dict[str, Any] | None:
     """The stored event item, if it exists and has not expired."""
     if not ids.is_valid(evt_id, PREFIX):
         return None
-    return _alive(_get(account_id, mode, evt_id))
+    return alive(_get(account_id, mode, evt_id))
 
 
 def _load(ctx: RequestContext, evt_id: str) -> dict[str, Any]:

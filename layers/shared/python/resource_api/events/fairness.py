@@ -15,7 +15,12 @@ deadline (15 s). Three layers keep one account from stalling every account's web
    held, the attempt is cut there and deferred on the retry schedule, and it counts as
    a timeout of its endpoint. Fast answers (nearly all of them) write nothing. So one
    account keeps at most ACCOUNT_SLOW_SLOTS attempts (and so invocations) beyond 1 s,
-   whatever it sends; every other slot frees within about a second.
+   whatever it sends; every other slot frees within about a second. A refused claim is
+   one write, and answers the container's other claims for that account for
+   REFUSED_MEMO_S (the attempts of a stalled batch all ask at the same moment).
+   And an endpoint whose last attempt timed out is not even attempted while its
+   account holds all its slow slots (admit): it would hold a delivery slot for a
+   second only to be cut; it is deferred on the schedule without a request.
 
 3. **A circuit breaker per endpoint** (admit / after), as Svix and Hookdeck have: after
    CIRCUIT_TIMEOUTS consecutive timeouts the circuit opens, and the endpoint's messages
@@ -23,7 +28,12 @@ deadline (15 s). Three layers keep one account from stalling every account's web
    attempt, the half-open probe, is let through: an answer closes it, another timeout
    opens it again for twice as long (up to CIRCUIT_OPEN_MAX_S). Any answer resets the
    count. A deferred message is retried on the schedule (its next_attempt_at is no
-   earlier than the probe), so its three days of retries are kept.
+   earlier than the probe), so its three days of retries are kept. A timeout is one
+   write (the count and its time; the open period runs from the last timeout).
+
+An attempt reads what it is admitted on (the endpoint's breaker, the account's share)
+in the same BatchGetItem as its event and endpoint (deliveries._read): a deferral costs
+that read, the attempt's record and the visibility change, nothing more.
 
 Deferrals are recorded as attempts (the receive is one, SQS counts it), with the
 circuit's state, so a dashboard can show why and when the next try is.
@@ -33,6 +43,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +65,8 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 # One claim at a time per process: DynamoDB checks and writes a claim atomically, moto
 # does not (two threads of the local cloud could both pass the size condition).
 _claiming = threading.Lock()
+REFUSED_MEMO_S = 0.5  # a refused claim answers the process's next ones for this long (SlowShare)
+_refused_until: dict[tuple[str, str], float] = {}  # (account, mode) -> monotonic time
 
 
 def slow_slots_for(concurrency: int) -> int:
@@ -90,10 +103,31 @@ class Circuit:
     timeouts: int = 0  # consecutive, before this attempt
     retry_at: int | None = None  # OPEN: when a probe may go
     defer: bool = False  # True: do not request, defer the message
+    share_full: bool = False  # deferred because the account holds all its slow slots (CLOSED)
 
     def fields(self) -> dict[str, Any]:
         """What an attempt record keeps of it (additive fields of the attempt item)."""
         return {"circuit_state": self.state, "consecutive_timeouts": self.timeouts, "circuit_retry_at": self.retry_at}
+
+
+@dataclass
+class Seen:
+    """What an attempt read of its fairness state before it starts, in the same
+    BatchGetItem as its event and endpoint (deliveries._read): the endpoint's breaker
+    item and the account's share item ({} where there is none)."""
+
+    circuit: dict[str, Any]
+    share: dict[str, Any]
+
+
+def state_keys(account_id: str, mode: str, endpoint_id: str) -> list[dict[str, str]]:
+    """The keys `Seen` is read from: the endpoint's breaker, the account's share."""
+    return [keys.delivery_circuit(account_id, mode, endpoint_id), keys.delivery_share(account_id, mode)]
+
+
+def read(account_id: str, mode: str, endpoint_id: str) -> Seen:
+    circuit, share = db.get_many(state_keys(account_id, mode, endpoint_id))
+    return Seen(circuit or {}, share or {})
 
 
 def _open_for(timeouts: int) -> float:
@@ -102,21 +136,49 @@ def _open_for(timeouts: int) -> float:
     return min(circuit_open_s() * 2**extra, CIRCUIT_OPEN_MAX_S)
 
 
-def admit(account_id: str, mode: str, endpoint_id: str, attempt_s: float) -> Circuit:
+def _open_until(item: dict[str, Any], timeouts: int) -> int:
+    """When an open circuit may let a probe through: its last timeout plus the open
+    period its count earns (`open_until`: an item written before `last_timeout_at`)."""
+    if item.get("open_until") is not None:
+        return int(item["open_until"])
+    return int(item.get("last_timeout_at", 0)) + int(_open_for(timeouts))
+
+
+def share_full(share: dict[str, Any], now_ms: int | None = None) -> bool:
+    """Whether the account holds all its slow slots (those not past their deadline)."""
+    limit = account_slow_slots()
+    if limit <= 0:
+        return False
+    now_ms = clock.now_ms() if now_ms is None else now_ms
+    live = [s for s in share.get("slots") or () if int(str(s).split(":", 1)[0]) >= now_ms]
+    return len(live) >= limit
+
+
+def admit(account_id: str, mode: str, endpoint_id: str, attempt_s: float, seen: Seen | None = None) -> Circuit:
     """Whether this endpoint's next attempt may go now. `attempt_s`: how long it may take
-    (a half-open probe holds the endpoint's probe for that long)."""
+    (a half-open probe holds the endpoint's probe for that long). `seen`: the state as
+    the attempt read it (read here when not given).
+
+    Besides the breaker: an endpoint whose last attempt timed out is not attempted while
+    its account holds all its slow slots. Unless it answers within SLOW_AFTER_S this time,
+    the attempt would be cut there for want of a slot, after holding a delivery slot for
+    nothing; it is deferred on the schedule instead, without a request (and without
+    counting as a timeout)."""
     limit = circuit_timeouts()
     if limit <= 0:
         return Circuit(CLOSED)
-    key = keys.delivery_circuit(account_id, mode, endpoint_id)
-    item = db.from_item(db.client().get_item(TableName=db.table(), Key=db.to_item(key)).get("Item")) or {}
+    seen = seen if seen is not None else read(account_id, mode, endpoint_id)
+    item = seen.circuit
     timeouts = int(item.get("timeouts", 0))
     if timeouts < limit:
+        if timeouts and share_full(seen.share):
+            return Circuit(CLOSED, timeouts, defer=True, share_full=True)
         return Circuit(CLOSED, timeouts)
     now = clock.now()
-    open_until = int(item.get("open_until", 0))
+    open_until = _open_until(item, timeouts)
     if now < open_until:
         return Circuit(OPEN, timeouts, open_until, defer=True)
+    key = keys.delivery_circuit(account_id, mode, endpoint_id)
     try:  # due: one attempt probes, the others wait for its answer
         db.client().update_item(
             TableName=db.table(),
@@ -134,7 +196,8 @@ def admit(account_id: str, mode: str, endpoint_id: str, attempt_s: float) -> Cir
 
 def after(account_id: str, mode: str, endpoint_id: str, before: Circuit, timed_out: bool) -> Circuit:
     """Count the attempt's result: a timeout adds one (and opens the circuit at the
-    limit, or again after a failed probe); any answer closes it. Returns the state after."""
+    limit, or again after a failed probe); any answer closes it. Returns the state after.
+    One write either way (a timeout's also notes when, which the open period runs from)."""
     limit = circuit_timeouts()
     if limit <= 0:
         return before
@@ -142,28 +205,23 @@ def after(account_id: str, mode: str, endpoint_id: str, before: Circuit, timed_o
     if not timed_out:
         if before.timeouts or before.state != CLOSED:
             db.client().update_item(
-                TableName=db.table(), Key=key, UpdateExpression="REMOVE timeouts, open_until, probe_until"
+                TableName=db.table(), Key=key,
+                UpdateExpression="REMOVE timeouts, last_timeout_at, open_until, probe_until",
             )
         return Circuit(CLOSED)
-    now = clock.now()
+    now = int(clock.now())
     resp = db.client().update_item(
         TableName=db.table(),
         Key=key,
-        UpdateExpression=f"ADD timeouts :one SET {table.TTL_ATTRIBUTE} = :ttl REMOVE probe_until",
-        ExpressionAttributeValues=db.values(one=1, ttl=int(now) + STATE_TTL_S),
+        UpdateExpression=f"ADD timeouts :one SET last_timeout_at = :now, {table.TTL_ATTRIBUTE} = :ttl "
+        "REMOVE probe_until, open_until",
+        ExpressionAttributeValues=db.values(one=1, now=now, ttl=now + STATE_TTL_S),
         ReturnValues="ALL_NEW",
     )
     timeouts = int(resp["Attributes"]["timeouts"]["N"])
     if timeouts < limit:
         return Circuit(CLOSED, timeouts)
-    open_until = int(now + _open_for(timeouts))
-    db.client().update_item(
-        TableName=db.table(),
-        Key=key,
-        UpdateExpression="SET open_until = :until",
-        ExpressionAttributeValues=db.values(until=open_until),
-    )
-    return Circuit(OPEN, timeouts, open_until)
+    return Circuit(OPEN, timeouts, now + int(_open_for(timeouts)))
 
 
 # --- the account's share of slow attempts -----------------------------------------------
@@ -174,9 +232,17 @@ class SlowShare:
     gone SLOW_AFTER_S without an answer (False: all held, cut the attempt), `release()`
     when it ends. A slot is a member of a string set on one item per account and mode,
     `<expiry ms>:<id>`; one whose attempt died with its container expires with the
-    attempt's deadline and is swept by the next claim that finds the set full."""
+    attempt's deadline and is swept by the next claim that finds the set full (the
+    refused write returns the set: ReturnValuesOnConditionCheckFailure, no extra read).
+
+    A refusal is remembered by the process (the container) for REFUSED_MEMO_S, unless it
+    gives back one of that account's slots itself meanwhile: the attempts of a batch
+    that stall together all ask at once, and the first refusal answers the others
+    without a write each. At worst an attempt is cut that a slot freed elsewhere in
+    that half second could have kept; it is retried on the schedule, and the bound holds."""
 
     def __init__(self, account_id: str, mode: str, seconds: float) -> None:
+        self.account = (account_id, mode)
         self.key = db.to_item(keys.delivery_share(account_id, mode))
         self.slot = f"{int((clock.now() + seconds + 5) * 1000)}:{uuid.uuid4().hex}"
         self.held = False
@@ -186,9 +252,11 @@ class SlowShare:
         limit = account_slow_slots()
         if limit <= 0:
             return True
-        for sweep in (True, False):
-            try:
-                with _claiming:
+        for attempt in range(2):  # again only after sweeping slots past their deadline
+            with _claiming:  # the remembered refusal is read where it is written: in turn
+                if _refused_until.get(self.account, 0.0) > time.monotonic():
+                    break
+                try:
                     resp = db.client().update_item(
                         TableName=db.table(),
                         Key=self.key,
@@ -199,33 +267,39 @@ class SlowShare:
                             **db.values(limit=limit, ttl=clock.now_s() + STATE_TTL_S),
                         },
                         ReturnValues="UPDATED_NEW",
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD",
                     )
-                self.held = True
-                # DynamoDB checks and writes atomically; moto (the local cloud) may let two
-                # claims through at once. Then the slots that sort first keep their place.
-                held = sorted((resp.get("Attributes") or {}).get("slots", {}).get("SS", [self.slot]))
-                if self.slot in held[:limit]:
-                    return True
-                self.release()
-            except Exception as exc:
-                if db.error_code(exc) != "ConditionalCheckFailedException":
-                    raise
-            if not sweep or not self._sweep():
-                break
+                except Exception as exc:
+                    if db.error_code(exc) != "ConditionalCheckFailedException":
+                        raise
+                    if attempt == 0 and self._sweep(_refused_item(exc)):
+                        continue
+                    _refused_until[self.account] = time.monotonic() + REFUSED_MEMO_S
+                    break
+            self.held = True
+            # DynamoDB checks and writes atomically; moto (the local cloud) may let two
+            # claims through at once. Then the slots that sort first keep their place.
+            held = sorted((resp.get("Attributes") or {}).get("slots", {}).get("SS", [self.slot]))
+            if self.slot in held[:limit]:
+                return True
+            self.release()
+            break
         self.refused = True
         return False
 
-    def _sweep(self) -> bool:
-        """Remove the slots whose attempts are past their deadline; True if any were."""
-        item = db.client().get_item(TableName=db.table(), Key=self.key, ConsistentRead=True).get("Item") or {}
+    def _sweep(self, item: dict[str, Any] | None) -> bool:
+        """Remove the slots whose attempts are past their deadline (of the set the refused
+        claim returned; read here if it returned none); True if any were. The caller
+        holds `_claiming`."""
+        if item is None:
+            item = db.client().get_item(TableName=db.table(), Key=self.key, ConsistentRead=True).get("Item") or {}
         now_ms = clock.now_ms()
         stale = [s for s in (item.get("slots") or {}).get("SS", []) if int(s.split(":", 1)[0]) < now_ms]
         if stale:
-            with _claiming:
-                db.client().update_item(
-                    TableName=db.table(), Key=self.key, UpdateExpression="DELETE slots :stale",
-                    ExpressionAttributeValues={":stale": {"SS": stale}},
-                )
+            db.client().update_item(
+                TableName=db.table(), Key=self.key, UpdateExpression="DELETE slots :stale",
+                ExpressionAttributeValues={":stale": {"SS": stale}},
+            )
         return bool(stale)
 
     def release(self) -> None:
@@ -233,10 +307,18 @@ class SlowShare:
             return
         self.held = False
         with _claiming:
+            _refused_until.pop(self.account, None)  # a slot is free: the next claim asks again
             db.client().update_item(
                 TableName=db.table(), Key=self.key, UpdateExpression="DELETE slots :slot",
                 ExpressionAttributeValues={":slot": {"SS": [self.slot]}},
             )
+
+
+def _refused_item(exc: Exception) -> dict[str, Any] | None:
+    """The item a refused conditional write returned (ReturnValuesOnConditionCheckFailure),
+    in DynamoDB's form; None when it returned none."""
+    item = getattr(exc, "response", {}).get("Item")
+    return item if isinstance(item, dict) else None
 
 
 def in_flight_slow(account_id: str, mode: str) -> int:

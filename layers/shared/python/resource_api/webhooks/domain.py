@@ -10,6 +10,7 @@ over without dropping a delivery.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -317,7 +318,14 @@ def _system_update(item: dict[str, Any], expression: str, **vals: Any) -> bool:
     return True
 
 
+# Streaks this process (container) noted within NOTED_S: the attempts of one batch that
+# fail together for one endpoint (each read the endpoint before any failed) write it once.
+NOTED_S = 1.0
+_noted: dict[tuple[str, str], tuple[int, float]] = {}  # (pk, sk) -> (failing since, monotonic when noted)
+
+
 def mark_succeeded(item: dict[str, Any]) -> None:
+    _noted.pop((item["pk"], item["sk"]), None)
     if item.get("failing_since") is not None:
         _system_update(item, "REMOVE failing_since")
 
@@ -325,10 +333,17 @@ def mark_succeeded(item: dict[str, Any]) -> None:
 def mark_failed(item: dict[str, Any], now: int) -> int:
     """Note the start of a failing streak; returns when it started."""
     since = item.get("failing_since")
-    if since is None:
-        _system_update(item, "SET failing_since = if_not_exists(failing_since, :n)", n=now)
-        return now
-    return int(since)
+    if since is not None:
+        return int(since)
+    key = (item["pk"], item["sk"])
+    noted = _noted.get(key)
+    if noted is not None and time.monotonic() - noted[1] < NOTED_S:
+        return noted[0]
+    _system_update(item, "SET failing_since = if_not_exists(failing_since, :n)", n=now)
+    if len(_noted) > 1000:
+        _noted.clear()
+    _noted[key] = (now, time.monotonic())
+    return now
 
 
 def disable(item: dict[str, Any], reason: str) -> bool:
