@@ -53,7 +53,7 @@ MODULES: dict[str, list[str]] = {  # pytest arguments
         "tests/reliability/test_faults.py", "tests/unit/test_batch_delete.py", "tests/unit/test_batch_limits.py",
         "tests/unit/test_batch_budget.py", "-k", "atomic or batch",
     ],
-    "resource_api.core.lists": ["tests/unit/test_params_edges.py", "tests/unit/test_toy_entity.py"],
+    "resource_api.core.lists": ["tests/unit/test_lists.py", "tests/unit/test_params_edges.py", "tests/unit/test_toy_entity.py"],
     "resource_api.frame.unit": [
         "tests/unit/test_units.py", "tests/unit/test_delete.py", "tests/reliability/test_faults.py",
         "-k", "not fault_at_a_call_site",
