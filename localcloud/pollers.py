@@ -441,7 +441,8 @@ class LogSubscription(threading.Thread):
     anything after it, as Lambda's retries would. Costs nothing while nothing is logged.
     """
 
-    def __init__(self, function: str, sources: list[str], interval: float = SUBSCRIPTION_INTERVAL_S, max_events: int = 1000) -> None:
+    def __init__(self, function: str, sources: list[str], interval: float = SUBSCRIPTION_INTERVAL_S,
+                 max_events: int = 1000) -> None:
         super().__init__(name=f"logs->{function}", daemon=True)
         self.function = function
         self.sources = frozenset(sources)
