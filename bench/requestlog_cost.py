@@ -27,7 +27,8 @@ PROFILES = (
     ("error (POST, 200 B body, 400 answer)", "POST", 200, 400, False, True),
     ("worst case (both bodies at the cap)", "POST", 10**6, 10**6, True, False),
 )
-BATCH = 49  # requests per transaction (store.RECORDS_PER_TRANSACTION) in a busy account's hour
+BATCH = 12  # requests per transaction (store.RECORDS_PER_TRANSACTION) in a busy account's hour
+REQUESTS_PER_INVOCATION = 49  # requests per ingest invocation (a subscription's batch), as modelled before
 STORAGE_GB_MONTH = 0.25  # DynamoDB Standard storage, USD per GB-month (us-east-1)
 
 
@@ -88,7 +89,7 @@ def model(prices: dict[str, Any], ingest_lambda_per_request_usd: float | None = 
         line_bytes = len(json.dumps(request_log.line(record), separators=(",", ":")).encode("utf-8"))
         logs_usd = line_bytes / 1e9 * prices["cloudwatch_logs_ingestion_per_gb"]
         lambda_usd = ingest_lambda_per_request_usd if ingest_lambda_per_request_usd is not None else (
-            prices["lambda_per_million_requests"] / 1e6 / BATCH)
+            prices["lambda_per_million_requests"] / 1e6 / REQUESTS_PER_INVOCATION)
         usd = wru * wru_price + logs_usd + lambda_usd
         profiles[label] = {
             "per_million": round(usd * 1e6, 2),

@@ -5,8 +5,11 @@ Also what a CloudWatch Logs subscription filter does (LogSubscription)."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import itertools
+import json
 import logging
+import os
 import threading
 import time
 import zlib
@@ -23,6 +26,12 @@ log = logging.getLogger("localcloud")
 IDLE_MAX_S = 0.25  # an idle poller slows to this, so an idle cloud leaves moto alone
 STREAM_LANES = 8  # concurrent stream batches (by item), see StreamPoller
 LANE_MIN_RECORDS = 8  # a batch is split only as far as this many records a lane
+# How often the local log subscription delivers what was logged (LogSubscription).
+# CloudWatch Logs batches a subscription's events (it documents no interval); each
+# delivery costs the ingestion a transaction per resource (a ConditionCheck and the
+# metrics Update besides the records' Puts) and one per account and hour, so a delivery
+# every 0.15 s made batches of two or three records per resource under a steady load.
+SUBSCRIPTION_INTERVAL_S = 1.0
 
 
 class Pace:
@@ -76,12 +85,14 @@ class StreamPoller(threading.Thread):
         self.delivered = 0
         self.invocations = 0
         self._pool: ThreadPoolExecutor | None = None
+        self._raw: RawGetRecords | None = None
 
     def run(self) -> None:
         import boto3
 
         ddb = boto3.client("dynamodb")
         streams = boto3.client("dynamodbstreams")
+        self._raw = RawGetRecords.for_endpoint(os.environ.get("AWS_ENDPOINT_URL"))
         arn = ddb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
         iterators: dict[str, str] = {}
         pace, shards_seen = Pace(self.interval), 0.0
@@ -107,7 +118,10 @@ class StreamPoller(threading.Thread):
     def _drain(self, streams: Any, arn: str, shard: str, iterator: str) -> str:
         attempt = 0
         while not self.stopped.is_set():
-            resp = streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
+            if self._raw is not None:
+                resp = self._raw.get_records(iterator, self.batch_size)
+            else:
+                resp = streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
             records = resp.get("Records", [])
             if not records:
                 return resp.get("NextShardIterator") or iterator
@@ -186,13 +200,74 @@ def split_lanes(records: list[dict[str, Any]], lanes: int) -> list[list[dict[str
 
 
 def _stream_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
-    """A record as Lambda hands it over: boto3 parses ApproximateCreationDateTime into a
-    datetime; Lambda's event carries epoch seconds."""
+    """A record as Lambda hands it over: Lambda's event carries ApproximateCreationDateTime
+    in whole epoch seconds (boto3 parses it into a datetime, the wire has a number)."""
     ddb = dict(record["dynamodb"])
     created = ddb.get("ApproximateCreationDateTime")
     if hasattr(created, "timestamp"):
         ddb["ApproximateCreationDateTime"] = float(int(created.timestamp()))
+    elif isinstance(created, (int, float)):
+        ddb["ApproximateCreationDateTime"] = float(int(created))
     return {**record, "dynamodb": ddb, "eventSourceARN": arn}
+
+
+class RawGetRecords:
+    """DynamoDB Streams' GetRecords from the local moto server as the JSON on the wire.
+
+    Lambda's event source mapping reads the stream on AWS's side and hands the function
+    the records as DynamoDB sends them (AttributeValues as JSON); its filter drops the
+    rest there, at no cost to the function. Locally the mapping is this poller, in the
+    gateway's process: through boto3, every record of the table (request logs, metrics,
+    counters: most of them filtered out) was parsed into Python objects by botocore's
+    model-driven parser, only to be filtered out, a fifth of the gateway's CPU under a
+    steady GET load. Read as JSON, a record is what the event carries, at the cost of
+    one json.loads. In-process moto (no endpoint URL: tests) keeps boto3."""
+
+    TARGET = "DynamoDBStreams_20120810.GetRecords"
+
+    def __init__(self, host: str, port: int, region: str, access_key: str) -> None:
+        self.host, self.port = host, port
+        self.headers = {
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": self.TARGET,
+            # moto routes by the credential scope's service (streams are signed as dynamodb)
+            # and does not check the signature.
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/20000101/{region}/dynamodb/aws4_request, "
+            "SignedHeaders=content-type;host;x-amz-target, Signature=0",
+        }
+        self._conn: http.client.HTTPConnection | None = None
+
+    @classmethod
+    def for_endpoint(cls, url: str | None) -> RawGetRecords | None:
+        from urllib.parse import urlsplit
+
+        if not url:
+            return None
+        split = urlsplit(url)
+        if split.scheme != "http" or split.hostname not in ("127.0.0.1", "localhost") or not split.port:
+            return None  # only the local moto server
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        return cls(split.hostname, split.port, region, os.environ.get("AWS_ACCESS_KEY_ID") or "testing")
+
+    def get_records(self, iterator: str, limit: int) -> dict[str, Any]:
+        body = json.dumps({"ShardIterator": iterator, "Limit": limit})
+        for attempt in (1, 2):  # a kept-alive connection the server closed: once more on a new one
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                self._conn.request("POST", "/", body=body, headers=self.headers)
+                response = self._conn.getresponse()
+                data = response.read()
+            except (OSError, http.client.HTTPException):
+                self._conn.close()
+                self._conn = None
+                if attempt == 2:
+                    raise
+                continue
+            if response.status != 200:
+                raise RuntimeError(f"GetRecords answered {response.status}: {data[:300]!r}")
+            return json.loads(data)
+        raise AssertionError("unreachable")
 
 
 class SqsPoller(threading.Thread):
@@ -366,7 +441,8 @@ class LogSubscription(threading.Thread):
     anything after it, as Lambda's retries would. Costs nothing while nothing is logged.
     """
 
-    def __init__(self, function: str, sources: list[str], interval: float = 0.15, max_events: int = 1000) -> None:
+    def __init__(self, function: str, sources: list[str], interval: float = SUBSCRIPTION_INTERVAL_S,
+                 max_events: int = 1000) -> None:
         super().__init__(name=f"logs->{function}", daemon=True)
         self.function = function
         self.sources = frozenset(sources)

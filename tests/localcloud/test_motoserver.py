@@ -251,3 +251,51 @@ def test_a_message_sent_during_a_delete_is_kept_as_sqs_keeps_it():
 
 def test_moto_as_installed_still_drops_a_message_sent_during_a_delete():
     assert _sqs_race("moto") == [], "moto now keeps a message sent during a delete: the shim can go"
+
+
+def test_the_stream_poller_reads_records_as_boto3_does_from_the_local_server(monkeypatch):
+    """The local stream poller reads GetRecords as JSON (localcloud/pollers.py RawGetRecords):
+    the records Lambda's event would carry are the ones boto3 reads, from the same server."""
+    import boto3
+
+    from localcloud.pollers import RawGetRecords, _stream_record
+    from resource_api.core import table as schema
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "localcloud.motoserver", "-p", str(port)], cwd=ROOT, env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_until_listening(proc, port)
+        url = f"http://127.0.0.1:{port}"
+        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                            "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
+            monkeypatch.setenv(name, value)
+        ddb = boto3.client("dynamodb", endpoint_url=url)
+        streams = boto3.client("dynamodbstreams", endpoint_url=url)
+        ddb.create_table(**schema.create_table_request("t"))
+        item = {"pk": {"S": "a"}, "sk": {"S": "1"}, "n": {"N": "1.5"}, "m": {"M": {"l": {"L": [{"S": "x"}, {"NULL": True}]}}},
+                "ss": {"SS": ["p", "q"]}, "ok": {"BOOL": False}}
+        ddb.put_item(TableName="t", Item=item)
+        ddb.update_item(TableName="t", Key={"pk": {"S": "a"}, "sk": {"S": "1"}}, UpdateExpression="ADD n :d",
+                        ExpressionAttributeValues={":d": {"N": "2"}})
+        ddb.put_item(TableName="t", Item={"pk": {"S": "b"}, "sk": {"S": "2"}})
+        ddb.delete_item(TableName="t", Key={"pk": {"S": "b"}, "sk": {"S": "2"}})
+        arn = ddb.describe_table(TableName="t")["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+        def iterator() -> str:
+            return streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+
+        by_boto3 = streams.get_records(ShardIterator=iterator(), Limit=100)
+        raw = RawGetRecords.for_endpoint(url)
+        assert raw is not None and RawGetRecords.for_endpoint(None) is None
+        by_json = raw.get_records(iterator(), 100)
+        expected = [_stream_record(r, arn) for r in by_boto3["Records"]]
+        assert [r["eventName"] for r in expected] == ["INSERT", "MODIFY", "INSERT", "REMOVE"]
+        assert [_stream_record(r, arn) for r in by_json["Records"]] == expected
+        assert by_json["Records"][1]["dynamodb"]["NewImage"]["n"] == {"N": "3.5"}
+        assert raw.get_records(by_json["NextShardIterator"], 100)["Records"] == []
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -42,6 +42,10 @@ def aws_client(service: str, **credentials: str) -> Any:
             connect_timeout=2,
             read_timeout=float(os.environ.get("AWS_READ_TIMEOUT", "5")),
             tcp_keepalive=True,
+            # The service validates every request itself; botocore's client-side check
+            # of our own fixed-shape parameters walked each one again on every call (an
+            # ingestion batch's TransactWriteItems: 13% of the local gateway's CPU).
+            parameter_validation=False,
         ),
         **credentials,
     )
