@@ -320,62 +320,89 @@ def prepare(table: Any) -> None:
 _PATCHED = False
 
 
-def _hash_condition(table: Any, index: Any, hash_key: Any, conditions: Iterable[Any] | None) -> Any:
+def _hash_condition(index: Any, hash_key: Any, conditions: Iterable[Any] | None) -> Any:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
     hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
     if len(hashes) != 1:
         return None
     for name, value in conditions or []:
         if name == hashes[0]:
-            return value
-    return hash_key
+            return DynamoType(value)
+    return DynamoType(hash_key) if hash_key else None
+
+
+def _open_for_query(table: Any, items: LazyItems, arguments: dict[str, Any]) -> bool:
+    """Open the partitions a Query can match; False if it cannot tell (then moto opens
+    them all)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    index_name = arguments.get("index_name")
+    hash_key = arguments.get("hash_key_dict")
+    conditions = arguments.get("hash_key_conditions") or (arguments.get("filter_kwargs") or {}).get(
+        "hash_key_conditions")
+    try:
+        if not index_name:
+            if not hash_key:
+                return False
+            items.get(DynamoType(hash_key))  # opens that partition, if packed
+            return True
+        index = next((i for i in table.all_indexes() if i.name == index_name), None)
+        value = None if index is None else _hash_condition(index, hash_key, conditions)
+        if value is None:
+            return False
+        if index in (table.indexes or []):  # a local index: the table's own partition
+            items.get(value)
+            return True
+        if value.type in ("S", "B") and isinstance(value.value, (str, bytes)):
+            wanted = (value.type, value.value)
+            items.open_where(lambda p: p.may_hold(index_name, wanted))
+            return True
+        return False
+    except Exception:  # noqa: BLE001 - a malformed key: moto answers it as it always did
+        return False
 
 
 def patch_moto() -> None:
     """Queries open only the partitions they can match; a table's length counts the
-    packed items without opening them."""
+    packed items without opening them. At moto's backend (DynamoDBBackend.query), whose
+    signature no other patch of ours changes, around Table.query (which the speed-up
+    partition_scoped_queries wraps)."""
     global _PATCHED
     if _PATCHED:
         return
     _PATCHED = True
     import inspect
 
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
 
-    original_query = Table.query
+    original_query = DynamoDBBackend.query
     signature = inspect.signature(original_query)
+    knows = {"table_name", "hash_key_dict", "index_name"} <= set(signature.parameters)
     original_len = Table.__len__
 
-    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        items = self.items
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not knows:  # another moto: every partition is opened, as moto walks them all
+            return original_query(self, *args, **kwargs)
+        try:
+            arguments = signature.bind(self, *args, **kwargs).arguments
+        except TypeError:
+            return original_query(self, *args, **kwargs)
+        table = self.tables.get(arguments["table_name"])
+        items = getattr(table, "items", None)
         if not isinstance(items, LazyItems) or not items.packed:
-            return original_query(self, hash_key, *args, **kwargs)
-        arguments = signature.bind(self, hash_key, *args, **kwargs).arguments
-        index_name = arguments.get("index_name")
-        conditions = arguments.get("hash_key_conditions") or (arguments.get("kwargs") or {}).get("hash_key_conditions")
-        if not index_name:
-            if hash_key is None:
-                return original_query(self, hash_key, *args, **kwargs)
-            items.get(hash_key)  # opens that partition, if packed
-        else:
-            index = next((i for i in self.all_indexes() if i.name == index_name), None)
-            value = None if index is None else _hash_condition(self, index, hash_key, conditions)
-            if value is None:
-                return original_query(self, hash_key, *args, **kwargs)  # opens every partition
-            if index in (self.indexes or []):  # a local index: the table's own partition
-                items.get(value)
-            elif value.type in ("S", "B") and isinstance(value.value, (str, bytes)):
-                wanted = (value.type, value.value)
-                items.open_where(lambda p: p.may_hold(index_name, wanted))
-            else:
-                return original_query(self, hash_key, *args, **kwargs)
+            return original_query(self, *args, **kwargs)
+        if not _open_for_query(table, items, arguments):
+            return original_query(self, *args, **kwargs)  # moto walks (and opens) every partition
         with items.scope():
-            return original_query(self, hash_key, *args, **kwargs)
+            return original_query(self, *args, **kwargs)
 
     def length(self: Any) -> int:
         if isinstance(self.items, LazyItems):
             return self.items.item_count(bool(self.range_key_attr))
         return original_len(self)
 
-    Table.query = query  # type: ignore[method-assign]
+    DynamoDBBackend.query = query  # type: ignore[method-assign]
     Table.__len__ = length  # type: ignore[method-assign]
 

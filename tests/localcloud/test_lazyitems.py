@@ -6,6 +6,9 @@ is saved again as it was loaded, and a change to an opened one is kept."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import boto3
@@ -13,6 +16,13 @@ import pytest
 from moto import mock_aws
 
 from localcloud import lazyitems, persistence
+
+if os.environ.get("LAZY_ITEMS_SERVER_PATCHES") == "1":  # as the moto server runs: every shim and speed-up first
+    from localcloud import motopatches
+
+    motopatches.apply()
+    assert motopatches.registry.applied("partition_scoped_queries")
+    assert motopatches.registry.applied("item_level_rollback")
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -184,3 +194,17 @@ def test_a_snapshot_of_an_older_format_is_refused_with_the_way_out(tmp_path, kee
     monkeypatch.setattr(persistence, "FORMAT_VERSION", 2)
     with mock_aws(), pytest.raises(persistence.SnapshotError, match=r"snapshot format 1.*FRESH=1"):
         keeper.restore()
+
+
+def test_the_same_with_the_moto_servers_shims_and_speed_ups_applied_first(tmp_path):
+    """The moto server applies its shims and speed-ups (partition_scoped_queries wraps
+    Table.query, item_level_rollback the transactions) before the restore: the same
+    tests, in a child process patched that way."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", os.path.abspath(__file__), "-q", "-p", "no:cacheprovider",
+         "-k", "not moto_servers", "--basetemp", str(tmp_path / "child"), "--junit-xml", str(tmp_path / "child.xml")],
+        cwd=root, env={**os.environ, "LAZY_ITEMS_SERVER_PATCHES": "1"}, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    report = (tmp_path / "child.xml").read_text()
+    assert 'tests="3"' in report and 'failures="0"' in report and 'errors="0"' in report, report[:500]
