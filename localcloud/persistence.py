@@ -57,6 +57,7 @@ import contextlib
 import copy
 import copyreg
 import datetime
+import gc
 import hashlib
 import io
 import json
@@ -690,6 +691,7 @@ class Persistence:
             return None
         started = time.monotonic()
         header, payload = read_payload(self.path)
+        gc.disable()  # a big world is millions of objects: no collection passes while they are made
         try:
             world = pickle.loads(payload)
             install(world)
@@ -701,6 +703,10 @@ class Persistence:
                 f"Start from nothing with `make run FRESH=1` (the file is kept as "
                 f"{SNAPSHOT_NAME}{PREVIOUS_SUFFIX}), or move it away."
             ) from None
+        finally:
+            gc.enable()
+        gc.freeze()  # and none later over what was loaded (as after a fork-server's preload)
+        del world, payload
         now = time.time()
         from localcloud.motopatches import tokens
 
@@ -713,7 +719,7 @@ class Persistence:
         self.restored = {
             "written": header["written"],
             "seconds": round(time.monotonic() - started, 3),
-            "bytes": len(payload),
+            "bytes": header["length"],
             "expired_items": expired,
             "stream_records_pending": pending_records,
             "messages_released": released,
