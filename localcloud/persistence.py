@@ -9,7 +9,10 @@ module, loaded in that process, saves all of it and loads it back:
 - *Generic.* Every moto backend in use (moto's own list, `BackendDict._instances`) is
   pickled as it is, in every account and region, with moto's run-time configuration. A
   table, an index, an item or a queue that a later change adds persists with no code
-  here. Only what cannot outlive the process is replaced in the file: locks and threads
+  here. DynamoDB items, the bulk of a world, are saved packed per partition and opened
+  on first touch (localcloud/lazyitems.py), so a big world starts at once and an idle
+  partition is saved again as it was loaded. Only what cannot outlive the process is
+  replaced in the file: locks and threads
   (fresh ones on load), the open shard iterators of streams (a reader takes new ones),
   and a running execution's interpreter (its history and where it had got to are kept;
   see "Work in flight").
