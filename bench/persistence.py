@@ -111,7 +111,7 @@ def make_base_world(state_dir: str) -> dict[str, Any]:
         time.sleep(2)
     finally:
         cloud.stop()
-    return {"base_resources": BASE_RESOURCES}
+    return {"base_resources": BASE_RESOURCES, "probe_key": key, "probe_ids": ids}
 
 
 def multiply_world(state_dir: str, factor: int) -> dict[str, Any]:
@@ -127,16 +127,27 @@ def multiply_world(state_dir: str, factor: int) -> dict[str, Any]:
     world = pickle.loads(payload)
     from moto.dynamodb.models.dynamo_type import DynamoType
 
+    from localcloud.lazyitems import LazyItems, kind_of
+
     items = executions = 0
+    probes: list[str] = []
     for class_path, _, _, backend in world["backends"]:
         if class_path.startswith("moto.dynamodb.models"):
             for table in backend.tables.values():
                 originals = list(table.all_items())
                 blob = persistence.dumps(originals)  # copies by pickle: C speed, unlike deepcopy
+                index_keys = [key["AttributeName"] for index in table.global_indexes for key in index.schema
+                              if key["KeyType"] == "HASH"]
                 for k in range(1, factor):
                     for clone in pickle.loads(blob):
                         clone.hash_key = DynamoType({"S": f"{clone.hash_key.value}~{k}"})
                         clone.attrs[table.hash_key_attr] = clone.hash_key
+                        for attr in index_keys:  # each copy its own account: its own index keys
+                            value = clone.attrs.get(attr)
+                            if value is not None and value.type == "S":
+                                clone.attrs[attr] = DynamoType({"S": f"{value.value}~{k}"})
+                        if k == factor - 1 and kind_of(clone) == "resource":
+                            probes.append(clone.hash_key.value)
                         if clone.range_key is not None:
                             table.items[clone.hash_key][clone.range_key] = clone
                         else:
@@ -160,19 +171,56 @@ def multiply_world(state_dir: str, factor: int) -> dict[str, Any]:
                         executions += 1
     persistence.install(world)  # into this process's moto, to be saved as the server saves it
     persistence.write_file(path, persistence.dumps(persistence.capture()), {})
-    return {"items_added": items, "executions_added": executions}
+    # What opening every partition costs (a first Scan of the whole world pays it once):
+    # the saved file loaded here again, every table's items opened.
+    world = pickle.loads(persistence.read_payload(path)[1])
+    t0 = time.process_time()
+    for class_path, _, _, backend in world["backends"]:
+        if class_path.startswith("moto.dynamodb.models"):
+            for table in backend.tables.values():
+                if isinstance(table.items, LazyItems):
+                    table.items.open_all()
+    return {"items_added": items, "executions_added": executions, "probe_partition": probes[-1] if probes else None,
+            "open_whole_world_cpu_seconds": round(time.process_time() - t0, 2)}
+
+
+def first_requests(cloud: LocalCloudProcess, partition: str | None, key: str, resource_id: str) -> dict[str, Any]:
+    """Right after a restart: a DynamoDB Query of a partition still packed (first, then
+    again), and an API GET of a resource (first, then again)."""
+    import boto3
+
+    out: dict[str, Any] = {}
+    if partition:
+        ddb = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{cloud.moto_port}", region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        for name in ("query_packed_partition_ms", "query_same_partition_again_ms"):
+            t0 = time.monotonic()
+            got = ddb.query(TableName="resource-api", KeyConditionExpression="pk = :p",
+                            ExpressionAttributeValues={":p": {"S": partition}})
+            out[name] = round(1000 * (time.monotonic() - t0), 1)
+        out["query_items"] = len(got["Items"])
+    client = Client(cloud.url, key)
+    for name in ("api_get_first_ms", "api_get_again_ms"):
+        t0 = time.monotonic()
+        status = client.request("GET", f"/v1/resources/{resource_id}")[0]
+        out[name] = round(1000 * (time.monotonic() - t0), 1)
+        out["api_get_status"] = status
+    client.close()
+    return out
 
 
 def big_world(resources: int) -> dict[str, Any]:
     tmp = tempfile.mkdtemp(prefix="bench-persist-world-")
     out: dict[str, Any] = {"resources": resources}
     try:
-        out.update(make_base_world(tmp))
+        base = make_base_world(tmp)
+        out["base_resources"] = base["base_resources"]
         out.update(multiply_world(tmp, max(1, resources // BASE_RESOURCES)))
         out["snapshot_bytes"] = os.path.getsize(os.path.join(tmp, "moto.snapshot"))
-        starts_with, starts_without, restores = [], [], []
+        starts_with, starts_without, restores, firsts = [], [], [], []
         for _ in range(2):
             cloud, took = started(keeping(tmp))
+            firsts.append(first_requests(cloud, out.get("probe_partition"), base["probe_key"], base["probe_ids"][1]))
             restored = state(cloud)["restored"] or {}
             out["restored_items"] = sum((restored.get("items") or {}).values())
             out["restored_resources"] = (restored.get("items") or {}).get("resource")
@@ -197,6 +245,7 @@ def big_world(resources: int) -> dict[str, Any]:
             starts_without.append(round(took, 2))
             cloud.stop()
         out["restore_seconds"] = restores
+        out["first_requests"] = firsts
         out["start_seconds_with_world"] = starts_with
         out["start_seconds_empty"] = starts_without
         out["start_added_seconds"] = round(min(starts_with) - min(starts_without), 2)

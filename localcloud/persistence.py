@@ -9,7 +9,10 @@ module, loaded in that process, saves all of it and loads it back:
 - *Generic.* Every moto backend in use (moto's own list, `BackendDict._instances`) is
   pickled as it is, in every account and region, with moto's run-time configuration. A
   table, an index, an item or a queue that a later change adds persists with no code
-  here. Only what cannot outlive the process is replaced in the file: locks and threads
+  here. DynamoDB items, the bulk of a world, are saved packed per partition and opened
+  on first touch (localcloud/lazyitems.py), so a big world starts at once and an idle
+  partition is saved again as it was loaded. Only what cannot outlive the process is
+  replaced in the file: locks and threads
   (fresh ones on load), the open shard iterators of streams (a reader takes new ones),
   and a running execution's interpreter (its history and where it had got to are kept;
   see "Work in flight").
@@ -57,6 +60,7 @@ import contextlib
 import copy
 import copyreg
 import datetime
+import gc
 import hashlib
 import io
 import json
@@ -70,7 +74,9 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-FORMAT_VERSION = 1
+from localcloud import lazyitems
+
+FORMAT_VERSION = 2  # 2: DynamoDB items packed per partition (localcloud/lazyitems.py)
 MAGIC = b"LOCALCLOUD-SNAPSHOT\n"
 SNAPSHOT_NAME = "moto.snapshot"
 PREVIOUS_SUFFIX = ".previous"
@@ -302,6 +308,21 @@ def dumps(world: Any) -> bytes:
     return buf.getvalue()
 
 
+def partition_dumps() -> Callable[[Any], bytes]:
+    """`dumps` for the many small values of one snapshot (a DynamoDB partition each):
+    the dispatch table built once."""
+    table = dispatch_table()
+
+    def dump(value: Any) -> bytes:
+        buf = io.BytesIO()
+        pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = table
+        pickler.dump(value)
+        return buf.getvalue()
+
+    return dump
+
+
 # ------------------------------------------------------------------ moto's backends
 
 
@@ -329,6 +350,9 @@ def capture() -> dict[str, Any]:
     finished.sort(key=lambda e: getattr(e, "stop_date", None) or getattr(e, "start_date", None) or 0, reverse=True)
     _SHORT_HISTORY.clear()
     _SHORT_HISTORY.update(id(e.exec_worker) for e in finished[FULL_HISTORIES:])
+    for backend in iter_backends("moto.dynamodb.models"):
+        for table in getattr(backend, "tables", {}).values():
+            lazyitems.prepare(table)  # its items packed per partition (a packed one as it was loaded)
     backends = []
     for bd in _backend_dicts():
         for account_id, region, backend in list(bd.iter_backends()):
@@ -384,7 +408,14 @@ def purge_expired(now: float) -> int:
             if ttl.get("TimeToLiveStatus") != "ENABLED" or not attr:
                 continue
             expired = []
-            for item in table.all_items():
+            if isinstance(table.items, lazyitems.LazyItems):
+                # only the partitions whose earliest TTL has passed (or saved under another attribute)
+                table.items.open_where(lambda p: p.ttl_attr != attr or (p.min_ttl is not None and p.min_ttl < now))
+                candidates = [i for part in table.items.opened_values() for i in
+                              (part.values() if isinstance(part, dict) else [part])]
+            else:
+                candidates = table.all_items()
+            for item in candidates:
                 value = item.attrs.get(attr)
                 if value is None or value.type != "N":
                     continue
@@ -557,9 +588,12 @@ def summarize() -> dict[str, Any]:
     for backend in iter_backends("moto.dynamodb.models"):
         for table in getattr(backend, "tables", {}).values():
             tables += 1
+            if isinstance(table.items, lazyitems.LazyItems):
+                for name, n in table.items.kind_counts().items():
+                    items[name] = items.get(name, 0) + n
+                continue
             for item in table.all_items():
-                kind = item.attrs.get("entity") or item.attrs.get("object")
-                name = str(kind.value) if kind is not None and kind.type == "S" else "other"
+                name = lazyitems.kind_of(item)
                 items[name] = items.get(name, 0) + 1
     queues = messages = 0
     for backend in iter_backends("moto.sqs"):
@@ -660,6 +694,7 @@ class Persistence:
             return None
         started = time.monotonic()
         header, payload = read_payload(self.path)
+        gc.disable()  # a big world is millions of objects: no collection passes while they are made
         try:
             world = pickle.loads(payload)
             install(world)
@@ -671,6 +706,10 @@ class Persistence:
                 f"Start from nothing with `make run FRESH=1` (the file is kept as "
                 f"{SNAPSHOT_NAME}{PREVIOUS_SUFFIX}), or move it away."
             ) from None
+        finally:
+            gc.enable()
+        gc.freeze()  # and none later over what was loaded (as after a fork-server's preload)
+        del world, payload
         now = time.time()
         from localcloud.motopatches import tokens
 
@@ -683,7 +722,7 @@ class Persistence:
         self.restored = {
             "written": header["written"],
             "seconds": round(time.monotonic() - started, 3),
-            "bytes": len(payload),
+            "bytes": header["length"],
             "expired_items": expired,
             "stream_records_pending": pending_records,
             "messages_released": released,
@@ -918,6 +957,7 @@ def patch_moto(keeper: Persistence) -> None:
     if _PATCHED:
         return
     _PATCHED = True
+    lazyitems.patch_moto()
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
     from moto.sqs.models import Message, SQSBackend
 
