@@ -244,6 +244,24 @@ def cache_member_lookups() -> None:
     BaseJSONSerializer.get_value = get_value  # type: ignore[method-assign]
 
 
+def _string_condition(comparison: Any, objs: list[Any]) -> Any:
+    """A predicate on a string sort key for moto's range comparison, or None (anything
+    else: no pre-selection)."""
+    if not comparison or not objs or any(getattr(o, "type", None) != "S" for o in objs):
+        return None
+    values = [o.value for o in objs]
+    first = values[0]
+    return {
+        "EQ": lambda v: v == first,
+        "LT": lambda v: v < first,
+        "LE": lambda v: v <= first,
+        "GT": lambda v: v > first,
+        "GE": lambda v: v >= first,
+        "BEGINS_WITH": lambda v: v.startswith(first),
+        "BETWEEN": (lambda v: values[0] <= v <= values[1]) if len(values) == 2 else None,
+    }.get(str(comparison).upper())
+
+
 @speedup("moto.dynamodb.models.table:Table.query", "moto.dynamodb.models.table:Table.all_items",
          session="dynamodb")
 def partition_scoped_queries() -> None:
@@ -254,8 +272,13 @@ def partition_scoped_queries() -> None:
     (Table.items: hash key -> range key -> item, in insertion order), so during such a
     query `all_items` hands over that one partition, in the same order; moto's own code
     does the sorting, paging, conditions and copying as before (handed over already in
-    that order, its sort has nothing to do). Queries on an index (which moto keeps no
-    lookup for) and on tables without a range key are unchanged."""
+    that order, its sort has nothing to do). A sort-key condition on strings (`=`, `<`,
+    `<=`, `>`, `>=`, `BETWEEN`, `begins_with`) first keeps the partition's items it holds
+    for, by the same Python string comparison moto's DynamoType makes, so that a Query of
+    a few items of a big partition (the 33 counter items among an account's resources)
+    does not build, sort and compare every item of it; moto applies the condition again
+    to what it is handed. Queries on an index (which moto keeps no lookup for) and on
+    tables without a range key are unchanged."""
     from moto.dynamodb.models.table import Table
 
     original_query = Table.query
@@ -270,10 +293,16 @@ def partition_scoped_queries() -> None:
         return original_all_items(self)
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = signature.bind(self, hash_key, *args, **kwargs).arguments.get("index_name")
-        if index_name or hash_key is None or not self.range_key_attr or getattr(scope, "partition", None):
+        arguments = signature.bind(self, hash_key, *args, **kwargs).arguments
+        if arguments.get("index_name") or hash_key is None or not self.range_key_attr \
+                or getattr(scope, "partition", None):
             return original_query(self, hash_key, *args, **kwargs)
         partition = list(self.items[hash_key].values()) if hash_key in self.items else []
+        holds = None if len(arguments.get("range_key_conditions") or ()) > 1 else _string_condition(
+            arguments.get("range_comparison"), arguments.get("range_objs") or [])
+        if holds is not None:
+            partition = [item for item in partition if item.range_key is not None
+                         and item.range_key.type == "S" and holds(item.range_key.value)]
         try:
             # In the order moto's own stable sort will leave them (by range key, which
             # compares by cast_value), so that sort finds them sorted: n comparisons,
