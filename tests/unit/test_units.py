@@ -145,3 +145,80 @@ def test_a_transaction_cancelled_for_a_conflict_is_answered_503_and_never_stored
                          "CancellationReasons": [{"Code": "ConditionalCheckFailed"}, {"Code": "TransactionConflict"}]},
                         "TransactWriteItems")
     assert not db.conflicted(mixed) and db.conflicted(cancelled)
+
+
+def _conflicts_first(n_conflicts: int, sent: list):
+    """A botocore hook: the first `n_conflicts` TransactWriteItems are cancelled for a
+    TransactionConflict before they reach the table (nothing written), as DynamoDB does."""
+    from botocore.exceptions import ClientError
+
+    def hook(params, **_):
+        sent.append(params["ClientRequestToken"])
+        if len(sent) <= n_conflicts:
+            raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                               "CancellationReasons": [{"Code": "TransactionConflict"}]}, "TransactWriteItems")
+    return hook
+
+
+@pytest.mark.parametrize("conflicts", [0, 1, 4, 5])
+def test_a_conflicted_transaction_is_sent_again_with_jittered_backoff_up_to_five_times(aws, conflicts, caplog):
+    from resource_api.core import db
+
+    sent: list[str] = []
+    slept: list[float] = []
+    events = db.client().meta.events
+    hook = _conflicts_first(conflicts, sent)
+    events.register("provide-client-params.dynamodb.TransactWriteItems", hook)
+    item = {"Put": {"TableName": db.table(), "Item": db.to_item({"pk": "T#1", "sk": "x", "n": 1})}}
+    try:
+        if conflicts < unit.CONFLICT_ATTEMPTS:
+            unit.transact([item], sleep=slept.append)
+        else:
+            with pytest.raises(Exception) as err:
+                unit.transact([item], sleep=slept.append)
+            assert db.conflicted(err.value)
+    finally:
+        events.unregister("provide-client-params.dynamodb.TransactWriteItems", hook)
+    stored = db.client().get_item(TableName=db.table(), Key=db.to_item({"pk": "T#1", "sk": "x"})).get("Item")
+    assert (stored is not None) == (conflicts < unit.CONFLICT_ATTEMPTS)
+    assert len(sent) == min(conflicts + 1, 5) and len(set(sent)) == len(sent), "a new token per attempt"
+    assert len(slept) == min(conflicts, 4), "a pause before each attempt again, none after the last"
+    for n, pause in enumerate(slept):  # full jitter: 0 .. 10 ms x 2^n, at most 150 ms
+        assert 0 <= pause <= min(0.15, 0.01 * 2**n)
+    warned = [r for r in caplog.records if "transaction conflict, retrying" in r.getMessage()]
+    assert [r.getMessage().split("(")[1] for r in warned] == [f"{n + 1} of 4)" for n in range(len(slept))]
+
+
+def test_a_failed_condition_is_never_sent_again(aws):
+    from resource_api.core import db
+
+    db.client().put_item(TableName=db.table(), Item=db.to_item({"pk": "T#2", "sk": "x"}))
+    sent: list[str] = []
+    hook = lambda params, **_: sent.append(params["ClientRequestToken"])  # noqa: E731
+    db.client().meta.events.register("provide-client-params.dynamodb.TransactWriteItems", hook)
+    try:
+        with pytest.raises(Exception) as err:
+            unit.transact([{"Put": {"TableName": db.table(), "Item": db.to_item({"pk": "T#2", "sk": "x"}),
+                                    "ConditionExpression": "attribute_not_exists(pk)"}}], sleep=lambda s: None)
+    finally:
+        db.client().meta.events.unregister("provide-client-params.dynamodb.TransactWriteItems", hook)
+    assert db.cancellation_reasons(err.value) == ["ConditionalCheckFailed"] and len(sent) == 1
+
+
+def test_a_committed_unit_runs_its_after_actions_once_and_a_failed_one_never(aws):
+    from resource_api.core import db
+
+    ran: list[str] = []
+    put = lambda sk, cond=None: {"Put": {"TableName": db.table(), "Item": db.to_item({"pk": "T#3", "sk": sk}),  # noqa: E731
+                                         **({"ConditionExpression": cond} if cond else {})}}
+    ok = Unit({"id": "a"}, [put("a")], after=[lambda: ran.append("a")])
+    assert unit.commit(ok, lambda body: body) == {"id": "a"} and ran == ["a"]
+    # writes[1]'s condition fails: its own error answers, nothing is written, nothing runs after
+    taken = ApiError("resource_conflict")
+    failing = Unit({"id": "b"}, [put("b"), put("a", "attribute_not_exists(pk)")], failures={1: taken},
+                   conflict=ApiError("precondition_failed"), after=[lambda: ran.append("b")])
+    with pytest.raises(ApiError) as err:
+        unit.commit(failing, lambda body: body)
+    assert err.value is taken and ran == ["a"]
+    assert db.client().get_item(TableName=db.table(), Key=db.to_item({"pk": "T#3", "sk": "b"})).get("Item") is None
+
