@@ -222,3 +222,21 @@ def test_a_committed_unit_runs_its_after_actions_once_and_a_failed_one_never(aws
     assert err.value is taken and ran == ["a"]
     assert db.client().get_item(TableName=db.table(), Key=db.to_item({"pk": "T#3", "sk": "b"})).get("Item") is None
 
+
+
+def test_commit_stops_planning_after_the_attempts_the_unit_allows_and_answers_its_conflict(monkeypatch):
+    now = {"pk": {"S": "A"}, "sk": {"S": "B"}, "version": {"N": "9"}}
+    sent: list[Any] = []
+
+    def transact(items):
+        sent.append(items)
+        raise Cancelled({"Code": "ConditionalCheckFailed", "Item": now})
+
+    monkeypatch.setattr(unit, "transact", transact)
+
+    def plan(item: dict[str, Any] | None) -> Unit:  # could always plan again: `attempts` decides
+        return Unit({}, [{"Put": {"Item": {}}}], conflict=ApiError("precondition_failed"), replan=plan, attempts=2)
+
+    with pytest.raises(ApiError) as conflict:
+        unit.commit(plan(None), lambda body: body)
+    assert conflict.value.code == "precondition_failed" and len(sent) == 2
