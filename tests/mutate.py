@@ -63,7 +63,8 @@ MODULES: dict[str, list[str]] = {  # pytest arguments
         "-k", "not at_most_1000",
     ],
     "resource_api.frame.idempotency": [
-        "tests/reliability/test_faults.py", "tests/unit/test_request_tokens.py", "-k", "not fault_at_a_call_site",
+        "tests/unit/test_idempotency_inprocess.py", "tests/reliability/test_faults.py",
+        "tests/unit/test_request_tokens.py", "-k", "not fault_at_a_call_site",
     ],
 }
 
