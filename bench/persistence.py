@@ -217,7 +217,7 @@ def big_world(resources: int) -> dict[str, Any]:
         out["base_resources"] = base["base_resources"]
         out.update(multiply_world(tmp, max(1, resources // BASE_RESOURCES)))
         out["snapshot_bytes"] = os.path.getsize(os.path.join(tmp, "moto.snapshot"))
-        starts_with, starts_without, restores, firsts = [], [], [], []
+        starts_with, starts_without, restores, restores_cpu, firsts = [], [], [], [], []
         for _ in range(2):
             cloud, took = started(keeping(tmp))
             firsts.append(first_requests(cloud, out.get("probe_partition"), base["probe_key"], base["probe_ids"][1]))
@@ -226,6 +226,7 @@ def big_world(resources: int) -> dict[str, Any]:
             out["restored_resources"] = (restored.get("items") or {}).get("resource")
             out["restored_executions"] = sum((restored.get("executions") or {}).values())
             restores.append(restored.get("seconds"))
+            restores_cpu.append(restored.get("cpu_seconds"))
             starts_with.append(round(took, 2))
             client = Client(cloud.url, "")  # one write, then the periodic snapshot of the whole world
             client.close()
@@ -245,6 +246,7 @@ def big_world(resources: int) -> dict[str, Any]:
             starts_without.append(round(took, 2))
             cloud.stop()
         out["restore_seconds"] = restores
+        out["restore_cpu_seconds"] = restores_cpu  # what a quiet machine's restore takes, whatever the load
         out["first_requests"] = firsts
         out["start_seconds_with_world"] = starts_with
         out["start_seconds_empty"] = starts_without
