@@ -157,8 +157,11 @@ class Webhooks(Construct):
             DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, delivery_environment,
             reserved_concurrent_executions=concurrency or None,
         )
-        # The event and the endpoint; the attempt log, the endpoint's failure streak / disabling.
-        data.grant_partitions(self.delivery, ("dynamodb:GetItem",), keys.DELIVERY_READ_PARTITIONS)
+        # The event and the endpoint (a batch's in one BatchGetItem, its circuits and shares
+        # too); the attempt log, the endpoint's failure streak / disabling.
+        data.grant_partitions(
+            self.delivery, ("dynamodb:GetItem", "dynamodb:BatchGetItem"), keys.DELIVERY_READ_PARTITIONS
+        )
         data.grant_partitions(
             self.delivery, ("dynamodb:PutItem", "dynamodb:UpdateItem"), keys.DELIVERY_WRITE_PARTITIONS
         )

@@ -129,7 +129,7 @@ def test_the_delivery_function_touches_deliveries_endpoints_and_events_only(synt
     fn = _functions(synth)[webhooks.DELIVERY_FUNCTION]
     granted = sorted((sorted(as_list(s["Action"])), sorted(_leading(s) or ["<any>"])) for s in _dynamo_statements(synth, fn))
     assert granted == sorted([
-        (["dynamodb:GetItem"], sorted(keys.DELIVERY_READ_PARTITIONS)),
+        (["dynamodb:BatchGetItem", "dynamodb:GetItem"], sorted(keys.DELIVERY_READ_PARTITIONS)),
         (["dynamodb:PutItem", "dynamodb:UpdateItem"], sorted(keys.DELIVERY_WRITE_PARTITIONS)),
     ])
     patterns = keys.DELIVERY_READ_PARTITIONS + keys.DELIVERY_WRITE_PARTITIONS

@@ -127,8 +127,6 @@ def session_name(account_id: str) -> str:
 def _assume(role_arn: str, account_id: str) -> tuple[Any, float]:
     from botocore.credentials import ReadOnlyCredentials  # noqa: PLC0415
 
-    from . import db  # noqa: PLC0415 - db imports this module lazily too
-
     try:
         creds = sts().assume_role(
             RoleArn=role_arn,
@@ -137,7 +135,8 @@ def _assume(role_arn: str, account_id: str) -> tuple[Any, float]:
             Tags=[{"Key": TAG, "Value": account_id}],
         )["Credentials"]
     except Exception as exc:  # botocore ClientError, a timeout, no endpoint
-        log.warning("sts:AssumeRole failed: %s", db.error_code(exc) or type(exc).__name__)
+        code = (getattr(exc, "response", None) or {}).get("Error", {}).get("Code", "")
+        log.warning("sts:AssumeRole failed: %s", code or type(exc).__name__)
         raise unavailable() from exc
     expiration = creds["Expiration"]
     expires = expiration.timestamp() if hasattr(expiration, "timestamp") else time.time() + SESSION_SECONDS
@@ -150,7 +149,7 @@ def shared_client() -> Any:
     if _client is None:
         from botocore.credentials import Credentials  # noqa: PLC0415
 
-        from . import db  # noqa: PLC0415
+        from .clients import aws_client  # noqa: PLC0415
 
         class _BoundCredentials(Credentials):
             """What the client signs each request with: the credentials writer() put on
@@ -165,7 +164,7 @@ def shared_client() -> Any:
                     raise RuntimeError("token vending: a write with no account's credentials bound to it")
                 return binding.credentials
 
-        client = db.aws_client("dynamodb", aws_access_key_id="unbound", aws_secret_access_key="unbound",
+        client = aws_client("dynamodb", aws_access_key_id="unbound", aws_secret_access_key="unbound",
                                aws_session_token="unbound")
         # The signer asks its credentials for frozen ones on every request (botocore
         # RequestSigner.get_auth_instance): these answer with the request's own.
@@ -189,9 +188,9 @@ def unavailable() -> Exception:
 def sts() -> Any:
     global _sts
     if _sts is None:
-        from . import db  # noqa: PLC0415
+        from .clients import aws_client  # noqa: PLC0415
 
-        _sts = db.aws_client("sts")
+        _sts = aws_client("sts")
     return _sts
 
 
