@@ -23,11 +23,13 @@ then the cost model (arithmetic on the above) and the targets.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -92,17 +94,30 @@ def _load() -> str:
         return "?"
 
 
-def run_phase(name: str, args: list[str], timeout: float) -> dict[str, Any]:
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def run_phase(name: str, args: list[str], timeout: float, command: list[str] | None = None) -> dict[str, Any]:
     out = Path(tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".json")[1])
     err = tempfile.TemporaryFile(mode="w+")
     started = time.monotonic()
     load = _load()
+    # The phase leads its own process group: a phase cut off by the budget is killed with
+    # everything it started (its local clouds and their moto servers), and nothing a
+    # finished phase left running outlives it.
+    proc = subprocess.Popen(
+        (command or [sys.executable, "-m", f"bench.{name}"]) + [str(out), *args],
+        cwd=discover.ROOT, env=discover.env_for_children(), stdout=subprocess.DEVNULL, stderr=err,
+        start_new_session=True,
+    )
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", f"bench.{name}", str(out), *args],
-            cwd=discover.ROOT, env=discover.env_for_children(), stdout=subprocess.DEVNULL, stderr=err,
-            timeout=max(5.0, timeout),
-        )
+        try:
+            proc.wait(timeout=max(5.0, timeout))
+        finally:
+            _kill_group(proc)
         if proc.returncode != 0:
             err.seek(0)
             tail = [ln for ln in err.read().strip().splitlines() if ln.strip()][-3:]

@@ -213,10 +213,29 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+TARGET = f"the mix at {RATE:.0f}/s: every endpoint's p99 inside the spec's"
+
+
+def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The phase's row of `make bench`'s Targets table (bench/__main__.py collects it)."""
+    if not result.get("endpoints"):
+        why = result.get("na") or result.get("cut_off") or "not measured"
+        return [{"target": TARGET, "subject": "get, list, create, update, delete", "figure": why, "verdict": "n/a"}]
+    ends = result["endpoints"]
+    outside = [op for op, e in ends.items() if not e["within_spec_p99"]]
+    figure = (f"{result['rps']}/s served ({result['ok']}/{result['requests']} ok); p99 "
+              + ", ".join(f"{op} {e['p99_ms']} ms (spec {e['spec_ms']['p99']})" for op, e in ends.items()))
+    ok = not outside and result["ok"] == result["requests"]
+    return [{"target": TARGET, "subject": f"{len(ends) - len(outside)}/{len(ends)} endpoints inside",
+             "figure": figure, "verdict": "PASS" if ok else "FAIL"}]
+
+
 def main(argv: list[str]) -> int:
     seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else 20.0
     rate = float(argv[argv.index("--rate") + 1]) if "--rate" in argv else RATE
-    return write_result(argv[0], run(seconds, rate, argv[0]), render)
+    result = run(seconds, rate, argv[0])
+    result["targets"] = targets(result)
+    return write_result(argv[0], result, render)
 
 
 if __name__ == "__main__":

@@ -312,10 +312,33 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The phase's rows of `make bench`'s Targets table (bench/__main__.py collects them)."""
+    rows = []
+    for name, target in (("burst", f"pipeline burst >= {TARGET_BURST_PER_S:g} deliveries/s"),
+                         ("paced", f"pipeline p99 < {TARGET_PACED_P99_S:g} s at {PACED_RATE:g} creates/s")):
+        r = result.get(name) or {}
+        if "delivered" not in r:
+            why = result.get("na") or result.get("cut_off") or "not measured"
+            rows.append({"target": target, "subject": name, "figure": why, "verdict": "n/a"})
+            continue
+        if name == "burst":
+            ok = r.get("deliveries_per_s") is not None and r["deliveries_per_s"] >= TARGET_BURST_PER_S and not r["missing"]
+            figure = f"{r.get('deliveries_per_s')}/s end to end, {r['delivered']}/{r['creates']} delivered"
+        else:
+            ok = r.get("latency_p99_s") is not None and r["latency_p99_s"] < TARGET_PACED_P99_S and not r["missing"]
+            figure = f"p99 {r.get('latency_p99_s')} s, {r['delivered']}/{r['creates']} delivered"
+        figure += f"; CPU ms/delivery {r.get('cpu_ms_per_delivery')}"
+        rows.append({"target": target, "subject": name, "figure": figure, "verdict": "PASS" if ok else "FAIL"})
+    return rows
+
+
 def main(argv: list[str]) -> int:
     seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else 15.0
     total = int(argv[argv.index("--burst") + 1]) if "--burst" in argv else 300
-    return write_result(argv[0], run(seconds, total, argv[0]), render)
+    result = run(seconds, total, argv[0])
+    result["targets"] = targets(result)
+    return write_result(argv[0], result, render)
 
 
 if __name__ == "__main__":

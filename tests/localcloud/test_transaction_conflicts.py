@@ -8,7 +8,13 @@ commit, and so do transactions on one item that do not overlap.
 
 Overlap is made, not hoped for: the script holds the server's DynamoDB lock while two
 clients send their transactions, waits until both have reached the server, then lets
-them run. Patched moto runs only in a child process."""
+them run. A transaction is in flight at most a DynamoDB transaction's time
+(`LOCAL_TRANSACTION_WINDOW_S`): the overlapping cases widen it to 5 s, so that a loaded
+machine's thread start-up cannot separate two arrivals; the last case keeps two
+transactions queued together in the server but arriving 0.5 s apart, past a 0.2 s
+window: at DynamoDB the first would have committed before the second arrived, and the
+local server's queue must not make them conflict. Patched moto runs only in a child
+process."""
 
 from __future__ import annotations
 
@@ -76,6 +82,29 @@ def together(*transactions):
 def n(pk):
     return ddb.get_item(TableName="t", Key=key(pk), ConsistentRead=True).get("Item", {}).get("n", {}).get("N")
 
+def apart(gap, *transactions):
+    # all queued behind the server's lock, arriving `gap` seconds apart
+    clients = [client() for _ in transactions]
+    got = [None] * len(transactions)
+    def send(i):
+        try:
+            clients[i].transact_write_items(TransactItems=transactions[i])
+            got[i] = "committed"
+        except clients[i].exceptions.TransactionCanceledException as e:
+            got[i] = [r["Code"] for r in e.response["CancellationReasons"]]
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(transactions))]
+    with app.lock:
+        for i, t in enumerate(threads):
+            base = conflicts.arrived()
+            t.start()
+            while conflicts.arrived() < base + 1:
+                time.sleep(0.005)
+            time.sleep(gap)
+    for t in threads:
+        t.join()
+    return got
+
+os.environ[conflicts.WINDOW_ENV] = "5"
 seen = {}
 seen["same item, overlapping"] = together([put("a1"), add("hot")], [put("b1"), add("hot")])
 seen["hot counter after"] = n("hot")
@@ -85,6 +114,9 @@ seen["different items, overlapping"] = together([put("a2"), add("x")], [put("b2"
 ddb.transact_write_items(TransactItems=[add("hot")])
 ddb.transact_write_items(TransactItems=[add("hot")])
 seen["same item, one after the other"] = n("hot")
+os.environ[conflicts.WINDOW_ENV] = "0.2"
+seen["same item, queued together, arrived past the window"] = apart(0.5, [add("cold")], [add("cold")])
+seen["cold counter after"] = n("cold")
 print(json.dumps(seen))
 """
 
@@ -94,6 +126,8 @@ AWS = {  # what DynamoDB does
     "the cancelled one's own item written": 1,  # not even its other item
     "different items, overlapping": ["committed", "committed"],
     "same item, one after the other": "3",
+    "same item, queued together, arrived past the window": ["committed", "committed"],
+    "cold counter after": "2",
 }
 
 

@@ -277,3 +277,36 @@ def test_a_phases_targets_join_the_table_and_the_fairness_phase_has_its_row():
     results["fairness"] = {"na": "phase fairness failed (exit 1): RuntimeError: local cloud did not start"}
     (row,) = [r for r in bench_main.collect_targets(results, ["fairness"]) if r["target"] == fairness.TARGET]
     assert row["verdict"] == "n/a" and "did not start" in row["figure"]
+
+
+def test_a_phase_cut_off_by_its_budget_takes_what_it_started_with_it(tmp_path):
+    """A phase past its share is killed with its whole process group: a local cloud it
+    started (here a grandchild that would sleep for a minute) does not outlive it."""
+    import os
+    import sys
+    import time
+
+    from bench.__main__ import run_phase
+
+    pidfile = tmp_path / "grandchild.pid"
+    script = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(60)\n"
+    )
+    got = run_phase("stuck", [], 3.0, command=[sys.executable, "-c", script])
+    assert got == {"na": "phase stuck did not finish within its 3 s share of the budget"}
+    pid = int(pidfile.read_text())
+
+    def alive() -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 30
+    while alive() and time.monotonic() < deadline:  # a final state: gone (or a zombie)
+        time.sleep(0.05)
+    assert not alive(), "the phase's child outlived the phase"

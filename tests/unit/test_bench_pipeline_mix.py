@@ -46,3 +46,25 @@ def test_the_pipeline_counts_first_deliveries_duplicates_and_missing_ones():
     assert out["latency_p50_s"] in (0.5, 1.499) and out["latency_max_s"] >= 1.49
     text = pipeline.render({"burst": {**out, "creates": 3, "cpu_ms_per_delivery": {}, "load_average": "1/1/1"}})
     assert "burst: 2/3 delivered (1 duplicates)" in text and "FAIL" in text
+
+
+def test_the_pipeline_and_the_mix_have_their_rows_in_the_targets_table():
+    burst = {"delivered": 300, "creates": 300, "missing": 0, "deliveries_per_s": 120.0, "cpu_ms_per_delivery": {}}
+    paced = {"delivered": 159, "creates": 160, "missing": 1, "latency_p99_s": 1.0, "cpu_ms_per_delivery": {}}
+    rows = pipeline.targets({"burst": burst, "paced": paced})
+    assert [(r["subject"], r["verdict"]) for r in rows] == [("burst", "PASS"), ("paced", "FAIL")]  # one never came
+    slow = pipeline.targets({"burst": {**burst, "deliveries_per_s": 99.9}, "cut_off": "phase pipeline did not finish"})
+    assert [(r["verdict"], r["figure"]) for r in slow] == [("FAIL", slow[0]["figure"]),
+                                                           ("n/a", "phase pipeline did not finish")]
+
+    def endpoint(op, p99):
+        return {"p99_ms": p99, "within_spec_p99": p99 <= mix.SPEC_MS[op][2],
+                "spec_ms": dict(zip(("p50", "p95", "p99"), mix.SPEC_MS[op]))}
+
+    inside = {op: endpoint(op, spec[2]) for op, spec in mix.SPEC_MS.items()}
+    result = {"endpoints": inside, "rps": 166.7, "ok": 2500, "requests": 2500}
+    assert [r["verdict"] for r in mix.targets(result)] == ["PASS"]
+    assert [r["verdict"] for r in mix.targets({**result, "ok": 2478})] == ["FAIL"]  # 22 answered 503
+    late = mix.targets({**result, "endpoints": {**inside, "delete": endpoint("delete", 181.0)}})
+    assert late[0]["verdict"] == "FAIL" and late[0]["subject"] == "4/5 endpoints inside"
+    assert mix.targets({"na": "phase mix failed"})[0]["verdict"] == "n/a"
