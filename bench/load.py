@@ -231,9 +231,11 @@ def open_loop(url: str, key: str, send: Any, rate: float, seconds: float, worker
                     statuses[status] = statuses.get(status, 0) + 1
                     if 200 <= status < 300:
                         latencies.append(done - scheduled)
+                        slow.append((scheduled, done - scheduled))
         finally:
             client.close()
 
+    slow: list[tuple[float, float]] = []
     threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(workers)]
     for t in threads:
         t.start()
@@ -257,7 +259,22 @@ def open_loop(url: str, key: str, send: Any, rate: float, seconds: float, worker
         "rps": round(ok / elapsed, 1),
         "elapsed_s": round(elapsed, 1),
         **percentiles(lat),
+        "slow_seconds": slow_seconds(slow, start),
     }
+
+
+def slow_seconds(answers: list[tuple[float, float]], start: float, over_s: float = 0.25) -> dict[str, Any]:
+    """Where the answers slower than `over_s` were scheduled: by second of the schedule
+    (the three worst), so a tail made by one stall (every request of one second late)
+    is told from one spread over the run (a few in every second)."""
+    per: dict[int, int] = {}
+    for scheduled, latency in answers:
+        if latency > over_s:
+            second = int(scheduled - start)
+            per[second] = per.get(second, 0) + 1
+    worst = sorted(per.items(), key=lambda kv: -kv[1])[:3]
+    return {"over_ms": over_s * 1000, "answers": sum(per.values()), "seconds": len(per),
+            "worst": [{"second": sec, "answers": n} for sec, n in worst]}
 
 
 def run(seconds: float, concurrency: int, out_path: str | None = None) -> dict[str, Any]:
