@@ -560,44 +560,6 @@ def cache_condition_expression_tokens() -> None:
     ConditionExpressionParser._lex_condition_expression = cached_lex  # type: ignore[method-assign]
 
 
-@speedup("moto.dynamodb.models:get_filter_expression", "moto.dynamodb.models.table:get_filter_expression",
-         session="dynamodb")
-def cache_condition_operations() -> None:
-    """A ConditionExpression (or FilterExpression) was parsed into its operation tree on
-    every write that carries one (the request logs' transactions hold 12 pointer Puts with
-    `attribute_not_exists(pk)` each, and every transaction of a write has some): about 6%
-    of the instructions of such a transaction (counted under Valgrind). The tree depends
-    only on the expression, its names and its values, which key the cache; evaluating it
-    reads the item and changes nothing in the tree (moto's operations keep their operands
-    from construction on). A parse that raises raises again each time and is not kept;
-    values that cannot be keyed (not JSON) are parsed as before."""
-    import json
-
-    from moto.dynamodb import models
-    from moto.dynamodb.models import table
-
-    parse = models.get_filter_expression
-    trees: dict[tuple[str, str], Any] = {}
-
-    def cached(expr: Any, names: Any, values: Any) -> Any:
-        if not isinstance(expr, str) or not expr:
-            return parse(expr, names, values)
-        try:
-            key = (expr, json.dumps([names, values], sort_keys=True))
-        except (TypeError, ValueError):
-            return parse(expr, names, values)
-        tree = trees.get(key)
-        if tree is None:
-            tree = parse(expr, names, values)
-            if len(trees) > 4096:
-                trees.clear()
-            trees[key] = tree
-        return tree
-
-    models.get_filter_expression = cached  # type: ignore[assignment]
-    table.get_filter_expression = cached  # type: ignore[attr-defined]
-
-
 # --- Step Functions ----------------------------------------------------------------------
 
 
