@@ -73,6 +73,48 @@ def cache_handler_method_names() -> None:
 
 
 @speedup(
+    "moto.moto_api._internal.moto_random:MotoRandom.get_random_string",
+    "random:Random._randbelow_with_getrandbits",
+    session="dynamodb",
+)
+def cheaper_random_strings() -> None:
+    """Every response carries a request id of 52 random letters and digits
+    (gen_amzn_requestid_long), drawn by MotoRandom.get_random_string with one
+    Random.choice per character, each a method call, a length, a _randbelow and its
+    rejection loop. Here the same draws are made in one loop: for a pool of n characters
+    getrandbits(n.bit_length()) again until it is below n, which is exactly what
+    Random.choice does (Random._randbelow_with_getrandbits, the method of any Random
+    whose getrandbits is its own), so the generator's state moves the same way and a
+    seeded moto (`/moto-api/seed`) draws the same ids. Falls back to moto's method if
+    MotoRandom ever gets another _randbelow."""
+    import random as random_module
+    import string
+
+    from moto.moto_api._internal.moto_random import MotoRandom
+
+    original = MotoRandom.get_random_string
+    with_digits = string.ascii_letters + string.digits
+
+    def get_random_string(self: Any, length: int = 20, include_digits: bool = True, lower_case: bool = False) -> str:
+        if type(self)._randbelow is not random_module.Random._randbelow_with_getrandbits or type(length) is not int:
+            return original(self, length, include_digits, lower_case)
+        pool = with_digits if include_digits else string.ascii_letters
+        n = len(pool)
+        k = n.bit_length()
+        draw = self.getrandbits
+        chars = []
+        for _ in range(length):
+            r = draw(k)
+            while r >= n:
+                r = draw(k)
+            chars.append(pool[r])
+        random_str = "".join(chars)
+        return random_str.lower() if lower_case else random_str
+
+    MotoRandom.get_random_string = get_random_string  # type: ignore[method-assign]
+
+
+@speedup(
     "moto.moto_server.werkzeug_app:DomainDispatcherApplication.get_application",
     "moto.moto_server.werkzeug_app:BackendRequest",
     "moto.core.utils:convert_to_flask_response",
@@ -82,11 +124,39 @@ def cache_handler_method_names() -> None:
     session="server",
 )
 def direct_dynamodb_route() -> None:
-    """DynamoDB requests go straight to moto's handler (motoserver.dynamodb_view), not
+    """DynamoDB requests go straight to moto's handler (motoserver.direct_view), not
     through the dispatcher's service inference and Flask (request context, URL routing,
     after-request hooks), whose outcome for these requests is always the same view and
     one CORS header. Nothing to patch: motoserver.Serialized takes that route when this
     is applied."""
+
+
+@speedup(
+    "moto.core.responses:BaseResponse.setup_class",
+    "moto.core.responses:BaseResponse.parse_parameters",
+    "moto.core.responses:BaseResponse.get_region_from_url",
+    "moto.core.responses:BaseResponse.get_current_account",
+    "moto.core.responses:_decode_dict",
+    "moto.core.responses:get_service_model",
+    "moto.core.responses:PROTOCOL_PARSERS",
+    "moto.core.responses:http_date",
+    "moto.core.responses:utcnow",
+    "moto.core.parse:JSONParser",
+    "moto.core.request:determine_request_protocol",
+    "moto.iam.models:mark_account_as_visited",
+    "moto.moto_api:recorder._user_enabled",
+    "moto.utilities.utils:get_partition",
+    "werkzeug.datastructures:ImmutableMultiDict",
+    session="wire",
+)
+def lean_json_requests() -> None:
+    """DynamoDB's, SQS's and Step Functions' JSON requests are set up for moto's handler
+    with less machinery (motoserver.lean_json_view): no form parsing of a JSON body, the
+    URL and path kept per host and path instead of rebuilt through werkzeug, no header
+    dict unless moto reads it, the body parsed by moto's own JSON request parser; the
+    same attributes, the same values, moto's own code for everything that decides an
+    answer. Nothing to patch: motoserver.Serialized takes that route when this is
+    applied (and the direct route is)."""
 
 
 @speedup(
@@ -242,6 +312,116 @@ def cache_member_lookups() -> None:
         return None
 
     BaseJSONSerializer.get_value = get_value  # type: ignore[method-assign]
+
+
+_ATTRIBUTE_VALUE_MEMBERS = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
+
+
+@speedup(
+    "moto.core.parse:BaseJSONParser._parse_structure",
+    "moto.core.parse:JSONParser",
+    "moto.core.parse:RequestParser._parse_shape",
+    session="dynamodb",
+)
+def fast_attribute_value_parser() -> None:
+    """Parse DynamoDB's AttributeValue structures of a request directly.
+
+    moto parses every request body through the botocore model (moto.core.parse): for each
+    AttributeValue of each item it walks the ten members of the shape (S, N, B, SS, NS,
+    BS, M, L, NULL, BOOL), looking each up in the value and dispatching by name to a
+    handler, and recurses into maps and lists the same way; a transaction of a few
+    20-attribute items is some thousand such steps. An AttributeValue on the wire is an
+    object with exactly one of those keys, and what moto's parser makes of it is known:
+    the member's value as it is (strings, numbers as strings, booleans, string sets),
+    base64 blobs decoded by the parser's own blob parser, maps and lists of
+    AttributeValues parsed again. Anything else (no key or several, an unknown key, a
+    null member, a set or map that is not a JSON array or object, another protocol's
+    parser or one whose mapping type is not dict) goes to moto's parser unchanged, so odd input fails, or
+    passes, exactly as before."""
+    from moto.core.parse import BaseJSONParser, JSONParser
+
+    original = BaseJSONParser._parse_structure
+    shapes: dict[int, tuple[Any, bool]] = {}  # id(shape) -> (shape, is the AttributeValue we know)
+
+    def known(shape: Any) -> bool:
+        entry = shapes.get(id(shape))
+        if entry is None or entry[0] is not shape:
+            ok = (
+                shape.name == "AttributeValue"
+                and not shape.is_document_type
+                and tuple(shape.members) == _ATTRIBUTE_VALUE_MEMBERS
+                and all(m.serialization.get("name", n) == n for n, m in shape.members.items())
+                and [shape.members[n].type_name for n in ("S", "N", "B", "NULL", "BOOL")]
+                == ["string", "string", "blob", "boolean", "boolean"]
+                and [shape.members[n].type_name for n in ("SS", "NS", "BS", "M", "L")]
+                == ["list", "list", "list", "map", "list"]
+                and shape.members["M"].value is not None and shape.members["M"].value.name == "AttributeValue"
+                and shape.members["L"].member.name == "AttributeValue"
+                and shape.members["SS"].member.type_name == "string"
+                and shape.members["NS"].member.type_name == "string"
+                and shape.members["BS"].member.type_name == "blob"
+            )
+            if len(shapes) > 256:
+                shapes.clear()
+            entry = shapes[id(shape)] = (shape, ok)
+        return entry[1]
+
+    def convert(self: Any, value: Any) -> Any:
+        """The parsed AttributeValue, or the `missing` sentinel to fall back."""
+        if type(value) is not dict or len(value) != 1:
+            return missing
+        (kind, inner), = value.items()
+        if inner is None:
+            return missing
+        if kind in ("S", "N", "NULL", "BOOL"):
+            return {kind: inner}
+        if kind in ("SS", "NS"):
+            if type(inner) is not list:
+                return missing
+            return {kind: list(inner)}
+        if kind == "B":
+            return {kind: self._blob_parser(inner)}
+        if kind == "BS":
+            if type(inner) is not list:
+                return missing
+            return {kind: [self._blob_parser(v) for v in inner]}
+        if kind == "M":
+            if type(inner) is not dict:
+                return missing
+            out = {}
+            for name, member in inner.items():
+                converted = convert(self, member)
+                if converted is missing:
+                    return missing
+                out[name] = converted
+            return {kind: out}
+        if kind == "L":
+            if type(inner) is not list:
+                return missing
+            items = []
+            for member in inner:
+                if member is None:
+                    items.append(None)  # moto's structure parser answers None for null
+                    continue
+                converted = convert(self, member)
+                if converted is missing:
+                    return missing
+                items.append(converted)
+            return {kind: items}
+        return missing
+
+    missing = object()
+
+    def _parse_structure(self: Any, shape: Any, value: Any) -> Any:
+        if (type(self) is JSONParser and self.MAP_TYPE is dict and type(value) is dict
+                and shape.name == "AttributeValue" and known(shape)):
+            converted = convert(self, value)
+            if converted is not missing:
+                return converted
+        return original(self, shape, value)
+
+    _parse_structure.original = original  # type: ignore[attr-defined]
+    BaseJSONParser._parse_structure = _parse_structure  # type: ignore[method-assign]
 
 
 def _string_condition(comparison: Any, objs: list[Any]) -> Any:
@@ -560,6 +740,74 @@ def cache_condition_expression_tokens() -> None:
     ConditionExpressionParser._lex_condition_expression = cached_lex  # type: ignore[method-assign]
 
 
+def _condition_key(parser: Any) -> Any:
+    """What a ConditionExpressionParser's parse() depends on, as a hashable key, or None
+    (not kept: anything but a string expression and JSON-like names and values)."""
+    import json
+
+    expression = parser.condition_expression
+    if not isinstance(expression, str) or not expression:
+        return None
+
+    def blob(value: Any) -> Any:
+        if isinstance(value, (bytes, bytearray)):
+            return {"<bytes>": bytes(value).hex()}
+        raise TypeError(type(value).__name__)
+
+    names, values = parser.expression_attribute_names, parser.expression_attribute_values
+    try:
+        return (expression, json.dumps(names, sort_keys=True, default=blob),
+                json.dumps(values, sort_keys=True, default=blob))
+    except (TypeError, ValueError):
+        return None
+
+
+@speedup(
+    "moto.dynamodb.comparisons:ConditionExpressionParser.parse",
+    "moto.dynamodb.comparisons:ConditionExpressionParser.__init__",
+    "moto.dynamodb.comparisons:Op",
+    "moto.dynamodb.comparisons:Func",
+    session="dynamodb",
+)
+def cache_condition_expressions() -> None:
+    """A condition expression (ConditionExpression, FilterExpression) is parsed into its
+    operator tree up to three times per write: the handler checks it, the transaction
+    checks it against the current item, and the put, update or delete it goes on to
+    checks it again; every provisioning step and every create is a transaction of such
+    writes. The tree depends only on the expression and its attribute names and values,
+    and evaluating it never changes it (moto's Op and Func objects set their fields in
+    their constructors only), so a tree is kept per (expression, names, values) and
+    handed out again, with the parser's lists of the names and values it found copied
+    afresh each time (the handler extends the first). A parse that raises is not kept:
+    it raises again, every time."""
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    original = ConditionExpressionParser.parse
+    trees: dict[Any, tuple[Any, list[Any], list[Any]]] = {}
+    lock = threading.Lock()
+
+    def parse(self: Any) -> Any:
+        key = _condition_key(self)
+        if key is None:
+            return original(self)
+        got = trees.get(key)
+        if got is None:
+            names_before, values_before = len(self.expr_attr_names_found), len(self.expr_attr_values_found)
+            op = original(self)
+            got = (op, self.expr_attr_names_found[names_before:], self.expr_attr_values_found[values_before:])
+            with lock:
+                if len(trees) > 4096:
+                    trees.clear()
+                trees[key] = got
+            return op
+        op, names, values = got
+        self.expr_attr_names_found.extend(names)
+        self.expr_attr_values_found.extend(values)
+        return op
+
+    ConditionExpressionParser.parse = parse  # type: ignore[method-assign]
+
+
 # --- Step Functions ----------------------------------------------------------------------
 
 
@@ -684,6 +932,26 @@ def cache_step_functions_clients() -> None:
     for name, module in list(sys.modules.items()):
         if name.startswith("moto.stepfunctions.") and getattr(module, "boto_client_for", None) is original:
             module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
+
+
+@speedup(
+    "moto.stepfunctions.parser.asl.utils.boto_client:boto_client_for",
+    "botocore.awsrequest:AWSResponse",
+    "moto.core.botocore_stubber:MockRawResponse",
+    "moto.core.request:PRESERVED_HEADER_NAMES_ENVIRON_KEY",
+    "werkzeug.serving:_wsgi_encoding_dance",
+    "werkzeug.serving:WSGIRequestHandler.make_environ",
+    session="stepfunctions_server",
+)
+def in_process_task_calls() -> None:
+    """The AWS calls of moto's Step Functions tasks (every provisioning step is a
+    DynamoDB transaction) reach the moto server they run in without leaving its process
+    (motoserver.InProcessCalls): the request botocore signed is handed to the server's
+    WSGI application as the environ the server would have built from it, and botocore
+    reads the answer the server would have sent. Over loopback each call cost a
+    connection's worth of HTTP on both sides (urllib3 and http.client, the server's
+    request parsing, werkzeug's environ) and two thread switches. Nothing to patch:
+    motoserver.serving installs it when this is applied."""
 
 
 # --- DynamoDB transactions -----------------------------------------------------------------
