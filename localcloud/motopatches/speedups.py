@@ -740,26 +740,33 @@ def cache_condition_expression_tokens() -> None:
     ConditionExpressionParser._lex_condition_expression = cached_lex  # type: ignore[method-assign]
 
 
+def _key_blob(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return {"<bytes>": bytes(value).hex()}
+    raise TypeError(type(value).__name__)
+
+
 def _condition_key(parser: Any) -> Any:
     """What a ConditionExpressionParser's parse() depends on, as a hashable key, or None
     (not kept: anything but a string expression and JSON-like names and values)."""
-    import json
-
     expression = parser.condition_expression
     if not isinstance(expression, str) or not expression:
         return None
-
-    def blob(value: Any) -> Any:
-        if isinstance(value, (bytes, bytearray)):
-            return {"<bytes>": bytes(value).hex()}
-        raise TypeError(type(value).__name__)
-
     names, values = parser.expression_attribute_names, parser.expression_attribute_values
     try:
-        return (expression, json.dumps(names, sort_keys=True, default=blob),
-                json.dumps(values, sort_keys=True, default=blob))
+        return (expression, None if names is None else _KEY_ENCODER.encode(names),
+                None if values is None else _KEY_ENCODER.encode(values))
     except (TypeError, ValueError):
         return None
+
+
+def _key_encoder() -> Any:
+    import json
+
+    return json.JSONEncoder(sort_keys=True, default=_key_blob)
+
+
+_KEY_ENCODER = _key_encoder()
 
 
 @speedup(
