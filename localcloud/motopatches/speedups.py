@@ -319,9 +319,10 @@ _ATTRIBUTE_VALUE_MEMBERS = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "
 
 @speedup(
     "moto.core.parse:BaseJSONParser._parse_structure",
+    "moto.core.parse:BaseJSONParser._parse_map",
     "moto.core.parse:JSONParser",
     "moto.core.parse:RequestParser._parse_shape",
-    session="dynamodb",
+    session="wire",  # raw bodies: odd AttributeValues the SDKs would not send reach the parser
 )
 def fast_attribute_value_parser() -> None:
     """Parse DynamoDB's AttributeValue structures of a request directly.
@@ -420,8 +421,23 @@ def fast_attribute_value_parser() -> None:
                 return converted
         return original(self, shape, value)
 
+    original_map = BaseJSONParser._parse_map
+
+    def _parse_map(self: Any, shape: Any, value: Any) -> Any:
+        # an Item, a Key, ExpressionAttributeValues: a map of names to AttributeValues
+        value_shape = shape.value
+        if (type(self) is JSONParser and self.MAP_TYPE is dict and type(value) is dict
+                and shape.key.type_name == "string" and value_shape.name == "AttributeValue" and known(value_shape)):
+            parsed = {}
+            for key, member in value.items():
+                converted = convert(self, member)
+                parsed[key] = original(self, value_shape, member) if converted is missing else converted
+            return parsed
+        return original_map(self, shape, value)
+
     _parse_structure.original = original  # type: ignore[attr-defined]
     BaseJSONParser._parse_structure = _parse_structure  # type: ignore[method-assign]
+    BaseJSONParser._parse_map = _parse_map  # type: ignore[method-assign]
 
 
 def _string_condition(comparison: Any, objs: list[Any]) -> Any:

@@ -481,15 +481,17 @@ def wire_session(url: str) -> list:
         answer_headers = []
         for name, value in response.getheaders():
             lower = name.lower()
-            if lower in WIRE_HEADERS_VOLATILE or (lower == "x-amz-crc32" and volatile):
-                value = "<volatile>"
+            if lower in WIRE_HEADERS_VOLATILE or (lower in ("x-amz-crc32", "content-length") and volatile):
+                value = "<volatile>"  # (a timestamp's digits vary in number)
             answer_headers.append([name, value])
         checksum = dict((k.lower(), v) for k, v in response.getheaders()).get("x-amz-crc32")
+        length = dict((k.lower(), v) for k, v in response.getheaders()).get("content-length")
         text = WIRE_VOLATILE.sub(lambda m: f'"{m.group(1)}"{m.group(2)}"<v>"', text)
         text = re.sub(r"(RequestId>|RequestId\":\s*\")[^<\"]*", r"\1<id>", text)
         out.append({"request": [path, target, sorted(extra)], "status": [response.status, response.reason],
                     "version": response.version, "headers": answer_headers, "body": text,
-                    "checksum ok": checksum is None or int(checksum) == zlib.crc32(raw) & 0xFFFFFFFF})
+                    "checksum ok": checksum is None or int(checksum) == zlib.crc32(raw) & 0xFFFFFFFF,
+                    "length ok": length is not None and int(length) == len(raw)})
         if response.will_close:
             conn.close()
             conn = http.client.HTTPConnection(host, int(port), timeout=60)

@@ -73,7 +73,7 @@ def test_the_sessions_reach_what_they_are_meant_to_cover():
     assert _session("stepfunctions_server")["shims only"][1] == sfn
     wire = _session("wire")["shims only"][1]
     assert {answer["status"][0] for answer in wire} == {200, 400, 500}
-    assert all(answer["checksum ok"] for answer in wire)
+    assert all(answer["checksum ok"] and answer["length ok"] for answer in wire)
     text = json.dumps(wire)
     for needle in ("AmazonSQS.ReceiveMessage", "AWSStepFunctions.DescribeStateMachine", "DynamoDBStreams_20120810",
                    "SerializationException", "TransactionCanceledException", "BatchEntryIdsNotDistinct",
