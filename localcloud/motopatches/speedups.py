@@ -993,9 +993,11 @@ def item_level_rollback() -> None:
     cost time in proportion to the table, and the local cloud slowed down as tests
     filled it. Here the table copy is skipped (moto's "rollback" then puts the same
     table back) and a cancelled transaction restores the items it touched, as they were
-    before it. DynamoDB requests are serialised in the moto server (motoserver.Serialized),
-    so nothing else writes meanwhile. Wraps the shim stream_survives_cancelled_transactions,
-    which trims the stream."""
+    before it (a copy of each item an Update touches; the very Item object for a Put, a
+    Delete or a ConditionCheck, which moto replaces, removes or only reads). DynamoDB
+    requests are serialised in the moto server (motoserver.Serialized), so nothing else
+    writes meanwhile. Wraps the shim stream_survives_cancelled_transactions, which trims
+    the stream."""
     import copy as real_copy
 
     import moto.dynamodb.models as backend_module
@@ -1015,7 +1017,7 @@ def item_level_rollback() -> None:
     def touched(self: Any, transact_items: Any) -> list[tuple[Any, Any, Any, Any]]:
         out = []
         for entry in transact_items:
-            _, op = next(iter(entry.items()))
+            kind, op = next(iter(entry.items()))
             table = self.tables.get(op.get("TableName"))
             if table is None:
                 continue
@@ -1024,7 +1026,11 @@ def item_level_rollback() -> None:
                 continue
             hash_key = DynamoType(raw[table.hash_key_attr])
             range_key = DynamoType(raw[table.range_key_attr]) if table.range_key_attr in raw else None
-            out.append((table, hash_key, range_key, real_copy.deepcopy(table.get_item(hash_key, range_key))))
+            item = table.get_item(hash_key, range_key)
+            # Only an update changes the item in place (moto's executor); a put puts a new
+            # Item in its place and a delete or a condition check leaves it as it is, so
+            # for those the item itself is what to put back.
+            out.append((table, hash_key, range_key, real_copy.deepcopy(item) if kind == "Update" else item))
         return out
 
     def restore(before: list[tuple[Any, Any, Any, Any]]) -> None:

@@ -225,6 +225,14 @@ def dynamodb_session(client) -> list:
         {"ConditionCheck": {"TableName": T, "Key": {"pk": {"S": "nobody"}, "sk": {"S": "x"}},
                             "ConditionExpression": "attribute_exists(pk)"}},
     ])
+    failing_check = {"ConditionCheck": {"TableName": T, "Key": {"pk": {"S": "nobody"}, "sk": {"S": "x"}},
+                                        "ConditionExpression": "attribute_exists(pk)"}}
+    call(ddb.transact_write_items, TransactItems=[  # cancelled after an existing item was replaced, another deleted
+        {"Put": {"TableName": T, "Item": {"pk": {"S": "acct#1"}, "sk": {"S": "res#005"}, "new": {"BOOL": True}}}},
+        {"Delete": {"TableName": T, "Key": {"pk": {"S": "acct#1"}, "sk": {"S": "res#006"}}}},
+        failing_check,
+    ])
+    call(ddb.batch_get_item, RequestItems={T: {"Keys": [{"pk": {"S": "acct#1"}, "sk": {"S": f"res#00{i}"}} for i in (5, 6)]}})
     call(ddb.transact_write_items, TransactItems=[
         {"ConditionCheck": {"TableName": T, "Key": key, "ConditionExpression": "#c = :one",
                             "ExpressionAttributeNames": {"#c": "count"}, "ExpressionAttributeValues": {":one": {"N": "1"}},
