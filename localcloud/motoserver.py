@@ -95,10 +95,16 @@ class Serialized:
             or not isinstance(self.app, DomainDispatcherApplication)
         ):
             return None
-        prefix = target.partition(".")[0]
-        if prefix not in self.views:
-            self.views[prefix] = direct_view(self.app, environ, self.lean)
-        return self.views[prefix]
+        # The dispatcher picks the backend by the signature's service (an unsigned request
+        # by the body and path): the view is kept per target prefix and signing service.
+        try:
+            service = environ["HTTP_AUTHORIZATION"].split(",")[0].split()[1].split("/")[3]
+        except (KeyError, IndexError):
+            return None
+        key = target.partition(".")[0] + " " + service
+        if key not in self.views:
+            self.views[key] = direct_view(self.app, environ, self.lean)
+        return self.views[key]
 
 
 def direct_view(dispatcher: DomainDispatcherApplication, environ: dict, lean: bool = False) -> Any:
@@ -384,13 +390,15 @@ class KeepAliveRequestHandler(MotoRequestHandler):
                     close()
             if not status_headers:
                 raise RuntimeError("the application did not call start_response")
-        except Exception as exc:  # what werkzeug's dev server does: a 500, logged
+        except Exception as exc:  # what werkzeug's dev server does: its 500 page, logged
             from werkzeug.debug.tbtools import DebugTraceback
+            from werkzeug.exceptions import InternalServerError
 
             self.server.log("error", f"Error on request:\n{DebugTraceback(exc).render_traceback_text()}")
             self.close_connection = True
-            status_headers[:] = ["500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain; charset=utf-8")]]
-            chunks = [b"Internal Server Error"]
+            status_headers[:] = []
+            chunks = []
+            chunks.extend(InternalServerError()(environ, start_response))
         status, headers = status_headers
         code_str, _, msg = status.partition(" ")
         code = int(code_str)
@@ -509,10 +517,13 @@ class InProcessCalls:
                     close()
             if not started:
                 raise RuntimeError("the application did not call start_response")
-        except Exception:  # what KeepAliveRequestHandler answers (and logs)
+        except Exception:  # what KeepAliveRequestHandler answers (and logs): werkzeug's 500 page
+            from werkzeug.exceptions import InternalServerError
+
             logging.getLogger("werkzeug").exception("Error on request")
-            started[:] = ["500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain; charset=utf-8")]]
-            chunks = [b"Internal Server Error"]
+            started[:] = []
+            chunks = []
+            chunks.extend(InternalServerError()(environ, start_response))
         status, headers = started
         payload = b"".join(chunks)
         answer = {k: v for k, v in headers if k.lower() != "connection"}
@@ -540,6 +551,7 @@ class InProcessCalls:
                 client._local_in_process = True
             return client
 
+        boto_client_for.__wrapped__ = make  # type: ignore[attr-defined]
         boto_client.boto_client_for = boto_client_for
         for name, module in list(sys.modules.items()):
             if name.startswith("moto.stepfunctions.") and getattr(module, "boto_client_for", None) is make:

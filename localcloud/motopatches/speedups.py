@@ -561,6 +561,121 @@ def linear_item_size_checks() -> None:
     Item.__init__ = __init__  # type: ignore[method-assign]
 
 
+@speedup(
+    "moto.dynamodb.models.dynamo_type:DynamoType.__deepcopy__",
+    "moto.dynamodb.models.dynamo_type:Item.__deepcopy__",
+    "moto.dynamodb.models.dynamo_type:LimitedSizeDict",
+    session="dynamodb",
+)
+def cheaper_item_copies() -> None:
+    """moto deep-copies items all the time: every page a Query returns (the list of
+    results, item by item), the item an UpdateItem changes (for its stream record and
+    ReturnValues), what a transaction may have to put back. Its Item and DynamoType
+    __deepcopy__ already skip pickle's protocol, but every attribute still goes through
+    copy.deepcopy's dispatch (memo lookups, the class's __deepcopy__ looked up, the
+    keep-alive list) and three is_*() calls. Here the same copy is made calling the
+    two methods' bodies directly for DynamoType members (anything else still goes
+    through copy.deepcopy, with the same memo): the same types, values, sharing and
+    order."""
+    import copy
+
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+    deepcopy = copy.deepcopy
+    sets = ("SS", "NS", "BS")
+
+    def copy_type(self: Any, memo: dict[int, Any]) -> Any:
+        got = memo.get(id(self), memo)
+        if got is not memo:
+            return got
+        cls = self.__class__
+        result = cls.__new__(cls)
+        memo[id(self)] = result
+        kind = result.type = self.type
+        value = self.value
+        if kind == "L":
+            result.value = [copy_type(v, memo) if type(v) is DynamoType else deepcopy(v, memo) for v in value]
+        elif kind == "M":
+            result.value = {k: copy_type(v, memo) if type(v) is DynamoType else deepcopy(v, memo)
+                            for k, v in value.items()}
+        elif kind in sets:
+            result.value = list(value)
+        else:
+            result.value = value
+        return result
+
+    def copy_item(self: Any, memo: dict[int, Any]) -> Any:
+        got = memo.get(id(self), memo)
+        if got is not memo:
+            return got
+        result = self.__class__.__new__(self.__class__)
+        memo[id(self)] = result
+        for name in ("hash_key", "range_key"):
+            value = getattr(self, name)
+            setattr(result, name, copy_type(value, memo) if type(value) is DynamoType else deepcopy(value, memo))
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(attrs)
+        setitem = dict.__setitem__
+        for key, value in self.attrs.items():
+            setitem(attrs, key, copy_type(value, memo) if type(value) is DynamoType else deepcopy(value, memo))
+        result.attrs = attrs
+        return result
+
+    DynamoType.__deepcopy__ = copy_type  # type: ignore[method-assign]
+    Item.__deepcopy__ = copy_item  # type: ignore[method-assign]
+
+
+@speedup(
+    "moto.dynamodb.models.dynamo_type:DynamoType.size",
+    "moto.dynamodb.models.dynamo_type:bytesize",
+    session="dynamodb",
+)
+def cheaper_attribute_sizes() -> None:
+    """An item's size (the 400 KB limit, a Query's 1 MB page, twice per item it reads)
+    is the sum of its attributes' DynamoType.size(), which builds a new DynamoType for
+    every member of a map and every element of a set just to ask its size. Here the
+    same numbers are computed from the members as they are: a number's digits, a
+    string's or a blob's bytes, 1 for a boolean, the sum over a list, a map's names and
+    members; a map member that is itself a list or map, or not a DynamoType, is still
+    measured by moto's way (a new DynamoType of it)."""
+    from moto.dynamodb.models import dynamo_type
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    bytesize = dynamo_type.bytesize
+
+    def scalar(kind: str, value: Any) -> int:
+        # DynamoType({kind: value}).size() for kind S, N or B (a set's element)
+        if kind == "N":
+            return len(str(value))
+        if isinstance(value, bool):
+            return 1
+        return bytesize(value)
+
+    def size(self: Any) -> int:
+        kind = self.type
+        value = self.value
+        if kind == "N":
+            return len(str(value))
+        if kind in ("SS", "NS", "BS"):
+            sub = kind[0]
+            return sum([scalar(sub, v) for v in value])
+        if kind == "L":
+            return sum([v.size() for v in value])
+        if kind == "M":
+            total = 0
+            for k, v in value.items():
+                if type(v) is DynamoType and v.type not in ("L", "M"):
+                    total += bytesize(k) + size(v)
+                else:
+                    total += bytesize(k) + DynamoType(v).size()
+            return total
+        if isinstance(value, bool):
+            return 1
+        return bytesize(value)
+
+    DynamoType.size = size  # type: ignore[method-assign]
+
+
 # --- DynamoDB update expressions ----------------------------------------------------------
 # moto parses an UpdateExpression twice per UpdateItem (the handler and the backend each
 # call UpdateExpressionParser.make), deep-copies the syntax tree through pickle's generic
@@ -949,6 +1064,8 @@ def cache_step_functions_clients() -> None:
                     clients[key] = client
         return client
 
+    boto_client_for.cache = clients  # type: ignore[attr-defined]
+    boto_client_for.__wrapped__ = original  # type: ignore[attr-defined]
     # Modules that took moto's function by name (`from ... import boto_client_for`) when
     # they were imported get this one; those imported later take it from boto_client.
     boto_client.boto_client_for = boto_client_for

@@ -453,9 +453,12 @@ def _wire_requests() -> list[tuple[str, str, dict[str, str], bytes]]:
         ("/", sqs + "ListQueues", {}, b""),
         ("/123456789012/q", sqs + "GetQueueAttributes", {}, j({"QueueUrl": "q", "AttributeNames": ["All"]})),
         ("/", sqs + "ListQueues", {"Content-Type": "application/x-www-form-urlencoded"}, b"Action=ListQueues"),
+        ("/", sqs + "ListQueues", {"Authorization": ""}, j({})),  # unsigned: the dispatcher guesses the service
+        ("/", sqs + "ListQueues", {}, j({})),
     ]
     sfn = "AWSStepFunctions."
     out += [
+        ("/", sfn + "ListStateMachines", {"Authorization": ""}, j({})),
         ("/", sfn + "ListStateMachines", {}, j({})),
         ("/", sfn + "DescribeStateMachine", {}, j({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:x"})),
         ("/", sfn + "NoSuchOperation", {}, j({})),
@@ -517,7 +520,18 @@ def in_process(session, config=None):
     return run
 
 
-PORT: list[int] = []  # one port for all the runs of a session: moto's task clients are kept per process
+def forget_task_clients() -> None:
+    """moto's Step Functions task clients are kept per process (cache_step_functions_clients),
+    each pointing at the server that was running when it was made: a new server (on a new
+    port) needs new ones."""
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    fn = boto_client.boto_client_for
+    while fn is not None:
+        cache = getattr(fn, "cache", None)
+        if cache is not None:
+            cache.clear()
+        fn = getattr(fn, "__wrapped__", None)
 
 
 def over_http(session, raw: bool = False, stepfunctions: bool = False):
@@ -534,10 +548,10 @@ def over_http(session, raw: bool = False, stepfunctions: bool = False):
         import urllib.request
 
         app = motoserver.make_app()
-        server = make_server("127.0.0.1", PORT[0] if PORT else 0, app, threaded=True,
-                             request_handler=motoserver.request_handler())
-        PORT[:] = [server.server_port]
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=motoserver.request_handler())
         os.environ["MOTO_PORT"] = str(server.server_port)
+        if stepfunctions:
+            forget_task_clients()
         motoserver.serving(app, "127.0.0.1", server.server_port)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
