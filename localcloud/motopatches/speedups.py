@@ -187,6 +187,7 @@ def _string(value: Any) -> Any:
 
 @speedup(
     "moto.core.serialize:BaseJSONSerializer._serialize_type_structure",
+    "moto.core.serialize:BaseJSONSerializer._serialize_type_map",
     "moto.core.serialize:BaseJSONSerializer._base64",
     "moto.core.serialize:BaseJSONSerializer.get_serialized_name",
     session="dynamodb",
@@ -269,8 +270,31 @@ def fast_attribute_value_serializer() -> None:
                 return
         original(self, serialized, value, shape, key)
 
+    original_map = BaseJSONSerializer._serialize_type_map
+
+    def _serialize_type_map(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        # an Item: each member written as _serialize would (through the structure
+        # serializer above) without its dispatch, the others by _serialize itself
+        value_shape = shape.value
+        if (
+            type(value) is not dict
+            or value_shape.name != "AttributeValue"
+            or self.service_model.service_name not in _SERVICES_WITH_ATTRIBUTE_VALUES
+        ):
+            return original_map(self, serialized, value, shape, key)
+        map_obj = self.MAP_TYPE()
+        self._default_serialize(serialized, map_obj, shape, key)
+        for sub_key, sub_value in value.items():
+            if sub_key:
+                ok, converted = convert(self, sub_value, value_shape)
+                if ok:
+                    map_obj[self.get_serialized_name(value_shape, sub_key)] = converted
+                    continue
+            self._serialize(map_obj, sub_value, value_shape, sub_key)
+
     _serialize_type_structure.original = original  # type: ignore[attr-defined]
     BaseJSONSerializer._serialize_type_structure = _serialize_type_structure  # type: ignore[method-assign]
+    BaseJSONSerializer._serialize_type_map = _serialize_type_map  # type: ignore[method-assign]
 
 
 @speedup(
