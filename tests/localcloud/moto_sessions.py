@@ -497,7 +497,7 @@ def wire_session(url: str) -> list:
             answer_headers.append([name, value])
         checksum = dict((k.lower(), v) for k, v in response.getheaders()).get("x-amz-crc32")
         length = dict((k.lower(), v) for k, v in response.getheaders()).get("content-length")
-        text = WIRE_VOLATILE.sub(lambda m: f'"{m.group(1)}"{m.group(2)}"<v>"', text)
+        text = WIRE_VOLATILE.sub(lambda m: f'"{m.group(1)}"{m.group(2)}"<v>"', text).replace(f":{port}/", ":<port>/")
         text = re.sub(r"(RequestId>|RequestId\":\s*\")[^<\"]*", r"\1<id>", text)
         out.append({"request": [path, target, sorted(extra)], "status": [response.status, response.reason],
                     "version": response.version, "headers": answer_headers, "body": text,
