@@ -163,7 +163,6 @@ def lean_json_view(view: Any) -> Any:
     from collections import OrderedDict
     from urllib.parse import parse_qsl, urlparse
 
-    from flask import Response
     from moto.core import responses as core_responses
     from moto.core.parse import JSONParser
     from moto.core.request import determine_request_protocol
@@ -263,8 +262,6 @@ def lean_json_view(view: Any) -> Any:
                                 service=self.service_name, region=self.region)
 
     def application(environ: dict, start_response: Any) -> Iterable[bytes]:
-        from botocore.exceptions import ClientError
-
         stream = environ.get("wsgi.input")
         if (
             environ.get("REQUEST_METHOD") != "POST"
@@ -283,48 +280,63 @@ def lean_json_view(view: Any) -> Any:
             return usual(environ, start_response)
         request = BackendRequest(environ)
         handler = cls()
-        try:
+
+        def call() -> Any:
             setup(handler, request, environ, body, text)
-            result = handler.call_action()
-        except ClientError as exc:  # as convert_to_flask_response does
-            result = 400, {}, exc.response["Error"]["Message"]
-        if len(result) == 3:
-            status, headers, content = result
-        else:
-            status, headers, content = 200, {}, result
-        response = Response(response=content, status=status, headers=headers)
-        response.headers["Access-Control-Allow-Origin"] = "*"  # what Flask-CORS adds
-        return response(environ, start_response)
+            return handler.call_action()
+
+        return answer(call, environ, start_response)
 
     return application
+
+
+def answer(call: Any, environ: dict, start_response: Any) -> Iterable[bytes]:
+    """What moto's Flask view (convert_to_flask_response) makes of `call()`, the handler's
+    result, sent as Flask sends it for a request without an Origin header: the Response
+    Flask would build and the one header Flask-CORS adds."""
+    from botocore.exceptions import ClientError
+    from flask import Response
+
+    try:
+        result = call()
+    except ClientError as exc:  # as convert_to_flask_response does
+        result = 400, {}, exc.response["Error"]["Message"]
+    if len(result) == 3:
+        status, headers, content = result
+    else:
+        status, headers, content = 200, {}, result
+    response = Response(response=content, status=status, headers=headers)
+    response.headers["Access-Control-Allow-Origin"] = "*"  # what Flask-CORS adds
+    return response(environ, start_response)
 
 
 def view_application(callback: Any) -> Any:
     """moto's view `callback` (what convert_to_flask_response calls) as a WSGI application,
     as Flask would run it for a request without an Origin header."""
-    from flask import Response
     from moto.core.request import normalize_request
     from moto.moto_api import recorder
     from moto.moto_server.werkzeug_app import BackendRequest
 
     def application(environ: dict, start_response: Any) -> Iterable[bytes]:
-        from botocore.exceptions import ClientError
-
         request = normalize_request(BackendRequest(environ))
         recorder._record_request(request)
-        try:
-            result = callback(request, request.raw_url, dict(request.headers))
-        except ClientError as exc:  # as convert_to_flask_response does
-            result = 400, {}, exc.response["Error"]["Message"]
-        if len(result) == 3:
-            status, headers, content = result
-        else:
-            status, headers, content = 200, {}, result
-        response = Response(response=content, status=status, headers=headers)
-        response.headers["Access-Control-Allow-Origin"] = "*"  # what Flask-CORS adds
-        return response(environ, start_response)
+        return answer(lambda: callback(request, request.raw_url, dict(request.headers)), environ, start_response)
 
     return application
+
+
+def run_application(app: Any, environ: dict, start_response: Any, chunks: list[bytes], started: list[Any]) -> None:
+    """Run a WSGI application to the end of its body, into `chunks` (its iterable closed
+    after); raises if it never called start_response (which fills `started`)."""
+    result = app(environ, start_response)
+    try:
+        chunks.extend(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    if not started:
+        raise RuntimeError("the application did not call start_response")
 
 
 class KeepAliveRequestHandler(MotoRequestHandler):
@@ -380,16 +392,7 @@ class KeepAliveRequestHandler(MotoRequestHandler):
 
         chunks: list[bytes] = []
         try:
-            result = self.server.app(environ, start_response)
-            try:
-                for data in result:
-                    chunks.append(data)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
-            if not status_headers:
-                raise RuntimeError("the application did not call start_response")
+            run_application(self.server.app, environ, start_response, chunks, status_headers)
         except Exception as exc:  # what werkzeug's dev server does: its 500 page, logged
             from werkzeug.debug.tbtools import DebugTraceback
             from werkzeug.exceptions import InternalServerError
@@ -508,15 +511,7 @@ class InProcessCalls:
 
         chunks: list[bytes] = []
         try:
-            result = self.app(environ, start_response)
-            try:
-                chunks.extend(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
-            if not started:
-                raise RuntimeError("the application did not call start_response")
+            run_application(self.app, environ, start_response, chunks, started)
         except Exception:  # what KeepAliveRequestHandler answers (and logs): werkzeug's 500 page
             from werkzeug.exceptions import InternalServerError
 
