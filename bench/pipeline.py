@@ -24,9 +24,13 @@ are this machine's.
 
 The target (issue 20) reads the first for the burst: creates included. CPU seconds of
 the local cloud's two processes (gateway + functions + pollers, moto server) over each
-scenario are reported per delivery, with the load average.
+scenario are reported per delivery, with the load average. Part of the provisioning a
+scenario starts runs after its last delivery, outside that window; with
+`--until-settled` each scenario is also followed until no resource is pending (asked
+once a second, 90 s at most), and the CPU up to then is reported per created and
+delivered resource (`cpu_ms_per_resource_settled`): all of a resource's work.
 
-    python -m bench.pipeline OUT.json [--seconds S] [--burst N]
+    python -m bench.pipeline OUT.json [--seconds S] [--burst N] [--until-settled]
 """
 
 from __future__ import annotations
@@ -226,7 +230,10 @@ def paced(cloud: LocalCloudProcess, key: str, receiver: Receiver, rate: float, s
     return out
 
 
-def with_cpu(pid: int, measure: Any) -> dict[str, Any]:
+def with_cpu(pid: int, measure: Any, settle: Any = None) -> dict[str, Any]:
+    """`measure()`'s result with the CPU the local cloud spent meanwhile; with `settle`
+    (a callable that waits until provisioning is over, answering how long it took), also
+    the CPU up to then, per delivered resource."""
     before = process_cpu(pid)
     load = _load()
     result = measure()
@@ -236,7 +243,26 @@ def with_cpu(pid: int, measure: Any) -> dict[str, Any]:
     result["cpu_s"] = {k: round(after[k] - before.get(k, 0.0), 2) for k in after}
     if delivered:
         result["cpu_ms_per_delivery"] = {k: round(v * 1000 / delivered, 1) for k, v in result["cpu_s"].items()}
+    if settle is not None:
+        result["seconds_until_settled"] = settle()
+        settled = process_cpu(pid)
+        result["cpu_s_until_settled"] = {k: round(settled[k] - before.get(k, 0.0), 2) for k in settled}
+        if delivered:
+            result["cpu_ms_per_resource_settled"] = {
+                k: round(v * 1000 / delivered, 1) for k, v in result["cpu_s_until_settled"].items()}
     return result
+
+
+def settled(cloud: LocalCloudProcess, key: str, limit: float = 90.0) -> float:
+    """Wait until no resource is pending (asked once a second, `limit` seconds at most)."""
+    client = Client(cloud.url, key)
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < limit and provisioning_state(client)["pending_resources"]:
+            time.sleep(1.0)
+    finally:
+        client.close()
+    return round(time.monotonic() - started, 1)
 
 
 def _load() -> str:
@@ -246,7 +272,7 @@ def _load() -> str:
         return "?"
 
 
-def run(seconds: float, total: int, out_path: str | None = None) -> dict[str, Any]:
+def run(seconds: float, total: int, out_path: str | None = None, until_settled: bool = False) -> dict[str, Any]:
     from localcloud import httpheaders
 
     httpheaders.install()
@@ -270,7 +296,7 @@ def run(seconds: float, total: int, out_path: str | None = None) -> dict[str, An
             ("burst", lambda: burst(cloud, key, receiver, total, timeout=WAIT_S)),
             ("paced", lambda: paced(cloud, key, receiver, PACED_RATE, seconds, timeout=WAIT_S)),
         ):
-            out[name] = with_cpu(pid, measure)
+            out[name] = with_cpu(pid, measure, (lambda: settled(cloud, key)) if until_settled else None)
             if out_path:
                 with open(out_path, "w") as f:
                     json.dump({**out, "partial": True}, f)
@@ -307,7 +333,10 @@ def render(result: dict[str, Any]) -> str:
             f"  {name}: {r['delivered']}/{r['creates']} delivered ({r['duplicates']} duplicates), "
             f"{r.get('deliveries_per_s')}/s end to end ({r.get('delivery_rate_per_s')}/s between first and last), "
             f"create->delivery p50 {r.get('latency_p50_s')} s p99 {r.get('latency_p99_s')} s; "
-            f"CPU ms/delivery {r.get('cpu_ms_per_delivery')}; load {r.get('load_average')}{verdict}"
+            f"CPU ms/delivery {r.get('cpu_ms_per_delivery')}"
+            + (f" (until settled, per resource {r['cpu_ms_per_resource_settled']})"
+               if r.get("cpu_ms_per_resource_settled") else "")
+            + f"; load {r.get('load_average')}{verdict}"
         )
     return "\n".join(lines)
 
@@ -336,7 +365,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
 def main(argv: list[str]) -> int:
     seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else 15.0
     total = int(argv[argv.index("--burst") + 1]) if "--burst" in argv else 300
-    result = run(seconds, total, argv[0])
+    result = run(seconds, total, argv[0], "--until-settled" in argv)
     result["targets"] = targets(result)
     return write_result(argv[0], result, render)
 

@@ -42,11 +42,16 @@ def keep_stream_on_rollback() -> None:
 class Serialized:
     """DynamoDB requests one at a time (a correctness shim: moto's backends are not
     thread-safe, see the module docstring); with `direct`, by the shorter route of
-    dynamodb_view (the speed-up direct_dynamodb_route)."""
+    direct_view (the speed-up direct_dynamodb_route); with `lean`, DynamoDB's, SQS's and
+    Step Functions' JSON requests set up by lean_json_view (the speed-up
+    lean_json_requests)."""
 
-    def __init__(self, app: Any, direct: bool = True) -> None:
+    LEAN_PREFIXES = ("AmazonSQS", "AWSStepFunctions")  # besides DynamoDB's, when lean
+
+    def __init__(self, app: Any, direct: bool = True, lean: bool = False) -> None:
         self.app = app
         self.direct = direct
+        self.lean = lean
         self.lock = threading.Lock()
         self.views: dict[str, Any] = {}
 
@@ -56,6 +61,10 @@ class Serialized:
         # handler, e.g. of Step Functions or SQS, waited for a request queued behind it).
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith("DynamoDB"):
+            if self.lean and target.startswith(self.LEAN_PREFIXES):
+                view = self._view(environ, target)
+                if view is not None:
+                    return view(environ, start_response)
             return self.app(environ, start_response)
         conflicts.arrive()  # it is in flight from now, waiting or not (motopatches/conflicts.py)
         with self.lock:
@@ -76,7 +85,7 @@ class Serialized:
                     PROFILE.profiler.disable()
 
     def _view(self, environ: dict, target: str) -> Any:
-        """DynamoDB's moto view without Flask around it (see dynamodb_view), or None for
+        """The service's moto view without Flask around it (see direct_view), or None for
         the ordinary route (through the dispatcher and Flask)."""
         if (
             not self.direct
@@ -86,16 +95,23 @@ class Serialized:
             or not isinstance(self.app, DomainDispatcherApplication)
         ):
             return None
-        prefix = target.partition(".")[0]
-        if prefix not in self.views:
-            self.views[prefix] = dynamodb_view(self.app, environ)
-        return self.views[prefix]
+        # The dispatcher picks the backend by the signature's service (an unsigned request
+        # by the body and path): the view is kept per target prefix and signing service.
+        try:
+            service = environ["HTTP_AUTHORIZATION"].split(",")[0].split()[1].split("/")[3]
+        except (KeyError, IndexError):
+            return None
+        key = target.partition(".")[0] + " " + service
+        if key not in self.views:
+            self.views[key] = direct_view(self.app, environ, self.lean)
+        return self.views[key]
 
 
-def dynamodb_view(dispatcher: DomainDispatcherApplication, environ: dict) -> Any:
+def direct_view(dispatcher: DomainDispatcherApplication, environ: dict, lean: bool = False) -> Any:
     """moto's handler for a DynamoDB (or DynamoDB Streams) request, called as moto's Flask
     view calls it, as a WSGI application, or None if the route is not the expected one
-    (the speed-up direct_dynamodb_route).
+    (the speed-up direct_dynamodb_route); with `lean`, by lean_json_view's route where it
+    applies (also to SQS and Step Functions).
 
     Each request used to find its backend by inferring the service from its headers
     (listing moto's package directory on the way), then went through Flask: request
@@ -106,11 +122,7 @@ def dynamodb_view(dispatcher: DomainDispatcherApplication, environ: dict) -> Any
     not send, still take Flask's route). The view is found once, through the
     dispatcher and the app's own URL map, and called here with the request class moto's
     app uses (BackendRequest) and the Response class Flask would have made."""
-    from flask import Response
-    from moto.core.request import normalize_request
     from moto.core.utils import convert_to_flask_response
-    from moto.moto_api import recorder
-    from moto.moto_server.werkzeug_app import BackendRequest
 
     try:
         app = dispatcher.get_application(environ)
@@ -120,26 +132,211 @@ def dynamodb_view(dispatcher: DomainDispatcherApplication, environ: dict) -> Any
         return None
     if not isinstance(view, convert_to_flask_response):
         return None
+    if lean:
+        fast = lean_json_view(view)
+        if fast is not None:
+            return fast
+    return view_application(view.callback)
+
+
+def lean_json_view(view: Any) -> Any:
+    """A shorter route to the same answer for a JSON-protocol request (the speed-up
+    lean_json_requests), or None when the view's handler class does not set requests up
+    the way this route replays (BaseResponse's own dispatch, setup_class and
+    parse_parameters).
+
+    moto's handler sets itself up from the request (BaseResponse.setup_class) in ways
+    that matter to S3 forms, query-protocol services and compressed bodies but not to a
+    plain JSON request: it parses the body as a form (werkzeug's form machinery, to find
+    it holds no form), builds the request's URL through werkzeug's host and IRI handling,
+    copies every header into a dict, and collects the query parameters into a
+    MultiDict, on every request. This route sets the same attributes to the same values
+    with less: the URL and raw path kept per (host, server, path), the empty form and
+    files as werkzeug would find them for a JSON content type, the header dict made only
+    when moto would read it (an empty body), the body handed to moto's own JSON request
+    parser as parse_parameters would hand it. Everything else (the body's query-string
+    reading, region, access key, account, the IAM visit, the action itself, errors,
+    the response) is moto's code, called as setup_class calls it. Requests this route
+    does not replay go the usual way: another content type, a query string, a
+    Content-Encoding, a method other than POST, the request recorder on, a body that
+    is not UTF-8."""
+    from collections import OrderedDict
+    from urllib.parse import parse_qsl, urlparse
+
+    from moto.core import responses as core_responses
+    from moto.core.parse import JSONParser
+    from moto.core.request import determine_request_protocol
+    from moto.core.utils import convert_to_flask_response
+    from moto.iam.models import mark_account_as_visited
+    from moto.moto_api import recorder
+    from moto.moto_server.werkzeug_app import BackendRequest
+    from moto.utilities.utils import get_partition
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    base = core_responses.BaseResponse
+    if not isinstance(view, convert_to_flask_response):
+        return None
     callback = view.callback
+    cls = getattr(callback, "__self__", None)
+    if (
+        not isinstance(cls, type)
+        or not issubclass(cls, base)
+        or getattr(callback, "__func__", None) is not base.dispatch.__func__  # type: ignore[attr-defined]
+        or cls._dispatch is not base._dispatch
+        or cls.setup_class is not base.setup_class
+        or cls.parse_parameters is not base.parse_parameters
+        or cls.decompress_request_body is not base.decompress_request_body
+        or cls.use_raw_body
+        or BackendRequest.parameter_storage_class is not ImmutableMultiDict
+    ):
+        return None
+    urls: dict[tuple[Any, ...], tuple[str, str, Any]] = {}
+    usual = view_application(callback)
+
+    def where(request: Any, environ: dict) -> tuple[str, str, Any]:
+        """(raw_url, raw_path, urlparse(raw_url)) as moto's Request computes them, kept per
+        the environ entries they are made of."""
+        key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+               environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"),
+               environ.get("RAW_URI"), environ.get("REQUEST_URI"))
+        got = urls.get(key)
+        if got is None:
+            raw_url = request.raw_url
+            got = (raw_url, request.raw_path, urlparse(raw_url))
+            if len(urls) > 256:
+                urls.clear()
+            urls[key] = got
+        return got
+
+    def setup(self: Any, request: Any, environ: dict, body: bytes, text: str) -> None:
+        """BaseResponse.setup_class(request, request.raw_url, dict(request.headers)), for a
+        POST with a JSON content type, no query string and no Content-Encoding."""
+        self.is_werkzeug_request = request.from_wsgi_server
+        full_url, raw_path, parsed_url = where(request, environ)
+        self.normalized_request = request
+        self.parsed_url = parsed_url
+        querystring: dict[str, Any] = OrderedDict()
+        self.form_data = ImmutableMultiDict()  # what werkzeug parses out of a JSON body
+        self.raw_body = body
+        self.body = text
+        try:
+            querystring.update(OrderedDict((key, [value]) for key, value in parse_qsl(text, keep_blank_values=True)))
+        except (UnicodeEncodeError, UnicodeDecodeError, AttributeError):
+            pass
+        if not querystring:
+            querystring.update(dict(request.headers))
+        try:
+            querystring = core_responses._decode_dict(querystring)
+        except UnicodeDecodeError:
+            pass
+        self.uri = full_url
+        self.path = parsed_url.path
+        self.raw_path = raw_path
+        self.querystring = querystring
+        self.data = querystring
+        self.method = request.method
+        self.region = self.get_region_from_url(request, full_url)
+        self.partition = get_partition(self.region)
+        self.uri_match = {}
+        if "HTTP_HOST" not in environ:
+            environ["HTTP_HOST"] = parsed_url.netloc
+        self.headers = request.headers
+        self.response_headers = {"server": "amazon.com"}
+        if not self.is_werkzeug_request:
+            self.response_headers["date"] = core_responses.http_date(core_responses.utcnow())
+        if self.automated_parameter_parsing and self._get_action():
+            service_model = core_responses.get_service_model(self.boto3_service_name)
+            operation_model = service_model.operation_model(self._get_action())
+            protocol = determine_request_protocol(service_model, request.content_type)
+            parser_cls = core_responses.PROTOCOL_PARSERS[protocol]
+            if parser_cls is JSONParser:
+                parser = parser_cls(operation_model, map_type=self.PROTOCOL_PARSER_MAP_TYPE)
+                self.params = parser.parse({"method": request.method, "values": None,  # type: ignore[typeddict-item]
+                                            "headers": request.headers, "body": body,
+                                            "url_path": request.path, "url_params": self.uri_match})
+            else:
+                self.parse_parameters(request)
+        self.access_key = self.get_access_key()
+        self.current_account = self.get_current_account()
+        mark_account_as_visited(account_id=self.current_account, access_key=self.access_key,
+                                service=self.service_name, region=self.region)
 
     def application(environ: dict, start_response: Any) -> Iterable[bytes]:
-        from botocore.exceptions import ClientError
-
-        request = normalize_request(BackendRequest(environ))
-        recorder._record_request(request)
+        stream = environ.get("wsgi.input")
+        if (
+            environ.get("REQUEST_METHOD") != "POST"
+            or not environ.get("CONTENT_TYPE", "").startswith("application/x-amz-json-1.")
+            or environ.get("QUERY_STRING")
+            or "HTTP_CONTENT_ENCODING" in environ
+            or recorder._user_enabled
+            or type(stream) is not io.BytesIO
+            or stream.tell() != 0
+        ):
+            return usual(environ, start_response)
+        body = stream.getvalue()
         try:
-            result = callback(request, request.raw_url, dict(request.headers))
-        except ClientError as exc:  # as convert_to_flask_response does
-            result = 400, {}, exc.response["Error"]["Message"]
-        if len(result) == 3:
-            status, headers, content = result
-        else:
-            status, headers, content = 200, {}, result
-        response = Response(response=content, status=status, headers=headers)
-        response.headers["Access-Control-Allow-Origin"] = "*"  # what Flask-CORS adds
-        return response(environ, start_response)
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return usual(environ, start_response)
+        request = BackendRequest(environ)
+        handler = cls()
+
+        def call() -> Any:
+            setup(handler, request, environ, body, text)
+            return handler.call_action()
+
+        return answer(call, environ, start_response)
 
     return application
+
+
+def answer(call: Any, environ: dict, start_response: Any) -> Iterable[bytes]:
+    """What moto's Flask view (convert_to_flask_response) makes of `call()`, the handler's
+    result, sent as Flask sends it for a request without an Origin header: the Response
+    Flask would build and the one header Flask-CORS adds."""
+    from botocore.exceptions import ClientError
+    from flask import Response
+
+    try:
+        result = call()
+    except ClientError as exc:  # as convert_to_flask_response does
+        result = 400, {}, exc.response["Error"]["Message"]
+    if len(result) == 3:
+        status, headers, content = result
+    else:
+        status, headers, content = 200, {}, result
+    response = Response(response=content, status=status, headers=headers)
+    response.headers["Access-Control-Allow-Origin"] = "*"  # what Flask-CORS adds
+    return response(environ, start_response)
+
+
+def view_application(callback: Any) -> Any:
+    """moto's view `callback` (what convert_to_flask_response calls) as a WSGI application,
+    as Flask would run it for a request without an Origin header."""
+    from moto.core.request import normalize_request
+    from moto.moto_api import recorder
+    from moto.moto_server.werkzeug_app import BackendRequest
+
+    def application(environ: dict, start_response: Any) -> Iterable[bytes]:
+        request = normalize_request(BackendRequest(environ))
+        recorder._record_request(request)
+        return answer(lambda: callback(request, request.raw_url, dict(request.headers)), environ, start_response)
+
+    return application
+
+
+def run_application(app: Any, environ: dict, start_response: Any, chunks: list[bytes], started: list[Any]) -> None:
+    """Run a WSGI application to the end of its body, into `chunks` (its iterable closed
+    after); raises if it never called start_response (which fills `started`)."""
+    result = app(environ, start_response)
+    try:
+        chunks.extend(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    if not started:
+        raise RuntimeError("the application did not call start_response")
 
 
 class KeepAliveRequestHandler(MotoRequestHandler):
@@ -195,23 +392,16 @@ class KeepAliveRequestHandler(MotoRequestHandler):
 
         chunks: list[bytes] = []
         try:
-            result = self.server.app(environ, start_response)
-            try:
-                for data in result:
-                    chunks.append(data)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
-            if not status_headers:
-                raise RuntimeError("the application did not call start_response")
-        except Exception as exc:  # what werkzeug's dev server does: a 500, logged
+            run_application(self.server.app, environ, start_response, chunks, status_headers)
+        except Exception as exc:  # what werkzeug's dev server does: its 500 page, logged
             from werkzeug.debug.tbtools import DebugTraceback
+            from werkzeug.exceptions import InternalServerError
 
             self.server.log("error", f"Error on request:\n{DebugTraceback(exc).render_traceback_text()}")
             self.close_connection = True
-            status_headers[:] = ["500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain; charset=utf-8")]]
-            chunks = [b"Internal Server Error"]
+            status_headers[:] = []
+            chunks = []
+            chunks.extend(InternalServerError()(environ, start_response))
         status, headers = status_headers
         code_str, _, msg = status.partition(" ")
         code = int(code_str)
@@ -239,6 +429,143 @@ class KeepAliveRequestHandler(MotoRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if os.environ.get("LOCAL_ACCESS_LOG"):
             super().log_request(code, size)
+
+
+class InProcessCalls:
+    """The moto server's calls to itself answered in its own process (the speed-up
+    in_process_task_calls): a botocore `before-send` handler on the clients moto's Step
+    Functions tasks make (moto.stepfunctions...boto_client_for points them at this
+    server). Each call used to go out over a loopback connection and come back in on
+    one of this server's request threads: urllib3 and http.client on one side, the HTTP
+    server's request parsing and werkzeug's WSGI environ on the other, and the GIL
+    handed between the two threads twice. Here the signed request botocore would have
+    sent becomes the WSGI environ the server would have built from it (the same request
+    line, headers, body, server and client addresses) and goes to the same application
+    (`Serialized`: the DynamoDB lock, the arrival stamp of motopatches/conflicts.py)
+    from the task's own thread; botocore reads the status, headers and body the server
+    would have sent. Requests to anything but this server go out as before."""
+
+    def __init__(self, app: Any, host: str, port: int) -> None:
+        import importlib.metadata
+
+        self.app = app
+        self.host, self.port = host, port
+        self.prefixes = (f"http://localhost:{port}/", f"http://127.0.0.1:{port}/", f"http://{host}:{port}/")
+        self.server_software = f"Werkzeug/{importlib.metadata.version('werkzeug')}"  # BaseWSGIServer's
+
+    def environ(self, request: Any) -> dict[str, Any]:
+        """What werkzeug's WSGIRequestHandler.make_environ (and moto's handler's) make of
+        the request as urllib3 sends it (http.client adds Host and Accept-Encoding)."""
+        from urllib.parse import unquote, urlsplit
+
+        from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY
+        from werkzeug.serving import _wsgi_encoding_dance
+
+        url = urlsplit(request.url)
+        target = url.path or "/"
+        if url.query:
+            target += "?" + url.query
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif not isinstance(body, bytes):
+            body = body.read() if hasattr(body, "read") else bytes(body)
+        environ: dict[str, Any] = {
+            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+            "SERVER_SOFTWARE": self.server_software, "REQUEST_METHOD": request.method, "SCRIPT_NAME": "",
+            "PATH_INFO": _wsgi_encoding_dance(unquote(url.path)), "QUERY_STRING": _wsgi_encoding_dance(url.query),
+            "REQUEST_URI": _wsgi_encoding_dance(target), "RAW_URI": _wsgi_encoding_dance(target),
+            "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": 0, "SERVER_NAME": self.host, "SERVER_PORT": str(self.port),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+        }
+        headers = [("Host", url.netloc), ("Accept-Encoding", "identity")]
+        headers += [(k, v.decode("latin-1") if isinstance(v, bytes) else str(v)) for k, v in request.headers.items()]
+        if body and not any(k.lower() == "content-length" for k, _ in headers):
+            headers.append(("Content-Length", str(len(body))))
+        for key, value in headers:
+            if "_" in key:
+                continue
+            key = key.upper().replace("-", "_")
+            value = value.replace("\r\n", "")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = f"HTTP_{key}"
+                if key in environ:
+                    value = f"{environ[key]},{value}"
+            environ[key] = value
+        environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = {}
+        return environ
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        if not request.url.startswith(self.prefixes):
+            return None
+        from botocore.awsrequest import AWSResponse
+        from moto.core.botocore_stubber import MockRawResponse
+
+        environ = self.environ(request)
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [status, headers]
+            return lambda data: chunks.append(data)
+
+        chunks: list[bytes] = []
+        try:
+            run_application(self.app, environ, start_response, chunks, started)
+        except Exception:  # what KeepAliveRequestHandler answers (and logs): werkzeug's 500 page
+            from werkzeug.exceptions import InternalServerError
+
+            logging.getLogger("werkzeug").exception("Error on request")
+            started[:] = []
+            chunks = []
+            chunks.extend(InternalServerError()(environ, start_response))
+        status, headers = started
+        payload = b"".join(chunks)
+        answer = {k: v for k, v in headers if k.lower() != "connection"}
+        if not any(k.lower() == "content-length" for k in answer):
+            answer["Content-Length"] = str(len(payload))
+        return AWSResponse(request.url, int(status.split(" ", 1)[0]), answer, MockRawResponse(payload))
+
+    def install(self) -> None:
+        """From now on, on every client moto's Step Functions tasks get (a client cached
+        by cache_step_functions_clients too); a later install (another server of this
+        process, as the comparison sessions start) takes over from the earlier one."""
+        global IN_PROCESS
+        first = IN_PROCESS is None
+        IN_PROCESS = self
+        if not first:
+            return
+        from moto.stepfunctions.parser.asl.utils import boto_client
+
+        make = boto_client.boto_client_for
+
+        def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+            client = make(region, service, state_credentials)
+            if not getattr(client, "_local_in_process", False):
+                client.meta.events.register("before-send", _in_process_call)
+                client._local_in_process = True
+            return client
+
+        boto_client_for.__wrapped__ = make  # type: ignore[attr-defined]
+        boto_client.boto_client_for = boto_client_for
+        for name, module in list(sys.modules.items()):
+            if name.startswith("moto.stepfunctions.") and getattr(module, "boto_client_for", None) is make:
+                module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
+
+
+IN_PROCESS: InProcessCalls | None = None
+
+
+def _in_process_call(request: Any, **kwargs: Any) -> Any:
+    return IN_PROCESS(request, **kwargs) if IN_PROCESS is not None else None
+
+
+def serving(app: Any, host: str, port: int) -> None:
+    """What the server sets up once it knows its address (main, and the comparison
+    sessions of tests/localcloud): the in-process calls of the speed-up
+    in_process_task_calls, when applied."""
+    if motopatches.applied("in_process_task_calls"):
+        InProcessCalls(app, host, port).install()
 
 
 class Profile:
@@ -318,7 +645,8 @@ def freeze_survivors(phase: str, info: dict[str, Any]) -> None:
 def make_app() -> Serialized:
     """moto's WSGI application as this server serves it (after motopatches.apply())."""
     return Serialized(DomainDispatcherApplication(create_backend_app),
-                      direct=motopatches.applied("direct_dynamodb_route"))
+                      direct=motopatches.applied("direct_dynamodb_route"),
+                      lean=motopatches.applied("lean_json_requests"))
 
 
 def request_handler() -> type[MotoRequestHandler]:
@@ -354,6 +682,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     gc.callbacks.append(freeze_survivors)
+    serving(app, args.host, args.port)
     if os.environ.get("MOTO_PROFILE"):
         global PROFILE
         PROFILE = Profile(os.environ["MOTO_PROFILE"], serialized.lock)

@@ -73,6 +73,48 @@ def cache_handler_method_names() -> None:
 
 
 @speedup(
+    "moto.moto_api._internal.moto_random:MotoRandom.get_random_string",
+    "random:Random._randbelow_with_getrandbits",
+    session="dynamodb",
+)
+def cheaper_random_strings() -> None:
+    """Every response carries a request id of 52 random letters and digits
+    (gen_amzn_requestid_long), drawn by MotoRandom.get_random_string with one
+    Random.choice per character, each a method call, a length, a _randbelow and its
+    rejection loop. Here the same draws are made in one loop: for a pool of n characters
+    getrandbits(n.bit_length()) again until it is below n, which is exactly what
+    Random.choice does (Random._randbelow_with_getrandbits, the method of any Random
+    whose getrandbits is its own), so the generator's state moves the same way and a
+    seeded moto (`/moto-api/seed`) draws the same ids. Falls back to moto's method if
+    MotoRandom ever gets another _randbelow."""
+    import random as random_module
+    import string
+
+    from moto.moto_api._internal.moto_random import MotoRandom
+
+    original = MotoRandom.get_random_string
+    with_digits = string.ascii_letters + string.digits
+
+    def get_random_string(self: Any, length: int = 20, include_digits: bool = True, lower_case: bool = False) -> str:
+        if type(self)._randbelow is not random_module.Random._randbelow_with_getrandbits or type(length) is not int:
+            return original(self, length, include_digits, lower_case)
+        pool = with_digits if include_digits else string.ascii_letters
+        n = len(pool)
+        k = n.bit_length()
+        draw = self.getrandbits
+        chars = []
+        for _ in range(length):
+            r = draw(k)
+            while r >= n:
+                r = draw(k)
+            chars.append(pool[r])
+        random_str = "".join(chars)
+        return random_str.lower() if lower_case else random_str
+
+    MotoRandom.get_random_string = get_random_string  # type: ignore[method-assign]
+
+
+@speedup(
     "moto.moto_server.werkzeug_app:DomainDispatcherApplication.get_application",
     "moto.moto_server.werkzeug_app:BackendRequest",
     "moto.core.utils:convert_to_flask_response",
@@ -82,11 +124,39 @@ def cache_handler_method_names() -> None:
     session="server",
 )
 def direct_dynamodb_route() -> None:
-    """DynamoDB requests go straight to moto's handler (motoserver.dynamodb_view), not
+    """DynamoDB requests go straight to moto's handler (motoserver.direct_view), not
     through the dispatcher's service inference and Flask (request context, URL routing,
     after-request hooks), whose outcome for these requests is always the same view and
     one CORS header. Nothing to patch: motoserver.Serialized takes that route when this
     is applied."""
+
+
+@speedup(
+    "moto.core.responses:BaseResponse.setup_class",
+    "moto.core.responses:BaseResponse.parse_parameters",
+    "moto.core.responses:BaseResponse.get_region_from_url",
+    "moto.core.responses:BaseResponse.get_current_account",
+    "moto.core.responses:_decode_dict",
+    "moto.core.responses:get_service_model",
+    "moto.core.responses:PROTOCOL_PARSERS",
+    "moto.core.responses:http_date",
+    "moto.core.responses:utcnow",
+    "moto.core.parse:JSONParser",
+    "moto.core.request:determine_request_protocol",
+    "moto.iam.models:mark_account_as_visited",
+    "moto.moto_api:recorder._user_enabled",
+    "moto.utilities.utils:get_partition",
+    "werkzeug.datastructures:ImmutableMultiDict",
+    session="wire",
+)
+def lean_json_requests() -> None:
+    """DynamoDB's, SQS's and Step Functions' JSON requests are set up for moto's handler
+    with less machinery (motoserver.lean_json_view): no form parsing of a JSON body, the
+    URL and path kept per host and path instead of rebuilt through werkzeug, no header
+    dict unless moto reads it, the body parsed by moto's own JSON request parser; the
+    same attributes, the same values, moto's own code for everything that decides an
+    answer. Nothing to patch: motoserver.Serialized takes that route when this is
+    applied (and the direct route is)."""
 
 
 @speedup(
@@ -117,6 +187,7 @@ def _string(value: Any) -> Any:
 
 @speedup(
     "moto.core.serialize:BaseJSONSerializer._serialize_type_structure",
+    "moto.core.serialize:BaseJSONSerializer._serialize_type_map",
     "moto.core.serialize:BaseJSONSerializer._base64",
     "moto.core.serialize:BaseJSONSerializer.get_serialized_name",
     session="dynamodb",
@@ -199,8 +270,31 @@ def fast_attribute_value_serializer() -> None:
                 return
         original(self, serialized, value, shape, key)
 
+    original_map = BaseJSONSerializer._serialize_type_map
+
+    def _serialize_type_map(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        # an Item: each member written as _serialize would (through the structure
+        # serializer above) without its dispatch, the others by _serialize itself
+        value_shape = shape.value
+        if (
+            type(value) is not dict
+            or value_shape.name != "AttributeValue"
+            or self.service_model.service_name not in _SERVICES_WITH_ATTRIBUTE_VALUES
+        ):
+            return original_map(self, serialized, value, shape, key)
+        map_obj = self.MAP_TYPE()
+        self._default_serialize(serialized, map_obj, shape, key)
+        for sub_key, sub_value in value.items():
+            if sub_key:
+                ok, converted = convert(self, sub_value, value_shape)
+                if ok:
+                    map_obj[self.get_serialized_name(value_shape, sub_key)] = converted
+                    continue
+            self._serialize(map_obj, sub_value, value_shape, sub_key)
+
     _serialize_type_structure.original = original  # type: ignore[attr-defined]
     BaseJSONSerializer._serialize_type_structure = _serialize_type_structure  # type: ignore[method-assign]
+    BaseJSONSerializer._serialize_type_map = _serialize_type_map  # type: ignore[method-assign]
 
 
 @speedup(
@@ -242,6 +336,132 @@ def cache_member_lookups() -> None:
         return None
 
     BaseJSONSerializer.get_value = get_value  # type: ignore[method-assign]
+
+
+_ATTRIBUTE_VALUE_MEMBERS = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
+
+
+@speedup(
+    "moto.core.parse:BaseJSONParser._parse_structure",
+    "moto.core.parse:BaseJSONParser._parse_map",
+    "moto.core.parse:JSONParser",
+    "moto.core.parse:RequestParser._parse_shape",
+    session="wire",  # raw bodies: odd AttributeValues the SDKs would not send reach the parser
+)
+def fast_attribute_value_parser() -> None:
+    """Parse DynamoDB's AttributeValue structures of a request directly.
+
+    moto parses every request body through the botocore model (moto.core.parse): for each
+    AttributeValue of each item it walks the ten members of the shape (S, N, B, SS, NS,
+    BS, M, L, NULL, BOOL), looking each up in the value and dispatching by name to a
+    handler, and recurses into maps and lists the same way; a transaction of a few
+    20-attribute items is some thousand such steps. An AttributeValue on the wire is an
+    object with exactly one of those keys, and what moto's parser makes of it is known:
+    the member's value as it is (strings, numbers as strings, booleans, string sets),
+    base64 blobs decoded by the parser's own blob parser, maps and lists of
+    AttributeValues parsed again. Anything else (no key or several, an unknown key, a
+    null member, a set or map that is not a JSON array or object, another protocol's
+    parser or one whose mapping type is not dict) goes to moto's parser unchanged, so odd input fails, or
+    passes, exactly as before."""
+    from moto.core.parse import BaseJSONParser, JSONParser
+
+    original = BaseJSONParser._parse_structure
+    shapes: dict[int, tuple[Any, bool]] = {}  # id(shape) -> (shape, is the AttributeValue we know)
+
+    def known(shape: Any) -> bool:
+        entry = shapes.get(id(shape))
+        if entry is None or entry[0] is not shape:
+            ok = (
+                shape.name == "AttributeValue"
+                and not shape.is_document_type
+                and tuple(shape.members) == _ATTRIBUTE_VALUE_MEMBERS
+                and all(m.serialization.get("name", n) == n for n, m in shape.members.items())
+                and [shape.members[n].type_name for n in ("S", "N", "B", "NULL", "BOOL")]
+                == ["string", "string", "blob", "boolean", "boolean"]
+                and [shape.members[n].type_name for n in ("SS", "NS", "BS", "M", "L")]
+                == ["list", "list", "list", "map", "list"]
+                and shape.members["M"].value is not None and shape.members["M"].value.name == "AttributeValue"
+                and shape.members["L"].member.name == "AttributeValue"
+                and shape.members["SS"].member.type_name == "string"
+                and shape.members["NS"].member.type_name == "string"
+                and shape.members["BS"].member.type_name == "blob"
+            )
+            if len(shapes) > 256:
+                shapes.clear()
+            entry = shapes[id(shape)] = (shape, ok)
+        return entry[1]
+
+    def convert(self: Any, value: Any) -> Any:
+        """The parsed AttributeValue, or the `missing` sentinel to fall back."""
+        if type(value) is not dict or len(value) != 1:
+            return missing
+        (kind, inner), = value.items()
+        if inner is None:
+            return missing
+        if kind in ("S", "N", "NULL", "BOOL"):
+            return {kind: inner}
+        if kind in ("SS", "NS"):
+            if type(inner) is not list:
+                return missing
+            return {kind: list(inner)}
+        if kind == "B":
+            return {kind: self._blob_parser(inner)}
+        if kind == "BS":
+            if type(inner) is not list:
+                return missing
+            return {kind: [self._blob_parser(v) for v in inner]}
+        if kind == "M":
+            if type(inner) is not dict:
+                return missing
+            out = {}
+            for name, member in inner.items():
+                converted = convert(self, member)
+                if converted is missing:
+                    return missing
+                out[name] = converted
+            return {kind: out}
+        if kind == "L":
+            if type(inner) is not list:
+                return missing
+            items = []
+            for member in inner:
+                if member is None:
+                    items.append(None)  # moto's structure parser answers None for null
+                    continue
+                converted = convert(self, member)
+                if converted is missing:
+                    return missing
+                items.append(converted)
+            return {kind: items}
+        return missing
+
+    missing = object()
+
+    def _parse_structure(self: Any, shape: Any, value: Any) -> Any:
+        if (type(self) is JSONParser and self.MAP_TYPE is dict and type(value) is dict
+                and shape.name == "AttributeValue" and known(shape)):
+            converted = convert(self, value)
+            if converted is not missing:
+                return converted
+        return original(self, shape, value)
+
+    original_map = BaseJSONParser._parse_map
+
+    def _parse_map(self: Any, shape: Any, value: Any) -> Any:
+        # an Item, a Key, ExpressionAttributeValues: a map of names to AttributeValues
+        value_shape = shape.value
+        if (type(self) is JSONParser and self.MAP_TYPE is dict and type(value) is dict
+                and shape.key.type_name == "string" and value_shape.name == "AttributeValue" and known(value_shape)):
+            parsed = {}
+            for key, member in value.items():
+                converted = convert(self, member)
+                parsed[key] = original(self, value_shape, member) if converted is missing else converted
+            return parsed
+        return original_map(self, shape, value)
+
+    _parse_structure.original = original  # type: ignore[attr-defined]
+    BaseJSONParser._parse_structure = _parse_structure  # type: ignore[method-assign]
+    BaseJSONParser._parse_map = _parse_map  # type: ignore[method-assign]
 
 
 def _string_condition(comparison: Any, objs: list[Any]) -> Any:
@@ -363,6 +583,121 @@ def linear_item_size_checks() -> None:
                 total += new
 
     Item.__init__ = __init__  # type: ignore[method-assign]
+
+
+@speedup(
+    "moto.dynamodb.models.dynamo_type:DynamoType.__deepcopy__",
+    "moto.dynamodb.models.dynamo_type:Item.__deepcopy__",
+    "moto.dynamodb.models.dynamo_type:LimitedSizeDict",
+    session="dynamodb",
+)
+def cheaper_item_copies() -> None:
+    """moto deep-copies items all the time: every page a Query returns (the list of
+    results, item by item), the item an UpdateItem changes (for its stream record and
+    ReturnValues), what a transaction may have to put back. Its Item and DynamoType
+    __deepcopy__ already skip pickle's protocol, but every attribute still goes through
+    copy.deepcopy's dispatch (memo lookups, the class's __deepcopy__ looked up, the
+    keep-alive list) and three is_*() calls. Here the same copy is made calling the
+    two methods' bodies directly for DynamoType members (anything else still goes
+    through copy.deepcopy, with the same memo): the same types, values, sharing and
+    order."""
+    import copy
+
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+    deepcopy = copy.deepcopy
+    sets = ("SS", "NS", "BS")
+
+    def copy_type(self: Any, memo: dict[int, Any]) -> Any:
+        got = memo.get(id(self), memo)
+        if got is not memo:
+            return got
+        cls = self.__class__
+        result = cls.__new__(cls)
+        memo[id(self)] = result
+        kind = result.type = self.type
+        value = self.value
+        if kind == "L":
+            result.value = [copy_type(v, memo) if type(v) is DynamoType else deepcopy(v, memo) for v in value]
+        elif kind == "M":
+            result.value = {k: copy_type(v, memo) if type(v) is DynamoType else deepcopy(v, memo)
+                            for k, v in value.items()}
+        elif kind in sets:
+            result.value = list(value)
+        else:
+            result.value = value
+        return result
+
+    def copy_item(self: Any, memo: dict[int, Any]) -> Any:
+        got = memo.get(id(self), memo)
+        if got is not memo:
+            return got
+        result = self.__class__.__new__(self.__class__)
+        memo[id(self)] = result
+        for name in ("hash_key", "range_key"):
+            value = getattr(self, name)
+            setattr(result, name, copy_type(value, memo) if type(value) is DynamoType else deepcopy(value, memo))
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(attrs)
+        setitem = dict.__setitem__
+        for key, value in self.attrs.items():
+            setitem(attrs, key, copy_type(value, memo) if type(value) is DynamoType else deepcopy(value, memo))
+        result.attrs = attrs
+        return result
+
+    DynamoType.__deepcopy__ = copy_type  # type: ignore[method-assign]
+    Item.__deepcopy__ = copy_item  # type: ignore[method-assign]
+
+
+@speedup(
+    "moto.dynamodb.models.dynamo_type:DynamoType.size",
+    "moto.dynamodb.models.dynamo_type:bytesize",
+    session="dynamodb",
+)
+def cheaper_attribute_sizes() -> None:
+    """An item's size (the 400 KB limit, a Query's 1 MB page, twice per item it reads)
+    is the sum of its attributes' DynamoType.size(), which builds a new DynamoType for
+    every member of a map and every element of a set just to ask its size. Here the
+    same numbers are computed from the members as they are: a number's digits, a
+    string's or a blob's bytes, 1 for a boolean, the sum over a list, a map's names and
+    members; a map member that is itself a list or map, or not a DynamoType, is still
+    measured by moto's way (a new DynamoType of it)."""
+    from moto.dynamodb.models import dynamo_type
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    bytesize = dynamo_type.bytesize
+
+    def scalar(kind: str, value: Any) -> int:
+        # DynamoType({kind: value}).size() for kind S, N or B (a set's element)
+        if kind == "N":
+            return len(str(value))
+        if isinstance(value, bool):
+            return 1
+        return bytesize(value)
+
+    def size(self: Any) -> int:
+        kind = self.type
+        value = self.value
+        if kind == "N":
+            return len(str(value))
+        if kind in ("SS", "NS", "BS"):
+            sub = kind[0]
+            return sum([scalar(sub, v) for v in value])
+        if kind == "L":
+            return sum([v.size() for v in value])
+        if kind == "M":
+            total = 0
+            for k, v in value.items():
+                if type(v) is DynamoType and v.type not in ("L", "M"):
+                    total += bytesize(k) + size(v)
+                else:
+                    total += bytesize(k) + DynamoType(v).size()
+            return total
+        if isinstance(value, bool):
+            return 1
+        return bytesize(value)
+
+    DynamoType.size = size  # type: ignore[method-assign]
 
 
 # --- DynamoDB update expressions ----------------------------------------------------------
@@ -560,6 +895,81 @@ def cache_condition_expression_tokens() -> None:
     ConditionExpressionParser._lex_condition_expression = cached_lex  # type: ignore[method-assign]
 
 
+def _key_blob(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return {"<bytes>": bytes(value).hex()}
+    raise TypeError(type(value).__name__)
+
+
+def _condition_key(parser: Any) -> Any:
+    """What a ConditionExpressionParser's parse() depends on, as a hashable key, or None
+    (not kept: anything but a string expression and JSON-like names and values)."""
+    expression = parser.condition_expression
+    if not isinstance(expression, str) or not expression:
+        return None
+    names, values = parser.expression_attribute_names, parser.expression_attribute_values
+    try:
+        return (expression, None if names is None else _KEY_ENCODER.encode(names),
+                None if values is None else _KEY_ENCODER.encode(values))
+    except (TypeError, ValueError):
+        return None
+
+
+def _key_encoder() -> Any:
+    import json
+
+    return json.JSONEncoder(sort_keys=True, default=_key_blob)
+
+
+_KEY_ENCODER = _key_encoder()
+
+
+@speedup(
+    "moto.dynamodb.comparisons:ConditionExpressionParser.parse",
+    "moto.dynamodb.comparisons:ConditionExpressionParser.__init__",
+    "moto.dynamodb.comparisons:Op",
+    "moto.dynamodb.comparisons:Func",
+    session="dynamodb",
+)
+def cache_condition_expressions() -> None:
+    """A condition expression (ConditionExpression, FilterExpression) is parsed into its
+    operator tree up to three times per write: the handler checks it, the transaction
+    checks it against the current item, and the put, update or delete it goes on to
+    checks it again; every provisioning step and every create is a transaction of such
+    writes. The tree depends only on the expression and its attribute names and values,
+    and evaluating it never changes it (moto's Op and Func objects set their fields in
+    their constructors only), so a tree is kept per (expression, names, values) and
+    handed out again, with the parser's lists of the names and values it found copied
+    afresh each time (the handler extends the first). A parse that raises is not kept:
+    it raises again, every time."""
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    original = ConditionExpressionParser.parse
+    trees: dict[Any, tuple[Any, list[Any], list[Any]]] = {}
+    lock = threading.Lock()
+
+    def parse(self: Any) -> Any:
+        key = _condition_key(self)
+        if key is None:
+            return original(self)
+        got = trees.get(key)
+        if got is None:
+            names_before, values_before = len(self.expr_attr_names_found), len(self.expr_attr_values_found)
+            op = original(self)
+            got = (op, self.expr_attr_names_found[names_before:], self.expr_attr_values_found[values_before:])
+            with lock:
+                if len(trees) > 4096:
+                    trees.clear()
+                trees[key] = got
+            return op
+        op, names, values = got
+        self.expr_attr_names_found.extend(names)
+        self.expr_attr_values_found.extend(values)
+        return op
+
+    ConditionExpressionParser.parse = parse  # type: ignore[method-assign]
+
+
 # --- Step Functions ----------------------------------------------------------------------
 
 
@@ -678,12 +1088,34 @@ def cache_step_functions_clients() -> None:
                     clients[key] = client
         return client
 
+    boto_client_for.cache = clients  # type: ignore[attr-defined]
+    boto_client_for.__wrapped__ = original  # type: ignore[attr-defined]
     # Modules that took moto's function by name (`from ... import boto_client_for`) when
     # they were imported get this one; those imported later take it from boto_client.
     boto_client.boto_client_for = boto_client_for
     for name, module in list(sys.modules.items()):
         if name.startswith("moto.stepfunctions.") and getattr(module, "boto_client_for", None) is original:
             module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
+
+
+@speedup(
+    "moto.stepfunctions.parser.asl.utils.boto_client:boto_client_for",
+    "botocore.awsrequest:AWSResponse",
+    "moto.core.botocore_stubber:MockRawResponse",
+    "moto.core.request:PRESERVED_HEADER_NAMES_ENVIRON_KEY",
+    "werkzeug.serving:_wsgi_encoding_dance",
+    "werkzeug.serving:WSGIRequestHandler.make_environ",
+    session="stepfunctions_server",
+)
+def in_process_task_calls() -> None:
+    """The AWS calls of moto's Step Functions tasks (every provisioning step is a
+    DynamoDB transaction) reach the moto server they run in without leaving its process
+    (motoserver.InProcessCalls): the request botocore signed is handed to the server's
+    WSGI application as the environ the server would have built from it, and botocore
+    reads the answer the server would have sent. Over loopback each call cost a
+    connection's worth of HTTP on both sides (urllib3 and http.client, the server's
+    request parsing, werkzeug's environ) and two thread switches. Nothing to patch:
+    motoserver.serving installs it when this is applied."""
 
 
 # --- DynamoDB transactions -----------------------------------------------------------------
@@ -702,9 +1134,11 @@ def item_level_rollback() -> None:
     cost time in proportion to the table, and the local cloud slowed down as tests
     filled it. Here the table copy is skipped (moto's "rollback" then puts the same
     table back) and a cancelled transaction restores the items it touched, as they were
-    before it. DynamoDB requests are serialised in the moto server (motoserver.Serialized),
-    so nothing else writes meanwhile. Wraps the shim stream_survives_cancelled_transactions,
-    which trims the stream."""
+    before it (a copy of each item an Update touches; the very Item object for a Put, a
+    Delete or a ConditionCheck, which moto replaces, removes or only reads). DynamoDB
+    requests are serialised in the moto server (motoserver.Serialized), so nothing else
+    writes meanwhile. Wraps the shim stream_survives_cancelled_transactions, which trims
+    the stream."""
     import copy as real_copy
 
     import moto.dynamodb.models as backend_module
@@ -724,7 +1158,7 @@ def item_level_rollback() -> None:
     def touched(self: Any, transact_items: Any) -> list[tuple[Any, Any, Any, Any]]:
         out = []
         for entry in transact_items:
-            _, op = next(iter(entry.items()))
+            kind, op = next(iter(entry.items()))
             table = self.tables.get(op.get("TableName"))
             if table is None:
                 continue
@@ -733,7 +1167,11 @@ def item_level_rollback() -> None:
                 continue
             hash_key = DynamoType(raw[table.hash_key_attr])
             range_key = DynamoType(raw[table.range_key_attr]) if table.range_key_attr in raw else None
-            out.append((table, hash_key, range_key, real_copy.deepcopy(table.get_item(hash_key, range_key))))
+            item = table.get_item(hash_key, range_key)
+            # Only an update changes the item in place (moto's executor); a put puts a new
+            # Item in its place and a delete or a condition check leaves it as it is, so
+            # for those the item itself is what to put back.
+            out.append((table, hash_key, range_key, real_copy.deepcopy(item) if kind == "Update" else item))
         return out
 
     def restore(before: list[tuple[Any, Any, Any, Any]]) -> None:

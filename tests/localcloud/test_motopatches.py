@@ -4,7 +4,9 @@ each apply on the pinned moto version only, and a skipped one says so.
 The comparison: the scripted sessions of moto_sessions.py run in a child process (so the
 patches stay out of this process's moto), first with the shims only, then again after
 each speed-up is added; a speed-up whose session answers differ from the step before it
-changed what moto answers. After a moto bump, the failing test names the speed-up.
+changed what moto answers (for the server's own routes, the `wire` session compares the
+bytes it sends: status line, headers in order, body). After a moto bump, the failing
+test names the speed-up.
 """
 
 from __future__ import annotations
@@ -66,7 +68,25 @@ def test_the_sessions_reach_what_they_are_meant_to_cover():
     text = json.dumps(sfn)
     for needle in ("MapIterationSucceeded", "TaskFailed", "WriteFailed", "States.Runtime", "tag#w", "ChoiceStateEntered"):
         assert needle in text, needle
-    assert _session("server")["shims only"][1] == _session("dynamodb")["shims only"][1]  # the same session
+    # the same session: where in-process moto raises (a KeyError for a name not given), the server answers 500
+    in_process, over_http = _session("dynamodb")["shims only"][1], _session("server")["shims only"][1]
+    assert len(in_process) == len(over_http)
+    for mine, served in zip(in_process, over_http):
+        if isinstance(mine, dict) and "raised" in mine:
+            assert served.get("status") == 500, served
+        else:
+            assert mine == served
+    assert sum(1 for answer in in_process if isinstance(answer, dict) and "raised" in answer) < 10
+    # the executions' tasks calling the server give what in-process moto gives
+    assert _session("stepfunctions_server")["shims only"][1] == sfn
+    wire = _session("wire")["shims only"][1]
+    assert {answer["status"][0] for answer in wire} == {200, 400, 500}
+    assert all(answer["checksum ok"] and answer["length ok"] for answer in wire)
+    text = json.dumps(wire)
+    for needle in ("AmazonSQS.ReceiveMessage", "AWSStepFunctions.DescribeStateMachine", "DynamoDBStreams_20120810",
+                   "SerializationException", "TransactionCanceledException", "BatchEntryIdsNotDistinct",
+                   "Null attribute value types", "<ListQueuesResponse", '"TableNames\\": []'):
+        assert needle in text, needle
 
 
 def test_on_the_pinned_moto_every_patch_applies_without_a_warning():
