@@ -74,9 +74,10 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from localcloud import lazyitems
+from localcloud import lazyexecutions, lazyitems
 
-FORMAT_VERSION = 2  # 2: DynamoDB items packed per partition (localcloud/lazyitems.py)
+FORMAT_VERSION = 3  # 2: DynamoDB items packed per partition (localcloud/lazyitems.py); 3: a table's partitions
+# in one PackedTable with flat summaries, finished executions packed (localcloud/lazyexecutions.py)
 MAGIC = b"LOCALCLOUD-SNAPSHOT\n"
 SNAPSHOT_NAME = "moto.snapshot"
 PREVIOUS_SUFFIX = ".previous"
@@ -344,8 +345,9 @@ def capture() -> dict[str, Any]:
     finished = []
     for backend in iter_backends("moto.stepfunctions"):
         for machine in getattr(backend, "state_machines", []):
-            for execution in getattr(machine, "executions", []):
-                if getattr(execution, "status", None) not in (None, "RUNNING"):
+            lazyexecutions.prepare(machine)  # its finished executions packed (packed ones as they were loaded)
+            for execution in lazyexecutions.unpacked(getattr(machine, "executions", [])):
+                if lazyexecutions.status_of(execution) != lazyexecutions.RUNNING:
                     finished.append(execution)
     finished.sort(key=lambda e: getattr(e, "stop_date", None) or getattr(e, "start_date", None) or 0, reverse=True)
     _SHORT_HISTORY.clear()
@@ -408,9 +410,9 @@ def purge_expired(now: float) -> int:
             if ttl.get("TimeToLiveStatus") != "ENABLED" or not attr:
                 continue
             expired = []
-            if isinstance(table.items, lazyitems.LazyItems):
-                # only the partitions whose earliest TTL has passed (or saved under another attribute)
-                table.items.open_where(lambda p: p.ttl_attr != attr or (p.min_ttl is not None and p.min_ttl < now))
+            packed = table.items.expire(now, attr) if isinstance(table.items, lazyitems.LazyItems) else None
+            if packed is not None:  # the packed partitions' expired items counted, and gone when opened
+                removed += packed
                 candidates = [i for part in table.items.opened_values() for i in
                               (part.values() if isinstance(part, dict) else [part])]
             else:
@@ -517,7 +519,7 @@ def running_executions() -> list[Any]:
     out = []
     for backend in iter_backends("moto.stepfunctions"):
         for machine in getattr(backend, "state_machines", []):
-            for execution in getattr(machine, "executions", []):
+            for execution in lazyexecutions.unpacked(getattr(machine, "executions", [])):  # running: never packed
                 status = getattr(execution, "status", None)
                 if status == "RUNNING" and isinstance(getattr(execution, "exec_worker", None), FrozenWorker):
                     out.append(execution)
@@ -603,7 +605,12 @@ def summarize() -> dict[str, Any]:
     executions: dict[str, int] = {}
     for backend in iter_backends("moto.stepfunctions"):
         for machine in getattr(backend, "state_machines", []):
-            for execution in getattr(machine, "executions", []):
+            machine_executions = getattr(machine, "executions", [])
+            if isinstance(machine_executions, lazyexecutions.LazyExecutions):
+                for status, n in machine_executions.status_counts().items():
+                    executions[status] = executions.get(status, 0) + n
+                continue
+            for execution in machine_executions:
                 status = str(getattr(execution, "status", "") or "")
                 executions[status] = executions.get(status, 0) + 1
     return {"tables": tables, "items": items, "queues": queues, "messages": messages, "executions": executions}
@@ -959,6 +966,7 @@ def patch_moto(keeper: Persistence) -> None:
         return
     _PATCHED = True
     lazyitems.patch_moto()
+    lazyexecutions.patch_moto()
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
     from moto.sqs.models import Message, SQSBackend
 
