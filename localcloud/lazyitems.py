@@ -99,9 +99,11 @@ class PackedTable:
         self._gsi: dict[str, tuple[dict[tuple[str, Any], array], array]] | None = None
         self._ttl_by_pos: dict[int, list[int]] | None = None
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return PackedTable, (self.keys, self.data, self.offsets, self.counts, self.ttl_pos, self.ttl_val,
-                             self.ttl_kind, self.kind_names, self.items, self.kinds, self.gsi_blob, self.meta)
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        # protocol 5: the blobs out of the pickle (persistence.dumps puts them after it)
+        data = pickle.PickleBuffer(self.data) if protocol >= 5 else bytes(self.data)
+        return PackedTable, (self.keys, data, self.offsets, self.counts, self.ttl_pos, self.ttl_val, self.ttl_kind,
+                             self.kind_names, self.items, self.kinds, self.gsi_blob, self.meta)
 
     def blob(self, pos: int) -> memoryview:
         return memoryview(self.data)[self.offsets[pos]:self.offsets[pos + 1]]
@@ -586,7 +588,10 @@ def patch_moto() -> None:
     """Queries open only the partitions they can match; a table's length counts the
     packed items without opening them. At moto's backend (DynamoDBBackend.query), whose
     signature no other patch of ours changes, around Table.query (which the speed-up
-    partition_scoped_queries wraps)."""
+    partition_scoped_queries wraps). And a string or binary key's hash without moto's
+    `cast_value` walk (the same value: cast_value is the value itself for S and B): a
+    restore hashes every partition key of the world (0.9 of its 1.3 s for 10,000
+    resources before)."""
     global _PATCHED
     if _PATCHED:
         return
@@ -594,7 +599,18 @@ def patch_moto() -> None:
     import inspect
 
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
+
+    original_hash = DynamoType.__hash__
+
+    def dynamo_hash(self: Any) -> int:
+        kind = self.type
+        if kind == "S" or kind == "B":
+            return hash((kind, self.value))  # == hash((self.type, self.cast_value))
+        return original_hash(self)
+
+    DynamoType.__hash__ = dynamo_hash  # type: ignore[method-assign]
 
     original_query = DynamoDBBackend.query
     signature = inspect.signature(original_query)

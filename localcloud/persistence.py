@@ -64,9 +64,11 @@ import gc
 import hashlib
 import io
 import json
+import mmap
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 import time
@@ -175,11 +177,17 @@ def read_header(path: str) -> tuple[dict[str, Any], int]:
     return header, len(MAGIC) + len(line)
 
 
-def read_payload(path: str) -> tuple[dict[str, Any], bytes]:
+def read_payload(path: str) -> tuple[dict[str, Any], memoryview]:
+    """The header and the payload, mapped from the file (not copied: the packed
+    partitions are read from it in place, `loads`), once its checksum is right."""
     header, offset = read_header(path)
     with open(path, "rb") as f:
-        f.seek(offset)
-        payload = f.read()
+        size = os.fstat(f.fileno()).st_size
+        if size <= offset:
+            payload = memoryview(b"")
+        else:  # the mapping outlives a later snapshot renamed over the file (it keeps the inode)
+            flags = mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)
+            payload = memoryview(mmap.mmap(f.fileno(), 0, flags=flags, prot=mmap.PROT_READ))[offset:]
     if len(payload) != header["length"] or hashlib.sha256(payload).hexdigest() != header["sha256"]:
         raise SnapshotError(
             f"the saved state {path} is damaged (its contents do not match its checksum). "
@@ -301,12 +309,35 @@ def dispatch_table() -> dict[type, Callable[[Any], Any]]:
     return table
 
 
+_LAYOUT = struct.Struct("<QQ")  # the pickle's length, how many buffers
+
+
 def dumps(world: Any) -> bytes:
+    """The payload: the pickle of `world`, with the big buffers (a table's packed
+    partitions, lazyitems.PackedTable) out of it, after it (pickle protocol 5), so that
+    `loads` refers to them where they lie in the file instead of copying them."""
     buf = io.BytesIO()
-    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    buffers: list[pickle.PickleBuffer] = []
+    pickler = pickle.Pickler(buf, protocol=5, buffer_callback=buffers.append)
     pickler.dispatch_table = dispatch_table()
     pickler.dump(world)
-    return buf.getvalue()
+    raws = [b.raw() for b in buffers]
+    lengths = struct.pack(f"<{len(raws)}Q", *(len(r) for r in raws))
+    return b"".join([_LAYOUT.pack(buf.tell(), len(raws)), lengths, buf.getbuffer(), *raws])
+
+
+def loads(payload: Any) -> Any:
+    """`dumps`'s world back; its buffers are views of `payload`."""
+    view = memoryview(payload)
+    length, count = _LAYOUT.unpack_from(view, 0)
+    at = _LAYOUT.size + 8 * count
+    pickled = view[at:at + length]
+    at += length
+    buffers = []
+    for n in struct.unpack_from(f"<{count}Q", view, _LAYOUT.size):
+        buffers.append(view[at:at + n])
+        at += n
+    return pickle.loads(pickled, buffers=buffers)
 
 
 def partition_dumps() -> Callable[[Any], bytes]:
@@ -703,7 +734,7 @@ class Persistence:
         header, payload = read_payload(self.path)
         gc.disable()  # a big world is millions of objects: no collection passes while they are made
         try:
-            world = pickle.loads(payload)
+            world = loads(payload)
             install(world)
         except SnapshotError:
             raise
