@@ -34,6 +34,7 @@ import threading
 import zlib
 from array import array
 from collections import defaultdict
+from itertools import compress
 from collections.abc import Iterable
 from typing import Any
 
@@ -77,33 +78,61 @@ def _gsi_key(item: Any, attr: str | None) -> tuple[str, Any] | None | bool:
     return False
 
 
+GSI = dict[str, tuple[dict[tuple[str, Any], array], array]]  # {index: ({index hash key: places}, places for any)}
+MAX_LAYERS = 16  # a PackedTable extended this many times is made afresh (see LazyItems.__reduce_ex__)
+
+
 class PackedTable:
     """A table's packed partitions (see the module docstring). Never changed once made:
-    a snapshot makes a new one, reusing the blobs of the partitions never opened."""
+    a snapshot makes a new one, reusing the blobs of the partitions never opened. Places
+    whose partition was opened since (or dropped) are left dead in it (`live` is 0),
+    and the partitions packed anew are added after them, until the dead outweigh the
+    live: then it is made afresh."""
 
     __slots__ = ("keys", "data", "offsets", "counts", "ttl_pos", "ttl_val", "ttl_kind", "kind_names", "items",
-                 "kinds", "gsi_blob", "meta", "_gsi", "_ttl_by_pos")
+                 "kinds", "gsi_blobs", "meta", "live", "_gsi", "_ttl_by_pos", "live_count")
 
-    def __init__(self, keys: list[Any], data: bytes, offsets: array, counts: array, ttl_pos: array, ttl_val: array,
-                 ttl_kind: array, kind_names: list[str], items: int, kinds: dict[str, int], gsi_blob: bytes,
-                 meta: Meta) -> None:
+    def __init__(self, keys: list[Any], data: Any, offsets: array, counts: array, ttl_pos: array, ttl_val: array,
+                 ttl_kind: array, kind_names: list[str], items: int, kinds: dict[str, int], gsi_blobs: list[bytes],
+                 meta: Meta, live: Any = None) -> None:
         self.keys = keys
         self.data = data
         self.offsets = offsets
         self.counts = counts
         self.ttl_pos, self.ttl_val, self.ttl_kind, self.kind_names = ttl_pos, ttl_val, ttl_kind, kind_names
-        self.items = items  # items in all partitions
+        self.items = items  # items in the live partitions
         self.kinds = kinds  # of those, by kind
-        self.gsi_blob = gsi_blob
+        self.gsi_blobs = gsi_blobs  # one GSI per layer (pickled)
         self.meta = meta
-        self._gsi: dict[str, tuple[dict[tuple[str, Any], array], array]] | None = None
+        self.live = bytearray(b"\x01" * len(keys)) if live is None else live  # 1 a place in use, 0 a dead one
+        self.live_count = self.live.count(1)
+        self._gsi: list[GSI] | None = None
         self._ttl_by_pos: dict[int, list[int]] | None = None
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
         # protocol 5: the blobs out of the pickle (persistence.dumps puts them after it)
         data = pickle.PickleBuffer(self.data) if protocol >= 5 else bytes(self.data)
         return PackedTable, (self.keys, data, self.offsets, self.counts, self.ttl_pos, self.ttl_val, self.ttl_kind,
-                             self.kind_names, self.items, self.kinds, self.gsi_blob, self.meta)
+                             self.kind_names, self.items, self.kinds, self.gsi_blobs, self.meta, bytes(self.live))
+
+    def extended(self, gone: Iterable[int], packer: _Packer, items: int, kinds: dict[str, int]) -> PackedTable:
+        """This one with the places `gone` dead and `packer`'s partitions after the rest
+        (packed from place len(self.keys) on); `items`/`kinds`: of the live ones kept."""
+        live = bytearray(self.live)
+        for p in gone:
+            live[p] = 0
+        live.extend(b"\x01" * len(packer.keys))
+        base = self.offsets[-1]
+        offsets = array("Q", self.offsets)
+        offsets.extend(o + base for o in packer.offsets[1:])
+        new = packer.done({})
+        for name, n in kinds.items():
+            new.kinds[name] = new.kinds.get(name, 0) + n
+        return PackedTable(self.keys + packer.keys, b"".join([self.data, *packer.chunks]), offsets,
+                           self.counts + packer.counts, self.ttl_pos + packer.ttl_pos, self.ttl_val + packer.ttl_val,
+                           self.ttl_kind + packer.ttl_kind, packer.kind_names, items + packer.items,
+                           {k: v for k, v in new.kinds.items() if v}, self.gsi_blobs + new.gsi_blobs, self.meta,
+                           live)
 
     def blob(self, pos: int) -> memoryview:
         return memoryview(self.data)[self.offsets[pos]:self.offsets[pos + 1]]
@@ -111,11 +140,22 @@ class PackedTable:
     def open(self, pos: int) -> Any:
         return pickle.loads(zlib.decompress(self.blob(pos)))
 
-    def gsi(self) -> dict[str, tuple[dict[tuple[str, Any], array], array]]:
-        """{index name: ({index hash key: partitions holding it}, partitions to open for any key)}"""
+    def gsi(self) -> list[GSI]:
+        """Per layer: {index name: ({index hash key: places holding it}, places to open for any key)}"""
         if self._gsi is None:
-            self._gsi = pickle.loads(self.gsi_blob) if self.gsi_blob else {}
+            self._gsi = [pickle.loads(blob) for blob in self.gsi_blobs]
         return self._gsi
+
+    def index_places(self, index_name: str, wanted: tuple[str, Any]) -> list[Any] | None:
+        """The places that may hold this index hash key; None if the index is unknown."""
+        out = []
+        for layer in self.gsi():
+            entry = layer.get(index_name)
+            if entry is None:
+                return None
+            out.append(entry[0].get(wanted, ()))
+            out.append(entry[1])
+        return out
 
     def ttl_records(self, pos: int) -> list[int]:
         """The TTL records (indexes into ttl_pos/ttl_val/ttl_kind) of partition `pos`."""
@@ -131,16 +171,17 @@ class _Packer:
     """Builds a PackedTable: partitions added one by one, as objects or as blobs of a
     PackedTable they were loaded from."""
 
-    def __init__(self, meta: Meta, dumps: Any) -> None:
+    def __init__(self, meta: Meta, dumps: Any, first: int = 0, kind_names: list[str] | None = None) -> None:
         self.meta = meta
         self.dumps = dumps
+        self.first = first  # the place of the first partition added (after those of the PackedTable it extends)
         self.keys: list[Any] = []
         self.chunks: list[Any] = []
         self.offsets = array("Q", [0])
         self.counts = array("I")
         self.ttl_pos, self.ttl_val, self.ttl_kind = array("I"), array("d"), array("H")
-        self.kind_names: list[str] = []
-        self.kind_ids: dict[str, int] = {}
+        self.kind_names: list[str] = list(kind_names or [])
+        self.kind_ids: dict[str, int] = {name: i for i, name in enumerate(self.kind_names)}
         self.items = 0
         self.kinds: dict[str, int] = {}
         self.gsi: dict[str, tuple[dict[tuple[str, Any], array], array]] = {
@@ -173,7 +214,7 @@ class _Packer:
         self.items += count
 
     def add(self, key: Any, partition: Any) -> None:
-        pos = len(self.keys)
+        pos = self.first + len(self.keys)
         ttl_attr, gsis = self.meta
         items = _items_of(partition)
         for item in items:
@@ -209,32 +250,32 @@ class _Packer:
     def done(self, kinds_of_reused: dict[str, int]) -> PackedTable:
         for name, n in kinds_of_reused.items():
             self.kinds[name] = self.kinds.get(name, 0) + n
-        gsi_blob = pickle.dumps(self.gsi, protocol=pickle.HIGHEST_PROTOCOL) if self.gsi else b""
+        gsi_blobs = [pickle.dumps(self.gsi, protocol=pickle.HIGHEST_PROTOCOL)] if self.gsi else []
         return PackedTable(self.keys, b"".join(self.chunks), self.offsets, self.counts, self.ttl_pos, self.ttl_val,
                            self.ttl_kind, self.kind_names, self.items, {k: v for k, v in self.kinds.items() if v},
-                           gsi_blob, self.meta)
+                           gsi_blobs, self.meta)
 
 
 def _inverse_gsi(old: PackedTable) -> dict[str, dict[int, list[Any]]]:
     """Per index: old position -> the index keys it holds (False: open for any)."""
     out: dict[str, dict[int, list[Any]]] = {}
-    for name, (by_key, anywhere) in old.gsi().items():
-        of: dict[int, list[Any]] = {}
-        for key, positions in by_key.items():
-            for p in positions:
-                of.setdefault(p, []).append(key)
-        for p in anywhere:
-            of.setdefault(p, []).append(False)
-        out[name] = of
+    for layer in old.gsi():
+        for name, (by_key, anywhere) in layer.items():
+            of = out.setdefault(name, {})
+            for key, positions in by_key.items():
+                for p in positions:
+                    of.setdefault(p, []).append(key)
+            for p in anywhere:
+                of.setdefault(p, []).append(False)
     return out
 
 
 def _rebuild(packed: PackedTable) -> LazyItems:
     patch_moto()  # whoever loads a world (the moto server, a test, the bench) gets scoped queries
     d = LazyItems()
-    dict.update(d, zip(packed.keys, range(len(packed.keys))))
+    dict.update(d, compress(zip(packed.keys, range(len(packed.keys))), packed.live))
     d.index = packed
-    d.packed = len(packed.keys)
+    d.packed = packed.live_count
     d.packed_items = packed.items
     d.packed_kinds = dict(packed.kinds)
     d.meta = packed.meta
@@ -253,6 +294,7 @@ class LazyItems(defaultdict):  # type: ignore[type-arg]
         self.packed_kinds: dict[str, int] = {}
         self.sweep: set[int] = set()  # packed partitions holding items whose TTL passed before `sweep_before`
         self.sweep_before = 0.0
+        self.gone: set[int] = set()  # places of `index` no longer packed here (opened, or dropped)
         self.meta: Meta = (None, {})
         self.lock = threading.RLock()
 
@@ -282,6 +324,7 @@ class LazyItems(defaultdict):  # type: ignore[type-arg]
                 self.packed_items -= 1
             dict.__setitem__(self, key, opened)
             self.packed -= 1
+            self.gone.add(value)
             return opened
 
     def _swept(self, partition: Any) -> Any:
@@ -319,14 +362,12 @@ class LazyItems(defaultdict):  # type: ignore[type-arg]
         """Open the packed partitions that may hold items with this index hash key."""
         if not self.packed or self.index is None:
             return 0
-        entry = self.index.gsi().get(index_name)
-        if entry is None:  # an index the snapshot did not know
+        places = self.index.index_places(index_name, wanted)
+        if places is None:  # an index the snapshot did not know
             before = self.packed
             self.open_all()
             return before
-        by_key, anywhere = entry
-        n = self.open_positions(by_key.get(wanted, ()))
-        return n + self.open_positions(anywhere)
+        return sum(self.open_positions(p) for p in places)
 
     def expire(self, now: float, attr: str) -> int | None:
         """The restore's TTL sweep of the packed partitions: items whose TTL (`attr`)
@@ -357,6 +398,7 @@ class LazyItems(defaultdict):  # type: ignore[type-arg]
                 if len(records) >= index.counts[pos]:
                     dict.__delitem__(self, key)  # nothing left in it
                     self.packed -= 1
+                    self.gone.add(pos)
                 else:
                     self.sweep.add(pos)
             self.sweep_before = now
@@ -434,9 +476,10 @@ class LazyItems(defaultdict):  # type: ignore[type-arg]
 
     def clear(self) -> None:
         dict.clear(self)
+        self.index = None
         self.packed = self.packed_items = 0
         self.packed_kinds = {}
-        self.sweep = set()
+        self.sweep, self.gone = set(), set()
 
     def values(self) -> Any:  # type: ignore[override]
         if self.packed:
@@ -455,6 +498,7 @@ class LazyItems(defaultdict):  # type: ignore[type-arg]
     def _same_packed(self, d: LazyItems) -> LazyItems:
         d.index, d.packed, d.packed_items, d.meta = self.index, self.packed, self.packed_items, self.meta
         d.packed_kinds, d.sweep, d.sweep_before = dict(self.packed_kinds), set(self.sweep), self.sweep_before
+        d.gone = set(self.gone)
         return d
 
     def copy(self) -> LazyItems:
@@ -499,16 +543,27 @@ class LazyItems(defaultdict):  # type: ignore[type-arg]
     # -- the snapshot
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        """The PackedTable of this table as it is now: the one it was loaded with, if
+        nothing was opened; else that one extended with the partitions opened or added
+        since (the opened ones' old places dead), if the dead do not outweigh the live;
+        else one made afresh (the blobs of the partitions never opened reused)."""
         from localcloud.persistence import partition_dumps
 
         old = self.index
-        if (old is not None and self.packed == len(old.keys) == len(self) and not self.sweep
-                and self.meta == old.meta):
-            return _rebuild, (old,)  # never touched since the load: saved as it was loaded
         if self.sweep:  # their expired items are gone only once opened: open them now
             self.open_positions(sorted(self.sweep))
         if old is not None and self.packed and old.meta[0] != self.meta[0]:
             self.open_all()  # another TTL attribute: every summary made again
+        if old is not None and self.packed and old.meta == self.meta:
+            unpacked = [(k, v) for k, v in dict.items(self) if type(v) is not int] if len(self) != self.packed else []
+            if not unpacked and not self.gone:
+                return _rebuild, (old,)  # never touched since the load: saved as it was loaded
+            dead = len(old.keys) - old.live_count + len(self.gone)
+            if dead <= self.packed and len(old.gsi_blobs) < MAX_LAYERS:
+                packer = _Packer(self.meta, partition_dumps(), len(old.keys), old.kind_names)
+                for key, value in unpacked:
+                    packer.add(key, value)
+                return _rebuild, (old.extended(self.gone, packer, self.packed_items, self.packed_kinds),)
         packer = _Packer(self.meta, partition_dumps())
         gsi_of = _inverse_gsi(old) if old is not None and self.packed else {}
         for key, value in dict.items(self):
