@@ -35,42 +35,35 @@ def status_of(execution: Any) -> str:
         return RUNNING
 
 
-def _backend_id(obj: Any) -> Any:
+def _backend_ref(backend: Any) -> tuple[Any, ...]:
     """An execution refers to its backend (through its copy of the state machine): a
     chunk names it instead of holding it."""
-    from moto.core.base_backend import BaseBackend
+    from localcloud.persistence import _class_path
 
-    if isinstance(obj, BaseBackend):
-        from localcloud.persistence import _class_path
-
-        return ("backend", _class_path(type(obj)), obj.account_id, obj.region_name)
-    return None
+    return _backend_of, (_class_path(type(backend)), backend.account_id, backend.region_name)
 
 
-def _backend_of(pid: Any) -> Any:
-    from localcloud.persistence import SnapshotError, _backend_dict_for
+def _backend_of(class_path: str, account_id: str, region: str) -> Any:
+    from localcloud.persistence import _backend_dict_for
 
-    kind, class_path, account_id, region = pid
-    if kind != "backend":
-        raise SnapshotError(f"an execution chunk names an unknown object {kind!r}")
     return _backend_dict_for(class_path)[account_id][region]
 
 
 def dump_chunk(executions: list[Any]) -> bytes:
-    from localcloud.persistence import dispatch_table
+    from localcloud.persistence import _backend_dicts, dispatch_table
 
+    table = dispatch_table()
+    for bd in _backend_dicts():  # by type: looked up by the pickler itself, no call per object
+        table[bd.backend] = _backend_ref
     buf = io.BytesIO()
     pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = dispatch_table()
-    pickler.persistent_id = _backend_id  # type: ignore[method-assign]
+    pickler.dispatch_table = table
     pickler.dump(executions)
     return zlib.compress(buf.getvalue(), 1)
 
 
 def load_chunk(chunk: bytes) -> list[Any]:
-    unpickler = pickle.Unpickler(io.BytesIO(zlib.decompress(chunk)))
-    unpickler.persistent_load = _backend_of  # type: ignore[method-assign]
-    return unpickler.load()
+    return pickle.loads(zlib.decompress(chunk))
 
 
 def _rebuild(unpacked: list[Any], chunks: list[bytes], names: frozenset[str], counts: dict[str, int],
