@@ -52,8 +52,10 @@ PHASES: dict[str, tuple[list[str], list[str], int, int]] = {
     "fairness": (["--seconds", "8"], ["--seconds", "4"], 75, 40),  # bench/fairness.py (issue 23)
     "dashboard": (["--runs", "3"], ["--runs", "2"], 60, 30),  # bench/dashboard.py
     # issue 21: load with and without a kept world, start time of 10,000 resources, kill -9 (bench/persistence.py)
-    "persistence": (["--seconds", "5", "--kills", "1"], ["--seconds", "2", "--kills", "1", "--resources", "2000"],
-                    150, 55),  # 5 s of its share went to vending
+    # one chain of clouds (bench/persistence.py main): ~130 s on a quiet machine
+    "persistence": (["--seconds", "4", "--rounds", "1", "--kills", "1", "--crash-seconds", "4", "--starts", "1"],
+                    ["--seconds", "2", "--rounds", "1", "--kills", "1", "--crash-seconds", "3", "--starts", "1",
+                     "--resources", "2000"], 150, 55),  # 5 s of its share went to vending
     "vending": (["--accounts", "40"], ["--accounts", "10"], 90, 5),  # bench/vending.py (issue 23 item 5)
     "deadlines": (["--runs", "3"], ["--runs", "1"], 45, 25),  # bench/deadlines.py
 }

@@ -17,7 +17,12 @@ what it costs and what a crash loses.
    over how many seconds before the kill they were acknowledged.
 
     python -m bench.persistence OUT.json [--seconds S] [--rounds R] [--resources N] [--starts K] [--kills K]
-                                         [--open-all] [--only throughput,crash,world]
+                                         [--crash-seconds S] [--open-all] [--only throughput,crash,world]
+
+All three parts (the default) run as one chain, as `make bench` runs them: the throughput
+part's last kept world is the one killed for the crash part, and then the one multiplied
+to N resources for the start-time part (its empty starts are the throughput part's clouds
+that keep nothing); with --only, each part makes its own.
 """
 
 from __future__ import annotations
@@ -57,17 +62,27 @@ def started(extra: dict[str, str]) -> tuple[LocalCloudProcess, float]:
     return cloud, time.monotonic() - t0
 
 
-def throughput(seconds: float, concurrency: int, rounds: int) -> dict[str, Any]:
+def throughput(seconds: float, concurrency: int, rounds: int, keep: str | None = None,
+               kill_after: float = 0.0) -> dict[str, Any]:
+    """`keep`: the last kept world is left in that directory (a world made over the API,
+    which the start-time part multiplies), after `kill_after` seconds of creates and a
+    kill -9 (the crash part's measurement, `crash_on`) if that is set."""
     out: dict[str, Any] = {"seconds": seconds, "concurrency": concurrency, "rounds": rounds}
     runs: dict[str, dict[str, list[float]]] = {"off": {"create": [], "get": []}, "on": {"create": [], "get": []}}
     cpu: dict[str, dict[str, list[float]]] = {"off": {"create": [], "get": []}, "on": {"create": [], "get": []}}
     for r in range(rounds):
         for mode in (("off", "on") if r % 2 == 0 else ("on", "off")):
-            tmp = tempfile.mkdtemp(prefix="bench-persist-")
-            cloud, _ = started(keeping(tmp) if mode == "on" else {})
+            last_on = keep is not None and mode == "on" and r == rounds - 1
+            tmp = keep if last_on else tempfile.mkdtemp(prefix="bench-persist-")
+            cloud, took = started(keeping(tmp) if mode == "on" else {})
+            if mode == "off":
+                out.setdefault("start_seconds_empty", []).append(round(took, 2))
             try:
                 key = cloud.account("enterprise")["keys"]["test"]
                 seed = Client(cloud.url, key)
+                # a webhook endpoint whose receiver is not there: delivery attempts and retries
+                seed.request("POST", "/v1/webhook_endpoints", form={"url": "http://127.0.0.1:9/hooks",
+                                                                    "enabled_events[]": "*"})
                 ids = [seed.request("POST", "/v1/resources", form={"name": f"seed {i}", "type": "production"})[2]["id"]
                        for i in range(12)]
                 wait_settled(seed, ids)
@@ -93,9 +108,13 @@ def throughput(seconds: float, concurrency: int, rounds: int) -> dict[str, Any]:
                     out.setdefault("snapshots", []).append({k: s[k] for k in ("snapshots", "last_seconds", "last_bytes",
                                                                                 "last_cpu_seconds", "skipped_busy",
                                                                                 "failures")})
+                if last_on and kill_after:
+                    out["crash"] = crash_on(cloud, key, kill_after, tmp, ids)
             finally:
-                cloud.stop()
-                shutil.rmtree(tmp, ignore_errors=True)
+                if cloud.proc.poll() is None:
+                    cloud.stop()
+                if not last_on:
+                    shutil.rmtree(tmp, ignore_errors=True)
     for op in ("create", "get"):
         off, on = statistics.mean(runs["off"][op]), statistics.mean(runs["on"][op])
         out[op] = {"rps_without": round(off, 1), "rps_with": round(on, 1),
@@ -250,14 +269,20 @@ def first_requests(cloud: LocalCloudProcess, partition: str | None, key: str, re
     return out
 
 
-def big_world(resources: int, starts: int = 2, open_all: bool = False) -> dict[str, Any]:
+def big_world(resources: int, starts: int = 2, open_all: bool = False, base_dir: str | None = None,
+              base: dict[str, Any] | None = None, empty_starts: list[float] | None = None) -> dict[str, Any]:
+    """`base_dir`/`base`: a world made already (the throughput part's) to multiply;
+    `empty_starts`: starts of a cloud that keeps nothing measured already (else measured)."""
     tmp = tempfile.mkdtemp(prefix="bench-persist-world-")
     out: dict[str, Any] = {"resources": resources}
     try:
-        base = make_base_world(tmp)
+        if base_dir and base:
+            shutil.copy(os.path.join(base_dir, "moto.snapshot"), os.path.join(tmp, "moto.snapshot"))
+        else:
+            base = make_base_world(tmp)
         out["base_resources"] = base["base_resources"]
         t0 = time.process_time()
-        out.update(multiply_world(tmp, max(1, resources // BASE_RESOURCES), open_all))
+        out.update(multiply_world(tmp, max(1, round(resources / base["base_resources"])), open_all))
         out["make_world_cpu_seconds"] = round(time.process_time() - t0, 1)
         out["snapshot_bytes"] = os.path.getsize(os.path.join(tmp, "moto.snapshot"))
         starts_with, starts_without, restores, restores_cpu, firsts = [], [], [], [], []
@@ -285,9 +310,12 @@ def big_world(resources: int, starts: int = 2, open_all: bool = False) -> dict[s
             t0 = time.monotonic()
             cloud.stop()
             out["stop_seconds"] = round(time.monotonic() - t0, 2)
-            cloud, took = started({})
-            starts_without.append(round(took, 2))
-            cloud.stop()
+            if empty_starts is None:
+                cloud, took = started({})
+                starts_without.append(round(took, 2))
+                cloud.stop()
+        if empty_starts is not None:  # the throughput part's clouds that keep nothing, same run
+            starts_without = list(empty_starts)
         out["restore_seconds"] = restores
         out["restore_cpu_seconds"] = restores_cpu  # what a quiet machine's restore takes, whatever the load
         out["first_requests"] = firsts
@@ -329,6 +357,56 @@ def kill_9(pid: int) -> None:
             os.kill(p, signal.SIGKILL)
 
 
+def crash_on(cloud: LocalCloudProcess, key: str, run_s: float, state_dir: str,
+             probe_ids: list[str] | None = None) -> dict[str, Any]:
+    """A client creates resources back to back for `run_s` seconds; the whole local cloud
+    is killed with SIGKILL; after the restart (then stopped: its world saved in
+    `state_dir`), how many acknowledged creates are missing, acknowledged over how many
+    seconds before the kill; and what that world holds (`world`: to multiply)."""
+    acked: list[tuple[float, str]] = []
+    stop = threading.Event()
+
+    def writer() -> None:
+        client = Client(cloud.url, key)
+        i = 0
+        while not stop.is_set():
+            try:
+                status, _, body = client.request("POST", "/v1/resources", form={"name": f"crash {i}", "type": "production"})
+            except Exception:  # noqa: BLE001 - the kill
+                return
+            if status == 201:
+                acked.append((time.time(), body["id"]))
+            i += 1
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    time.sleep(run_s)
+    killed_at = time.time()
+    kill_9(cloud.proc.pid)
+    cloud.proc.wait(timeout=30)
+    stop.set()
+    t.join(timeout=30)
+    cloud.log.close()
+    time.sleep(0.5)
+    cloud2, _ = started(keeping(state_dir))
+    try:
+        client = Client(cloud2.url, key)
+        lost = [(at, rid) for at, rid in acked if client.request("GET", f"/v1/resources/{rid}")[0] == 404]
+        client.close()
+        restored = (state(cloud2)["restored"] or {}).get("items") or {}
+    finally:
+        cloud2.stop()
+    lost_ids = {rid for _, rid in lost}
+    kept = (probe_ids or []) + [rid for _, rid in acked if rid not in lost_ids]
+    return {
+        "acknowledged": len(acked),
+        "lost": len(lost),
+        "lost_window_s": round(killed_at - min(at for at, _ in lost), 2) if lost else 0.0,
+        "create_rps": round(len(acked) / run_s, 1),
+        "world": {"base_resources": restored.get("resource") or 1, "probe_key": key, "probe_ids": kept[:2]},
+    }
+
+
 def crash(kills: int, run_s: float) -> dict[str, Any]:
     out: dict[str, Any] = {"kills": []}
     for _ in range(kills):
@@ -337,47 +415,17 @@ def crash(kills: int, run_s: float) -> dict[str, Any]:
         try:
             cloud, _ = started(keeping(tmp))
             key = cloud.account("enterprise")["keys"]["test"]
-            acked: list[tuple[float, str]] = []
-            stop = threading.Event()
-
-            def writer() -> None:
-                client = Client(cloud.url, key)
-                i = 0
-                while not stop.is_set():
-                    try:
-                        status, _, body = client.request("POST", "/v1/resources",
-                                                         form={"name": f"crash {i}", "type": "production"})
-                    except Exception:  # noqa: BLE001 - the kill
-                        return
-                    if status == 201:
-                        acked.append((time.time(), body["id"]))
-                    i += 1
-
-            t = threading.Thread(target=writer, daemon=True)
-            t.start()
-            time.sleep(run_s)
-            killed_at = time.time()
-            kill_9(cloud.proc.pid)
-            cloud.proc.wait(timeout=30)
-            stop.set()
-            t.join(timeout=30)
-            cloud.log.close()
-            time.sleep(0.5)
-            cloud2, _ = started(keeping(tmp))
-            client = Client(cloud2.url, key)
-            lost = [(at, rid) for at, rid in acked if client.request("GET", f"/v1/resources/{rid}")[0] == 404]
-            client.close()
-            cloud2.stop()
-            out["kills"].append({
-                "acknowledged": len(acked),
-                "lost": len(lost),
-                "lost_window_s": round(killed_at - min(at for at, _ in lost), 2) if lost else 0.0,
-                "create_rps": round(len(acked) / run_s, 1),
-            })
+            out["kills"].append(crash_on(cloud, key, run_s, tmp))
         finally:
             if cloud is not None and cloud.proc.poll() is None:
                 kill_9(cloud.proc.pid)
             shutil.rmtree(tmp, ignore_errors=True)
+    return summarize_kills(out)
+
+
+def summarize_kills(out: dict[str, Any]) -> dict[str, Any]:
+    for kill in out["kills"]:
+        kill.pop("world", None)
     windows = [k["lost_window_s"] for k in out["kills"]]
     out["max_lost_window_s"] = max(windows) if windows else None
     return out
@@ -414,6 +462,7 @@ def main(argv: list[str]) -> int:
     kills = int(argv[argv.index("--kills") + 1]) if "--kills" in argv else 2
     rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 2
     starts = int(argv[argv.index("--starts") + 1]) if "--starts" in argv else 2
+    crash_seconds = float(argv[argv.index("--crash-seconds") + 1]) if "--crash-seconds" in argv else 6.0
     only = set(argv[argv.index("--only") + 1].split(",")) if "--only" in argv else {"throughput", "crash", "world"}
     result: dict[str, Any] = {}
 
@@ -422,16 +471,34 @@ def main(argv: list[str]) -> int:
         with open(argv[0], "w") as f:
             json.dump(result, f, indent=1)
 
-    # the world first: the start-time target is the one a cut-off phase must not lose
-    if "world" in only:
-        result["world"] = big_world(resources, starts, "--open-all" in argv)
-        save()
-    if "throughput" in only:
-        result["throughput"] = throughput(seconds, 8, rounds)
-        save()
-    if "crash" in only:
-        result["crash"] = crash(kills, 6.0)
-        save()
+    if {"throughput", "crash", "world"} <= only and kills:
+        # `make bench`: one chain, each cloud used for as much as it can measure (the
+        # last kept world of the throughput part is killed for the crash part, and
+        # multiplied for the start-time part), to fit the phase's share of the budget
+        base_dir = tempfile.mkdtemp(prefix="bench-persist-base-")
+        try:
+            result["throughput"] = throughput(seconds, 8, rounds, keep=base_dir, kill_after=crash_seconds)
+            first = result["throughput"].pop("crash")
+            base = first.pop("world")
+            result["crash"] = crash(kills - 1, crash_seconds)
+            result["crash"]["kills"].insert(0, first)
+            summarize_kills(result["crash"])
+            save()
+            result["world"] = big_world(resources, starts, "--open-all" in argv, base_dir, base,
+                                        result["throughput"].get("start_seconds_empty"))
+            save()
+        finally:
+            shutil.rmtree(base_dir, ignore_errors=True)
+    else:
+        if "world" in only:
+            result["world"] = big_world(resources, starts, "--open-all" in argv)
+            save()
+        if "throughput" in only:
+            result["throughput"] = throughput(seconds, 8, rounds)
+            save()
+        if "crash" in only:
+            result["crash"] = crash(kills, crash_seconds)
+            save()
     print(json.dumps(result, indent=1), file=sys.stderr)
     return 0
 
