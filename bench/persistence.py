@@ -75,6 +75,7 @@ def throughput(seconds: float, concurrency: int, rounds: int, keep: str | None =
             last_on = keep is not None and mode == "on" and r == rounds - 1
             tmp = keep if last_on else tempfile.mkdtemp(prefix="bench-persist-")
             fast = {"PROVISIONING_STEP_SECONDS": "0"}  # the seeds settle at once (both alike)
+            t_mode = time.monotonic()
             cloud, took = started(keeping(tmp, **fast) if mode == "on" else fast)
             if mode == "off":
                 out.setdefault("start_seconds_empty", []).append(round(took, 2))
@@ -88,6 +89,7 @@ def throughput(seconds: float, concurrency: int, rounds: int, keep: str | None =
                        for i in range(12)]
                 wait_settled(seed, ids)
                 seed.close()
+                t_seeded = time.monotonic()
 
                 def create(client: Client, n: int, i: int) -> int:
                     return client.request("POST", "/v1/resources", form={"name": f"load {n}-{i}", "type": "production"},
@@ -109,6 +111,7 @@ def throughput(seconds: float, concurrency: int, rounds: int, keep: str | None =
                     out.setdefault("snapshots", []).append({k: s[k] for k in ("snapshots", "last_seconds", "last_bytes",
                                                                                 "last_cpu_seconds", "skipped_busy",
                                                                                 "failures")})
+                t_measured = time.monotonic()
                 if last_on and kill_after:
                     out["crash"] = crash_on(cloud, key, kill_after, tmp, ids)
             finally:
@@ -116,6 +119,9 @@ def throughput(seconds: float, concurrency: int, rounds: int, keep: str | None =
                     cloud.stop()
                 if not last_on:
                     shutil.rmtree(tmp, ignore_errors=True)
+            out.setdefault("part_seconds", []).append({  # where the phase's time goes
+                "mode": mode, "start": round(took, 1), "seed": round(t_seeded - t_mode - took, 1),
+                "measure": round(t_measured - t_seeded, 1), "crash_and_stop": round(time.monotonic() - t_measured, 1)})
     for op in ("create", "get"):
         off, on = statistics.mean(runs["off"][op]), statistics.mean(runs["on"][op])
         out[op] = {"rps_without": round(off, 1), "rps_with": round(on, 1),
