@@ -114,6 +114,8 @@ def throughput(seconds: float, concurrency: int, rounds: int, keep: str | None =
                     runs[mode][op].append(m["rps"])
                     if m.get("server_cpu_ms_per_request"):
                         cpu[mode][op].append(round(sum(m["server_cpu_ms_per_request"].values()), 2))
+                        out.setdefault("cpu_by_process", []).append({"mode": mode, "op": op,
+                                                                     **m["server_cpu_ms_per_request"]})
                 if mode == "on":
                     s = state(cloud)
                     out.setdefault("snapshots", []).append({k: s[k] for k in ("snapshots", "last_seconds", "last_bytes",

@@ -10,9 +10,11 @@ module, loaded in that process, saves all of it and loads it back:
   pickled as it is, in every account and region, with moto's run-time configuration. A
   table, an index, an item or a queue that a later change adds persists with no code
   here. DynamoDB items, the bulk of a world, are saved packed per partition and opened
-  on first touch (localcloud/lazyitems.py), so a big world starts at once and an idle
-  partition is saved again as it was loaded. Only what cannot outlive the process is
-  replaced in the file: locks and threads
+  on first touch (localcloud/lazyitems.py), and so are finished Step Functions
+  executions (localcloud/lazyexecutions.py), so a big world starts at once and an idle
+  partition is saved again as it was loaded. The packed blobs lie after the pickle
+  (protocol 5 buffers) and are read from the mapped file where they lie. Only what
+  cannot outlive the process is replaced in the file: locks and threads
   (fresh ones on load), the open shard iterators of streams (a reader takes new ones),
   and a running execution's interpreter (its history and where it had got to are kept;
   see "Work in flight").
@@ -35,7 +37,9 @@ module, loaded in that process, saves all of it and loads it back:
 On load (`restore`), before the server answers its first request:
 
 - items whose TTL attribute (the table's TimeToLiveSpecification) has passed are
-  deleted, as DynamoDB would have deleted them while the cloud was down;
+  gone, as DynamoDB would have deleted them while the cloud was down (a packed
+  partition is dropped whole if they were all it held, else they are removed when it is
+  opened, before anything sees them: LazyItems.expire);
 - each stream keeps only the records its reader had not yet taken: the reader's position
   is the start of its last GetRecords (a reader asks for the next batch only once it
   has processed the one before, or asks again from the record that failed), so the
