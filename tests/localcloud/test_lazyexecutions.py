@@ -40,6 +40,11 @@ def sfn_client():
                         aws_secret_access_key="testing")
 
 
+def create_machine(sfn) -> str:
+    return sfn.create_state_machine(name="m", definition=DEFINITION,
+                                     roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+
+
 def machine_executions():
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
@@ -74,8 +79,7 @@ def test_finished_executions_answer_as_before_once_opened_and_a_new_start_opens_
     path = persistence.snapshot_path(str(tmp_path))
     with mock_aws(config=CONFIG):
         sfn = sfn_client()
-        machine = sfn.create_state_machine(name="m", definition=DEFINITION,
-                                           roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+        machine = create_machine(sfn)
         arns = []
         for i, fail in enumerate([False, True, False]):
             arn = sfn.start_execution(stateMachineArn=machine, name=f"e{i}",
@@ -112,8 +116,7 @@ def test_an_execution_running_at_the_snapshot_resumes_after_the_restore(tmp_path
     path = persistence.snapshot_path(str(tmp_path))
     with mock_aws(config=CONFIG):
         sfn = sfn_client()
-        machine = sfn.create_state_machine(name="m", definition=DEFINITION,
-                                           roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+        machine = create_machine(sfn)
         done = sfn.start_execution(stateMachineArn=machine, name="done", input=json.dumps({"wait": 0}))["executionArn"]
         wait_status(sfn, done, "SUCCEEDED")
         running = sfn.start_execution(stateMachineArn=machine, name="running",
@@ -143,8 +146,7 @@ def test_an_execution_running_at_the_snapshot_resumes_after_the_restore(tmp_path
 def test_a_chunk_names_the_backend_instead_of_holding_it(tmp_path, keeper):
     with mock_aws(config=CONFIG):
         sfn = sfn_client()
-        machine = sfn.create_state_machine(name="m", definition=DEFINITION,
-                                           roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+        machine = create_machine(sfn)
         arn = sfn.start_execution(stateMachineArn=machine, name="e", input=json.dumps({"wait": 0}))["executionArn"]
         wait_status(sfn, arn, "SUCCEEDED")
         chunk = lazyexecutions.dump_chunk(list(machine_executions()))

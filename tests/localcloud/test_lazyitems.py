@@ -94,6 +94,14 @@ def save(tmp_path) -> str:
     return path
 
 
+def save_new_world(tmp_path, now: float) -> None:
+    """make_world on a fresh moto, saved."""
+    with mock_aws():
+        ddb, _ = ddb_clients()
+        make_world(ddb, now)
+        save(tmp_path)
+
+
 def test_a_restored_world_answers_every_read_as_before_opening_only_what_a_request_reaches(tmp_path, keeper):
     now = time.time()
     with mock_aws():
@@ -167,10 +175,7 @@ def test_writes_transactions_and_streams_on_packed_partitions_are_as_before_and_
         ddb.delete_item(TableName="t", Key={"pk": {"S": "p7"}, "sk": {"S": "s1"}})
         expected_records = changes(ddb, streams)
         expected = answers(ddb)
-    with mock_aws():
-        ddb, _ = ddb_clients()
-        make_world(ddb, now)
-        save(tmp_path)
+    save_new_world(tmp_path, now)
     with mock_aws():
         keeper.restore()
         ddb, streams = ddb_clients()
@@ -213,10 +218,7 @@ def test_snapshots_after_a_few_changes_extend_the_packed_table_and_every_read_an
         first_changes(ddb)
         second_changes(ddb)
         expected = answers(ddb)
-    with mock_aws():
-        ddb, _ = ddb_clients()
-        make_world(ddb, now)
-        save(tmp_path)
+    save_new_world(tmp_path, now)
     with mock_aws():
         keeper.restore()
         first = items_of().index
