@@ -114,8 +114,10 @@ class LocalCloudProcess:
         self.log.close()
 
 
-def process_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds so far of a process and its children (by command), from /proc."""
+def process_cpu(pid: int, reaped: bool = False) -> dict[str, float]:
+    """CPU seconds so far of a process and its children (by command), from /proc; with
+    `reaped`, each one's own children that have ended too (the moto server's snapshot
+    processes, bench/persistence.py)."""
     out: dict[str, float] = {}
     tick = os.sysconf("SC_CLK_TCK")
     try:
@@ -136,15 +138,16 @@ def process_cpu(pid: int) -> dict[str, float]:
             name = "gateway + functions"
         else:
             name = cmd[:40]
-        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+        out[name] = out.get(name, 0.0) + ticks / tick
     return out
 
 
-def with_cpu(pid: int, measure: Any) -> dict[str, Any]:
+def with_cpu(pid: int, measure: Any, reaped: bool = False) -> dict[str, Any]:
     """Run a measurement; add the server-side CPU per successful request, by process."""
-    before = process_cpu(pid)
+    before = process_cpu(pid, reaped)
     result = measure()
-    after = process_cpu(pid)
+    after = process_cpu(pid, reaped)
     if result.get("ok"):
         result["server_cpu_ms_per_request"] = {
             k: round((after[k] - before.get(k, 0.0)) * 1000 / result["ok"], 1) for k in after

@@ -10,9 +10,11 @@ module, loaded in that process, saves all of it and loads it back:
   pickled as it is, in every account and region, with moto's run-time configuration. A
   table, an index, an item or a queue that a later change adds persists with no code
   here. DynamoDB items, the bulk of a world, are saved packed per partition and opened
-  on first touch (localcloud/lazyitems.py), so a big world starts at once and an idle
-  partition is saved again as it was loaded. Only what cannot outlive the process is
-  replaced in the file: locks and threads
+  on first touch (localcloud/lazyitems.py), and so are finished Step Functions
+  executions (localcloud/lazyexecutions.py), so a big world starts at once and an idle
+  partition is saved again as it was loaded. The packed blobs lie after the pickle
+  (protocol 5 buffers) and are read from the mapped file where they lie. Only what
+  cannot outlive the process is replaced in the file: locks and threads
   (fresh ones on load), the open shard iterators of streams (a reader takes new ones),
   and a running execution's interpreter (its history and where it had got to are kept;
   see "Work in flight").
@@ -35,7 +37,9 @@ module, loaded in that process, saves all of it and loads it back:
 On load (`restore`), before the server answers its first request:
 
 - items whose TTL attribute (the table's TimeToLiveSpecification) has passed are
-  deleted, as DynamoDB would have deleted them while the cloud was down;
+  gone, as DynamoDB would have deleted them while the cloud was down (a packed
+  partition is dropped whole if they were all it held, else they are removed when it is
+  opened, before anything sees them: LazyItems.expire);
 - each stream keeps only the records its reader had not yet taken: the reader's position
   is the start of its last GetRecords (a reader asks for the next batch only once it
   has processed the one before, or asks again from the record that failed), so the
@@ -64,9 +68,11 @@ import gc
 import hashlib
 import io
 import json
+import mmap
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 import time
@@ -74,9 +80,10 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from localcloud import lazyitems
+from localcloud import lazyexecutions, lazyitems
 
-FORMAT_VERSION = 2  # 2: DynamoDB items packed per partition (localcloud/lazyitems.py)
+FORMAT_VERSION = 3  # 2: DynamoDB items packed per partition (localcloud/lazyitems.py); 3: a table's partitions
+# in one PackedTable with flat summaries, finished executions packed (localcloud/lazyexecutions.py)
 MAGIC = b"LOCALCLOUD-SNAPSHOT\n"
 SNAPSHOT_NAME = "moto.snapshot"
 PREVIOUS_SUFFIX = ".previous"
@@ -174,11 +181,17 @@ def read_header(path: str) -> tuple[dict[str, Any], int]:
     return header, len(MAGIC) + len(line)
 
 
-def read_payload(path: str) -> tuple[dict[str, Any], bytes]:
+def read_payload(path: str) -> tuple[dict[str, Any], memoryview]:
+    """The header and the payload, mapped from the file (not copied: the packed
+    partitions are read from it in place, `loads`), once its checksum is right."""
     header, offset = read_header(path)
     with open(path, "rb") as f:
-        f.seek(offset)
-        payload = f.read()
+        size = os.fstat(f.fileno()).st_size
+        if size <= offset:
+            payload = memoryview(b"")
+        else:  # the mapping outlives a later snapshot renamed over the file (it keeps the inode)
+            flags = mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)
+            payload = memoryview(mmap.mmap(f.fileno(), 0, flags=flags, prot=mmap.PROT_READ))[offset:]
     if len(payload) != header["length"] or hashlib.sha256(payload).hexdigest() != header["sha256"]:
         raise SnapshotError(
             f"the saved state {path} is damaged (its contents do not match its checksum). "
@@ -300,12 +313,35 @@ def dispatch_table() -> dict[type, Callable[[Any], Any]]:
     return table
 
 
+_LAYOUT = struct.Struct("<QQ")  # the pickle's length, how many buffers
+
+
 def dumps(world: Any) -> bytes:
+    """The payload: the pickle of `world`, with the big buffers (a table's packed
+    partitions, lazyitems.PackedTable) out of it, after it (pickle protocol 5), so that
+    `loads` refers to them where they lie in the file instead of copying them."""
     buf = io.BytesIO()
-    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    buffers: list[pickle.PickleBuffer] = []
+    pickler = pickle.Pickler(buf, protocol=5, buffer_callback=buffers.append)
     pickler.dispatch_table = dispatch_table()
     pickler.dump(world)
-    return buf.getvalue()
+    raws = [b.raw() for b in buffers]
+    lengths = struct.pack(f"<{len(raws)}Q", *(len(r) for r in raws))
+    return b"".join([_LAYOUT.pack(buf.tell(), len(raws)), lengths, buf.getbuffer(), *raws])
+
+
+def loads(payload: Any) -> Any:
+    """`dumps`'s world back; its buffers are views of `payload`."""
+    view = memoryview(payload)
+    length, count = _LAYOUT.unpack_from(view, 0)
+    at = _LAYOUT.size + 8 * count
+    pickled = view[at:at + length]
+    at += length
+    buffers = []
+    for n in struct.unpack_from(f"<{count}Q", view, _LAYOUT.size):
+        buffers.append(view[at:at + n])
+        at += n
+    return pickle.loads(pickled, buffers=buffers)
 
 
 def partition_dumps() -> Callable[[Any], bytes]:
@@ -344,8 +380,9 @@ def capture() -> dict[str, Any]:
     finished = []
     for backend in iter_backends("moto.stepfunctions"):
         for machine in getattr(backend, "state_machines", []):
-            for execution in getattr(machine, "executions", []):
-                if getattr(execution, "status", None) not in (None, "RUNNING"):
+            lazyexecutions.prepare(machine)  # its finished executions packed (packed ones as they were loaded)
+            for execution in lazyexecutions.unpacked(getattr(machine, "executions", [])):
+                if lazyexecutions.status_of(execution) != lazyexecutions.RUNNING:
                     finished.append(execution)
     finished.sort(key=lambda e: getattr(e, "stop_date", None) or getattr(e, "start_date", None) or 0, reverse=True)
     _SHORT_HISTORY.clear()
@@ -408,9 +445,9 @@ def purge_expired(now: float) -> int:
             if ttl.get("TimeToLiveStatus") != "ENABLED" or not attr:
                 continue
             expired = []
-            if isinstance(table.items, lazyitems.LazyItems):
-                # only the partitions whose earliest TTL has passed (or saved under another attribute)
-                table.items.open_where(lambda p: p.ttl_attr != attr or (p.min_ttl is not None and p.min_ttl < now))
+            packed = table.items.expire(now, attr) if isinstance(table.items, lazyitems.LazyItems) else None
+            if packed is not None:  # the packed partitions' expired items counted, and gone when opened
+                removed += packed
                 candidates = [i for part in table.items.opened_values() for i in
                               (part.values() if isinstance(part, dict) else [part])]
             else:
@@ -517,7 +554,7 @@ def running_executions() -> list[Any]:
     out = []
     for backend in iter_backends("moto.stepfunctions"):
         for machine in getattr(backend, "state_machines", []):
-            for execution in getattr(machine, "executions", []):
+            for execution in lazyexecutions.unpacked(getattr(machine, "executions", [])):  # running: never packed
                 status = getattr(execution, "status", None)
                 if status == "RUNNING" and isinstance(getattr(execution, "exec_worker", None), FrozenWorker):
                     out.append(execution)
@@ -603,7 +640,12 @@ def summarize() -> dict[str, Any]:
     executions: dict[str, int] = {}
     for backend in iter_backends("moto.stepfunctions"):
         for machine in getattr(backend, "state_machines", []):
-            for execution in getattr(machine, "executions", []):
+            machine_executions = getattr(machine, "executions", [])
+            if isinstance(machine_executions, lazyexecutions.LazyExecutions):
+                for status, n in machine_executions.status_counts().items():
+                    executions[status] = executions.get(status, 0) + n
+                continue
+            for execution in machine_executions:
                 status = str(getattr(execution, "status", "") or "")
                 executions[status] = executions.get(status, 0) + 1
     return {"tables": tables, "items": items, "queues": queues, "messages": messages, "executions": executions}
@@ -696,7 +738,7 @@ class Persistence:
         header, payload = read_payload(self.path)
         gc.disable()  # a big world is millions of objects: no collection passes while they are made
         try:
-            world = pickle.loads(payload)
+            world = loads(payload)
             install(world)
         except SnapshotError:
             raise
@@ -959,6 +1001,7 @@ def patch_moto(keeper: Persistence) -> None:
         return
     _PATCHED = True
     lazyitems.patch_moto()
+    lazyexecutions.patch_moto()
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
     from moto.sqs.models import Message, SQSBackend
 

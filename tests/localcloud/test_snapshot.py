@@ -5,7 +5,6 @@ execution resumes). The whole local cloud across restarts: test_persistence.py."
 from __future__ import annotations
 
 import json
-import pickle
 import time
 
 import boto3
@@ -38,7 +37,7 @@ def saved_and_restored(tmp_path) -> dict:
 
 def load(path: str) -> None:
     _, payload = persistence.read_payload(path)
-    persistence.install(pickle.loads(payload))
+    persistence.install(persistence.loads(payload))
 
 
 def test_a_restore_drops_expired_items_keeps_the_rest_and_resumes_the_stream_where_its_reader_was(tmp_path, keeper):
