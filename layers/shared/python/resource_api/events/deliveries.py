@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core import clock, db, ids, keys, table
+from ..core.groupcommit import GroupCommit
 from ..webhooks import domain as webhook_endpoints, signing, urlguard
 from . import domain as events, fairness, queues
 from .attempts import ENTITY, PREFIX
@@ -308,7 +309,59 @@ def _record(
         **(circuit.fields() if circuit is not None else {}),
         table.TTL_ATTRIBUTE: now_ms // 1000 + events.RETENTION_S,
     }
-    db.client().put_item(TableName=db.table(), Item=db.to_item(item))
+    (_bookkeeping.get() or Bookkeeping()).records.submit(db.to_item(item))
+
+
+# --- a batch's bookkeeping -----------------------------------------------------------
+
+
+def _put_records(items: list[dict[str, Any]]) -> list[None]:
+    db.put_many(items)
+    return [None] * len(items)
+
+
+def _change_visibility(entries: list[tuple[str, int]]) -> list[Exception | None]:
+    """ChangeMessageVisibilityBatch for (receipt handle, seconds) entries; an entry SQS
+    refused gets its error."""
+    resp = queues.client().change_message_visibility_batch(
+        QueueUrl=queues.queue_url(),
+        Entries=[{"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
+                 for i, (handle, seconds) in enumerate(entries)],
+    )
+    failed = {f["Id"]: f for f in resp.get("Failed") or []}
+    return [
+        RuntimeError(f"SQS refused the visibility change: {failed[str(i)].get('Code')}") if str(i) in failed else None
+        for i in range(len(entries))
+    ]
+
+
+class Bookkeeping:
+    """What the attempts of one batch write when they end, in as few calls as they allow
+    (core/groupcommit.py): attempts that end together (a stalled account's are all cut
+    at the same second) store their records in one BatchWriteItem and re-schedule their
+    messages in one ChangeMessageVisibilityBatch, where each made a PutItem and a
+    ChangeMessageVisibility of its own. Each attempt still waits until its record is
+    stored (and its message re-scheduled), in that order, and fails alone if its write
+    does. One per invocation (`handle_batch`): a container delivers one batch at a time."""
+
+    def __init__(self) -> None:
+        self.records: GroupCommit[dict[str, Any]] = GroupCommit(_put_records, 25)  # BatchWriteItem's limit
+        self.visibility: GroupCommit[tuple[str, int]] = GroupCommit(_change_visibility, 10)  # SQS's batch limit
+        self._timeouts: dict[tuple[str, str, str], GroupCommit[int]] = {}
+        self._lock = threading.Lock()
+
+    def timeouts(self, account_id: str, mode: str, endpoint_id: str) -> GroupCommit[int]:
+        """The endpoint's timeouts of this batch, counted in one breaker write when they
+        end together (fairness.after): a burst of one endpoint's events in one batch."""
+        key = (account_id, mode, endpoint_id)
+        with self._lock:
+            if key not in self._timeouts:
+                self._timeouts[key] = GroupCommit(lambda items: fairness.add_timeouts(*key, len(items)), 100)
+            return self._timeouts[key]
+
+
+# The batch whose attempt runs on this thread (set by handle_batch; deliver alone makes its own).
+_bookkeeping: ContextVar[Bookkeeping | None] = ContextVar("webhook_bookkeeping", default=None)
 
 
 Read = tuple[dict[str, Any] | None, dict[str, Any] | None, fairness.Seen]
@@ -385,7 +438,9 @@ def deliver(
         finally:
             _share.reset(token)
             share.release()
-    circuit = fairness.after(account_id, mode, endpoint["id"], circuit, resp.timed_out)
+    book = _bookkeeping.get()
+    together = book.timeouts(account_id, mode, endpoint["id"]) if book is not None and resp.timed_out else None
+    circuit = fairness.after(account_id, mode, endpoint["id"], circuit, resp.timed_out, together)
     now = clock.now_s()
     if resp.status is not None and 200 <= resp.status < 300:
         _record(msg, endpoint, attempt, resp, True, None, None, circuit)
@@ -484,7 +539,16 @@ def handle_batch(
     except Exception:  # noqa: BLE001 - each message reads again on its own
         reads = {}
 
+    book = Bookkeeping()
+
     def one(record: dict[str, Any]) -> Outcome:
+        token = _bookkeeping.set(book)
+        try:
+            return _one(record)
+        finally:
+            _bookkeeping.reset(token)
+
+    def _one(record: dict[str, Any]) -> Outcome:
         try:
             msg = json.loads(record["body"])
             attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
@@ -497,9 +561,7 @@ def handle_batch(
             return Outcome(False)  # the queue's own visibility timeout re-schedules it
         if not outcome.ok and outcome.visibility_s is not None:
             try:
-                queues.client().change_message_visibility(
-                    QueueUrl=queues.queue_url(), ReceiptHandle=record["receiptHandle"], VisibilityTimeout=outcome.visibility_s
-                )
+                book.visibility.submit((record["receiptHandle"], outcome.visibility_s))
             except Exception:
                 from aws_lambda_powertools import Logger
 

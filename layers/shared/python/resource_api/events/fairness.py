@@ -194,34 +194,48 @@ def admit(account_id: str, mode: str, endpoint_id: str, attempt_s: float, seen: 
     return Circuit(HALF_OPEN, timeouts)
 
 
-def after(account_id: str, mode: str, endpoint_id: str, before: Circuit, timed_out: bool) -> Circuit:
+def after(
+    account_id: str, mode: str, endpoint_id: str, before: Circuit, timed_out: bool, together: Any = None
+) -> Circuit:
     """Count the attempt's result: a timeout adds one (and opens the circuit at the
     limit, or again after a failed probe); any answer closes it. Returns the state after.
-    One write either way (a timeout's also notes when, which the open period runs from)."""
+    One write either way (a timeout's also notes when, which the open period runs from).
+    `together`: the batch's group commit of this endpoint's timeouts (deliveries.
+    Bookkeeping.timeouts), so that attempts of one endpoint that time out together are
+    counted in one write; without it, this attempt's own write."""
     limit = circuit_timeouts()
     if limit <= 0:
         return before
-    key = db.to_item(keys.delivery_circuit(account_id, mode, endpoint_id))
     if not timed_out:
         if before.timeouts or before.state != CLOSED:
             db.client().update_item(
-                TableName=db.table(), Key=key,
+                TableName=db.table(), Key=db.to_item(keys.delivery_circuit(account_id, mode, endpoint_id)),
                 UpdateExpression="REMOVE timeouts, last_timeout_at, open_until, probe_until",
             )
         return Circuit(CLOSED)
+    if together is not None:
+        timeouts = together.submit(1)
+    else:
+        (timeouts,) = add_timeouts(account_id, mode, endpoint_id, 1)
+    if timeouts < limit:
+        return Circuit(CLOSED, timeouts)
+    return Circuit(OPEN, timeouts, int(clock.now()) + int(_open_for(timeouts)))
+
+
+def add_timeouts(account_id: str, mode: str, endpoint_id: str, n: int) -> list[int]:
+    """Add `n` consecutive timeouts to the endpoint's breaker in one write; the count
+    after each of them, in turn (the last one is the count stored)."""
     now = int(clock.now())
     resp = db.client().update_item(
         TableName=db.table(),
-        Key=key,
-        UpdateExpression=f"ADD timeouts :one SET last_timeout_at = :now, {table.TTL_ATTRIBUTE} = :ttl "
+        Key=db.to_item(keys.delivery_circuit(account_id, mode, endpoint_id)),
+        UpdateExpression=f"ADD timeouts :n SET last_timeout_at = :now, {table.TTL_ATTRIBUTE} = :ttl "
         "REMOVE probe_until, open_until",
-        ExpressionAttributeValues=db.values(one=1, now=now, ttl=now + STATE_TTL_S),
+        ExpressionAttributeValues=db.values(n=n, now=now, ttl=now + STATE_TTL_S),
         ReturnValues="ALL_NEW",
     )
-    timeouts = int(resp["Attributes"]["timeouts"]["N"])
-    if timeouts < limit:
-        return Circuit(CLOSED, timeouts)
-    return Circuit(OPEN, timeouts, now + int(_open_for(timeouts)))
+    total = int(resp["Attributes"]["timeouts"]["N"])
+    return list(range(total - n + 1, total + 1))
 
 
 # --- the account's share of slow attempts -----------------------------------------------
