@@ -411,9 +411,9 @@ def test_a_batch_whose_attempts_time_out_together_records_each_once_and_reschedu
     breaker_writes: list[int] = []
     sqs_calls: list[tuple[str, int]] = []
 
-    def note_breaker(params, **_):
-        if params.get("UpdateExpression", "").startswith("ADD timeouts"):
-            breaker_writes.append(int(params["ExpressionAttributeValues"][":n"]["N"]))
+    def note_breaker(params, **_):  # a write of timeouts: ADD the count of each endpoint's
+        if params.get("UpdateExpression", "").startswith("ADD #t"):
+            breaker_writes.append(sum(int(v["N"]) for k, v in params["ExpressionAttributeValues"].items() if k[2:].isdigit() and k[1] == "n"))
 
     def note(params, event_name, **_):
         sqs_calls.append((event_name.rsplit(".", 1)[-1], len(params.get("Entries", [None]))))

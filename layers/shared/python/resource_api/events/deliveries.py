@@ -347,21 +347,29 @@ class Bookkeeping:
     def __init__(self) -> None:
         self.records: GroupCommit[dict[str, Any]] = GroupCommit(_put_records, 25)  # BatchWriteItem's limit
         self.visibility: GroupCommit[tuple[str, int]] = GroupCommit(_change_visibility, 10)  # SQS's batch limit
-        self._timeouts: dict[tuple[str, str, str], GroupCommit[int]] = {}
+        self._timeouts: dict[tuple[str, str], GroupCommit[str]] = {}
         self._lock = threading.Lock()
 
-    def timeouts(self, account_id: str, mode: str, endpoint_id: str) -> GroupCommit[int]:
-        """The endpoint's timeouts of this batch, counted in one breaker write when they
-        end together (fairness.after): a burst of one endpoint's events in one batch."""
-        key = (account_id, mode, endpoint_id)
+    def timeouts(self, account_id: str, mode: str, state: dict[str, Any]) -> GroupCommit[str]:
+        """The account's timeouts of this batch (endpoint ids), counted in one write of
+        its breakers when they end together (fairness.after, fairness.add_timeouts):
+        a stalled account's attempts are all cut at the same second. `state`: the
+        account's state item as the batch read it."""
+        key = (account_id, mode)
         with self._lock:
             if key not in self._timeouts:
-                self._timeouts[key] = GroupCommit(lambda items: fairness.add_timeouts(*key, len(items)), 100)
+                self._timeouts[key] = GroupCommit(
+                    lambda endpoint_ids: fairness.add_timeouts(account_id, mode, endpoint_ids, state), 100
+                )
             return self._timeouts[key]
 
 
 # The batch whose attempt runs on this thread (set by handle_batch; deliver alone makes its own).
 _bookkeeping: ContextVar[Bookkeeping | None] = ContextVar("webhook_bookkeeping", default=None)
+# In a batch: the new failing streak this thread's attempt found, noted once its attempt
+# is recorded and its message re-scheduled (so that the batch's attempts that fail
+# together meet at those writes, which go out together; webhook_endpoints.mark_failed).
+_streaks: ContextVar[list[tuple[dict[str, Any], int]] | None] = ContextVar("webhook_streaks", default=None)
 
 
 Read = tuple[dict[str, Any] | None, dict[str, Any] | None, fairness.Seen]
@@ -389,12 +397,12 @@ def _read_batch(msgs: list[dict[str, Any]]) -> list[Read | None]:
     unique = list({(k["pk"], k["sk"]): k for ks in wanted if ks for k in ks}.values())
     got = {(k["pk"], k["sk"]): item for k, item in zip(unique, db.get_many(unique) if unique else [])}
     out: list[Read | None] = []
-    for ks in wanted:
+    for msg, ks in zip(msgs, wanted):
         if ks is None:
             out.append(None)
             continue
-        event, endpoint, circuit, share = (got.get((k["pk"], k["sk"])) for k in ks)
-        out.append((events.alive(event), endpoint, fairness.Seen(circuit or {}, share or {})))
+        event, endpoint, state = (got.get((k["pk"], k["sk"])) for k in ks)
+        out.append((events.alive(event), endpoint, fairness.seen_in(state, msg["webhook_endpoint"])))
     return out
 
 
@@ -439,7 +447,7 @@ def deliver(
             _share.reset(token)
             share.release()
     book = _bookkeeping.get()
-    together = book.timeouts(account_id, mode, endpoint["id"]) if book is not None and resp.timed_out else None
+    together = book.timeouts(account_id, mode, seen.share) if book is not None and resp.timed_out else None
     circuit = fairness.after(account_id, mode, endpoint["id"], circuit, resp.timed_out, together)
     now = clock.now_s()
     if resp.status is not None and 200 <= resp.status < 300:
@@ -452,7 +460,7 @@ def deliver(
         _record(msg, endpoint, attempt, resp, False, None, "410 Gone: the endpoint was disabled")
         webhook_endpoints.disable(endpoint, "The endpoint answered 410 Gone.")
         return Outcome(True)
-    since = webhook_endpoints.mark_failed(endpoint, now)
+    since = webhook_endpoints.mark_failed(endpoint, now, _streaks.get())
     if now - since >= disable_after_s():
         days = (now - since) / 86_400
         _record(msg, endpoint, attempt, resp, False, None, f"failing for {days:.1f} days: the endpoint was disabled")
@@ -484,7 +492,7 @@ def _defer(msg: dict[str, Any], endpoint: dict[str, Any], attempt: int, circuit:
     else:
         why = "deferred: another attempt is probing the endpoint (its circuit is half-open)"
     resp = Response(None, 0, error=why)
-    since = webhook_endpoints.mark_failed(endpoint, now)
+    since = webhook_endpoints.mark_failed(endpoint, now, _streaks.get())
     if now - since >= disable_after_s():
         days = (now - since) / 86_400
         _record(msg, endpoint, attempt, resp, False, None, f"failing for {days:.1f} days: the endpoint was disabled", circuit, True)
@@ -542,11 +550,22 @@ def handle_batch(
     book = Bookkeeping()
 
     def one(record: dict[str, Any]) -> Outcome:
-        token = _bookkeeping.set(book)
+        streaks: list[tuple[dict[str, Any], int]] = []
+        token, noted = _bookkeeping.set(book), _streaks.set(streaks)
         try:
-            return _one(record)
+            outcome = _one(record)
         finally:
             _bookkeeping.reset(token)
+            _streaks.reset(noted)
+        for endpoint, since in streaks:
+            try:
+                webhook_endpoints.note_failing(endpoint, since)
+            except Exception:  # noqa: BLE001 - the endpoint's next failure notes it
+                from aws_lambda_powertools import Logger
+
+                Logger(service="resource-api").exception("could not note the failing streak",
+                                                         extra={"message_id": record.get("messageId")})
+        return outcome
 
     def _one(record: dict[str, Any]) -> Outcome:
         try:
