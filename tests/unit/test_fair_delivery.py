@@ -435,3 +435,31 @@ def test_a_batch_whose_attempts_time_out_together_records_each_once_and_reschedu
     assert "PutItem" not in ddb_calls and 1 <= ddb_calls.count("BatchWriteItem") <= 4
     assert sum(breaker_writes) == 4 and len(breaker_writes) <= 4
     assert {name for name, _ in sqs_calls} == {"ChangeMessageVisibilityBatch"} and sum(n for _, n in sqs_calls) == 4
+
+
+def test_an_attempt_cut_by_the_share_leaves_the_failing_streak_to_the_endpoints_next_failure(
+    queue, monkeypatch  # noqa: F811 - the fixture
+):
+    """The cut attempts of a stalled account all end at the same second; each noting its
+    endpoint's failing streak was a write of its own. They count as timeouts, so the
+    circuit opens after N of them, and the first deferral notes the streak."""
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_TIMEOUTS", "2")
+    ctx = _context()
+    endpoint = webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/cut", enabled_events=["*"]))
+    resources.create(ctx, ResourceCreate(name="Cut", type="staging"))
+    stream.handle_batch(stream_records())
+    (msg,) = drain(queue)
+    posted: list[int] = []
+
+    def cut(target, body, headers, seconds):
+        posted.append(1)
+        return deliveries.Response(None, 1000, timed_out=True, cut=True, error="deferred: no answer after 1.0 s")
+
+    def streak() -> int | None:
+        return webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"]).get("failing_since")
+
+    assert not deliveries.deliver(msg, 1, cut).ok and streak() is None
+    assert not deliveries.deliver(msg, 2, cut).ok and streak() is None  # the circuit opens
+    assert not deliveries.deliver(msg, 3, cut).ok and len(posted) == 2  # deferred without a request
+    assert streak() is not None and streak() >= clock.now_s() - 60
+    assert [r["consecutive_timeouts"] for r in _records(ctx, endpoint["id"])] == [1, 2, 2]

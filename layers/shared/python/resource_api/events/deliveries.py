@@ -64,6 +64,7 @@ class Response:
     retry_after: float | None = None
     error: str | None = None
     timed_out: bool = False  # no answer within the deadline, or cut by the account's share
+    cut: bool = False  # cut by the account's share of slow attempts (fairness.SlowShare)
 
 
 # (target, body, headers, seconds the whole attempt may take) -> what happened; never raises
@@ -206,7 +207,7 @@ def _timed_out(started: float, seconds: float, deadline: _Deadline | None = None
     if deadline is not None and deadline.cut:
         slots = fairness.account_slow_slots()
         return Response(
-            None, int(elapsed * 1000), timed_out=True,
+            None, int(elapsed * 1000), timed_out=True, cut=True,
             error=f"deferred: no answer after {elapsed:.1f} s while the account's {slots} slow delivery slots were in use",
         )
     return Response(None, int(elapsed * 1000), error=f"timed out after {seconds:.1f} s", timed_out=True)
@@ -460,7 +461,12 @@ def deliver(
         _record(msg, endpoint, attempt, resp, False, None, "410 Gone: the endpoint was disabled")
         webhook_endpoints.disable(endpoint, "The endpoint answered 410 Gone.")
         return Outcome(True)
-    since = webhook_endpoints.mark_failed(endpoint, now, _streaks.get())
+    # A new failing streak is not noted for an attempt the account's share cut while the
+    # breaker counts it (it is noted at the endpoint's next failure: its deferral once the
+    # circuit opens, at the latest): the cut attempts of a stalled account all end at
+    # the same second, and each would write its endpoint.
+    note = not (resp.cut and fairness.circuit_timeouts() > 0)
+    since = webhook_endpoints.mark_failed(endpoint, now, _streaks.get(), note=note)
     if now - since >= disable_after_s():
         days = (now - since) / 86_400
         _record(msg, endpoint, attempt, resp, False, None, f"failing for {days:.1f} days: the endpoint was disabled")

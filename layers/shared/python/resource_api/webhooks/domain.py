@@ -330,11 +330,14 @@ def mark_succeeded(item: dict[str, Any]) -> None:
         _system_update(item, "REMOVE failing_since")
 
 
-def mark_failed(item: dict[str, Any], now: int, later: list[tuple[dict[str, Any], int]] | None = None) -> int:
+def mark_failed(
+    item: dict[str, Any], now: int, later: list[tuple[dict[str, Any], int]] | None = None, note: bool = True
+) -> int:
     """Note the start of a failing streak; returns when it started. `later`: the write
     that notes a new streak is appended there (note_failing, made by the caller once
     its attempt is recorded and re-scheduled) instead of made now; a new streak starts
-    now, so nothing is decided on it before."""
+    now, so nothing is decided on it before. `note=False`: when it started, as known,
+    without noting a new one (the next failure will)."""
     since = item.get("failing_since")
     if since is not None:
         return int(since)
@@ -342,6 +345,8 @@ def mark_failed(item: dict[str, Any], now: int, later: list[tuple[dict[str, Any]
     noted = _noted.get(key)
     if noted is not None and time.monotonic() - noted[1] < NOTED_S:
         return noted[0]
+    if not note:
+        return now
     if len(_noted) > 1000:
         _noted.clear()
     _noted[key] = (now, time.monotonic())  # before the write: the batch's other attempts of it need not
