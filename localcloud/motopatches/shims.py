@@ -77,3 +77,32 @@ def sqs_delete_never_drops_a_send() -> None:
             return original(self, receipt_handle)
 
     Queue.delete_message = delete_message  # type: ignore[method-assign]
+
+
+@shim("moto.sqs.models:Queue.messages", "moto.sqs.models:Queue.pending_messages", session="server")
+def sqs_fair_queue_order() -> None:
+    """SQS fair queues: on a standard queue whose messages carry a MessageGroupId, a group
+    with many messages in flight does not hold the others back. SQS hands out the
+    messages of the other groups first (the noisy-neighbour case: one tenant's backlog,
+    another tenant's dwell time kept low). moto hands out the oldest visible message
+    first, so a quiet group's message waited behind every message of a backlog sent before
+    it: the local delivery poller received it only after reading the whole backlog, ten
+    at a time (a second and more under load), and gave the free invocations to the
+    backlog meanwhile. Here a standard queue lists its visible messages quietest group
+    first (fewest received and not yet deleted or visible again), the oldest first among
+    equals; a FIFO queue, and messages without a group, keep moto's order."""
+    from moto.sqs.models import Queue
+
+    visible = Queue.messages.fget  # type: ignore[attr-defined]
+
+    def messages(self: Any) -> list[Any]:
+        listed = visible(self)
+        if self.fifo_queue or not any(m.group_id for m in listed):
+            return listed
+        in_flight: dict[str, int] = {}
+        for m in self.pending_messages:
+            if m.group_id is not None and not m.visible:
+                in_flight[m.group_id] = in_flight.get(m.group_id, 0) + 1
+        return sorted(listed, key=lambda m: in_flight.get(m.group_id, 0) if m.group_id is not None else 0)
+
+    Queue.messages = property(messages)  # type: ignore[method-assign, assignment]
