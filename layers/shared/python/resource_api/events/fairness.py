@@ -28,12 +28,17 @@ deadline (15 s). Three layers keep one account from stalling every account's web
    attempt, the half-open probe, is let through: an answer closes it, another timeout
    opens it again for twice as long (up to CIRCUIT_OPEN_MAX_S). Any answer resets the
    count. A deferred message is retried on the schedule (its next_attempt_at is no
-   earlier than the probe), so its three days of retries are kept. A timeout is one
-   write (the count and its time; the open period runs from the last timeout).
+   earlier than the probe), so its three days of retries are kept. Every endpoint's
+   breaker is kept in its account's state item, beside the slow slots (three attributes
+   per endpoint that timed out, BREAKER_FIELDS), so the timeouts of a batch's attempts
+   that end together, whatever endpoints of the account they are, are one write (the
+   counts and their time; the open period runs from the last timeout): add_timeouts,
+   by the batch's group commit (deliveries.Bookkeeping).
 
-An attempt reads what it is admitted on (the endpoint's breaker, the account's share)
-in the same BatchGetItem as its event and endpoint (deliveries._read): a deferral costs
-that read, the attempt's record and the visibility change, nothing more.
+An attempt reads what it is admitted on (its account's state item: the share and the
+endpoint's breaker) in the same BatchGetItem as its event and endpoint
+(deliveries._read_batch): a deferral costs that read and its share of the batch's
+record and visibility writes, nothing more.
 
 Deferrals are recorded as attempts (the receive is one, SQS counts it), with the
 circuit's state, so a dashboard can show why and when the next try is.
