@@ -282,7 +282,10 @@ class SqsPoller(threading.Thread):
     queue (MessageGroupId on a standard queue): `in_flight` counts each group's received,
     unanswered messages, and a free invocation takes the received messages of the
     groups with the fewest in flight first, so one group's pile does not delay the
-    others'."""
+    others'. One thread receives ahead while the invocations run, another hands a batch
+    to each as soon as it frees (`_read_ahead`, `_dispatch`); the local moto server hands
+    out the quietest groups' messages first too, as SQS fair queues do (motopatches
+    shim `sqs_fair_queue_order`)."""
 
     LOOKAHEAD = 25  # batches received ahead to pick the quietest groups from (the deployed 25 x 10 slots)
 
