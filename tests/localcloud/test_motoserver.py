@@ -238,11 +238,16 @@ print(json.dumps([m.body for m in queue._messages]))
 """
 
 
-def _sqs_race(mode: str) -> list:
-    out = subprocess.run([sys.executable, "-c", SQS_RACE, mode], cwd=ROOT, env=ENV, capture_output=True, text=True,
+def _script(script: str, mode: str) -> list:
+    """What `script` prints (JSON), run in a child with the shims ("shim") or moto as installed."""
+    out = subprocess.run([sys.executable, "-c", script, mode], cwd=ROOT, env=ENV, capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout)
+
+
+def _sqs_race(mode: str) -> list:
+    return _script(SQS_RACE, mode)
 
 
 def test_a_message_sent_during_a_delete_is_kept_as_sqs_keeps_it():
@@ -324,10 +329,7 @@ with mock_aws():
 
 
 def _sqs_fair(mode: str) -> list:
-    out = subprocess.run([sys.executable, "-c", SQS_FAIR, mode], cwd=ROOT, env=ENV, capture_output=True, text=True,
-                         timeout=60)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout)
+    return _script(SQS_FAIR, mode)
 
 
 def test_a_quiet_groups_message_goes_before_another_groups_backlog_as_an_sqs_fair_queue_hands_it_out():

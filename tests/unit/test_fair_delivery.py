@@ -463,3 +463,25 @@ def test_an_attempt_cut_by_the_share_leaves_the_failing_streak_to_the_endpoints_
     assert not deliveries.deliver(msg, 3, cut).ok and len(posted) == 2  # deferred without a request
     assert streak() is not None and streak() >= clock.now_s() - 60
     assert [r["consecutive_timeouts"] for r in _records(ctx, endpoint["id"])] == [1, 2, 2]
+
+
+def test_the_state_item_forgets_breakers_past_their_time_or_past_the_most_it_keeps(aws):
+    """Breakers live in the account's state item: one not timed out for STATE_TTL_S is
+    forgotten (as its own item would have expired), and past MAX_TRACKED endpoints the
+    ones that timed out longest ago go (an account has at most 16 live ones per mode),
+    so the item cannot grow with deleted endpoints."""
+    from resource_api.events import fairness
+
+    ctx = _context()
+    now = clock.now_s()
+    old = {f"cb_{f}_we_old": v for f, v in (("timeouts", 2), ("last_timeout_at", now - fairness.STATE_TTL_S - 10))}
+    many = {f"cb_{f}_we_{n:03d}": v for n in range(fairness.MAX_TRACKED)
+            for f, v in (("timeouts", 1), ("last_timeout_at", now - 1000 + n))}
+    key = keys.delivery_share(ctx.account_id, ctx.mode)
+    db.client().put_item(TableName=db.table(), Item=db.to_item({**key, **old, **many}))
+    item = fairness.read(ctx.account_id, ctx.mode, "we_new").share
+    counted = fairness.add_timeouts(ctx.account_id, ctx.mode, ["we_new", "we_new"], item)
+    assert [n for n, _ in counted] == [1, 2] and all(at >= now for _, at in counted)
+    kept = fairness.tracked(fairness.read(ctx.account_id, ctx.mode, "we_new").share)
+    assert len(kept) == fairness.MAX_TRACKED and "we_old" not in kept and "we_000" not in kept
+    assert "we_new" in kept and "we_001" in kept and fairness.read(ctx.account_id, ctx.mode, "we_new").circuit["timeouts"] == 2

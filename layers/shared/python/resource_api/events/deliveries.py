@@ -36,13 +36,15 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core import clock, db, ids, keys, table
-from ..core.groupcommit import GroupCommit
 from ..webhooks import domain as webhook_endpoints, signing, urlguard
 from . import domain as events, fairness, queues
 from .attempts import ENTITY, PREFIX
+
+if TYPE_CHECKING:
+    from ..core.groupcommit import GroupCommit
 
 DELIVERY_TIMEOUT_ENV = "WEBHOOK_DELIVERY_TIMEOUT_S"
 DELIVERY_TIMEOUT_S = 15.0  # one attempt, start to end (Stripe's figure too)
@@ -346,6 +348,8 @@ class Bookkeeping:
     does. One per invocation (`handle_batch`): a container delivers one batch at a time."""
 
     def __init__(self) -> None:
+        from ..core.groupcommit import GroupCommit  # noqa: PLC0415 - off the handler's import path (cold start)
+
         self.records: GroupCommit[dict[str, Any]] = GroupCommit(_put_records, 25)  # BatchWriteItem's limit
         self.visibility: GroupCommit[tuple[str, int]] = GroupCommit(_change_visibility, 10)  # SQS's batch limit
         self._timeouts: dict[tuple[str, str], GroupCommit[str]] = {}
@@ -356,6 +360,8 @@ class Bookkeeping:
         its breakers when they end together (fairness.after, fairness.add_timeouts):
         a stalled account's attempts are all cut at the same second. `state`: the
         account's state item as the batch read it."""
+        from ..core.groupcommit import GroupCommit  # noqa: PLC0415 - imported by __init__ already
+
         key = (account_id, mode)
         with self._lock:
             if key not in self._timeouts:
