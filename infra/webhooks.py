@@ -157,15 +157,18 @@ class Webhooks(Construct):
             DELIVERY_FUNCTION, queues.FUNCTION_TIMEOUT_S, delivery_environment,
             reserved_concurrent_executions=concurrency or None,
         )
-        # The event and the endpoint (a batch's in one BatchGetItem, its circuits and shares
-        # too); the attempt log, the endpoint's failure streak / disabling.
+        # The event and the endpoint (a batch's in one BatchGetItem, its accounts' delivery
+        # state too); the attempt log (a batch's records in one BatchWriteItem), the
+        # endpoint's failure streak / disabling, the delivery state.
         data.grant_partitions(
             self.delivery, ("dynamodb:GetItem", "dynamodb:BatchGetItem"), keys.DELIVERY_READ_PARTITIONS
         )
         data.grant_partitions(
-            self.delivery, ("dynamodb:PutItem", "dynamodb:UpdateItem"), keys.DELIVERY_WRITE_PARTITIONS
+            self.delivery, ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"),
+            keys.DELIVERY_WRITE_PARTITIONS,
         )
-        self.queue.grant_consume_messages(self.delivery)  # incl. ChangeMessageVisibility (re-scheduling)
+        # incl. ChangeMessageVisibility, which also authorises ChangeMessageVisibilityBatch (re-scheduling)
+        self.queue.grant_consume_messages(self.delivery)
         invocation_target(self.delivery).add_event_source(
             sources.SqsEventSource(
                 self.queue,

@@ -282,7 +282,10 @@ class SqsPoller(threading.Thread):
     queue (MessageGroupId on a standard queue): `in_flight` counts each group's received,
     unanswered messages, and a free invocation takes the received messages of the
     groups with the fewest in flight first, so one group's pile does not delay the
-    others'."""
+    others'. One thread receives ahead while the invocations run, another hands a batch
+    to each as soon as it frees (`_read_ahead`, `_dispatch`); the local moto server hands
+    out the quietest groups' messages first too, as SQS fair queues do (motopatches
+    shim `sqs_fair_queue_order`)."""
 
     LOOKAHEAD = 25  # batches received ahead to pick the quietest groups from (the deployed 25 x 10 slots)
 
@@ -300,6 +303,7 @@ class SqsPoller(threading.Thread):
         self.in_flight: dict[str, int] = {}  # message group -> received, not answered
         self._held: list[dict[str, Any]] = []  # received, waiting for a free invocation
         self._lock = threading.Lock()
+        self._ready = threading.Condition(self._lock)  # held messages came, or room to hold more
         self._free = threading.Semaphore(concurrency)
 
     def run(self) -> None:
@@ -309,49 +313,87 @@ class SqsPoller(threading.Thread):
         sqs = boto3.session.Session().client("sqs")
         arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         region = arn.split(":")[3]
+        if self.concurrency == 1:
+            self._run_one_at_a_time(sqs, arn, region)
+            return
+        threading.Thread(target=self._dispatch, args=(sqs, arn, region), name=f"{self.name} dispatch", daemon=True).start()
+        self._read_ahead(sqs)
+
+    def _receive_once(self, sqs: Any) -> list[dict[str, Any]]:
+        return sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=0,
+        ).get("Messages", [])
+
+    def _run_one_at_a_time(self, sqs: Any, arn: str, region: str) -> None:
         pace = Pace(self.interval)
         while not self.stopped.is_set():
-            if not self._free.acquire(timeout=pace.fastest):
-                continue
             try:
-                # A fair queue picks from its whole backlog; moto returns the oldest first.
-                # So with several invocations, look ahead (up to LOOKAHEAD batches).
-                while len(self._held) < self.batch_size * self.LOOKAHEAD:
-                    resp = sqs.receive_message(
-                        QueueUrl=self.queue_url,
-                        MaxNumberOfMessages=self.batch_size,
-                        AttributeNames=["All"],
-                        MessageAttributeNames=["All"],
-                        WaitTimeSeconds=0,
-                    )
-                    got = resp.get("Messages", [])
+                got = self._receive_once(sqs)
+                if got:
                     self._receive(got)
-                    if len(got) < self.batch_size or self.concurrency == 1:
-                        break
-                messages = self._next_batch()
-                if messages:
-                    if self.concurrency == 1:
-                        self._run_batch(sqs, arn, region, messages)
-                    else:
-                        threading.Thread(target=self._run_batch, args=(sqs, arn, region, messages), daemon=True).start()
+                    self._free.acquire()
+                    self._run_batch(sqs, arn, region, self._next_batch())
                     pace.busy()
                     continue
             except Exception:
                 if not self.stopped.is_set():
                     log.exception("sqs poller error")
-            self._free.release()
             self.stopped.wait(pace.idle())
 
+    def _read_ahead(self, sqs: Any) -> None:
+        """Several invocations: this thread receives ahead while they run (a fair queue
+        picks from its whole backlog, and moto returns the oldest first: up to LOOKAHEAD
+        batches are held here to pick the quietest groups from), and `_dispatch` hands
+        a batch to each invocation as soon as it is free. So a message that arrives while
+        every invocation is busy is already received when one frees, and goes first if
+        its group is the quietest."""
+        pace = Pace(self.interval)
+        while not self.stopped.is_set():
+            with self._ready:
+                while len(self._held) >= self.batch_size * self.LOOKAHEAD and not self.stopped.is_set():
+                    self._ready.wait(0.5)
+            try:
+                got = self._receive_once(sqs)
+                if got:
+                    self._receive(got)
+                    pace.busy()
+                    if len(got) == self.batch_size:
+                        continue  # more may be waiting: read on at once
+            except Exception:
+                if not self.stopped.is_set():
+                    log.exception("sqs poller error")
+            self.stopped.wait(pace.idle())
+
+    def _dispatch(self, sqs: Any, arn: str, region: str) -> None:
+        """A batch (the quietest groups' messages first) to each invocation that frees."""
+        while not self.stopped.is_set():
+            if not self._free.acquire(timeout=0.5):
+                continue
+            with self._ready:
+                while not self._held and not self.stopped.is_set():
+                    self._ready.wait(0.5)
+            messages = self._next_batch()
+            if not messages:
+                self._free.release()
+                continue
+            threading.Thread(target=self._run_batch, args=(sqs, arn, region, messages), daemon=True).start()
+
     def _receive(self, messages: list[dict[str, Any]]) -> None:
-        with self._lock:
+        with self._ready:
             for m in messages:
                 group = (m.get("Attributes") or {}).get("MessageGroupId", "")
                 self.in_flight[group] = self.in_flight.get(group, 0) + 1
             self._held.extend(messages)
+            self._ready.notify_all()
 
     def _next_batch(self) -> list[dict[str, Any]]:
         """Up to a batch of the received messages, the quietest groups' first (fair queue)."""
-        with self._lock:
+        with self._ready:
+            self._ready.notify_all()  # room to read ahead again
             order = sorted(
                 range(len(self._held)),
                 key=lambda i: (self.in_flight.get((self._held[i].get("Attributes") or {}).get("MessageGroupId", ""), 0), i),

@@ -77,3 +77,47 @@ def sqs_delete_never_drops_a_send() -> None:
             return original(self, receipt_handle)
 
     Queue.delete_message = delete_message  # type: ignore[method-assign]
+
+
+@shim("moto.sqs.models:Queue.messages", "moto.sqs.models:SQSBackend.receive_message", session="server")
+def sqs_fair_queue_order() -> None:
+    """SQS fair queues: on a standard queue whose messages carry a MessageGroupId, a group
+    with many messages in flight does not hold the others back. SQS hands out the
+    messages of the other groups first (the noisy-neighbour case: one tenant's backlog,
+    another tenant's dwell time kept low). moto hands out the oldest visible message
+    first, so a quiet group's message waited behind every message of a backlog sent before
+    it: the local delivery poller received it only after reading the whole backlog, ten
+    at a time (a second and more under load), and gave the free invocations to the
+    backlog meanwhile. Here a ReceiveMessage on a standard queue takes its visible
+    messages quietest group first (fewest received and not yet deleted or visible
+    again), the oldest first among equals; a FIFO queue, messages without a group, and
+    every other use of the queue's message list keep moto's order. The in-flight count
+    is taken from a copy of moto's set of received messages (other requests change it
+    meanwhile)."""
+    import threading
+
+    from moto.sqs.models import Queue, SQSBackend
+
+    visible = Queue.messages.fget  # type: ignore[attr-defined]
+    receive = SQSBackend.receive_message
+    receiving = threading.local()
+
+    def messages(self: Any) -> list[Any]:
+        listed = visible(self)
+        if not getattr(receiving, "on", False) or self.fifo_queue or not any(m.group_id for m in listed):
+            return listed
+        in_flight: dict[str, int] = {}
+        for m in tuple(self.pending_messages):  # a copy: other requests add and remove meanwhile
+            if m.group_id is not None and not m.visible:
+                in_flight[m.group_id] = in_flight.get(m.group_id, 0) + 1
+        return sorted(listed, key=lambda m: in_flight.get(m.group_id, 0) if m.group_id is not None else 0)
+
+    def receive_message(self: Any, *args: Any, **kwargs: Any) -> Any:
+        receiving.on = True
+        try:
+            return receive(self, *args, **kwargs)
+        finally:
+            receiving.on = False
+
+    Queue.messages = property(messages)  # type: ignore[method-assign, assignment]
+    SQSBackend.receive_message = receive_message  # type: ignore[method-assign]

@@ -130,7 +130,7 @@ def test_the_delivery_function_touches_deliveries_endpoints_and_events_only(synt
     granted = sorted((sorted(as_list(s["Action"])), sorted(_leading(s) or ["<any>"])) for s in _dynamo_statements(synth, fn))
     assert granted == sorted([
         (["dynamodb:BatchGetItem", "dynamodb:GetItem"], sorted(keys.DELIVERY_READ_PARTITIONS)),
-        (["dynamodb:PutItem", "dynamodb:UpdateItem"], sorted(keys.DELIVERY_WRITE_PARTITIONS)),
+        (["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], sorted(keys.DELIVERY_WRITE_PARTITIONS)),
     ])
     patterns = keys.DELIVERY_READ_PARTITIONS + keys.DELIVERY_WRITE_PARTITIONS
     assert fnmatchcase(keys.delivery(ACCT, MODE, "evt_x", "dlv_x")["pk"], "*#DLV#*")

@@ -238,11 +238,16 @@ print(json.dumps([m.body for m in queue._messages]))
 """
 
 
-def _sqs_race(mode: str) -> list:
-    out = subprocess.run([sys.executable, "-c", SQS_RACE, mode], cwd=ROOT, env=ENV, capture_output=True, text=True,
+def _script(script: str, mode: str) -> list:
+    """What `script` prints (JSON), run in a child with the shims ("shim") or moto as installed."""
+    out = subprocess.run([sys.executable, "-c", script, mode], cwd=ROOT, env=ENV, capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout)
+
+
+def _sqs_race(mode: str) -> list:
+    return _script(SQS_RACE, mode)
 
 
 def test_a_message_sent_during_a_delete_is_kept_as_sqs_keeps_it():
@@ -299,3 +304,39 @@ def test_the_stream_poller_reads_records_as_boto3_does_from_the_local_server(mon
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+SQS_FAIR = r"""
+import json, sys
+from localcloud import motopatches
+if sys.argv[1] == "shim":
+    motopatches.apply_shims()
+import boto3
+from moto import mock_aws
+
+with mock_aws():
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="fair")["QueueUrl"]
+    def send(group, n):
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "MessageBody": f"{group} {i}", "MessageGroupId": group} for i in range(n)])
+    send("noisy", 10)
+    taken = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=4)["Messages"]  # in flight
+    sqs.send_message(QueueUrl=url, MessageBody="quiet 0", MessageGroupId="quiet")
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    print(json.dumps([m["Body"] for m in taken] + ["|"] + [m["Body"] for m in got]))
+"""
+
+
+def _sqs_fair(mode: str) -> list:
+    return _script(SQS_FAIR, mode)
+
+
+def test_a_quiet_groups_message_goes_before_another_groups_backlog_as_an_sqs_fair_queue_hands_it_out():
+    """Four of the noisy group's ten messages in flight, then one of a quiet group: the
+    next receive hands out the quiet group's message first, then the noisy backlog's oldest."""
+    assert _sqs_fair("shim") == ["noisy 0", "noisy 1", "noisy 2", "noisy 3", "|", "quiet 0", "noisy 4"]
+
+
+def test_moto_as_installed_still_hands_out_the_oldest_message_first():
+    assert _sqs_fair("moto")[-2:] == ["noisy 4", "noisy 5"], "moto now orders a fair queue: the shim can go"

@@ -97,7 +97,8 @@ KINDS: dict[str, str] = {
 # Calls with an effect: "after" faults are injected on these only (a lost read is a failed read).
 EFFECTS = {
     "dynamodb.PutItem", "dynamodb.UpdateItem", "dynamodb.DeleteItem", "dynamodb.TransactWriteItems",
-    "sqs.SendMessage", "sqs.SendMessageBatch", "sqs.ChangeMessageVisibility", "sqs.DeleteMessage",
+    "dynamodb.BatchWriteItem", "sqs.SendMessage", "sqs.SendMessageBatch", "sqs.ChangeMessageVisibility",
+    "sqs.ChangeMessageVisibilityBatch", "sqs.DeleteMessage",
     "stepfunctions.StartExecution", "stepfunctions.StopExecution",
 }
 
@@ -255,6 +256,7 @@ class StreamSource:
 
 HIDDEN_S = 43_000  # how long a received message stays hidden in moto; the harness shows it again
 NOTE_VISIBILITY = "before-parameter-build.sqs.ChangeMessageVisibility"
+NOTE_VISIBILITY_BATCH = "before-parameter-build.sqs.ChangeMessageVisibilityBatch"
 
 
 def queue_arn(sqs: Any, url: str) -> str:
@@ -275,21 +277,31 @@ class DeliveryQueue:
         # per invocation that died: the (event, endpoint) of its messages
         self.deaths: list[list[tuple[str, str]]] = []
 
-    # The functions' ChangeMessageVisibility is noted here and answered OK (moto never sees it).
+    # The functions' ChangeMessageVisibility(Batch) is noted here and answered OK (moto never sees it).
     def install(self, client: Any) -> None:
         client.meta.events.register(NOTE_VISIBILITY, self._note, unique_id="vq-note")
+        client.meta.events.register(NOTE_VISIBILITY_BATCH, self._note_batch, unique_id="vq-note-batch")
         # on every call, last in line (botocore calls more specific handlers first): a
         # fault the Injector answers with wins
         client.meta.events.register_last("before-call", self._answer, unique_id="vq-answer")
 
     def uninstall(self, client: Any) -> None:
         client.meta.events.unregister(NOTE_VISIBILITY, unique_id="vq-note")
+        client.meta.events.unregister(NOTE_VISIBILITY_BATCH, unique_id="vq-note-batch")
         client.meta.events.unregister("before-call", unique_id="vq-answer")
 
     def _note(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context["visibility"] = (params["ReceiptHandle"], int(params["VisibilityTimeout"]))
 
+    def _note_batch(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["visibility_batch"] = [(e["Id"], e["ReceiptHandle"], int(e["VisibilityTimeout"])) for e in params["Entries"]]
+
     def _answer(self, context: dict[str, Any], **_: Any) -> Any:
+        if "visibility_batch" in context:
+            for _id, handle, seconds in context["visibility_batch"]:
+                self.asked[handle] = seconds
+            ok = [{"Id": i} for i, _, _ in context["visibility_batch"]]
+            return Http(200), {"Successful": ok, "Failed": [], "ResponseMetadata": {"HTTPStatusCode": 200}}
         if "visibility" not in context:
             return None
         handle, seconds = context["visibility"]

@@ -134,7 +134,9 @@ def test_delivery_faults_at_every_call_site(w):
     with w.injector.armed_for() as probe:
         w.queue.run()
     sites = list(probe.calls)
-    assert "sqs.ChangeMessageVisibility" in sites and sites.count("dynamodb.PutItem") == 2, sites
+    # each attempt's record (BatchWriteItem) and the failed one's re-scheduling (a batch's
+    # writes, core/groupcommit.py), every one a site of its own
+    assert "sqs.ChangeMessageVisibilityBatch" in sites and sites.count("dynamodb.BatchWriteItem") == 2, sites
     pipeline.assert_all_delivered(p, w.receiver, paths)
 
     for at, call in enumerate(sites):

@@ -343,3 +343,145 @@ def test_a_batch_reads_what_its_attempts_are_admitted_on_in_one_call(queue):  # 
         assert sorted(p for p in healthy.paths) == ["/0", "/1", "/2"]
     finally:
         healthy.close()
+
+
+def test_writes_submitted_while_a_call_is_under_way_go_together_in_the_next_call():
+    """Group commit (core/groupcommit.py): the first write goes alone at once; those that
+    come while it is under way wait for it, then go in one call; each submitter gets its
+    own answer, and an item the call refused is its submitter's error alone."""
+    import threading
+    import time
+
+    from resource_api.core.groupcommit import GroupCommit
+
+    under_way, release = threading.Event(), threading.Event()
+    calls: list[list[int]] = []
+
+    def flush(items: list[int]) -> list:
+        calls.append(list(items))
+        if len(calls) == 1:
+            under_way.set()
+            release.wait(10)
+        return [ValueError(f"refused {i}") if i == 7 else f"stored {i}" for i in items]
+
+    group = GroupCommit(flush, 25)
+    answers: dict[int, object] = {}
+
+    def submit(i: int) -> None:
+        try:
+            answers[i] = group.submit(i)
+        except ValueError as exc:
+            answers[i] = exc
+
+    threads = [threading.Thread(target=submit, args=(0,))]
+    threads[0].start()
+    assert under_way.wait(10)
+    threads += [threading.Thread(target=submit, args=(i,)) for i in range(1, 10)]
+    for t in threads[1:]:
+        t.start()
+    while len(group._pending) < 9:  # all nine wait for the call under way
+        time.sleep(0.005)
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert calls[0] == [0] and sorted(calls[1]) == list(range(1, 10)) and len(calls) == 2
+    assert {i: str(a) for i, a in answers.items()} == {i: "refused 7" if i == 7 else f"stored {i}" for i in range(10)}
+
+
+def test_a_batch_whose_attempts_time_out_together_records_each_once_and_reschedules_them_in_batch_calls(
+    queue, stalled, monkeypatch  # noqa: F811 - the fixture
+):
+    """Four events for one stalled endpoint in one batch, the account's share one slow
+    slot: one attempt keeps it to its deadline, three are cut together. Every attempt
+    is recorded once, the endpoint's breaker counts all four (in fewer writes when they
+    end together), and every message is re-scheduled, by the batch calls."""
+    from resource_api.events import fairness
+
+    monkeypatch.setenv(deliveries.DELIVERY_TIMEOUT_ENV, "1")
+    monkeypatch.setenv("WEBHOOK_SLOW_AFTER_S", "0.2")
+    monkeypatch.setenv("WEBHOOK_ACCOUNT_SLOW_SLOTS", "1")
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_TIMEOUTS", "10")
+    ctx = _context()
+    endpoint = webhook_endpoints.create(ctx, WebhookEndpointCreate(url=stalled.url, enabled_events=["resource.created"]))
+    for n in range(4):
+        resources.create(ctx, ResourceCreate(name=f"Burst {n}", type="staging"))
+    stream.handle_batch(stream_records())
+    records = _sqs_event(queue, 4)
+    ddb_calls = _aws_calls(db.client())
+    breaker_writes: list[int] = []
+    sqs_calls: list[tuple[str, int]] = []
+
+    def note_breaker(params, **_):  # a write of timeouts: ADD the count of each endpoint's
+        if params.get("UpdateExpression", "").startswith("ADD #t"):
+            breaker_writes.append(sum(int(v["N"]) for k, v in params["ExpressionAttributeValues"].items() if k[2:].isdigit() and k[1] == "n"))
+
+    def note(params, event_name, **_):
+        sqs_calls.append((event_name.rsplit(".", 1)[-1], len(params.get("Entries", [None]))))
+
+    db.client().meta.events.register("before-parameter-build.dynamodb.UpdateItem", note_breaker)
+    queue.meta.events.register("before-parameter-build.sqs", note)
+    try:
+        result = deliveries.handle_batch(records, remaining_ms=lambda: 60_000)
+    finally:
+        queue.meta.events.unregister("before-parameter-build.sqs", note)
+        db.client().meta.events.unregister("before-parameter-build.dynamodb.UpdateItem", note_breaker)
+    assert len(result["batchItemFailures"]) == 4
+    kept = _records(ctx, endpoint["id"])
+    assert len(kept) == 4 and len({r["event"] for r in kept}) == 4
+    assert sorted(r["error"].split(" after")[0] for r in kept) == ["deferred: no answer"] * 3 + ["timed out"]
+    assert sorted(r["consecutive_timeouts"] for r in kept) == [1, 2, 3, 4]
+    assert fairness.read(ctx.account_id, ctx.mode, endpoint["id"]).circuit["timeouts"] == 4
+    # the records in BatchWriteItem calls, the breaker in at most one write per attempt
+    assert "PutItem" not in ddb_calls and 1 <= ddb_calls.count("BatchWriteItem") <= 4
+    assert sum(breaker_writes) == 4 and len(breaker_writes) <= 4
+    assert {name for name, _ in sqs_calls} == {"ChangeMessageVisibilityBatch"} and sum(n for _, n in sqs_calls) == 4
+
+
+def test_an_attempt_cut_by_the_share_leaves_the_failing_streak_to_the_endpoints_next_failure(
+    queue, monkeypatch  # noqa: F811 - the fixture
+):
+    """The cut attempts of a stalled account all end at the same second; each noting its
+    endpoint's failing streak was a write of its own. They count as timeouts, so the
+    circuit opens after N of them, and the first deferral notes the streak."""
+    monkeypatch.setenv("WEBHOOK_CIRCUIT_TIMEOUTS", "2")
+    ctx = _context()
+    endpoint = webhook_endpoints.create(ctx, WebhookEndpointCreate(url="http://127.0.0.1:9/cut", enabled_events=["*"]))
+    resources.create(ctx, ResourceCreate(name="Cut", type="staging"))
+    stream.handle_batch(stream_records())
+    (msg,) = drain(queue)
+    posted: list[int] = []
+
+    def cut(target, body, headers, seconds):
+        posted.append(1)
+        return deliveries.Response(None, 1000, timed_out=True, cut=True, error="deferred: no answer after 1.0 s")
+
+    def streak() -> int | None:
+        return webhook_endpoints.load(ctx.account_id, ctx.mode, endpoint["id"]).get("failing_since")
+
+    assert not deliveries.deliver(msg, 1, cut).ok and streak() is None
+    assert not deliveries.deliver(msg, 2, cut).ok and streak() is None  # the circuit opens
+    assert not deliveries.deliver(msg, 3, cut).ok and len(posted) == 2  # deferred without a request
+    assert streak() is not None and streak() >= clock.now_s() - 60
+    assert [r["consecutive_timeouts"] for r in _records(ctx, endpoint["id"])] == [1, 2, 2]
+
+
+def test_the_state_item_forgets_breakers_past_their_time_or_past_the_most_it_keeps(aws):
+    """Breakers live in the account's state item: one not timed out for STATE_TTL_S is
+    forgotten (as its own item would have expired), and past MAX_TRACKED endpoints the
+    ones that timed out longest ago go (an account has at most 16 live ones per mode),
+    so the item cannot grow with deleted endpoints."""
+    from resource_api.events import fairness
+
+    ctx = _context()
+    now = clock.now_s()
+    old = {f"cb_{f}_we_old": v for f, v in (("timeouts", 2), ("last_timeout_at", now - fairness.STATE_TTL_S - 10))}
+    many = {f"cb_{f}_we_{n:03d}": v for n in range(fairness.MAX_TRACKED)
+            for f, v in (("timeouts", 1), ("last_timeout_at", now - 1000 + n))}
+    key = keys.delivery_share(ctx.account_id, ctx.mode)
+    db.client().put_item(TableName=db.table(), Item=db.to_item({**key, **old, **many}))
+    item = fairness.read(ctx.account_id, ctx.mode, "we_new").share
+    counted = fairness.add_timeouts(ctx.account_id, ctx.mode, ["we_new", "we_new"], item)
+    assert [n for n, _ in counted] == [1, 2] and all(at >= now for _, at in counted)
+    kept = fairness.tracked(fairness.read(ctx.account_id, ctx.mode, "we_new").share)
+    assert len(kept) == fairness.MAX_TRACKED and "we_old" not in kept and "we_000" not in kept
+    assert "we_new" in kept and "we_001" in kept and fairness.read(ctx.account_id, ctx.mode, "we_new").circuit["timeouts"] == 2

@@ -79,6 +79,23 @@ def get_many(keys: list[dict[str, Any]], consistent: bool = True) -> list[dict[s
     return [from_item(got.get(ident(k))) for k in wanted]
 
 
+def put_many(items: list[dict[str, Any]], attempts: int = 4) -> None:
+    """Put up to 25 items (in DynamoDB's form) in one BatchWriteItem. The items DynamoDB
+    leaves unprocessed (throttled) are sent again, with a short backoff, up to `attempts`
+    calls in all; raises if some are still left (a put of the same item twice writes it
+    once: the caller may retry them all)."""
+    import time  # noqa: PLC0415 - only the batch writer waits
+
+    request: dict[str, Any] = {table(): [{"PutRequest": {"Item": item}} for item in items]}
+    for attempt in range(attempts):
+        request = client().batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+        if not request.get(table()):
+            return
+        if attempt + 1 < attempts:
+            time.sleep(0.05 * 2**attempt)
+    raise RuntimeError(f"DynamoDB left {len(request[table()])} item(s) of a BatchWriteItem unprocessed")
+
+
 # --- attribute values -----------------------------------------------------------
 
 

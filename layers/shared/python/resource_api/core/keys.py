@@ -56,7 +56,7 @@ def tenant_partitions(patterns: tuple[str, ...], account: str) -> tuple[str, ...
 
 # The webhook delivery function: reads the event and the endpoint; writes the attempt
 # log and the endpoint's failure streak / disabling; reads and writes its fairness
-# state (an endpoint's circuit breaker, the account's slow slots: *#DLV#CIRCUIT, *#DLV#SHARE).
+# state (the account's slow slots and its endpoints' circuit breakers: *#DLV#SHARE).
 DELIVERY_READ_PARTITIONS = ("*#EVT", "*#WHE", "*#DLV#*")
 DELIVERY_WRITE_PARTITIONS = ("*#DLV#*", "*#WHE")
 # The stream processor's writes: the events it makes of changes (it reads what it needs).
@@ -255,13 +255,9 @@ def delivery(account_id: str, mode: str, event_id: str, attempt_id: str) -> dict
     return {"pk": delivery_partition(account_id, mode, event_id), "sk": attempt_id}
 
 
-def delivery_circuit(account_id: str, mode: str, endpoint_id: str) -> dict[str, str]:
-    """An endpoint's circuit breaker (events/fairness.py): consecutive timeouts, open until."""
-    return {"pk": f"{account_id}#{mode}#DLV#CIRCUIT", "sk": endpoint_id}
-
-
 def delivery_share(account_id: str, mode: str) -> dict[str, str]:
-    """The slow delivery attempts an account and mode has in flight (events/fairness.py)."""
+    """An account and mode's delivery state (events/fairness.py): the slow attempts it has
+    in flight and its endpoints' circuit breakers."""
     return {"pk": f"{account_id}#{mode}#DLV#SHARE", "sk": "SLOW"}
 
 

@@ -36,12 +36,15 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core import clock, db, ids, keys, table
 from ..webhooks import domain as webhook_endpoints, signing, urlguard
 from . import domain as events, fairness, queues
 from .attempts import ENTITY, PREFIX
+
+if TYPE_CHECKING:
+    from ..core.groupcommit import GroupCommit
 
 DELIVERY_TIMEOUT_ENV = "WEBHOOK_DELIVERY_TIMEOUT_S"
 DELIVERY_TIMEOUT_S = 15.0  # one attempt, start to end (Stripe's figure too)
@@ -63,6 +66,7 @@ class Response:
     retry_after: float | None = None
     error: str | None = None
     timed_out: bool = False  # no answer within the deadline, or cut by the account's share
+    cut: bool = False  # cut by the account's share of slow attempts (fairness.SlowShare)
 
 
 # (target, body, headers, seconds the whole attempt may take) -> what happened; never raises
@@ -205,7 +209,7 @@ def _timed_out(started: float, seconds: float, deadline: _Deadline | None = None
     if deadline is not None and deadline.cut:
         slots = fairness.account_slow_slots()
         return Response(
-            None, int(elapsed * 1000), timed_out=True,
+            None, int(elapsed * 1000), timed_out=True, cut=True,
             error=f"deferred: no answer after {elapsed:.1f} s while the account's {slots} slow delivery slots were in use",
         )
     return Response(None, int(elapsed * 1000), error=f"timed out after {seconds:.1f} s", timed_out=True)
@@ -308,7 +312,71 @@ def _record(
         **(circuit.fields() if circuit is not None else {}),
         table.TTL_ATTRIBUTE: now_ms // 1000 + events.RETENTION_S,
     }
-    db.client().put_item(TableName=db.table(), Item=db.to_item(item))
+    (_bookkeeping.get() or Bookkeeping()).records.submit(db.to_item(item))
+
+
+# --- a batch's bookkeeping -----------------------------------------------------------
+
+
+def _put_records(items: list[dict[str, Any]]) -> list[None]:
+    db.put_many(items)
+    return [None] * len(items)
+
+
+def _change_visibility(entries: list[tuple[str, int]]) -> list[Exception | None]:
+    """ChangeMessageVisibilityBatch for (receipt handle, seconds) entries; an entry SQS
+    refused gets its error."""
+    resp = queues.client().change_message_visibility_batch(
+        QueueUrl=queues.queue_url(),
+        Entries=[{"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
+                 for i, (handle, seconds) in enumerate(entries)],
+    )
+    failed = {f["Id"]: f for f in resp.get("Failed") or []}
+    return [
+        RuntimeError(f"SQS refused the visibility change: {failed[str(i)].get('Code')}") if str(i) in failed else None
+        for i in range(len(entries))
+    ]
+
+
+class Bookkeeping:
+    """What the attempts of one batch write when they end, in as few calls as they allow
+    (core/groupcommit.py): attempts that end together (a stalled account's are all cut
+    at the same second) store their records in one BatchWriteItem and re-schedule their
+    messages in one ChangeMessageVisibilityBatch, where each made a PutItem and a
+    ChangeMessageVisibility of its own. Each attempt still waits until its record is
+    stored (and its message re-scheduled), in that order, and fails alone if its write
+    does. One per invocation (`handle_batch`): a container delivers one batch at a time."""
+
+    def __init__(self) -> None:
+        from ..core.groupcommit import GroupCommit  # noqa: PLC0415 - off the handler's import path (cold start)
+
+        self.records: GroupCommit[dict[str, Any]] = GroupCommit(_put_records, 25)  # BatchWriteItem's limit
+        self.visibility: GroupCommit[tuple[str, int]] = GroupCommit(_change_visibility, 10)  # SQS's batch limit
+        self._timeouts: dict[tuple[str, str], GroupCommit[str]] = {}
+        self._lock = threading.Lock()
+
+    def timeouts(self, account_id: str, mode: str, state: dict[str, Any]) -> GroupCommit[str]:
+        """The account's timeouts of this batch (endpoint ids), counted in one write of
+        its breakers when they end together (fairness.after, fairness.add_timeouts):
+        a stalled account's attempts are all cut at the same second. `state`: the
+        account's state item as the batch read it."""
+        from ..core.groupcommit import GroupCommit  # noqa: PLC0415 - imported by __init__ already
+
+        key = (account_id, mode)
+        with self._lock:
+            if key not in self._timeouts:
+                self._timeouts[key] = GroupCommit(
+                    lambda endpoint_ids: fairness.add_timeouts(account_id, mode, endpoint_ids, state), 100
+                )
+            return self._timeouts[key]
+
+
+# The batch whose attempt runs on this thread (set by handle_batch; deliver alone makes its own).
+_bookkeeping: ContextVar[Bookkeeping | None] = ContextVar("webhook_bookkeeping", default=None)
+# In a batch: the new failing streak this thread's attempt found, noted once its attempt
+# is recorded and its message re-scheduled (so that the batch's attempts that fail
+# together meet at those writes, which go out together; webhook_endpoints.mark_failed).
+_streaks: ContextVar[list[tuple[dict[str, Any], int]] | None] = ContextVar("webhook_streaks", default=None)
 
 
 Read = tuple[dict[str, Any] | None, dict[str, Any] | None, fairness.Seen]
@@ -336,12 +404,12 @@ def _read_batch(msgs: list[dict[str, Any]]) -> list[Read | None]:
     unique = list({(k["pk"], k["sk"]): k for ks in wanted if ks for k in ks}.values())
     got = {(k["pk"], k["sk"]): item for k, item in zip(unique, db.get_many(unique) if unique else [])}
     out: list[Read | None] = []
-    for ks in wanted:
+    for msg, ks in zip(msgs, wanted):
         if ks is None:
             out.append(None)
             continue
-        event, endpoint, circuit, share = (got.get((k["pk"], k["sk"])) for k in ks)
-        out.append((events.alive(event), endpoint, fairness.Seen(circuit or {}, share or {})))
+        event, endpoint, state = (got.get((k["pk"], k["sk"])) for k in ks)
+        out.append((events.alive(event), endpoint, fairness.seen_in(state, msg["webhook_endpoint"])))
     return out
 
 
@@ -385,7 +453,9 @@ def deliver(
         finally:
             _share.reset(token)
             share.release()
-    circuit = fairness.after(account_id, mode, endpoint["id"], circuit, resp.timed_out)
+    book = _bookkeeping.get()
+    together = book.timeouts(account_id, mode, seen.share) if book is not None and resp.timed_out else None
+    circuit = fairness.after(account_id, mode, endpoint["id"], circuit, resp.timed_out, together)
     now = clock.now_s()
     if resp.status is not None and 200 <= resp.status < 300:
         _record(msg, endpoint, attempt, resp, True, None, None, circuit)
@@ -397,7 +467,12 @@ def deliver(
         _record(msg, endpoint, attempt, resp, False, None, "410 Gone: the endpoint was disabled")
         webhook_endpoints.disable(endpoint, "The endpoint answered 410 Gone.")
         return Outcome(True)
-    since = webhook_endpoints.mark_failed(endpoint, now)
+    # A new failing streak is not noted for an attempt the account's share cut while the
+    # breaker counts it (it is noted at the endpoint's next failure: its deferral once the
+    # circuit opens, at the latest): the cut attempts of a stalled account all end at
+    # the same second, and each would write its endpoint.
+    note = not (resp.cut and fairness.circuit_timeouts() > 0)
+    since = webhook_endpoints.mark_failed(endpoint, now, _streaks.get(), note=note)
     if now - since >= disable_after_s():
         days = (now - since) / 86_400
         _record(msg, endpoint, attempt, resp, False, None, f"failing for {days:.1f} days: the endpoint was disabled")
@@ -429,7 +504,7 @@ def _defer(msg: dict[str, Any], endpoint: dict[str, Any], attempt: int, circuit:
     else:
         why = "deferred: another attempt is probing the endpoint (its circuit is half-open)"
     resp = Response(None, 0, error=why)
-    since = webhook_endpoints.mark_failed(endpoint, now)
+    since = webhook_endpoints.mark_failed(endpoint, now, _streaks.get())
     if now - since >= disable_after_s():
         days = (now - since) / 86_400
         _record(msg, endpoint, attempt, resp, False, None, f"failing for {days:.1f} days: the endpoint was disabled", circuit, True)
@@ -484,7 +559,27 @@ def handle_batch(
     except Exception:  # noqa: BLE001 - each message reads again on its own
         reads = {}
 
+    book = Bookkeeping()
+
     def one(record: dict[str, Any]) -> Outcome:
+        streaks: list[tuple[dict[str, Any], int]] = []
+        token, noted = _bookkeeping.set(book), _streaks.set(streaks)
+        try:
+            outcome = _one(record)
+        finally:
+            _bookkeeping.reset(token)
+            _streaks.reset(noted)
+        for endpoint, since in streaks:
+            try:
+                webhook_endpoints.note_failing(endpoint, since)
+            except Exception:  # noqa: BLE001 - the endpoint's next failure notes it
+                from aws_lambda_powertools import Logger
+
+                Logger(service="resource-api").exception("could not note the failing streak",
+                                                         extra={"message_id": record.get("messageId")})
+        return outcome
+
+    def _one(record: dict[str, Any]) -> Outcome:
         try:
             msg = json.loads(record["body"])
             attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
@@ -497,9 +592,7 @@ def handle_batch(
             return Outcome(False)  # the queue's own visibility timeout re-schedules it
         if not outcome.ok and outcome.visibility_s is not None:
             try:
-                queues.client().change_message_visibility(
-                    QueueUrl=queues.queue_url(), ReceiptHandle=record["receiptHandle"], VisibilityTimeout=outcome.visibility_s
-                )
+                book.visibility.submit((record["receiptHandle"], outcome.visibility_s))
             except Exception:
                 from aws_lambda_powertools import Logger
 

@@ -28,12 +28,17 @@ deadline (15 s). Three layers keep one account from stalling every account's web
    attempt, the half-open probe, is let through: an answer closes it, another timeout
    opens it again for twice as long (up to CIRCUIT_OPEN_MAX_S). Any answer resets the
    count. A deferred message is retried on the schedule (its next_attempt_at is no
-   earlier than the probe), so its three days of retries are kept. A timeout is one
-   write (the count and its time; the open period runs from the last timeout).
+   earlier than the probe), so its three days of retries are kept. Every endpoint's
+   breaker is kept in its account's state item, beside the slow slots (three attributes
+   per endpoint that timed out, BREAKER_FIELDS), so the timeouts of a batch's attempts
+   that end together, whatever endpoints of the account they are, are one write (the
+   counts and their time; the open period runs from the last timeout): add_timeouts,
+   by the batch's group commit (deliveries.Bookkeeping).
 
-An attempt reads what it is admitted on (the endpoint's breaker, the account's share)
-in the same BatchGetItem as its event and endpoint (deliveries._read): a deferral costs
-that read, the attempt's record and the visibility change, nothing more.
+An attempt reads what it is admitted on (its account's state item: the share and the
+endpoint's breaker) in the same BatchGetItem as its event and endpoint
+(deliveries._read_batch): a deferral costs that read and its share of the batch's
+record and visibility writes, nothing more.
 
 Deferrals are recorded as attempts (the receive is one, SQS counts it), with the
 circuit's state, so a dashboard can show why and when the next try is.
@@ -114,20 +119,49 @@ class Circuit:
 class Seen:
     """What an attempt read of its fairness state before it starts, in the same
     BatchGetItem as its event and endpoint (deliveries._read): the endpoint's breaker
-    item and the account's share item ({} where there is none)."""
+    (`circuit`: timeouts, last_timeout_at, probe_until; {} for none) and the account's
+    state item (`share`, {} where there is none) it is kept in."""
 
     circuit: dict[str, Any]
     share: dict[str, Any]
 
 
+# Every endpoint's breaker is kept in its account's (and mode's) one state item, beside
+# the slow slots: three attributes per endpoint that has timed out, named by its id. So
+# the timeouts of one batch, whatever endpoints of the account they are, are counted in
+# one write (add_timeouts), and the batch reads every breaker with the share.
+BREAKER_FIELDS = ("timeouts", "last_timeout_at", "probe_until")
+MAX_TRACKED = 64  # endpoints one state item keeps breakers for (an account has at most 16 live ones per mode)
+
+
+def _attr(field: str, endpoint_id: str) -> str:
+    return f"cb_{field}_{endpoint_id}"
+
+
+def breaker_of(item: dict[str, Any], endpoint_id: str) -> dict[str, Any]:
+    """The endpoint's breaker as kept in its account's state item ({} for none)."""
+    return {f: item[_attr(f, endpoint_id)] for f in BREAKER_FIELDS if item.get(_attr(f, endpoint_id)) is not None}
+
+
+def tracked(item: dict[str, Any]) -> dict[str, int]:
+    """The endpoints the state item keeps a breaker for -> their last timeout (epoch s)."""
+    prefix = "cb_last_timeout_at_"
+    return {name[len(prefix):]: int(value) for name, value in item.items() if name.startswith(prefix)}
+
+
 def state_keys(account_id: str, mode: str, endpoint_id: str) -> list[dict[str, str]]:
-    """The keys `Seen` is read from: the endpoint's breaker, the account's share."""
-    return [keys.delivery_circuit(account_id, mode, endpoint_id), keys.delivery_share(account_id, mode)]
+    """The keys `Seen` is read from: the account's state item (the endpoint's breaker
+    and the share)."""
+    return [keys.delivery_share(account_id, mode)]
+
+
+def seen_in(item: dict[str, Any] | None, endpoint_id: str) -> Seen:
+    return Seen(breaker_of(item or {}, endpoint_id), item or {})
 
 
 def read(account_id: str, mode: str, endpoint_id: str) -> Seen:
-    circuit, share = db.get_many(state_keys(account_id, mode, endpoint_id))
-    return Seen(circuit or {}, share or {})
+    (item,) = db.get_many(state_keys(account_id, mode, endpoint_id))
+    return seen_in(item, endpoint_id)
 
 
 def _open_for(timeouts: int) -> float:
@@ -138,9 +172,7 @@ def _open_for(timeouts: int) -> float:
 
 def _open_until(item: dict[str, Any], timeouts: int) -> int:
     """When an open circuit may let a probe through: its last timeout plus the open
-    period its count earns (`open_until`: an item written before `last_timeout_at`)."""
-    if item.get("open_until") is not None:
-        return int(item["open_until"])
+    period its count earns."""
     return int(item.get("last_timeout_at", 0)) + int(_open_for(timeouts))
 
 
@@ -178,13 +210,13 @@ def admit(account_id: str, mode: str, endpoint_id: str, attempt_s: float, seen: 
     open_until = _open_until(item, timeouts)
     if now < open_until:
         return Circuit(OPEN, timeouts, open_until, defer=True)
-    key = keys.delivery_circuit(account_id, mode, endpoint_id)
     try:  # due: one attempt probes, the others wait for its answer
         db.client().update_item(
             TableName=db.table(),
-            Key=db.to_item(key),
-            UpdateExpression="SET probe_until = :until",
-            ConditionExpression="timeouts >= :limit AND (attribute_not_exists(probe_until) OR probe_until < :now)",
+            Key=db.to_item(keys.delivery_share(account_id, mode)),
+            UpdateExpression="SET #p = :until",
+            ConditionExpression="#t >= :limit AND (attribute_not_exists(#p) OR #p < :now)",
+            ExpressionAttributeNames={"#p": _attr("probe_until", endpoint_id), "#t": _attr("timeouts", endpoint_id)},
             ExpressionAttributeValues=db.values(until=int(now + attempt_s) + 1, limit=limit, now=int(now)),
         )
     except Exception as exc:
@@ -194,34 +226,78 @@ def admit(account_id: str, mode: str, endpoint_id: str, attempt_s: float, seen: 
     return Circuit(HALF_OPEN, timeouts)
 
 
-def after(account_id: str, mode: str, endpoint_id: str, before: Circuit, timed_out: bool) -> Circuit:
+def after(
+    account_id: str, mode: str, endpoint_id: str, before: Circuit, timed_out: bool, together: Any = None
+) -> Circuit:
     """Count the attempt's result: a timeout adds one (and opens the circuit at the
     limit, or again after a failed probe); any answer closes it. Returns the state after.
-    One write either way (a timeout's also notes when, which the open period runs from)."""
+    One write either way (a timeout's also notes when, which the open period runs from).
+    `together`: the batch's group commit of its account's timeouts (deliveries.
+    Bookkeeping.timeouts), so that attempts of one account that time out together,
+    whatever their endpoints, are counted in one write; without it, this attempt's own."""
     limit = circuit_timeouts()
     if limit <= 0:
         return before
-    key = db.to_item(keys.delivery_circuit(account_id, mode, endpoint_id))
     if not timed_out:
         if before.timeouts or before.state != CLOSED:
             db.client().update_item(
-                TableName=db.table(), Key=key,
-                UpdateExpression="REMOVE timeouts, last_timeout_at, open_until, probe_until",
+                TableName=db.table(), Key=db.to_item(keys.delivery_share(account_id, mode)),
+                UpdateExpression="REMOVE " + ", ".join(f"#{i}" for i in range(len(BREAKER_FIELDS))),
+                ExpressionAttributeNames={f"#{i}": _attr(f, endpoint_id) for i, f in enumerate(BREAKER_FIELDS)},
             )
         return Circuit(CLOSED)
-    now = int(clock.now())
-    resp = db.client().update_item(
-        TableName=db.table(),
-        Key=key,
-        UpdateExpression=f"ADD timeouts :one SET last_timeout_at = :now, {table.TTL_ATTRIBUTE} = :ttl "
-        "REMOVE probe_until, open_until",
-        ExpressionAttributeValues=db.values(one=1, now=now, ttl=now + STATE_TTL_S),
-        ReturnValues="ALL_NEW",
-    )
-    timeouts = int(resp["Attributes"]["timeouts"]["N"])
+    if together is not None:
+        timeouts, at = together.submit(endpoint_id)
+    else:
+        ((timeouts, at),) = add_timeouts(account_id, mode, [endpoint_id])
     if timeouts < limit:
         return Circuit(CLOSED, timeouts)
-    return Circuit(OPEN, timeouts, now + int(_open_for(timeouts)))
+    return Circuit(OPEN, timeouts, at + int(_open_for(timeouts)))
+
+
+def add_timeouts(
+    account_id: str, mode: str, endpoint_ids: list[str], item: dict[str, Any] | None = None
+) -> list[tuple[int, int]]:
+    """Count one timeout for each of `endpoint_ids` (an endpoint may come more than once),
+    all in one write of the account's state item; for each, in turn, the endpoint's count
+    after it and the time noted as its last timeout (an open period runs from it). `item`: the state item as the batch read it, to forget the breakers of
+    endpoints that have not timed out for STATE_TTL_S (as the per-endpoint items they
+    were kept in before expired), or past the MAX_TRACKED most recent (deleted ones)."""
+    counts: dict[str, int] = {}
+    for e in endpoint_ids:
+        counts[e] = counts.get(e, 0) + 1
+    now = int(clock.now())
+    names: dict[str, str] = {}
+    adds, sets, removes = [], [f"{table.TTL_ATTRIBUTE} = :ttl"], []
+    values: dict[str, Any] = {":now": {"N": str(now)}, ":ttl": {"N": str(now + STATE_TTL_S)}}
+    for i, (e, n) in enumerate(counts.items()):
+        names.update({f"#t{i}": _attr("timeouts", e), f"#l{i}": _attr("last_timeout_at", e), f"#p{i}": _attr("probe_until", e)})
+        values[f":n{i}"] = {"N": str(n)}
+        adds.append(f"#t{i} :n{i}")
+        sets.append(f"#l{i} = :now")
+        removes.append(f"#p{i}")
+    known = {e: at for e, at in tracked(item or {}).items() if e not in counts}
+    recent = sorted(known, key=lambda e: known[e], reverse=True)
+    forget = [e for rank, e in enumerate(recent) if known[e] < now - STATE_TTL_S or rank >= MAX_TRACKED - len(counts)]
+    for j, e in enumerate(forget):
+        for f in BREAKER_FIELDS:
+            names[f"#f{j}{f[0]}"] = _attr(f, e)
+            removes.append(f"#f{j}{f[0]}")
+    resp = db.client().update_item(
+        TableName=db.table(),
+        Key=db.to_item(keys.delivery_share(account_id, mode)),
+        UpdateExpression=f"ADD {', '.join(adds)} SET {', '.join(sets)} REMOVE {', '.join(removes)}",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+        ReturnValues="UPDATED_NEW",
+    )
+    got = resp["Attributes"]
+    totals = {e: int(got[_attr("timeouts", e)]["N"]) for e in counts}
+    out, seen_n = [], {e: 0 for e in counts}
+    for e in endpoint_ids:
+        seen_n[e] += 1
+        out.append((totals[e] - counts[e] + seen_n[e], now))
+    return out
 
 
 # --- the account's share of slow attempts -----------------------------------------------

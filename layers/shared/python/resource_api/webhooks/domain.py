@@ -330,8 +330,14 @@ def mark_succeeded(item: dict[str, Any]) -> None:
         _system_update(item, "REMOVE failing_since")
 
 
-def mark_failed(item: dict[str, Any], now: int) -> int:
-    """Note the start of a failing streak; returns when it started."""
+def mark_failed(
+    item: dict[str, Any], now: int, later: list[tuple[dict[str, Any], int]] | None = None, note: bool = True
+) -> int:
+    """Note the start of a failing streak; returns when it started. `later`: the write
+    that notes a new streak is appended there (note_failing, made by the caller once
+    its attempt is recorded and re-scheduled) instead of made now; a new streak starts
+    now, so nothing is decided on it before. `note=False`: when it started, as known,
+    without noting a new one (the next failure will)."""
     since = item.get("failing_since")
     if since is not None:
         return int(since)
@@ -339,11 +345,21 @@ def mark_failed(item: dict[str, Any], now: int) -> int:
     noted = _noted.get(key)
     if noted is not None and time.monotonic() - noted[1] < NOTED_S:
         return noted[0]
-    _system_update(item, "SET failing_since = if_not_exists(failing_since, :n)", n=now)
+    if not note:
+        return now
     if len(_noted) > 1000:
         _noted.clear()
-    _noted[key] = (now, time.monotonic())
+    _noted[key] = (now, time.monotonic())  # before the write: the batch's other attempts of it need not
+    if later is not None:
+        later.append((item, now))
+    else:
+        note_failing(item, now)
     return now
+
+
+def note_failing(item: dict[str, Any], now: int) -> None:
+    """Write the start of a failing streak (kept if one is already noted)."""
+    _system_update(item, "SET failing_since = if_not_exists(failing_since, :n)", n=now)
 
 
 def disable(item: dict[str, Any], reason: str) -> bool:
