@@ -57,9 +57,8 @@ def add(pk): return {"Update": {"TableName": "t", "Key": key(pk), "UpdateExpress
                                 "ExpressionAttributeValues": {":one": {"N": "1"}}}}
 def put(pk): return {"Put": {"TableName": "t", "Item": key(pk)}}
 
-def together(*transactions):
-    # each from its own client, all in flight at once: they reach the server while it
-    # holds its DynamoDB lock, which is released once all have arrived
+def senders(transactions):
+    # each transaction from its own client; what each got: "committed" or its reasons
     clients = [client() for _ in transactions]
     got = [None] * len(transactions)
     def send(i):
@@ -68,6 +67,12 @@ def together(*transactions):
             got[i] = "committed"
         except clients[i].exceptions.TransactionCanceledException as e:
             got[i] = [r["Code"] for r in e.response["CancellationReasons"]]
+    return send, got
+
+def together(*transactions):
+    # all in flight at once: they reach the server while it holds its DynamoDB lock,
+    # which is released once all have arrived
+    send, got = senders(transactions)
     base = conflicts.arrived()
     threads = [threading.Thread(target=send, args=(i,)) for i in range(len(transactions))]
     with app.lock:
@@ -84,14 +89,7 @@ def n(pk):
 
 def apart(gap, *transactions):
     # all queued behind the server's lock, arriving `gap` seconds apart
-    clients = [client() for _ in transactions]
-    got = [None] * len(transactions)
-    def send(i):
-        try:
-            clients[i].transact_write_items(TransactItems=transactions[i])
-            got[i] = "committed"
-        except clients[i].exceptions.TransactionCanceledException as e:
-            got[i] = [r["Code"] for r in e.response["CancellationReasons"]]
+    send, got = senders(transactions)
     threads = [threading.Thread(target=send, args=(i,)) for i in range(len(transactions))]
     with app.lock:
         for i, t in enumerate(threads):
