@@ -27,12 +27,14 @@ module, loaded in that process, saves all of it and loads it back:
   A header carries the format version, the moto version that wrote it, and the payload's
   SHA-256: an older or foreign file, or a damaged one, is refused with a message that
   says how to start afresh, never loaded half-way.
-- *Periodic.* A snapshot is taken every LOCAL_SNAPSHOT_INTERVAL seconds (default 1) when
-  something changed, or less often for a world so big that its snapshot takes more than
-  1/CPU_SHARE of that in CPU (the child's), and once more when the server is stopped
-  (SIGTERM, which the local cloud sends on Ctrl-C). A `kill -9` loses at most the writes
-  of the last interval plus the time a snapshot takes to write (docs/localcloud.md has
-  the measured figures).
+- *Periodic.* A snapshot is taken at most every LOCAL_SNAPSHOT_INTERVAL seconds (default
+  1) when something changed: at once when the server is idle (its own CPU under a tenth
+  of a core over the last 0.6 s); while it is busy, no sooner than CPU_SHARE times the
+  last snapshot's CPU (the child's) after the last one started, so that snapshots never
+  take more than 1/CPU_SHARE of a core from the requests; and once more when the server
+  is stopped (SIGTERM, which the local cloud sends on Ctrl-C). A `kill -9` loses at most
+  the writes since the last snapshot started (docs/localcloud.md has the measured
+  figures).
 
 On load (`restore`), before the server answers its first request:
 
@@ -60,10 +62,12 @@ On load (`restore`), before the server answers its first request:
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
 import copyreg
 import datetime
+import functools
 import gc
 import hashlib
 import io
@@ -71,6 +75,7 @@ import json
 import mmap
 import os
 import pickle
+import resource
 import signal
 import struct
 import sys
@@ -95,7 +100,11 @@ STATUS_PATH = "/_localcloud/state"
 SNAPSHOT_PATH = "/_localcloud/snapshot"
 GATE_TIMEOUT_S = 2.0
 STOP_TIMEOUT_S = 100.0  # the last snapshot at stop, at most (the local cloud waits 120 s for it)
-CPU_SHARE = 25  # snapshots use at most 1/25 of a core: the interval grows with a big world's snapshot
+HISTORY = 64  # periodic snapshots whose costs `status` lists
+CPU_SHARE = 50  # while the server is busy, snapshots use at most 1/50 of a core: a big world's are taken less often
+TICK_S = 0.2  # the snapshot loop looks this often whether one is due
+IDLE_TICKS = 3  # ... and whether the server was idle over the last IDLE_TICKS ticks:
+IDLE_CPU_SHARE = 0.1  # at most a tenth of a core of its own CPU (pollers included): then one is taken at once
 
 # Requests that change nothing (by the last part of X-Amz-Target): no snapshot for them.
 READ_ONLY_PREFIXES = ("Get", "Describe", "List", "Query", "Scan", "BatchGet")
@@ -113,6 +122,7 @@ def snapshot_path(directory: str) -> str:
     return os.path.join(directory, SNAPSHOT_NAME)
 
 
+@functools.cache
 def moto_version() -> str:
     from importlib.metadata import version
 
@@ -698,6 +708,11 @@ class Gate:
 # ------------------------------------------------------------------------ the keeper
 
 
+def _faults() -> int:
+    """The server's minor page faults so far (all its threads)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 class Persistence:
     """In the moto server: restore at start, snapshot periodically and at stop."""
 
@@ -711,6 +726,14 @@ class Persistence:
         self.restored: dict[str, Any] | None = None
         self.stats: dict[str, Any] = {"last_cpu_seconds": None, "snapshots": 0, "failures": 0, "last_error": None, "last_bytes": None,
                                       "last_seconds": None, "last_written": None, "skipped_busy": 0}
+        # What each periodic snapshot cost, for `make bench` (bench/persistence.py): the
+        # child's CPU, the server's own CPU in fork(), and the server's page faults while
+        # the child lived (its copy-on-write copies), beside the server's fault rate while
+        # no child lived (`between`).
+        self.history: collections.deque[dict[str, Any]] = collections.deque(maxlen=HISTORY)
+        self.between = {"faults": 0, "seconds": 0.0}
+        self._free_since: tuple[float, int] | None = None  # (monotonic, faults) when the last child ended
+        self._child_record: dict[str, Any] = {}
         self.child: int | None = None
         self.child_started = 0.0
         self.child_changes = 0
@@ -834,7 +857,9 @@ class Persistence:
 
     def status(self) -> dict[str, Any]:
         return {"directory": self.directory, "file": self.path, "interval_s": self.interval,
-                "restored": self.restored, "unsaved_changes": self.changes - self.saved_changes, **self.stats}
+                "restored": self.restored, "unsaved_changes": self.changes - self.saved_changes, **self.stats,
+                "history": list(self.history), "between": dict(self.between),
+                "writing_since": self._child_record.get("started") if self.child is not None else None}
 
     # -- snapshots
 
@@ -861,8 +886,15 @@ class Persistence:
                     return False
                 changes = self.changes
                 if fork:
+                    faults, cpu = _faults(), time.thread_time()
                     pid = self._fork()
                     if pid:
+                        now = time.monotonic()
+                        if self._free_since is not None:
+                            self.between["faults"] += faults - self._free_since[1]
+                            self.between["seconds"] = round(self.between["seconds"] + now - self._free_since[0], 3)
+                        self._child_record = {"started": time.time(), "fork_cpu_seconds": round(time.thread_time() - cpu, 6),
+                                              "faults_at_fork": faults}
                         self.child, self.child_started, self.child_changes = pid, started, changes
                         self.reaper = threading.Thread(target=self._reap, args=(pid,), name="snapshot-reaper",
                                                        daemon=True)
@@ -876,12 +908,14 @@ class Persistence:
     def _fork(self) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # "multi-threaded, fork() may deadlock"
+            moto_version()  # read once, in the server: the child inherits it
             pid = os.fork()
         if pid == 0:  # the child: write the world as it was at the fork, and go
             code = 0
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                gc.disable()  # a collection pass would touch (copy) the server's pages: this process ends soon
                 write_file(self.path, dumps(capture()), {})
             except BaseException as exc:  # noqa: BLE001
                 with contextlib.suppress(Exception):
@@ -894,6 +928,13 @@ class Persistence:
         _, status, usage = os.wait4(pid, 0)
         with self.lock:
             self.stats["last_cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
+            faults, now = _faults(), time.monotonic()
+            record = self._child_record
+            self.history.append({"started": record.get("started"), "seconds": round(now - self.child_started, 3),
+                                 "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 4),
+                                 "fork_cpu_seconds": record.get("fork_cpu_seconds"),
+                                 "server_faults": faults - record.get("faults_at_fork", faults)})
+            self._free_since = (now, faults)
             if os.waitstatus_to_exitcode(status) == 0:
                 self._done(self.child_started, os.path.getsize(self.path), self.child_changes)
             else:
@@ -915,14 +956,30 @@ class Persistence:
 
     def run_periodically(self) -> None:
         def loop() -> None:
+            last_start: float | None = None
+            samples: collections.deque[tuple[float, float]] = collections.deque(maxlen=IDLE_TICKS + 1)
             while not self.stopping:
-                # A big world's snapshot costs more CPU: it is taken less often, so that
-                # writing snapshots never takes more than 1/CPU_SHARE of a core.
-                time.sleep(max(self.interval, CPU_SHARE * (self.stats.get("last_cpu_seconds") or 0.0)))
+                time.sleep(TICK_S)
                 if self.stopping:
                     return
+                now = time.monotonic()
+                samples.append((now, time.process_time()))
+                if last_start is not None and now - last_start < self.interval:
+                    continue
+                # A big world's snapshot costs more CPU: while the server is busy, snapshots
+                # start no more often than once per CPU_SHARE times the last one's CPU
+                # (start to start), so that they never take more than 1/CPU_SHARE of a core
+                # from the requests; while it is idle they cost no request anything.
+                due = last_start is None or now - last_start >= CPU_SHARE * (self.stats.get("last_cpu_seconds") or 0.0)
+                (t0, c0), (t1, c1) = samples[0], samples[-1]
+                idle = len(samples) > IDLE_TICKS and (c1 - c0) <= IDLE_CPU_SHARE * (t1 - t0)
+                if not (due or idle):
+                    continue
                 try:
-                    self.snapshot(fork=True)
+                    if self.snapshot(fork=True):
+                        last_start = now
+                        self._wait_child()
+                        samples.clear()  # the server's copy-on-write while it lived is not a request's
                 except Exception as exc:  # noqa: BLE001 - a failed one is retried at the next tick
                     self.stats["failures"] += 1
                     self.stats["last_error"] = f"{type(exc).__name__}: {exc}"

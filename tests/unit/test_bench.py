@@ -310,3 +310,41 @@ def test_a_phase_cut_off_by_its_budget_takes_what_it_started_with_it(tmp_path):
     while alive() and time.monotonic() < deadline:  # a final state: gone (or a zombie)
         time.sleep(0.05)
     assert not alive(), "the phase's child outlived the phase"
+
+
+def test_a_kept_worlds_snapshots_are_charged_prorated_over_the_window():
+    """Issue 21's throughput figure: a snapshot's cost (its process's CPU, the server's
+    fork and its copy-on-write faults over its fault rate without a child) is spread
+    over the time until the next one starts, so a few seconds' window is charged its
+    share, not 0 or a whole snapshot as the ones that happen to end in it would give;
+    the verdict follows the share."""
+    from bench import persistence
+    from localcloud.persistence import CPU_SHARE
+
+    status = {"interval_s": 1.0, "between": {"faults": 1000, "seconds": 1.0}, "writing_since": None,
+              "history": [{"started": 100.0, "seconds": 0.5, "cpu_seconds": 0.2, "fork_cpu_seconds": 0.01,
+                           "server_faults": 2500},
+                          {"started": 110.0, "seconds": 0.5, "cpu_seconds": 0.1, "fork_cpu_seconds": 0.01,
+                           "server_faults": 500}]}
+    # half of the first one's ten seconds: half its cost; its faults over 1000/s x 0.5 s
+    half = persistence.prorated(status, 105.0, 110.0, fault_us=4.0)
+    assert half["snapshots"] == 1 and half["child_cpu_s"] == pytest.approx(0.1)
+    assert half["cow_faults"] == 1000 and half["cow_cpu_s"] == pytest.approx(0.004)
+    assert half["cost_s"] == pytest.approx(0.1 + 0.005 + 0.004)
+    # the last one is spread until the schedule's next: its time + CPU_SHARE x its CPU
+    gap = 0.5 + max(1.0, CPU_SHARE * 0.1)
+    tail = persistence.prorated(status, 110.0, 111.0, fault_us=4.0)
+    assert tail["child_cpu_s"] == pytest.approx(round(0.1 / gap, 4))
+    assert tail["cow_faults"] == 0  # 500 faults in 0.5 s is the rate without a child
+    # one being written when the status was read: charged as the last one
+    writing = persistence.prorated({**status, "writing_since": 112.0}, 112.0, 113.0, fault_us=4.0)
+    assert writing["snapshots"] == 1 and writing["child_cpu_s"] == pytest.approx(round(0.1 / gap, 4))
+    assert persistence.prorated(status, 90.0, 99.0, fault_us=4.0)["cost_s"] == 0  # before any snapshot
+    assert persistence.cow_fault_us(pages=2000, repeats=1) > 0  # a copy costs something, measured here
+
+    row = {"rps_without": 50.0, "rps_with": 49.0, "cpu_ms_per_request_without": 30.0, "cpu_ms_per_request_with": 31.0,
+           "cpu_change_pct": 3.3, "snapshot_cpu_ms_per_request": 0.9, "snapshot_cpu_pct_runs": [2.9, 3.1]}
+    ok = persistence.targets({"throughput": {"create": {**row, "snapshot_cpu_pct": 3.0}}})
+    assert [r["verdict"] for r in ok if r["subject"].startswith("create")] == ["PASS"]
+    over = persistence.targets({"throughput": {"create": {**row, "snapshot_cpu_pct": 5.6}}})
+    assert [r["verdict"] for r in over if r["subject"].startswith("create")] == ["FAIL"]
