@@ -93,17 +93,27 @@ print(json.dumps(seen))
 # (before it); a function's own part is (its child) - (an empty child forked just
 # before). Sharing the floor's import this way needs a third of the instructions of a
 # fresh interpreter per function. os._exit: no interpreter teardown in any figure
-# (Lambda never tears one down either).
+# (Lambda never tears one down either). A function's line may carry an event after its
+# root: its child then also answers that first request through `handler.handler` (the
+# dashboard's first page, bench/dashboard.py), and anything but a 200 is an error.
 COUNT = r"""
 import json, os, sys
 cfg = json.loads(sys.argv[1])
-def fork(imports, root):
+class Context:
+    function_name = "bench"; aws_request_id = "bench"; memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bench"
+    def get_remaining_time_in_millis(self): return 10000
+def fork(imports, root, event=None):
     pid = os.fork()
     if pid == 0:
         try:
             sys.path[0] = root
             for name, fromlist in imports:
                 __import__(name, fromlist=fromlist)
+            if event is not None:
+                answer = sys.modules["handler"].handler(event, Context())
+                if answer.get("statusCode") != 200:
+                    raise RuntimeError(f"the first request answered {answer.get('statusCode')}")
         except BaseException as exc:
             os.write(2, f"BENCH-ERROR {os.getpid()} {type(exc).__name__}: {exc}\n".encode())
             os._exit(1)
@@ -116,9 +126,9 @@ for name, fromlist in cfg["floor"]:
     __import__(name, fromlist=fromlist)
 out["floor"] = fork([], cfg["root"])
 for line in sys.stdin:  # one function a line, read only now: nothing above depends on which
-    name, root = json.loads(line)
+    name, root, *first_request = json.loads(line)
     out["before:" + name] = fork([], cfg["root"])
-    out[name] = fork([["handler", []]], root)
+    out[name] = fork([["handler", []]], root, *first_request)
 os.write(1, json.dumps(out).encode())
 os._exit(0)
 """
@@ -245,14 +255,7 @@ def summarise(functions: dict[str, dict[str, Any]], layout: str, build_note: str
             row["floor_kept_out"] = _imports_text(entry["kept_out"])
         if entry["declared"]:
             row["floor_declared"] = entry["declared"]
-        own = (counted.get("own", {}).get(name) or [None])[0]
-        floor = (counted.get("floor", {}).get(entry["floor_key"]) or [None])[0]
-        if isinstance(own, int) and isinstance(floor, int):
-            row.update(instructions=floor + own, floor_instructions=floor, own_instructions=own,
-                       ratio=round((floor + own) / floor, 4) if floor > 0 else None)
-        else:
-            why = counted.get("na_all") or counted.get("na", {}).get(name) or "not counted before the phase's time ran out"
-            row["instructions_na"] = str(why)[:300]
+        row.update(counted_figures(counted, name, entry["floor_key"]))
         samples, floors = entry.get("samples") or [], entry.get("floor_samples") or []
         n = min(len(samples), len(floors))
         if n:
@@ -298,6 +301,19 @@ def summarise(functions: dict[str, dict[str, Any]], layout: str, build_note: str
     }
 
 
+def counted_figures(counted: dict[str, Any], name: str, floor_key: str) -> dict[str, Any]:
+    """One function's figures from count_all's result: instructions (floor + its own part),
+    floor_instructions, own_instructions and ratio, from the first count of each; or
+    instructions_na with the reason there is none."""
+    own = (counted.get("own", {}).get(name) or [None])[0]
+    floor = (counted.get("floor", {}).get(floor_key) or [None])[0]
+    if isinstance(own, int) and isinstance(floor, int):
+        return {"instructions": floor + own, "floor_instructions": floor, "own_instructions": own,
+                "ratio": round((floor + own) / floor, 4) if floor > 0 else None}
+    why = counted.get("na_all") or counted.get("na", {}).get(name) or "not counted before the phase's time ran out"
+    return {"instructions_na": str(why)[:300]}
+
+
 def functions_of(functions: dict[str, dict[str, Any]], floor: str) -> str:
     names = [n for n, e in functions.items() if e.get("floor_key") == floor]
     return names[0] + (f" (+{len(names) - 1})" if len(names) > 1 else "") if names else "?"
@@ -325,6 +341,10 @@ def count_all(functions: dict[str, dict[str, Any]], layers: list[str], root: Pat
     """Every count the phase needs, one Valgrind process (COUNT) per chunk of at most
     CHUNK functions sharing a floor, two processes at a time (bench/instructions.jobs()).
 
+    `functions`: name -> {"paths": [its folder, ...], "floor_key": json of its floor's
+    imports, and optionally "first_request": an event its handler answers after the import
+    (counted with it)}.
+
     Returns {"start": an interpreter that imported nothing, "floor": {floor key: [count,
     ...]}, "own": {function: [count, ...]}, "na": {function: why}}: a list holds the first
     figure then its repeats. A floor shared by several chunks is counted once per chunk
@@ -350,7 +370,8 @@ def count_all(functions: dict[str, dict[str, Any]], layers: list[str], root: Pat
         if deadline is not None and time.monotonic() > deadline:
             return {"na": {n: "not counted before the phase's time ran out" for n in names}}
         cfg = {"root": str(root), "layers": layers, "floor": json.loads(key)}
-        handlers = "".join(json.dumps([n, functions[n]["paths"][0]]) + "\n" for n in names)
+        handlers = "".join(json.dumps([n, functions[n]["paths"][0], *([functions[n]["first_request"]]
+                                      if "first_request" in functions[n] else [])]) + "\n" for n in names)
         timeout = max(30.0, deadline - time.monotonic()) if deadline is not None else 600.0
         try:
             result = instructions.count_forks(COUNT, [json.dumps(cfg)], env, timeout=timeout, stdin=handlers)
@@ -363,7 +384,9 @@ def count_all(functions: dict[str, dict[str, Any]], layers: list[str], root: Pat
                                "own": {}, "na": {}}
         for n in names:
             if pids[n] in errors:
-                got["na"][n] = f"handler does not import: {errors[pids[n]]}"[:300]
+                what = "handler or its first request failed" if "first_request" in functions[n] \
+                    else "handler does not import"
+                got["na"][n] = f"{what}: {errors[pids[n]]}"[:300]
             else:
                 got["own"][n] = by_pid[pids[n]] - by_pid[pids["before:" + n]]
         return got

@@ -230,6 +230,60 @@ def test_instruction_counts_of_forked_children_repeat_exactly():
     assert instructions.spread([first, second]) < 1e-3
 
 
+def test_the_dashboards_cold_start_target_gates_on_its_instruction_count_not_its_wall_clock():
+    """bench/dashboard.py's row: the counted ratio decides (a slow wall clock beside it fails
+    nothing, a fast one passes nothing); no count is n/a, never PASS."""
+    from bench import dashboard
+
+    limit = dashboard.COUNT_RATIO
+    assert 1 < limit < 1.6  # tighter than the wall-clock target it replaced
+    wall = {"cold_start_ms": 864.0, "import_ms": 822.0, "first_page_ms": 41.0, "floor_ms": 405.0, "wall_ratio": 2.13}
+    floor = 1_000_000_000
+    under = {**wall, "instructions": int(floor * limit), "floor_instructions": floor, "ratio": round(limit, 4)}
+    over = {**under, "instructions": int(floor * limit) + 200_000, "ratio": round(limit + 0.0002, 4),
+            "wall_ratio": 1.01, "cold_start_ms": 410.0}
+    uncounted = {**wall, "instructions_na": "valgrind is not installed (apt-get install valgrind)", "wall_ratio": 1.01}
+
+    def row(cold: dict) -> dict:
+        (got,) = [t for t in dashboard.targets({"cold_start": cold}) if t["target"] == dashboard.COLD_TARGET]
+        return got
+
+    assert row(under)["verdict"] == "PASS" and f"= {round(limit, 4)}x; wall 864 ms" in row(under)["figure"]
+    assert row(over)["verdict"] == "FAIL" and "1.01x floor 405 ms" in row(over)["figure"]
+    assert row(uncounted)["verdict"] == "n/a" and "valgrind is not installed" in row(uncounted)["figure"]
+    # a phase cut off before its first result keeps the row, n/a with why
+    (cut,) = dashboard.targets({"cut_off": "phase dashboard did not finish within its 60 s share of the budget"})
+    assert cut["target"] == dashboard.COLD_TARGET and cut["verdict"] == "n/a" and "did not finish" in cut["figure"]
+    assert "1,000,000,000" in dashboard.render({"cold_start": {**under, "own_instructions": int(floor * (limit - 1)),
+                                                               "counts": [under["instructions"]] * 2}})
+
+
+@pytest.mark.skipif(instructions.unavailable() is not None, reason="valgrind not installed")
+def test_a_counted_first_request_is_in_the_functions_count_and_a_failed_one_is_not_a_figure(tmp_path):
+    """bench/coldstart.count_all with a `first_request` (how the dashboard's first page is
+    counted): the handler's answer to it is counted with its import, and a handler that
+    does not answer 200 gets no figure."""
+    from bench import coldstart
+
+    for name, status in (("ok", 200), ("broken", 500)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "handler.py").write_text(
+            "def handler(event, context):\n"
+            "    import fractions  # real work, only on the first request\n"
+            f"    return {{'statusCode': {status}}}\n")
+    (tmp_path / "root").mkdir()
+    functions = {
+        "import_only": {"paths": [str(tmp_path / "ok")], "floor_key": "[]"},
+        "first_page": {"paths": [str(tmp_path / "ok")], "floor_key": "[]", "first_request": {"path": "/"}},
+        "broken": {"paths": [str(tmp_path / "broken")], "floor_key": "[]", "first_request": {"path": "/"}},
+    }
+    counted = coldstart.count_all(functions, [], tmp_path / "root", None)
+    import_only, first_page = (coldstart.counted_figures(counted, n, "[]") for n in ("import_only", "first_page"))
+    assert first_page["own_instructions"] > import_only["own_instructions"] + 1_000_000  # fractions, decimal, ...
+    assert "the first request answered 500" in coldstart.counted_figures(counted, "broken", "[]")["instructions_na"]
+    assert instructions.spread(counted["own"]["first_page"]) < 1e-3  # counted twice (the check), the same
+
+
 def test_cold_start_options_price_snapstart_beside_provisioned_concurrency():
     prices = cost.load_prices()
     c = cost.cold_start_options(prices, 512, {"functions": {"a": {"import_ms": 100.0}, "b": {"na": "x"}}})
