@@ -932,6 +932,7 @@ class Persistence:
             record = self._child_record
             self.history.append({"started": record.get("started"), "seconds": round(now - self.child_started, 3),
                                  "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 4),
+                                 "child_faults": usage.ru_minflt,
                                  "fork_cpu_seconds": record.get("fork_cpu_seconds"),
                                  "server_faults": faults - record.get("faults_at_fork", faults)})
             self._free_since = (now, faults)
