@@ -144,6 +144,7 @@ class StreamPoller(threading.Thread):
                 attempt = 0
                 continue
             # The records before the failed one are done: the next read starts at it.
+            # (After a filtered read, those the server left out before it are not counted.)
             self.delivered += next(
                 (i for i, r in enumerate(records) if r["dynamodb"]["SequenceNumber"] == failed), 0
             )
