@@ -11,6 +11,8 @@ do not cap the measurement), seeds resources, then for get, list and create:
   fixed intervals and latency counts from the scheduled time, so a server that falls
   behind shows it (no coordinated omission).
 
+The paced GET and the creates (the two targets) each start once the local cloud is quiet
+(`quiesce`: what the run before left, e.g. its request logs' ingestion, is done).
 The clients run in this process (threads), on the same 2 cores as the server.
 
     python -m bench.load OUT.json [--seconds S] [--concurrency C]
