@@ -160,14 +160,14 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
               and paced["p99_ms"] is not None and paced["p99_ms"] < GET_P99_MS)
         add(f"local GET >= {GET_RPS:.0f}/s sustained, p99 < {GET_P99_MS} ms", "get (paced)",
             f"{paced['rps']}/s achieved of {GET_RPS:.0f}/s scheduled, p99 {paced['p99_ms']} ms, "
-            f"{paced['ok']}/{paced['requests']} ok", ok)
+            f"{paced['ok']}/{paced['requests']} ok{_cpu_note(paced)}", ok)
     else:
         add(f"local GET >= {GET_RPS:.0f}/s sustained, p99 < {GET_P99_MS} ms", "get", load.get("na", "not measured"),
             None)
     create = load.get("create")
     if create:
         add(f"local create >= {CREATE_RPS}/s", "create (closed loop)",
-            f"{create['rps']}/s, p99 {create['p99_ms']} ms", create["rps"] >= CREATE_RPS)
+            f"{create['rps']}/s, p99 {create['p99_ms']} ms{_cpu_note(create)}", create["rps"] >= CREATE_RPS)
     else:
         add(f"local create >= {CREATE_RPS}/s", "create", load.get("na", "not measured"), None)
     cpu = results.get("cpu") or {}
@@ -183,6 +183,16 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
             figure += " [AWS calls differ from the minimal handler's]"
         add(f"framework overhead <= {OVERHEAD_RATIO}x", name, figure, row["ratio"] <= OVERHEAD_RATIO)
     return out
+
+
+def _cpu_note(run: dict[str, Any]) -> str:
+    """The local cloud's CPU per request beside a wall-clock figure (information: it moves
+    far less with the machine's load than the wall-clock figures do)."""
+    server = run.get("server_cpu_ms_per_request") or {}
+    if not server:
+        return ""
+    parts = " + ".join(f"{v} {k}" for k, v in server.items())
+    return f"; CPU {round(sum(server.values()), 1)} ms/request ({parts})"
 
 
 # --- the table ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -67,13 +68,20 @@ class Serialized:
                     return view(environ, start_response)
             return self.app(environ, start_response)
         conflicts.arrive()  # it is in flight from now, waiting or not (motopatches/conflicts.py)
+        view = self._view(environ, target, make=False)
+        prepare = getattr(view, "prepare", None)  # the lean route: the request parsed before the lock
+        rest = prepare(environ) if prepare is not None else None
         with self.lock:
-            view = self._view(environ, target)
+            if view is None:
+                view = self._view(environ, target)
             if PROFILE is not None:
                 PROFILE.count(target)
                 PROFILE.profiler.enable()
             try:
-                body = view(environ, start_response) if view is not None else self.app(environ, start_response)
+                if rest is not None:
+                    body = rest(start_response)
+                else:
+                    body = view(environ, start_response) if view is not None else self.app(environ, start_response)
                 try:
                     return [b"".join(body)]
                 finally:
@@ -84,9 +92,19 @@ class Serialized:
                 if PROFILE is not None:
                     PROFILE.profiler.disable()
 
-    def _view(self, environ: dict, target: str) -> Any:
+    @staticmethod
+    def _key(environ: dict, target: str) -> str | None:
+        """Views are kept per target prefix and signing service (see _view)."""
+        try:
+            service = environ["HTTP_AUTHORIZATION"].split(",")[0].split()[1].split("/")[3]
+        except (KeyError, IndexError):
+            return None
+        return target.partition(".")[0] + " " + service
+
+    def _view(self, environ: dict, target: str, make: bool = True) -> Any:
         """The service's moto view without Flask around it (see direct_view), or None for
-        the ordinary route (through the dispatcher and Flask)."""
+        the ordinary route (through the dispatcher and Flask); with make=False only one
+        already made (making one asks the dispatcher: under the DynamoDB lock)."""
         if (
             not self.direct
             or environ.get("REQUEST_METHOD") != "POST"
@@ -97,12 +115,12 @@ class Serialized:
             return None
         # The dispatcher picks the backend by the signature's service (an unsigned request
         # by the body and path): the view is kept per target prefix and signing service.
-        try:
-            service = environ["HTTP_AUTHORIZATION"].split(",")[0].split()[1].split("/")[3]
-        except (KeyError, IndexError):
+        key = self._key(environ, target)
+        if key is None:
             return None
-        key = target.partition(".")[0] + " " + service
         if key not in self.views:
+            if not make:
+                return None
             self.views[key] = direct_view(self.app, environ, self.lean)
         return self.views[key]
 
@@ -261,7 +279,13 @@ def lean_json_view(view: Any) -> Any:
         mark_account_as_visited(account_id=self.current_account, access_key=self.access_key,
                                 service=self.service_name, region=self.region)
 
-    def application(environ: dict, start_response: Any) -> Iterable[bytes]:
+    def prepare(environ: dict) -> Any:
+        """The request set up for its handler (its body parsed: the part of the work that
+        reads no backend), and the rest to run as a WSGI application of start_response
+        alone; None for a request this route does not replay. Serialized runs the setup
+        before it takes the DynamoDB lock, so a large request (a transaction of 25 items)
+        holds the lock only while moto runs it. A setup that raised raises again in the
+        rest, where it raised before (answer() turns a ClientError into moto's 400)."""
         stream = environ.get("wsgi.input")
         if (
             environ.get("REQUEST_METHOD") != "POST"
@@ -272,21 +296,30 @@ def lean_json_view(view: Any) -> Any:
             or type(stream) is not io.BytesIO
             or stream.tell() != 0
         ):
-            return usual(environ, start_response)
+            return None
         body = stream.getvalue()
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
-            return usual(environ, start_response)
+            return None
         request = BackendRequest(environ)
         handler = cls()
-
-        def call() -> Any:
+        try:
             setup(handler, request, environ, body, text)
-            return handler.call_action()
+        except Exception as exc:  # noqa: BLE001 - raised again where it used to be
+            failed = exc
 
-        return answer(call, environ, start_response)
+            def call() -> Any:
+                raise failed
+        else:
+            call = handler.call_action
+        return lambda start_response: answer(call, environ, start_response)
 
+    def application(environ: dict, start_response: Any) -> Iterable[bytes]:
+        rest = prepare(environ)
+        return usual(environ, start_response) if rest is None else rest(start_response)
+
+    application.prepare = prepare  # type: ignore[attr-defined]
     return application
 
 
@@ -426,9 +459,22 @@ class KeepAliveRequestHandler(MotoRequestHandler):
             self._headers_buffer.append(payload)
         self.flush_headers()
 
+    access_log = bool(os.environ.get("LOCAL_ACCESS_LOG"))  # read once (it was read on every request)
+    _date: tuple[int, str] = (0, "")  # the Date header of the current second
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if os.environ.get("LOCAL_ACCESS_LOG"):
+        if self.access_log:
             super().log_request(code, size)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header, formatted once a second (it has whole seconds), not per response."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        now = int(time.time())
+        date = KeepAliveRequestHandler._date
+        if date[0] != now:
+            date = KeepAliveRequestHandler._date = (now, super().date_time_string(now))
+        return date[1]
 
 
 class InProcessCalls:

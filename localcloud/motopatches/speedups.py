@@ -1118,6 +1118,53 @@ def in_process_task_calls() -> None:
     motoserver.serving installs it when this is applied."""
 
 
+# --- DynamoDB Streams ------------------------------------------------------------------------
+
+# The local stream poller's reads (localcloud/pollers.py RawGetRecords): the event source
+# mapping's filter patterns as JSON in the request, the number of records read (before
+# the filter) in the answer.
+STREAM_FILTER_HEADER = "X-Localcloud-Stream-Filter"
+RECORDS_READ_HEADER = "X-Localcloud-Records-Read"
+
+
+@speedup("moto.dynamodbstreams.responses:DynamoDBStreamsHandler.get_records", session="dynamodb")
+def filtered_stream_reads() -> None:
+    """GetRecords with STREAM_FILTER_HEADER (filter patterns, only the local stream poller
+    sends it) answers only the records the patterns let through, and says in
+    RECORDS_READ_HEADER how many it read; the shard iterator moves past all of them, as
+    without the header. Deployed, an event source mapping's filter runs on AWS's side
+    and costs the function nothing; locally the poller read every record of the table
+    (request logs, metrics, counters: nearly all of them filtered out), and the server
+    serialized each one, holding the DynamoDB lock, for the poller to parse and drop. A
+    request without the header is answered as before (the comparison session sends
+    none); where this is not applied the header is ignored, the answer has no count, and
+    the poller filters what it gets, as it always does."""
+    from moto.core.responses import ActionResult
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    original = DynamoDBStreamsHandler.get_records
+
+    def get_records(self: Any) -> Any:
+        raw = self.headers.get(STREAM_FILTER_HEADER) if self.headers is not None else None
+        if not raw:
+            return original(self)
+        try:
+            import json
+
+            from resource_api.stream import matches  # the deployed filter's matching
+
+            patterns = json.loads(raw)
+        except (ImportError, ValueError):
+            return original(self)  # no count in the answer: the poller filters it all
+        limit = self._get_param("Limit")
+        result = self.backend.get_records(self._get_param("ShardIterator"), 1000 if limit is None else limit)
+        records = result["Records"]
+        self.response_headers[RECORDS_READ_HEADER] = str(len(records))
+        return ActionResult({**result, "Records": [r for r in records if matches(patterns, r)]})
+
+    DynamoDBStreamsHandler.get_records = get_records  # type: ignore[method-assign]
+
+
 # --- DynamoDB transactions -----------------------------------------------------------------
 
 

@@ -264,6 +264,7 @@ def test_the_stream_poller_reads_records_as_boto3_does_from_the_local_server(mon
     import boto3
 
     from localcloud.pollers import RawGetRecords, _stream_record
+    from resource_api import stream
     from resource_api.core import table as schema
 
     port = _free_port()
@@ -301,6 +302,21 @@ def test_the_stream_poller_reads_records_as_boto3_does_from_the_local_server(mon
         assert [_stream_record(r, arn) for r in by_json["Records"]] == expected
         assert by_json["Records"][1]["dynamodb"]["NewImage"]["n"] == {"N": "3.5"}
         assert raw.get_records(by_json["NextShardIterator"], 100)["Records"] == []
+
+        # The poller's reads carry the event source mapping's filter (speed-up
+        # filtered_stream_reads): the server answers what the filter lets through, how many
+        # it read, and an iterator past all of them.
+        ddb.put_item(TableName="t", Item={"pk": {"S": "c"}, "sk": {"S": "3"}, "entity": {"S": "resource"}})
+        ddb.put_item(TableName="t", Item={"pk": {"S": "d"}, "sk": {"S": "4"}, "entity": {"S": "request_log"}})
+        everything = [_stream_record(r, arn) for r in streams.get_records(ShardIterator=iterator(), Limit=100)["Records"]]
+        filtered = raw.get_records(iterator(), 100, stream.FILTERS)
+        assert filtered[RawGetRecords.READ] == len(everything) == 6
+        assert [_stream_record(r, arn) for r in filtered["Records"]] == [r for r in everything if stream.accepts(r)]
+        assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in filtered["Records"]] == ["c"]
+        assert raw.get_records(filtered["NextShardIterator"], 100, stream.FILTERS)[RawGetRecords.READ] == 0
+        first_two = raw.get_records(iterator(), 2, stream.FILTERS)
+        assert (first_two["Records"], first_two[RawGetRecords.READ]) == ([], 2)
+        assert raw.get_records(first_two["NextShardIterator"], 100)["Records"] == raw.get_records(iterator(), 100)["Records"][2:]
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -7,7 +7,8 @@ so a record may be seen more than once (derive ids from `Change.event_id`).
 
 Only the records a subscriber acts on reach the function: `FILTERS` are the event
 source mapping's filter patterns (infra/webhooks.py), and the local cloud's stream
-poller applies the same patterns (`accepts`). Rate-limit counters, idempotency keys,
+poller applies the same patterns (`accepts`; the local moto server applies them before
+it answers the poller's reads, `matches`). Rate-limit counters, idempotency keys,
 events, delivery attempts, metrics and request logs are written far more often than
 resources change, and cost no invocation.
 """
@@ -39,9 +40,14 @@ def _matches(pattern: Any, value: Any) -> bool:
     return value in pattern
 
 
+def matches(patterns: list[Any], record: dict[str, Any]) -> bool:
+    """Whether an event filter of these patterns lets the record through (any pattern)."""
+    return any(_matches(p, record) for p in patterns)
+
+
 def accepts(record: dict[str, Any]) -> bool:
     """Whether Lambda's event filter (`FILTERS`) lets this stream record through."""
-    return any(_matches(p, record) for p in FILTERS)
+    return matches(FILTERS, record)
 
 
 def subscribers() -> list[Subscriber]:
