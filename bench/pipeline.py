@@ -22,15 +22,22 @@ are this machine's.
     deliveries_per_s          deliveries / (last delivery - first create)     end to end
     delivery_rate_per_s       (deliveries - 1) / (last delivery - first delivery)
 
-The target (issue 20) reads the first for the burst: creates included. CPU seconds of
-the local cloud's two processes (gateway + functions + pollers, moto server) over each
-scenario are reported per delivery, with the load average. Part of the provisioning a
-scenario starts runs after its last delivery, outside that window; with
-`--until-settled` each scenario is also followed until no resource is pending (asked
-once a second, 90 s at most), and the CPU up to then is reported per created and
-delivered resource (`cpu_ms_per_resource_settled`): all of a resource's work.
+The target (issue 20) reads the first for the burst: creates included. Each scenario is
+followed until its provisioning has settled (no resource pending, asked twice a second,
+`--settle-limit` seconds at most, 60 by default) before the next starts: the paced run
+starts in a cloud with none of the burst's work left (before, it started while the
+burst's 300 executions were still running, and measured them), and the CPU seconds of
+the local cloud's two processes (gateway + functions + pollers, moto server) from the
+scenario's first create until then are reported per created and delivered resource
+(`cpu_ms_per_resource_settled`: all of a resource's work), with the load average. A
+scenario that does not settle within the limit ends the run (`not_settled`).
 
-    python -m bench.pipeline OUT.json [--seconds S] [--burst N] [--until-settled]
+With `--opstats` the moto server runs with MOTO_OPSTATS (localcloud/motoserver.py
+OpStats) and each scenario also reports the server's CPU per resource by operation
+(`moto_ms_per_resource_by_operation`: calls and ms of each X-Amz-Target, Step Functions
+tasks' calls apart, the HTTP handling around them and the CPU outside requests).
+
+    python -m bench.pipeline OUT.json [--seconds S] [--burst N] [--settle-limit S] [--opstats]
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ PACED_RATE = 20.0
 TARGET_BURST_PER_S = 100.0
 TARGET_PACED_P99_S = 2.0
 WAIT_S = 40  # longest wait for a scenario's last delivery (then it reports what arrived)
-SETTLE_S = 20  # longest wait for the burst's provisioning to settle before the paced run
+SETTLE_S = 60  # longest wait, after a scenario's last delivery, for its provisioning to settle
 
 
 def created_s(resource_id: str) -> float:
@@ -230,11 +237,13 @@ def paced(cloud: LocalCloudProcess, key: str, receiver: Receiver, rate: float, s
     return out
 
 
-def with_cpu(pid: int, measure: Any, settle: Any = None) -> dict[str, Any]:
+def with_cpu(pid: int, measure: Any, settle: Any = None, opstats: str | None = None) -> dict[str, Any]:
     """`measure()`'s result with the CPU the local cloud spent meanwhile; with `settle`
     (a callable that waits until provisioning is over, answering how long it took), also
-    the CPU up to then, per delivered resource."""
+    the CPU up to then, per delivered resource; with `opstats` (the moto server's
+    MOTO_OPSTATS file), the moto server's CPU up to then by operation."""
     before = process_cpu(pid)
+    ops_before = read_opstats(opstats)
     load = _load()
     result = measure()
     after = process_cpu(pid)
@@ -244,25 +253,83 @@ def with_cpu(pid: int, measure: Any, settle: Any = None) -> dict[str, Any]:
     if delivered:
         result["cpu_ms_per_delivery"] = {k: round(v * 1000 / delivered, 1) for k, v in result["cpu_s"].items()}
     if settle is not None:
-        result["seconds_until_settled"] = settle()
+        result["seconds_until_settled"], result["settled"] = settle()
         settled = process_cpu(pid)
         result["cpu_s_until_settled"] = {k: round(settled[k] - before.get(k, 0.0), 2) for k in settled}
         if delivered:
             result["cpu_ms_per_resource_settled"] = {
                 k: round(v * 1000 / delivered, 1) for k, v in result["cpu_s_until_settled"].items()}
+        if opstats and delivered:
+            time.sleep(OPSTATS_DUMP_S + 0.5)  # the server's next dump holds everything up to now
+            result["moto_ms_per_resource_by_operation"] = opstats_delta(ops_before, read_opstats(opstats), delivered)
     return result
 
 
-def settled(cloud: LocalCloudProcess, key: str, limit: float = 90.0) -> float:
-    """Wait until no resource is pending (asked once a second, `limit` seconds at most)."""
+OPSTATS_DUMP_S = 2.0  # the moto server writes MOTO_OPSTATS every 2 s (localcloud/motoserver.py OpStats)
+
+
+def read_opstats(path: str | None) -> dict[str, Any]:
+    if not path:
+        return {}
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def opstats_delta(before: dict[str, Any], after: dict[str, Any], resources: int) -> dict[str, Any]:
+    """The moto server's CPU between two MOTO_OPSTATS dumps, per resource: each operation's
+    calls and ms, the HTTP handling around them, and the rest of the process (Step
+    Functions' interpreter threads, the collector)."""
+    if not after:
+        return {}
+    ops: dict[str, Any] = {}
+    spent = 0.0
+    for key, row in after.get("ops", {}).items():
+        old = before.get("ops", {}).get(key, {"count": 0, "cpu_s": 0.0})
+        n, cpu = row["count"] - old["count"], row["cpu_s"] - old["cpu_s"]
+        if n:
+            spent += cpu
+            ops[key] = {"calls": round(n / resources, 2), "ms": round(cpu * 1000 / resources, 2),
+                        "us_per_call": round(cpu * 1e6 / n)}
+    http = after.get("http_cpu_s", 0.0) - before.get("http_cpu_s", 0.0)
+    total = after.get("process_cpu_s", 0.0) - before.get("process_cpu_s", 0.0)
+    return {
+        "total_ms": round(total * 1000 / resources, 1),
+        "requests_ms": round(spent * 1000 / resources, 1),
+        "http_handling_ms": round(http * 1000 / resources, 1),
+        "outside_requests_ms": round((total - spent - http) * 1000 / resources, 1),
+        "operations": dict(sorted(ops.items(), key=lambda kv: -kv[1]["ms"])),
+    }
+
+
+def settled(cloud: LocalCloudProcess, key: str, limit: float = 90.0) -> tuple[float, bool]:
+    """Wait until no resource is pending (asked twice a second, `limit` seconds at most),
+    then until the local cloud is idle (under a tenth of a core over half a second, 5 s at
+    most: the stream records of the last provisioning steps become events after the
+    resources are active): how long it took, and whether it did settle."""
     client = Client(cloud.url, key)
     started = time.monotonic()
     try:
-        while time.monotonic() - started < limit and provisioning_state(client)["pending_resources"]:
-            time.sleep(1.0)
+        while True:
+            pending = provisioning_state(client)["pending_resources"]
+            if not pending:
+                break
+            if time.monotonic() - started >= limit:
+                return round(time.monotonic() - started, 1), False
+            time.sleep(0.5)
     finally:
         client.close()
-    return round(time.monotonic() - started, 1)
+    quiet_by = time.monotonic() + 5.0
+    before = sum(process_cpu(cloud.proc.pid).values())
+    while time.monotonic() < quiet_by:
+        time.sleep(0.5)
+        now = sum(process_cpu(cloud.proc.pid).values())
+        if now - before < 0.05:
+            break
+        before = now
+    return round(time.monotonic() - started, 1), True
 
 
 def _load() -> str:
@@ -272,12 +339,20 @@ def _load() -> str:
         return "?"
 
 
-def run(seconds: float, total: int, out_path: str | None = None, until_settled: bool = False) -> dict[str, Any]:
+def run(seconds: float, total: int, out_path: str | None = None, settle_limit: float = SETTLE_S,
+        opstats: bool = False) -> dict[str, Any]:
+    """The burst, then the paced run, each followed until its provisioning has settled
+    (no resource pending; `settle_limit` seconds at most), so the paced run starts in a
+    cloud with nothing of the burst left to do and each scenario's CPU holds all of its
+    resources' work."""
     from localcloud import httpheaders
 
     httpheaders.install()
     receiver = Receiver()
-    cloud = LocalCloudProcess()
+    ops_path = None
+    if opstats:
+        ops_path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"pipeline-opstats-{os.getpid()}.json")
+    cloud = LocalCloudProcess({"MOTO_OPSTATS": ops_path} if ops_path else None)
     try:
         account = cloud.account("enterprise")
         key = account["keys"]["test"]
@@ -296,21 +371,22 @@ def run(seconds: float, total: int, out_path: str | None = None, until_settled: 
             ("burst", lambda: burst(cloud, key, receiver, total, timeout=WAIT_S)),
             ("paced", lambda: paced(cloud, key, receiver, PACED_RATE, seconds, timeout=WAIT_S)),
         ):
-            out[name] = with_cpu(pid, measure, (lambda: settled(cloud, key)) if until_settled else None)
+            out[name] = with_cpu(pid, measure, lambda: settled(cloud, key, settle_limit), ops_path)
             if out_path:
                 with open(out_path, "w") as f:
                     json.dump({**out, "partial": True}, f)
-            if name == "burst":  # let the burst's provisioning settle before the paced run
-                settle_until = time.monotonic() + SETTLE_S
-                c = Client(cloud.url, key)
-                while time.monotonic() < settle_until and provisioning_state(c)["pending_resources"]:
-                    time.sleep(0.5)
-                out["burst"]["seconds_until_provisioning_settled"] = round(SETTLE_S - (settle_until - time.monotonic()), 1)
-                c.close()
+            if not out[name]["settled"]:
+                out["not_settled"] = (f"the {name}'s provisioning had not settled {settle_limit:g} s after its "
+                                      "last delivery: the runs after it would measure its leftovers")
+                break
         return out
     finally:
         cloud.stop()
         receiver.stop()
+        if ops_path:
+            for p in (ops_path, ops_path + ".tmp"):
+                if os.path.exists(p):
+                    os.unlink(p)
 
 
 def render(result: dict[str, Any]) -> str:
@@ -333,11 +409,13 @@ def render(result: dict[str, Any]) -> str:
             f"  {name}: {r['delivered']}/{r['creates']} delivered ({r['duplicates']} duplicates), "
             f"{r.get('deliveries_per_s')}/s end to end ({r.get('delivery_rate_per_s')}/s between first and last), "
             f"create->delivery p50 {r.get('latency_p50_s')} s p99 {r.get('latency_p99_s')} s; "
-            f"CPU ms/delivery {r.get('cpu_ms_per_delivery')}"
-            + (f" (until settled, per resource {r['cpu_ms_per_resource_settled']})"
-               if r.get("cpu_ms_per_resource_settled") else "")
+            f"CPU ms per created-and-delivered resource until its provisioning settled "
+            f"{r.get('cpu_ms_per_resource_settled')} ({r.get('seconds_until_settled')} s after the last delivery"
+            + ("" if r.get("settled", True) else ", NOT settled") + ")"
             + f"; load {r.get('load_average')}{verdict}"
         )
+    if result.get("not_settled"):
+        lines.append(f"  stopped: {result['not_settled']}")
     return "\n".join(lines)
 
 
@@ -348,7 +426,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
                          ("paced", f"pipeline p99 < {TARGET_PACED_P99_S:g} s at {PACED_RATE:g} creates/s")):
         r = result.get(name) or {}
         if "delivered" not in r:
-            why = result.get("na") or result.get("cut_off") or "not measured"
+            why = result.get("na") or result.get("cut_off") or result.get("not_settled") or "not measured"
             rows.append({"target": target, "subject": name, "figure": why, "verdict": "n/a"})
             continue
         if name == "burst":
@@ -357,7 +435,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         else:
             ok = r.get("latency_p99_s") is not None and r["latency_p99_s"] < TARGET_PACED_P99_S and not r["missing"]
             figure = f"p99 {r.get('latency_p99_s')} s, {r['delivered']}/{r['creates']} delivered"
-        figure += f"; CPU ms/delivery {r.get('cpu_ms_per_delivery')}"
+        figure += f"; CPU ms per resource until settled {r.get('cpu_ms_per_resource_settled')}"
         rows.append({"target": target, "subject": name, "figure": figure, "verdict": "PASS" if ok else "FAIL"})
     return rows
 
@@ -365,7 +443,8 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
 def main(argv: list[str]) -> int:
     seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else 15.0
     total = int(argv[argv.index("--burst") + 1]) if "--burst" in argv else 300
-    result = run(seconds, total, argv[0], "--until-settled" in argv)
+    limit = float(argv[argv.index("--settle-limit") + 1]) if "--settle-limit" in argv else SETTLE_S
+    result = run(seconds, total, argv[0], limit, "--opstats" in argv)
     result["targets"] = targets(result)
     return write_result(argv[0], result, render)
 
