@@ -647,6 +647,13 @@ class OpStats:
         import time
 
         key = environ.get("HTTP_X_AMZ_TARGET") or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+        if key.endswith((".Query", ".Scan")):  # by index: moto reads a whole table for an index's
+            body = environ.get("wsgi.input")
+            if isinstance(body, io.BytesIO):
+                import re
+
+                index = re.search(rb'"IndexName"\s*:\s*"([^"]*)"', body.getvalue())
+                key += f" {index.group(1).decode()}" if index else " (table)"
         if environ.get("REMOTE_PORT") == 0:  # InProcessCalls: a Step Functions task's call
             key = "task " + key
         t0 = time.thread_time()
