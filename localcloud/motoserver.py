@@ -656,8 +656,14 @@ class OpStats:
                 key += f" {index.group(1).decode()}" if index else " (table)"
         if environ.get("REMOTE_PORT") == 0:  # InProcessCalls: a Step Functions task's call
             key = "task " + key
+        status: list[str] = []
+
+        def starting(code: str, headers: Any, exc_info: Any = None) -> Any:
+            status[:] = [code]
+            return start_response(code, headers, exc_info) if exc_info else start_response(code, headers)
+
         t0 = time.thread_time()
-        result = self.app(environ, start_response)
+        result = self.app(environ, starting)
         try:
             chunks = list(result)
         finally:
@@ -666,6 +672,8 @@ class OpStats:
                 close()
         spent = time.thread_time() - t0
         self.local.app = getattr(self.local, "app", 0.0) + spent
+        if status and not status[0].startswith("200"):  # e.g. a transaction cancelled (conflict)
+            key += " -> " + status[0].split(" ", 1)[0]
         with self.lock:
             row = self.ops.setdefault(key, [0, 0.0])
             row[0] += 1
