@@ -28,7 +28,7 @@ provisioning has settled (no resource pending, `--settle-limit` seconds at most,
 default): the paced run never meets the burst's work (before, it started while the
 burst's 300 executions were still running, and measured them), and the CPU seconds of
 the local cloud's two processes (gateway + functions + pollers, moto server) from the
-scenario's first create until then are reported per created and delivered resource
+scenario's first create until then are reported per created resource
 (`cpu_ms_per_resource_settled`: all of a resource's work), with the load average. A
 scenario that did not settle within the limit says so (`settled`: false; its CPU is then
 up to the limit).
@@ -254,6 +254,7 @@ def with_cpu(pid: int, measure: Any, settle: Any = None, opstats: str | None = N
     ids = result.pop("ids", [])
     result["load_average"] = load
     delivered = result.get("delivered") or 0
+    created = result.get("creates") or 0
     result["cpu_s"] = {k: round(after[k] - before.get(k, 0.0), 2) for k in after}
     if delivered:
         result["cpu_ms_per_delivery"] = {k: round(v * 1000 / delivered, 1) for k, v in result["cpu_s"].items()}
@@ -261,12 +262,12 @@ def with_cpu(pid: int, measure: Any, settle: Any = None, opstats: str | None = N
         result["seconds_until_settled"], result["settled"] = settle(ids)
         settled = process_cpu(pid)
         result["cpu_s_until_settled"] = {k: round(settled[k] - before.get(k, 0.0), 2) for k in settled}
-        if delivered:
+        if created:  # per created resource: all of its work, delivered or not
             result["cpu_ms_per_resource_settled"] = {
-                k: round(v * 1000 / delivered, 1) for k, v in result["cpu_s_until_settled"].items()}
-        if opstats and delivered:
+                k: round(v * 1000 / created, 1) for k, v in result["cpu_s_until_settled"].items()}
+        if opstats and created:
             time.sleep(OPSTATS_DUMP_S + 0.5)  # the server's next dump holds everything up to now
-            result["moto_ms_per_resource_by_operation"] = opstats_delta(ops_before, read_opstats(opstats), delivered)
+            result["moto_ms_per_resource_by_operation"] = opstats_delta(ops_before, read_opstats(opstats), created)
     return result
 
 
@@ -323,6 +324,45 @@ def running_executions(cloud: LocalCloudProcess) -> Any:
     arn = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
                if m["name"] == STATE_MACHINE_NAME)
     return lambda: bool(sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING", maxResults=1)["executions"])
+
+
+def failed_resources(cloud: LocalCloudProcess, key: str) -> dict[str, Any]:
+    """How many of the account's resources ended `failed`, and the failure (code and step)
+    of up to ten of them."""
+    client = Client(cloud.url, key)
+    try:
+        status, _, body = client.request("GET", "/v1/resources?status=failed&limit=10")
+        if status != 200:
+            return {"error": status}
+        reasons: dict[str, int] = {}
+        for r in body.get("data", []):
+            failure = (r.get("provisioning") or {}).get("failure") or {}
+            reason = f"{failure.get('code')} at {failure.get('step')}"
+            reasons[reason] = reasons.get(reason, 0) + 1
+        return {"count": body.get("total_count"), "sample": reasons}
+    finally:
+        client.close()
+
+
+def queue_state(cloud: LocalCloudProcess) -> dict[str, Any]:
+    """The delivery queue's and its DLQ's message counts (asked of moto directly): where the
+    deliveries that did not arrive are (waiting, in flight, dead-lettered)."""
+    import boto3
+
+    from localcloud.cloud import aws_environment
+    from resource_api.events import queues
+
+    env = aws_environment(f"http://127.0.0.1:{cloud.moto_port}")
+    sqs = boto3.client("sqs", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"],
+                       aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    out: dict[str, Any] = {}
+    for name in (queues.queue_name(), queues.queue_name() + queues.DLQ_SUFFIX):
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        out[name] = {"waiting": int(attrs["ApproximateNumberOfMessages"]),
+                     "in_flight": int(attrs["ApproximateNumberOfMessagesNotVisible"])}
+    return out
 
 
 def settled(cloud: LocalCloudProcess, key: str, ids: list[str], limit: float = 90.0) -> tuple[float, bool]:
@@ -431,6 +471,12 @@ def run(seconds: float, total: int, out_path: str | None = None, settle_limit: f
                     measure = lambda: paced(cloud, key, receiver, PACED_RATE, seconds, timeout=WAIT_S)  # noqa: E731
                 out[name] = with_cpu(cloud.proc.pid, measure, lambda ids: settled(cloud, key, ids, settle_limit),
                                      ops_path)
+                out[name]["failed_resources"] = failed_resources(cloud, key)
+                if out[name].get("missing"):
+                    try:
+                        out[name]["queues_after"] = queue_state(cloud)
+                    except Exception as exc:  # a diagnosis, not a figure
+                        out[name]["queues_after"] = repr(exc)[:300]
             finally:
                 cloud.stop()
             if out_path:
@@ -465,11 +511,16 @@ def render(result: dict[str, Any]) -> str:
             f"  {name}: {r['delivered']}/{r['creates']} delivered ({r['duplicates']} duplicates), "
             f"{r.get('deliveries_per_s')}/s end to end ({r.get('delivery_rate_per_s')}/s between first and last), "
             f"create->delivery p50 {r.get('latency_p50_s')} s p99 {r.get('latency_p99_s')} s; "
-            f"CPU ms per created-and-delivered resource until its provisioning settled "
+            f"CPU ms per created resource until its provisioning settled "
             f"{r.get('cpu_ms_per_resource_settled')} ({r.get('seconds_until_settled')} s after the last delivery"
             + ("" if r.get("settled", True) else ", NOT settled: CPU up to then") + ")"
             + f"; load {r.get('load_average')}{verdict}"
         )
+        if (r.get("failed_resources") or {}).get("count"):
+            lines.append(f"    {r['failed_resources']['count']} of its resources ended failed "
+                         f"(up to ten of them: {r['failed_resources']['sample']})")
+        if r.get("queues_after"):
+            lines.append(f"    {r['missing']} missing; delivery queues after the wait: {r['queues_after']}")
     return "\n".join(lines)
 
 
