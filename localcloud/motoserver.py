@@ -670,6 +670,103 @@ class Profile:
 PROFILE: Profile | None = None
 
 
+class OpStats:
+    """MOTO_OPSTATS=/path/name.json: the CPU (thread time) of every request this server
+    answers, by operation (X-Amz-Target, or method and path; a Step Functions task's
+    in-process call as "task <target>"), its count, the CPU of the HTTP handling around
+    the application (request parsing, environ, the answer's write) and the whole
+    process's CPU, written to the file every 2 s. What the process spent outside requests
+    (Step Functions' interpreter threads, timers, the collector) is the process's CPU
+    less the requests'. A development switch (docs/performance.md, section 7); off by
+    default: the server is then built without it."""
+
+    def __init__(self, path: str, app: Any) -> None:
+        self.path = path
+        self.app = app
+        self.ops: dict[str, list[float]] = {}
+        self.http = 0.0
+        self.requests = 0
+        self.local = threading.local()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
+        import time
+
+        key = environ.get("HTTP_X_AMZ_TARGET") or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+        if key.endswith((".Query", ".Scan")):  # by index: moto reads a whole table for an index's
+            body = environ.get("wsgi.input")
+            if isinstance(body, io.BytesIO):
+                import re
+
+                index = re.search(rb'"IndexName"\s*:\s*"([^"]*)"', body.getvalue())
+                key += f" {index.group(1).decode()}" if index else " (table)"
+        if environ.get("REMOTE_PORT") == 0:  # InProcessCalls: a Step Functions task's call
+            key = "task " + key
+        status: list[str] = []
+
+        def starting(code: str, headers: Any, exc_info: Any = None) -> Any:
+            status[:] = [code]
+            return start_response(code, headers, exc_info) if exc_info else start_response(code, headers)
+
+        t0 = time.thread_time()
+        result = self.app(environ, starting)
+        try:
+            chunks = list(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        spent = time.thread_time() - t0
+        self.local.app = getattr(self.local, "app", 0.0) + spent
+        if status and not status[0].startswith("200"):  # e.g. a transaction cancelled (conflict)
+            key += " -> " + status[0].split(" ", 1)[0]
+        with self.lock:
+            row = self.ops.setdefault(key, [0, 0.0])
+            row[0] += 1
+            row[1] += spent
+        return chunks
+
+    def handler(self, base: type) -> type:
+        """The request handler class, with each request's whole CPU measured."""
+        stats = self
+
+        class Measured(base):  # type: ignore[misc, valid-type]
+            def handle_one_request(self) -> None:
+                import time
+
+                stats.local.app = 0.0
+                t0 = time.thread_time()
+                try:
+                    super().handle_one_request()
+                finally:
+                    outside = time.thread_time() - t0 - stats.local.app
+                    with stats.lock:
+                        stats.http += outside
+                        stats.requests += 1
+
+        return Measured
+
+    def dump(self) -> None:
+        import json
+        import time
+
+        with self.lock:
+            out = {"process_cpu_s": time.process_time(), "http_cpu_s": self.http, "http_requests": self.requests,
+                   "ops": {k: {"count": int(v[0]), "cpu_s": v[1]} for k, v in sorted(self.ops.items())}}
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(out, f, indent=1)
+        os.replace(tmp, self.path)
+
+    def install(self) -> None:
+        def every_2_s() -> None:
+            while True:
+                threading.Event().wait(2)
+                self.dump()
+
+        threading.Thread(target=every_2_s, name="moto-opstats", daemon=True).start()
+
+
 def freeze_survivors(phase: str, info: dict[str, Any]) -> None:
     """A gc callback: after each full collection, freeze what survived it.
 
@@ -728,12 +825,17 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     gc.callbacks.append(freeze_survivors)
+    handler = request_handler()
+    if os.environ.get("MOTO_OPSTATS"):
+        opstats = OpStats(os.environ["MOTO_OPSTATS"], app)
+        opstats.install()
+        app, handler = opstats, opstats.handler(handler)
     serving(app, args.host, args.port)
     if os.environ.get("MOTO_PROFILE"):
         global PROFILE
         PROFILE = Profile(os.environ["MOTO_PROFILE"], serialized.lock)
         PROFILE.install()
-    run_simple(args.host, args.port, app, threaded=True, request_handler=request_handler())
+    run_simple(args.host, args.port, app, threaded=True, request_handler=handler)
 
 
 if __name__ == "__main__":

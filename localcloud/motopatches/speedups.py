@@ -1251,13 +1251,19 @@ def item_level_rollback() -> None:
     "moto.stepfunctions.parser.asl.eval.states:copy",
     "moto.stepfunctions.parser.asl.eval.environment:copy",
     "moto.stepfunctions.parser.asl.component.common.path.result_path:copy",
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression:copy",
+    "moto.stepfunctions.parser.asl.component.state.exec.execute_state:copy",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service:copy",
     session="stepfunctions",
 )
 def json_state_copies() -> None:
     """moto's interpreter deep-copies a state's input at every read of it, and its
     result, context and program state as they pass between states, with copy.deepcopy
     (its memo dictionary and per-type dispatch for each value): half of the interpreter's
-    CPU in the mix bench. What it copies is the JSON of the execution (dicts, lists,
+    CPU in the mix bench; and every JSONPath it evaluates (InputPath, OutputPath, each
+    `.$` parameter: string_expression), each task state's stack handed to the thread that
+    times it (execute_state) and each task's parameters (state_task_service), a twelfth of
+    the moto server's CPU in the pipeline bench. What it copies is the JSON of the execution (dicts, lists,
     strings, numbers, booleans, None), which a copy made for those types reproduces value
     for value; anything else in there is still copied by copy.deepcopy."""
     import copy as real_copy
@@ -1287,5 +1293,56 @@ def json_state_copies() -> None:
         "moto.stepfunctions.parser.asl.eval.states",
         "moto.stepfunctions.parser.asl.eval.environment",
         "moto.stepfunctions.parser.asl.component.common.path.result_path",
+        "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+        "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service",
     ):
         importlib.import_module(name).copy = proxy  # type: ignore[attr-defined]
+
+
+@speedup("moto.stepfunctions.parser.asl.component.state.exec.execute_state:Thread", session="stepfunctions")
+def pooled_task_threads() -> None:
+    """moto times every task state (its TimeoutSeconds) by running the task in a new
+    thread and waiting for it with a timeout: a thread started, and its start-up waited
+    for, for every provisioning step and every retry of one (and each kept in moto's
+    TMP_THREADS list for the life of the server). Here a task runs in an idle thread
+    kept from an earlier task when there is one (a new one is started otherwise), with
+    the same timeout, the same wait and the same daemon threads; only the thread's
+    identity differs. At most 64 idle threads are kept."""
+    import queue
+
+    from moto.stepfunctions.parser.asl.component.state.exec import execute_state
+
+    idle: list[queue.SimpleQueue] = []
+    lock = threading.Lock()
+    keep = 64
+
+    def work(inbox: queue.SimpleQueue) -> None:
+        while True:
+            target = inbox.get()
+            try:
+                target()
+            except BaseException:  # what a Thread does with its target's exception
+                threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), threading.current_thread())))
+            del target
+            with lock:
+                if len(idle) >= keep:
+                    return
+                idle.append(inbox)
+
+    class PooledThread:
+        """What execute_state asks of its Thread: built with a target, started once."""
+
+        def __init__(self, target: Any = None, daemon: bool | None = None, **_: Any) -> None:
+            self._target = target
+
+        def start(self) -> None:
+            with lock:
+                inbox = idle.pop() if idle else None
+            if inbox is None:
+                inbox = queue.SimpleQueue()
+                threading.Thread(target=work, args=(inbox,), name="moto-task", daemon=True).start()
+            inbox.put(self._target)
+            self._target = None
+
+    execute_state.Thread = PooledThread  # type: ignore[attr-defined]

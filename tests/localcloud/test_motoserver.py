@@ -356,3 +356,27 @@ def test_a_quiet_groups_message_goes_before_another_groups_backlog_as_an_sqs_fai
 
 def test_moto_as_installed_still_hands_out_the_oldest_message_first():
     assert _sqs_fair("moto")[-2:] == ["noisy 4", "noisy 5"], "moto now orders a fair queue: the shim can go"
+
+
+def test_opstats_counts_each_operation_and_passes_the_answer_through(tmp_path):
+    """MOTO_OPSTATS (the development switch bench/pipeline.py --opstats reads): every
+    request counted under its operation, a Step Functions task's in-process call apart,
+    and the application's answer handed on unchanged."""
+    from localcloud.motoserver import OpStats
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Length", "2")])
+        return iter([b"o", b"k"])
+
+    path = str(tmp_path / "ops.json")
+    stats = OpStats(path, app)
+    answers = [b"".join(stats({"HTTP_X_AMZ_TARGET": target, "REMOTE_PORT": port, "REQUEST_METHOD": "GET",
+                               "PATH_INFO": "/moto-api/"}, lambda *a: None))
+               for target, port in (("DynamoDB_20120810.GetItem", 5), ("DynamoDB_20120810.GetItem", 6),
+                                    ("DynamoDB_20120810.GetItem", 0), ("", 7))]
+    assert answers == [b"ok"] * 4
+    stats.dump()
+    with open(path) as f:
+        ops = json.load(f)["ops"]
+    assert {k: v["count"] for k, v in ops.items()} == {
+        "DynamoDB_20120810.GetItem": 2, "task DynamoDB_20120810.GetItem": 1, "GET /moto-api/": 1}

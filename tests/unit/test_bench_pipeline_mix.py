@@ -68,3 +68,23 @@ def test_the_pipeline_and_the_mix_have_their_rows_in_the_targets_table():
     late = mix.targets({**result, "endpoints": {**inside, "delete": endpoint("delete", 181.0)}})
     assert late[0]["verdict"] == "FAIL" and late[0]["subject"] == "4/5 endpoints inside"
     assert mix.targets({"na": "phase mix failed"})[0]["verdict"] == "n/a"
+
+
+def test_a_scenario_that_did_not_settle_says_so_beside_its_cpu_figure():
+    burst = {"delivered": 300, "creates": 300, "missing": 0, "duplicates": 0, "deliveries_per_s": 20.0,
+             "settled": False, "seconds_until_settled": 45.0, "cpu_ms_per_resource_settled": {"moto server": 90.0}}
+    text = pipeline.render({"burst": burst})
+    assert "NOT settled" in text and "'moto server': 90.0" in text
+    assert "NOT settled" not in pipeline.render({"burst": {**burst, "settled": True}})
+    assert "moto server" in pipeline.targets({"burst": burst})[0]["figure"]
+
+
+def test_the_moto_servers_cpu_by_operation_is_split_per_resource():
+    before = {"process_cpu_s": 10.0, "http_cpu_s": 1.0, "ops": {"A": {"count": 10, "cpu_s": 1.0}}}
+    after = {"process_cpu_s": 12.0, "http_cpu_s": 1.2,
+             "ops": {"A": {"count": 30, "cpu_s": 1.4}, "B": {"count": 5, "cpu_s": 0.5}}}
+    out = pipeline.opstats_delta(before, after, resources=10)
+    assert out["operations"] == {"B": {"calls": 0.5, "ms": 50.0, "us_per_call": 100000},
+                                 "A": {"calls": 2.0, "ms": 40.0, "us_per_call": 20000}}
+    assert (out["total_ms"], out["requests_ms"], out["http_handling_ms"], out["outside_requests_ms"]) == (
+        200.0, 90.0, 20.0, 90.0)
