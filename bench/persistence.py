@@ -100,7 +100,8 @@ def prorated(status: dict[str, Any], start: float, end: float, fault_us: float) 
     server's `status`: each snapshot's child CPU, the server's CPU in fork() and the
     server's page faults while the child lived), prorated: a snapshot's cost is spread
     over the time from its start to the next one's (the last one's: to when the schedule
-    takes the next, its time plus max(interval, CPU_SHARE x its CPU)), the way a kept
+    may start the next while the server is busy, start to start the longest of its own
+    time, the interval and CPU_SHARE x its CPU), the way a kept
     world pays for it over a long run. Counting only the snapshots that happen to fall in
     a few seconds' window gives 0 or one whole snapshot. The server's copy-on-write
     faults are those over its fault rate while no child lived, at `fault_us` each."""
@@ -117,7 +118,7 @@ def prorated(status: dict[str, Any], start: float, end: float, fault_us: float) 
     for i, h in enumerate(snaps):
         begin = h["started"]
         until = (snaps[i + 1]["started"] if i + 1 < len(snaps)
-                 else begin + h["seconds"] + max(status.get("interval_s") or 1.0, CPU_SHARE * h["cpu_seconds"]))
+                 else begin + max(h["seconds"], status.get("interval_s") or 1.0, CPU_SHARE * h["cpu_seconds"]))
         overlap = max(0.0, min(end, until) - max(start, begin))
         if overlap <= 0 or until <= begin:
             continue

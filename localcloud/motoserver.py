@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import gc
 import io
+import json
 import logging
 import os
+import re
 import socket
 import sys
 import threading
@@ -634,8 +636,6 @@ class Profile:
         self.counts[target] = self.counts.get(target, 0) + 1
 
     def dump(self) -> None:
-        import json
-
         with self.lock:
             self.profiler.dump_stats(self.path)
             with open(self.path + ".json", "w") as f:
@@ -690,14 +690,10 @@ class OpStats:
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
-        import time
-
         key = environ.get("HTTP_X_AMZ_TARGET") or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
         if key.endswith((".Query", ".Scan")):  # by index: moto reads a whole table for an index's
             body = environ.get("wsgi.input")
             if isinstance(body, io.BytesIO):
-                import re
-
                 index = re.search(rb'"IndexName"\s*:\s*"([^"]*)"', body.getvalue())
                 key += f" {index.group(1).decode()}" if index else " (table)"
         if environ.get("REMOTE_PORT") == 0:  # InProcessCalls: a Step Functions task's call
@@ -732,8 +728,6 @@ class OpStats:
 
         class Measured(base):  # type: ignore[misc, valid-type]
             def handle_one_request(self) -> None:
-                import time
-
                 stats.local.app = 0.0
                 t0 = time.thread_time()
                 try:
@@ -747,9 +741,6 @@ class OpStats:
         return Measured
 
     def dump(self) -> None:
-        import json
-        import time
-
         with self.lock:
             out = {"process_cpu_s": time.process_time(), "http_cpu_s": self.http, "http_requests": self.requests,
                    "ops": {k: {"count": int(v[0]), "cpu_s": v[1]} for k, v in sorted(self.ops.items())}}

@@ -927,11 +927,11 @@ class Persistence:
     def _reap(self, pid: int) -> None:
         _, status, usage = os.wait4(pid, 0)
         with self.lock:
-            self.stats["last_cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
-            faults, now = _faults(), time.monotonic()
+            cpu, faults, now = usage.ru_utime + usage.ru_stime, _faults(), time.monotonic()
+            self.stats["last_cpu_seconds"] = round(cpu, 3)
             record = self._child_record
             self.history.append({"started": record.get("started"), "seconds": round(now - self.child_started, 3),
-                                 "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 4),
+                                 "cpu_seconds": round(cpu, 4),
                                  "child_faults": usage.ru_minflt,
                                  "fork_cpu_seconds": record.get("fork_cpu_seconds"),
                                  "server_faults": faults - record.get("faults_at_fork", faults)})

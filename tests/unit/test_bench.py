@@ -385,8 +385,9 @@ def test_a_kept_worlds_snapshots_are_charged_prorated_over_the_window():
     assert half["snapshots"] == 1 and half["child_cpu_s"] == pytest.approx(0.1)
     assert half["cow_faults"] == 1000 and half["cow_cpu_s"] == pytest.approx(0.004)
     assert half["cost_s"] == pytest.approx(0.1 + 0.005 + 0.004)
-    # the last one is spread until the schedule's next: its time + CPU_SHARE x its CPU
-    gap = 0.5 + max(1.0, CPU_SHARE * 0.1)
+    # the last one is spread until the schedule's next start: CPU_SHARE x its CPU after it
+    # (or its own time, or the interval, whichever is longest)
+    gap = max(0.5, 1.0, CPU_SHARE * 0.1)
     tail = persistence.prorated(status, 110.0, 111.0, fault_us=4.0)
     assert tail["child_cpu_s"] == pytest.approx(round(0.1 / gap, 4))
     assert tail["cow_faults"] == 0  # 500 faults in 0.5 s is the rate without a child
